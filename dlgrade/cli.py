@@ -1,0 +1,129 @@
+"""The `dlgrade` command line.
+
+    dlgrade grade SUBMISSION [--assignment ID] [--format text|json|gradescope|junit] [--out FILE]
+    dlgrade check SUBMISSION [--assignment ID]     the visible checks only, as a student sees them
+    dlgrade list [ID]                               the assignments, or one assignment's checks
+    dlgrade demo                                    grade the bundled example submission
+
+Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
+(unknown assignment, unreadable options); 1 for an internal error of the grader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from graders.reports import FORMATS
+
+DEMO_SUBMISSION = "numpy_basics_example.py"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlgrade", description="Grade deep-learning assignments.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("grade", help="grade a .py file or .ipynb notebook")
+    g.add_argument("submission")
+    g.add_argument("--assignment", "-a", help="assignment id (inferred from a template notebook if omitted)")
+    g.add_argument("--format", "-f", choices=FORMATS, default="text")
+    g.add_argument("--out", "-o", help="write the report to this file instead of standard output")
+    g.add_argument("--data", help="data set for trained checks, e.g. digits or mnist:PATH")
+    g.add_argument("--visible-only", action="store_true", help="run only the checks students can see")
+
+    c = sub.add_parser("check", help="run the visible checks on your own work (hidden ones are not run)")
+    c.add_argument("submission")
+    c.add_argument("--assignment", "-a")
+
+    ls = sub.add_parser("list", help="list the assignments, or the checks of one")
+    ls.add_argument("assignment", nargs="?")
+
+    sub.add_parser("demo", help="grade the bundled example submission and print the report")
+    return parser
+
+
+def _usage_error(message: str) -> int:
+    print(f"dlgrade: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _resolve_assignment(submission: str, requested: str | None):
+    from graders import assignments
+    from graders.engine.source import read_submission
+
+    assignment_id = requested or read_submission(submission).assignment
+    if not assignment_id:
+        raise LookupError("cannot tell which assignment this is; pass --assignment ID "
+                          f"(one of: {', '.join(assignments.assignment_ids())})")
+    try:
+        return assignments.get(assignment_id)
+    except KeyError:
+        raise LookupError(f"unknown assignment {assignment_id!r}; "
+                          f"known: {', '.join(assignments.assignment_ids())}") from None
+
+
+def _options(args) -> dict:
+    options = {}
+    if getattr(args, "data", None):
+        options["data"] = args.data
+    return options
+
+
+def cmd_grade(args, *, include_hidden: bool, fmt: str, out: str | None) -> int:
+    from graders.engine.runner import grade
+    from graders.reports import render
+
+    try:
+        assignment = _resolve_assignment(args.submission, args.assignment)
+    except LookupError as exc:
+        return _usage_error(str(exc))
+    report = grade(args.submission, assignment, options=_options(args), include_hidden=include_hidden)
+    text = render(report, fmt)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_list(args) -> int:
+    from graders import assignments
+
+    if not args.assignment:
+        for aid in assignments.assignment_ids():
+            a = assignments.get(aid)
+            checks = a.all_checks()
+            print(f"{aid:24s} {a.title}  ({len(checks)} checks, {sum(c.points for c in checks):g} points)")
+        return 0
+    try:
+        a = assignments.get(args.assignment)
+    except KeyError:
+        return _usage_error(f"unknown assignment {args.assignment!r}")
+    print(f"{a.id}: {a.title}")
+    for c in a.all_checks():
+        print(f"  {c.points:4g}  {c.kind.value:9s}  {c.visibility.value:14s}  {c.name}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "grade":
+            return cmd_grade(args, include_hidden=not args.visible_only, fmt=args.format, out=args.out)
+        if args.command == "check":
+            return cmd_grade(args, include_hidden=False, fmt="text", out=None)
+        if args.command == "list":
+            return cmd_list(args)
+        if args.command == "demo":
+            example = resources.files("student_templates").joinpath("examples", DEMO_SUBMISSION)
+            with resources.as_file(example) as path:
+                args = argparse.Namespace(submission=str(path), assignment=None)
+                return cmd_grade(args, include_hidden=True, fmt="text", out=None)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an internal error of the grader, not of a submission
+        print(f"dlgrade: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 2

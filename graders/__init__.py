@@ -1,0 +1,1 @@
+"""The checks of each assignment and the engine that runs them."""

@@ -1,0 +1,245 @@
+"""The checks of `numpy_basics`, one `check_<function>_<property>` per check.
+
+Values are compared with the reference; backward passes are gradient-checked against
+central differences of the contract's forward function (evaluated in the grader's own
+process), never at a kink; properties are tested with Hypothesis; every function is
+checked for modifying its inputs.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from hypothesis import strategies as st
+
+from graders.engine import expect
+from graders.engine.checks import Check, CheckFailed, Kind
+from graders.engine.common import away_from, check_array_values, check_inputs_unchanged, render_inputs
+from graders.engine.compare import assert_scalar_close
+from graders.engine.gradcheck import assert_gradient
+from graders.engine.properties import check_property, floats_array, matrix_shapes
+from reference.numpy import numpy_basics as ref
+
+ACTIVATIONS = {
+    # name: (kinks, sampling range)
+    "relu": ((0.0,), 3.0),
+    "sigmoid": ((), 6.0),
+    "tanh": ((), 3.0),
+    "hard_sigmoid": ((-2.5, 2.5), 4.0),
+}
+LOSSES = ("mse_loss", "bce_loss", "softmax_cross_entropy")
+CONTRACT = tuple(ACTIVATIONS) + tuple(f"{a}_backward" for a in ACTIVATIONS) + ("softmax",) + LOSSES
+SHAPE = (4, 5)
+
+
+# ------------------------------------------------------------------ activations
+
+
+def _z(ctx, name):
+    kinks, span = ACTIVATIONS[name]
+    return away_from(ctx.rng, SHAPE, -span, span, kinks)
+
+
+def check_activation_values(ctx, name):
+    z = _z(ctx, name)
+    check_array_values(ctx, name, (z,), getattr(ref, name)(z), show={"z": z})
+
+
+def check_activation_backward_gradient(ctx, name):
+    """dz from the submission against d/dz sum(dout * f(z)), f the contract's activation."""
+    z = _z(ctx, name)
+    dout = ctx.rng.standard_normal(SHAPE)
+    forward = getattr(ref, name)
+    dz = expect.array(ctx.call(f"{name}_backward", dout, z), f"{name}_backward(dout, z)", SHAPE)
+    assert_gradient(lambda p: float(np.sum(dout * forward(p["z"]))), {"z": z}, "z", dz,
+                    f"{name}_backward(dout, z)", rng=ctx.rng, context=render_inputs(z=z, dout=dout))
+
+
+def check_activation_backward_chain_rule(ctx, name):
+    """The backward pass multiplies by dout (a slip: returning f'(z) alone)."""
+    z = _z(ctx, name)
+    dout = np.full(SHAPE, 3.0)
+    expected = getattr(ref, f"{name}_backward")(dout, z)
+    check_array_values(ctx, f"{name}_backward", (dout, z), expected, show={"z": z, "dout": dout})
+
+
+def check_sigmoid_symmetry_and_range(ctx):
+    def prop(z):
+        s = expect.array(ctx.call("sigmoid", z), "sigmoid(z)", z.shape)
+        s_neg = expect.array(ctx.call("sigmoid", -z), "sigmoid(-z)", z.shape)
+        if np.any(s < 0) or np.any(s > 1):
+            raise CheckFailed("sigmoid(z) left [0, 1].", got=f"min {s.min():.6g}, max {s.max():.6g}")
+        worst = float(np.max(np.abs(s_neg - (1 - s)), initial=0.0))
+        if worst > 1e-12:
+            raise CheckFailed("sigmoid(-z) != 1 - sigmoid(z).", diff=f"worst difference {worst:.3g}")
+    check_property(prop, floats_array(matrix_shapes(), -50.0, 50.0))
+
+
+def check_activation_monotone(ctx, name):
+    def prop(z):
+        z = np.sort(z, axis=1)
+        out = expect.array(ctx.call(name, z), f"{name}(z)", z.shape)
+        if np.any(np.diff(out, axis=1) < -1e-12):
+            raise CheckFailed(f"{name} is not non-decreasing: a larger input gave a smaller output.")
+    check_property(prop, floats_array(matrix_shapes(), -20.0, 20.0))
+
+
+def check_activation_finite_large_inputs(ctx, name):
+    z = np.array([[-1e3, -750.0, -1.0, 0.5, 750.0, 1e3]])
+    out = expect.array(ctx.call(name, z), f"{name}(z) at |z| up to 1e3", z.shape)
+    check_array_values(ctx, name, (z,), getattr(ref, name)(z), show={"z": z})
+    del out
+
+
+def check_inputs_not_modified(ctx, name, make_args):
+    check_inputs_unchanged(ctx, name, make_args(ctx.rng))
+
+
+# ------------------------------------------------------------------ softmax
+
+
+def check_softmax_values(ctx):
+    z = ctx.rng.normal(0, 3, SHAPE)
+    check_array_values(ctx, "softmax", (z,), ref.softmax(z), show={"z": z})
+
+
+def check_softmax_rows_sum_to_one_and_shift_invariant(ctx):
+    def prop(z, shift):
+        p = expect.array(ctx.call("softmax", z), "softmax(z)", z.shape)
+        q = expect.array(ctx.call("softmax", z + shift), "softmax(z + c)", z.shape)
+        sums = p.sum(axis=-1)
+        if np.any(p < 0) or np.max(np.abs(sums - 1)) > 1e-9:
+            raise CheckFailed("softmax rows must be non-negative and sum to 1.", got=f"row sums {sums}",
+                              slip="normalising over the wrong axis (axis=0, or no keepdims).")
+        if np.max(np.abs(p - q)) > 1e-9:
+            raise CheckFailed("softmax(z + c) != softmax(z) for a constant c added to every entry.",
+                              diff=f"worst difference {np.max(np.abs(p - q)):.3g}")
+    check_property(prop, floats_array(matrix_shapes(), -30.0, 30.0), st.floats(-100, 100))
+
+
+def check_softmax_finite_large_logits(ctx):
+    z = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -999.0, -1001.0], [800.0, 800.0, 799.0]])
+    p = expect.array(ctx.call("softmax", z), "softmax(z) at |z| = 1e3", z.shape)
+    del p
+    check_array_values(ctx, "softmax", (z,), ref.softmax(z), show={"z": z})
+
+
+# ------------------------------------------------------------------ losses
+
+
+def _loss_inputs(name, rng):
+    if name == "mse_loss":
+        return rng.normal(0, 1, SHAPE), rng.normal(0, 1, SHAPE)
+    if name == "bce_loss":
+        return rng.uniform(0.05, 0.95, SHAPE), (rng.uniform(size=SHAPE) < 0.5).astype(np.float64)
+    return rng.normal(0, 2, SHAPE), rng.integers(0, SHAPE[1], SHAPE[0])
+
+
+def _call_loss(ctx, name, a, b):
+    loss, grad = expect.sequence(ctx.call(name, a, b), f"{name}(...)", 2)
+    return expect.scalar(loss, f"{name}(...) loss"), expect.array(grad, f"{name}(...) gradient", a.shape)
+
+
+def check_loss_value(ctx, name):
+    a, b = _loss_inputs(name, ctx.rng)
+    loss, _ = _call_loss(ctx, name, a, b)
+    expected, _ = getattr(ref, name)(a, b)
+    assert_scalar_close(loss, expected, f"{name}(...) loss", batch_size=a.shape[0], size=a.size,
+                        context=render_inputs(first=a, second=b))
+
+
+def check_loss_gradient(ctx, name):
+    a, b = _loss_inputs(name, ctx.rng)
+    _, grad = _call_loss(ctx, name, a, b)
+    forward = getattr(ref, name)
+    assert_gradient(lambda p: forward(p["x"], b)[0], {"x": a}, "x", grad, f"{name}(...) gradient",
+                    rng=ctx.rng, batch_size=a.shape[0], context=render_inputs(first=a, second=b))
+
+
+def check_loss_minimal_at_target(ctx, name):
+    """The loss is >= 0, and (for MSE) exactly 0 with a zero gradient at the target."""
+    def prop(y):
+        loss, grad = _call_loss(ctx, name, y, y)
+        if loss < -1e-12:
+            raise CheckFailed(f"{name}(y, y) is negative.", got=f"{loss:.6g}")
+        if name == "mse_loss" and (abs(loss) > 1e-12 or np.max(np.abs(grad)) > 1e-12):
+            raise CheckFailed("mse_loss(y, y) must be 0 with a zero gradient.", got=f"loss {loss:.6g}")
+    check_property(prop, floats_array(matrix_shapes(), 0.01, 0.99))
+
+
+def check_loss_finite_saturated(ctx, name):
+    """Finite loss and gradient where probabilities saturate (logits of magnitude 1e3)."""
+    if name == "bce_loss":
+        p = ref.sigmoid(np.array([[1e3, -1e3, 5.0], [-1e3, 1e3, -5.0]]))  # exactly 1.0 and 0.0
+        y = np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    else:
+        p = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]])
+        y = np.array([0, 2])
+    loss, _ = _call_loss(ctx, name, p, y)
+    expected, _ = getattr(ref, name)(p, y)
+    assert_scalar_close(loss, expected, f"{name}(...) loss at saturated inputs", tol="loss",
+                        context=render_inputs(first=p, second=y))
+
+
+# ------------------------------------------------------------------ the generator
+
+
+def _activation_args(name):
+    def make(rng):
+        kinks, span = ACTIVATIONS[name.replace("_backward", "")]
+        z = away_from(rng, SHAPE, -span, span, kinks)
+        return (rng.standard_normal(SHAPE), z) if name.endswith("_backward") else (z,)
+    return make
+
+
+def yield_checks(options: dict):
+    """Every check of numpy_basics, in the order of the contract."""
+    for name in ACTIVATIONS:
+        yield Check(f"{name}: values on random inputs", partial(check_activation_values, name=name),
+                    kind=Kind.VALUE, needs=(name,))
+        if name != "tanh":
+            yield Check(f"{name}: non-decreasing", partial(check_activation_monotone, name=name),
+                        kind=Kind.PROPERTY, needs=(name,))
+        yield Check(f"{name}: leaves its input unchanged",
+                    partial(check_inputs_not_modified, name=name, make_args=_activation_args(name)),
+                    points=0.5, kind=Kind.PROPERTY, needs=(name,))
+        back = f"{name}_backward"
+        yield Check(f"{back}: gradient check", partial(check_activation_backward_gradient, name=name),
+                    points=2, kind=Kind.GRADIENT, needs=(back,))
+        yield Check(f"{back}: scales with dout", partial(check_activation_backward_chain_rule, name=name),
+                    kind=Kind.VALUE, needs=(back,))
+        yield Check(f"{back}: leaves its inputs unchanged",
+                    partial(check_inputs_not_modified, name=back, make_args=_activation_args(back)),
+                    points=0.5, kind=Kind.PROPERTY, needs=(back,))
+    yield Check("sigmoid: finite and exact at |z| = 1e3",
+                partial(check_activation_finite_large_inputs, name="sigmoid"), kind=Kind.VALUE,
+                needs=("sigmoid",))
+    yield Check("sigmoid: symmetric, sigmoid(-z) = 1 - sigmoid(z)", check_sigmoid_symmetry_and_range,
+                kind=Kind.PROPERTY, needs=("sigmoid",))
+    yield Check("softmax: values on random inputs", check_softmax_values, needs=("softmax",))
+    yield Check("softmax: rows sum to 1 and ignore a constant shift",
+                check_softmax_rows_sum_to_one_and_shift_invariant, kind=Kind.PROPERTY, needs=("softmax",))
+    yield Check("softmax: finite at logits of magnitude 1e3", check_softmax_finite_large_logits,
+                needs=("softmax",))
+    yield Check("softmax: leaves its input unchanged",
+                partial(check_inputs_not_modified, name="softmax",
+                        make_args=lambda rng: (rng.normal(0, 3, SHAPE),)),
+                points=0.5, kind=Kind.PROPERTY, needs=("softmax",))
+    for name in LOSSES:
+        yield Check(f"{name}: loss value", partial(check_loss_value, name=name), needs=(name,))
+        yield Check(f"{name}: gradient check", partial(check_loss_gradient, name=name), points=2,
+                    kind=Kind.GRADIENT, needs=(name,))
+        if name != "mse_loss":
+            yield Check(f"{name}: finite at saturated inputs",
+                        partial(check_loss_finite_saturated, name=name), needs=(name,))
+        yield Check(f"{name}: leaves its inputs unchanged",
+                    partial(check_inputs_not_modified, name=name,
+                            make_args=partial(_loss_inputs, name)),
+                    points=0.5, kind=Kind.PROPERTY, needs=(name,))
+    yield Check("mse_loss: zero at the target, never negative",
+                partial(check_loss_minimal_at_target, name="mse_loss"), kind=Kind.PROPERTY,
+                needs=("mse_loss",))
+    yield Check("bce_loss: never negative",
+                partial(check_loss_minimal_at_target, name="bce_loss"), kind=Kind.PROPERTY,
+                needs=("bce_loss",))

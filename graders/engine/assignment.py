@@ -1,0 +1,51 @@
+"""What the engine needs to know about an assignment.
+
+Each package under `graders/assignments/` defines `ASSIGNMENT = Assignment(...)`; the
+registry in `graders.assignments` finds them. The grader never imports a submission:
+the `contract` lists the names a submission must define, `checks(options)` yields the
+checks, and `tasks` are trusted files the sandbox loads before the submission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from graders.engine.checks import Check
+from graders.sandbox.process import Limits
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment of the course.
+
+    id: the contract's identifier, e.g. "numpy_basics".
+    title: a line for listings.
+    contract: the names a submission defines (functions and classes).
+    checks: `checks(options: dict) -> Iterator[Check]`, the per-assignment generator.
+    reference: path of the reference module (also a valid, full-marks submission).
+    preload: modules the sandbox imports before the submission ("numpy", "torch").
+    tasks: paths of trusted task files run inside the sandbox (see tasks.py files).
+    limits: the sandbox's resource limits for this assignment.
+    options: defaults of the options a grade may set (e.g. {"data": "digits"}).
+    """
+
+    id: str
+    title: str
+    contract: tuple[str, ...]
+    checks: Callable[[dict], Iterator[Check]]
+    reference: Path
+    preload: tuple[str, ...] = ("numpy",)
+    tasks: tuple[Path, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    options: dict = field(default_factory=dict)
+
+    def all_checks(self, options: dict | None = None) -> list[Check]:
+        merged = {**self.options, **(options or {})}
+        checks = list(self.checks(merged))
+        names = [c.name for c in checks]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"{self.id}: duplicate check names {sorted(duplicates)}")
+        return checks

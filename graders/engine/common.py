@@ -1,0 +1,71 @@
+"""Building blocks that many assignments' checks share.
+
+Inputs are drawn by the grader (seeded per check), sent to the sandbox, and the answers
+compared in the grader's process with the reference's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graders.engine import expect
+from graders.engine.checks import CheckFailed
+from graders.engine.compare import assert_close, fmt
+
+
+def away_from(rng: np.random.Generator, shape, low: float, high: float, kinks=(0.0,),
+              margin: float = 1e-2) -> np.ndarray:
+    """Uniform float64 samples in [low, high] with no entry within `margin` of a kink.
+
+    Gradient checks use central differences with a step of 1e-5; a sample this far from
+    every kink keeps both evaluation points on the same side of it.
+    """
+    x = rng.uniform(low, high, size=shape)
+    for _ in range(100):
+        near = np.zeros(x.shape, dtype=bool)
+        for k in kinks:
+            near |= np.abs(x - k) < margin
+        if not near.any():
+            return x
+        x[near] = rng.uniform(low, high, size=int(near.sum()))
+    raise RuntimeError("could not sample away from the kinks")
+
+
+def render_inputs(**named) -> str:
+    """'Inputs: z = [...], dout = [...]' for feedback (small arrays in full)."""
+    return "Inputs: " + "; ".join(f"{k} = {fmt(v)}" for k, v in named.items())
+
+
+def check_inputs_unchanged(ctx, function: str, args: tuple, kwargs: dict | None = None) -> None:
+    """Call `function` and fail if it modified any array argument in place."""
+    kwargs = kwargs or {}
+    _, args_after, kwargs_after = ctx.call_echo(function, *args, **kwargs)
+    names = [f"argument {i + 1}" for i in range(len(args))]
+    for name, before, after in zip(names, args, args_after):
+        _compare_unchanged(function, name, before, after)
+    for key, before in kwargs.items():
+        _compare_unchanged(function, key, before, kwargs_after.get(key))
+
+
+def _compare_unchanged(function: str, name: str, before, after) -> None:
+    if isinstance(before, np.ndarray):
+        if not isinstance(after, np.ndarray) or after.shape != before.shape or not np.array_equal(
+                after, before, equal_nan=True):
+            changed = (int(np.sum(after != before)) if isinstance(after, np.ndarray)
+                       and after.shape == before.shape else before.size)
+            raise CheckFailed(
+                f"{function} modified its {name} in place ({changed} of {before.size} entries changed).",
+                expected="the input array left as it was", got="a modified input",
+                slip="an in-place operation on the input (z -= ..., z[mask] = 0, np.exp(z, out=z)); "
+                     "work on a copy (z = z - z.max(...)) instead.")
+    elif isinstance(before, dict):
+        for key, value in before.items():
+            _compare_unchanged(function, f"{name}[{key!r}]", value, (after or {}).get(key))
+
+
+def check_array_values(ctx, function: str, args: tuple, expected: np.ndarray, *, tol: str = "value",
+                       batch_size: int | None = None, show: dict | None = None) -> None:
+    """Call function(*args), validate an array of the expected shape, compare with `expected`."""
+    got = expect.array(ctx.call(function, *args), f"{function}(...)", expected.shape)
+    assert_close(got, expected, f"{function}(...)", tol, batch_size=batch_size,
+                 context=render_inputs(**show) if show else None)

@@ -1,0 +1,173 @@
+"""Running an assignment's checks against one submission.
+
+One sandboxed process serves all the checks of a grade (starting Python and importing
+NumPy or torch is the expensive part). A check that crashes or hangs the process fails,
+and the next check gets a fresh process; a submission that cannot even be loaded fails
+every check with the reason, once. Whatever happens, `grade` returns a valid `Report`.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import zlib
+
+import numpy as np
+
+from graders.engine.assignment import Assignment
+from graders.engine.checks import Check, CheckFailed, Report, TestResult, Visibility
+from graders.engine.source import Source, read_submission
+from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from graders.sandbox.process import Sandbox
+
+MAX_RESTARTS = 8
+
+
+class Context:
+    """What a check's `run(ctx)` can use: calls into the sandbox, a seeded RNG, options."""
+
+    def __init__(self, session: "Session", check: Check, options: dict):
+        self.session = session
+        self.check = check
+        self.options = options
+        self.deadline = time.monotonic() + check.timeout_s
+        self.rng = np.random.default_rng(zlib.crc32(check.name.encode("utf-8")))
+        self.artifacts: list[dict] = []
+
+    def _left(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.05)
+
+    def call(self, name, *args, **kwargs):
+        """Call a contract function (or a Handle's method with method=...) in the sandbox."""
+        return self.session.sandbox().call(name, *args, timeout=self._left(), **kwargs)
+
+    def call_echo(self, name, *args, **kwargs):
+        """Like call, also returning (args_after, kwargs_after) to see what it modified."""
+        return self.session.sandbox().call(name, *args, timeout=self._left(), echo=True, **kwargs)
+
+    def task(self, name: str, **kwargs):
+        return self.session.sandbox().task(name, timeout=self._left(), **kwargs)
+
+    def attach(self, title: str, png: bytes) -> None:
+        """Attach a picture (PNG bytes) to this check's result for the HTML report."""
+        self.artifacts.append({"title": title, "png": png})
+
+
+class Session:
+    """The sandbox of one grade, restarted after a crash."""
+
+    def __init__(self, assignment: Assignment, source: Source):
+        self.assignment = assignment
+        self.source = source
+        self.current: Sandbox | None = None
+        self.load_report: dict | None = None
+        self.load_failure: str | None = None
+        self.restarts = 0
+        self.outputs: list[str] = []
+
+    def sandbox(self) -> Sandbox:
+        if self.load_failure:
+            raise SandboxCrashed(self.load_failure)
+        if self.current is not None and self.current.alive:
+            return self.current
+        if self.current is not None:
+            self._retire()
+            self.restarts += 1
+            if self.restarts > MAX_RESTARTS:
+                self.load_failure = "your code crashed the sandbox too many times; remaining checks not run"
+                raise SandboxCrashed(self.load_failure)
+        a = self.assignment
+        self.current = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits)
+        try:
+            report = self.current.start()
+        except SandboxCrashed as exc:
+            self.load_failure = f"your code could not be loaded: {exc}"
+            self._retire()
+            raise SandboxCrashed(self.load_failure) from None
+        if self.load_report is None:
+            self.load_report = report
+        return self.current
+
+    def defined(self) -> set[str]:
+        return set((self.load_report or {}).get("names", {}))
+
+    def _retire(self) -> None:
+        if self.current is not None:
+            out = self.current.captured_output()
+            if out:
+                self.outputs.append(out)
+            self.current.close()
+            self.current = None
+
+    def close(self) -> None:
+        self._retire()
+
+
+def run_check(check: Check, session: Session, options: dict) -> TestResult:
+    start = time.monotonic()
+    status, output = "failed", ""
+    missing = [n for n in check.needs if n not in session.defined()] if session.load_report else []
+    try:
+        if session.load_failure:
+            raise SandboxCrashed(session.load_failure)
+        session.sandbox()
+        missing = [n for n in check.needs if n not in session.defined()]
+        if missing:
+            raise CheckFailed(f"{', '.join('`' + m + '`' for m in missing)} "
+                              f"{'is' if len(missing) == 1 else 'are'} not defined in your submission.",
+                              slip="a misspelt name, or a cell that failed before the definition "
+                                   "(see the notes on loading above).")
+        ctx = Context(session, check, options)
+        note = check.run(ctx)
+        status, output = "passed", str(note or "")
+    except CheckFailed as exc:
+        output = exc.render()
+    except StudentError as exc:
+        output = f"Your code raised an exception:\n{exc.describe()}"
+    except CallTimeout as exc:
+        output = (f"Your code did not finish in time ({check.timeout_s:g} s for this check) {exc.what}: "
+                  "an infinite loop, or far more work than needed.")
+    except SandboxCrashed as exc:
+        output = f"Your code's process stopped: {exc}"
+    except Exception as exc:  # a bug in a check must not cost the student a report
+        output = ("The grader could not run this check (an internal error; please tell your instructor): "
+                  f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=3)[-1500:])
+    score = check.points if status == "passed" else 0.0
+    return TestResult(name=check.name, score=score, max_score=check.points, status=status, output=output,
+                      kind=check.kind.value, visibility=check.visibility.value,
+                      time_s=round(time.monotonic() - start, 3))
+
+
+def grade(path: str, assignment: Assignment, *, options: dict | None = None,
+          include_hidden: bool = True) -> Report:
+    """Grade the submission at `path`; never raises for anything the submission does."""
+    start = time.monotonic()
+    options = {**assignment.options, **(options or {})}
+    checks = assignment.all_checks(options)
+    hidden = [c for c in checks if c.visibility is not Visibility.VISIBLE]
+    if not include_hidden:
+        checks = [c for c in checks if c.visibility is Visibility.VISIBLE]
+    source = read_submission(path)
+    messages = list(source.problems) + list(source.notes)
+    session = Session(assignment, source)
+    if source.problems:
+        session.load_failure = "the submission could not be read: " + " ".join(source.problems)
+    results = []
+    try:
+        for number, check in enumerate(checks, 1):
+            result = run_check(check, session, options)
+            result.number = str(number)
+            results.append(result)
+    finally:
+        session.close()
+    if session.load_report:
+        for cell in session.load_report.get("cells", []):
+            err = cell.get("error")
+            if err:
+                messages.append(f"{cell['label']} raised {err.get('type')}: {err.get('message')}"
+                                + (f"\n{err['traceback']}" if err.get("traceback") else ""))
+    if session.load_failure and not source.problems:
+        messages.append(session.load_failure)
+    return Report(assignment=assignment.id, submission=str(path), tests=results,
+                  execution_time=round(time.monotonic() - start, 3), output="\n".join(session.outputs),
+                  load_messages=messages, hidden_not_run=0 if include_hidden else len(hidden))

@@ -1,0 +1,1 @@
+"""Running untrusted submissions: the child process, its limits, and the wire format."""

@@ -1,0 +1,335 @@
+"""The grader's side of the sandbox: start, talk to, and kill a submission's process.
+
+`Sandbox` starts `child.py` in a new session (its own process group), in a fresh
+temporary directory, with stdin on /dev/null, a clean environment and resource limits
+on CPU time, address space, file size, open files and process count. Requests and
+replies go over two private pipes; stdout and stderr go to a third pipe that a thread
+drains into a capped buffer (shown to the student, never parsed). When the grade is
+done, a call runs over time, or anything goes wrong, the whole process group is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from graders.sandbox import wire
+from graders.sandbox.errors import CallTimeout, ProtocolError, SandboxCrashed, StudentError
+
+CHILD = Path(__file__).with_name("child.py")
+BLOCKED_MODULES = ("graders", "reference", "student_templates", "dlgrade.cli")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed process.
+
+    cpu_s: CPU seconds for the process's whole life (the kernel kills it past that).
+    memory_mb: address space; torch needs several GB of it just to import.
+    file_size_mb: largest file it may write.
+    processes: processes and threads it may start (enforced for non-root users only;
+        see docs/security.md).
+    output_kb: how much of its stdout/stderr is kept for the report.
+    startup_s: wall time to start, import and run the submission's top-level code.
+    """
+
+    cpu_s: int = 300
+    memory_mb: int = 4096
+    file_size_mb: int = 16
+    open_files: int = 256
+    processes: int = 64
+    output_kb: int = 64
+    startup_s: float = 60.0
+
+    def spec(self) -> str:
+        items = {
+            "cpu": self.cpu_s,
+            "as": self.memory_mb * 1024 * 1024,
+            "fsize": self.file_size_mb * 1024 * 1024,
+            "nofile": self.open_files,
+            "core": 0,
+        }
+        if os.geteuid() != 0:
+            items["nproc"] = _user_task_count() + self.processes
+        return ",".join(f"{k}={v}" for k, v in items.items())
+
+
+def _user_task_count() -> int:
+    """Threads of this user now (RLIMIT_NPROC counts them all, not just the sandbox's)."""
+    uid, count = os.geteuid(), 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                pass
+    return count
+
+
+class _OutputCapture(threading.Thread):
+    """Drains a pipe, keeping the first `cap` bytes and counting the rest."""
+
+    def __init__(self, fd: int, cap: int):
+        super().__init__(daemon=True)
+        self.fd, self.cap = fd, cap
+        self.head = bytearray()
+        self.total = 0
+
+    def run(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.total += len(chunk)
+            room = self.cap - len(self.head)
+            if room > 0:
+                self.head += chunk[:room]
+        os.close(self.fd)
+
+    def text(self) -> str:
+        out = self.head.decode("utf-8", errors="replace")
+        if self.total > len(self.head):
+            out += f"\n... [{self.total - len(self.head):,} more bytes of output not shown]"
+        return out
+
+
+def child_environment(workdir: str) -> dict[str, str]:
+    """A small, fixed environment: deterministic hashing and one BLAS/OpenMP thread."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": workdir,
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+    return env
+
+
+class Sandbox:
+    """One sandboxed process running one submission.
+
+    cells: [(label, source), ...], run in order as module `submission`.
+    preload: modules imported before the submission ("numpy", "torch").
+    tasks: paths of task files (trusted code loaded before the submission).
+    """
+
+    def __init__(self, cells, *, preload=("numpy",), tasks=(), limits: Limits = Limits(),
+                 seed: int = 0, python: str | None = None):
+        self.cells = [(str(label), str(source)) for label, source in cells]
+        self.preload = list(preload)
+        self.tasks = [str(p) for p in tasks]
+        self.limits = limits
+        self.seed = seed
+        self.python = python or sys.executable
+        self.proc: subprocess.Popen | None = None
+        self.workdir: str | None = None
+        self.output: _OutputCapture | None = None
+        self.load_report: dict | None = None
+        self.dead_reason: str | None = None
+
+    # ------------------------------------------------------------ life cycle
+    def start(self) -> dict:
+        """Start the process and run the submission; returns the child's load report."""
+        self.workdir = tempfile.mkdtemp(prefix="dlgrade-sandbox-")
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            self.proc = subprocess.Popen(
+                [self.python, "-s", "-B", str(CHILD), str(req_r), str(rep_w), self.limits.spec()],
+                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                pass_fds=(req_r, rep_w), cwd=self.workdir, env=child_environment(self.workdir),
+                start_new_session=True, close_fds=True,
+            )
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+            os.close(out_w)
+        self._req, self._rep = req_w, rep_r
+        self.output = _OutputCapture(out_r, self.limits.output_kb * 1024)
+        self.output.start()
+        deadline = time.monotonic() + self.limits.startup_s
+        self._receive(deadline, "starting Python")
+        self._send({
+            "preload": self.preload,
+            "tasks": self.tasks,
+            "cells": [[label, source] for label, source in self.cells],
+            "blocked_modules": list(BLOCKED_MODULES),
+            "seed": self.seed,
+        })
+        self.load_report = self._receive(deadline, "running your code's top level")
+        if not self.load_report.get("ok"):
+            raise SandboxCrashed("the sandbox could not start: " + str(self.load_report.get("error")))
+        return self.load_report
+
+    def close(self) -> None:
+        """Kill the whole process group and remove the temporary directory."""
+        if self.proc is not None:
+            for fd in (self._req, self._rep):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            if self.output is not None:
+                self.output.join(timeout=2)
+            self.proc = None
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.dead_reason is None and self.proc.poll() is None
+
+    def captured_output(self) -> str:
+        return self.output.text() if self.output is not None else ""
+
+    # ------------------------------------------------------------ requests
+    def call(self, target, *args, timeout: float = 10.0, echo: bool = False, seed: int = 0,
+             method: str | None = None, **kwargs):
+        """Call `target(*args, **kwargs)` in the sandbox and return the decoded result.
+
+        target: a contract function's name, or a `wire.Handle` (with `method`).
+        echo: also return the arguments as they are after the call
+            (returns (value, args_after, kwargs_after)).
+        Raises StudentError when the submission raised, CallTimeout / SandboxCrashed when
+        the process had to be killed or died.
+        """
+        encoded_target = target if isinstance(target, str) else wire.encode(wire.Ref(target))
+        request = {
+            "op": "call", "target": encoded_target, "method": method,
+            "args": wire.encode(list(args)), "kwargs": wire.encode(dict(kwargs)),
+            "echo": echo, "seed": seed,
+        }
+        what = f"{target if isinstance(target, str) else target.type}{'.' + method if method else ''}"
+        reply = self._request(request, timeout, what)
+        return self._unwrap(reply, echo)
+
+    def task(self, name: str, *, timeout: float = 60.0, seed: int = 0, **kwargs):
+        """Run a trusted task function with the submission's module (see tasks.py files)."""
+        request = {"op": "task", "name": name, "kwargs": wire.encode(dict(kwargs)), "seed": seed}
+        return self._unwrap(self._request(request, timeout, f"task {name}"), False)
+
+    def _request(self, request: dict, timeout: float, what: str) -> dict:
+        if not self.alive:
+            raise SandboxCrashed(self.dead_reason or "the sandbox is not running")
+        self._send(request)
+        return self._receive(time.monotonic() + timeout, what)
+
+    def _unwrap(self, reply: dict, echo: bool):
+        if not reply.get("ok"):
+            err = reply.get("error") or {}
+            if not isinstance(err, dict):
+                raise ProtocolError("malformed error reply")
+            raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")),
+                               str(err.get("traceback", "")), missing=reply.get("missing"))
+        try:
+            value = wire.decode(reply.get("value"))
+            if echo:
+                return value, wire.decode(reply.get("args_after")), wire.decode(reply.get("kwargs_after"))
+        except wire.WireError as exc:
+            self._die(f"the sandbox sent a malformed value ({exc})")
+            raise ProtocolError(str(exc)) from exc
+        return value
+
+    # ------------------------------------------------------------ transport
+    def _send(self, message: dict) -> None:
+        data = wire.pack(message)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._req, view):]
+        except OSError as exc:
+            self._die("your code's process ended")
+            raise SandboxCrashed(self._death_message()) from exc
+
+    def _receive(self, deadline: float, what: str) -> dict:
+        header = self._read_exact(4, deadline, what)
+        try:
+            n = wire.unpack_length(header)
+            return wire.parse(self._read_exact(n, deadline, what))
+        except wire.WireError as exc:
+            self._die(f"the sandbox sent a malformed message ({exc})")
+            raise ProtocolError(str(exc)) from exc
+
+    def _read_exact(self, n: int, deadline: float, what: str) -> bytes:
+        chunks, got = [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._die(f"timed out while {what}")
+                raise CallTimeout(what)
+            ready, _, _ = select.select([self._rep], [], [], min(left, 0.5))
+            if not ready:
+                if self.proc.poll() is not None:
+                    self._die(None)
+                    raise SandboxCrashed(self._death_message())
+                continue
+            chunk = os.read(self._rep, min(n - got, 1 << 20))
+            if not chunk:
+                self._die(None)
+                raise SandboxCrashed(self._death_message())
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _die(self, reason: str | None) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.dead_reason = reason or self._death_message()
+
+    def _death_message(self) -> str:
+        code = self.proc.poll() if self.proc is not None else None
+        if code is None:
+            return "your code's process stopped answering"
+        if code < 0:
+            sig = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            hints = {
+                "SIGXCPU": "it used up its CPU time limit",
+                "SIGKILL": "it was killed (over its CPU or memory limit, or over time)",
+                "SIGSEGV": "it crashed (segmentation fault; often memory exhausted)",
+                "SIGXFSZ": "it wrote a file larger than allowed",
+            }
+            return f"your code's process was ended by {sig}: {hints.get(sig, 'a signal')}"
+        return f"your code's process exited with status {code} (sys.exit or os._exit?)"
