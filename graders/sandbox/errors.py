@@ -16,6 +16,9 @@ class StudentError(Exception):
     def describe(self) -> str:
         if self.missing:
             return f"`{self.missing}` is not defined in your submission."
+        if self.type_name == "NotImplementedError":
+            where = f"\n{self.traceback}" if self.traceback else ""
+            return "Not implemented yet: the template's `raise NotImplementedError` is still there." + where
         text = f"{self.type_name}: {self.message}"
         if self.traceback:
             text += "\n" + self.traceback

@@ -25,8 +25,10 @@ class Mutant:
 
     name: what the slip is, e.g. "sigmoid_backward_without_one_minus_s".
     old, new: exact replacement; `old` must occur exactly once (or `count` times).
-    catches: name prefixes of the checks that must fail on this submission
-        (e.g. "sigmoid_backward:"); empty for UNUSUAL mutants.
+    catches: names (or name prefixes) of the checks that must fail on this submission,
+        e.g. ("sigmoid_backward: gradient check",); empty for UNUSUAL mutants.
+    says: words the feedback of the first caught check must contain (the named slip),
+        e.g. ("factor of 2",).
     count: how many occurrences of `old` are replaced (default 1).
     """
 
@@ -35,6 +37,7 @@ class Mutant:
     new: str
     catches: tuple[str, ...] = ()
     count: int = 1
+    says: tuple[str, ...] = ()
 
     def apply(self, source: str) -> str:
         found = source.count(self.old)

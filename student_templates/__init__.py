@@ -1,0 +1,1 @@
+"""Student notebooks, generated from the reference modules by `build.py`, and example submissions."""

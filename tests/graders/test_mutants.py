@@ -1,0 +1,95 @@
+"""Every assignment's checks against its reference and its mutants (tests/mutants/).
+
+- the reference gets full marks;
+- each buggy mutant fails the checks named in its `catches` (and its feedback says the
+  named slip, where `says` is given);
+- each correct-but-unusual mutant gets full marks;
+- every check is named in some mutant's `catches`: a check that cannot fail is a defect.
+
+Grades are cached per session, so each submission is graded once.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from pathlib import Path
+
+import pytest
+
+from graders import assignments
+from graders.engine.runner import grade
+from tests.mutants import REPO, write_mutant
+
+MUTANT_DIR = REPO / "tests" / "mutants"
+
+
+def _assignments_with_mutants() -> list[str]:
+    return [a for a in assignments.assignment_ids() if (MUTANT_DIR / f"{a}.py").exists()]
+
+
+def _mutants(kind: str) -> list:
+    params = []
+    for aid in _assignments_with_mutants():
+        module = importlib.import_module(f"tests.mutants.{aid}")
+        for m in getattr(module, kind):
+            marks = [pytest.mark.slow] if getattr(module, "SLOW", False) else []
+            params.append(pytest.param(aid, m, id=f"{aid}-{m.name}", marks=marks))
+    return params
+
+
+@functools.lru_cache(maxsize=None)
+def _grade_reference(aid: str):
+    a = assignments.get(aid)
+    return grade(str(a.reference), a)
+
+
+_tmp = {}
+
+
+@functools.lru_cache(maxsize=None)
+def _grade_mutant(aid: str, mutant, only_catches: bool = False):
+    """Grade a mutant: all checks, or (for a buggy one) only the checks it must fail."""
+    import tempfile
+
+    directory = _tmp.setdefault("dir", Path(tempfile.mkdtemp(prefix="dlgrade-mutants-")))
+    select = (lambda name: any(name.startswith(p) for p in mutant.catches)) if only_catches else None
+    return grade(str(write_mutant(aid, mutant, directory)), assignments.get(aid), select=select)
+
+
+@pytest.mark.parametrize("aid", _assignments_with_mutants())
+def test_reference_gets_full_marks(aid):
+    report = _grade_reference(aid)
+    failed = {t.name: t.output for t in report.tests if not t.passed}
+    assert not failed, failed
+    assert report.score == report.max_score > 0
+
+
+@pytest.mark.parametrize("aid, mutant", _mutants("MUTANTS"))
+def test_buggy_submission_is_caught_by_the_named_checks(aid, mutant):
+    assert mutant.catches, f"{mutant.name} names no check that catches it"
+    report = _grade_mutant(aid, mutant, only_catches=True)
+    failed = [t for t in report.tests if not t.passed]
+    for i, prefix in enumerate(mutant.catches):
+        hits = [t for t in failed if t.name.startswith(prefix)]
+        assert hits, f"{prefix!r} did not fail; failed: {[t.name for t in failed]}"
+        if i == 0:
+            for word in mutant.says:
+                assert any(word in t.output for t in hits), f"feedback of {prefix!r} does not say {word!r}"
+    assert report.score < report.max_score
+
+
+@pytest.mark.parametrize("aid, mutant", _mutants("UNUSUAL"))
+def test_correct_but_unusual_submission_gets_full_marks(aid, mutant):
+    report = _grade_mutant(aid, mutant)
+    failed = {t.name: t.output for t in report.tests if not t.passed}
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("aid", _assignments_with_mutants())
+def test_every_check_is_named_by_some_mutant(aid):
+    module = importlib.import_module(f"tests.mutants.{aid}")
+    prefixes = [p for m in module.MUTANTS for p in m.catches]
+    checks = [c.name for c in assignments.get(aid).all_checks()]
+    uncovered = [name for name in checks if not any(name.startswith(p) for p in prefixes)]
+    assert not uncovered, f"checks no buggy submission is known to fail: {uncovered}"
