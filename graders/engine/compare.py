@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graders.engine.checks import CheckFailed
-from graders.engine.slips import diagnose
+from graders.engine.slips import diagnose, match_known
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,13 @@ def mismatch(actual: np.ndarray, expected: np.ndarray, tol: Tolerance) -> dict |
 
 
 def assert_close(actual: np.ndarray, expected: np.ndarray, what: str, tol: str | Tolerance = "value",
-                 *, batch_size: int | None = None, context: str | None = None) -> None:
+                 *, batch_size: int | None = None, context: str | None = None,
+                 known: dict[str, np.ndarray] | None = None) -> None:
     """Raise CheckFailed with a torch.testing-style message unless actual ~ expected.
 
     what: names the value in feedback ("sigmoid_backward(dout, z)").
     context: the inputs, rendered, for the student to reproduce the case.
+    known: common wrong answers on the same input, by the slip's name (see slips.match_known).
     """
     tolerance = TOLERANCES[tol] if isinstance(tol, str) else tol
     a = np.asarray(actual, dtype=np.float64)
@@ -98,7 +100,7 @@ def assert_close(actual: np.ndarray, expected: np.ndarray, what: str, tol: str |
         expected=f"{m['expected']:.8g} at {where}" if idx else f"{m['expected']:.8g}",
         got=f"{m['actual']:.8g}",
         diff=diff,
-        slip=diagnose(a, e, batch_size=batch_size),
+        slip=match_known(a, known) or diagnose(a, e, batch_size=batch_size),
         details=context,
     )
 

@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from graders.engine.checks import CheckFailed
-from graders.engine.slips import diagnose
+from graders.engine.slips import diagnose, match_known
 
 Params = dict[str, np.ndarray]
 
@@ -133,10 +133,15 @@ def _localise(f, params, key, analytic, rng, verdict, batch_size, rtol, atol) ->
 
 def assert_gradient(f: Callable[[Params], float], params: Params, key: str, analytic: np.ndarray,
                     what: str, *, rng: np.random.Generator, batch_size: int | None = None,
-                    probes: int = 3, context: str | None = None) -> GradientVerdict:
-    """check_gradient, raising CheckFailed with full feedback when the gradient is wrong."""
+                    probes: int = 3, context: str | None = None,
+                    known: dict[str, np.ndarray] | None = None) -> GradientVerdict:
+    """check_gradient, raising CheckFailed with full feedback when the gradient is wrong.
+
+    known: common wrong gradients on the same input, by the slip's name.
+    """
     verdict = check_gradient(f, params, key, analytic, rng=rng, probes=probes, batch_size=batch_size)
     if not verdict.ok:
+        verdict.slip = match_known(analytic, known) or verdict.slip
         worst = verdict.worst[0] if verdict.worst else None
         raise CheckFailed(
             f"{what}: your gradient of {key!r} does not match the numerical gradient of the loss.",

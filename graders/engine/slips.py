@@ -94,3 +94,18 @@ def diagnose(actual: np.ndarray, expected: np.ndarray, *, batch_size: int | None
         if flipped is not None and np.allclose(flipped, expected, rtol=1e-6, atol=1e-9 * scale):
             return "the right values in reverse order."
     return None
+
+
+def match_known(actual: np.ndarray, known: dict[str, np.ndarray] | None) -> str | None:
+    """The name of the first known wrong answer that `actual` equals, if any.
+
+    known: {"the slip in words": what that slip returns on the same input}. A check
+    that knows the common wrong formulas for its function computes them on its inputs,
+    and the student is told exactly which one they wrote.
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    for words, wrong in (known or {}).items():
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if wrong.shape == actual.shape and np.allclose(actual, wrong, rtol=1e-6, atol=1e-10):
+            return words
+    return None

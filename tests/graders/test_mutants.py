@@ -6,6 +6,9 @@
 - each correct-but-unusual mutant gets full marks;
 - every check is named in some mutant's `catches`: a check that cannot fail is a defect.
 
+Mutants whose grading takes long (trained checks) are listed in SLOW_MUTANTS / SLOW_UNUSUAL
+and run with `-m slow`.
+
 Grades are cached per session, so each submission is graded once.
 """
 
@@ -29,12 +32,14 @@ def _assignments_with_mutants() -> list[str]:
 
 
 def _mutants(kind: str) -> list:
+    """MUTANTS or UNUSUAL of every assignment; SLOW_MUTANTS / SLOW_UNUSUAL are marked slow."""
     params = []
     for aid in _assignments_with_mutants():
         module = importlib.import_module(f"tests.mutants.{aid}")
-        for m in getattr(module, kind):
-            marks = [pytest.mark.slow] if getattr(module, "SLOW", False) else []
-            params.append(pytest.param(aid, m, id=f"{aid}-{m.name}", marks=marks))
+        for m in getattr(module, kind, []):
+            params.append(pytest.param(aid, m, id=f"{aid}-{m.name}"))
+        for m in getattr(module, f"SLOW_{kind}", []):
+            params.append(pytest.param(aid, m, id=f"{aid}-{m.name}", marks=pytest.mark.slow))
     return params
 
 
@@ -89,7 +94,8 @@ def test_correct_but_unusual_submission_gets_full_marks(aid, mutant):
 @pytest.mark.parametrize("aid", _assignments_with_mutants())
 def test_every_check_is_named_by_some_mutant(aid):
     module = importlib.import_module(f"tests.mutants.{aid}")
-    prefixes = [p for m in module.MUTANTS for p in m.catches]
+    buggy = list(module.MUTANTS) + list(getattr(module, "SLOW_MUTANTS", []))
+    prefixes = [p for m in buggy for p in m.catches]
     checks = [c.name for c in assignments.get(aid).all_checks()]
     uncovered = [name for name in checks if not any(name.startswith(p) for p in prefixes)]
     assert not uncovered, f"checks no buggy submission is known to fail: {uncovered}"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from graders.engine import expect
 from graders.engine.checks import Check, CheckFailed, Kind
 from graders.engine.common import away_from, check_array_values, check_inputs_unchanged, render_inputs
-from graders.engine.compare import assert_scalar_close
+from graders.engine.compare import assert_close, assert_scalar_close
 from graders.engine.gradcheck import assert_gradient
 from graders.engine.properties import check_property, floats_array, matrix_shapes
 from reference.numpy import numpy_basics as ref
@@ -46,6 +46,29 @@ def check_activation_values(ctx, name):
     check_array_values(ctx, name, (z,), getattr(ref, name)(z), show={"z": z})
 
 
+def known_backward_slips(name, dout, z):
+    """The wrong backward passes students write most often, evaluated on (dout, z)."""
+    slips = {"dout is not multiplied in (the chain rule's upstream factor is missing)":
+             getattr(ref, f"{name}_backward")(np.ones_like(z), z)}
+    if name == "relu":
+        slips["multiplied by relu(z) instead of the 0/1 mask 1[z > 0]"] = dout * ref.relu(z)
+    if name == "sigmoid":
+        s = ref.sigmoid(z)
+        slips["dout * s without the (1 - s) factor: d sigmoid/dz = s (1 - s)"] = dout * s
+        slips["z (1 - z): the derivative formula applied to z instead of s = sigmoid(z)"] = dout * z * (1 - z)
+    if name == "tanh":
+        t = np.tanh(z)
+        slips["1 - tanh(z) instead of 1 - tanh(z)**2"] = dout * (1 - t)
+        slips["1 - z**2: the derivative formula applied to z instead of tanh(z)"] = dout * (1 - z * z)
+    if name == "hard_sigmoid":
+        inside = (z > -2.5) & (z < 2.5)
+        slips["slope 1 instead of 0.2 on (-2.5, 2.5)"] = dout * inside
+        slips["slope 0.2 everywhere: the clipped parts have slope 0"] = dout * 0.2
+        slips["PyTorch's hardsigmoid (slope 1/6 on (-3, 3)), not the contract's Keras form"] = (
+            dout * ((z > -3) & (z < 3)) / 6.0)
+    return slips
+
+
 def check_activation_backward_gradient(ctx, name):
     """dz from the submission against d/dz sum(dout * f(z)), f the contract's activation."""
     z = _z(ctx, name)
@@ -53,7 +76,8 @@ def check_activation_backward_gradient(ctx, name):
     forward = getattr(ref, name)
     dz = expect.array(ctx.call(f"{name}_backward", dout, z), f"{name}_backward(dout, z)", SHAPE)
     assert_gradient(lambda p: float(np.sum(dout * forward(p["z"]))), {"z": z}, "z", dz,
-                    f"{name}_backward(dout, z)", rng=ctx.rng, context=render_inputs(z=z, dout=dout))
+                    f"{name}_backward(dout, z)", rng=ctx.rng, context=render_inputs(z=z, dout=dout),
+                    known=known_backward_slips(name, dout, z))
 
 
 def check_activation_backward_chain_rule(ctx, name):
@@ -61,7 +85,9 @@ def check_activation_backward_chain_rule(ctx, name):
     z = _z(ctx, name)
     dout = np.full(SHAPE, 3.0)
     expected = getattr(ref, f"{name}_backward")(dout, z)
-    check_array_values(ctx, f"{name}_backward", (dout, z), expected, show={"z": z, "dout": dout})
+    got = expect.array(ctx.call(f"{name}_backward", dout, z), f"{name}_backward(dout, z)", SHAPE)
+    assert_close(got, expected, f"{name}_backward(dout, z)", known=known_backward_slips(name, dout, z),
+                 context=render_inputs(z=z, dout=dout))
 
 
 def check_sigmoid_symmetry_and_range(ctx):
@@ -161,8 +187,13 @@ def check_loss_gradient(ctx, name):
     a, b = _loss_inputs(name, ctx.rng)
     _, grad = _call_loss(ctx, name, a, b)
     forward = getattr(ref, name)
-    assert_gradient(lambda p: forward(p["x"], b)[0], {"x": a}, "x", grad, f"{name}(...) gradient",
-                    rng=ctx.rng, batch_size=a.shape[0], context=render_inputs(first=a, second=b))
+    key = {"mse_loss": "y_hat", "bce_loss": "p", "softmax_cross_entropy": "logits"}[name]
+    known = {}
+    if name == "softmax_cross_entropy":
+        known["softmax(logits) / N without subtracting the one-hot labels"] = ref.softmax(a) / a.shape[0]
+    assert_gradient(lambda p: forward(p[key], b)[0], {key: a}, key, grad, f"{name}(...) gradient",
+                    rng=ctx.rng, batch_size=a.shape[0], context=render_inputs(first=a, second=b),
+                    known=known)
 
 
 def check_loss_minimal_at_target(ctx, name):

@@ -1,0 +1,1 @@
+"""Example submissions (the one `dlgrade demo` grades)."""
