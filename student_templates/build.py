@@ -8,6 +8,10 @@ hints and `raise NotImplementedError`. Lines `# TEMPLATE: code` inside a block a
 in the template instead of the raise (for module-level answers such as `ANSWERS`).
 The last cell is a self-check, tagged `dlgrade-skip` so the grader never runs it.
 
+A module that defines `QUESTIONS` (a question-and-answer assignment such as `theory`) gets,
+instead of one cell per definition, its setup code, one markdown cell per question (see
+`question_cells`), and the code after `QUESTIONS` (the `ANSWERS` cell).
+
     python -m student_templates.build            # rewrite every notebook here
     python -m student_templates.build --check    # exit 1 if any notebook is out of date
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -110,13 +115,16 @@ def build_notebook(assignment_id: str, reference: Path) -> nbformat.NotebookNode
         "dlgrade": {"assignment": assignment_id},
     }
     cells = [nbformat.v4.new_markdown_cell(doc or f"# {assignment_id}")]
-    if preamble:
-        cells.append(nbformat.v4.new_code_cell(strip_solutions(preamble).rstrip("\n")))
-    for name, docstring, code in chunks:
-        if name:
-            heading = f"## `{name}`\n\n" + (_markdown_docstring(docstring) if docstring else "")
-            cells.append(nbformat.v4.new_markdown_cell(heading.rstrip()))
-        cells.append(nbformat.v4.new_code_cell(strip_solutions(code).rstrip("\n")))
+    if "QUESTIONS" in _top_level_names(source):
+        cells += question_cells(source, _load(reference).QUESTIONS)
+    else:
+        if preamble:
+            cells.append(nbformat.v4.new_code_cell(strip_solutions(preamble).rstrip("\n")))
+        for name, docstring, code in chunks:
+            if name:
+                heading = f"## `{name}`\n\n" + (_markdown_docstring(docstring) if docstring else "")
+                cells.append(nbformat.v4.new_markdown_cell(heading.rstrip()))
+            cells.append(nbformat.v4.new_code_cell(strip_solutions(code).rstrip("\n")))
     cells.append(nbformat.v4.new_markdown_cell(
         "## Check your work\n\nRun the cell below after the cells above. It runs the *visible* "
         "checks in a sandbox and prints the autograder's feedback; hidden checks are not run."))
@@ -127,6 +135,72 @@ def build_notebook(assignment_id: str, reference: Path) -> nbformat.NotebookNode
         cell.id = f"{assignment_id[:40]}-{i:03d}"  # stable ids: a rebuild is byte-identical
     nb.cells = cells
     return nb
+
+
+def question_cells(source: str, questions) -> list[nbformat.NotebookNode]:
+    """The cells of a module that defines QUESTIONS (dicts with id, section, text, answer, symbols).
+
+    The setup code (before QUESTIONS: imports, symbols, data), one markdown cell per
+    question (the section heading at its first question, the full text with the precision
+    asked, the symbols, the answer's form), then the code after QUESTIONS with its solution
+    block stripped (the ANSWERS cell).
+    """
+    setup, answers = _code_around_questions(source)
+    cells = [nbformat.v4.new_code_cell(strip_solutions(setup).rstrip("\n"))]
+    section = None
+    for number, q in enumerate(questions, 1):
+        text = f"## {q['section']}\n\n" if q["section"] != section else ""
+        section = q["section"]
+        text += f"### {number}. `{q['id']}`\n\n{_markdown_docstring(q['text'])}\n\n"
+        if q["symbols"]:
+            text += f"Symbols: {', '.join(f'`{s}`' for s in q['symbols'])} (defined in the first code cell).\n\n"
+        text += f"Your answer: `ANSWERS[\"{q['id']}\"]`, {q['answer']}."
+        cells.append(nbformat.v4.new_markdown_cell(text))
+    cells.append(nbformat.v4.new_code_cell(strip_solutions(answers).rstrip("\n")))
+    return cells
+
+
+def _code_around_questions(source: str) -> tuple[str, str]:
+    """(code before QUESTIONS, code after it), without the statements that only build the
+    questions: QUESTIONS itself, text constants (a string or f-string), and any statement
+    that defines or reads a private (`_`) name."""
+    tree = ast.parse(source)
+    lines: list[str | None] = source.splitlines()
+    body = tree.body[1:] if ast.get_docstring(tree) is not None else tree.body
+    start, split = (tree.body[0].end_lineno if body is not tree.body else 0), None
+    for node in body:
+        names = _top_level_names(node)
+        read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        value = getattr(node, "value", None)
+        text = isinstance(value, ast.JoinedStr) or (isinstance(value, ast.Constant) and isinstance(value.value, str))
+        if "QUESTIONS" in names:
+            split = node.end_lineno
+        if "QUESTIONS" in names or text or any(n.startswith("_") for n in names | read):
+            lines[_first_line(node) - 1:node.end_lineno] = [None] * (node.end_lineno - _first_line(node) + 1)
+
+    def join(part):
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(x for x in part if x is not None)).strip("\n")
+
+    return join(lines[start:split]), join(lines[split:])
+
+
+def _top_level_names(node_or_source) -> set[str]:
+    """Names a statement (or every top-level statement of a source) defines."""
+    if isinstance(node_or_source, str):
+        return set().union(*map(_top_level_names, ast.parse(node_or_source).body))
+    node = node_or_source
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
+    return {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _load(path: Path):
+    """Run a reference module (trusted code) to read its QUESTIONS."""
+    spec = importlib.util.spec_from_file_location(f"_template_source_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _markdown_docstring(doc: str) -> str:

@@ -9,9 +9,11 @@ but never reads results from.
 Order of events (the submission runs last, so it cannot tamper with what came before):
   1. read the init message: modules to preload, task files, the submission's cells;
   2. preload NumPy (and torch), load the task files by path;
-  3. block imports of the grader, the reference solutions and the templates;
-  4. run the submission's cells in order as module `submission`, recording each error;
-  5. answer requests: call a function or a method of a kept object, run a task.
+  3. apply the operating-system isolation of `isolation.py` (Landlock, seccomp; in
+     autograder mode as root also namespaces and the sandbox's own unprivileged user);
+  4. block imports of the grader, the reference solutions and the templates;
+  5. run the submission's cells in order as module `submission`, recording each error;
+  6. answer requests: call a function or a method of a kept object, run a task.
 
 Only the standard library and NumPy are imported here before the submission runs.
 """
@@ -32,14 +34,15 @@ SUBMISSION_NAME = "submission"
 MAX_TRACEBACK_CHARS = 4000
 
 
-def _load_wire():
-    spec = importlib.util.spec_from_file_location("_dlgrade_wire", os.path.join(HERE, "wire.py"))
+def _load(name: str, filename: str):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-wire = _load_wire()
+wire = _load("_dlgrade_wire", "wire.py")
+isolation = _load("_dlgrade_isolation", "isolation.py")
 import numpy as np  # noqa: E402  (after the wire module, which needs it anyway)
 
 
@@ -87,7 +90,12 @@ class Child:
         return b"".join(chunks)
 
     def send(self, message: dict) -> None:
-        data = wire.pack(message)
+        try:
+            data = wire.pack(message)
+        except wire.WireError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. an int too large for JSON
+            raise wire.WireError(f"the value cannot be sent: {type(exc).__name__}: {exc}") from None
         view = memoryview(data)
         while view:
             written = os.write(self.fd_out, view)
@@ -176,9 +184,14 @@ class Child:
             for attr, fn in vars(module).items():
                 if attr.startswith("task_") and callable(fn):
                     self.tasks[attr[len("task_"):]] = fn
+        applied = isolation.apply(init["isolation"]) if init.get("isolation") else {}
         sys.meta_path.insert(0, _Blocker(init.get("blocked_modules", [])))
         sys.argv = ["submission"]
-        return self.load_submission(init["cells"])
+        sys.modules.pop("_dlgrade_isolation", None)
+        sys.modules.pop("_dlgrade_wire", None)
+        report = self.load_submission(init["cells"])
+        report["isolation"] = applied
+        return report
 
     def load_submission(self, cells) -> dict:
         module = types.ModuleType(SUBMISSION_NAME)
@@ -283,8 +296,12 @@ def apply_limits(spec: str) -> None:
     """Resource limits, set before any submission code runs (name=value,... in bytes/s/count)."""
     names = {"cpu": resource.RLIMIT_CPU, "as": resource.RLIMIT_AS, "fsize": resource.RLIMIT_FSIZE,
              "nproc": resource.RLIMIT_NPROC, "nofile": resource.RLIMIT_NOFILE, "core": resource.RLIMIT_CORE}
+    if hasattr(resource, "RLIMIT_MSGQUEUE"):
+        names["msgqueue"] = resource.RLIMIT_MSGQUEUE
     for item in filter(None, spec.split(",")):
         name, value = item.split("=")
+        if name not in names:
+            continue
         limit = int(value)
         if name == "cpu":
             # soft limit sends SIGXCPU, the hard one a second later SIGKILL
@@ -315,7 +332,8 @@ def main() -> None:
         try:
             child.send(reply)
         except wire.WireError as exc:
-            child.send({"ok": False, "error": {"type": "ResultTooLarge", "message": str(exc), "traceback": ""}})
+            child.send({"ok": False, "error": {"type": "ResultNotSendable", "message": str(exc)[:2000],
+                                               "traceback": ""}})
     os._exit(0)
 
 

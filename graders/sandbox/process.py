@@ -5,7 +5,15 @@ temporary directory, with stdin on /dev/null, a clean environment and resource l
 on CPU time, address space, file size, open files and process count. Requests and
 replies go over two private pipes; stdout and stderr go to a third pipe that a thread
 drains into a capped buffer (shown to the student, never parsed). When the grade is
-done, a call runs over time, or anything goes wrong, the whole process group is killed.
+done, a call runs over time, or anything goes wrong, every process of the sandbox is
+killed (its process group, its process tree, its orphans, its uid and its cgroups: see
+`reaper.py`) and the temporary directory is removed.
+
+Before the submission's first line runs, the child applies the operating-system
+isolation of `isolation.py` (Landlock, seccomp; in autograder mode as root also a new
+network and mount namespace and an unprivileged user of its own). Autograder mode is
+`Sandbox(..., isolation="autograder")` or the environment variable DLGRADE_AUTOGRADER=1.
+What holds in each mode and on each platform: docs/security.md.
 """
 
 from __future__ import annotations
@@ -22,11 +30,64 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.sandbox import wire
+from graders.sandbox import reaper, wire
 from graders.sandbox.errors import CallTimeout, ProtocolError, SandboxCrashed, StudentError
 
 CHILD = Path(__file__).with_name("child.py")
 BLOCKED_MODULES = ("graders", "reference", "student_templates", "dlgrade.cli")
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+# the sandbox's own uids in autograder mode as root: BASE + (grader pid mod 2^20) * 64 + n
+SANDBOX_UID_BASE = 3_000_000_000
+NOBODY = 65534
+
+
+def autograder_requested() -> bool:
+    """Autograder mode asked for by the environment (DLGRADE_AUTOGRADER=1)."""
+    return os.environ.get("DLGRADE_AUTOGRADER", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def hidden_paths(mode: str = "default") -> list[str]:
+    """What a submission may not read: the grader, the references, the templates' examples,
+    the repository's tests, DLGRADE_HIDE (os.pathsep-separated) and, in autograder mode,
+    /autograder (Gradescope's source, submission and results folders)."""
+    paths = []
+    for package in ("graders", "reference", "student_templates"):
+        candidate = PACKAGE_ROOT / package
+        if candidate.is_dir():
+            paths.append(candidate)
+    if (PACKAGE_ROOT / "tests" / "graders").is_dir():
+        paths.append(PACKAGE_ROOT / "tests")
+    for extra in os.environ.get("DLGRADE_HIDE", "").split(os.pathsep):
+        if extra.strip():
+            paths.append(Path(extra.strip()))
+    if mode == "autograder" and Path("/autograder").is_dir():
+        paths.append(Path("/autograder"))
+    return [str(p.resolve()) for p in paths if p.exists()]
+
+
+def _sandbox_uid() -> tuple[int, int]:
+    """An unprivileged uid/gid for one sandbox (autograder mode as root).
+
+    A fresh uid per sandbox (no /etc/passwd entry needed) when the uid map allows it, so
+    that concurrent sandboxes cannot signal each other and every process of the sandbox
+    can be found by its uid; `nobody` (65534) otherwise, or DLGRADE_SANDBOX_USER.
+    """
+    forced = os.environ.get("DLGRADE_SANDBOX_USER", "").strip()
+    if forced:
+        if forced.isdigit():
+            return int(forced), int(forced)
+        import pwd
+
+        entry = pwd.getpwnam(forced)
+        return entry.pw_uid, entry.pw_gid
+    try:
+        full = open("/proc/self/uid_map").read().split() == ["0", "0", "4294967295"]
+    except OSError:
+        full = False
+    if not full:
+        return NOBODY, NOBODY
+    uid = SANDBOX_UID_BASE + (os.getpid() % (1 << 20)) * 64 + next(reaper._COUNTER) % 64
+    return uid, uid
 
 
 @dataclass(frozen=True)
@@ -40,6 +101,9 @@ class Limits:
         see docs/security.md).
     output_kb: how much of its stdout/stderr is kept for the report.
     startup_s: wall time to start, import and run the submission's top-level code.
+    disk_mb: everything it may write in its temporary directory together (a tmpfs quota
+        in autograder mode as root; elsewhere the grader watches the directory and kills
+        the sandbox past it).
     """
 
     cpu_s: int = 300
@@ -49,6 +113,7 @@ class Limits:
     processes: int = 64
     output_kb: int = 64
     startup_s: float = 60.0
+    disk_mb: int = 64
 
     def spec(self) -> str:
         items = {
@@ -57,6 +122,7 @@ class Limits:
             "fsize": self.file_size_mb * 1024 * 1024,
             "nofile": self.open_files,
             "core": 0,
+            "msgqueue": 0,  # also marks the sandbox's processes (see reaper.py)
         }
         if os.geteuid() != 0:
             items["nproc"] = _user_task_count() + self.processes
@@ -106,12 +172,18 @@ class _OutputCapture(threading.Thread):
         return out
 
 
-def child_environment(workdir: str) -> dict[str, str]:
-    """A small, fixed environment: deterministic hashing and one BLAS/OpenMP thread."""
+def child_environment(workdir: str, token: str | None = None) -> dict[str, str]:
+    """A small, fixed environment: deterministic hashing and one BLAS/OpenMP thread.
+
+    token: the sandbox's mark (DLGRADE_SANDBOX), by which the grader recognises its
+    processes after they left its process tree.
+    """
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": workdir,
         "TMPDIR": workdir,
+        "USER": "dlgrade-sandbox",
+        "LOGNAME": "dlgrade-sandbox",
         "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -122,6 +194,8 @@ def child_environment(workdir: str) -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
     }
+    if token:
+        env["DLGRADE_SANDBOX"] = token
     return env
 
 
@@ -131,36 +205,63 @@ class Sandbox:
     cells: [(label, source), ...], run in order as module `submission`.
     preload: modules imported before the submission ("numpy", "torch").
     tasks: paths of task files (trusted code loaded before the submission).
+    isolation: "default" or "autograder"; None reads DLGRADE_AUTOGRADER (see
+        docs/security.md for what each mode holds on each platform).
+    hide: more paths the submission may not read (besides `hidden_paths()`).
     """
 
     def __init__(self, cells, *, preload=("numpy",), tasks=(), limits: Limits = Limits(),
-                 seed: int = 0, python: str | None = None):
+                 seed: int = 0, python: str | None = None, isolation: str | None = None,
+                 hide=()):
         self.cells = [(str(label), str(source)) for label, source in cells]
         self.preload = list(preload)
         self.tasks = [str(p) for p in tasks]
         self.limits = limits
         self.seed = seed
         self.python = python or sys.executable
+        self.mode = isolation or ("autograder" if autograder_requested() else "default")
+        if self.mode not in ("default", "autograder"):
+            raise ValueError(f"unknown isolation mode {self.mode!r}")
+        self.hide = [str(p) for p in hide]
         self.proc: subprocess.Popen | None = None
         self.workdir: str | None = None
         self.output: _OutputCapture | None = None
         self.load_report: dict | None = None
         self.dead_reason: str | None = None
+        self.isolation: dict = {}
+        self.uid: int | None = None
+        self.cgroup: reaper.Cgroup | None = None
+        self._next_disk_check = 0.0
 
     # ------------------------------------------------------------ life cycle
     def start(self) -> dict:
         """Start the process and run the submission; returns the child's load report."""
         self.workdir = tempfile.mkdtemp(prefix="dlgrade-sandbox-")
+        root = hasattr(os, "geteuid") and os.geteuid() == 0
+        gid = None
+        if self.mode == "autograder" and root and sys.platform.startswith("linux"):
+            self.uid, gid = _sandbox_uid()
+            os.chown(self.workdir, self.uid, gid)
+        reaper.become_subreaper()
+        token = reaper.token()
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         try:
-            self.proc = subprocess.Popen(
-                [self.python, "-s", "-B", str(CHILD), str(req_r), str(rep_w), self.limits.spec()],
-                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                pass_fds=(req_r, rep_w), cwd=self.workdir, env=child_environment(self.workdir),
-                start_new_session=True, close_fds=True,
-            )
+            with reaper.LOCK:
+                self.proc = subprocess.Popen(
+                    [self.python, "-s", "-B", str(CHILD), str(req_r), str(rep_w), self.limits.spec()],
+                    stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                    pass_fds=(req_r, rep_w), cwd=self.workdir, env=child_environment(self.workdir, token),
+                    start_new_session=True, close_fds=True,
+                )
+                reaper.register(self.proc.pid)
+        except BaseException:
+            for fd in (req_w, rep_r, out_r):
+                os.close(fd)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+            raise
         finally:
             os.close(req_r)
             os.close(rep_w)
@@ -168,6 +269,12 @@ class Sandbox:
         self._req, self._rep = req_w, rep_r
         self.output = _OutputCapture(out_r, self.limits.output_kb * 1024)
         self.output.start()
+        if root:
+            self.cgroup = reaper.Cgroup.create(f"dlgrade-{token}", self.limits.processes + 16,
+                                               self.limits.memory_mb * 1024 * 1024)
+            if self.cgroup is not None and not self.cgroup.add(self.proc.pid):
+                self.cgroup.remove()
+                self.cgroup = None
         deadline = time.monotonic() + self.limits.startup_s
         self._receive(deadline, "starting Python")
         self._send({
@@ -176,34 +283,60 @@ class Sandbox:
             "cells": [[label, source] for label, source in self.cells],
             "blocked_modules": list(BLOCKED_MODULES),
             "seed": self.seed,
+            "isolation": {
+                "mode": self.mode,
+                "workdir": self.workdir,
+                "hide": hidden_paths(self.mode) + self.hide,
+                "uid": self.uid,
+                "gid": gid,
+                "namespaces": self.mode == "autograder" and root,
+                "disk_kb": self.limits.disk_mb * 1024,
+                "processes": self.limits.processes,
+                "grader_pid": os.getpid(),
+                "grader_pgid": os.getpgrp(),
+            },
         })
         self.load_report = self._receive(deadline, "running your code's top level")
+        isolation = self.load_report.get("isolation")
+        self.isolation = isolation if isinstance(isolation, dict) else {}
+        if self.cgroup is not None:
+            self.isolation["cgroup"] = self.cgroup.describe()
         if not self.load_report.get("ok"):
             raise SandboxCrashed("the sandbox could not start: " + str(self.load_report.get("error")))
         return self.load_report
 
     def close(self) -> None:
-        """Kill the whole process group and remove the temporary directory."""
+        """Kill every process of the sandbox and remove the temporary directory."""
         if self.proc is not None:
             for fd in (self._req, self._rep):
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+            self._kill_all()
             if self.output is not None:
                 self.output.join(timeout=2)
             self.proc = None
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
         if self.workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            _remove_tree(self.workdir)
             self.workdir = None
+
+    def _kill_all(self) -> None:
+        """SIGKILL the process group, tree, orphans, uid and cgroup; reap the main process."""
+        proc = self.proc
+        if proc is None:
+            return
+        reaper.kill_sandbox(proc.pid, self.uid, self.cgroup)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        # the main process is gone now, so its pid can no longer be confused with a sandbox's
+        reaper.unregister(proc.pid)
+        reaper.kill_sandbox(None, self.uid, self.cgroup)
 
     def __enter__(self):
         return self
@@ -294,6 +427,7 @@ class Sandbox:
                 self._die(f"timed out while {what}")
                 raise CallTimeout(what)
             ready, _, _ = select.select([self._rep], [], [], min(left, 0.5))
+            self._check_disk()
             if not ready:
                 if self.proc.poll() is not None:
                     self._die(None)
@@ -309,15 +443,20 @@ class Sandbox:
 
     def _die(self, reason: str | None) -> None:
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+            self._kill_all()
         self.dead_reason = reason or self._death_message()
+
+    def _check_disk(self) -> None:
+        """Kill the sandbox when its directory holds more than `disk_mb` (or 10,000 entries)."""
+        now = time.monotonic()
+        if now < self._next_disk_check or not self.workdir:
+            return
+        self._next_disk_check = now + 0.5
+        used, entries = _disk_usage(self.workdir, 10_000)
+        if used > self.limits.disk_mb * 1024 * 1024 or entries >= 10_000:
+            self._die(f"your code wrote more than {self.limits.disk_mb} MB (or 10,000 files) "
+                      "into its temporary directory")
+            raise SandboxCrashed(self.dead_reason)
 
     def _death_message(self) -> str:
         code = self.proc.poll() if self.proc is not None else None
@@ -333,3 +472,41 @@ class Sandbox:
             }
             return f"your code's process was ended by {sig}: {hints.get(sig, 'a signal')}"
         return f"your code's process exited with status {code} (sys.exit or os._exit?)"
+
+
+def _disk_usage(path: str, max_entries: int) -> tuple[int, int]:
+    """(bytes allocated, entries) under `path`, counting at most `max_entries` entries."""
+    total, count, stack = 0, 0, [path]
+    while stack and count < max_entries:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    count += 1
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    total += getattr(st, "st_blocks", 0) * 512 or st.st_size
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    if count >= max_entries:
+                        break
+        except OSError:
+            continue
+    return total, count
+
+
+def _remove_tree(path: str) -> None:
+    """Remove a sandbox directory, even one whose subdirectories were made unwritable."""
+    def retry(func, p, _exc):
+        try:
+            os.chmod(os.path.dirname(p), 0o700)
+            if os.path.isdir(p) and not os.path.islink(p):
+                os.chmod(p, 0o700)
+            func(p)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=retry)
+    if os.path.exists(path):
+        shutil.rmtree(path, ignore_errors=True)

@@ -154,3 +154,9 @@ def test_float_srepr_keeps_its_value():
 def test_non_string_input_is_refused():
     with pytest.raises(ParseError):
         parse_answer(3, SYMS)  # type: ignore[arg-type]
+
+
+def test_long_but_reasonable_answers_parse():
+    assert parse_answer("+".join(["z"] * 45), SYMS) == 45 * z
+    poly = sympy.expand((1 + z) ** 12)
+    assert parse_answer(sympy.srepr(poly), SYMS) == poly

@@ -1,0 +1,310 @@
+"""Sandbox tasks of `autoencoders_torch`: everything that needs a student's objects.
+
+The sandbox child loads this file by path before the student's code runs, then calls
+`task_<name>(sub, **kwargs)` with the student's module namespace `sub` and plain data
+(float64 arrays, numbers, strings). Every task returns plain data only (floats, ints,
+strings, float64 arrays, and lists/dicts of those); the grader process compares it with
+the contract and the calibrated thresholds.
+
+Rules: stdlib, numpy and torch only; no project imports. Each task seeds torch, numpy and
+random, uses deterministic algorithms and one thread, so a regrade gives the same numbers.
+
+Training settings (shared by calibration and grading): Adam, mini-batches drawn from a
+seeded permutation each epoch, MSE (mean over all elements) as the reconstruction loss.
+"""
+
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _setup(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+
+
+def _tensor(a):
+    return torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)
+
+
+def _array(t):
+    return t.detach().double().cpu().numpy()
+
+
+def _batches(n, batch_size, rng):
+    perm = rng.permutation(n)
+    for start in range(0, n, batch_size):
+        yield torch.as_tensor(perm[start:start + batch_size])
+
+
+def _check_shape(what, got, expected):
+    if tuple(got.shape) != tuple(expected):
+        raise ValueError(f"{what} returned shape {tuple(got.shape)}, expected {tuple(expected)}")
+
+
+def _n_params(model):
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def _reconstruct(model, x):
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+    model.train()
+    _check_shape(f"{type(model).__name__}.forward", out, x.shape)
+    return out
+
+
+def _fit(model, x_train, epochs, lr, batch_size, seed, corrupt=None, penalty=None):
+    """Adam on MSE(model(corrupt(x)), x) [+ penalty(model, x)]; returns per-epoch mean losses."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    history = []
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for idx in _batches(len(x_train), batch_size, rng):
+            xb = x_train[idx]
+            inp = corrupt(xb) if corrupt is not None else xb
+            out = model(inp)
+            _check_shape(f"{type(model).__name__}.forward", out, xb.shape)
+            loss = F.mse_loss(out, xb)
+            if penalty is not None:
+                loss = loss + penalty(model, inp)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+            count += len(idx)
+        history.append(total / count)
+    return history
+
+
+# ----------------------------------------------------------------------------------------
+# Structure and function probes (cheap, no training)
+
+
+def task_inspect_dense_autoencoder(sub, n_in, n_hidden, x, seed=0):
+    """Build DenseAutoencoder(n_in, n_hidden) and run it on x (N, n_in).
+
+    Returns {"n_params", "code_shape", "out_shape", "out_min", "out_max",
+    "input_unchanged"}.
+    """
+    _setup(seed)
+    model = sub.DenseAutoencoder(int(n_in), int(n_hidden))
+    xt = _tensor(x)
+    before = xt.clone()
+    with torch.no_grad():
+        code = model.encode(xt)
+        out = model(xt)
+    return {
+        "n_params": _n_params(model),
+        "code_shape": list(code.shape),
+        "out_shape": list(out.shape),
+        "out_min": float(out.min()),
+        "out_max": float(out.max()),
+        "input_unchanged": bool(torch.equal(xt, before)),
+    }
+
+
+def task_conv_autoencoder_shapes(sub, shapes, seed=0):
+    """Run ConvAutoencoder(in_channels=C) on random inputs of each (N, C, H, W) in `shapes`.
+
+    Returns {"out_shapes": [list or "ErrorType: message" per shape], "out_min", "out_max",
+    "n_params" (for in_channels=1)}.
+    """
+    _setup(seed)
+    out_shapes, lo, hi = [], float("inf"), float("-inf")
+    for shape in shapes:
+        shape = [int(s) for s in shape]
+        try:
+            model = sub.ConvAutoencoder(in_channels=shape[1])
+            with torch.no_grad():
+                out = model(torch.rand(*shape))
+            out_shapes.append(list(out.shape))
+            lo, hi = min(lo, float(out.min())), max(hi, float(out.max()))
+        except Exception as exc:  # reported shape by shape as feedback
+            out_shapes.append(f"{type(exc).__name__}: {exc}")
+    return {
+        "out_shapes": out_shapes,
+        "out_min": lo,
+        "out_max": hi,
+        "n_params": _n_params(sub.ConvAutoencoder(in_channels=1)),
+    }
+
+
+def task_add_noise(sub, x, noise_factor, seed=0):
+    """add_noise on x (float64) with torch.Generator seeded `seed`, again with the same
+    seed, and once with seed + 1.
+
+    Returns {"noisy", "repeat", "other" (float64 arrays), "dtype" (str of the result's
+    dtype), "input_unchanged"}.
+    """
+    _setup(seed)
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    before = xt.clone()
+    results = []
+    for s in (seed, seed, seed + 1):
+        g = torch.Generator().manual_seed(int(s))
+        results.append(sub.add_noise(xt, float(noise_factor), g))
+    return {
+        "noisy": _array(results[0]),
+        "repeat": _array(results[1]),
+        "other": _array(results[2]),
+        "dtype": str(results[0].dtype),
+        "input_unchanged": bool(torch.equal(xt, before)),
+    }
+
+
+def task_l1_penalty(sub, code, factor):
+    """l1_activity_penalty in float64: {"value": float, "grad": d value / d code, "ndim"}."""
+    _setup(0)
+    ct = torch.as_tensor(np.asarray(code, dtype=np.float64)).clone().requires_grad_(True)
+    value = sub.l1_activity_penalty(ct, float(factor))
+    value.backward()
+    grad = ct.grad if ct.grad is not None else torch.zeros_like(ct)
+    return {"value": float(value.detach()), "grad": _array(grad), "ndim": int(value.dim())}
+
+
+# ----------------------------------------------------------------------------------------
+# Trained tasks
+
+
+def task_train_dense_autoencoder(sub, x_train, x_test, n_hidden, epochs, lr, batch_size=64,
+                                 seed=0, n_show=8):
+    """Train DenseAutoencoder(n_in, n_hidden) with Adam on MSE.
+
+    Returns {"test_mse", "train_mse" (final epoch's mean loss), "history" (per-epoch
+    losses), "inputs", "reconstructions" (the first n_show test images and their
+    reconstructions, (n_show, n_in)), "cpu_s"}.
+    """
+    t0 = time.process_time()
+    _setup(seed)
+    xtr, xte = _tensor(x_train), _tensor(x_test)
+    model = sub.DenseAutoencoder(xtr.shape[1], int(n_hidden))
+    history = _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed)
+    recon = _reconstruct(model, xte)
+    return {
+        "test_mse": float(F.mse_loss(recon, xte)),
+        "train_mse": history[-1],
+        "history": np.array(history),
+        "inputs": _array(xte[:n_show]),
+        "reconstructions": _array(recon[:n_show]),
+        "cpu_s": time.process_time() - t0,
+    }
+
+
+def task_train_conv_autoencoder(sub, x_train, x_test, image_shape, epochs, lr, batch_size=64,
+                                seed=0, n_show=8):
+    """Train ConvAutoencoder(1) on images reshaped to (N, 1, H, W) with Adam on MSE.
+
+    Returns like task_train_dense_autoencoder (pictures flattened to (n_show, H * W)).
+    """
+    t0 = time.process_time()
+    _setup(seed)
+    h, w = (int(s) for s in image_shape)
+    xtr = _tensor(x_train).reshape(-1, 1, h, w)
+    xte = _tensor(x_test).reshape(-1, 1, h, w)
+    model = sub.ConvAutoencoder(in_channels=1)
+    history = _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed)
+    recon = _reconstruct(model, xte)
+    return {
+        "test_mse": float(F.mse_loss(recon, xte)),
+        "train_mse": history[-1],
+        "history": np.array(history),
+        "inputs": _array(xte[:n_show].reshape(n_show, -1)),
+        "reconstructions": _array(recon[:n_show].reshape(n_show, -1)),
+        "cpu_s": time.process_time() - t0,
+    }
+
+
+def task_train_denoising_autoencoder(sub, x_train, x_test, n_hidden, noise_factor, epochs, lr,
+                                     batch_size=64, seed=0, n_show=8):
+    """Train DenseAutoencoder(n_in, n_hidden) to map add_noise(x) back to x.
+
+    Training corrupts each batch with the student's add_noise and a torch.Generator
+    seeded `seed`. The test images are corrupted here, with the contract's formula and a
+    generator seeded `seed + 1`, so every submission is scored on the same noisy images.
+
+    Returns {"denoised_mse": MSE(model(noisy test), clean test), "noisy_mse":
+    MSE(noisy test, clean test), "ratio": denoised_mse / noisy_mse, "inputs", "noisy",
+    "reconstructions" ((n_show, n_in) each), "cpu_s"}.
+    """
+    t0 = time.process_time()
+    _setup(seed)
+    xtr, xte = _tensor(x_train), _tensor(x_test)
+    noise_factor = float(noise_factor)
+    gen = torch.Generator().manual_seed(int(seed))
+
+    def corrupt(xb):
+        noisy = sub.add_noise(xb, noise_factor, gen)
+        _check_shape("add_noise", noisy, xb.shape)
+        return noisy.to(xb.dtype)
+
+    model = sub.DenseAutoencoder(xtr.shape[1], int(n_hidden))
+    _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed, corrupt=corrupt)
+    test_gen = torch.Generator().manual_seed(int(seed) + 1)
+    eps = torch.randn(xte.shape, generator=test_gen, dtype=xte.dtype)
+    noisy_test = torch.clamp(xte + noise_factor * eps, 0.0, 1.0)
+    recon = _reconstruct(model, noisy_test)
+    denoised = float(F.mse_loss(recon, xte))
+    noisy = float(F.mse_loss(noisy_test, xte))
+    return {
+        "denoised_mse": denoised,
+        "noisy_mse": noisy,
+        "ratio": denoised / noisy,
+        "inputs": _array(xte[:n_show]),
+        "noisy": _array(noisy_test[:n_show]),
+        "reconstructions": _array(recon[:n_show]),
+        "cpu_s": time.process_time() - t0,
+    }
+
+
+def _code_stats(model, x):
+    model.eval()
+    with torch.no_grad():
+        code = model.encode(x)
+        recon = model(x)
+    model.train()
+    mean_abs = float(code.abs().mean())
+    frac_zero = float((code.abs() <= 1e-3).double().mean())
+    return mean_abs, frac_zero, float(F.mse_loss(recon, x))
+
+
+def task_train_sparse_autoencoder(sub, x_train, x_test, n_hidden, l1_factor, epochs, lr,
+                                  batch_size=64, seed=0):
+    """Train two DenseAutoencoder(n_in, n_hidden) from the same seed: a plain one and one
+    with l1_activity_penalty(model.encode(x), l1_factor) added to the loss.
+
+    Returns {"mean_abs_code_plain", "mean_abs_code_l1" (mean |code| over test codes),
+    "sparsity_factor" (plain / l1), "frac_zero_plain", "frac_zero_l1" (fraction of code
+    entries with |code| <= 1e-3), "test_mse_plain", "test_mse_l1", "cpu_s"}.
+    """
+    t0 = time.process_time()
+    xtr, xte = _tensor(x_train), _tensor(x_test)
+    factor = float(l1_factor)
+    stats = {}
+    for name, penalty in (
+        ("plain", None),
+        ("l1", lambda model, inp: sub.l1_activity_penalty(model.encode(inp), factor)),
+    ):
+        _setup(seed)
+        model = sub.DenseAutoencoder(xtr.shape[1], int(n_hidden))
+        _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed, penalty=penalty)
+        stats[name] = _code_stats(model, xte)
+    plain, l1 = stats["plain"], stats["l1"]
+    return {
+        "mean_abs_code_plain": plain[0],
+        "mean_abs_code_l1": l1[0],
+        "sparsity_factor": plain[0] / l1[0] if l1[0] > 0 else float("inf"),
+        "frac_zero_plain": plain[1],
+        "frac_zero_l1": l1[1],
+        "test_mse_plain": plain[2],
+        "test_mse_l1": l1[2],
+        "cpu_s": time.process_time() - t0,
+    }

@@ -1,0 +1,1 @@
+"""Grader of `beam_search`: beam search decoding checked against exhaustive search."""

@@ -1,0 +1,246 @@
+"""Sandbox tasks of `gan_torch`: everything that needs a student's objects.
+
+The sandbox child loads this file by path before the student's code runs, then calls
+`task_<name>(sub, **kwargs)` with the student's module namespace `sub` and plain data
+(float64 arrays, numbers, strings). Every task returns plain data only (floats, ints,
+strings, bools, float64 arrays, and lists/dicts of those).
+
+Rules: stdlib, numpy and torch only; no project imports. Each task seeds torch, numpy and
+random, uses deterministic algorithms and one thread, so a regrade gives the same numbers.
+
+The generated samples are classified in the grader process (digit_classifier.py), not
+here: the classifier's weights never enter the sandbox.
+"""
+
+import copy
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _setup(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+
+
+def _tensor(a, dtype=torch.float32):
+    return torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=dtype)
+
+
+def _array(t):
+    return t.detach().double().cpu().numpy()
+
+
+def _flat(module):
+    return torch.cat([p.detach().reshape(-1).double() for p in module.parameters()])
+
+
+def _rel_err(got, expected):
+    scale = float(expected.norm())
+    return float((got - expected).norm()) / max(scale, 1e-12)
+
+
+# ----------------------------------------------------------------------------------------
+# Structure and function probes (cheap, no training)
+
+
+def task_inspect_gan(sub, n_latent, n_out, z, x, seed=0):
+    """Build Generator(n_latent, n_out) and Discriminator(n_out); run G on z and D on x.
+
+    Returns {"g_shape", "g_min", "g_max", "d_shape", "d_finite"}.
+    """
+    _setup(seed)
+    G = sub.Generator(int(n_latent), int(n_out))
+    D = sub.Discriminator(int(n_out))
+    with torch.no_grad():
+        samples = G(_tensor(z))
+        logits = D(_tensor(x))
+    return {
+        "g_shape": list(samples.shape),
+        "g_min": float(samples.min()),
+        "g_max": float(samples.max()),
+        "d_shape": list(logits.shape),
+        "d_finite": bool(torch.isfinite(logits).all()),
+    }
+
+
+def task_gan_losses(sub, real_logits, fake_logits):
+    """Both losses in float64 with their gradients.
+
+    Returns {"d_loss", "g_loss" (floats), "d_grad_real", "d_grad_fake", "g_grad_fake"
+    (float64 arrays; zeros where no gradient arrives), "d_shape", "g_shape"}.
+    """
+    _setup(0)
+    real = _tensor(real_logits, torch.float64).requires_grad_(True)
+    fake = _tensor(fake_logits, torch.float64).requires_grad_(True)
+    d = sub.discriminator_loss(real, fake)
+    d.backward()
+    d_grad_real = _array(real.grad) if real.grad is not None else np.zeros(real.shape)
+    d_grad_fake = _array(fake.grad) if fake.grad is not None else np.zeros(fake.shape)
+    fake.grad = None
+    g = sub.generator_loss(fake)
+    g.backward()
+    g_grad_fake = _array(fake.grad) if fake.grad is not None else np.zeros(fake.shape)
+    return {
+        "d_loss": float(d.detach()) if d.numel() == 1 else float("nan"),
+        "g_loss": float(g.detach()) if g.numel() == 1 else float("nan"),
+        "d_grad_real": d_grad_real,
+        "d_grad_fake": d_grad_fake,
+        "g_grad_fake": g_grad_fake,
+        "d_shape": list(d.shape),
+        "g_shape": list(g.shape),
+    }
+
+
+class _LoggedSGD(torch.optim.SGD):
+    """Plain SGD that records each zero_grad/step call, and both networks' parameters
+    right after each step, so the task can tell which step changed what."""
+
+    def __init__(self, params, lr, name, log, nets):
+        super().__init__(params, lr=lr)
+        self._name, self._log, self._nets = name, log, nets
+
+    def zero_grad(self, set_to_none=True):
+        self._log.append((f"{self._name}.zero_grad", None))
+        super().zero_grad(set_to_none=set_to_none)
+
+    def step(self, closure=None):
+        out = super().step(closure)
+        self._log.append((f"{self._name}.step", tuple(_flat(n) for n in self._nets)))
+        return out
+
+
+def _contract_step(G, D, opt_G, opt_D, real, z, d_loss_fn, g_loss_fn):
+    """train_step as the contract states it (with the given loss functions)."""
+    fake = G(z)
+    opt_D.zero_grad()
+    d_loss = d_loss_fn(D(real), D(fake.detach()))
+    d_loss.backward()
+    opt_D.step()
+    opt_G.zero_grad()
+    g_loss = g_loss_fn(D(fake))
+    g_loss.backward()
+    opt_G.step()
+    return float(d_loss), float(g_loss)
+
+
+def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.05, seed=0):
+    """Two consecutive train_step calls with plain SGD(lr), compared with the contract's
+    step (using the student's own loss functions) from the same initial networks.
+
+    real_batches: (S, B, n_out); z_batches: (S, B, n_latent); S steps (2 by default).
+
+    Returns, per step (lists of length S):
+    - "d_loss", "g_loss": what the student's train_step returned (as floats);
+      "expected_d_loss", "expected_g_loss": the contract's values
+    - "d_param_err", "g_param_err": relative error of D's / G's total parameter change
+      since the start, against the contract's
+    - "g_unchanged_by_d_step": G's parameters right after opt_D.step() equal G's
+      parameters before the call (None when opt_D.step() was never called)
+    - "d_unchanged_by_g_step": D's parameters at the end of the call equal D's right
+      after the last opt_D.step() (None when never called)
+    - "g_changed", "d_changed": whether the call changed G / D at all
+    - "calls": the optimizer calls made, in order, e.g. ["opt_D.zero_grad", "opt_D.step",
+      "opt_G.zero_grad", "opt_G.step"] (module.zero_grad() calls do not show up)
+    """
+    _setup(seed)
+    G0 = sub.Generator(int(n_latent), int(n_out))
+    D0 = sub.Discriminator(int(n_out))
+    reals = [_tensor(r) for r in np.asarray(real_batches, dtype=np.float64)]
+    zs = [_tensor(z) for z in np.asarray(z_batches, dtype=np.float64)]
+
+    # The contract's behaviour, on copies of the same initial networks.
+    G_e, D_e = copy.deepcopy(G0), copy.deepcopy(D0)
+    g_start, d_start = _flat(G_e), _flat(D_e)
+    opt_G_e = torch.optim.SGD(G_e.parameters(), lr=float(lr))
+    opt_D_e = torch.optim.SGD(D_e.parameters(), lr=float(lr))
+    expected = []
+    for real, z in zip(reals, zs):
+        losses = _contract_step(G_e, D_e, opt_G_e, opt_D_e, real, z,
+                                sub.discriminator_loss, sub.generator_loss)
+        expected.append((losses, _flat(G_e) - g_start, _flat(D_e) - d_start))
+
+    G, D = copy.deepcopy(G0), copy.deepcopy(D0)
+    log = []
+    opt_G = _LoggedSGD(G.parameters(), float(lr), "opt_G", log, (G, D))
+    opt_D = _LoggedSGD(D.parameters(), float(lr), "opt_D", log, (G, D))
+    out = {k: [] for k in ("d_loss", "g_loss", "expected_d_loss", "expected_g_loss",
+                           "d_param_err", "g_param_err", "g_unchanged_by_d_step",
+                           "d_unchanged_by_g_step", "g_changed", "d_changed", "calls")}
+    for (losses, dg_e, dd_e), real, z in zip(expected, reals, zs):
+        g_before, d_before = _flat(G), _flat(D)
+        del log[:]
+        result = sub.train_step(G, D, opt_G, opt_D, real, z)
+        g_after, d_after = _flat(G), _flat(D)
+        d_steps = [snap for name, snap in log if name == "opt_D.step"]
+        out["d_loss"].append(float(result[0]))
+        out["g_loss"].append(float(result[1]))
+        out["expected_d_loss"].append(losses[0])
+        out["expected_g_loss"].append(losses[1])
+        out["d_param_err"].append(_rel_err(d_after - d_start, dd_e))
+        out["g_param_err"].append(_rel_err(g_after - g_start, dg_e))
+        out["g_unchanged_by_d_step"].append(
+            bool(torch.equal(d_steps[0][0], g_before)) if d_steps else None)
+        out["d_unchanged_by_g_step"].append(
+            bool(torch.equal(d_after, d_steps[-1][1])) if d_steps else None)
+        out["g_changed"].append(not torch.equal(g_after, g_before))
+        out["d_changed"].append(not torch.equal(d_after, d_before))
+        out["calls"].append([name for name, _ in log])
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Trained task
+
+
+def task_train_gan(sub, x_train, n_latent, steps, lr, batch_size=64, seed=0, n_samples=500,
+                   log_every=100):
+    """Train Generator(n_latent, n_out) and Discriminator(n_out) with the student's
+    train_step: Adam(lr, betas=(0.5, 0.999)) for both, `steps` steps, each on a real
+    batch drawn with replacement by a numpy generator seeded `seed` and z ~ N(0, I) from a
+    torch.Generator seeded `seed`. Then generate n_samples images from z drawn with a
+    generator seeded `seed + 1`.
+
+    Returns {"samples" ((n_samples, n_out) float64), "d_loss", "g_loss" (means over each
+    block of log_every steps), "cpu_s"}.
+    """
+    t0 = time.process_time()
+    _setup(seed)
+    xtr = _tensor(x_train)
+    n_latent, batch_size = int(n_latent), int(batch_size)
+    G = sub.Generator(n_latent, xtr.shape[1])
+    D = sub.Discriminator(xtr.shape[1])
+    opt_G = torch.optim.Adam(G.parameters(), lr=float(lr), betas=(0.5, 0.999))
+    opt_D = torch.optim.Adam(D.parameters(), lr=float(lr), betas=(0.5, 0.999))
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(int(seed))
+    d_hist, g_hist, d_block, g_block = [], [], [], []
+    for step in range(int(steps)):
+        real = xtr[torch.as_tensor(rng.integers(0, len(xtr), batch_size))]
+        z = torch.randn(batch_size, n_latent, generator=gen)
+        d_loss, g_loss = sub.train_step(G, D, opt_G, opt_D, real, z)
+        d_block.append(float(d_loss))
+        g_block.append(float(g_loss))
+        if len(d_block) == log_every or step == int(steps) - 1:
+            d_hist.append(float(np.mean(d_block)))
+            g_hist.append(float(np.mean(g_block)))
+            d_block, g_block = [], []
+    G.eval()
+    with torch.no_grad():
+        z = torch.randn(int(n_samples), n_latent, generator=torch.Generator().manual_seed(int(seed) + 1))
+        samples = G(z)
+    if tuple(samples.shape) != (int(n_samples), xtr.shape[1]):
+        raise ValueError(f"Generator.forward returned shape {tuple(samples.shape)}, "
+                         f"expected {(int(n_samples), xtr.shape[1])}")
+    return {
+        "samples": _array(samples),
+        "d_loss": np.array(d_hist),
+        "g_loss": np.array(g_hist),
+        "cpu_s": time.process_time() - t0,
+    }

@@ -1,0 +1,68 @@
+"""Calibrated bounds of the trained checks of `gan_torch`.
+
+Settings are written by hand below; the table between the CALIBRATED TABLE markers is
+written by `python -m graders.assignments.gan_torch.calibrate --write`
+(`--dataset mnist:PATH` adds or refreshes the "mnist" entry, after
+`python -m graders.assignments.gan_torch.digit_classifier --dataset mnist:PATH --write`
+has made the MNIST classifier); do not edit it by hand.
+
+How a check uses it: `data = dlgrade.data.mnist.load_dataset(spec, **DATA[dataset])`, then
+`r = tasks.task_train_gan(sub, x_train=data["x_train"], seed=t.grade_seed,
+**SETTINGS[dataset]["gan"])` in the sandbox, and in the grader process
+`cov = digit_classifier.mode_coverage(r["samples"], digit_classifier.load_classifier(dataset),
+**COVERAGE[dataset])`; `t.passes(cov[METRIC_KEYS[check]])` for each check.
+
+- gan_distinct_classes: how many digit classes the project's classifier recognises among
+  the generated samples, a class counting when at least `min_count` samples get it with
+  softmax confidence >= `confidence`. A generator that ignores z (mode collapse) covers
+  one class at most.
+- gan_confident_fraction: the fraction of samples recognised with that confidence (a
+  generator of noise or blurs scores near 0).
+"""
+
+from __future__ import annotations
+
+from graders.engine.thresholds import Threshold
+
+CHECKS = ("gan_distinct_classes", "gan_confident_fraction")
+TASK = "train_gan"
+METRIC_KEYS = {"gan_distinct_classes": "n_classes", "gan_confident_fraction": "confident_fraction"}
+METRICS = {
+    "gan_distinct_classes": ("digit classes covered by the samples", True),
+    "gan_confident_fraction": ("fraction of samples classified confidently", True),
+}
+MARGINS = {"gan_distinct_classes": 0.25, "gan_confident_fraction": 0.50}
+CPU_BUDGET_S = {"gan_distinct_classes": 25.0, "gan_confident_fraction": 25.0}
+
+# Subsets per data set (first n of each split).
+DATA = {
+    "digits": {"n_train": None, "n_test": None},
+    "mnist": {"n_train": 10000, "n_test": 1000},
+}
+
+SETTINGS = {
+    "digits": {"gan": {"n_latent": 16, "steps": 4000, "lr": 1e-3, "batch_size": 64,
+                       "n_samples": 500}},
+    "mnist": {"gan": {"n_latent": 32, "steps": 3000, "lr": 5e-4, "batch_size": 64,
+                      "n_samples": 500}},
+}
+COVERAGE = {
+    "digits": {"confidence": 0.9, "min_count": 5},
+    "mnist": {"confidence": 0.9, "min_count": 5},
+}
+
+# BEGIN CALIBRATED TABLE (written by calibrate.py --write)
+THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {}
+# END CALIBRATED TABLE
+
+THRESHOLDS: dict[str, Threshold] = THRESHOLDS_BY_DATASET.get("digits", {})
+
+
+def thresholds_for(dataset: str = "digits") -> dict[str, Threshold]:
+    """The calibrated table of `dataset` ("digits" or "mnist")."""
+    if dataset not in THRESHOLDS_BY_DATASET:
+        raise KeyError(
+            f"no calibrated thresholds of gan_torch for {dataset!r}; run "
+            f"`python -m graders.assignments.gan_torch.calibrate --dataset "
+            f"{'mnist:PATH' if dataset == 'mnist' else dataset} --write`")
+    return THRESHOLDS_BY_DATASET[dataset]

@@ -1,0 +1,294 @@
+"""Sandbox tasks of `sequences_torch`: code that must run with the student's objects.
+
+Loaded by file path in the sandbox child before the student's code; imports only the
+standard library, numpy and torch. Each `task_<name>(sub, **kwargs)` gets the student's
+module namespace `sub` and plain data, seeds torch and numpy itself, and returns plain
+data (floats, ints, strings, float64 arrays, lists and dicts of those). Losses and
+RMSEs are computed HERE with standard formulas, never with the student's code.
+"""
+
+import math
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _seed(seed):
+    """Seed every generator and run on one deterministic thread, so a regrade repeats."""
+    random.seed(int(seed))
+    np.random.seed(int(seed) % (2**32))
+    torch.manual_seed(int(seed))
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+
+
+def _np(t):
+    return t.detach().double().cpu().numpy()
+
+
+def _state_list(state):
+    """The student's state as a list of tensors ([h, c] for an LSTM)."""
+    if state is None:
+        return []
+    if isinstance(state, torch.Tensor):
+        return [state]
+    return list(state)
+
+
+def _detach(state):
+    if state is None:
+        return None
+    if isinstance(state, torch.Tensor):
+        return state.detach()
+    return tuple(s.detach() for s in state)
+
+
+# ----------------------------------------------------------------------------- CharLSTM
+
+
+def task_char_lstm_probe(sub, vocab_size=7, hidden_size=8, num_layers=1, n=2, t=6, split=3,
+                         seed=0):
+    """Untrained shape, state and causality probes of the student's CharLSTM.
+
+    Returns a dict:
+    - logits_shape: list, expected [n, t, vocab_size].
+    - state_shapes: list of lists (shapes of h and c).
+    - split_max_diff: max |logits(idx) - concat(logits(idx[:, :split]), logits(idx[:, split:], state))|.
+    - state_max_diff: same for the final state.
+    - causality_max_diff: max change of logits[:, :split] when idx[:, split:] is changed.
+    - logits: the float64 logits of the whole sequence.
+    """
+    _seed(seed)
+    model = sub.CharLSTM(vocab_size, hidden_size, num_layers)
+    model.eval()
+    g = torch.Generator().manual_seed(int(seed))
+    idx = torch.randint(0, vocab_size, (n, t), generator=g)
+    with torch.no_grad():
+        logits, state = model(idx)
+        first, st = model(idx[:, :split])
+        second, st2 = model(idx[:, split:], st)
+        other = idx.clone()
+        other[:, split:] = (other[:, split:] + 1 + torch.randint(0, vocab_size - 1, other[:, split:].shape,
+                                                                 generator=g)) % vocab_size
+        changed, _ = model(other)
+    out = {"logits_shape": list(logits.shape), "state_shapes": [list(s.shape) for s in _state_list(state)],
+           "logits": _np(logits)}
+    if tuple(logits.shape) == (n, t, vocab_size) and tuple(first.shape[:2]) == (n, split):
+        both = torch.cat([first, second], dim=1)
+        out["split_max_diff"] = float((both - logits).abs().max())
+        out["causality_max_diff"] = float((changed[:, :split] - logits[:, :split]).abs().max())
+        a, b = _state_list(state), _state_list(st2)
+        same = a and len(a) == len(b) and all(x.shape == y.shape for x, y in zip(a, b))
+        out["state_max_diff"] = max(float((x - y).abs().max()) for x, y in zip(a, b)) if same else float("inf")
+    return out
+
+
+def task_char_lstm_train(sub, text, hidden_size=64, num_layers=1, seq_len=50, batch_size=32,
+                         steps=400, lr=0.01, clip=1.0, val_fraction=0.1, seed=0, prefix="the ",
+                         sample_len=120, temperature=0.8, streams=50):
+    """Train the student's CharLSTM on `text` and measure the held-out cross-entropy.
+
+    The vocabulary is sorted(set(text)); the first (1 - val_fraction) of the text trains,
+    the rest validates. Training: `steps` Adam steps (lr, gradient norm clipped to `clip`)
+    on random batches of `batch_size` windows of seq_len + 1 characters (fresh state for
+    each window); loss = F.cross_entropy of the logits against the next characters.
+    Validation (cross-entropy in nats per character, computed here):
+    - val_loss: the held-out text cut into consecutive windows of seq_len + 1, each read
+      in one call from a fresh state;
+    - val_loss_stepwise: the held-out text as `streams` parallel rows read one character
+      per call, the state carried between calls (causal by construction: a model that
+      reads later characters, or drops the state, cannot do well here).
+
+    Returns a dict: val_loss, val_loss_stepwise, train_loss (mean of the last 20 steps), uniform_loss
+    (log V), unigram_loss (cross-entropy of the training unigram frequencies on the
+    validation text), vocab_size, sample (a string of sample_len characters drawn after
+    `prefix` at `temperature`, the state carried), seconds and cpu_seconds of training.
+    """
+    _seed(seed)
+    vocab = sorted(set(text))
+    stoi = {ch: i for i, ch in enumerate(vocab)}
+    V = len(vocab)
+    data = torch.tensor([stoi[ch] for ch in text], dtype=torch.long)
+    n_train = int(round(len(data) * (1 - val_fraction)))
+    train, val = data[:n_train], data[n_train:]
+
+    model = sub.CharLSTM(V, hidden_size, num_layers)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    g = torch.Generator().manual_seed(int(seed))
+    offsets = torch.arange(seq_len + 1)
+    losses = []
+    t0, c0 = time.perf_counter(), time.process_time()
+    model.train()
+    for _ in range(int(steps)):
+        starts = torch.randint(0, len(train) - seq_len - 1, (batch_size,), generator=g)
+        chunk = train[starts[:, None] + offsets]  # (B, seq_len + 1)
+        logits, _ = model(chunk[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, V), chunk[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        losses.append(loss.item())
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
+
+    model.eval()
+    n_win = (len(val) - 1) // seq_len
+    with torch.no_grad():
+        windows = torch.stack([val[i * seq_len:i * seq_len + seq_len + 1] for i in range(n_win)])
+        logits, _ = model(windows[:, :-1])
+        val_loss = float(F.cross_entropy(logits.reshape(-1, V).double(), windows[:, 1:].reshape(-1)))
+        # causal, stateful evaluation: the held-out text as `streams` parallel rows read ONE
+        # character per call with the state carried (a model that peeks at later characters
+        # or drops the state does badly here even if its windowed loss looks fine)
+        length = (len(val) - 1) // streams
+        rows = torch.stack([val[i * length:(i + 1) * length + 1] for i in range(streams)])
+        state, total = None, 0.0
+        for t in range(length):
+            logits, state = model(rows[:, t:t + 1], state)
+            total += float(F.cross_entropy(logits.reshape(-1, V).double(), rows[:, t + 1], reduction="sum"))
+        val_loss_stepwise = total / (length * streams)
+    counts = torch.bincount(train, minlength=V).double() + 1.0  # add-one smoothing
+    log_p = torch.log(counts / counts.sum())
+    unigram = float(-log_p[windows[:, 1:].reshape(-1)].mean())
+
+    gen = torch.Generator().manual_seed(int(seed))
+    pre = [stoi[ch] for ch in prefix if ch in stoi] or [0]
+    with torch.no_grad():
+        logits, state = model(torch.tensor([pre]))
+        drawn = []
+        for _ in range(int(sample_len)):
+            p = torch.softmax(logits[0, -1].double() / temperature, dim=-1)
+            nxt = int(torch.multinomial(p, 1, generator=gen))
+            drawn.append(nxt)
+            logits, state = model(torch.tensor([[nxt]]), _detach(state))
+    return {
+        "val_loss": val_loss,
+        "val_loss_stepwise": val_loss_stepwise,
+        "train_loss": float(np.mean(losses[-20:])),
+        "uniform_loss": math.log(V),
+        "unigram_loss": unigram,
+        "vocab_size": V,
+        "sample": "".join(vocab[i] for i in drawn),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+    }
+
+
+# ----------------------------------------------------------------------------- shampoo
+
+
+def _pipeline_functions(sub, pipeline):
+    """The series functions to use: the student's ("student") or standard ones ("task")."""
+    if pipeline == "student":
+        return (sub.difference, sub.fit_scaler, sub.scale, sub.invert_scale, sub.make_windows,
+                sub.inverse_difference)
+
+    def difference(s, interval=1):
+        s = np.asarray(s, dtype=np.float64)
+        return s[interval:] - s[:-interval]
+
+    def fit_scaler(train):
+        return float(np.min(train)), float(np.max(train))
+
+    def scale(x, lo, hi):
+        return 2.0 * (np.asarray(x, dtype=np.float64) - lo) / (hi - lo) - 1.0
+
+    def invert_scale(y, lo, hi):
+        return lo + (np.asarray(y, dtype=np.float64) + 1.0) * (hi - lo) / 2.0
+
+    def make_windows(s, w):
+        s = np.asarray(s, dtype=np.float64)
+        return np.stack([s[i:i + w] for i in range(len(s) - w)])[:, :, None], s[w:].copy()
+
+    def inverse_difference(last, d):
+        return last + d
+
+    return difference, fit_scaler, scale, invert_scale, make_windows, inverse_difference
+
+
+def task_shampoo_forecast(sub, series, cell="lstm", hidden_size=8, window=1, epochs=150, lr=0.02,
+                          n_test=12, seed=0, pipeline="student"):
+    """Walk-forward forecast of the last `n_test` months with the student's Forecaster.
+
+    Recipe (course text): d = difference(series); (lo, hi) = fit_scaler(d[:n_train]) with
+    n_train = len(d) - n_test (the differences that involve training months only);
+    z = scale(d, lo, hi); X, y = make_windows(z, window); the windows whose target is a
+    training difference train Forecaster(cell, hidden_size) full-batch with Adam(lr) and
+    the MSE for `epochs` epochs. Walk forward: for each test month t, the window of the
+    observed differences before it gives a scaled forecast; invert_scale, then
+    inverse_difference(series[t - 1], forecast) is the sales forecast for month t.
+    `pipeline="task"` uses standard implementations of the series functions instead of
+    the student's (to judge the Forecaster alone).
+
+    Returns a dict: rmse, persistence_rmse (predict last month's value), predictions
+    (n_test,), actual (n_test,), final_train_mse (scaled units), seconds.
+    """
+    _seed(seed)
+    difference, fit_scaler, scale, invert_scale, make_windows, inverse_difference = \
+        _pipeline_functions(sub, pipeline)
+    s = np.asarray(series, dtype=np.float64)
+    d = np.asarray(difference(s), dtype=np.float64)
+    n_train = len(d) - n_test
+    lo, hi = fit_scaler(d[:n_train].copy())
+    z = np.asarray(scale(d, lo, hi), dtype=np.float64)
+    X, y = make_windows(z, window)
+    X = torch.as_tensor(np.asarray(X, dtype=np.float64), dtype=torch.float32)
+    y = torch.as_tensor(np.asarray(y, dtype=np.float64), dtype=torch.float32)
+    # row i predicts d[i + window]; it is a training row when i + window < n_train
+    n_rows_train = n_train - window
+    Xtr, ytr = X[:n_rows_train], y[:n_rows_train]
+
+    model = sub.Forecaster(cell, hidden_size)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    t0 = time.perf_counter()
+    model.train()
+    for _ in range(int(epochs)):
+        loss = F.mse_loss(model(Xtr).reshape(-1), ytr)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    seconds = time.perf_counter() - t0
+
+    model.eval()
+    preds = []
+    first_month = len(s) - n_test
+    with torch.no_grad():
+        for j in range(n_test):
+            t = first_month + j  # predict s[t]; its difference is d[t - 1] = row t - 1 - window
+            x = X[t - 1 - window:t - window]
+            zhat = float(model(x).reshape(-1)[0])
+            dhat = float(np.asarray(invert_scale(np.array([zhat]), lo, hi)).reshape(-1)[0])
+            preds.append(float(np.asarray(inverse_difference(s[t - 1], dhat), dtype=np.float64).reshape(-1)[-1]))
+        final_mse = float(F.mse_loss(model(Xtr).reshape(-1), ytr))
+    preds = np.array(preds)
+    actual = s[first_month:]
+    return {
+        "rmse": float(np.sqrt(np.mean((preds - actual) ** 2))),
+        "persistence_rmse": float(np.sqrt(np.mean((s[first_month - 1:-1] - actual) ** 2))),
+        "predictions": preds,
+        "actual": actual.copy(),
+        "final_train_mse": final_mse,
+        "seconds": seconds,
+    }
+
+
+def task_shampoo_table(sub, series, cells=("rnn", "lstm", "gru"), seeds=(0, 1, 2), **settings):
+    """`task_shampoo_forecast` for each cell type and seed: the course's table.
+
+    Returns a dict cell -> {"rmse": [per seed], "mean": float, "std": float}, plus
+    "persistence_rmse".
+    """
+    table = {}
+    persistence = None
+    for cell in cells:
+        rmses = []
+        for seed in seeds:
+            r = task_shampoo_forecast(sub, series, cell=cell, seed=seed, **settings)
+            rmses.append(r["rmse"])
+            persistence = r["persistence_rmse"]
+        table[cell] = {"rmse": rmses, "mean": float(np.mean(rmses)), "std": float(np.std(rmses))}
+    table["persistence_rmse"] = persistence
+    return table

@@ -1,0 +1,132 @@
+"""Calibrated bounds of the trained checks of `sequences_torch`.
+
+Written by `python -m graders.assignments.sequences_torch.calibrate --write`; do not
+edit the table by hand.
+
+CharLSTM: `tasks.task_char_lstm_train(sub, text, **CHAR_SETTINGS_TASK)` trains the
+submission's CharLSTM on `char_text()` (the first CHAR_SETTINGS["text_chars"]
+characters of dlgrade.data.load_english_text(), lower-cased: 71 distinct characters;
+the last 10% validate) and measures the validation cross-entropy (nats per character)
+with F.cross_entropy in the task, in two ways: windows of 50 characters from a fresh
+state ("val_loss"), and one character per call with the state carried
+("val_loss_stepwise", causal by construction). For scale: a uniform guess scores
+log(71) = 4.26 and the training unigram frequencies 3.18.
+
+Forecaster: `tasks.task_shampoo_forecast(sub, load_shampoo(), cell=..., seed=grade_seed,
+**SHAMPOO_SETTINGS)` runs the course text's recipe (difference, min-max scale to [-1, 1]
+fitted on the training differences, windows, Forecaster trained full-batch, walk-forward
+over the last 12 months) and returns the test RMSE in sales units. The persistence
+baseline (next month = this month) has RMSE PERSISTENCE_RMSE = 136.76 (the course's
+value). The reference beats it on every calibration seed for every cell type (see
+calibrate.py's table), so the bound (worst reference RMSE + 20%) is also below it.
+"""
+
+from __future__ import annotations
+
+from graders.engine.thresholds import Threshold
+
+CHAR_SETTINGS = {
+    "text_chars": 50000,
+    "lowercase": True,
+    "hidden_size": 64,
+    "num_layers": 1,
+    "seq_len": 50,
+    "batch_size": 32,
+    "steps": 400,
+    "lr": 0.01,
+    "clip": 1.0,
+    "val_fraction": 0.1,
+    "prefix": "the ",
+    "sample_len": 120,
+    "temperature": 0.8,
+    "streams": 50,
+}
+# the keyword arguments of tasks.task_char_lstm_train (the text is passed separately)
+CHAR_SETTINGS_TASK = {k: v for k, v in CHAR_SETTINGS.items() if k not in ("text_chars", "lowercase")}
+
+SHAMPOO_SETTINGS = {
+    "hidden_size": 8,
+    "window": 1,
+    "epochs": 150,
+    "lr": 0.02,
+    "n_test": 12,
+    "pipeline": "student",
+}
+CELLS = ("rnn", "lstm", "gru")
+PERSISTENCE_RMSE = 136.76131884905664
+
+CHECK_CHAR = "CharLSTM: validation loss"
+CHECK_CHAR_STEPWISE = "CharLSTM: stepwise validation loss"
+CHECK_FORECAST = {cell: f"Forecaster: {cell} walk-forward RMSE" for cell in CELLS}
+
+
+def char_text(settings: dict = CHAR_SETTINGS) -> str:
+    """The training text of the CharLSTM check."""
+    from dlgrade.data import load_english_text
+
+    text = load_english_text(settings["text_chars"])
+    return text.lower() if settings["lowercase"] else text
+
+
+THRESHOLDS = {
+    'CharLSTM: validation loss': Threshold(
+        metric='validation cross-entropy (nats/char, windows of 50)',
+        bound=2.0169600075801943,
+        higher_is_better=False,
+        reference_values=(1.8265570666304751, 1.8336000068910856, 1.8196695111768235, 1.7918298988867742, 1.7872063201782074,),
+        seeds=(0, 1, 2, 3, 4),
+        margin=0.1,
+        cpu_budget_s=20.0,
+        grade_seed=0,
+        settings=dict(CHAR_SETTINGS),
+        dataset='pydoc_data.topics (load_english_text)',
+    ),
+    'CharLSTM: stepwise validation loss': Threshold(
+        metric='validation cross-entropy (nats/char, one char per call)',
+        bound=1.9967868091764243,
+        higher_is_better=False,
+        reference_values=(1.8074536292487737, 1.815260735614931, 1.8070751665522329, 1.770633492722498, 1.768981432111665,),
+        seeds=(0, 1, 2, 3, 4),
+        margin=0.1,
+        cpu_budget_s=20.0,
+        grade_seed=0,
+        settings=dict(CHAR_SETTINGS),
+        dataset='pydoc_data.topics (load_english_text)',
+    ),
+    'Forecaster: rnn walk-forward RMSE': Threshold(
+        metric='walk-forward test RMSE (sales units, last 12 months)',
+        bound=113.25574267271348,
+        higher_is_better=False,
+        reference_values=(92.96686698813335, 92.21600334600241, 91.64975500520559, 94.37978556059457, 92.51962166302886, 90.30876533093775, 87.7582878240153, 90.12152867801842, 91.81601456125556, 90.54054258583837,),
+        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+        margin=0.2,
+        cpu_budget_s=5.0,
+        grade_seed=0,
+        settings={**SHAMPOO_SETTINGS, 'cell': 'rnn'},
+        dataset='shampoo',
+    ),
+    'Forecaster: lstm walk-forward RMSE': Threshold(
+        metric='walk-forward test RMSE (sales units, last 12 months)',
+        bound=117.77625255734661,
+        higher_is_better=False,
+        reference_values=(94.5009078449551, 94.1264842975728, 93.69991017368007, 95.88629793690191, 95.87980484159094, 98.14687713112218, 94.09486664798483, 93.56184581928757, 93.04957590593779, 95.47310227131037,),
+        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+        margin=0.2,
+        cpu_budget_s=5.0,
+        grade_seed=0,
+        settings={**SHAMPOO_SETTINGS, 'cell': 'lstm'},
+        dataset='shampoo',
+    ),
+    'Forecaster: gru walk-forward RMSE': Threshold(
+        metric='walk-forward test RMSE (sales units, last 12 months)',
+        bound=117.87402809943855,
+        higher_is_better=False,
+        reference_values=(94.8731208044197, 93.15632771005868, 98.22835674953213, 95.810240965544, 95.94595768038897, 98.17502938329952, 93.79877256761567, 97.68378917121647, 97.403263474578, 96.11598315823161,),
+        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+        margin=0.2,
+        cpu_budget_s=5.0,
+        grade_seed=0,
+        settings={**SHAMPOO_SETTINGS, 'cell': 'gru'},
+        dataset='shampoo',
+    ),
+}

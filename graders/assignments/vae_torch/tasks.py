@@ -1,0 +1,212 @@
+"""Sandbox tasks of `vae_torch`: everything that needs a student's objects.
+
+The sandbox child loads this file by path before the student's code runs, then calls
+`task_<name>(sub, **kwargs)` with the student's module namespace `sub` and plain data
+(float64 arrays, numbers, strings). Every task returns plain data only (floats, ints,
+strings, float64 arrays, and lists/dicts of those).
+
+Rules: stdlib, numpy and torch only; no project imports. Each task seeds torch, numpy and
+random, uses deterministic algorithms and one thread, so a regrade gives the same numbers.
+
+The held-out loss of the trained task is computed HERE with the contract's formula (not
+with the student's vae_loss), from the student's encode and decode and a fixed eps, so
+every submission is scored on the same yardstick.
+"""
+
+import random
+import time
+from statistics import NormalDist
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _setup(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+
+
+def _tensor(a, dtype=torch.float32):
+    return torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=dtype)
+
+
+def _array(t):
+    return t.detach().double().cpu().numpy()
+
+
+def _check_shape(what, got, expected):
+    if tuple(got.shape) != tuple(expected):
+        raise ValueError(f"{what} returned shape {tuple(got.shape)}, expected {tuple(expected)}")
+
+
+def reference_loss_terms(x_hat, x, mu, logvar):
+    """Per-sample (BCE summed over features, KL) with the contract's formulas."""
+    bce = F.binary_cross_entropy(x_hat, x, reduction="none").flatten(1).sum(dim=1)
+    kl = -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)
+    return bce, kl
+
+
+def entropy_floor(x):
+    """Mean over images of sum_d H(x_d), H the binary entropy (0 log 0 = 0): the smallest
+    BCE any x_hat can reach on grey-level targets (reached at x_hat = x)."""
+    x = x.double()
+    h = -(torch.xlogy(x, x) + torch.xlogy(1.0 - x, 1.0 - x))
+    return float(h.flatten(1).sum(dim=1).mean())
+
+
+# ----------------------------------------------------------------------------------------
+# Structure and function probes (cheap, no training)
+
+
+def task_inspect_vae(sub, n_in, n_latent, x, seed=0):
+    """Build VAE(n_in, n_latent) and run encode, decode and forward on x (N, n_in).
+
+    Returns {"mu_shape", "logvar_shape", "decode_shape", "decode_min", "decode_max",
+    "forward_shapes" ([x_hat, mu, logvar] shapes), "n_params", "input_unchanged"}.
+    """
+    _setup(seed)
+    model = sub.VAE(int(n_in), int(n_latent))
+    xt = _tensor(x)
+    before = xt.clone()
+    with torch.no_grad():
+        mu, logvar = model.encode(xt)
+        z = torch.randn(xt.shape[0], int(n_latent)) * 3.0
+        dec = model.decode(z)
+        x_hat, mu_f, logvar_f = model(xt)
+    return {
+        "mu_shape": list(mu.shape),
+        "logvar_shape": list(logvar.shape),
+        "decode_shape": list(dec.shape),
+        "decode_min": float(dec.min()),
+        "decode_max": float(dec.max()),
+        "forward_shapes": [list(x_hat.shape), list(mu_f.shape), list(logvar_f.shape)],
+        "n_params": int(sum(p.numel() for p in model.parameters())),
+        "input_unchanged": bool(torch.equal(xt, before)),
+    }
+
+
+def task_reparameterize(sub, n_in, mu, logvar, eps, weights, seed=0):
+    """VAE(n_in, n_latent).reparameterize(mu, logvar, eps) in float64, and the gradients of
+    sum(weights * z) with respect to mu and logvar.
+
+    Returns {"z", "grad_mu", "grad_logvar" (float64 arrays; a gradient that does not reach
+    its input is returned as zeros), "reached_mu", "reached_logvar" (bools)}.
+    """
+    _setup(seed)
+    mu_t = _tensor(mu, torch.float64).requires_grad_(True)
+    lv_t = _tensor(logvar, torch.float64).requires_grad_(True)
+    model = sub.VAE(int(n_in), int(mu_t.shape[1]))
+    z = model.reparameterize(mu_t, lv_t, _tensor(eps, torch.float64))
+    _check_shape("reparameterize", z, mu_t.shape)
+    if z.requires_grad:
+        (z * _tensor(weights, torch.float64)).sum().backward()
+    return {
+        "z": _array(z),
+        "grad_mu": _array(mu_t.grad) if mu_t.grad is not None else np.zeros(mu_t.shape),
+        "grad_logvar": _array(lv_t.grad) if lv_t.grad is not None else np.zeros(lv_t.shape),
+        "reached_mu": mu_t.grad is not None,
+        "reached_logvar": lv_t.grad is not None,
+    }
+
+
+def task_kl_divergence(sub, mu, logvar):
+    """kl_divergence(mu, logvar) in float64: {"kl": array, "shape": list}."""
+    _setup(0)
+    kl = sub.kl_divergence(_tensor(mu, torch.float64), _tensor(logvar, torch.float64))
+    return {"kl": _array(kl), "shape": list(kl.shape)}
+
+
+def task_vae_loss(sub, x_hat, x, mu, logvar):
+    """vae_loss in float64: {"loss": float (or nan if not a scalar), "shape": list}."""
+    _setup(0)
+    loss = sub.vae_loss(*(_tensor(a, torch.float64) for a in (x_hat, x, mu, logvar)))
+    return {
+        "loss": float(loss.detach()) if loss.numel() == 1 else float("nan"),
+        "shape": list(loss.shape),
+    }
+
+
+# ----------------------------------------------------------------------------------------
+# Trained task
+
+
+def latent_grid(grid_size, quantile=0.05):
+    """A regular grid_size x grid_size scan of the latent plane, at the standard normal's
+    quantiles from `quantile` to 1 - `quantile` (row-major, first coordinate fastest)."""
+    qs = np.linspace(quantile, 1.0 - quantile, int(grid_size))
+    axis = np.array([NormalDist().inv_cdf(float(q)) for q in qs])
+    z1, z2 = np.meshgrid(axis, axis[::-1])
+    return np.stack([z1.ravel(), z2.ravel()], axis=1)
+
+
+def task_train_vae(sub, x_train, x_test, n_latent, epochs, lr, batch_size=64, seed=0,
+                   grid_size=10, n_show=8):
+    """Train VAE(n_in, n_latent) with Adam on the student's vae_loss(*model(x), ...).
+
+    Held-out loss (contract formula, eps from a generator seeded `seed + 1`):
+    mean over the test set of BCE summed over features + KL, with
+    z = mu + exp(logvar / 2) * eps decoded by the student's decode.
+
+    Grey-level targets make the BCE at least the targets' entropy even for x_hat = x, so
+    the check compares "test_excess" = test_loss - entropy_floor(x_test).
+
+    Returns {"test_loss", "test_bce", "test_kl" (batch means), "entropy_floor",
+    "test_excess", "history" (per-epoch mean
+    training loss), "latent_mu" ((N_test, n_latent) means), "grid" ((grid_size**2, n_in)
+    decoded from latent_grid when n_latent == 2, else empty), "grid_z", "inputs",
+    "reconstructions" ((n_show, n_in), decoded from mu), "cpu_s"}.
+    """
+    t0 = time.process_time()
+    _setup(seed)
+    xtr, xte = _tensor(x_train), _tensor(x_test)
+    n_latent = int(n_latent)
+    model = sub.VAE(xtr.shape[1], n_latent)
+    opt = torch.optim.Adam(model.parameters(), lr=float(lr))
+    rng = np.random.default_rng(seed)
+    history = []
+    for _ in range(int(epochs)):
+        total = 0.0
+        perm = rng.permutation(len(xtr))
+        for start in range(0, len(xtr), int(batch_size)):
+            xb = xtr[torch.as_tensor(perm[start:start + int(batch_size)])]
+            x_hat, mu, logvar = model(xb)
+            _check_shape("VAE.forward x_hat", x_hat, xb.shape)
+            loss = sub.vae_loss(x_hat, xb, mu, logvar)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(xb)
+        history.append(total / len(xtr))
+
+    model.eval()
+    with torch.no_grad():
+        mu, logvar = model.encode(xte)
+        _check_shape("VAE.encode mu", mu, (len(xte), n_latent))
+        _check_shape("VAE.encode logvar", logvar, (len(xte), n_latent))
+        gen = torch.Generator().manual_seed(int(seed) + 1)
+        eps = torch.randn(mu.shape, generator=gen, dtype=mu.dtype)
+        x_hat = model.decode(mu + torch.exp(0.5 * logvar) * eps)
+        _check_shape("VAE.decode", x_hat, xte.shape)
+        bce, kl = reference_loss_terms(x_hat, xte, mu, logvar)
+        floor = entropy_floor(xte)
+        recon = model.decode(mu[:n_show])
+        grid_z = latent_grid(grid_size) if n_latent == 2 else np.zeros((0, n_latent))
+        grid = model.decode(_tensor(grid_z)) if n_latent == 2 else torch.zeros(0, xte.shape[1])
+    return {
+        "test_loss": float((bce + kl).mean()),
+        "test_bce": float(bce.mean()),
+        "test_kl": float(kl.mean()),
+        "entropy_floor": floor,
+        "test_excess": float((bce + kl).mean()) - floor,
+        "history": np.array(history),
+        "latent_mu": _array(mu),
+        "grid": _array(grid),
+        "grid_z": grid_z,
+        "inputs": _array(xte[:n_show]),
+        "reconstructions": _array(recon),
+        "cpu_s": time.process_time() - t0,
+    }

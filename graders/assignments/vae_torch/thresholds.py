@@ -1,0 +1,75 @@
+"""Calibrated bounds of the trained check of `vae_torch`.
+
+Settings are written by hand below; the table between the CALIBRATED TABLE markers is
+written by `python -m graders.assignments.vae_torch.calibrate --write`
+(`--dataset mnist:PATH` adds or refreshes the "mnist" entry); do not edit it by hand.
+
+How a check uses it: `data = dlgrade.data.mnist.load_dataset(spec, **DATA[dataset])`, then
+`tasks.task_train_vae(sub, x_train=data["x_train"], x_test=data["x_test"],
+seed=t.grade_seed, **SETTINGS[dataset]["vae_test_loss"])` in the sandbox, and
+`thresholds_for(dataset)["vae_test_loss"].passes(result["test_excess"])`.
+
+- vae_test_loss: held-out negative ELBO per image (BCE summed over pixels + KL, in nats),
+  computed in the task with the contract's formula from the student's encode/decode and
+  a fixed eps, minus the entropy floor of the grey-level test images (the BCE of x_hat =
+  x; 13.66 nats on digits), so the margin is relative to what a model can improve. For
+  scale on digits: the reference's negative ELBO is about 24.9 (excess about 11.2); a
+  model that ignores its input (per-pixel training means, KL = 0, what a VAE trained
+  with the BCE averaged over pixels collapses to) scores 27.0 (excess 13.4).
+"""
+
+from __future__ import annotations
+
+from graders.engine.thresholds import Threshold
+
+TASKS = {"vae_test_loss": "train_vae"}
+METRIC_KEYS = {"vae_test_loss": "test_excess"}
+METRICS = {"vae_test_loss": ("held-out negative ELBO above the entropy floor (nats per image)", False)}
+MARGINS = {"vae_test_loss": 0.10}
+CPU_BUDGET_S = {"vae_test_loss": 15.0}
+
+# Subsets per data set (first n of each split), keeping MNIST within the CPU budget.
+DATA = {
+    "digits": {"n_train": None, "n_test": None},
+    "mnist": {"n_train": 6000, "n_test": 1000},
+}
+
+SETTINGS = {
+    "digits": {"vae_test_loss": {"n_latent": 2, "epochs": 60, "lr": 2e-3, "batch_size": 64}},
+    "mnist": {"vae_test_loss": {"n_latent": 2, "epochs": 10, "lr": 1e-3, "batch_size": 64}},
+}
+
+# BEGIN CALIBRATED TABLE (written by calibrate.py --write)
+THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
+    'digits': {
+        'vae_test_loss': Threshold(
+            metric='held-out negative ELBO above the entropy floor (nats per image)',
+            bound=12.34901748444498,
+            higher_is_better=False,
+            reference_values=(11.051105636049945,
+             11.05738272040053,
+             11.016065734316546,
+             11.226379531313617,
+             11.078693526674945),
+            seeds=(0, 1, 2, 3, 4),
+            margin=0.1,
+            cpu_budget_s=15.0,
+            grade_seed=0,
+            settings={'n_latent': 2, 'epochs': 60, 'lr': 0.002, 'batch_size': 64},
+            dataset='digits',
+        ),
+    },
+}
+# END CALIBRATED TABLE
+
+THRESHOLDS: dict[str, Threshold] = THRESHOLDS_BY_DATASET.get("digits", {})
+
+
+def thresholds_for(dataset: str = "digits") -> dict[str, Threshold]:
+    """The calibrated table of `dataset` ("digits" or "mnist")."""
+    if dataset not in THRESHOLDS_BY_DATASET:
+        raise KeyError(
+            f"no calibrated thresholds of vae_torch for {dataset!r}; run "
+            f"`python -m graders.assignments.vae_torch.calibrate --dataset "
+            f"{'mnist:PATH' if dataset == 'mnist' else dataset} --write`")
+    return THRESHOLDS_BY_DATASET[dataset]

@@ -1,0 +1,114 @@
+"""dlgrade.selfcheck: a student's check from a notebook runs the visible checks only."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import graders.assignments
+from dlgrade.selfcheck import check_notebook
+from graders.engine import expect
+from graders.engine.assignment import Assignment
+from graders.engine.checks import Check, CheckFailed, Visibility
+from graders.sandbox.process import Limits
+
+NUMPY_BASICS = graders.assignments.get("numpy_basics")
+
+
+def test_reference_self_check_passes_with_only_visible_checks():
+    report = check_notebook("numpy_basics", path=str(NUMPY_BASICS.reference), show=False)
+    visible = [c.name for c in NUMPY_BASICS.all_checks() if c.visibility is Visibility.VISIBLE]
+    hidden = [c for c in NUMPY_BASICS.all_checks() if c.visibility is not Visibility.VISIBLE]
+    assert [t.name for t in report.tests] == visible
+    assert all(t.visibility == "visible" for t in report.tests)
+    assert report.hidden_not_run == len(hidden)
+    assert report.score == report.max_score > 0
+
+
+def _check_relu(ctx):
+    z = np.array([-1.0, 2.0])
+    got = expect.array(ctx.call("relu", z), "relu(z)", (2,))
+    if not np.array_equal(got, [0.0, 2.0]):
+        raise CheckFailed("relu(z) is wrong.")
+
+
+def _tiny_checks(options):
+    yield Check("relu: visible", _check_relu, needs=("relu",))
+    yield Check("relu: hidden", _check_relu, visibility=Visibility.HIDDEN, needs=("relu",))
+    yield Check("relu: after the due date", _check_relu, visibility=Visibility.AFTER_DUE_DATE,
+                needs=("relu",))
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    a = Assignment(id="tiny", title="Tiny", contract=("relu",), checks=_tiny_checks,
+                   reference=NUMPY_BASICS.reference, limits=Limits(cpu_s=60, memory_mb=2048))
+    real_get = graders.assignments.get
+    monkeypatch.setattr(graders.assignments, "get", lambda aid: a if aid == "tiny" else real_get(aid))
+    return a
+
+
+def test_hidden_checks_are_not_run_and_are_counted(tiny):
+    report = check_notebook("tiny", path=str(tiny.reference), show=False)
+    assert [t.name for t in report.tests] == ["relu: visible"]
+    assert report.hidden_not_run == 2
+
+
+def test_show_prints_the_report_and_says_hidden_checks_were_not_run(tiny, capsys):
+    check_notebook("tiny", path=str(tiny.reference))
+    out = capsys.readouterr().out
+    assert "PASS  relu: visible" in out
+    assert "2 hidden check(s) were not run" in out
+    assert out.rstrip().endswith("Only the visible checks were run; hidden checks run when you submit.")
+
+
+def test_show_false_prints_nothing(tiny, capsys):
+    check_notebook("tiny", path=str(tiny.reference), show=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_unknown_assignment_is_a_key_error():
+    with pytest.raises(KeyError):
+        check_notebook("no_such_assignment", path="x.py", show=False)
+
+
+def test_without_a_notebook_and_without_a_path_it_says_how_to_use_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "IPython", None)  # IPython not importable
+    with pytest.raises(RuntimeError, match="run this from a Jupyter notebook"):
+        check_notebook("numpy_basics", show=False)
+
+
+def _fake_ipython(history):
+    shell = types.SimpleNamespace(user_ns={"In": history})
+    return types.SimpleNamespace(get_ipython=lambda: shell)
+
+
+def test_in_a_notebook_it_grades_the_executed_cells_in_order(tiny, monkeypatch, capsys):
+    history = ["",  # IPython's In[0] is empty
+               "%matplotlib inline\nimport numpy as np",
+               "def relu(z):\n    return z  # first try, wrong",
+               "def relu(z):\n    return np.maximum(z, 0)  # the fix, run later",
+               "from dlgrade.selfcheck import check_notebook\ncheck_notebook('tiny')"]
+    monkeypatch.setitem(sys.modules, "IPython", _fake_ipython(history))
+    report = check_notebook("tiny", show=False)
+    assert [t.status for t in report.tests] == ["passed"]
+    assert report.load_messages == []  # the self-check cell itself is not re-run
+
+
+def test_in_a_notebook_the_last_definition_wins(tiny, monkeypatch):
+    history = ["", "import numpy as np",
+               "def relu(z):\n    return np.maximum(z, 0)",
+               "def relu(z):\n    return z  # broken afterwards"]
+    monkeypatch.setitem(sys.modules, "IPython", _fake_ipython(history))
+    report = check_notebook("tiny", show=False)
+    assert [t.status for t in report.tests] == ["failed"]
+    assert report.tests[0].output == "relu(z) is wrong."
+
+
+def test_a_kernel_without_history_is_not_a_notebook(tiny, monkeypatch):
+    monkeypatch.setitem(sys.modules, "IPython", _fake_ipython([""]))
+    with pytest.raises(RuntimeError, match="no executed cells found"):
+        check_notebook("tiny", show=False)

@@ -1,0 +1,162 @@
+"""Helpers of the hostile-corpus tests: building a submission and its clean twin, grading
+through `dlgrade.cli.main` with small limits, and looking for what a submission left behind.
+
+A corpus file marks its attack with
+
+    # >>> cheat
+    ...the attack...
+    # === twin
+    ...what the clean twin has instead (optional)...
+    # <<< cheat
+
+`variant(text, "hostile")` keeps the attack, `variant(text, "twin")` the twin's lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from pathlib import Path
+
+from graders import assignments
+from graders.engine.checks import Kind
+from graders.sandbox import isolation
+from graders.sandbox.process import Limits
+
+HERE = Path(__file__).resolve().parent
+SUBMISSIONS = HERE / "submissions"
+REPO = HERE.parents[1]
+MARKER = "dlgrade-hostile-marker"
+SUCCESS = "HOSTILE-SUCCESS"
+FAST_LIMITS = Limits(cpu_s=20, memory_mb=1024, file_size_mb=16, processes=32, output_kb=64,
+                     startup_s=5.0, disk_mb=64)
+CHECK_TIMEOUT_S = 1.5
+_BLOCK = re.compile(r"^[ \t]*# >>> cheat\n(.*?)^[ \t]*# <<< cheat\n", re.S | re.M)
+_DEF = re.compile(r"^def (\w+)\(", re.M)
+
+
+def corpus_files() -> list[Path]:
+    return sorted(SUBMISSIONS.glob("*.py"))
+
+
+def variant(text: str, which: str) -> str:
+    """The hostile submission (`which="hostile"`) or its clean twin (`"twin"`)."""
+    def pick(match):
+        body = match.group(1)
+        cheat, sep, twin = body.partition("# === twin\n")
+        if sep:
+            cheat = cheat.rstrip(" \t")
+        return cheat if which == "hostile" else (twin if sep else "")
+    return _BLOCK.sub(pick, text)
+
+
+def defined_functions(text: str) -> set[str]:
+    return set(_DEF.findall(text))
+
+
+def fast_assignment(functions: set[str] | None = None, *, properties: bool = True):
+    """numpy_basics with small limits and short check timeouts, restricted to the checks of
+    `functions` (all when None)."""
+    base = assignments.get("numpy_basics")
+
+    def checks(options):
+        for check in base.checks(options):
+            if functions is not None and check.function not in functions:
+                continue
+            if not properties and check.kind is Kind.PROPERTY and "unchanged" not in check.name:
+                continue
+            yield dataclasses.replace(check, timeout_s=min(check.timeout_s, CHECK_TIMEOUT_S))
+
+    return dataclasses.replace(base, checks=checks, limits=FAST_LIMITS)
+
+
+def grade_cli(path: Path, out: Path, monkeypatch, assignment) -> dict:
+    """Grade through `dlgrade.cli.main` (the registry answers with `assignment`)."""
+    from dlgrade.cli import main
+
+    monkeypatch.setattr(assignments, "get", lambda aid: assignment)
+    status = main(["grade", str(path), "--assignment", "numpy_basics", "--format", "json",
+                   "--out", str(out)])
+    assert status == 0, f"dlgrade exited with status {status}"
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def assert_valid_report(report: dict) -> None:
+    """A complete JSON report (Gradescope's keys and dlgrade's extras), scores consistent."""
+    for key in ("score", "max_score", "tests", "execution_time", "captured_output", "load_messages"):
+        assert key in report, key
+    assert isinstance(report["score"], (int, float))
+    assert isinstance(report["tests"], list) and report["tests"]
+    total = 0.0
+    for t in report["tests"]:
+        assert 0 <= t["score"] <= t["max_score"], t
+        assert isinstance(t["output"], str)
+        total += t["score"]
+    assert abs(total - report["score"]) < 1e-6
+
+
+def report_text(report: dict) -> str:
+    """Everything a report shows (the captured output included)."""
+    return json.dumps(report)
+
+
+# ---------------------------------------------------------------- leftovers
+
+
+def _read(path: str, binary=False):
+    try:
+        with open(path, "rb" if binary else "r") as f:
+            return f.read()
+    except OSError:
+        return b"" if binary else ""
+
+
+def survivors() -> list[str]:
+    """Processes a sandbox of this process left: with its mark in their environment, with
+    the corpus marker in their argv, or zombies among this process's children."""
+    me = os.getpid()
+    mark = f"DLGRADE_SANDBOX={me}-".encode()
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        stat = _read(f"/proc/{name}/stat")
+        if not stat:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        state, ppid = fields[0], int(fields[1])
+        cmdline = _read(f"/proc/{name}/cmdline", binary=True)
+        if state == "Z":
+            if ppid == me:
+                found.append(f"zombie {name}")
+            continue
+        if MARKER.encode() in cmdline or mark in _read(f"/proc/{name}/environ", binary=True):
+            shown = cmdline.replace(b"\0", b" ")[:120]
+            found.append(f"{name} {shown!r}")
+    return found
+
+
+def tree_snapshot(roots) -> dict[str, tuple]:
+    """{path: (size, mtime_ns)} of every file under `roots` (missing roots are skipped)."""
+    snap = {}
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d not in ("__pycache__", ".pytest_cache")]
+            for n in filenames:
+                p = os.path.join(dirpath, n)
+                try:
+                    st = os.stat(p)
+                except OSError:
+                    continue
+                snap[p] = (st.st_size, st.st_mtime_ns)
+    return snap
+
+
+def protections() -> dict:
+    """What this platform enforces in default mode (see docs/security.md)."""
+    abi = isolation.landlock_abi() if isolation.LINUX else 0
+    return {"landlock": abi >= 1, "landlock_net": abi >= 4, "seccomp": isolation.LINUX
+            and isolation.platform.machine().lower() in isolation.SYSCALLS,
+            "root": hasattr(os, "geteuid") and os.geteuid() == 0, "linux": isolation.LINUX}

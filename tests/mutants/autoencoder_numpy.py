@@ -1,0 +1,245 @@
+"""Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `autoencoder_numpy`.
+
+Each one is an exact text edit of `reference/numpy/autoencoder_numpy.py`. `catches` is
+left empty until the grader's check names exist. `tests/mutants/test_autoencoder_numpy_mutants.py`
+shows that every MUTANT changes some contract function's output and every UNUSUAL one
+matches the reference to 1e-10 (except where `INEXACT` says why not).
+
+Note for the trained-model check: Adagrad divides each gradient by the root of its own
+accumulated squares, so a gradient that is off by a constant factor (MSE without 1/size,
+bias gradient averaged, ...) trains almost exactly like the right one. Only gradient
+checks catch those; the trained check catches what changes the direction of the step.
+"""
+
+from tests.mutants import Mutant
+
+# Early-return rewrites of `backward`: the rest of the reference body stays behind as dead
+# code, which is harmless and keeps each mutant a single exact edit.
+_BACKWARD_HEAD = "    Z1, H, X_hat = cache\n    M = X.size  # N * D elements in the mean\n"
+
+_BACKWARD_LOOPS = """    Z1, H, X_hat = cache
+    N, D = X.shape
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    for n in range(N):  # one sample at a time, summing its contribution
+        dxh = 2.0 * (X_hat[n] - X[n]) / (N * D)
+        dz2 = dxh * X_hat[n] * (1.0 - X_hat[n])
+        grads["W2"] += np.outer(H[n], dz2)
+        grads["b2"] += dz2
+        dz1 = (params["W2"] @ dz2) * (Z1[n] > 0)
+        grads["W1"] += np.outer(X[n], dz1)
+        grads["b1"] += dz1
+    return grads
+    M = X.size  # N * D elements in the mean
+"""
+
+_BACKWARD_EINSUM = """    Z1, H, X_hat = cache
+    dZ2 = 2.0 * (X_hat - X) / X.size * X_hat * (1.0 - X_hat)
+    dZ1 = np.einsum("nd,hd->nh", dZ2, params["W2"]) * (Z1 > 0)
+    return {
+        "W1": np.einsum("nd,nh->dh", X, dZ1),
+        "b1": np.einsum("nh->h", dZ1),
+        "W2": np.einsum("nh,nd->hd", H, dZ2),
+        "b2": np.einsum("nd->d", dZ2),
+    }
+    M = X.size  # N * D elements in the mean
+"""
+
+_ADAGRAD_BODY = """    for k, g in grads.items():
+        if k not in state:
+            state[k] = np.zeros_like(params[k])  # the sum of squares starts at zero
+        state[k] += g * g  # G_k <- G_k + g_k^2
+        params[k] -= lr * g / (np.sqrt(state[k]) + eps)"""
+
+MUTANTS = [
+    # --- init_params
+    Mutant(
+        "init_params_ignores_seed",  # a fresh unseeded generator: not reproducible
+        "    rng = np.random.default_rng(seed)\n    return {",
+        "    rng = np.random.default_rng()\n    return {",
+    ),
+    Mutant(
+        "init_params_zero_weights",  # every hidden unit identical: symmetry is never broken
+        'rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))',
+        "np.zeros((n_in, n_hidden))",
+    ),
+    Mutant(
+        "init_params_W2_transposed_shape",
+        "size=(n_hidden, n_in)),",
+        "size=(n_in, n_hidden)),",
+    ),
+    # --- forward
+    Mutant(
+        "forward_forgets_b2",
+        'Z2 = H @ params["W2"] + params["b2"]',
+        'Z2 = H @ params["W2"]',
+    ),
+    Mutant(
+        "forward_sigmoid_hidden_layer",  # sigmoid where the contract says relu
+        "H = relu(Z1)  # (N, H)",
+        "H = sigmoid(Z1)  # (N, H)",
+    ),
+    # --- loss
+    Mutant(
+        "loss_sum_instead_of_mean",
+        "return float(np.mean((X_hat - X) ** 2))",
+        "return float(np.sum((X_hat - X) ** 2))",
+    ),
+    Mutant(
+        "loss_half_mse",
+        "return float(np.mean((X_hat - X) ** 2))",
+        "return float(0.5 * np.mean((X_hat - X) ** 2))",
+    ),
+    # --- backward
+    Mutant(
+        "backward_mse_gradient_without_1_over_size",
+        "dX_hat = 2.0 * (X_hat - X) / M",
+        "dX_hat = 2.0 * (X_hat - X)",
+    ),
+    Mutant(
+        "backward_mse_gradient_with_1_over_N_only",
+        "dX_hat = 2.0 * (X_hat - X) / M",
+        "dX_hat = 2.0 * (X_hat - X) / X.shape[0]",
+    ),
+    Mutant(
+        "backward_sign_flipped",
+        "dX_hat = 2.0 * (X_hat - X) / M",
+        "dX_hat = 2.0 * (X - X_hat) / M",
+    ),
+    Mutant(
+        "backward_forgets_sigmoid_derivative",
+        "dZ2 = dX_hat * X_hat * (1.0 - X_hat)",
+        "dZ2 = dX_hat",
+    ),
+    Mutant(
+        "backward_forgets_relu_mask",
+        "dZ1 = dH * (Z1 > 0)",
+        "dZ1 = dH",
+    ),
+    Mutant(
+        "backward_b2_gradient_averaged",
+        "db2 = dZ2.sum(axis=0)",
+        "db2 = dZ2.mean(axis=0)",
+    ),
+    Mutant(
+        "backward_b1_gradient_averaged",
+        "db1 = dZ1.sum(axis=0)",
+        "db1 = dZ1.mean(axis=0)",
+    ),
+    Mutant(
+        "backward_wrong_weight_matrix",  # W1 (D, H) has the shape W2.T needs: runs, but wrong
+        'dH = dZ2 @ params["W2"].T',
+        'dH = dZ2 @ params["W1"]',
+    ),
+    Mutant(
+        "backward_W1_gradient_missing_transpose",  # (H, D) instead of (D, H)
+        "dW1 = X.T @ dZ1",
+        "dW1 = dZ1.T @ X",
+    ),
+    Mutant(
+        "backward_W2_gradient_transposed",  # (D, H) instead of (H, D)
+        "dW2 = H.T @ dZ2",
+        "dW2 = dZ2.T @ H",
+    ),
+    # --- adagrad_update
+    Mutant(
+        "adagrad_without_sqrt",
+        "params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
+        "params[k] -= lr * g / (state[k] + eps)",
+    ),
+    Mutant(
+        "adagrad_not_accumulating_state",  # state = g**2: a sign-like step, no decay
+        "state[k] += g * g  # G_k",
+        "state[k] = g * g  # G_k",
+    ),
+    Mutant(
+        "adagrad_not_in_place_returns_new_dict",
+        _ADAGRAD_BODY,
+        """    new_params = {}
+    for k, g in grads.items():
+        G = state.get(k, 0.0) + g * g
+        state[k] = G
+        new_params[k] = params[k] - lr * g / (np.sqrt(G) + eps)
+    return new_params""",
+    ),
+    Mutant(
+        "adagrad_rebinds_empty_state",  # `state = {...}` makes a new local dict: the caller's stays empty
+        "    for k, g in grads.items():\n        if k not in state:",
+        "    if not state:\n        state = {k: np.zeros_like(v) for k, v in params.items()}\n"
+        "    for k, g in grads.items():\n        if k not in state:",
+    ),
+    # --- train
+    Mutant(
+        "train_calls_lr_schedule_once",
+        "    for epoch in range(epochs):\n        lr = lr_schedule(epoch)\n",
+        "    lr = lr_schedule(0)\n    for epoch in range(epochs):\n",
+    ),
+    Mutant(
+        "train_lr_schedule_epoch_off_by_one",
+        "lr = lr_schedule(epoch)",
+        "lr = lr_schedule(epoch + 1)",
+    ),
+    Mutant(
+        "train_unseeded_shuffle",  # not reproducible from `seed`
+        "    rng = np.random.default_rng(seed)\n    history = []",
+        "    rng = np.random.default_rng()\n    history = []",
+    ),
+    Mutant(
+        "train_history_not_divided_by_N",
+        "history.append(total / N)",
+        "history.append(total)",
+    ),
+]
+
+UNUSUAL = [
+    Mutant(
+        "forward_einsum",
+        'Z1 = X @ params["W1"] + params["b1"]',
+        'Z1 = np.einsum("nd,dh->nh", X, params["W1"]) + params["b1"]',
+    ),
+    Mutant("backward_einsum", _BACKWARD_HEAD, _BACKWARD_EINSUM),
+    Mutant("backward_loops_over_samples", _BACKWARD_HEAD, _BACKWARD_LOOPS),
+    Mutant(
+        "backward_relu_mask_from_H",  # H > 0 and Z1 > 0 are the same mask
+        "dZ1 = dH * (Z1 > 0)",
+        "dZ1 = dH * (H > 0)",
+    ),
+    Mutant(
+        "adagrad_eps_inside_sqrt",
+        "params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
+        "params[k] -= lr * g / np.sqrt(state[k] + eps)",
+    ),
+    Mutant(
+        "adagrad_rebinds_dict_entries",  # the dicts change in place, the arrays are new objects
+        _ADAGRAD_BODY,
+        """    for k in params:
+        state[k] = state.get(k, 0.0) + grads[k] ** 2
+        params[k] = params[k] - lr * grads[k] / (np.sqrt(state[k]) + eps)""",
+    ),
+    Mutant(
+        "train_lr_schedule_called_every_batch",  # same epoch argument, same rate: harmless
+        "            Xb = X[order[start : start + batch_size]]\n",
+        "            Xb = X[order[start : start + batch_size]]\n            lr = lr_schedule(epoch)\n",
+    ),
+    # Different but valid initialisations: they change init_params and every trained value,
+    # so they are compared with the reference through the calibrated trained-model bound
+    # (see graders/assignments/autoencoder_numpy/calibrate.py), not to 1e-10.
+    Mutant(
+        "init_glorot_uniform_both_layers",
+        """        "W1": rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden)),""",
+        """        "W1": rng.uniform(-1, 1, size=(n_in, n_hidden)) * np.sqrt(6.0 / (n_in + n_hidden)),""",
+    ),
+    Mutant(
+        "init_small_normal_0_1",  # the "0.1 * randn" of many tutorials
+        """        "W1": rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden)),""",
+        """        "W1": 0.1 * rng.standard_normal((n_in, n_hidden)),""",
+    ),
+]
+
+# UNUSUAL submissions that legitimately differ from the reference on some probes.
+INEXACT = {
+    # eps inside the root changes each step by about eps / (2 G): 1e-10-exact only where
+    # the accumulated squares G are large (the adagrad probe), not along a whole training run.
+    "adagrad_eps_inside_sqrt": ("train",),
+    "init_glorot_uniform_both_layers": ("init_params", "train"),
+    "init_small_normal_0_1": ("init_params", "train"),
+}

@@ -1,0 +1,165 @@
+"""Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `sparse_autoencoder`.
+
+Each one is an exact text edit of `reference/numpy/sparse_autoencoder.py`. `catches` is
+left empty until the grader's check names exist. `tests/mutants/test_sparse_autoencoder_mutants.py`
+shows that every MUTANT changes some contract function's output and every UNUSUAL one
+matches the reference to 1e-10 (except where `INEXACT` says why not).
+
+Note for the trained-model check: `train` takes Adam steps, which divide each gradient by
+the root of its own running mean square, so a gradient off by a constant factor (missing
+1/N, missing beta when beta is 3, averaged tied-weight paths) trains almost like the right
+one. Gradient checks (of each term alone) catch those; the trained check catches what
+changes the direction of the steps, and a `train` that takes plain gradient steps.
+"""
+
+from tests.mutants import Mutant
+
+# Early-return rewrites: the rest of the reference body stays behind as dead code, which
+# is harmless and keeps each mutant a single exact edit.
+_COST_HEAD = '    W, b_h, b_v = params["W"], params["b_h"], params["b_v"]\n'
+
+_COST_UNTIED_COPIES = _COST_HEAD + """    W_enc, W_dec = W, W.T.copy()             # treat the two uses of W as two weights
+    N = X.shape[0]
+    H = sigmoid(X @ W_enc + b_h)
+    X_hat = sigmoid(H @ W_dec + b_v)
+    rho_hat = np.sum(H, axis=0) / N
+    kl = rho * (np.log(rho) - np.log(rho_hat)) + (1 - rho) * (np.log(1 - rho) - np.log(1 - rho_hat))
+    J = np.sum((X_hat - X) ** 2) / (2 * N) + lam / 2 * np.sum(W * W) + beta * np.sum(kl)
+    delta3 = (X_hat - X) * X_hat * (1 - X_hat) / N
+    sparsity_delta = beta * ((1 - rho) / (1 - rho_hat) - rho / rho_hat) / N
+    delta2 = (delta3 @ W_dec.T + sparsity_delta) * H * (1 - H)
+    grad_W_dec = H.T @ delta3                 # (K, D)
+    grad_W_enc = X.T @ delta2                 # (D, K)
+    dW = grad_W_enc + grad_W_dec.T + lam * W  # tie them back: add the transposed decoder grad
+    return float(J), {"W": dW, "b_h": delta2.sum(axis=0), "b_v": delta3.sum(axis=0)}
+"""
+
+_COST_PER_SAMPLE_LOOP = _COST_HEAD + """    N, D = X.shape
+    K = W.shape[1]
+    H = sigmoid(X @ W + b_h)
+    rho_hat = H.mean(axis=0)
+    dkl = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) / N
+    J = lam / 2 * np.sum(W**2) + beta * np.sum(
+        rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat)))
+    dW, db_h, db_v = lam * W, np.zeros(K), np.zeros(D)
+    for n in range(N):                        # one sample at a time
+        h = H[n]
+        x_hat = sigmoid(W @ h + b_v)          # decoder as a matrix-vector product
+        J += np.sum((x_hat - X[n]) ** 2) / (2 * N)
+        d_out = (x_hat - X[n]) * x_hat * (1 - x_hat) / N
+        d_hid = (W.T @ d_out + dkl) * h * (1 - h)
+        dW += np.outer(d_out, h) + np.outer(X[n], d_hid)
+        db_v += d_out
+        db_h += d_hid
+    return float(J), {"W": dW, "b_h": db_h, "b_v": db_v}
+"""
+
+_TRAIN_HEAD = "    X = np.asarray(X, dtype=np.float64)\n    params = init_params(X.shape[1], n_hidden, seed)\n"
+
+_TRAIN_PLAIN_GD = _TRAIN_HEAD + """    history = []
+    for _ in range(epochs):
+        J, grads = cost(params, X, rho, beta, lam)
+        for k in params:
+            params[k] = params[k] - lr * grads[k]
+        history.append(J)
+    return params, history
+"""
+
+MUTANTS = [
+    # --- to_grayscale
+    Mutant("to_grayscale_equal_weights", "    return rgb @ np.array(LUMINANCE)\n",
+           "    return rgb.mean(axis=-1)\n"),
+    Mutant("to_grayscale_bgr_channel_order",  # OpenCV habits: channels read as B, G, R
+           "    return rgb @ np.array(LUMINANCE)\n", "    return rgb[..., ::-1] @ np.array(LUMINANCE)\n"),
+    # --- sample_patches
+    Mutant("sample_patches_transposed_blocks",  # column-major flattening of each block
+           "    return patches.reshape(n, p * p)                 # row-major flattening",
+           "    return patches.transpose(0, 2, 1).reshape(n, p * p)"),
+    Mutant("sample_patches_strip_of_consecutive_pixels",  # p*p pixels of the flattened image: not a block
+           "    patches = images[k[:, None, None], rows, cols]   # (n, p, p) by broadcasting",
+           "    patches = images.reshape(N, H * W)[k[:, None], (r * W + c)[:, None] + np.arange(p * p)]"),
+    Mutant("sample_patches_never_touches_the_last_row",  # off-by-one upper bound of integers()
+           "    r = rng.integers(0, H - p + 1, size=n)", "    r = rng.integers(0, H - p, size=n)"),
+    # --- normalize_patches
+    Mutant("normalize_patches_adds_1_instead_of_0_1",  # maps to [1.0, 1.8]
+           "    return (P + 1.0) * 0.4 + 0.1", "    return (P + 1.0) * 0.4 + 1"),
+    Mutant("normalize_patches_maps_to_0_1",
+           "    return (P + 1.0) * 0.4 + 0.1", "    return (P + 1.0) * 0.5"),
+    Mutant("normalize_patches_global_mean_not_per_patch",
+           "    P = P - P.mean(axis=1, keepdims=True)", "    P = P - P.mean()"),
+    Mutant("normalize_patches_no_mean_removal",
+           "    P = P - P.mean(axis=1, keepdims=True)", "    P = P"),
+    Mutant("normalize_patches_one_std_instead_of_three",
+           "    s = 3.0 * P.std()", "    s = P.std()"),
+    # --- init_params
+    Mutant("init_params_uniform_0_r",  # all weights positive
+           "rng.uniform(-r, r, size=(n_visible, n_hidden))", "rng.uniform(0, r, size=(n_visible, n_hidden))"),
+    Mutant("init_params_ignores_seed",
+           "    rng = np.random.default_rng(seed)\n    r = np.sqrt(", "    rng = np.random.default_rng()\n    r = np.sqrt("),
+    # --- cost: forward terms
+    Mutant("cost_kl_without_the_1_minus_rho_part",
+           "np.log(rho / rho_hat)\n                         + (1 - rho) * np.log((1 - rho) / (1 - rho_hat)))",
+           "np.log(rho / rho_hat))"),
+    Mutant("cost_weight_decay_without_half",
+           "    J_wd = 0.5 * lam * np.sum(W**2)", "    J_wd = lam * np.sum(W**2)"),
+    Mutant("cost_rho_hat_over_the_wrong_axis",  # mean over units instead of over the batch
+           "    rho_hat = H.mean(axis=0)", "    rho_hat = H.mean(axis=1, keepdims=True)"),
+    # --- cost: gradient
+    Mutant("cost_tied_weight_gradient_averaged",
+           "    dW = dW_enc + dW_dec + lam * W", "    dW = (dW_enc + dW_dec) / 2 + lam * W"),
+    Mutant("cost_tied_weight_gradient_encoder_path_only",
+           "    dW = dW_enc + dW_dec + lam * W", "    dW = dW_enc + lam * W"),
+    Mutant("cost_missing_weight_decay_gradient",
+           "    dW = dW_enc + dW_dec + lam * W", "    dW = dW_enc + dW_dec"),
+    Mutant("cost_kl_gradient_wrong_sign",
+           "    dkl = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))",
+           "    dkl = beta * (rho / rho_hat - (1 - rho) / (1 - rho_hat))"),
+    Mutant("cost_kl_gradient_missing_beta",
+           "    dkl = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))",
+           "    dkl = (-rho / rho_hat + (1 - rho) / (1 - rho_hat))"),
+    Mutant("cost_kl_gradient_missing_1_over_N",
+           "    dH = dH + dkl / N ", "    dH = dH + dkl "),
+    Mutant("cost_reconstruction_gradient_missing_1_over_N",
+           "    dZ_v = diff / N * X_hat * (1 - X_hat)", "    dZ_v = diff * X_hat * (1 - X_hat)"),
+    Mutant("cost_output_sigmoid_derivative_missing",
+           "    dZ_v = diff / N * X_hat * (1 - X_hat)", "    dZ_v = diff / N"),
+    # --- train
+    Mutant("train_plain_gradient_steps_instead_of_adam", _TRAIN_HEAD, _TRAIN_PLAIN_GD + _TRAIN_HEAD),
+    Mutant("train_adam_without_bias_correction",
+           "            m_hat = m[k] / (1 - b1**t)                     # bias corrections: m, v start at 0\n"
+           "            v_hat = v[k] / (1 - b2**t)\n",
+           "            m_hat = m[k]\n            v_hat = v[k]\n"),
+    Mutant("train_adam_second_moment_of_abs_gradient",
+           "            v[k] = b2 * v[k] + (1 - b2) * grads[k] ** 2",
+           "            v[k] = b2 * v[k] + (1 - b2) * np.abs(grads[k])"),
+]
+
+UNUSUAL = [
+    Mutant("to_grayscale_einsum", "    return rgb @ np.array(LUMINANCE)\n",
+           '    return np.einsum("...c,c->...", rgb, np.array([0.2126, 0.7152, 0.0722]))\n'),
+    Mutant("to_grayscale_channel_by_channel", "    return rgb @ np.array(LUMINANCE)\n",
+           "    return 0.2126 * rgb[..., 0] + 0.7152 * rgb[..., 1] + 0.0722 * rgb[..., 2]\n"),
+    Mutant("sample_patches_loop_with_slices",
+           "    patches = images[k[:, None, None], rows, cols]   # (n, p, p) by broadcasting",
+           "    patches = np.stack([images[k[j], r[j]:r[j] + p, c[j]:c[j] + p] for j in range(n)])"),
+    Mutant("sample_patches_sliding_window_view",
+           "    patches = images[k[:, None, None], rows, cols]   # (n, p, p) by broadcasting",
+           "    patches = np.lib.stride_tricks.sliding_window_view(images, (p, p), axis=(1, 2))[k, r, c]"),
+    Mutant("normalize_patches_explicit_affine_map",
+           "    return (P + 1.0) * 0.4 + 0.1", "    return 0.5 + 0.4 * P"),
+    Mutant("normalize_patches_std_by_hand",
+           "    s = 3.0 * P.std()", "    s = 3.0 * np.sqrt(np.mean((P - P.mean()) ** 2))"),
+    Mutant("init_params_scaled_standard_uniform",
+           "rng.uniform(-r, r, size=(n_visible, n_hidden))", "r * (2 * rng.random((n_visible, n_hidden)) - 1)"),
+    Mutant("sigmoid_plain_formula",  # the given helper rewritten the textbook way
+           "    return 0.5 * (1.0 + np.tanh(0.5 * z))", "    return 1.0 / (1.0 + np.exp(-z))"),
+    Mutant("cost_untied_copies_added_back", _COST_HEAD, _COST_UNTIED_COPIES + _COST_HEAD),
+    Mutant("cost_loop_over_samples", _COST_HEAD, _COST_PER_SAMPLE_LOOP + _COST_HEAD),
+    Mutant("train_adam_eps_inside_sqrt",
+           "lr * m_hat / (np.sqrt(v_hat) + eps)", "lr * m_hat / np.sqrt(v_hat + eps**2)"),
+]
+
+INEXACT = {
+    # eps inside the root changes each step by about eps / sqrt(v): negligible, not 1e-10-exact.
+    "train_adam_eps_inside_sqrt": ("train",),
+}

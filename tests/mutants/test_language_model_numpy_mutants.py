@@ -1,0 +1,147 @@
+"""Every language_model_numpy MUTANT is a real slip; every UNUSUAL submission matches the
+reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.mutants import load_module_from_source, reference_path
+from tests.mutants.language_model_numpy import MUTANTS, UNUSUAL
+
+SOURCE = reference_path("language_model_numpy").read_text(encoding="utf-8")
+CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train", "predict_next")
+TEXTS = (
+    "Zeta alpha zeta, ALPHA beta beta gamma zeta alpha beta gamma delta",
+    "the cat saw the dog; the cat ran. A dog saw the cat!",
+)
+VOCAB = ["the", "cat", "sat", "on", "mat", "dog", "saw", "ran", "a"]
+
+
+def _problem(V=9, D=3, P=5, N=7, seed=0):
+    rng = np.random.default_rng(seed)
+    params = {
+        "E": rng.standard_normal((V, D)),
+        "W1": rng.standard_normal((3 * D, P)) * 0.7,
+        "b1": rng.standard_normal(P) * 0.3,
+        "W2": rng.standard_normal((P, V)),
+        "b2": rng.standard_normal(V) * 0.3,
+    }
+    context = rng.integers(0, V, (N, 3))
+    context[0] = [2, 5, 2]  # repeated words, within a context and across the batch
+    context[1] = [4, 4, 4]
+    context[2, 0] = 5
+    target = rng.integers(0, V, N)
+    return params, context, target
+
+
+def _copy(d):
+    return {k: np.array(v, dtype=np.float64, copy=True) for k, v in d.items()}
+
+
+def probe(mod) -> dict[str, object]:
+    """What every contract function returns on fixed small inputs (plus reproducibility)."""
+    params, context, target = _problem()
+    out: dict[str, object] = {}
+
+    def record(name, fn):
+        try:
+            with np.errstate(all="ignore"):
+                out[name] = fn()
+        except Exception as exc:  # a crash is a change of behaviour too
+            out[name] = f"raised {type(exc).__name__}"
+
+    record("init_params", lambda: mod.init_params(9, 3, 5, seed=3))
+    record("init_params:reproducible",
+           lambda: _same(mod.init_params(9, 3, 5, 3), mod.init_params(9, 3, 5, 3), 0))
+    record("forward", lambda: mod.forward(_copy(params), context.copy())[0])
+    record("forward:large logits",
+           lambda: mod.forward({k: v * 3000.0 for k, v in params.items()}, context.copy())[0])
+
+    def lag():
+        loss, grads = mod.loss_and_grads(_copy(params), context.copy(), target.copy())
+        return {"loss": loss, "grads": grads}
+
+    record("loss_and_grads", lag)
+
+    def build():
+        res = {}
+        for i, text in enumerate(TEXTS):
+            for size in (2, 4):
+                vocab, c, t = mod.build_dataset(text, size)
+                res[f"{i}/{size}"] = {"vocab": "|".join(vocab), "contexts": c, "targets": t}
+        return res
+
+    record("build_dataset", build)
+
+    def train():
+        trained, history = mod.train(context.copy(), target.copy(), 9, 3, 5, 0.3, 0.8, 3, 3,
+                                     seed=2)
+        return {"params": trained, "history": np.asarray(history)}
+
+    record("train", train)
+    record("train:reproducible", lambda: _same(train(), train(), 0))
+    record("predict_next", lambda: "|".join(
+        mod.predict_next(_copy(params), VOCAB, [VOCAB[i] for i in c]) for c in context))
+    return out
+
+
+def _same(a, b, tol: float) -> bool:
+    """Deep comparison of probe values: dicts, lists, arrays, numbers, strings."""
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not (isinstance(a, dict) and isinstance(b, dict)) or set(a) != set(b):
+            return False
+        return all(_same(a[k], b[k], tol) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) != len(b):
+        return False
+    try:
+        x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if x.shape != y.shape or not np.array_equal(np.isfinite(x), np.isfinite(y)):
+        return False
+    return bool(np.allclose(x, y, rtol=tol, atol=tol, equal_nan=True))
+
+
+REFERENCE = probe(load_module_from_source(SOURCE, "language_model_numpy_reference"))
+
+
+def test_reference_probe_is_clean():
+    assert not any(isinstance(v, str) and v.startswith("raised") for v in REFERENCE.values())
+    assert REFERENCE["init_params:reproducible"] and REFERENCE["train:reproducible"]
+    assert np.isfinite(REFERENCE["forward:large logits"]).all()
+    # the predictions are not simply the last context word
+    last = [VOCAB[c[2]] for c in _problem()[1]]
+    assert REFERENCE["predict_next"].split("|") != last
+
+
+def test_mutant_names_are_unique():
+    names = [m.name for m in MUTANTS + UNUSUAL]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+def test_mutant_changes_some_contract_output(mutant):
+    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
+    changed = [k for k, v in probe(mod).items() if not _same(v, REFERENCE[k], 1e-6)]
+    assert changed, f"{mutant.name} behaves like the reference on every probe"
+
+
+@pytest.mark.parametrize("mutant", UNUSUAL, ids=lambda m: m.name)
+def test_unusual_matches_reference(mutant):
+    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
+    got = probe(mod)
+    changed = [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-10)]
+    assert not changed, f"{mutant.name} differs from the reference on {changed}"
+
+
+def test_every_contract_function_has_a_mutant():
+    hit = set()
+    for m in MUTANTS:
+        mod = load_module_from_source(m.apply(SOURCE), m.name)
+        for k, v in probe(mod).items():
+            if not _same(v, REFERENCE[k], 1e-6):
+                hit.add(k.split(":")[0])
+    assert set(CONTRACT) <= hit, set(CONTRACT) - hit

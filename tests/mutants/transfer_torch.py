@@ -1,0 +1,172 @@
+"""Buggy and unusual submissions of `transfer_torch` (edits of the reference)."""
+
+from tests.mutants import Mutant, reference_path
+
+_FREEZE_BN = """    for m in module.modules():
+        if isinstance(m, _BATCHNORMS):
+            m.eval()
+            if "_freeze_hook" not in m.__dict__:
+                m._freeze_hook = m.register_forward_pre_hook(_bn_eval_hook)
+"""
+_RELEASE_BN = """        for m in child.modules():  # release the BatchNorm layers that freeze pinned to eval mode
+            handle = m.__dict__.pop("_freeze_hook", None)
+            if handle is not None:
+                handle.remove()
+"""
+
+
+def _span(first: str, last: str) -> str:
+    """The reference text from `first` up to and including `last` (both must occur once)."""
+    source = reference_path("transfer_torch").read_text(encoding="utf-8")
+    if source.count(first) != 1 or source.count(last) != 1:
+        raise AssertionError(f"anchors of a transfer_torch mutant are gone: {first!r} / {last!r}")
+    start = source.index(first)
+    return source[start:source.index(last, start) + len(last)]
+
+
+MUTANTS = [
+    # --- freeze
+    Mutant(
+        name="freeze_ignores_batchnorm",  # requires_grad only: BatchNorm still updates its statistics
+        old=_FREEZE_BN,
+        new="",
+    ),
+    Mutant(
+        name="freeze_sets_eval_once",  # model.train() later switches BatchNorm back to batch statistics
+        old=_FREEZE_BN,
+        new="    module.eval()\n",
+    ),
+    Mutant(
+        name="freeze_keeps_gradients",  # BatchNorm pinned, but requires_grad never set to False
+        old="    for p in module.parameters():\n        p.requires_grad_(False)\n    for m in module.modules():",
+        new="    for m in module.modules():",
+    ),
+    # --- unfreeze_from
+    Mutant(
+        name="unfreeze_from_one_layer_late",
+        old="    for child in children[:index]:\n        freeze(child)\n    for child in children[index:]:",
+        new="    for child in children[:index + 1]:\n        freeze(child)\n    for child in children[index + 1:]:",
+    ),
+    Mutant(
+        name="unfreeze_from_one_layer_early",
+        old="    for child in children[:index]:\n        freeze(child)\n    for child in children[index:]:",
+        new=("    for child in children[:max(index - 1, 0)]:\n        freeze(child)\n"
+             "    for child in children[max(index - 1, 0):]:"),
+    ),
+    Mutant(
+        name="unfreeze_from_leaves_earlier_layers_trainable",  # only unfreezes, never freezes
+        old="    for child in children[:index]:\n        freeze(child)\n",
+        new="",
+    ),
+    # --- count_params
+    Mutant(
+        name="count_params_counts_buffers",
+        old="    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)",
+        new=("    n = sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)\n"
+             "    return n + sum(b.numel() for b in model.buffers())  # running statistics are not parameters"),
+    ),
+    Mutant(
+        name="count_params_double_counts_shared",
+        old="    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)",
+        new=("    return sum(p.numel() for m in model.modules() for p in m.parameters(recurse=False)\n"
+             "               if p.requires_grad or not trainable_only)"),
+    ),
+    Mutant(
+        name="count_params_state_dict",  # buffers AND shared tensors under both names
+        old="    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)",
+        new=("    if trainable_only:\n"
+             "        return sum(p.numel() for p in model.parameters() if p.requires_grad)\n"
+             "    return sum(v.numel() for v in model.state_dict().values())"),
+    ),
+    Mutant(
+        name="count_params_ignores_trainable_only",
+        old="    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)",
+        new="    return sum(p.numel() for p in model.parameters())",
+    ),
+    Mutant(
+        name="count_params_counts_tensors",
+        old="    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)",
+        new="    return sum(1 for p in model.parameters() if p.requires_grad or not trainable_only)",
+    ),
+    # --- replace_head
+    Mutant(
+        name="replace_head_two_outputs_for_two_classes",
+        old="    n_out = 1 if n_classes == 2 else n_classes",
+        new="    n_out = n_classes",
+    ),
+    Mutant(
+        name="replace_head_global_max_pooling",
+        old="nn.AdaptiveAvgPool2d(1)",
+        new="nn.AdaptiveMaxPool2d(1)",
+    ),
+    Mutant(
+        name="replace_head_without_pooling",  # flattens the (C, H, W) maps: wrong input size
+        old="nn.Sequential(base, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(n_features, n_out))",
+        new="nn.Sequential(base, nn.Flatten(), nn.Linear(n_features, n_out))",
+    ),
+]
+
+UNUSUAL = [
+    Mutant(
+        name="freeze_by_overriding_train",  # a per-layer train() that always selects eval mode
+        old=_span(_FREEZE_BN, _RELEASE_BN),
+        new='''    import types
+
+    for m in module.modules():
+        if isinstance(m, _BATCHNORMS):
+            m.eval()
+            m.train = types.MethodType(_train_frozen, m)  # model.train() cannot switch it back
+    return module
+    ### END SOLUTION
+
+
+def _train_frozen(self, mode=True):
+    return nn.Module.train(self, False)
+
+
+def unfreeze_from(model, index):
+    ### BEGIN SOLUTION
+    children = list(model.children())
+    for i, child in enumerate(children):
+        if i < index:
+            freeze(child)
+            continue
+        for p in child.parameters():
+            p.requires_grad_(True)
+        for m in child.modules():
+            m.__dict__.pop("train", None)  # nn.Module.train again
+''',
+    ),
+    Mutant(
+        name="unfreeze_from_keeps_batchnorm_in_eval",  # Keras' advice for fine-tuning
+        old=_RELEASE_BN,
+        new="",
+    ),
+    Mutant(
+        name="count_params_dedup_by_id_loop",
+        old="    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)",
+        new=("    seen, total = set(), 0\n"
+             "    for _, module in model.named_modules():\n"
+             "        for p in module.parameters(recurse=False):\n"
+             "            if id(p) in seen or (trainable_only and not p.requires_grad):\n"
+             "                continue\n"
+             "            seen.add(id(p))\n"
+             "            total += p.numel()\n"
+             "    return total"),
+    ),
+    Mutant(
+        name="replace_head_custom_module_with_mean",
+        old=("    n_out = 1 if n_classes == 2 else n_classes\n"
+             "    return nn.Sequential(base, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(n_features, n_out))"),
+        new='''    class Transfer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.base = base
+            self.fc = nn.Linear(n_features, 1 if n_classes == 2 else n_classes)
+
+        def forward(self, x):
+            return self.fc(self.base(x).mean(dim=(2, 3)))  # global average pooling by hand
+
+    return Transfer()''',
+    ),
+]

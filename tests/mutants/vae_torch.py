@@ -1,0 +1,96 @@
+"""Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `vae_torch`.
+
+Each one is an exact text edit of `reference/torch/vae_torch.py`. `catches` is left empty
+until the grader's check names exist. `tests/mutants/test_vae_torch_mutants.py` shows
+that every MUTANT changes some contract output (value, gradient, shape, or raising) and
+every UNUSUAL one matches the reference to 1e-10.
+
+Which slips the trained check rejects on its own (held-out loss, see thresholds.py): the
+BCE averaged over the pixels (the KL term then dominates and the posterior collapses to
+the prior: the model ignores its input) and the KL with the wrong sign (diverges). The
+others are caught by the value and gradient checks.
+"""
+
+from tests.mutants import Mutant
+
+_REPARAM = "return mu + torch.exp(0.5 * logvar) * eps"
+_KL = "return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"
+_BCE = 'bce = F.binary_cross_entropy(x_hat, x, reduction="none").flatten(1).sum(dim=1)'
+_LOSS = "return (bce + kl_divergence(mu, logvar)).mean()"
+
+MUTANTS = [
+    # VAE.reparameterize
+    Mutant("reparameterize_eps_times_logvar", _REPARAM, "return mu + eps * logvar"),
+    Mutant("reparameterize_exp_logvar_without_half", _REPARAM,
+           "return mu + torch.exp(logvar) * eps"),
+    Mutant("reparameterize_half_exp_logvar", _REPARAM,
+           "return mu + 0.5 * torch.exp(logvar) * eps"),
+    Mutant("reparameterize_detached", _REPARAM,
+           "return (mu + torch.exp(0.5 * logvar) * eps).detach()"),
+    Mutant("reparameterize_sigma_detached", _REPARAM,
+           "return mu + torch.exp(0.5 * logvar).detach() * eps"),
+    Mutant("reparameterize_samples_with_torch_normal", _REPARAM,
+           "return torch.normal(mu, torch.exp(0.5 * logvar))"),
+    Mutant("reparameterize_ignores_the_given_eps",
+           "        if eps is None:\n            eps = torch.randn_like(mu)\n",
+           "        eps = torch.randn_like(mu)\n"),
+    # VAE layers
+    Mutant("encode_logvar_from_the_mu_head",
+           "return self.mu_head(h), self.logvar_head(h)", "return self.mu_head(h), self.mu_head(h)"),
+    Mutant("decode_without_sigmoid",
+           "return torch.sigmoid(self.dec_out(torch.relu(self.dec_hidden(z))))",
+           "return self.dec_out(torch.relu(self.dec_hidden(z)))"),
+    Mutant("forward_returns_z_as_mu",
+           "return self.decode(z), mu, logvar", "return self.decode(z), z, logvar"),
+    Mutant("forward_decodes_mu_without_sampling",
+           "return self.decode(z), mu, logvar", "return self.decode(mu), mu, logvar"),
+    # kl_divergence
+    Mutant("kl_wrong_sign", _KL,
+           "return 0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"),
+    Mutant("kl_missing_half", _KL,
+           "return -torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"),
+    Mutant("kl_summed_over_the_batch", _KL,
+           "return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp())"),
+    Mutant("kl_mean_over_latent_dims", _KL,
+           "return -0.5 * torch.mean(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"),
+    Mutant("kl_logvar_treated_as_variance", _KL,
+           "return -0.5 * torch.sum(1.0 + torch.log(logvar.exp().pow(2)) - mu.pow(2) - logvar.exp(), dim=1)"),
+    # vae_loss
+    Mutant("vae_loss_bce_mean_over_features", _BCE,
+           "bce = F.binary_cross_entropy(x_hat, x)"),
+    Mutant("vae_loss_summed_over_the_batch", _LOSS,
+           "return (bce + kl_divergence(mu, logvar)).sum()"),
+    Mutant("vae_loss_without_kl", _LOSS, "return bce.mean()"),
+    Mutant("vae_loss_mse_instead_of_bce", _BCE,
+           'bce = F.mse_loss(x_hat, x, reduction="none").flatten(1).sum(dim=1)'),
+    Mutant("vae_loss_bce_arguments_swapped", _BCE,
+           'bce = F.binary_cross_entropy(x, x_hat, reduction="none").flatten(1).sum(dim=1)'),
+]
+
+UNUSUAL = [
+    Mutant("reparameterize_sqrt_of_exp", _REPARAM,
+           "return mu + torch.sqrt(torch.exp(logvar)) * eps"),
+    Mutant("reparameterize_logvar_clamped_outside_the_tested_range", _REPARAM,
+           "return mu + torch.exp(0.5 * torch.clamp(logvar, -30.0, 20.0)) * eps"),
+    Mutant("reparameterize_addcmul", _REPARAM,
+           "return torch.addcmul(mu, torch.exp(0.5 * logvar), eps)"),
+    Mutant("encode_logvar_clamped_outside_the_tested_range",
+           "return self.mu_head(h), self.logvar_head(h)",
+           "return self.mu_head(h), self.logvar_head(h).clamp(-20.0, 20.0)"),
+    Mutant("vae_sequential_hidden_layer",
+           "self.hidden = nn.Linear(n_in, n_hidden)",
+           "self.hidden = nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU())"),
+    Mutant("kl_torch_distributions", _KL,
+           "q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))\n"
+           "    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))\n"
+           "    return torch.distributions.kl_divergence(q, p).sum(dim=1)"),
+    Mutant("kl_rearranged", _KL,
+           "return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0).sum(dim=1)"),
+    Mutant("vae_loss_sums_then_divides_by_batch",
+           _BCE + "\n    " + _LOSS,
+           'bce = F.binary_cross_entropy(x_hat, x, reduction="sum")\n'
+           "    return (bce + kl_divergence(mu, logvar).sum()) / x.shape[0]"),
+    Mutant("vae_loss_bce_by_hand_with_clamped_logs", _BCE,
+           "bce = -(x * torch.log(x_hat).clamp(min=-100.0)\n"
+           "            + (1.0 - x) * torch.log(1.0 - x_hat).clamp(min=-100.0)).sum(dim=1)"),
+]
