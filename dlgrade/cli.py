@@ -1,9 +1,12 @@
 """The `dlgrade` command line.
 
-    dlgrade grade SUBMISSION [--assignment ID] [--format text|json|gradescope|junit] [--out FILE]
+    dlgrade grade SUBMISSION [--assignment ID] [--format text|json|gradescope|junit|html] [--out FILE]
     dlgrade check SUBMISSION [--assignment ID]     the visible checks only, as a student sees them
     dlgrade list [ID]                               the assignments, or one assignment's checks
     dlgrade demo                                    grade the bundled example submission
+    dlgrade batch DIR_OR_ZIP --assignment ID [--workers N] [--force] [--out DIR] [--dask ADDRESS]
+                                                    a whole class: gradebook CSV, a report per student
+    dlgrade gradescope-bundle --assignment ID [--out FILE]   Gradescope's autograder zip
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader.
@@ -12,6 +15,7 @@ Exit status: 0 whenever grading completed, whatever the score; 2 for a usage err
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -41,6 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("assignment", nargs="?")
 
     sub.add_parser("demo", help="grade the bundled example submission and print the report")
+
+    b = sub.add_parser("batch", help="grade a class: a folder or zip with one file or folder per student")
+    b.add_argument("source", metavar="DIR_OR_ZIP")
+    b.add_argument("--assignment", "-a", required=True)
+    b.add_argument("--workers", "-w", type=int, default=max(1, (os.cpu_count() or 2) // 2),
+                   help="grades run at once (default: half the CPU cores)")
+    b.add_argument("--force", action="store_true", help="regrade students who already have a report")
+    b.add_argument("--out", "-o", help="output folder (default: grades_<assignment>)")
+    b.add_argument("--dask", metavar="ADDRESS", help="run the grades on this Dask scheduler (tcp://host:8786)")
+    b.add_argument("--data", help="data set for trained checks, e.g. digits or mnist:PATH")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    gs = sub.add_parser("gradescope-bundle", help="build the Gradescope autograder zip of an assignment")
+    gs.add_argument("--assignment", "-a", required=True)
+    gs.add_argument("--out", "-o", help="the zip to write (default: <assignment>_autograder.zip)")
+    gs.add_argument("--data", help="data set option baked into the bundle, e.g. digits")
     return parser
 
 
@@ -107,6 +127,34 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_batch(args) -> int:
+    from graders.batch import BatchError, run_batch
+
+    if args.workers < 1:
+        return _usage_error("--workers must be at least 1")
+    out = Path(args.out or f"grades_{args.assignment}")
+    try:
+        result = run_batch(args.source, args.assignment, out, workers=args.workers, force=args.force,
+                           dask=args.dask, options=_options(args), progress=not args.no_progress)
+    except BatchError as exc:
+        return _usage_error(str(exc))
+    print(result.summary())
+    return 0
+
+
+def cmd_gradescope_bundle(args) -> int:
+    from graders import assignments
+    from graders.gradescope.bundle import build_bundle
+
+    if args.assignment not in assignments.assignment_ids():
+        return _usage_error(f"unknown assignment {args.assignment!r}; "
+                            f"known: {', '.join(assignments.assignment_ids())}")
+    out = Path(args.out or f"{args.assignment}_autograder.zip")
+    path = build_bundle(args.assignment, out, options=_options(args))
+    print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -116,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_grade(args, include_hidden=False, fmt="text", out=None)
         if args.command == "list":
             return cmd_list(args)
+        if args.command == "batch":
+            return cmd_batch(args)
+        if args.command == "gradescope-bundle":
+            return cmd_gradescope_bundle(args)
         if args.command == "demo":
             example = resources.files("student_templates").joinpath("examples", DEMO_SUBMISSION)
             with resources.as_file(example) as path:

@@ -3,7 +3,9 @@
 `check_notebook("numpy_basics")` collects the code the student has run in this
 kernel (IPython's input history, in execution order), writes it to a temporary file
 and grades it exactly as the autograder would, in the same sandbox, but with the
-visible checks only. It says plainly that hidden checks were not run.
+visible checks only. It says plainly that hidden checks were not run. In a Jupyter kernel
+the report is shown as HTML (the same feedback, with the pictures checks attach); anywhere
+else it is printed as text.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def _executed_cells() -> list[str]:
 def check_notebook(assignment: str, path: str | None = None, *, show: bool = True):
     """Run the visible checks of `assignment` on this notebook's code (or on `path`).
 
-    Returns the report; prints the text report when `show` is true.
+    Returns the report; when `show` is true, displays it (HTML in Jupyter, else printed text)
+    with a line saying that hidden checks were not run.
     """
     from graders import assignments
     from graders.engine.runner import grade
@@ -47,6 +50,29 @@ def check_notebook(assignment: str, path: str | None = None, *, show: bool = Tru
             Path(path).write_text(code, encoding="utf-8")
         report = grade(path, target, include_hidden=False)
     if show:
-        print(render_text(report))
-        print("Only the visible checks were run; hidden checks run when you submit.")
+        text = render_text(report) + "\n" + HIDDEN_NOTE
+        if not _display_in_notebook(report, text):
+            print(text)
     return report
+
+
+HIDDEN_NOTE = "Only the visible checks were run; hidden checks run when you submit."
+
+
+def _display_in_notebook(report, text: str) -> bool:
+    """Show the report as HTML (with its pictures) in a Jupyter kernel; False elsewhere.
+
+    The display carries the text too, so a terminal IPython shows the same text report.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return False
+    from graders.reports.html import render_fragment
+
+    display({"text/html": render_fragment(report, note=HIDDEN_NOTE), "text/plain": text}, raw=True)
+    return True

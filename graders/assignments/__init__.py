@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 
 from graders.engine.assignment import Assignment
 
@@ -17,7 +18,14 @@ def assignment_ids() -> list[str]:
     """Ids of the packages here that define an ASSIGNMENT, sorted."""
     ids = []
     for info in pkgutil.iter_modules(__path__):
-        if info.ispkg and _load(info.name) is not None:
+        if not info.ispkg:
+            continue
+        try:
+            found = _load(info.name)
+        except Exception as exc:  # one broken package must not hide the others
+            print(f"dlgrade: assignment package {info.name!r} failed to import: {exc}", file=sys.stderr)
+            continue
+        if found is not None:
             ids.append(info.name)
     return sorted(ids)
 

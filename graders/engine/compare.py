@@ -57,9 +57,12 @@ def mismatch(actual: np.ndarray, expected: np.ndarray, tol: Tolerance) -> dict |
     bad = ~(abs_diff <= allowed)  # NaN counts as bad
     if not bad.any():
         return None
-    worst = np.unravel_index(int(np.nanargmax(np.where(bad, abs_diff, -1.0))), a.shape) if a.ndim else ()
     rel = abs_diff / np.maximum(np.abs(e), 1e-300)
-    worst_rel = np.unravel_index(int(np.nanargmax(np.where(bad, rel, -1.0))), a.shape) if a.ndim else ()
+    # NaN ranks as the worst difference (argmax of NaN-free keys; np.nanargmax would skip it)
+    abs_key = np.where(bad, np.where(np.isnan(abs_diff), np.inf, abs_diff), -1.0)
+    rel_key = np.where(bad, np.where(np.isnan(rel), np.inf, rel), -1.0)
+    worst = np.unravel_index(int(np.argmax(abs_key)), a.shape) if a.ndim else ()
+    worst_rel = np.unravel_index(int(np.argmax(rel_key)), a.shape) if a.ndim else ()
     return {
         "count": int(bad.sum()),
         "size": int(a.size),

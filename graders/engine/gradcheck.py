@@ -88,6 +88,11 @@ def check_gradient(f: Callable[[Params], float], params: Params, key: str, analy
                    rtol: float = PROBE_RTOL, atol: float = PROBE_ATOL) -> GradientVerdict:
     """Check `analytic` against the numerical gradient of f with respect to params[key]."""
     p = params[key]
+    if np.shape(analytic) != p.shape:
+        raise CheckFailed(f"the gradient of {key!r} has shape {np.shape(analytic)}; the parameter has shape "
+                          f"{p.shape}.", expected=str(p.shape), got=str(np.shape(analytic)),
+                          slip="a gradient must have exactly its parameter's shape: a missing sum over "
+                               "the batch (db = dZ.sum(axis=0)), keepdims, or a transpose.")
     verdict = GradientVerdict(key=key, ok=True, evaluations=0)
     for _ in range(probes):
         v = rng.standard_normal(p.shape)

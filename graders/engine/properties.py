@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Flaky
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -73,6 +74,17 @@ def check_property(prop: Callable, *strategies, max_examples: int = 30,
 
     try:
         run()
+    except Flaky:
+        # the submission failed an example, then passed it on replay (hidden state or
+        # unseeded randomness): report the first failure, and that it is not reproducible
+        if not failures:
+            raise CheckFailed("the property gave different results on the same input "
+                              "(hidden state or unseeded randomness in your code).") from None
+        args, exc = failures[0]
+        note = ("Failing input: " + render(args) + "\n(the same input passed when tried again: "
+                "your code keeps state between calls or uses unseeded randomness)")
+        exc.details = f"{exc.details}\n{note}" if exc.details else note
+        raise exc from None
     except SandboxCrashed:
         raise crash[0] if crash else SandboxCrashed("the sandbox stopped") from None
     except CheckFailed:

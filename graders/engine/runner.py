@@ -23,6 +23,11 @@ from graders.sandbox.process import Sandbox
 MAX_RESTARTS = 8
 
 
+def printable(text: str) -> str:
+    """Text any report format can encode: lone surrogates (from a hostile message) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class Context:
     """What a check's `run(ctx)` can use: calls into the sandbox, a seeded RNG, options."""
 
@@ -93,10 +98,10 @@ class Session:
 
     def _retire(self) -> None:
         if self.current is not None:
+            self.current.close()  # first: closing waits for the output pipe to be drained
             out = self.current.captured_output()
             if out:
                 self.outputs.append(out)
-            self.current.close()
             self.current = None
 
     def close(self) -> None:
@@ -106,6 +111,8 @@ class Session:
 def run_check(check: Check, session: Session, options: dict) -> TestResult:
     start = time.monotonic()
     status, output = "failed", ""
+    ctx: Context | None = None
+    pictures: list[dict] = []
     missing = [n for n in check.needs if n not in session.defined()] if session.load_report else []
     try:
         if session.load_failure:
@@ -122,6 +129,7 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
         status, output = "passed", str(note or "")
     except CheckFailed as exc:
         output = exc.render()
+        pictures += list(getattr(exc, "pictures", None) or ())  # e.g. a gradient-error heatmap
     except StudentError as exc:
         output = f"Your code raised an exception:\n{exc.describe()}"
     except CallTimeout as exc:
@@ -133,9 +141,16 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
         output = ("The grader could not run this check (an internal error; please tell your instructor): "
                   f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=3)[-1500:])
     score = check.points if status == "passed" else 0.0
-    return TestResult(name=check.name, score=score, max_score=check.points, status=status, output=output,
-                      kind=check.kind.value, visibility=check.visibility.value,
-                      time_s=round(time.monotonic() - start, 3))
+    result = TestResult(name=check.name, score=score, max_score=check.points, status=status,
+                        output=printable(output),
+                        kind=check.kind.value, visibility=check.visibility.value,
+                        time_s=round(time.monotonic() - start, 3))
+    pictures = (ctx.artifacts if ctx is not None else []) + pictures
+    if pictures:  # {"title": str, "png": bytes}, for the HTML report and Gradescope's HTML output
+        result.extra["pictures"] = [{"title": str(p.get("title", "")), "png": bytes(p["png"])}
+                                    for p in pictures if isinstance(p, dict)
+                                    and isinstance(p.get("png"), (bytes, bytearray)) and p["png"]]
+    return result
 
 
 def grade(path: str, assignment: Assignment, *, options: dict | None = None,
@@ -153,7 +168,11 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
     hidden = [c for c in checks if c.visibility is not Visibility.VISIBLE]
     if not include_hidden:
         checks = [c for c in checks if c.visibility is Visibility.VISIBLE]
-    source = read_submission(path)
+    try:
+        source = read_submission(path)
+    except Exception as exc:  # a reader bug must still give a report
+        source = Source(path=str(path), kind="unknown",
+                        problems=[f"the submission could not be read ({type(exc).__name__}: {exc})"])
     messages = list(source.problems) + list(source.notes)
     session = Session(assignment, source)
     if source.problems:
@@ -175,5 +194,6 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
     if session.load_failure and not source.problems:
         messages.append(session.load_failure)
     return Report(assignment=assignment.id, submission=str(path), tests=results,
-                  execution_time=round(time.monotonic() - start, 3), output="\n".join(session.outputs),
-                  load_messages=messages, hidden_not_run=0 if include_hidden else len(hidden))
+                  execution_time=round(time.monotonic() - start, 3),
+                  output=printable("\n".join(session.outputs)),
+                  load_messages=[printable(m) for m in messages], hidden_not_run=0 if include_hidden else len(hidden))

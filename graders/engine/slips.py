@@ -57,7 +57,9 @@ def describe_ratio(c: float, batch_size: int | None = None, size: int | None = N
             return words
     if abs(c) < 1e-12:
         return None
-    return f"proportional to the right answer, {c:.4g} times it: a constant factor is off"
+    if abs(c - 1.0) < 0.01:
+        return f"about {100 * (c - 1):+.3g}% off everywhere: a small constant factor (an eps, a rounding)"
+    return f"proportional to the right answer, {c:.6g} times it: a constant factor is off"
 
 
 def diagnose(actual: np.ndarray, expected: np.ndarray, *, batch_size: int | None = None,

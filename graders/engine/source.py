@@ -88,7 +88,9 @@ def _read_notebook(text: str, src: Source) -> None:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         number += 1
-        tags = set((cell.get("metadata") or {}).get("tags") or [])
+        meta_cell = cell.get("metadata")
+        raw_tags = meta_cell.get("tags") if isinstance(meta_cell, dict) else None
+        tags = {t for t in raw_tags if isinstance(t, str)} if isinstance(raw_tags, list) else set()
         if tags & SKIP_TAGS:
             continue
         source = cell.get("source", "")

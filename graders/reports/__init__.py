@@ -1,11 +1,12 @@
 """Report formats: text for a terminal, JSON (a superset of Gradescope's results.json),
-Gradescope's exact schema, and JUnit XML for CI services."""
+Gradescope's exact schema, JUnit XML for CI services, and a self-contained HTML page
+with the pictures checks attached."""
 
 from __future__ import annotations
 
 from graders.engine.checks import Report
 
-FORMATS = ("text", "json", "gradescope", "junit")
+FORMATS = ("text", "json", "gradescope", "junit", "html")
 
 
 def render(report: Report, fmt: str) -> str:
@@ -25,4 +26,8 @@ def render(report: Report, fmt: str) -> str:
         from graders.reports.junit import render_junit
 
         return render_junit(report)
+    if fmt == "html":
+        from graders.reports.html import render_html
+
+        return render_html(report)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -9,7 +9,8 @@ from graders.engine.checks import Report
 
 def _clean(text: str) -> str:
     # XML 1.0 forbids most control characters; a submission's output may contain them.
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    return "".join(ch for ch in text if ch in "\t\n\r" or 0x20 <= ord(ch) <= 0xD7FF
+                   or 0xE000 <= ord(ch) <= 0xFFFD or ord(ch) >= 0x10000)
 
 
 def render_junit(report: Report) -> str:

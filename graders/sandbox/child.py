@@ -90,12 +90,7 @@ class Child:
         return b"".join(chunks)
 
     def send(self, message: dict) -> None:
-        try:
-            data = wire.pack(message)
-        except wire.WireError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - e.g. an int too large for JSON
-            raise wire.WireError(f"the value cannot be sent: {type(exc).__name__}: {exc}") from None
+        data = wire.pack(message)
         view = memoryview(data)
         while view:
             written = os.write(self.fd_out, view)
@@ -303,11 +298,17 @@ def apply_limits(spec: str) -> None:
         if name not in names:
             continue
         limit = int(value)
-        if name == "cpu":
-            # soft limit sends SIGXCPU, the hard one a second later SIGKILL
-            resource.setrlimit(names[name], (limit, limit + 1))
-        else:
-            resource.setrlimit(names[name], (limit, limit))
+        # the soft CPU limit sends SIGXCPU, the hard one a second later SIGKILL
+        soft, hard = (limit, limit + 1) if name == "cpu" else (limit, limit)
+        current = resource.getrlimit(names[name])[1]
+        if current != resource.RLIM_INFINITY and hard > current:  # never above what we were given
+            soft, hard = min(soft, current), current
+        try:
+            resource.setrlimit(names[name], (soft, hard))
+        except (ValueError, OSError):
+            if sys.platform.startswith("linux"):
+                raise
+            # macOS refuses some limits (e.g. RLIMIT_AS); the others still apply
 
 
 def main() -> None:

@@ -193,9 +193,12 @@ def hide_with_mounts(paths, report) -> None:
         report.setdefault("hidden", []).append(p)
 
 
+PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
 def private_tmp(workdir: str, disk_kb: int, uid: int, gid: int, report) -> None:
     """Private, size-limited /tmp, /var/tmp, /dev/shm and sandbox directory."""
-    for shared in ("/tmp", "/var/tmp", "/dev/shm"):
+    for shared in PRIVATE_TMP:
         if os.path.isdir(shared) and not os.path.islink(shared):
             tmpfs(shared, min(disk_kb, 16 * 1024), 0o1777)
     os.makedirs(workdir, mode=0o700, exist_ok=True)
@@ -494,46 +497,55 @@ def apply(spec: dict) -> dict:
 
     spec keys: mode ("default" | "autograder"), workdir, hide (paths), uid/gid (the
     sandbox's user, autograder mode as root only), namespaces (bool), disk_kb, processes,
-    grader_pid, grader_pgid.
+    grader_pid, grader_pgid, skip (layers not to apply, for tests and diagnosis: "netns",
+    "mountns", "user", "landlock", "seccomp").
     """
     report = {"mode": spec.get("mode", "default"), "platform": f"{sys.platform}/{platform.machine()}",
               "root": os.geteuid() == 0, "errors": []}
     if not LINUX or LIBC is None:
         report["errors"].append("no operating-system isolation on this platform (rlimits only)")
         return report
+    skip = set(spec.get("skip") or ())
     workdir = os.path.realpath(spec["workdir"])
     needed = _python_paths()
     hide = refine_hidden(spec.get("hide", []), needed)
     uid, gid = spec.get("uid"), spec.get("gid")
+    if "user" in skip:
+        uid = gid = None
     disk_kb = int(spec.get("disk_kb", 64 * 1024))
-    abi = landlock_abi()
+    abi = 0 if "landlock" in skip else landlock_abi()
+    root = os.geteuid() == 0
     mounted = False
-    if spec.get("namespaces") and os.geteuid() == 0:
-        try:
-            unshare(CLONE_NEWNET)
-            report["netns"] = True
-        except OSError as exc:
-            report["errors"].append(str(exc))
-        try:
-            unshare(CLONE_NEWNS)
-            mount(None, "/", None, MS_REC | MS_PRIVATE)
-            if uid is not None:
-                expose([p for p in needed if not others_can_reach(p)], report)
-            hide_with_mounts(hide, report)
-            private_tmp(workdir, disk_kb, uid or 0, gid or 0, report)
-            mounted = True
-            report["mountns"] = True
-        except OSError as exc:
-            report["errors"].append(str(exc))
-    if uid is not None and os.geteuid() == 0:
-        if not mounted and abi < 1:
-            hide_with_modes(hide, report)
+    if spec.get("namespaces") and root:
+        if "netns" not in skip:
+            try:
+                unshare(CLONE_NEWNET)
+                report["netns"] = True
+            except OSError as exc:
+                report["errors"].append(str(exc))
+        if "mountns" not in skip:
+            try:
+                unshare(CLONE_NEWNS)
+                mount(None, "/", None, MS_REC | MS_PRIVATE)
+                if uid is not None:
+                    expose([p for p in needed if not others_can_reach(p)], report)
+                hide_with_mounts(hide, report)
+                private_tmp(workdir, disk_kb, uid or 0, gid or 0, report)
+                mounted = True
+                report["mountns"] = True
+            except OSError as exc:
+                report["errors"].append(str(exc))
+    if uid is not None and root:
         unreachable = [p for p in needed if not others_can_reach(p)]
-        nproc = _count_tasks(uid) + len(os.listdir("/proc/self/task")) + int(spec.get("processes", 64))
         if unreachable and not mounted:
             report["errors"].append("Python is not readable by other users (" + ", ".join(unreachable)
                                     + "); the submission keeps the grader's user")
         else:
+            if not mounted and abi < 1:
+                # the last resort for hiding: file modes (persistent; meant for throw-away
+                # autograder containers)
+                hide_with_modes(hide, report)
+            nproc = _count_tasks(uid) + len(os.listdir("/proc/self/task")) + int(spec.get("processes", 64))
             try:
                 import resource
 
@@ -543,17 +555,21 @@ def apply(spec: dict) -> dict:
             except OSError as exc:
                 report["errors"].append(f"setuid {uid}: {exc}")
     if abi >= 1:
+        # the private tmpfs mounts are writable too (multiprocessing needs /dev/shm): they are
+        # the sandbox's own and vanish with it
+        writable = [workdir] + ([d for d in PRIVATE_TMP if os.path.isdir(d)] if mounted else [])
         try:
-            landlock_restrict([workdir], hide, abi=abi)
+            landlock_restrict(writable, hide, abi=abi)
             report["landlock"] = abi
             report["hidden_by_landlock"] = hide
         except OSError as exc:
             report["errors"].append(str(exc))
-    else:
+    elif "landlock" not in skip:
         report["errors"].append("Landlock is not available (Linux >= 5.13 with the landlock LSM)")
-    try:
-        seccomp_filter(int(spec.get("grader_pid", os.getppid())), int(spec.get("grader_pgid", 0)) or 1)
-        report["seccomp"] = True
-    except OSError as exc:
-        report["errors"].append(str(exc))
+    if "seccomp" not in skip:
+        try:
+            seccomp_filter(int(spec.get("grader_pid", os.getppid())), int(spec.get("grader_pgid", 0)) or 1)
+            report["seccomp"] = True
+        except OSError as exc:
+            report["errors"].append(str(exc))
     return report

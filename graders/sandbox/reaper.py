@@ -221,17 +221,22 @@ def kill_sandbox(main_pid: int | None, uid: int | None = None, cgroup=None, roun
         alive = [p for p, state in procs.items() if state not in ("Z", "X")]
         for pid in alive:
             _kill(pid)
-        for pid, state in procs.items():
-            if pid != main_pid and state in ("Z", "X"):
-                st = _stat(pid)
-                if st is not None and st[1] == me:
-                    try:
-                        os.waitpid(pid, os.WNOHANG)
-                    except ChildProcessError:
-                        pass
         if not alive:
             break
         time.sleep(0.005)
+    # reap the ones that were re-parented to this process (never the main process: Popen does)
+    pending = {p for p in seen - {main_pid} if (_stat(p) or ("", 0))[1] == me}
+    deadline = time.monotonic() + 2.0
+    while pending and time.monotonic() < deadline:
+        for pid in list(pending):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                pending.discard(pid)
+        if pending:
+            time.sleep(0.005)
     return len(seen - {main_pid})
 
 

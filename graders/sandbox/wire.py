@@ -197,7 +197,11 @@ def _decode_array(body) -> np.ndarray:
 
 
 def pack(message: dict) -> bytes:
-    body = json.dumps(message, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    try:
+        body = json.dumps(message, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, TypeError, RecursionError, UnicodeEncodeError) as exc:
+        # e.g. an int too large for JSON (Python limits int-to-str conversion), a lone surrogate
+        raise WireError(f"the value cannot be sent: {type(exc).__name__}: {str(exc)[:200]}") from None
     if len(body) > MAX_MESSAGE_BYTES:
         raise WireError(f"message of {len(body)} bytes is over the limit")
     return struct.pack(">I", len(body)) + body
@@ -215,7 +219,7 @@ def unpack_length(header: bytes) -> int:
 def parse(body: bytes) -> dict:
     try:
         msg = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise WireError("message is not valid JSON") from exc
     if not isinstance(msg, dict):
         raise WireError("message is not an object")

@@ -274,7 +274,8 @@ def check(spec: Spec, answer, qid: str = "", *, reveal: bool = True) -> Verdict:
             ok = all(p[0] for p in parts)
             got_text = "(" + ", ".join(p[1] for p in parts) + ")"
             names = spec.item_names or tuple(f"element {i}" for i in range(len(parts)))
-            wrong = [f"{n}: off by {p[2]}" if p[2] and p[2] != "not a whole number" else
+            wrong = [f"{n} is wrong" if not reveal and p[3] is None else
+                     f"{n}: off by {p[2]}" if p[2] and p[2] != "not a whole number" else
                      f"{n}: {p[2]}" if p[2] else
                      f"{n}: {_counterexample(p[3], reveal)}" if p[3] is not None else f"{n} is wrong"
                      for n, p in zip(names, parts) if not p[0]]
@@ -282,6 +283,8 @@ def check(spec: Spec, answer, qid: str = "", *, reveal: bool = True) -> Verdict:
         else:
             ok, got_text, diff, details = _compare(got, spec.expected, spec)
             how = f"off by {diff}" if diff and diff != "not a whole number" else diff
+            if not reveal and details is None and diff != "not a whole number":
+                how = None  # "off by N" would give the expected value away
             if details is not None and not ok:
                 how = _counterexample(details, reveal)
     except AnswerError as exc:

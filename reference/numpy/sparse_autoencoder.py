@@ -24,7 +24,12 @@ The pipeline:
    where `KL(rho || q) = rho log(rho / q) + (1 - rho) log((1 - rho) / (1 - q))` is the
    Kullback-Leibler divergence between two Bernoulli distributions with means `rho` and `q`.
    It is 0 when every hidden unit is active a fraction `rho` of the time, positive otherwise.
-5. `train`: full-batch gradient descent on `cost`.
+5. `train`: minimise `cost` over the whole training set with full-batch **Adam** steps
+   (gradient descent with a per-parameter step size; see `train` for the update). Plain
+   gradient steps `params -= lr * grads` stall for thousands of steps on the plateau where
+   every hidden unit is off, because the sparsity term and the reconstruction term have
+   gradients of very different sizes. The grader runs your `train` on 2,000 patches and
+   measures the cost of the returned parameters on 2,000 other patches.
 
 Because `W` is used twice (encoder and decoder), its gradient is the **sum** of the two paths:
 `dJ/dW = X.T dZ_h + (H.T dZ_v).T + lam W`.

@@ -31,8 +31,8 @@ REPO = HERE.parents[1]
 MARKER = "dlgrade-hostile-marker"
 SUCCESS = "HOSTILE-SUCCESS"
 FAST_LIMITS = Limits(cpu_s=20, memory_mb=1024, file_size_mb=16, processes=32, output_kb=64,
-                     startup_s=5.0, disk_mb=64)
-CHECK_TIMEOUT_S = 1.5
+                     startup_s=10.0, disk_mb=64)
+CHECK_TIMEOUT_S = 1.0
 _BLOCK = re.compile(r"^[ \t]*# >>> cheat\n(.*?)^[ \t]*# <<< cheat\n", re.S | re.M)
 _DEF = re.compile(r"^def (\w+)\(", re.M)
 
@@ -56,9 +56,10 @@ def defined_functions(text: str) -> set[str]:
     return set(_DEF.findall(text))
 
 
-def fast_assignment(functions: set[str] | None = None, *, properties: bool = True):
-    """numpy_basics with small limits and short check timeouts, restricted to the checks of
-    `functions` (all when None)."""
+def fast_assignment(functions: set[str] | None = None, *, properties: bool = True,
+                    timeout_s: float | None = CHECK_TIMEOUT_S, limits: Limits = FAST_LIMITS):
+    """numpy_basics with small limits and short check timeouts (`timeout_s`; None keeps the
+    checks' own), restricted to the checks of `functions` (all when None)."""
     base = assignments.get("numpy_basics")
 
     def checks(options):
@@ -67,9 +68,9 @@ def fast_assignment(functions: set[str] | None = None, *, properties: bool = Tru
                 continue
             if not properties and check.kind is Kind.PROPERTY and "unchanged" not in check.name:
                 continue
-            yield dataclasses.replace(check, timeout_s=min(check.timeout_s, CHECK_TIMEOUT_S))
+            yield dataclasses.replace(check, timeout_s=min(check.timeout_s, timeout_s or check.timeout_s))
 
-    return dataclasses.replace(base, checks=checks, limits=FAST_LIMITS)
+    return dataclasses.replace(base, checks=checks, limits=limits)
 
 
 def grade_cli(path: Path, out: Path, monkeypatch, assignment) -> dict:
@@ -142,6 +143,9 @@ def tree_snapshot(roots) -> dict[str, tuple]:
     """{path: (size, mtime_ns)} of every file under `roots` (missing roots are skipped)."""
     snap = {}
     for root in roots:
+        if os.path.isfile(root):
+            st = os.stat(root)
+            snap[str(root)] = (st.st_size, st.st_mtime_ns)
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = [d for d in dirnames if d not in ("__pycache__", ".pytest_cache")]
             for n in filenames:
@@ -152,6 +156,17 @@ def tree_snapshot(roots) -> dict[str, tuple]:
                     continue
                 snap[p] = (st.st_size, st.st_mtime_ns)
     return snap
+
+
+def cgroup_available() -> bool:
+    """Whether this process can give a sandbox its own cgroup (root, writable hierarchy)."""
+    from graders.sandbox import reaper
+
+    group = reaper.Cgroup.create(f"dlgrade-probe-{os.getpid()}", 64, 1 << 30)
+    if group is None:
+        return False
+    group.remove()
+    return True
 
 
 def protections() -> dict:

@@ -12,6 +12,7 @@ For each one, in default mode and (as root only) in autograder mode:
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import tempfile
 import threading
@@ -25,6 +26,7 @@ from tests.hostile import corpus
 CASES = [p.stem for p in corpus.corpus_files()]
 MODES = ("default", "autograder")
 PROTECT = corpus.protections()
+CGROUPS = corpus.cgroup_available()
 # attacks that, left unrefused, would write into the shared checkout or fill the disk:
 # they run in default mode only where Landlock refuses them
 NEEDS_LANDLOCK = {"write_grader_files", "fill_disk", "fake_results"}
@@ -38,9 +40,27 @@ REFUSED_DEFAULT = {
     "network_connect": lambda p: p["seccomp"] or p["landlock_net"],
     "monkeypatch_grader_modules": lambda p: True,
 }
-WATCHED = [corpus.REPO / d for d in ("graders", "reference", "dlgrade", "student_templates")] + [
-    corpus.SUBMISSIONS]
+# the files the attacks go after (the whole checkout is not watched: other people edit it)
+WATCHED = [corpus.REPO / "graders" / "engine", corpus.REPO / "graders" / "sandbox", corpus.REPO / "dlgrade",
+           corpus.REPO / "reference" / "numpy" / "numpy_basics.py", corpus.SUBMISSIONS]
 MAX_SECONDS = 90.0
+# words the feedback must contain: the student is told what happened
+FEEDBACK = {
+    "exit_os_exit_in_function": ["exited with status 0"],
+    "exit_system_exit_in_function": ["SystemExit"],
+    "exit_sys_exit_top_level": ["SystemExit"],
+    "loop_at_import": ["timed out while running your code's top level"],
+    "loop_in_function": ["did not finish in time"],
+    "ignore_sigterm_loop": ["did not finish in time"],
+    "memory_unbounded": ["MemoryError"],
+    "deep_recursion": ["RecursionError", "SIGSEGV"],
+    "input_call": ["EOFError"],
+    "lying_objects": ["submission.Liar object", "submission.LyingFloat object"],
+    "bad_returns": ["the string 'relu(z)'", "None", "contains NaN", "contains inf", "wrong shape",
+                    "dtype object cannot be sent", "builtins.generator object"],
+    "fill_disk": [],
+    "print_flood": ["more bytes of output not shown"],
+}
 _TWINS: dict[str, float] = {}
 
 
@@ -89,9 +109,13 @@ def _source(name: str, which: str, port: int | None = None) -> str:
     return text
 
 
-def _assignment(name: str):
+def _assignment(name: str, which: str = "hostile"):
     text = (corpus.SUBMISSIONS / f"{name}.py").read_text(encoding="utf-8")
-    return corpus.fast_assignment(corpus.defined_functions(text), properties=False)
+    limits = corpus.FAST_LIMITS
+    if which == "hostile" and name == "loop_at_import":
+        # a shorter start-up limit only lowers the hostile submission's score; it keeps the test short
+        limits = dataclasses.replace(limits, startup_s=3.0)
+    return corpus.fast_assignment(corpus.defined_functions(text), properties=False, limits=limits)
 
 
 def _twin_score(name, tmp_path, monkeypatch) -> float:
@@ -100,7 +124,7 @@ def _twin_score(name, tmp_path, monkeypatch) -> float:
         path.write_text(_source(name, "twin"), encoding="utf-8")
         with monkeypatch.context() as m:
             m.setenv("DLGRADE_AUTOGRADER", "0")
-            report = corpus.grade_cli(path, tmp_path / "twin.json", m, _assignment(name))
+            report = corpus.grade_cli(path, tmp_path / "twin.json", m, _assignment(name, "twin"))
         _TWINS[name] = report["score"]
     return _TWINS[name]
 
@@ -165,7 +189,8 @@ def test_hostile_submission_gains_nothing_and_leaves_nothing(name, mode, tmp_pat
         if listener is not None:
             time.sleep(0.3)
             listener.close()
-        planted = list(corpus.REPO.glob("graders/engine/dlgrade-hostile-marker*"))
+        planted = [p for pattern in ("graders/**/*hostile-marker*", "*results.json", "reference/**/*hostile*")
+                   for p in corpus.REPO.glob(pattern)]
         for p in planted:
             p.unlink()
 
@@ -181,6 +206,12 @@ def test_hostile_submission_gains_nothing_and_leaves_nothing(name, mode, tmp_pat
     if not had_results:
         assert not autograder_results.exists()
     text = corpus.report_text(report)
+    for words in FEEDBACK.get(name, []):
+        assert words in text, words
+    if name == "fork_many_processes" and (mode == "autograder" or not PROTECT["root"] or CGROUPS):
+        forked = [int(line.split()[1]) for line in report["captured_output"].splitlines()
+                  if line.startswith("FORKED ")]
+        assert forked and max(forked) <= corpus.FAST_LIMITS.processes + 16, forked
     refused = mode == "autograder" or REFUSED_DEFAULT.get(name, lambda p: False)(PROTECT)
     if refused:
         assert corpus.SUCCESS not in text, [line for line in report["captured_output"].splitlines()

@@ -1,9 +1,18 @@
 """Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `autoencoder_numpy`.
 
-Each one is an exact text edit of `reference/numpy/autoencoder_numpy.py`. `catches` is
-left empty until the grader's check names exist. `tests/mutants/test_autoencoder_numpy_mutants.py`
-shows that every MUTANT changes some contract function's output and every UNUSUAL one
-matches the reference to 1e-10 (except where `INEXACT` says why not).
+Each one is an exact text edit of `reference/numpy/autoencoder_numpy.py`. `catches` names
+the checks of graders/assignments/autoencoder_numpy/checks.py that must fail on it, the
+check of the function the slip is in first; `says` are words its feedback must contain
+(tests/graders/test_mutants.py). `tests/mutants/test_autoencoder_numpy_mutants.py` shows
+that every MUTANT changes some contract function's output and every UNUSUAL one matches
+the reference to 1e-10 (except where `INEXACT` says why not).
+
+`catches` lists the checks that catch the slip by design. Several slips also make the
+calibrated run fail ("train: held-out reconstruction"); that check is named only where it
+is the point (backward_forgets_relu_mask), because grading it costs the whole training
+run: the slow test in test_autoencoder_numpy_mutants.py shows the bound rejects the rest
+(FAILS_TRAINED_BOUND). Likewise a slip in forward also fails the gradient checks (backward
+works from forward's cache; the feedback says to fix forward first).
 
 Note for the trained-model check: Adagrad divides each gradient by the root of its own
 accumulated squares, so a gradient that is off by a constant factor (MSE without 1/size,
@@ -56,100 +65,265 @@ MUTANTS = [
         "init_params_ignores_seed",  # a fresh unseeded generator: not reproducible
         "    rng = np.random.default_rng(seed)\n    return {",
         "    rng = np.random.default_rng()\n    return {",
+        catches=(
+            "init_params: reproducible from the seed, different for another seed",
+            "train: reproducible from the seed",
+        ),
+        says=("default_rng(seed)",),
     ),
     Mutant(
         "init_params_zero_weights",  # every hidden unit identical: symmetry is never broken
-        'rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))',
+        "rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))",
         "np.zeros((n_in, n_hidden))",
+        catches=(
+            "init_params: random weights of a sensible scale",
+        ),
+        says=("symmetry",),
     ),
     Mutant(
         "init_params_W2_transposed_shape",
         "size=(n_hidden, n_in)),",
         "size=(n_in, n_hidden)),",
+        catches=(
+            "init_params: shapes and dtype",
+            "init_params: reproducible from the seed",
+            "init_params: biases start at zero",
+            "init_params: random weights of a sensible scale",
+        ),
+        says=("transpose",),
+    ),
+    Mutant(
+        "init_params_fixed_seed",  # copy-pasted default_rng(0): every seed gives the same weights
+        "    rng = np.random.default_rng(seed)\n    return {",
+        "    rng = np.random.default_rng(0)\n    return {",
+        catches=(
+            "init_params: reproducible from the seed, different for another seed",
+        ),
+        says=("fixed seed",),
+    ),
+    Mutant(
+        "init_params_unscaled_randn",  # standard normal weights, the scale forgotten
+        "rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))",
+        "rng.standard_normal((n_in, n_hidden))",
+        catches=(
+            "init_params: random weights of a sensible scale",
+        ),
+        says=("unscaled",),
+    ),
+    Mutant(
+        "init_params_random_biases",
+        '"b1": np.zeros(n_hidden),',
+        '"b1": rng.normal(0.0, 0.1, size=n_hidden),',
+        catches=(
+            "init_params: biases start at zero",
+        ),
+        says=("np.zeros",),
     ),
     # --- forward
     Mutant(
         "forward_forgets_b2",
         'Z2 = H @ params["W2"] + params["b2"]',
         'Z2 = H @ params["W2"]',
+        catches=(
+            "forward: values on random inputs",
+            "forward: finite and exact at output pre-activations of 1e3",
+            "backward: gradient check of W1",
+            "backward: gradient check of b1",
+            "backward: gradient check of W2",
+            "backward: gradient check of b2",
+        ),
+        says=("b2 is not added",),
     ),
     Mutant(
         "forward_sigmoid_hidden_layer",  # sigmoid where the contract says relu
         "H = relu(Z1)  # (N, H)",
         "H = sigmoid(Z1)  # (N, H)",
+        catches=(
+            "forward: values on random inputs",
+            "forward: finite and exact at output pre-activations of 1e3",
+            "backward: gradient check of W1",
+            "backward: gradient check of b1",
+            "backward: gradient check of W2",
+            "backward: gradient check of b2",
+        ),
+        says=("sigmoid in the hidden layer",),
     ),
     # --- loss
     Mutant(
         "loss_sum_instead_of_mean",
         "return float(np.mean((X_hat - X) ** 2))",
         "return float(np.sum((X_hat - X) ** 2))",
+        catches=(
+            "loss: value",
+            "train: history[e] is the mean loss of epoch e (learning rate 0)",
+        ),
+        says=("number of elements",),
     ),
     Mutant(
         "loss_half_mse",
         "return float(np.mean((X_hat - X) ** 2))",
         "return float(0.5 * np.mean((X_hat - X) ** 2))",
+        catches=(
+            "loss: value",
+            "train: history[e] is the mean loss of epoch e (learning rate 0)",
+        ),
+        says=("half",),
+    ),
+    Mutant(
+        "loss_mean_of_differences_not_squared",
+        "return float(np.mean((X_hat - X) ** 2))",
+        "return float(np.mean(X_hat - X))",
+        catches=(
+            "loss: value",
+            "loss: zero at the target, never negative",
+        ),
+        says=("not squared",),
+    ),
+    Mutant(
+        "loss_per_sample_array",  # mean over the features only: one loss per row
+        "return float(np.mean((X_hat - X) ** 2))",
+        "return np.mean((X_hat - X) ** 2, axis=1)",
+        catches=(
+            "loss: value",
+            "loss: zero at the target, never negative",
+        ),
+        says=("a missing mean",),
     ),
     # --- backward
     Mutant(
         "backward_mse_gradient_without_1_over_size",
         "dX_hat = 2.0 * (X_hat - X) / M",
         "dX_hat = 2.0 * (X_hat - X)",
+        catches=(
+            "backward: gradient check of W1",
+            "backward: gradient check of b1",
+            "backward: gradient check of W2",
+            "backward: gradient check of b2",
+        ),
+        says=("1/size",),
     ),
     Mutant(
         "backward_mse_gradient_with_1_over_N_only",
         "dX_hat = 2.0 * (X_hat - X) / M",
         "dX_hat = 2.0 * (X_hat - X) / X.shape[0]",
+        catches=(
+            "backward: gradient check of W1",
+            "backward: gradient check of b1",
+            "backward: gradient check of W2",
+            "backward: gradient check of b2",
+        ),
+        says=("divided by N",),
     ),
     Mutant(
         "backward_sign_flipped",
         "dX_hat = 2.0 * (X_hat - X) / M",
         "dX_hat = 2.0 * (X - X_hat) / M",
+        catches=(
+            "backward: gradient check of W1",
+            "backward: gradient check of b1",
+            "backward: gradient check of W2",
+            "backward: gradient check of b2",
+        ),
+        says=("sign",),
     ),
     Mutant(
         "backward_forgets_sigmoid_derivative",
         "dZ2 = dX_hat * X_hat * (1.0 - X_hat)",
         "dZ2 = dX_hat",
+        catches=(
+            "backward: gradient check of W1",
+            "backward: gradient check of b1",
+            "backward: gradient check of W2",
+            "backward: gradient check of b2",
+        ),
+        says=("sigmoid derivative is missing",),
     ),
     Mutant(
         "backward_forgets_relu_mask",
         "dZ1 = dH * (Z1 > 0)",
         "dZ1 = dH",
+        catches=(
+            "backward: gradient check of W1",
+            "backward: gradient check of b1",
+            "train: held-out reconstruction",
+        ),
+        says=("relu mask",),
     ),
     Mutant(
         "backward_b2_gradient_averaged",
         "db2 = dZ2.sum(axis=0)",
         "db2 = dZ2.mean(axis=0)",
+        catches=(
+            "backward: gradient check of b2",
+        ),
+        says=("instead of summed",),
     ),
     Mutant(
         "backward_b1_gradient_averaged",
         "db1 = dZ1.sum(axis=0)",
         "db1 = dZ1.mean(axis=0)",
+        catches=(
+            "backward: gradient check of b1",
+        ),
+        says=("instead of summed",),
     ),
     Mutant(
         "backward_wrong_weight_matrix",  # W1 (D, H) has the shape W2.T needs: runs, but wrong
         'dH = dZ2 @ params["W2"].T',
         'dH = dZ2 @ params["W1"]',
+        catches=(
+            "backward: gradient check of W1",
+            "backward: gradient check of b1",
+        ),
+        says=("wrong weight matrix",),
     ),
     Mutant(
         "backward_W1_gradient_missing_transpose",  # (H, D) instead of (D, H)
         "dW1 = X.T @ dZ1",
         "dW1 = dZ1.T @ X",
+        catches=(
+            "backward: gradient check of W1",
+        ),
+        says=("transpose",),
     ),
     Mutant(
         "backward_W2_gradient_transposed",  # (D, H) instead of (H, D)
         "dW2 = H.T @ dZ2",
         "dW2 = dZ2.T @ H",
+        catches=(
+            "backward: gradient check of W2",
+        ),
+        says=("transpose",),
+    ),
+    Mutant(
+        "backward_aliases_X_in_place",  # err = X is the caller's array, not a copy
+        "dX_hat = 2.0 * (X_hat - X) / M",
+        "err = X\n    err -= X_hat  # X - X_hat, but X itself is overwritten\n    dX_hat = -2.0 * err / M",
+        catches=(
+            "backward: leaves params, cache and X unchanged",
+            "backward: gradient check of W1",
+        ),
+        says=("in place",),
     ),
     # --- adagrad_update
     Mutant(
         "adagrad_without_sqrt",
         "params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
         "params[k] -= lr * g / (state[k] + eps)",
+        catches=(
+            "adagrad_update: one step from an empty state",
+            "adagrad_update: two steps accumulate the squared gradients",
+        ),
+        says=("square root",),
     ),
     Mutant(
         "adagrad_not_accumulating_state",  # state = g**2: a sign-like step, no decay
         "state[k] += g * g  # G_k",
         "state[k] = g * g  # G_k",
+        catches=(
+            "adagrad_update: two steps accumulate the squared gradients",
+        ),
+        says=("accumulat",),
     ),
     Mutant(
         "adagrad_not_in_place_returns_new_dict",
@@ -160,33 +334,112 @@ MUTANTS = [
         state[k] = G
         new_params[k] = params[k] - lr * g / (np.sqrt(G) + eps)
     return new_params""",
+        catches=(
+            "adagrad_update: updates params and state in place",
+        ),
+        says=("returns a new dict",),
     ),
     Mutant(
         "adagrad_rebinds_empty_state",  # `state = {...}` makes a new local dict: the caller's stays empty
         "    for k, g in grads.items():\n        if k not in state:",
         "    if not state:\n        state = {k: np.zeros_like(v) for k, v in params.items()}\n"
         "    for k, g in grads.items():\n        if k not in state:",
+        catches=(
+            "adagrad_update: updates params and state in place",
+            "adagrad_update: one step from an empty state",
+            "adagrad_update: two steps accumulate the squared gradients",
+        ),
+        says=("new local dict",),
+    ),
+    Mutant(
+        "adagrad_step_before_accumulating",  # the first step divides by sqrt(0) + eps
+        "        state[k] += g * g  # G_k <- G_k + g_k^2\n"
+        "        params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
+        "        params[k] -= lr * g / (np.sqrt(state[k]) + eps)\n"
+        "        state[k] += g * g",
+        catches=(
+            "adagrad_update: one step from an empty state",
+        ),
+        says=("before this step",),
     ),
     # --- train
     Mutant(
         "train_calls_lr_schedule_once",
         "    for epoch in range(epochs):\n        lr = lr_schedule(epoch)\n",
         "    lr = lr_schedule(0)\n    for epoch in range(epochs):\n",
+        catches=(
+            "train: asks lr_schedule for every epoch",
+        ),
+        says=("called once",),
     ),
     Mutant(
         "train_lr_schedule_epoch_off_by_one",
         "lr = lr_schedule(epoch)",
         "lr = lr_schedule(epoch + 1)",
+        catches=(
+            "train: asks lr_schedule for every epoch",
+        ),
+        says=("counted from 1",),
     ),
     Mutant(
         "train_unseeded_shuffle",  # not reproducible from `seed`
         "    rng = np.random.default_rng(seed)\n    history = []",
         "    rng = np.random.default_rng()\n    history = []",
+        catches=(
+            "train: reproducible from the seed",
+        ),
+        says=("default_rng(seed)",),
     ),
     Mutant(
         "train_history_not_divided_by_N",
         "history.append(total / N)",
         "history.append(total)",
+        catches=(
+            "train: history[e] is the mean loss of epoch e (learning rate 0)",
+        ),
+        says=("not divided by N",),
+    ),
+    Mutant(
+        "train_ignores_schedule_rate",  # asks lr_schedule, then uses a fixed rate
+        "adagrad_update(params, grads, state, lr)",
+        "adagrad_update(params, grads, state, 0.02)",
+        catches=(
+            "train: history[e] is the mean loss of epoch e (learning rate 0)",
+        ),
+        says=("not the one passed",),
+    ),
+    Mutant(
+        "train_history_last_batch_loss",
+        "history.append(total / N)",
+        "history.append(loss(X_hat, Xb))",
+        catches=(
+            "train: history[e] is the mean loss of epoch e (learning rate 0)",
+        ),
+        says=("not the mean over the whole epoch",),
+    ),
+    Mutant(
+        "train_history_per_batch",
+        """            total += loss(X_hat, Xb) * len(Xb)
+            grads = backward(params, cache, Xb)
+            adagrad_update(params, grads, state, lr)
+        history.append(total / N)""",
+        """            history.append(loss(X_hat, Xb))
+            grads = backward(params, cache, Xb)
+            adagrad_update(params, grads, state, lr)""",
+        catches=(
+            "train: history[e] is the mean loss of epoch e (learning rate 0)",
+            "train: history has one mean loss per epoch, decreasing",
+        ),
+        says=("per mini-batch",),
+    ),
+    Mutant(
+        "train_shuffles_with_global_np_random",  # the seed reaches init_params only
+        "order = rng.permutation(N)",
+        "order = np.random.permutation(N)",
+        catches=(
+            "train: reproducible from the seed",
+        ),
+        says=("global",),
     ),
 ]
 
@@ -220,6 +473,21 @@ UNUSUAL = [
         "            Xb = X[order[start : start + batch_size]]\n",
         "            Xb = X[order[start : start + batch_size]]\n            lr = lr_schedule(epoch)\n",
     ),
+    Mutant(
+        "sigmoid_naive",  # 1 / (1 + exp(-z)): overflows to inf for z << 0 (a warning), still exact
+        "    e = np.exp(-np.abs(z))  # in (0, 1]\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        "    return 1.0 / (1.0 + np.exp(-z))",
+    ),
+    Mutant(
+        "sigmoid_where_evaluates_both_branches",  # nan in the branch np.where discards: warnings only
+        "    e = np.exp(-np.abs(z))  # in (0, 1]\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        "    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))",
+    ),
+    Mutant(
+        "train_history_plain_mean_of_batch_losses",  # each batch weighted equally, not by its size
+        "            total += loss(X_hat, Xb) * len(Xb)\n",
+        "            total += loss(X_hat, Xb) * N / -(-N // batch_size)\n",
+    ),
     # Different but valid initialisations: they change init_params and every trained value,
     # so they are compared with the reference through the calibrated trained-model bound
     # (see graders/assignments/autoencoder_numpy/calibrate.py), not to 1e-10.
@@ -237,6 +505,9 @@ UNUSUAL = [
 
 # UNUSUAL submissions that legitimately differ from the reference on some probes.
 INEXACT = {
+    # the last mini-batch is smaller, so a plain mean of the batch losses is not the size-weighted
+    # one; the grader accepts both (its history check uses whole batches only)
+    "train_history_plain_mean_of_batch_losses": ("train",),
     # eps inside the root changes each step by about eps / (2 G): 1e-10-exact only where
     # the accumulated squares G are large (the adagrad probe), not along a whole training run.
     "adagrad_eps_inside_sqrt": ("train",),

@@ -47,8 +47,8 @@ MUTANTS = [
     ),
     Mutant(
         name="beam_search_beam_does_not_shrink",  # k stays beam_width: more than beam_width results
-        old="k = beam_width - len(finished)",
-        new="k = beam_width",
+        old="k = beam_width - len(finished)  # the beam shrinks",
+        new="k = beam_width  # the beam shrinks",
     ),
     Mutant(
         name="beam_search_does_not_stop_at_end",
@@ -56,14 +56,9 @@ MUTANTS = [
         new="live.append((seq, score))",
     ),
     Mutant(
-        name="beam_search_max_len_one_short",
+        name="beam_search_max_len_one_short",  # max_len counted with start included
         old="for _ in range(max_len):",
         new="for _ in range(max_len - 1):",
-    ),
-    Mutant(
-        name="beam_search_max_len_counts_start",  # stops when the tuple (start included) has max_len tokens
-        old="for _ in range(max_len):",
-        new="for _ in range(max_len - 1 if max_len > 1 else 1):",
     ),
     Mutant(
         name="beam_search_max_len_one_long",

@@ -45,6 +45,19 @@ _LSTM_STEP_STACKED = """    H = h_prev.shape[1]
     a = {k: A[:, j * H:(j + 1) * H] for j, k in enumerate("ifgo")}
 """
 
+_LSTM_CACHE_OBJECT = """    class StepCache:  # an object, not a tuple: the grader keeps it in the sandbox
+        def __init__(self, *items):
+            self.items = items
+
+        def __iter__(self):
+            return iter(self.items)
+
+        def __getitem__(self, j):
+            return self.items[j]
+
+    cache = StepCache(x, h_prev, c_prev, a, i, f, g, o, c, tanh_c, params, gate)
+"""
+
 _GRU_BACKWARD_HEAD = "    x, h_prev, r, z, hn, n, params = cache\n"
 _GRU_BACKWARD_EINSUM = _GRU_BACKWARD_HEAD + """    da_n = dh * (1.0 - z) * (1.0 - n**2)
     da_r = da_n * hn * r * (1.0 - r)
@@ -66,59 +79,204 @@ _GRU_BACKWARD_EINSUM = _GRU_BACKWARD_HEAD + """    da_n = dh * (1.0 - z) * (1.0 
 MUTANTS = [
     # --- gates (used by every LSTM function)
     Mutant("hard_sigmoid_pytorch_style",  # relu6(z + 3) / 6, PyTorch's Hardsigmoid
-           "    return np.clip(0.2 * z + 0.5, 0.0, 1.0)", "    return np.clip(z / 6 + 0.5, 0.0, 1.0)"),
+           "    return np.clip(0.2 * z + 0.5, 0.0, 1.0)", "    return np.clip(z / 6 + 0.5, 0.0, 1.0)",
+           catches=(
+               "lstm_step_forward: the course's hard-sigmoid worked example",
+               "lstm_step_forward: h and c (gate='hard_sigmoid')",
+               "lstm_forward: Hs over 5 time steps (gate='hard_sigmoid')",
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='hard_sigmoid')",
+           ),
+           says=("PyTorch's hard sigmoid relu6(z + 3) / 6",)),
     Mutant("hard_sigmoid_derivative_1_instead_of_0_2",
-           "        return dout * 0.2 * ((a > -2.5) & (a < 2.5))", "        return dout * ((a > -2.5) & (a < 2.5))"),
+           "        return dout * 0.2 * ((a > -2.5) & (a < 2.5))", "        return dout * ((a > -2.5) & (a < 2.5))",
+           catches=(
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='hard_sigmoid')",
+               "lstm_step_backward: gradient check of the weights and biases (gate='hard_sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='hard_sigmoid')",
+               "lstm_backward: the cell-state path across time, only the last dH nonzero (gate='hard_sigmoid')",
+           ),
+           says=('slope is 0.2 on (-2.5, 2.5), not 1',)),
     Mutant("hard_sigmoid_derivative_everywhere_0_2",  # forgets the flat parts
-           "        return dout * 0.2 * ((a > -2.5) & (a < 2.5))", "        return dout * 0.2"),
+           "        return dout * 0.2 * ((a > -2.5) & (a < 2.5))", "        return dout * 0.2",
+           catches=(
+               "lstm_step_backward: gradient check of the weights and biases (gate='hard_sigmoid')",
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='hard_sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='hard_sigmoid')",
+           ),
+           says=('flat where it is clipped',)),
     Mutant("sigmoid_derivative_without_1_minus_s",
-           "        return dout * out * (1.0 - out)", "        return dout * out"),
+           "        return dout * out * (1.0 - out)", "        return dout * out",
+           catches=(
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='sigmoid')",
+               "lstm_step_backward: gradient check of the weights and biases (gate='sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+           ),
+           says=('without (1 - s)',)),
     # --- lstm_step_forward
+    Mutant("lstm_gates_always_logistic_sigmoid",  # the gate argument is ignored in the forward pass
+           '    i = gate_forward(a["i"], gate)\n    f = gate_forward(a["f"], gate)\n    o = gate_forward(a["o"], gate)\n',
+           '    i = sigmoid(a["i"])\n    f = sigmoid(a["f"])\n    o = sigmoid(a["o"])\n',
+           catches=(
+               "lstm_step_forward: the course's hard-sigmoid worked example",
+               "lstm_step_forward: h and c (gate='hard_sigmoid')",
+               "lstm_forward: Hs over 5 time steps (gate='hard_sigmoid')",
+           ),
+           says=('standard (logistic) sigmoid',)),
     Mutant("lstm_cell_candidate_uses_gate_not_tanh",
-           '    g = np.tanh(a["g"])', '    g = gate_forward(a["g"], gate)'),
-    Mutant("lstm_h_uses_c_without_tanh", "    h = o * tanh_c\n", "    h = o * c\n"),
+           '    g = np.tanh(a["g"])', '    g = gate_forward(a["g"], gate)',
+           catches=(
+               "lstm_step_forward: h and c (gate='sigmoid')",
+               "lstm_step_forward: h and c (gate='hard_sigmoid')",
+               "lstm_step_forward: the course's hard-sigmoid worked example",
+               "lstm_forward: Hs over 5 time steps (gate='sigmoid')",
+           ),
+           says=('cell candidate g uses the gate function',)),
+    Mutant("lstm_h_uses_c_without_tanh", "    h = o * tanh_c\n", "    h = o * c\n",
+           catches=(
+               "lstm_step_forward: h and c (gate='sigmoid')",
+               "lstm_step_forward: h and c (gate='hard_sigmoid')",
+               "lstm_step_forward: the course's hard-sigmoid worked example",
+               "lstm_forward: Hs over 5 time steps (gate='sigmoid')",
+           ),
+           says=('h = o * c without the tanh',)),
     # --- lstm_step_backward
     Mutant("lstm_forget_gate_gradient_uses_c_not_c_prev",
-           "    df = dc_total * c_prev ", "    df = dc_total * c "),
+           "    df = dc_total * c_prev ", "    df = dc_total * c ",
+           catches=(
+               "lstm_step_backward: gradient check of the weights and biases (gate='sigmoid')",
+               "lstm_step_backward: gradient check of the weights and biases (gate='hard_sigmoid')",
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+           )),
     Mutant("lstm_tanh_derivative_missing_in_dc",
-           "    dc_total = dc + dh * o * (1.0 - tanh_c**2)", "    dc_total = dc + dh * o"),
+           "    dc_total = dc + dh * o * (1.0 - tanh_c**2)", "    dc_total = dc + dh * o",
+           catches=(
+               "lstm_step_backward: gradient check of dc_prev, the cell-state path (gate='sigmoid')",
+               "lstm_step_backward: gradient check of dc_prev, the cell-state path (gate='hard_sigmoid')",
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='sigmoid')",
+               "lstm_step_backward: gradient check of the weights and biases (gate='sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+           ),
+           says=("tanh'(c) is missing",)),
     Mutant("lstm_output_gate_gradient_uses_c_not_tanh_c",
-           "    do = dh * tanh_c ", "    do = dh * c "),
+           "    do = dh * tanh_c ", "    do = dh * c ",
+           catches=(
+               "lstm_step_backward: gradient check of the weights and biases (gate='sigmoid')",
+               "lstm_step_backward: gradient check of the weights and biases (gate='hard_sigmoid')",
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+           )),
     Mutant("lstm_dc_prev_without_forget_gate",
-           "    dc_prev = dc_total * f ", "    dc_prev = dc_total "),
+           "    dc_prev = dc_total * f ", "    dc_prev = dc_total ",
+           catches=(
+               "lstm_step_backward: gradient check of dc_prev, the cell-state path (gate='sigmoid')",
+               "lstm_step_backward: gradient check of dc_prev, the cell-state path (gate='hard_sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+               "lstm_backward: the cell-state path across time, only the last dH nonzero (gate='sigmoid')",
+           ),
+           says=('dc_prev without the forget gate',)),
     Mutant("lstm_dh_prev_without_transpose",  # Whk is square, so this runs
-           '        dh_prev += da[k] @ params["Wh" + k].T ', '        dh_prev += da[k] @ params["Wh" + k] '),
+           '        dh_prev += da[k] @ params["Wh" + k].T ', '        dh_prev += da[k] @ params["Wh" + k] ',
+           catches=(
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='sigmoid')",
+               "lstm_step_backward: gradient check of dx and dh_prev (gate='hard_sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+           )),
     # --- lstm_forward
-    Mutant("lstm_forward_c0_equals_h0", "    c = np.zeros_like(h0)\n", "    c = h0.copy()\n"),
+    Mutant("lstm_forward_c0_equals_h0", "    c = np.zeros_like(h0)\n", "    c = h0.copy()\n",
+           catches=(
+               "lstm_forward: Hs over 5 time steps (gate='sigmoid')",
+               "lstm_forward: Hs over 5 time steps (gate='hard_sigmoid')",
+           ),
+           says=('c0 = h0',)),
     Mutant("lstm_forward_every_step_starts_from_h0",
-           "lstm_step_forward(X[:, t, :], h, c, params, gate)", "lstm_step_forward(X[:, t, :], h0, c, params, gate)"),
+           "lstm_step_forward(X[:, t, :], h, c, params, gate)", "lstm_step_forward(X[:, t, :], h0, c, params, gate)",
+           catches=(
+               "lstm_forward: Hs over 5 time steps (gate='sigmoid')",
+               "lstm_forward: Hs over 5 time steps (gate='hard_sigmoid')",
+           ),
+           says=('every step starts from h0',)),
     # --- lstm_backward
     Mutant("lstm_backward_no_cell_state_path_across_time",
-           "lstm_step_backward(dh, dc_next, caches[t])", "lstm_step_backward(dh, np.zeros_like(dh), caches[t])"),
+           "lstm_step_backward(dh, dc_next, caches[t])", "lstm_step_backward(dh, np.zeros_like(dh), caches[t])",
+           catches=(
+               "lstm_backward: the cell-state path across time, only the last dH nonzero (gate='sigmoid')",
+               "lstm_backward: the cell-state path across time, only the last dH nonzero (gate='hard_sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='hard_sigmoid')",
+           ),
+           says=('no cell-state path across time',)),
     Mutant("lstm_backward_no_hidden_state_path_across_time",
-           "        dh = dHs[:, t, :] + dh_next ", "        dh = dHs[:, t, :] "),
+           "        dh = dHs[:, t, :] + dh_next ", "        dh = dHs[:, t, :] ",
+           catches=(
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='hard_sigmoid')",
+               "lstm_backward: the cell-state path across time, only the last dH nonzero (gate='sigmoid')",
+               "lstm_backward: the cell-state path across time, only the last dH nonzero (gate='hard_sigmoid')",
+           ),
+           says=('no hidden-state path across time',)),
     Mutant("lstm_backward_overwrites_grads_instead_of_summing",
-           "            grads = {k: grads[k] + g[k] for k in grads}", "            grads = g"),
+           "            grads = {k: grads[k] + g[k] for k in grads}", "            grads = g",
+           catches=(
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='sigmoid')",
+               "lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate='hard_sigmoid')",
+               "lstm_backward: the cell-state path across time, only the last dH nonzero (gate='sigmoid')",
+           ),
+           says=('SUMMED over time',)),
     # --- gru_step_forward
     Mutant("gru_z_and_1_minus_z_swapped",
-           "    h = (1.0 - z) * n + z * h_prev", "    h = z * n + (1.0 - z) * h_prev"),
+           "    h = (1.0 - z) * n + z * h_prev", "    h = z * n + (1.0 - z) * h_prev",
+           catches=(
+               "gru_step_forward: h in PyTorch's convention",
+           ),
+           says=('z and 1 - z swapped',)),
     Mutant("gru_reset_outside_without_bhn_inside",  # r * (h_prev Whn) + bhn
            '    n = np.tanh(x @ params["Wxn"] + params["bxn"] + r * hn)',
-           '    n = np.tanh(x @ params["Wxn"] + params["bxn"] + r * (hn - params["bhn"]) + params["bhn"])'),
+           '    n = np.tanh(x @ params["Wxn"] + params["bxn"] + r * (hn - params["bhn"]) + params["bhn"])',
+           catches=(
+               "gru_step_forward: h in PyTorch's convention",
+           ),
+           says=('bhn is added outside the reset',)),
     Mutant("gru_reset_before_the_matmul",  # (r * h_prev) Whn + bhn: the original paper / Keras v1
            '    n = np.tanh(x @ params["Wxn"] + params["bxn"] + r * hn)',
-           '    n = np.tanh(x @ params["Wxn"] + params["bxn"] + (r * h_prev) @ params["Whn"] + params["bhn"])'),
+           '    n = np.tanh(x @ params["Wxn"] + params["bxn"] + (r * h_prev) @ params["Whn"] + params["bhn"])',
+           catches=(
+               "gru_step_forward: h in PyTorch's convention",
+           ),
+           says=('before the matmul',)),
     # --- gru_step_backward
     Mutant("gru_backward_dn_uses_z_not_1_minus_z",
-           "    dn = dh * (1.0 - z) ", "    dn = dh * z "),
+           "    dn = dh * (1.0 - z) ", "    dn = dh * z ",
+           catches=(
+               'gru_step_backward: gradient check of dx and dh_prev',
+               'gru_step_backward: gradient check of the weights and biases',
+           ),
+           says=('dn = dh * z',)),
     Mutant("gru_backward_dz_sign_flipped",
-           "    dz = dh * (h_prev - n) ", "    dz = dh * (n - h_prev) "),
+           "    dz = dh * (h_prev - n) ", "    dz = dh * (n - h_prev) ",
+           catches=(
+               'gru_step_backward: gradient check of the weights and biases',
+               'gru_step_backward: gradient check of dx and dh_prev',
+           ),
+           says=('sign of dz is flipped',)),
     Mutant("gru_missing_dh_prev_from_z_path",
-           '    dh_prev = dh_prev + da_z @ params["Whz"].T       # through z\n', ""),
+           '    dh_prev = dh_prev + da_z @ params["Whz"].T       # through z\n', "",
+           catches=(
+               'gru_step_backward: gradient check of dx and dh_prev',
+           ),
+           says=('path through the update gate z',)),
     Mutant("gru_missing_direct_dh_prev_path",
-           "    dh_prev = dh * z ", "    dh_prev = 0 * dh "),
+           "    dh_prev = dh * z ", "    dh_prev = 0 * dh ",
+           catches=(
+               'gru_step_backward: gradient check of dx and dh_prev',
+           ),
+           says=('direct path dh * z',)),
     Mutant("gru_bhn_gradient_without_reset",
-           '        "bhn": dhn.sum(axis=0),', '        "bhn": da_n.sum(axis=0),'),
+           '        "bhn": dhn.sum(axis=0),', '        "bhn": da_n.sum(axis=0),',
+           catches=(
+               'gru_step_backward: gradient check of the weights and biases',
+           ),
+           says=('bhn sits inside the reset',)),
 ]
 
 UNUSUAL = [
@@ -136,6 +294,8 @@ UNUSUAL = [
     Mutant("lstm_step_forward_stacked_gate_matrices",
            '    a = {k: x @ params["Wx" + k] + h_prev @ params["Wh" + k] + params["b" + k] for k in LSTM_GATES}\n',
            _LSTM_STEP_STACKED),
+    Mutant("lstm_step_cache_is_an_object",
+           "    cache = (x, h_prev, c_prev, a, i, f, g, o, c, tanh_c, params, gate)\n", _LSTM_CACHE_OBJECT),
     Mutant("lstm_step_backward_einsum",
            '        grads["Wx" + k] = x.T @ da[k] ', '        grads["Wx" + k] = np.einsum("nd,nh->dh", x, da[k]) '),
     Mutant("lstm_forward_list_and_stack", _LSTM_FORWARD_HEAD, _LSTM_FORWARD_STACK + _LSTM_FORWARD_HEAD),

@@ -53,8 +53,8 @@ MUTANTS = [
            "return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp())"),
     Mutant("kl_mean_over_latent_dims", _KL,
            "return -0.5 * torch.mean(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"),
-    Mutant("kl_logvar_treated_as_variance", _KL,
-           "return -0.5 * torch.sum(1.0 + torch.log(logvar.exp().pow(2)) - mu.pow(2) - logvar.exp(), dim=1)"),
+    Mutant("kl_logvar_taken_as_log_sigma", _KL,
+           "return -0.5 * torch.sum(1.0 + 2.0 * logvar - mu.pow(2) - torch.exp(2.0 * logvar), dim=1)"),
     # vae_loss
     Mutant("vae_loss_bce_mean_over_features", _BCE,
            "bce = F.binary_cross_entropy(x_hat, x)"),

@@ -178,7 +178,8 @@ def test_main_writes_then_check_passes_and_a_stale_notebook_fails(tmp_path, caps
     (tmp_path / "numpy_basics.ipynb").write_text("{}", encoding="utf-8")
     capsys.readouterr()
     assert build.main(["--check", "--out", str(tmp_path)]) == 1
-    assert "out of date (run python -m student_templates.build): numpy_basics.ipynb" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "out of date (run python -m student_templates.build): numpy_basics.ipynb" in err
 
 
 def test_committed_notebooks_are_up_to_date(capsys):
@@ -191,25 +192,23 @@ def test_committed_notebooks_are_up_to_date(capsys):
 # ------------------------------------------------------------------ grading the template and the reference
 
 
-@functools.lru_cache(maxsize=None)
-def _graded_template():
-    import tempfile
-
-    path = Path(tempfile.mkdtemp(prefix="dlgrade-template-")) / "numpy_basics.ipynb"
+@pytest.fixture(scope="module")
+def graded_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "numpy_basics.ipynb"
     path.write_text(build.render(_numpy_basics_notebook()), encoding="utf-8")
     return grade(str(path), NUMPY_BASICS)
 
 
-def test_fresh_template_gets_zero_with_not_implemented_yet_feedback():
-    report = _graded_template()
+def test_fresh_template_gets_zero_with_not_implemented_yet_feedback(graded_template):
+    report = graded_template
     assert report.score == 0 and report.max_score > 0
     assert len(report.tests) == len(NUMPY_BASICS.all_checks())
     for t in report.tests:
         assert "Not implemented yet" in t.output, (t.name, t.output)
 
 
-def test_fresh_template_grades_without_internal_errors_or_load_errors():
-    report = _graded_template()
+def test_fresh_template_grades_without_internal_errors_or_load_errors(graded_template):
+    report = graded_template
     assert not [t.name for t in report.tests if "internal error" in t.output]
     assert report.load_messages == []  # the template's cells all run; the self-check is skipped
 

@@ -25,9 +25,9 @@ CHECK = "train: regenerate Faust"
 METRIC = "character errors regenerating the Faust excerpt (greedy, 183 characters)"
 
 SETTINGS = {
-    "hidden_size": 100,
+    "hidden_size": 128,
     "seq_length": 26,
-    "lr": 0.1,
+    "lr": 0.05,
     "n_iter": 10000,
 }
 

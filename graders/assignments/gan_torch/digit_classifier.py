@@ -1,7 +1,9 @@
 """The project's digit classifier, used to judge a GAN's samples (grader process only).
 
 A one-hidden-layer MLP, `softmax(tanh(x W1 + b1) W2 + b2)`, trained deterministically in
-float64 on the training split of the data (the split the GAN is trained on). Its weights
+float64 on the training split of the data (the split the GAN is trained on), with an 11th
+class for "not a digit" (noise, digits with shuffled pixels), so that a generator of
+noise is not confidently read as digits. Its weights
 ship as plain float64 arrays in `digit_classifier_<dataset>.npz` (no pickle: they are loaded
 with `allow_pickle=False`), and this script regenerates them:
 
@@ -26,6 +28,7 @@ from torch import nn
 
 HERE = Path(__file__).resolve().parent
 KEYS = ("W1", "b1", "W2", "b2")
+NOT_A_DIGIT = 10  # the classifier's 11th class: noise and shuffled pixels
 
 # Training settings per dataset (full-batch Adam for the small digits, mini-batches for MNIST).
 SETTINGS = {
@@ -72,15 +75,34 @@ class DigitClassifier(nn.Module):
         return model
 
 
+def make_negatives(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Images that are not digits, as many as x: half are real digits with their pixels
+    shuffled (the same ink, no shape), a quarter sparse binary noise (ink density 5% to
+    60%), a quarter uniform noise scaled by a random contrast."""
+    n, d = x.shape
+    n_shuffled, n_binary = n // 2, n // 4
+    shuffled = np.stack([row[rng.permutation(d)] for row in x[rng.integers(0, n, n_shuffled)]])
+    density = rng.uniform(0.05, 0.6, size=(n_binary, 1))
+    binary = (rng.uniform(size=(n_binary, d)) < density).astype(np.float64)
+    n_uniform = n - n_shuffled - n_binary
+    uniform = rng.uniform(size=(n_uniform, d)) * rng.uniform(0.3, 1.0, size=(n_uniform, 1))
+    return np.concatenate([shuffled, binary, uniform])
+
+
 def train_classifier(x: np.ndarray, y: np.ndarray, *, n_hidden: int, epochs: int,
                      batch_size: int | None, lr: float, weight_decay: float,
                      seed: int = 0) -> DigitClassifier:
-    """Deterministic float64 training: Xavier-style init from `seed`, Adam on
-    cross-entropy + weight_decay * sum of squared weights, full batch or seeded mini-batches."""
+    """Deterministic float64 training on the digits plus a "not a digit" class (label
+    NOT_A_DIGIT = 10, trained on `make_negatives`), so noise is rejected rather than
+    confidently called some digit: Xavier-style init from `seed`, Adam on cross-entropy +
+    weight_decay * sum of squared weights, full batch or seeded mini-batches."""
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     rng = np.random.default_rng(seed)
-    n_in, n_classes = x.shape[1], int(y.max()) + 1
+    negatives = make_negatives(np.asarray(x, dtype=np.float64), rng)
+    x = np.concatenate([x, negatives])
+    y = np.concatenate([y, np.full(len(negatives), NOT_A_DIGIT)])
+    n_in, n_classes = x.shape[1], NOT_A_DIGIT + 1
     model = DigitClassifier.from_weights({
         "W1": rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_in, n_hidden)),
         "b1": np.zeros(n_hidden),
@@ -132,26 +154,30 @@ def mode_coverage(samples: np.ndarray, model: DigitClassifier, confidence: float
                   min_count: int) -> dict:
     """How many digits a batch of samples covers.
 
-    A class is *covered* when at least `min_count` samples are labelled with it at
-    softmax confidence >= `confidence`. Returns {"n_classes": covered classes,
-    "confident_fraction": fraction of samples at or above the confidence, "counts":
-    confident samples per class (list of ints)}. A generator that ignores z covers one
-    class at most.
+    A digit class is *covered* when at least `min_count` samples are labelled with it at
+    softmax confidence >= `confidence`. Returns {"n_classes": covered digit classes,
+    "confident_fraction": fraction of samples confidently labelled as some digit (samples
+    labelled "not a digit" never count), "counts": confident samples per digit (10 ints),
+    "rejected_fraction": fraction labelled "not a digit"}. A generator that ignores z
+    covers one class at most; one that makes noise is rejected.
     """
     samples = np.asarray(samples, dtype=np.float64)
-    if samples.ndim != 2 or not np.all(np.isfinite(samples)):
-        return {"n_classes": 0, "confident_fraction": 0.0, "counts": []}
+    if samples.ndim != 2 or samples.shape[1] != model.W1.shape[0] or not np.all(np.isfinite(samples)):
+        return {"n_classes": 0, "confident_fraction": 0.0, "counts": [0] * NOT_A_DIGIT,
+                "rejected_fraction": 1.0}
     labels, conf = classify(samples, model)
-    ok = conf >= confidence
-    counts = np.bincount(labels[ok], minlength=model.W2.shape[1])
+    ok = (conf >= confidence) & (labels < NOT_A_DIGIT)
+    counts = np.bincount(labels[ok], minlength=NOT_A_DIGIT)[:NOT_A_DIGIT]
     return {
         "n_classes": int((counts >= min_count).sum()),
         "confident_fraction": float(ok.mean()),
         "counts": [int(c) for c in counts],
+        "rejected_fraction": float((labels == NOT_A_DIGIT).mean()),
     }
 
 
 def accuracy(model: DigitClassifier, x: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of x labelled y (a digit labelled "not a digit" counts as wrong)."""
     labels, _ = classify(x, model)
     return float((labels == np.asarray(y)).mean())
 
@@ -169,9 +195,12 @@ def main(argv: list[str] | None = None) -> int:
           f"test accuracy {accuracy(model, data['x_test'], data['y_test']):.4f}")
     path = weights_path(data["name"])
     if path.exists():
-        shipped = load_classifier(path=path).weights()
-        diff = max(float(np.abs(shipped[k] - model.weights()[k]).max()) for k in KEYS)
-        print(f"max |difference| from the weights at {path.name}: {diff:.3g}")
+        shipped, new = load_classifier(path=path).weights(), model.weights()
+        if all(shipped[k].shape == new[k].shape for k in KEYS):
+            diff = max(float(np.abs(shipped[k] - new[k]).max()) for k in KEYS)
+            print(f"max |difference| from the weights at {path.name}: {diff:.3g}")
+        else:
+            print(f"the weights at {path.name} have other shapes")
     if args.write:
         save_weights(model, path)
         print(f"wrote {path}")

@@ -41,6 +41,11 @@ def _flat(module):
     return torch.cat([p.detach().reshape(-1).double() for p in module.parameters()])
 
 
+def _scalar(value):
+    """A float from what a train_step returned (a float, or a tensor with one element)."""
+    return value.detach().item() if isinstance(value, torch.Tensor) else float(value)
+
+
 def _rel_err(got, expected):
     scale = float(expected.norm())
     return float((got - expected).norm()) / max(scale, 1e-12)
@@ -127,7 +132,7 @@ def _contract_step(G, D, opt_G, opt_D, real, z, d_loss_fn, g_loss_fn):
     g_loss = g_loss_fn(D(fake))
     g_loss.backward()
     opt_G.step()
-    return float(d_loss), float(g_loss)
+    return d_loss.item(), g_loss.item()
 
 
 def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.05, seed=0):
@@ -144,10 +149,14 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
     - "g_unchanged_by_d_step": G's parameters right after opt_D.step() equal G's
       parameters before the call (None when opt_D.step() was never called)
     - "d_unchanged_by_g_step": D's parameters at the end of the call equal D's right
-      after the last opt_D.step() (None when never called)
+      after the first opt_D.step() (None when never called)
     - "g_changed", "d_changed": whether the call changed G / D at all
     - "calls": the optimizer calls made, in order, e.g. ["opt_D.zero_grad", "opt_D.step",
       "opt_G.zero_grad", "opt_G.step"] (module.zero_grad() calls do not show up)
+
+    A train_step that raises (e.g. backward through a graph the D step freed, or through
+    parameters an early opt_G.step() modified in place) raises out of the task; ask for
+    one step (S = 1) to get the first call's diagnostics alone.
     """
     _setup(seed)
     G0 = sub.Generator(int(n_latent), int(n_out))
@@ -179,8 +188,8 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
         result = sub.train_step(G, D, opt_G, opt_D, real, z)
         g_after, d_after = _flat(G), _flat(D)
         d_steps = [snap for name, snap in log if name == "opt_D.step"]
-        out["d_loss"].append(float(result[0]))
-        out["g_loss"].append(float(result[1]))
+        out["d_loss"].append(_scalar(result[0]))
+        out["g_loss"].append(_scalar(result[1]))
         out["expected_d_loss"].append(losses[0])
         out["expected_g_loss"].append(losses[1])
         out["d_param_err"].append(_rel_err(d_after - d_start, dd_e))
@@ -188,7 +197,7 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
         out["g_unchanged_by_d_step"].append(
             bool(torch.equal(d_steps[0][0], g_before)) if d_steps else None)
         out["d_unchanged_by_g_step"].append(
-            bool(torch.equal(d_after, d_steps[-1][1])) if d_steps else None)
+            bool(torch.equal(d_after, d_steps[0][1])) if d_steps else None)
         out["g_changed"].append(not torch.equal(g_after, g_before))
         out["d_changed"].append(not torch.equal(d_after, d_before))
         out["calls"].append([name for name, _ in log])
@@ -225,8 +234,8 @@ def task_train_gan(sub, x_train, n_latent, steps, lr, batch_size=64, seed=0, n_s
         real = xtr[torch.as_tensor(rng.integers(0, len(xtr), batch_size))]
         z = torch.randn(batch_size, n_latent, generator=gen)
         d_loss, g_loss = sub.train_step(G, D, opt_G, opt_D, real, z)
-        d_block.append(float(d_loss))
-        g_block.append(float(g_loss))
+        d_block.append(_scalar(d_loss))
+        g_block.append(_scalar(g_loss))
         if len(d_block) == log_every or step == int(steps) - 1:
             d_hist.append(float(np.mean(d_block)))
             g_hist.append(float(np.mean(g_block)))

@@ -16,8 +16,13 @@ How a check uses it: `data = dlgrade.data.mnist.load_dataset(spec, **DATA[datase
   the generated samples, a class counting when at least `min_count` samples get it with
   softmax confidence >= `confidence`. A generator that ignores z (mode collapse) covers
   one class at most.
-- gan_confident_fraction: the fraction of samples recognised with that confidence (a
-  generator of noise or blurs scores near 0).
+- gan_confident_fraction: the fraction of samples recognised as some digit with that
+  confidence (the classifier has an 11th "not a digit" class, so a generator of noise
+  scores 0; the mean image scores 0).
+
+For scale on digits (500 samples, confidence 0.8, min_count 5): the real test digits
+cover 10 classes with fraction 0.87; blends of two random test digits cover 10 classes
+with fraction 0.19 (below the fraction bound); one repeated image covers 1 class.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ METRICS = {
     "gan_distinct_classes": ("digit classes covered by the samples", True),
     "gan_confident_fraction": ("fraction of samples classified confidently", True),
 }
-MARGINS = {"gan_distinct_classes": 0.25, "gan_confident_fraction": 0.50}
+MARGINS = {"gan_distinct_classes": 0.25, "gan_confident_fraction": 0.40}
 CPU_BUDGET_S = {"gan_distinct_classes": 25.0, "gan_confident_fraction": 25.0}
 
 # Subsets per data set (first n of each split).
@@ -47,12 +52,49 @@ SETTINGS = {
                       "n_samples": 500}},
 }
 COVERAGE = {
-    "digits": {"confidence": 0.9, "min_count": 5},
-    "mnist": {"confidence": 0.9, "min_count": 5},
+    "digits": {"confidence": 0.8, "min_count": 5},
+    "mnist": {"confidence": 0.8, "min_count": 5},
 }
 
 # BEGIN CALIBRATED TABLE (written by calibrate.py --write)
-THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {}
+THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
+    'digits': {
+        'gan_distinct_classes': Threshold(
+            metric='digit classes covered by the samples',
+            bound=6.0,
+            higher_is_better=True,
+            reference_values=(9.0, 8.0, 9.0, 9.0, 9.0),
+            seeds=(0, 1, 2, 3, 4),
+            margin=0.25,
+            cpu_budget_s=25.0,
+            grade_seed=0,
+            settings={'n_latent': 16,
+             'steps': 4000,
+             'lr': 0.001,
+             'batch_size': 64,
+             'n_samples': 500,
+             'coverage': {'confidence': 0.8, 'min_count': 5}},
+            dataset='digits',
+        ),
+        'gan_confident_fraction': Threshold(
+            metric='fraction of samples classified confidently',
+            bound=0.22799999999999998,
+            higher_is_better=True,
+            reference_values=(0.41, 0.38, 0.436, 0.522, 0.592),
+            seeds=(0, 1, 2, 3, 4),
+            margin=0.4,
+            cpu_budget_s=25.0,
+            grade_seed=0,
+            settings={'n_latent': 16,
+             'steps': 4000,
+             'lr': 0.001,
+             'batch_size': 64,
+             'n_samples': 500,
+             'coverage': {'confidence': 0.8, 'min_count': 5}},
+            dataset='digits',
+        ),
+    },
+}
 # END CALIBRATED TABLE
 
 THRESHOLDS: dict[str, Threshold] = THRESHOLDS_BY_DATASET.get("digits", {})

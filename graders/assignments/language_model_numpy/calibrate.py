@@ -103,10 +103,21 @@ def config_table(seeds=CONFIG_SEEDS) -> str:
     return "\n".join(lines)
 
 
-def completions(params: dict, vocab: list) -> list[str]:
+def completions(params: dict, data: dict) -> list[str]:
+    """Predicted next word for each prompt, beside the most frequent continuation in the data."""
     from reference.numpy.language_model_numpy import predict_next
 
-    return [f'"{" ".join(p)}" -> "{predict_next(params, vocab, list(p))}"' for p in PROMPTS]
+    vocab = data["vocab"]
+    C = np.concatenate([data["train_contexts"], data["test_contexts"]])
+    T = np.concatenate([data["train_targets"], data["test_targets"]])
+    lines = []
+    for prompt in PROMPTS:
+        ids = [vocab.index(w) for w in prompt]
+        seen = np.bincount(T[(C == ids).all(axis=1)], minlength=len(vocab))
+        lines.append(f'"{" ".join(prompt)}" -> "{predict_next(params, vocab, list(prompt))}"'
+                     f'   (most frequent in the text: "{vocab[int(seen.argmax())]}", '
+                     f"{int(seen.max())} of {int(seen.sum())})")
+    return lines
 
 
 def render(thresholds: dict[str, Threshold], base: tuple[str, float, float]) -> str:
@@ -182,7 +193,7 @@ def _main(args) -> int:
     print(format_table(thresholds))
     print()
     print(f"predicted completions (seed {thresholds[CHECK_ACCURACY].grade_seed}):")
-    for line in completions(results[thresholds[CHECK_ACCURACY].grade_seed]["params"], d["vocab"]):
+    for line in completions(results[thresholds[CHECK_ACCURACY].grade_seed]["params"], d):
         print("  " + line)
     if not args.no_configs:
         print()

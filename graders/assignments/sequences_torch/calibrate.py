@@ -32,7 +32,7 @@ from .thresholds import (CELLS, CHAR_SETTINGS, CHAR_SETTINGS_TASK, CHECK_CHAR, C
 
 CHAR_SEEDS = tuple(range(5))
 SHAMPOO_SEEDS = tuple(range(10))
-CHAR_MARGIN = 0.10
+CHAR_MARGIN = 0.20  # a correct one-hot CharLSTM reaches 1.95-2.02 at these settings (embedding: 1.79-1.83)
 SHAMPOO_MARGIN = 0.20
 CHAR_CPU_BUDGET_S = 20.0
 SHAMPOO_CPU_BUDGET_S = 5.0

@@ -10,7 +10,12 @@ the last 10% validate) and measures the validation cross-entropy (nats per chara
 with F.cross_entropy in the task, in two ways: windows of 50 characters from a fresh
 state ("val_loss"), and one character per call with the state carried
 ("val_loss_stepwise", causal by construction). For scale: a uniform guess scores
-log(71) = 4.26 and the training unigram frequencies 3.18.
+log(71) = 4.26 and the training unigram frequencies 3.18. The margin is 20% because
+a correct CharLSTM fed one-hot rows instead of an embedding learns more slowly at
+these settings (1.95-2.02 over seeds 0-4, against 1.79-1.83 for the reference), while
+the slips stay far above the bound (probabilities returned as logits: 4.08; state
+dropped between calls: 2.79 stepwise; a bidirectional LSTM: 0.08 on windows but 7.1
+stepwise, which is why both losses are checked).
 
 Forecaster: `tasks.task_shampoo_forecast(sub, load_shampoo(), cell=..., seed=grade_seed,
 **SHAMPOO_SETTINGS)` runs the course text's recipe (difference, min-max scale to [-1, 1]
@@ -71,11 +76,11 @@ def char_text(settings: dict = CHAR_SETTINGS) -> str:
 THRESHOLDS = {
     'CharLSTM: validation loss': Threshold(
         metric='validation cross-entropy (nats/char, windows of 50)',
-        bound=2.0169600075801943,
+        bound=2.2003200082693026,
         higher_is_better=False,
         reference_values=(1.8265570666304751, 1.8336000068910856, 1.8196695111768235, 1.7918298988867742, 1.7872063201782074,),
         seeds=(0, 1, 2, 3, 4),
-        margin=0.1,
+        margin=0.2,
         cpu_budget_s=20.0,
         grade_seed=0,
         settings=dict(CHAR_SETTINGS),
@@ -83,11 +88,11 @@ THRESHOLDS = {
     ),
     'CharLSTM: stepwise validation loss': Threshold(
         metric='validation cross-entropy (nats/char, one char per call)',
-        bound=1.9967868091764243,
+        bound=2.178312882737917,
         higher_is_better=False,
         reference_values=(1.8074536292487737, 1.815260735614931, 1.8070751665522329, 1.770633492722498, 1.768981432111665,),
         seeds=(0, 1, 2, 3, 4),
-        margin=0.1,
+        margin=0.2,
         cpu_budget_s=20.0,
         grade_seed=0,
         settings=dict(CHAR_SETTINGS),

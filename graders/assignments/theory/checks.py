@@ -26,9 +26,13 @@ QUESTIONS = {q["id"]: q for q in ref.QUESTIONS}
 # derivative, the vanishing-gradient bound), one for a number, a shape or a word.
 FORMULA_POINTS = 2.0
 # Hidden until the grades are released (an example of hidden checks): the second
-# transfer-learning head and the autoencoder without biases. Their feedback never shows
-# the expected value.
+# transfer-learning head and the autoencoder without biases.
+# Feedback never prints the expected value or "off by N" unless the grade's options say
+# {"reveal_answers": True} (an instructor's run, or after the due date): a visible check
+# that printed the answer would hand it to every student who runs the self-check. The
+# named slip and, for formulas, a point where the answer is wrong are always given.
 HIDDEN = ("conv_ae_params_no_bias", "transfer_head_2048_1")
+
 
 def submitted_answer(ctx, qid: str) -> dict:
     """The reply of `task_answers` for one question (see tasks.py for its fields)."""
@@ -61,7 +65,7 @@ def check_question(ctx, qid: str, reveal: bool = True):
     if _has_handle(value):
         raise CheckFailed(f"ANSWERS[{qid!r}] is an object that can't be graded ({_handle_type(value)}); "
                           "give a number, a tuple or list, a string or a SymPy expression.")
-    verdict = answer_key.check_answer(qid, value, reveal=reveal)
+    verdict = answer_key.check_answer(qid, value, reveal=reveal and bool(ctx.options.get("reveal_answers")))
     if not verdict.passed:
         raise CheckFailed(verdict.message)
     return verdict.message

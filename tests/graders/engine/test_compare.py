@@ -119,8 +119,6 @@ def test_assert_close_nan_among_finite_values_points_at_the_nan():
     assert "non-finite" in exc.slip
 
 
-@pytest.mark.xfail(strict=True, reason="compare.mismatch uses np.nanargmax, which skips the NaN "
-                   "differences: the worst index reported is a correct element ('Got: 1', diff 0)")
 def test_assert_close_worst_index_is_the_nan_entry():
     e = np.array([1.0, 2.0, 3.0])
     a = np.array([1.0, np.nan, 3.0])
@@ -129,8 +127,6 @@ def test_assert_close_worst_index_is_the_nan_entry():
     assert exc.got == "nan"
 
 
-@pytest.mark.xfail(strict=True, reason="compare.mismatch calls np.nanargmax on an all-NaN array "
-                   "and raises ValueError instead of CheckFailed (a check shows 'internal error')")
 def test_assert_close_all_nan_raises_check_failed_not_value_error():
     _fails(assert_close, np.array([np.nan, np.nan]), np.array([1.0, 2.0]), "f(x)")
 

@@ -161,9 +161,6 @@ def test_verdict_is_the_same_for_the_same_rng_seed():
     assert a.probes == b.probes and a.worst == b.worst
 
 
-@pytest.mark.xfail(strict=True, reason="gradcheck does not validate the analytic gradient's shape: "
-                   "a wrongly shaped gradient broadcasts in the probes, then _localise raises "
-                   "IndexError (an 'internal error') instead of CheckFailed")
 @pytest.mark.parametrize("shape", [(4, 1), (4,)])
 def test_wrongly_shaped_gradient_raises_check_failed(shape):
     f = Counted(X)

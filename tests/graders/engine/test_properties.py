@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure
 
 from graders.engine.checks import CheckFailed
 from graders.engine.properties import check_property, floats_array, matrix_shapes, render_example
@@ -125,10 +126,6 @@ def test_render_example_shows_arrays_and_other_values():
     assert render_example((np.array([[1.0, 2.5]]), 3, "a")) == "[[1. , 2.5]], 3, 'a'"
 
 
-@pytest.mark.xfail(strict=True, reason="a property that fails once and then passes on the same "
-                   "input (a submission using unseeded randomness) makes Hypothesis raise "
-                   "FlakyFailure, which check_property lets through: the runner shows it as an "
-                   "internal error instead of a failed check")
 def test_a_nondeterministic_failure_is_reported_as_check_failed():
     calls = []
 

@@ -89,7 +89,7 @@ def test_text_ends_with_one_newline():
 
 
 def test_render_dispatches_every_format_and_rejects_others():
-    assert FORMATS == ("text", "json", "gradescope", "junit")
+    assert FORMATS == ("text", "json", "gradescope", "junit", "html")
     assert render(_report(), "text") == render_text(_report())
-    with pytest.raises(ValueError, match="unknown format 'html'"):
-        render(_report(), "html")
+    with pytest.raises(ValueError, match="unknown format 'pdf'"):
+        render(_report(), "pdf")

@@ -1,5 +1,7 @@
 """Tries to fill the disk: one file far over the file-size limit, then many files just
-under it, in its own directory and in /tmp, /var/tmp and /dev/shm."""
+under it, in its own directory and in /tmp, /var/tmp and /dev/shm. (In autograder mode as
+root those three are the sandbox's own small tmpfs mounts, so writing there is allowed and
+vanishes with it; the test checks that nothing is left in the real ones.)"""
 import os
 
 import numpy as np
@@ -20,8 +22,6 @@ for _dir in (".", "/tmp", "/var/tmp", "/dev/shm"):
             with open(os.path.join(_dir, f"{MARKER}-{os.getpid()}-{_i}.bin"), "wb") as _f:
                 for _ in range(15):
                     _f.write(_chunk)
-            if _dir != ".":
-                print(f"HOSTILE-SUCCESS wrote into {_dir}")
         except OSError:
             break
 # <<< cheat

@@ -1,8 +1,9 @@
 """Tests of the beam search reference against exhaustive search on small random models.
 
-A "model" is a table of log-probabilities by prefix, drawn lazily: the distribution
-after a prefix comes from np.random.default_rng([seed, *prefix]), so it does not
-depend on the order of calls, and ties have probability zero.
+A "model" (graders.assignments.beam_search.tasks.random_model) is a table of
+log-probabilities by prefix, drawn lazily: the distribution after a prefix comes from
+np.random.default_rng([seed, *prefix]), so it does not depend on the order of calls,
+and ties have probability zero.
 """
 
 import importlib.util
@@ -14,6 +15,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from graders.assignments.beam_search import tasks
+from graders.assignments.beam_search.tasks import exhaustive, greedy
 
 REF = Path(__file__).resolve().parents[3] / "reference" / "torch" / "beam_search.py"
 
@@ -28,42 +32,7 @@ def _load():
 beam_search = _load().beam_search
 
 
-def make_model(seed, vocab, spread=2.0):
-    """step_fn(prefix) -> log-probabilities over `vocab` tokens, fixed per prefix."""
-
-    def step_fn(prefix):
-        z = np.random.default_rng([seed, *prefix]).normal(size=vocab) * spread
-        return z - (z.max() + np.log(np.exp(z - z.max()).sum()))
-
-    return step_fn
-
-
-def exhaustive(step_fn, start, end, max_len):
-    """Every complete sequence (ending at `end` or with max_len tokens after start), best first."""
-    out = []
-
-    def grow(seq, score):
-        lp = step_fn(seq)
-        for v in range(len(lp)):
-            new, s = seq + (v,), score + float(lp[v])
-            if v == end or len(new) - 1 == max_len:
-                out.append((new, s))
-            else:
-                grow(new, s)
-
-    grow((start,), 0.0)
-    return sorted(out, key=lambda c: -c[1])
-
-
-def greedy(step_fn, start, end, max_len):
-    seq, score = (start,), 0.0
-    while len(seq) - 1 < max_len:
-        lp = step_fn(seq)
-        v = int(np.argmax(lp))
-        seq, score = seq + (v,), score + float(lp[v])
-        if v == end:
-            break
-    return seq, score
+make_model = tasks.random_model
 
 
 models = st.fixed_dictionaries({
@@ -192,3 +161,31 @@ def test_step_fn_is_called_only_on_live_prefixes_starting_with_start():
 
     beam_search(spy, 1, 2, 2, 4)
     assert all(p[0] == 1 and 2 not in p[1:] and len(p) <= 4 for p in seen)
+
+
+def test_tasks_return_plain_lists_and_flag_no_bad_prefix_for_the_reference():
+    ref = _load()
+    cases = [{"seed": 1, "vocab": 3, "start": 0, "end": 2, "beam_width": w, "max_len": 3} for w in (1, 2, 9)]
+    out = tasks.task_beam_search(ref, cases)
+    for case, r in zip(cases, out):
+        assert r["n_bad_prefixes"] == 0 and r["returned_tuples"]
+        expected = beam_search(make_model(1, 3), 0, 2, case["beam_width"], 3)
+        assert r["result"] == [[list(s), c] for s, c in expected]
+    w = tasks.WORKED_EXAMPLE
+    args = (w["rows"], w["default"], w["start"], w["end"])
+    greedy_run = tasks.task_beam_search_table(ref, *args, 1, w["max_len"])
+    best_run = tasks.task_beam_search_table(ref, *args, 2, w["max_len"])
+    assert greedy_run["result"][0][0] == w["greedy"][0]
+    assert best_run["result"][0][0] == w["best"][0]
+    assert best_run["result"][0][1] == pytest.approx(w["best"][1])
+
+
+def test_task_reports_an_error_instead_of_raising():
+    class Broken:
+        @staticmethod
+        def beam_search(step_fn, start, end, beam_width, max_len):
+            raise RuntimeError("not yet")
+
+    r = tasks.task_beam_search(Broken, [{"seed": 0, "vocab": 3, "start": 0, "end": 2, "beam_width": 2,
+                                         "max_len": 2}])
+    assert r[0]["error"].startswith("RuntimeError")

@@ -1,0 +1,138 @@
+"""Sandbox tasks of `beam_search`, and the small random models it is checked on.
+
+A `step_fn` is a Python callable, not plain data, so the grader cannot send one to the
+sandbox: the task builds it inside the child from plain numbers (a seed and a vocabulary
+size, or an explicit table) and returns the student's hypotheses as plain lists. The
+same builders (`random_model`, `table_model`) and the exact decoders (`exhaustive`,
+`greedy`) run in the grader's process to compute the expected answers.
+
+Imports only the standard library and numpy (no project imports).
+"""
+
+import math
+
+import numpy as np
+
+
+def random_model(seed, vocab, spread=2.0):
+    """step_fn(prefix) -> log-probabilities over `vocab` tokens, fixed per prefix.
+
+    The distribution after a prefix is a softmax of spread * N(0, 1) scores drawn from
+    np.random.default_rng([seed, *prefix]): it does not depend on the order of calls, and
+    ties have probability zero.
+    """
+
+    def step_fn(prefix):
+        z = np.random.default_rng([int(seed), *[int(t) for t in prefix]]).normal(size=int(vocab)) * spread
+        return z - (z.max() + np.log(np.exp(z - z.max()).sum()))
+
+    return step_fn
+
+
+def table_model(rows, default):
+    """step_fn from explicit probabilities: rows = [[prefix list, probs list], ...].
+
+    Prefixes not listed get `default` (a probability list). Zero probabilities give -inf.
+    """
+    table = {tuple(int(t) for t in prefix): np.asarray(p, dtype=np.float64) for prefix, p in rows}
+    default = np.asarray(default, dtype=np.float64)
+
+    def step_fn(prefix):
+        p = table.get(tuple(int(t) for t in prefix), default)
+        with np.errstate(divide="ignore"):
+            return np.log(p)
+
+    return step_fn
+
+
+def exhaustive(step_fn, start, end, max_len):
+    """Every complete sequence (ending at `end`, or with max_len tokens after start), best first."""
+    out = []
+
+    def grow(seq, score):
+        lp = np.asarray(step_fn(seq), dtype=np.float64)
+        for v in range(len(lp)):
+            new, s = seq + (v,), score + float(lp[v])
+            if v == end or len(new) - 1 == max_len:
+                out.append((new, s))
+            else:
+                grow(new, s)
+
+    grow((int(start),), 0.0)
+    return sorted(out, key=lambda c: -c[1])
+
+
+def greedy(step_fn, start, end, max_len):
+    """Greedy decoding: the most probable token at each step, until `end` or max_len tokens."""
+    seq, score = (int(start),), 0.0
+    while len(seq) - 1 < max_len:
+        lp = np.asarray(step_fn(seq), dtype=np.float64)
+        v = int(np.argmax(lp))
+        seq, score = seq + (v,), score + float(lp[v])
+        if v == end:
+            break
+    return seq, score
+
+
+def _plain(result):
+    """The student's hypotheses as [[list of ints, float], ...]; raises on a wrong structure."""
+    out = []
+    for item in result:
+        seq, score = item
+        out.append([[int(t) for t in seq], float(score)])
+    return out
+
+
+def _run(sub, step_fn, start, end, beam_width, max_len):
+    calls = []
+
+    def spy(prefix):
+        calls.append(tuple(int(t) for t in prefix))
+        return step_fn(prefix)
+
+    try:
+        result = sub.beam_search(spy, int(start), int(end), int(beam_width), int(max_len))
+        hyps = _plain(result)
+        returned_tuples = all(isinstance(item[0], tuple) for item in result)
+    except Exception as exc:  # noqa: BLE001 - reported to the grader as feedback
+        return {"error": f"{type(exc).__name__}: {exc}", "calls": len(calls)}
+    bad = [list(p) for p in calls
+           if not p or p[0] != start or end in p[1:] or len(p) - 1 >= max_len]
+    return {"result": hyps, "returned_tuples": returned_tuples, "calls": len(calls),
+            "bad_prefixes": bad[:5], "n_bad_prefixes": len(bad)}
+
+
+def task_beam_search(sub, cases):
+    """The student's beam_search on random models.
+
+    cases: a list of dicts with keys seed, vocab, start, end, beam_width, max_len (and
+    optionally spread). Returns one dict per case: result ([[sequence as a list, score],
+    ...] in the student's order), returned_tuples (bool), calls (number of step_fn
+    calls), n_bad_prefixes and bad_prefixes (calls on a prefix that does not start with
+    `start`, extends a finished hypothesis, or is already max_len tokens long), or error.
+    """
+    out = []
+    for c in cases:
+        f = random_model(c["seed"], c["vocab"], c.get("spread", 2.0))
+        out.append(_run(sub, f, c["start"], c["end"], c["beam_width"], c["max_len"]))
+    return out
+
+
+def task_beam_search_table(sub, rows, default, start, end, beam_width, max_len):
+    """The student's beam_search on an explicit probability table (see table_model)."""
+    return _run(sub, table_model(rows, default), start, end, beam_width, max_len)
+
+
+# A worked example where greedy decoding misses the best sequence and a beam of 2 finds it:
+# after start 0, p(1) = 0.5, p(2) = 0.4, p(end = 3) = 0.1; after (0, 1): p(1) = 0.4,
+# p(2) = 0.3, p(end) = 0.3; after (0, 2): p(end) = 0.9. Greedy: (0, 1, 1), probability 0.2;
+# best: (0, 2, 3), probability 0.36 (max_len 2).
+WORKED_EXAMPLE = {
+    "rows": [[[0], [0.0, 0.5, 0.4, 0.1]], [[0, 1], [0.0, 0.4, 0.3, 0.3]], [[0, 2], [0.0, 0.05, 0.05, 0.9]]],
+    "default": [0.0, 0.5, 0.25, 0.25],
+    "start": 0,
+    "end": 3,
+    "max_len": 2,
+    "greedy": ([0, 1, 1], math.log(0.2)),
+    "best": ([0, 2, 3], math.log(0.36)),
+}

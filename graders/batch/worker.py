@@ -1,0 +1,59 @@
+"""One student's grade as a job for any `concurrent.futures` executor.
+
+A job and its result are plain data (picklable, small): the job carries the submission's
+bytes rather than its path, so the worker may be another process, or another machine of a
+Dask cluster that does not share this one's disk. The worker writes the submission into a
+temporary folder, grades it (the grade runs the student's code in its own sandbox), and
+sends back the rendered reports. It never raises: whatever goes wrong comes back as an
+"error" result, so one broken submission or worker never stops the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import traceback
+from pathlib import Path
+
+
+def make_job(student, assignment: str, options: dict | None, checks: list[str] | None) -> dict:
+    data = student.submission.read_bytes()
+    return {"student": student.name, "key": student.key, "relpath": student.relpath,
+            "filename": student.submission.name, "data": data, "sha256": hashlib.sha256(data).hexdigest(),
+            "assignment": assignment, "options": dict(options or {}),
+            "checks": list(checks) if checks is not None else None}
+
+
+def grade_job(job: dict) -> dict:
+    """Grade one job; returns {"key", "status": "graded", "json", "html"} or {"key", "status": "error", "error"}."""
+    try:
+        return _grade(job)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a worker must answer whatever happens
+        return {"key": job.get("key"), "student": job.get("student"), "status": "error",
+                "error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)[-2000:]}"}
+
+
+def _grade(job: dict) -> dict:
+    from graders import assignments
+    from graders.engine.runner import grade
+    from graders.reports.html import render_html
+    from graders.reports.results_json import render_json
+
+    assignment = assignments.get(job["assignment"])
+    select = None
+    if job.get("checks") is not None:
+        wanted = set(job["checks"])
+        select = wanted.__contains__
+    with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp:
+        path = Path(tmp) / Path(job["filename"]).name
+        path.write_bytes(job["data"])
+        report = grade(str(path), assignment, options=job.get("options") or {}, select=select)
+    report.submission = job["relpath"]
+    data = json.loads(render_json(report))
+    data["student"] = job["student"]
+    data["submission_sha256"] = job["sha256"]
+    return {"key": job["key"], "student": job["student"], "status": "graded",
+            "json": json.dumps(data, indent=2) + "\n", "html": render_html(report)}

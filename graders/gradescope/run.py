@@ -1,0 +1,124 @@
+"""Grade one Gradescope submission: `python -m graders.gradescope.run --root /autograder --config FILE`.
+
+Reads the submission in ROOT/submission (the notebook named after the assignment, else the
+first notebook, else the first .py file), grades it with every check (hidden ones included:
+Gradescope shows each test according to its visibility), and writes ROOT/results/results.json
+in Gradescope's schema (`render_gradescope`). A check that attached pictures gets
+`output_format: "html"`: its feedback escaped in a <pre>, its pictures inline as data: URIs.
+Whatever happens, a results.json is written. `run_autograder` calls this in autograder mode
+(DLGRADE_AUTOGRADER=1: the sandbox's stronger isolation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from graders.batch.discover import SUFFIXES, is_ignored
+
+MAX_PICTURE_BYTES = 2 * 1024 * 1024  # of base64 pictures in one results.json
+
+
+def choose_submission(folder: Path, assignment: str) -> Path | None:
+    """`<assignment>.ipynb`, else any notebook, else `<assignment>.py`, else any .py; shallowest, sorted."""
+    candidates = []
+    if folder.is_dir():
+        for path in folder.rglob("*"):
+            rel = path.relative_to(folder)
+            if any(is_ignored(p) for p in rel.parts) or not path.is_file() or path.is_symlink():
+                continue
+            suffix = path.suffix.lower()
+            if suffix in SUFFIXES:
+                candidates.append((SUFFIXES.index(suffix), path.stem != assignment, len(rel.parts),
+                                   str(rel).lower(), path))
+    return min(candidates)[-1] if candidates else None
+
+
+def results_dict(report) -> dict:
+    """Gradescope's results.json for a report, with HTML output for checks that have pictures."""
+    from graders.reports.html import check_feedback_html, pictures_of
+    from graders.reports.results_json import render_gradescope
+
+    data = json.loads(render_gradescope(report))
+    budget = MAX_PICTURE_BYTES
+    for entry, test in zip(data["tests"], report.tests):
+        pictures = pictures_of(test)
+        size = sum(len(png) * 4 // 3 for _, png in pictures)
+        if not pictures:
+            continue
+        if size > budget:
+            entry["output"] += "\n(Pictures left out: the results would be too large.)"
+            continue
+        budget -= size
+        entry["output"] = check_feedback_html(test)
+        entry["output_format"] = "html"
+    return data
+
+
+def failure_results(message: str) -> dict:
+    return {"score": 0.0, "output": message, "output_format": "text", "visibility": "visible",
+            "stdout_visibility": "visible", "tests": []}
+
+
+def grade_submission(root: Path, config: dict) -> dict:
+    from graders import assignments
+    from graders.engine.runner import grade
+
+    assignment = assignments.get(config["assignment"])
+    folder = root / "submission"
+    path = choose_submission(folder, assignment.id)
+    note = None
+    if path is None:
+        found = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())[:20] \
+            if folder.is_dir() else []
+        note = (f"No .ipynb notebook or .py file was found in your submission (found: "
+                f"{', '.join(found) or 'nothing'}). Upload your notebook, e.g. {assignment.id}.ipynb.")
+        path = folder / f"{assignment.id}.ipynb"
+    report = grade(str(path), assignment, options=config.get("options") or {})
+    report.submission = str(path.relative_to(folder)) if path.is_relative_to(folder) else path.name
+    if note:
+        report.load_messages.insert(0, note)
+    return results_dict(report)
+
+
+def self_test(config: dict) -> int:
+    from graders import assignments
+
+    checks = assignments.get(config["assignment"]).all_checks(config.get("options") or {})
+    print(f"dlgrade autograder: {config['assignment']}, {len(checks)} checks, "
+          f"{sum(c.points for c in checks):g} points")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default="/autograder")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--self-test", action="store_true", help="only check that the grader loads")
+    args = parser.parse_args(argv)
+    config = json.loads(Path(args.config).read_text(encoding="utf-8"))
+    if args.self_test:
+        return self_test(config)
+    root = Path(args.root)
+    results = root / "results" / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        data = grade_submission(root, config)
+        code = 0
+    except Exception as exc:  # the grader's own failure: still a results.json, and say so
+        traceback.print_exc()
+        data = failure_results(f"The autograder failed ({type(exc).__name__}: {exc}). "
+                               "Please tell your instructor.")
+        code = 1
+    tmp = results.with_name("results.json.part")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(results)
+    print(f"dlgrade: {config['assignment']}: score {data['score']:g}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

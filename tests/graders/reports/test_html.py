@@ -1,0 +1,204 @@
+"""The HTML report: self-contained, escaped, with the pictures checks attach; and the pictures.
+
+The last test renders a page in headless Chromium (Debian's `chromium`) and checks the
+screenshot: not blank, dark text on it, and the attached picture really drawn. It is
+skipped where chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from graders.engine.assignment import Assignment
+from graders.engine.checks import Check, CheckFailed, Report
+from graders.engine.checks import TestResult as Result  # not collected by pytest
+from graders.engine.runner import grade
+from graders.reports import FORMATS, render
+from graders.reports import pictures as P
+from graders.reports.html import CSS, check_feedback_html, pictures_of, render_fragment, render_html
+from graders.sandbox.process import Limits
+
+EVIL = "<script>alert('x')</script> & <b>bold</b>"
+
+
+def _png(colour=(0, 0, 255), size=(200, 100)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _report(**kw) -> Report:
+    tests = [
+        Result("relu: values", 1.0, 1.0, "passed", "", "value", "visible", "1", 0.01),
+        Result(f"relu_backward: {EVIL}", 0.0, 2.0, "failed", f"Expected: 1\nGot: {EVIL}", "gradient", "hidden",
+               "2", 0.2, extra={"pictures": [{"title": f"heatmap {EVIL}", "png": _png()}]}),
+    ]
+    defaults = dict(assignment="numpy_basics", submission=f"{EVIL}.ipynb", tests=tests, execution_time=1.5,
+                    output=f"printed {EVIL}", load_messages=[f"cell 2 raised {EVIL}"])
+    defaults.update(kw)
+    return Report(**defaults)
+
+
+def test_html_is_a_format_of_render():
+    assert "html" in FORMATS
+    assert render(_report(), "html") == render_html(_report())
+
+
+def test_every_student_text_is_escaped():
+    page = render_html(_report())
+    assert "<script" not in page and "<b>bold</b>" not in page
+    assert page.count("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;") >= 5
+
+
+def test_page_is_self_contained():
+    page = render_html(_report())
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
+    assert "<link" not in page and "<script" not in page and "@import" not in page
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+
+
+def test_pictures_are_inline_data_uris_with_their_titles():
+    page = render_html(_report())
+    uri = "data:image/png;base64," + base64.b64encode(_png()).decode()
+    assert uri in page
+    assert "<figcaption>heatmap &lt;script&gt;" in page
+
+
+def test_score_and_hidden_checks_note_and_load_messages_are_shown():
+    page = render_html(_report(hidden_not_run=3))
+    assert "Score: 1 / 3" in page and "1 of 2 checks passed" in page
+    assert "3 hidden check(s) were not run" in page
+    assert "Notes on loading your submission" in page and "What your code printed" in page
+
+
+def test_only_pngs_are_embedded_and_base64_text_is_accepted():
+    good = base64.b64encode(_png()).decode()
+    t = Result("f: x", 0, 1, "failed", "no", "value", "visible", extra={"pictures": [
+        {"title": "gif", "png": b"GIF89a...."}, {"title": "text", "png": "not base64!"},
+        {"title": "ok", "png": good}, "not a dict", {"title": "missing"}]})
+    assert [title for title, _ in pictures_of(t)] == ["ok"]
+    assert check_feedback_html(t).count("<img") == 1
+
+
+def test_css_is_scoped_to_the_report_so_a_notebook_page_is_untouched():
+    selectors = [s.strip() for block in re.findall(r"([^{}]+)\{", CSS) for s in block.split(",")]
+    assert selectors and all(s.startswith(".dlgrade-report") for s in selectors)
+    fragment = render_fragment(_report(), note="Only the visible checks were run")
+    assert fragment.startswith('<div class="dlgrade-report">') and "Only the visible checks were run" in fragment
+
+
+# ---------------------------------------------------------------- the runner keeps pictures
+
+REFERENCE = "def double(x):\n    return 2 * x\n"
+
+
+def _check_attaches(ctx):
+    ctx.attach("a blue square", _png())
+    return "fine"
+
+
+def _check_attaches_then_fails(ctx):
+    ctx.attach("what went wrong", _png((255, 0, 0)))
+    raise CheckFailed("double: wrong")
+
+
+def _check_fails_with_a_heatmap(ctx):
+    exc = CheckFailed("double: gradient wrong")
+    exc.pictures = [{"title": "gradient error", "png": P.gradient_error_heatmap(np.ones(4), np.ones(4) * 2)}]
+    raise exc
+
+
+def test_runner_puts_attached_pictures_into_each_test_result(tmp_path):
+    ref = tmp_path / "reference.py"
+    ref.write_text(REFERENCE, encoding="utf-8")
+    checks = [Check("double: attaches", _check_attaches), Check("double: attaches, fails", _check_attaches_then_fails),
+              Check("double: heatmap", _check_fails_with_a_heatmap), Check("double: nothing", lambda ctx: None)]
+    a = Assignment(id="tiny", title="t", contract=("double",), checks=lambda o: iter(checks), reference=ref,
+                   limits=Limits(cpu_s=60, memory_mb=2048, startup_s=20))
+    report = grade(str(ref), a)
+    pics = [[p["title"] for p in t.extra.get("pictures", [])] for t in report.tests]
+    assert pics == [["a blue square"], ["what went wrong"], ["gradient error"], []]
+    assert [t.status for t in report.tests] == ["passed", "failed", "failed", "passed"]
+    assert report.tests[0].extra["pictures"][0]["png"] == _png()
+    page = render_html(report)
+    assert page.count("<img") == 3
+
+
+# ---------------------------------------------------------------- pictures
+
+
+def _open(png: bytes) -> Image.Image:
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    img = Image.open(io.BytesIO(png))
+    img.load()
+    return img.convert("RGB")
+
+
+@pytest.mark.parametrize("batch", [np.random.default_rng(0).random((5, 64)),            # flat 8x8
+                                   np.random.default_rng(0).random((3, 1, 6, 6)),         # torch NCHW
+                                   np.random.default_rng(0).random((2, 5, 5, 3)),         # RGB
+                                   np.array([[np.nan, np.inf, 0.5, 1.0]])])               # odd values
+def test_image_grid_draws_any_batch_of_images(batch):
+    img = _open(P.image_grid([batch, batch], ["input", "yours"]))
+    assert img.width > 20 and img.height > 20
+
+
+def test_line_plot_and_scatter_survive_odd_data():
+    for png in (P.line_plot({"yours": [3, 2, np.nan, 1], "reference": ([0, 1, 2], [3, 1, 0.5])}, log_y=True),
+                P.line_plot({"flat": [1, 1, 1]}), P.line_plot({}),
+                P.scatter(np.random.default_rng(0).random((50, 2)), np.arange(50) % 10),
+                P.scatter(np.full((3, 2), np.nan))):
+        assert len(np.unique(np.asarray(_open(png)).reshape(-1, 3), axis=0)) > 1
+
+
+def test_gradient_heatmap_marks_the_wrong_entries_red_and_the_right_ones_white():
+    yours = np.ones((4, 6))
+    numeric = yours.copy()
+    numeric[1] *= 2  # row 1 wrong
+    img = np.asarray(_open(P.gradient_error_heatmap(yours, numeric)))
+    body = img[24:24 + 4 * 24, 8:8 + 6 * 24]  # 24 px cells at (8, 24)
+    row = lambda r: body[r * 24 + 12, :, :].astype(int)  # noqa: E731
+    assert (row(0) == 255).all() and (row(2) == 255).all()
+    assert (row(1)[:, 0] > 150).all() and (row(1)[:, 1] < 60).all()  # dark red
+
+
+def test_gradient_heatmap_of_sampled_entries_draws_unchecked_ones_grey():
+    img = np.asarray(_open(P.gradient_error_heatmap([1.0, 5.0], [1.0, 1.0], indices=[(0, 0), (1, 1)], shape=(2, 2))))
+    assert tuple(img[24 + 10, 8 + 10 + 24 * 1]) == P.GREY  # (0, 1) not checked
+
+
+# ---------------------------------------------------------------- a real browser
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (apt-get install chromium)")
+def test_page_renders_in_headless_chromium_with_text_and_the_picture(tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(render_html(_report()), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1600",
+           page.as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert shot.is_file(), proc.stderr[-2000:]
+    img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert img.shape[:2] == (1600, 1200)
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) > 50  # not one colour: text, badges, picture
+    dark = (img.sum(axis=2) < 200).sum()
+    assert dark > 2000  # text is drawn
+    blue = ((img[..., 2] > 230) & (img[..., 0] < 30) & (img[..., 1] < 30)).sum()
+    assert blue > 0.8 * 200 * 100  # the attached 200x100 blue picture is on the page
+    red = ((img[..., 0] > 170) & (img[..., 1] < 60) & (img[..., 2] < 60)).sum()
+    assert red > 100  # the FAIL badge

@@ -1,0 +1,196 @@
+"""isolation.py: the path computations, the seccomp program, and each layer applied in a
+forked process (never in the test process itself)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import struct
+
+import pytest
+
+from graders.sandbox import isolation
+
+LINUX = isolation.LINUX
+LANDLOCK = LINUX and isolation.landlock_abi() >= 1
+SECCOMP = LINUX and isolation.platform.machine().lower() in isolation.SYSCALLS
+
+
+def in_child(fn) -> int:
+    """Run fn() in a forked process; its return value (0-255) is the exit status."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            code = int(fn())
+        except BaseException:  # noqa: BLE001
+            code = 250
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def test_refine_hidden_keeps_the_way_to_needed_paths_open(tmp_path):
+    (tmp_path / "secret" / "inner").mkdir(parents=True)
+    (tmp_path / "app" / "venv" / "lib").mkdir(parents=True)
+    (tmp_path / "app" / "graders").mkdir()
+    (tmp_path / "app" / "notes.txt").write_text("x")
+    hidden = isolation.refine_hidden([str(tmp_path / "secret"), str(tmp_path / "app")],
+                                     [str(tmp_path / "app" / "venv" / "lib")])
+    assert str(tmp_path / "secret") in hidden
+    assert str(tmp_path / "app" / "graders") in hidden and str(tmp_path / "app" / "notes.txt") in hidden
+    assert not any(h == str(tmp_path / "app") or h.startswith(str(tmp_path / "app" / "venv")) for h in hidden)
+
+
+def test_refine_hidden_hides_a_hidden_path_inside_a_needed_one(tmp_path):
+    (tmp_path / "repo" / "reference").mkdir(parents=True)
+    hidden = isolation.refine_hidden([str(tmp_path / "repo" / "reference")], [str(tmp_path / "repo")])
+    assert hidden == [str(tmp_path / "repo" / "reference")]
+
+
+@pytest.mark.skipif(not LINUX, reason="walks the Linux file system")
+def test_read_allowlist_grants_siblings_of_hidden_paths_never_their_ancestors(tmp_path):
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "open").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    grants, listable = isolation.read_allowlist([str(tmp_path / "hidden")])
+    granted = {p for p, _ in grants}
+    assert str(tmp_path / "open") in granted and str(tmp_path / "file.txt") in granted
+    assert str(tmp_path / "hidden") not in granted
+    for ancestor in ["/", str(tmp_path), str(tmp_path.parent)]:
+        assert ancestor not in granted and ancestor in listable
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_seccomp_program_assembles_with_jumps_in_range(machine):
+    program = isolation.seccomp_program(machine, 1234, 1234)
+    assert len(program) % 8 == 0 and 10 < len(program) // 8 < 100
+    for i in range(0, len(program), 8):
+        code, jt, jf, k = struct.unpack("=HBBI", program[i:i + 8])
+        assert code in (0x20, 0x15, 0x35, 0x45, 0x06)
+
+
+def test_others_can_reach(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    os.chmod(tmp_path, 0o755)
+    os.chmod(d, 0o755)
+    assert isolation.others_can_reach(str(d)) == isolation.others_can_reach(str(tmp_path))
+    os.chmod(d, 0o750)
+    assert not isolation.others_can_reach(str(d))
+
+
+@pytest.mark.skipif(not SECCOMP, reason="seccomp filter is for Linux x86_64/aarch64")
+def test_seccomp_refuses_inet_sockets_and_signals_to_the_grader_but_allows_unix_sockets():
+    parent = os.getpid()
+
+    def body():
+        isolation.seccomp_filter(parent, os.getpgrp())
+        try:
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            return 1
+        except PermissionError:
+            pass
+        try:
+            socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            return 2
+        except PermissionError:
+            pass
+        a, b = socket.socketpair()
+        a.close(), b.close()
+        for target in (parent, -1):
+            try:
+                os.kill(target, 0)
+                return 3
+            except PermissionError:
+                pass
+        try:
+            os.unshare(os.CLONE_NEWUSER) if hasattr(os, "unshare") else isolation.unshare(isolation.CLONE_NEWUSER)
+            return 4
+        except OSError as exc:
+            if exc.errno != errno.EPERM:
+                return 5
+        os.kill(os.getpid(), 0)  # itself: allowed
+        pid = os.fork()  # fork (clone without namespace flags) still works
+        if pid == 0:
+            os._exit(7)
+        _, status = os.waitpid(pid, 0)
+        return 0 if os.waitstatus_to_exitcode(status) == 7 else 6
+
+    assert in_child(body) == 0
+
+
+@pytest.mark.skipif(not LANDLOCK, reason="Landlock (Linux >= 5.13) is not available")
+def test_landlock_confines_writes_to_the_sandbox_directory_and_hides_paths(tmp_path):
+    work, hidden, outside = tmp_path / "work", tmp_path / "hidden", tmp_path / "outside"
+    for d in (work, hidden, outside):
+        d.mkdir()
+    (hidden / "secret.py").write_text("ANSWER = 42")
+    (outside / "readable.txt").write_text("ok")
+    via_cwd = os.path.relpath(hidden / "secret.py", os.getcwd())
+    assert open(f"/proc/{os.getpid()}/cwd/{via_cwd}").read() == "ANSWER = 42"
+
+    def body():
+        isolation.landlock_restrict([str(work)], [str(hidden)])
+        (work / "a.txt").write_text("mine")
+        (work / "sub").mkdir()
+        if (outside / "readable.txt").read_text() != "ok":
+            return 1
+        for attempt in (lambda: (outside / "new.txt").write_text("x"),
+                        lambda: (outside / "readable.txt").write_text("x"),
+                        lambda: (hidden / "secret.py").read_text(),
+                        lambda: open(f"/proc/{os.getppid()}/cwd/{via_cwd}").read()):
+            try:
+                attempt()
+                return 2
+            except OSError:
+                pass
+        with open("/dev/null", "w") as f:
+            f.write("discarded")
+        return 0
+
+    assert in_child(body) == 0
+    assert not (outside / "new.txt").exists() and (outside / "readable.txt").read_text() == "ok"
+
+
+@pytest.mark.skipif(not (LANDLOCK and isolation.landlock_abi() >= 4), reason="Landlock ABI < 4: no TCP rules")
+def test_landlock_refuses_tcp_connections(tmp_path):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def body():
+        isolation.landlock_restrict([str(tmp_path)], [])
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return 1
+        except OSError:
+            return 0
+
+    try:
+        assert in_child(body) == 0
+    finally:
+        server.close()
+
+
+def test_apply_reports_what_it_did(tmp_path):
+    spec = {"mode": "default", "workdir": str(tmp_path), "hide": [], "uid": None, "gid": None,
+            "namespaces": False, "disk_kb": 1024, "processes": 8, "grader_pid": os.getpid(),
+            "grader_pgid": os.getpgrp()}
+    r, w = os.pipe()
+
+    def body():
+        os.close(r)
+        report = isolation.apply(spec)
+        os.write(w, repr(sorted(k for k in report if report[k])).encode())
+        return 0
+
+    assert in_child(body) == 0
+    os.close(w)
+    keys = os.read(r, 4096).decode()
+    os.close(r)
+    if LANDLOCK:
+        assert "'landlock'" in keys
+    if SECCOMP:
+        assert "'seccomp'" in keys
