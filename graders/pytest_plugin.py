@@ -11,6 +11,7 @@ score. The plugin is registered by dlgrade's `pytest11` entry point (or load it 
     --dlgrade-assignment ID     the assignment (default: read from the notebook's metadata)
     --dlgrade-visible-only      only the checks students can see
     --dlgrade-data DATA         data set for trained checks (digits, mnist:PATH)
+    --dlgrade-check NAME        only this check (repeat for more; -k cannot match names with colons)
 
 With no positional arguments only the checks run; with some, the checks run beside them.
 Your own tests can take the fixture `dlgrade_check` (a `TestResult`, one per check) or
@@ -34,6 +35,8 @@ def pytest_addoption(parser):
     group.addoption("--dlgrade-assignment", metavar="ID", help="assignment id (default: from the notebook)")
     group.addoption("--dlgrade-visible-only", action="store_true", help="only the checks students can see")
     group.addoption("--dlgrade-data", metavar="DATA", help="data set for trained checks, e.g. digits")
+    group.addoption("--dlgrade-check", metavar="NAME", action="append", default=[],
+                    help="only this check, by its exact name (repeatable)")
 
 
 def _settings(config) -> dict | None:
@@ -59,7 +62,12 @@ def _settings(config) -> dict | None:
                                     f"{', '.join(assignments.assignment_ids())}") from None
         options = {"data": config.getoption("dlgrade_data")} if config.getoption("dlgrade_data") else {}
         settings = {"path": path, "assignment": assignment, "options": options,
-                    "visible_only": bool(config.getoption("dlgrade_visible_only"))}
+                    "visible_only": bool(config.getoption("dlgrade_visible_only")),
+                    "only": list(config.getoption("dlgrade_check") or [])}
+        known = {c.name for c in assignment.all_checks(options)}
+        unknown = [n for n in settings["only"] if n not in known]
+        if unknown:
+            raise pytest.UsageError(f"--dlgrade-check: {aid} has no check named {unknown[0]!r}")
     config.stash[_SETTINGS] = settings
     return settings
 
@@ -87,7 +95,8 @@ def _check_names(settings: dict) -> list[str]:
     from graders.engine.checks import Visibility
 
     checks = settings["assignment"].all_checks(settings["options"])
-    return [c.name for c in checks if not settings["visible_only"] or c.visibility is Visibility.VISIBLE]
+    return [c.name for c in checks if (not settings["visible_only"] or c.visibility is Visibility.VISIBLE)
+            and (not settings["only"] or c.name in settings["only"])]
 
 
 def pytest_generate_tests(metafunc):

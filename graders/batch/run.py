@@ -161,7 +161,7 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
                 result.skipped.append(s.name)
             else:
                 todo.append(s)
-        bar = _progress(len(todo), progress, f"grading {assignment}")
+        bar = _progress(len(todo), progress and bool(todo), f"grading {assignment}")
 
         def on_result(res: dict) -> None:
             if res.get("status") == "graded":

@@ -42,16 +42,21 @@ class Context:
     def _left(self) -> float:
         return max(self.deadline - time.monotonic(), 0.05)
 
-    def call(self, name, *args, **kwargs):
-        """Call a contract function (or a Handle's method with method=...) in the sandbox."""
-        return self.session.sandbox().call(name, *args, timeout=self._left(), **kwargs)
+    def call(self, name, *args, method: str | None = None, **kwargs):
+        """Call a contract function (or a Handle's method, with method=...) in the sandbox.
 
-    def call_echo(self, name, *args, **kwargs):
-        """Like call, also returning (args_after, kwargs_after) to see what it modified."""
-        return self.session.sandbox().call(name, *args, timeout=self._left(), echo=True, **kwargs)
+        Every other keyword argument goes to the submission's function (seed=3 included).
+        """
+        return self.session.sandbox().invoke(name, args, kwargs, timeout=self._left(), method=method)
+
+    def call_echo(self, name, *args, method: str | None = None, **kwargs):
+        """Like call, returning (value, args_after, kwargs_after) to see what it modified."""
+        return self.session.sandbox().invoke(name, args, kwargs, timeout=self._left(), echo=True,
+                                             method=method)
 
     def task(self, name: str, **kwargs):
-        return self.session.sandbox().task(name, timeout=self._left(), **kwargs)
+        """Run `task_<name>(submission, **kwargs)` from the assignment's tasks.py in the sandbox."""
+        return self.session.sandbox().run_task(name, kwargs, timeout=self._left())
 
     def attach(self, title: str, png: bytes) -> None:
         """Attach a picture (PNG bytes) to this check's result for the HTML report."""

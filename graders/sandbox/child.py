@@ -1,6 +1,6 @@
 """The sandboxed side: runs a submission and answers the grader's requests.
 
-Started by `graders.sandbox.process.Sandbox` as `python -I child.py FD_IN FD_OUT` under
+Started by `graders.sandbox.process.Sandbox` as `python -s -B child.py FD_IN FD_OUT LIMITS` under
 resource limits, in its own process group and temporary directory, with stdin on
 /dev/null. It speaks only through the two pipe descriptors, in the format of `wire.py`;
 whatever the submission prints goes to stdout/stderr, which the grader caps and shows

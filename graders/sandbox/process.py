@@ -103,8 +103,9 @@ class Limits:
     cpu_s: CPU seconds for the process's whole life (the kernel kills it past that).
     memory_mb: address space; torch needs several GB of it just to import.
     file_size_mb: largest file it may write.
-    processes: processes and threads it may start (enforced for non-root users only;
-        see docs/security.md).
+    processes: processes and threads it may start (RLIMIT_NPROC for non-root users and for
+        the sandbox's own user in autograder mode; a cgroup's pids.max as root, where the
+        cgroup hierarchy is writable; see docs/security.md).
     output_kb: how much of its stdout/stderr is kept for the report.
     startup_s: wall time to start, import and run the submission's top-level code.
     disk_mb: everything it may write in its temporary directory together (a tmpfs quota
@@ -383,8 +384,16 @@ class Sandbox:
         echo: also return the arguments as they are after the call
             (returns (value, args_after, kwargs_after)).
         Raises StudentError when the submission raised, CallTimeout / SandboxCrashed when
-        the process had to be killed or died.
+        the process had to be killed or died. Handles among the arguments are passed back
+        as the objects they stand for. (`invoke` takes args and kwargs as a tuple and a
+        dict, for keyword arguments named like this method's own: seed, timeout, ...)
         """
+        return self.invoke(target, args, kwargs, timeout=timeout, echo=echo, seed=seed, method=method)
+
+    def invoke(self, target, args=(), kwargs=None, *, timeout: float = 10.0, echo: bool = False,
+               seed: int = 0, method: str | None = None):
+        """`call` with the function's arguments given as a tuple and a dict."""
+        kwargs = dict(kwargs or {})
         encoded_target = target if isinstance(target, str) else wire.encode(wire.Ref(target))
         request = {
             "op": "call", "target": encoded_target, "method": method,
@@ -397,6 +406,11 @@ class Sandbox:
 
     def task(self, name: str, *, timeout: float = 60.0, seed: int = 0, **kwargs):
         """Run a trusted task function with the submission's module (see tasks.py files)."""
+        return self.run_task(name, kwargs, timeout=timeout, seed=seed)
+
+    def run_task(self, name: str, kwargs=None, *, timeout: float = 60.0, seed: int = 0):
+        """`task` with the task's keyword arguments given as a dict."""
+        kwargs = dict(kwargs or {})
         request = {"op": "task", "name": name, "kwargs": wire.encode(dict(kwargs)), "seed": seed}
         return self._unwrap(self._request(request, timeout, f"task {name}"), False)
 

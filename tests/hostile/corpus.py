@@ -116,7 +116,7 @@ def _read(path: str, binary=False):
 
 def survivors() -> list[str]:
     """Processes a sandbox of this process left: with its mark in their environment, with
-    the corpus marker in their argv, or zombies among this process's children."""
+    the corpus marker in their argv, or sandbox zombies among this process's children."""
     me = os.getpid()
     mark = f"DLGRADE_SANDBOX={me}-".encode()
     found = []
@@ -130,7 +130,10 @@ def survivors() -> list[str]:
         state, ppid = fields[0], int(fields[1])
         cmdline = _read(f"/proc/{name}/cmdline", binary=True)
         if state == "Z":
-            if ppid == me:
+            # an unreaped sandbox process (its message-queue limit is the sandbox's 0)
+            limits = _read(f"/proc/{name}/limits")
+            if ppid == me and any(line.startswith("Max msgqueue size") and line.split()[4] == "0"
+                                  for line in limits.splitlines()):
                 found.append(f"zombie {name}")
             continue
         if MARKER.encode() in cmdline or mark in _read(f"/proc/{name}/environ", binary=True):

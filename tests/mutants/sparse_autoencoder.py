@@ -324,6 +324,8 @@ UNUSUAL = [
            "    c = rng.integers(0, W - p + 1, size=n)     # left column of the block\n",
            "    np.random.seed(seed)\n    k = np.random.randint(0, N, size=n)\n"
            "    r = np.random.randint(0, H - p + 1, size=n)\n    c = np.random.randint(0, W - p + 1, size=n)\n"),
+    Mutant("normalize_patches_sample_std_like_matlab",  # UFLDL's MATLAB std divides by n - 1
+           "    s = 3.0 * P.std() ", "    s = 3.0 * P.std(ddof=1) "),
     Mutant("cost_returns_a_numpy_scalar", "    return float(J), {", "    return J, {"),
     Mutant("train_history_as_an_array", "    return params, history\n", "    return params, np.array(history)\n"),
     Mutant("train_adam_eps_inside_sqrt",
@@ -337,6 +339,8 @@ SLOW_UNUSUAL = [
 ]
 
 INEXACT = {
+    # the sample standard deviation: s larger by sqrt(n / (n - 1)); accepted by the grader.
+    "normalize_patches_sample_std_like_matlab": ("normalize_patches",),
     # the legacy global generator draws other positions: the same properties, other patches.
     "sample_patches_legacy_global_seed": ("sample_patches",),
     # eps inside the root changes each step by about eps / sqrt(v): negligible, not 1e-10-exact.

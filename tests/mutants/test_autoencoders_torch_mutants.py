@@ -135,7 +135,6 @@ def test_every_contract_object_has_a_mutant():
 
 FAILS_TRAINED_BOUND = {
     "l1_summed_over_the_batch": "sparse_reconstruction",
-    "add_noise_not_scaled": "denoising_ratio",
     "dense_forward_returns_the_code": "dense_reconstruction",
 }
 

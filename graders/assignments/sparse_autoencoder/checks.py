@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from graders.engine import expect
 from graders.engine.checks import Check, CheckFailed, Kind
-from graders.engine.common import check_inputs_unchanged, render_inputs
+from graders.engine.common import check_inputs_unchanged
 from graders.engine.compare import assert_close, assert_scalar_close, fmt
 from graders.engine.gradcheck import assert_gradient
 from graders.engine.properties import check_property, floats_array
@@ -237,12 +237,33 @@ def _call_normalize(ctx, P, what="normalize_patches(patches)"):
     return expect.array(ctx.call("normalize_patches", P), what, P.shape)
 
 
+def _sample_std_version(P):
+    """normalize_patches with s = 3 * the SAMPLE standard deviation (ddof=1)."""
+    C = P - P.mean(axis=1, keepdims=True)
+    return 0.5 + 0.4 * np.clip(C / (3 * C.std(ddof=1)), -1, 1)
+
+
+SAMPLE_STD_NOTE = ("Your s uses the sample standard deviation (ddof=1, as MATLAB's std in Ng's UFLDL "
+                   "exercise); NumPy's std (ddof=0) is meant, but the difference is immaterial and accepted.")
+
+
+def _assert_normalized(got, P, context):
+    """got ~ the reference on P, or ~ the ddof=1 reading of the contract (accepted with a note)."""
+    expected = ref.normalize_patches(P)
+    try:
+        assert_close(got, expected, "normalize_patches(patches)", known=_normalize_variants(P), context=context)
+    except CheckFailed:
+        if np.allclose(got, _sample_std_version(P), rtol=1e-6, atol=1e-9):
+            return SAMPLE_STD_NOTE
+        raise
+    return None
+
+
 def check_normalize_values(ctx):
     P = _raw_patches(ctx.rng)
     got = _call_normalize(ctx, P)
-    assert_close(got, ref.normalize_patches(P), "normalize_patches(patches)", known=_normalize_variants(P),
-                 context=f"Inputs: 60 patches of 16 values each with their own brightness and contrast "
-                         f"(first patch {fmt(P[0])}).")
+    return _assert_normalized(got, P, f"Inputs: 60 patches of 16 values each with their own brightness and "
+                                      f"contrast (first patch {fmt(P[0])}).")
 
 
 def check_normalize_range(ctx):
@@ -298,20 +319,17 @@ def check_normalize_mapping(ctx):
     got = _call_normalize(ctx, P)
     C = P - P.mean(axis=1, keepdims=True)
     s = 3 * C.std()
-    expected = ref.normalize_patches(P)
     anchors = (f"the patch means (centred value 0) gave {fmt(got[:4, 4])} (expected 0.5); "
                f"a value 40 above its patch mean (beyond +s = {s:.4g}) gave {got[0, 0]:.6g} (expected 0.9); "
                f"40 below gave {got[0, 5]:.6g} (expected 0.1)")
     inside = np.abs(C) < s
-    slope = None
     if inside.sum() > 2:
         x, y = C[inside] / s, got[inside]
         A = np.stack([x, np.ones_like(x)], axis=1)
         (slope, intercept), *_ = np.linalg.lstsq(A, y, rcond=None)
         anchors += f"; inside [-s, s] your map is about {slope:.4g} * v / s + {intercept:.4g} (expected 0.4 * v / s + 0.5)"
-    assert_close(got, expected, "normalize_patches(patches)", known=_normalize_variants(P),
-                 context="The linear map: a centred value v becomes 0.5 + 0.4 * clip(v / s, -1, 1), "
-                         "s = 3 * std of all centred values. Here " + anchors + ".")
+    return _assert_normalized(got, P, "The linear map: a centred value v becomes 0.5 + 0.4 * clip(v / s, -1, 1), "
+                                      "s = 3 * std of all centred values. Here " + anchors + ".")
 
 
 def check_normalize_unchanged(ctx):
@@ -336,12 +354,15 @@ def check_init_params_range(ctx):
         raise CheckFailed("The biases must start at zero.", expected="b_h = 0 and b_v = 0",
                           got=f"max |b_h| {np.abs(p['b_h']).max():.4g}, max |b_v| {np.abs(p['b_v']).max():.4g}")
     lo, hi, mean = float(W.min()), float(W.max()), float(W.mean())
-    if lo < -r - 1e-12 or hi > r + 1e-12 or lo > -0.8 * r or hi < 0.8 * r or abs(mean) > 0.15 * r:
+    # 5% slack: r without the "+ 1" (Glorot's sqrt(6 / (fan_in + fan_out))) is 0.6% larger, and fine
+    if lo < -1.05 * r or hi > 1.05 * r or lo > -0.8 * r or hi < 0.8 * r or abs(mean) > 0.15 * r:
         slip = None
         if lo >= 0:
             slip = "every weight is positive: Uniform(0, r) instead of Uniform(-r, r)."
-        elif hi > r + 1e-12 or lo < -r - 1e-12:
+        elif hi > 1.05 * r or lo < -1.05 * r:
             slip = "weights beyond r: a normal distribution, or a wrong r (the formula has n_visible + n_hidden + 1)."
+        elif hi < 0.8 * r or lo > -0.8 * r:
+            slip = "the weights are too small: r = sqrt(6 / (n_visible + n_hidden + 1)), not a smaller scale."
         raise CheckFailed(
             "W is not drawn from Uniform(-r, r), r = sqrt(6 / (n_visible + n_hidden + 1)).",
             expected=f"values spread over [-{r:.4g}, {r:.4g}] with mean about 0",

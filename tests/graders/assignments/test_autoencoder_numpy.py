@@ -158,9 +158,10 @@ def test_a_cache_object_kept_in_the_sandbox_is_passed_back_to_backward(tmp_path)
 
 
 def test_adagrad_that_also_returns_params_gets_full_marks(tmp_path):
+    step = "params[k] -= lr * g / (np.sqrt(state[k]) + eps)"
     path = _submission(tmp_path, Mutant(
-        "return params", "params[k] -= lr * g / (np.sqrt(state[k]) + eps)  # theta_k <- theta_k - lr g_k / (sqrt(G_k) + eps)\n",
-        "params[k] -= lr * g / (np.sqrt(state[k]) + eps)\n    return params\n"))
+        "return params", f"{step}  # theta_k <- theta_k - lr g_k / (sqrt(G_k) + eps)\n",
+        f"{step}\n    return params\n"))
     report = _grade(path, "adagrad_update")
     assert report.score == report.max_score, {t.name: t.output for t in report.tests if not t.passed}
 
@@ -204,13 +205,25 @@ def test_fresh_template_gets_zero_with_not_implemented_yet_feedback():
 
 
 @pytest.mark.slow
-def test_a_tiny_initialisation_fails_the_trained_check_and_is_named(tmp_path):
+def test_the_0_01_randn_initialisation_fails_the_trained_check_and_is_named(tmp_path):
     path = _submission(tmp_path, Mutant(
         "tiny init", 'rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_hidden))',
-        "0.001 * rng.standard_normal((n_in, n_hidden))"), Mutant(
+        "0.01 * rng.standard_normal((n_in, n_hidden))"), Mutant(
         "tiny init 2", 'rng.normal(0.0, np.sqrt(2.0 / (n_hidden + n_in)), size=(n_hidden, n_in))',
-        "0.001 * rng.standard_normal((n_hidden, n_in))"))
+        "0.01 * rng.standard_normal((n_hidden, n_in))"))
     report = _grade(path, CHECK)
     (result,) = report.tests
     assert not result.passed, result.output
-    assert "< 0.01" in result.output and "held-out MSE" in result.output
+    assert "0.01 * randn" in result.output and "held-out MSE" in result.output
+
+
+@pytest.mark.slow
+def test_a_train_that_never_returns_costs_one_time_limit_not_five(tmp_path):
+    path = _submission(tmp_path, Mutant("hang", "    N, D = X.shape\n    params = init_params(D, n_hidden, seed)\n",
+                                        "    while True:\n        pass\n"))
+    report = _grade(path, "train")
+    assert len(report.tests) == 5 and report.score == 0
+    first, *rest = report.tests
+    assert "did not finish in time" in first.output
+    assert all("not run: train did not finish in time" in t.output for t in rest), [t.output for t in rest]
+    assert report.execution_time < first.time_s + 30

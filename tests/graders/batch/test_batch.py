@@ -118,12 +118,14 @@ def test_a_changed_submission_is_regraded_and_force_regrades_all(tmp_path):
     shutil.copy(REFERENCE, root / "alice.py")
     (root / "bob.py").write_text(WRONG_RELU, encoding="utf-8")
     out = tmp_path / "out"
-    run_batch(root, "numpy_basics", out, workers=1, checks=CHECKS[:1], progress=False)
-    shutil.copy(REFERENCE, root / "bob.py")  # bob resubmits, fixed
-    second = run_batch(root, "numpy_basics", out, workers=1, checks=CHECKS[:1], progress=False)
-    assert second.graded == ["bob"] and second.skipped == ["alice"]
-    assert _rows(second)["bob"]["score"] == "1"
-    forced = run_batch(root, "numpy_basics", out, workers=1, checks=CHECKS[:1], progress=False, force=True)
+    with cf.ThreadPoolExecutor(1) as pool:  # any concurrent.futures executor will do
+        run_batch(root, "numpy_basics", out, executor=pool, checks=CHECKS[:1], progress=False)
+        shutil.copy(REFERENCE, root / "bob.py")  # bob resubmits, fixed
+        second = run_batch(root, "numpy_basics", out, executor=pool, checks=CHECKS[:1], progress=False)
+        assert second.graded == ["bob"] and second.skipped == ["alice"]
+        assert _rows(second)["bob"]["score"] == "1"
+        forced = run_batch(root, "numpy_basics", out, executor=pool, checks=CHECKS[:1], progress=False,
+                           force=True)
     assert sorted(forced.graded) == ["alice", "bob"] and forced.skipped == []
 
 
@@ -146,7 +148,8 @@ def test_a_worker_that_raises_is_recorded_as_an_error_and_the_batch_goes_on(tmp_
     assert rows["bob"]["status"] == "graded"
     assert not (tmp_path / "out" / "reports" / "alice.json").exists()  # so the next run retries alice
     monkeypatch.undo()
-    retry = run_batch(root, "numpy_basics", tmp_path / "out", workers=1, checks=CHECKS[:1], progress=False)
+    with cf.ThreadPoolExecutor(1) as pool:
+        retry = run_batch(root, "numpy_basics", tmp_path / "out", executor=pool, checks=CHECKS[:1], progress=False)
     assert retry.graded == ["alice"] and _rows(retry)["alice"]["status"] == "graded"
 
 

@@ -226,3 +226,12 @@ def test_calibration_seed_passes_the_written_thresholds():
     for cell in CELLS:
         t = THRESHOLDS[CHECK_FORECAST[cell]]
         assert t.passes(calibrate.shampoo_run(ref, cell, t.grade_seed)["rmse"])
+
+
+def test_shampoo_table_task_gives_mean_and_std_per_cell():
+    table = tasks.task_shampoo_table(ref, load_shampoo(), cells=("rnn", "gru"), seeds=(0, 1), epochs=5)
+    assert set(table) == {"rnn", "gru", "persistence_rmse"}
+    for cell in ("rnn", "gru"):
+        assert len(table[cell]["rmse"]) == 2
+        assert table[cell]["mean"] == pytest.approx(np.mean(table[cell]["rmse"]))
+        assert table[cell]["std"] == pytest.approx(np.std(table[cell]["rmse"]))

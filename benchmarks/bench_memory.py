@@ -1,0 +1,115 @@
+"""Benchmark 5: peak memory of one grading worker: the grader process and its sandbox.
+
+Each measurement runs in a fresh Python process (a batch worker's situation) that grades
+the assignment's reference once and then reads getrusage: RUSAGE_SELF's ru_maxrss is the
+grader process's peak resident memory, RUSAGE_CHILDREN's the largest peak of any process
+it waited for, i.e. the sandbox process (Linux reports kilobytes).
+
+When no registered assignment preloads torch yet, the torch measurement grades nothing:
+it starts a Sandbox with the ("numpy", "torch") preload and trains a small MLP in it for
+a few steps through a call (a stand-in, said so in the table).
+
+    .venv/bin/python -m benchmarks.bench_memory [--quick] [--repeats N] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+
+from benchmarks.common import log, main, median, result
+from graders import assignments
+
+TORCH_CELL = '''
+import numpy as np
+import torch
+
+def train(steps):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    X, y = torch.randn(256, 64), torch.randint(0, 10, (256,))
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(X), y)
+        loss.backward()
+        opt.step()
+    return float(loss)
+'''
+STAND_IN = "torch sandbox stand-in"
+
+
+def measure(target: str, checks: int | None) -> dict:
+    """In this (fresh) process: grade `target`'s reference, or run the torch stand-in."""
+    if target == STAND_IN:
+        from graders.sandbox.process import Limits, Sandbox
+
+        with Sandbox([("cell 1", TORCH_CELL)], preload=("numpy", "torch"), limits=Limits(memory_mb=8192)) as box:
+            box.start()
+            box.call("train", 50, timeout=120)
+        score = None
+    else:
+        from graders.engine.runner import grade
+
+        assignment = assignments.get(target)
+        names = [c.name for c in assignment.all_checks()][:checks] if checks else None
+        report = grade(str(assignment.reference), assignment, select=(lambda n: n in names) if names else None)
+        score = f"{sum(t.score for t in report.tests):g}/{sum(t.max_score for t in report.tests):g}"
+    return {"grader MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "sandbox MB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "score": score}
+
+
+def measure_in_fresh_process(target: str, checks: int | None) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.bench_memory", "--measure", target]
+    if checks:
+        cmd += ["--checks", str(checks)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def targets(quick: bool) -> list[tuple[str, str]]:
+    """(target, preload) pairs: every assignment, and the torch stand-in when none preloads torch;
+    only numpy_basics with --quick."""
+    ids = assignments.assignment_ids()
+    chosen = [(i, "+".join(assignments.get(i).preload)) for i in ids]
+    if quick:
+        chosen = [c for c in chosen if c[0] == "numpy_basics"]
+    elif not any("torch" in preload for _, preload in chosen):
+        chosen.append((STAND_IN, "numpy+torch"))
+    return chosen
+
+
+COLUMNS = ["grading", "preload", "score", "grader process peak RSS (MB)", "sandbox process peak RSS (MB)",
+           "worker total (MB)", "runs"]
+
+
+def run(quick: bool = False, repeats: int = 3) -> dict:
+    rows = []
+    checks = 4 if quick else None
+    for target, preload in targets(quick):
+        log(f"memory: {target} x{repeats}")
+        runs = [measure_in_fresh_process(target, checks) for _ in range(repeats)]
+        grader, sandbox = median([r["grader MB"] for r in runs]), median([r["sandbox MB"] for r in runs])
+        rows.append({"grading": target, "preload": preload, "score": runs[0]["score"],
+                     "grader process peak RSS (MB)": grader, "sandbox process peak RSS (MB)": sandbox,
+                     "worker total (MB)": grader + sandbox, "runs": repeats})
+    notes = ["Peak resident memory (ru_maxrss), in MiB, of a fresh process that grades one submission; "
+             "'worker total' adds the two peaks (an upper bound of what one batch worker holds at once)."]
+    if any(r["grading"] == STAND_IN for r in rows):
+        notes.append(f"{STAND_IN}: no registered assignment preloads torch yet; a Sandbox with the "
+                     "numpy+torch preload trains a 64-128-10 MLP for 50 Adam steps on 256 examples instead.")
+    if quick:
+        notes.append("--quick grades only the first 4 checks of numpy_basics.")
+    return result("memory", "Peak memory per grading worker", COLUMNS, rows, notes,
+                  {"quick": quick, "repeats": repeats})
+
+
+if __name__ == "__main__":
+    if "--measure" in sys.argv:
+        args = sys.argv[sys.argv.index("--measure") + 1:]
+        n = int(args[args.index("--checks") + 1]) if "--checks" in args else None
+        print(json.dumps(measure(args[0], n)))
+        sys.exit(0)
+    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0], default_repeats=3))

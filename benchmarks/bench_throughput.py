@@ -1,0 +1,113 @@
+"""Benchmark 4: batch throughput, numpy_basics submissions per minute with 1 and 2 workers.
+
+The class is a folder of one file per student: copies of the reference and mutants from
+tests/mutants/numpy_basics.py (realistic slips, whose failing checks also build feedback).
+It is graded with graders.batch.run.run_batch (what `dlgrade batch` runs: a spawned
+process pool, one sandbox per grade, JSON and HTML reports, the gradebook), twice per
+number of workers:
+
+- warm: on a pool whose workers have already imported the grader (a running service);
+- cold: run_batch(workers=N) starting its own pool (a one-off `dlgrade batch`).
+
+    .venv/bin/python -m benchmarks.bench_throughput [--quick] [--repeats N] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import log, main, median, result
+from graders.batch.run import process_executor, run_batch
+from tests.mutants import reference_path
+from tests.mutants.numpy_basics import MUTANTS
+
+ASSIGNMENT = "numpy_basics"
+
+
+def write_class(folder: Path, size: int) -> list[str]:
+    """Half the class hands in the reference, the other half a mutant each; returns the mutants' names."""
+    source = reference_path(ASSIGNMENT).read_text(encoding="utf-8")
+    n_mutants = size // 2
+    step = max(len(MUTANTS) // max(n_mutants, 1), 1)
+    mutants = MUTANTS[::step][:n_mutants]
+    for i in range(size - n_mutants):
+        (folder / f"student{i:03d}.py").write_text(source, encoding="utf-8")
+    for j, m in enumerate(mutants):
+        (folder / f"student{size - n_mutants + j:03d}.py").write_text(m.apply(source), encoding="utf-8")
+    return [m.name for m in mutants]
+
+
+def _warm(_=None) -> float:
+    """Import the grader in a pool worker (and hold it a moment, so each worker gets one)."""
+    from graders import assignments
+    from graders.batch import worker  # noqa: F401
+
+    assignments.get(ASSIGNMENT).all_checks()
+    time.sleep(0.5)
+    return time.time()
+
+
+def grade_class(folder: Path, out: Path, workers: int, checks, warm: bool) -> float:
+    if warm:
+        with process_executor(workers) as pool:
+            list(pool.map(_warm, range(workers)))
+            t0 = time.perf_counter()
+            res = run_batch(folder, ASSIGNMENT, out, executor=pool, force=True, checks=checks, progress=False)
+            seconds = time.perf_counter() - t0
+    else:
+        t0 = time.perf_counter()
+        res = run_batch(folder, ASSIGNMENT, out, workers=workers, force=True, checks=checks, progress=False)
+        seconds = time.perf_counter() - t0
+    if res.errors or len(res.graded) != len(list(folder.iterdir())):
+        raise RuntimeError(f"batch did not grade everyone: {res.summary()} {res.errors}")
+    return seconds
+
+
+def full_marks(out: Path) -> int:
+    """Students with full marks in the gradebook."""
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return sum(1 for r in rows if r.get("score") and r.get("score") == r.get("max_score"))
+
+
+COLUMNS = ["workers", "pool", "class size", "median (s)", "submissions / min", "s / submission", "runs"]
+
+
+def run(quick: bool = False, repeats: int = 3) -> dict:
+    size = 2 if quick else 16
+    notes = []
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="dlgrade-bench-class-") as tmp:
+        folder, out = Path(tmp) / "class", Path(tmp) / "out"
+        folder.mkdir()
+        mutants = write_class(folder, size)
+        checks = None
+        if quick:  # a handful of checks: the smoke test only needs the pipeline to run
+            from graders import assignments
+
+            checks = [c.name for c in assignments.get(ASSIGNMENT).all_checks()][:4]
+        for workers in (1, 2):
+            for warm in (True,) if quick else (True, False):
+                log(f"throughput: {workers} worker(s), {'warm' if warm else 'cold'} pool, {size} submissions")
+                times = [grade_class(folder, out, workers, checks, warm) for _ in range(repeats)]
+                t = median(times)
+                rows.append({"workers": workers, "pool": "warm" if warm else "cold (started by run_batch)",
+                             "class size": size, "median (s)": t, "submissions / min": 60.0 * size / t,
+                             "s / submission": t / size, "runs": repeats})
+        perfect = full_marks(out) if checks is None else None
+    notes.append(f"The class of {size}: the reference x{size - len(mutants)} and {len(mutants)} mutants "
+                 f"({', '.join(mutants)})" + (f"; {perfect} students got full marks." if perfect is not None else "."))
+    if quick:
+        notes.append(f"--quick grades only the first {len(checks)} checks, on warm pools only.")
+    notes.append("Each grade runs its own sandbox process (a fresh interpreter importing NumPy); with 2 workers "
+                 "two grades and their two sandboxes share the machine's 2 cores.")
+    return result("throughput", f"Batch throughput: {ASSIGNMENT} submissions per minute", COLUMNS, rows, notes,
+                  {"quick": quick, "repeats": repeats, "class size": size})
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0], default_repeats=3))

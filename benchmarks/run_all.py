@@ -1,0 +1,58 @@
+"""Run every benchmark, one after the other, and print their tables (markdown).
+
+    .venv/bin/python -m benchmarks.run_all            # the full run recorded in docs/benchmarks.md
+    .venv/bin/python -m benchmarks.run_all --quick    # tiny sizes, one run each: does it all work?
+    .venv/bin/python -m benchmarks.run_all --json benchmarks/results.json --only gradcheck grade
+
+The full run takes about ten minutes on an idle two-core machine. Run it when the machine
+is otherwise idle (`uptime`): every number is a wall-clock median, and the load at the
+start and the end is printed with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from benchmarks import bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start, bench_throughput
+from benchmarks.common import log, machine, markdown
+
+BENCHMARKS = {  # name: (module, default repeats)
+    "gradcheck": (bench_gradcheck, 5),
+    "sandbox_start": (bench_sandbox_start, 7),
+    "grade": (bench_grade, 5),
+    "throughput": (bench_throughput, 3),
+    "memory": (bench_memory, 3),
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each")
+    parser.add_argument("--repeats", type=int, help="runs per measurement for every benchmark")
+    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these")
+    parser.add_argument("--json", metavar="PATH", help="also write all results and the machine as JSON")
+    args = parser.parse_args(argv)
+    before = machine()
+    results = []
+    for name in args.only or BENCHMARKS:
+        module, default = BENCHMARKS[name]
+        repeats = args.repeats or (1 if args.quick else default)
+        log(f"== {name} (repeats {repeats})")
+        res = module.run(quick=args.quick, repeats=repeats)
+        results.append(res)
+        print(markdown(res), flush=True)
+    after = machine()
+    print(f"Started {before['date']} (load {before['load_avg_1_5_15']}), ended {after['date']} "
+          f"(load {after['load_avg_1_5_15']}); {before['cpus']} CPUs, Python {before['python']}, "
+          f"numpy {before.get('numpy')}, torch {before.get('torch')}.")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({"command": " ".join(["python -m benchmarks.run_all"] + list(argv or sys.argv[1:])),
+                       "machine_before": before, "machine_after": after, "results": results}, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
