@@ -191,7 +191,7 @@ METHODS = {
 COLUMNS = ["function", "gradient", "method", "evals", "grads", "time (s)", "verdict", "localised"]
 
 
-def run(quick: bool = False, repeats: int = 5) -> dict:
+def run(quick: bool = False, repeats: int = 3) -> dict:
     import torch
 
     torch.set_num_threads(1)
@@ -242,4 +242,4 @@ def run(quick: bool = False, repeats: int = 5) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0], default_repeats=5))
+    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0]))

@@ -5,8 +5,8 @@ on the reference, several times; the table gives the median wall time and where 
 starting the sandbox, round trips into it (calls and tasks, which include the
 submission's compute), CPU of the grader process and of the sandbox process.
 
-The measurement wraps, in this process only, the runner's Sandbox class (to time start,
-calls and tasks) and each check's run (to read the sandbox process's CPU time from
+The measurement wraps, in this process only, the runner's Sandbox class (to time its start
+and its requests: calls and tasks) and each check's run (to read the sandbox process's CPU time from
 /proc/<pid>/stat before and after it); neither changes what a grade does.
 
     .venv/bin/python -m benchmarks.bench_grade [--quick] [--repeats N] [--json PATH] [--only ID ...]
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import sys
 import time
@@ -61,18 +62,10 @@ class TimedSandbox(Sandbox):
             if self.proc is not None:
                 STATS.totals["start cpu"] += process_cpu(self.proc.pid)
 
-    def call(self, *args, **kwargs):
+    def _request(self, *args, **kwargs):  # every call and task goes through here
         t0 = time.perf_counter()
         try:
-            return super().call(*args, **kwargs)
-        finally:
-            STATS.totals["calls"] += 1
-            STATS.totals["in calls s"] += time.perf_counter() - t0
-
-    def task(self, *args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return super().task(*args, **kwargs)
+            return super()._request(*args, **kwargs)
         finally:
             STATS.totals["calls"] += 1
             STATS.totals["in calls s"] += time.perf_counter() - t0
@@ -82,14 +75,15 @@ def timed_check(check):
     def run(ctx):
         proc = ctx.session.current.proc if ctx.session.current is not None else None
         cpu0 = process_cpu(proc.pid) if proc is not None else 0.0
-        wall0, own0 = time.perf_counter(), time.process_time()
+        wall0, own0, calls0 = time.perf_counter(), time.process_time(), STATS.totals["calls"]
         try:
             return check.run(ctx)
         finally:
             still = ctx.session.current.proc if ctx.session.current is not None else None
             sandbox_cpu = process_cpu(proc.pid) - cpu0 if proc is not None and still is proc else None
             STATS.checks.append({"name": check.name, "kind": check.kind, "wall": time.perf_counter() - wall0,
-                                 "grader cpu": time.process_time() - own0, "sandbox cpu": sandbox_cpu})
+                                 "grader cpu": time.process_time() - own0, "sandbox cpu": sandbox_cpu,
+                                 "calls": int(STATS.totals["calls"] - calls0)})
     return dataclasses.replace(check, run=run)
 
 
@@ -140,7 +134,9 @@ def breakdown(run: dict) -> str:
         entry[2] += c["grader cpu"]
     parts = [f"{kind} {n} checks {wall:.2f} s (grader CPU {cpu:.2f} s)"
              for kind, (n, wall, cpu) in sorted(by_kind.items(), key=lambda kv: -kv[1][1])]
-    return "; ".join(parts)
+    slow = sorted(run["per check"], key=lambda c: -c["wall"])[:3]
+    return ("; ".join(parts) + ". Slowest: "
+            + "; ".join(f"'{c['name']}' {c['wall']:.2f} s, {c['calls']} calls" for c in slow))
 
 
 def run(quick: bool = False, repeats: int = 5, only=None) -> dict:
@@ -184,5 +180,4 @@ if __name__ == "__main__":
     if "--only" in argv:
         i = argv.index("--only")
         only, argv = argv[i + 1:], argv[:i]
-    sys.exit(main(lambda quick, repeats: run(quick, repeats, only), argv, __doc__.splitlines()[0],
-                  default_repeats=5))
+    sys.exit(main(functools.partial(run, only=only), argv, __doc__.splitlines()[0]))

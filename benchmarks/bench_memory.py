@@ -112,4 +112,4 @@ if __name__ == "__main__":
         n = int(args[args.index("--checks") + 1]) if "--checks" in args else None
         print(json.dumps(measure(args[0], n)))
         sys.exit(0)
-    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0], default_repeats=3))
+    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0]))

@@ -125,4 +125,4 @@ def run(quick: bool = False, repeats: int = 7) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0], default_repeats=7))
+    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0]))

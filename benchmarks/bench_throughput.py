@@ -110,4 +110,4 @@ def run(quick: bool = False, repeats: int = 3) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0], default_repeats=3))
+    sys.exit(main(run, sys.argv[1:], __doc__.splitlines()[0]))

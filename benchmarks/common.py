@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import inspect
 import json
 import os
 import platform
@@ -104,6 +105,11 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def default_repeats(run: Callable[..., dict]) -> int:
+    """The default of a benchmark's `run(quick, repeats=N)`: the one source of that number."""
+    return inspect.signature(run).parameters["repeats"].default
+
+
 def parse_args(argv, description: str, default_repeats: int) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one run: checks the script works")
@@ -116,9 +122,9 @@ def parse_args(argv, description: str, default_repeats: int) -> argparse.Namespa
     return args
 
 
-def main(run: Callable[..., dict], argv, description: str, default_repeats: int) -> int:
+def main(run: Callable[..., dict], argv, description: str) -> int:
     """The command line of one benchmark script: run it, print its table, optionally save JSON."""
-    args = parse_args(argv, description, default_repeats)
+    args = parse_args(argv, description, default_repeats(run))
     res = run(quick=args.quick, repeats=args.repeats)
     print(markdown(res))
     if args.json:

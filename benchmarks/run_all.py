@@ -16,14 +16,14 @@ import json
 import sys
 
 from benchmarks import bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start, bench_throughput
-from benchmarks.common import log, machine, markdown
+from benchmarks.common import default_repeats, log, machine, markdown
 
-BENCHMARKS = {  # name: (module, default repeats)
-    "gradcheck": (bench_gradcheck, 5),
-    "sandbox_start": (bench_sandbox_start, 7),
-    "grade": (bench_grade, 5),
-    "throughput": (bench_throughput, 3),
-    "memory": (bench_memory, 3),
+BENCHMARKS = {
+    "gradcheck": bench_gradcheck,
+    "sandbox_start": bench_sandbox_start,
+    "grade": bench_grade,
+    "throughput": bench_throughput,
+    "memory": bench_memory,
 }
 
 
@@ -37,8 +37,8 @@ def main(argv=None) -> int:
     before = machine()
     results = []
     for name in args.only or BENCHMARKS:
-        module, default = BENCHMARKS[name]
-        repeats = args.repeats or (1 if args.quick else default)
+        module = BENCHMARKS[name]
+        repeats = args.repeats or (1 if args.quick else default_repeats(module.run))
         log(f"== {name} (repeats {repeats})")
         res = module.run(quick=args.quick, repeats=repeats)
         results.append(res)

@@ -27,6 +27,7 @@ import pytest
 
 CHECKS_MODULE = Path(__file__).with_name("pytest_checks.py")
 _SETTINGS = pytest.StashKey[dict]()
+_REPORT = pytest.StashKey[object]()
 
 
 def pytest_addoption(parser):
@@ -126,9 +127,6 @@ def dlgrade_report(request):
                    include_hidden=not settings["visible_only"], select=select)
     request.config.stash[_REPORT] = report
     return report
-
-
-_REPORT = pytest.StashKey[object]()
 
 
 @pytest.fixture

@@ -134,7 +134,8 @@ def line_plot(series: dict, *, title: str = "", xlabel: str = "step", ylabel: st
     d = ImageDraw.Draw(img)
 
     def px(x, y):
-        return (left + (x - x0) / (x1 - x0) * (W - left - right), H - bottom - (y - y0) / (y1 - y0) * (H - top - bottom))
+        return (left + (x - x0) / (x1 - x0) * (W - left - right),
+                H - bottom - (y - y0) / (y1 - y0) * (H - top - bottom))
 
     d.rectangle([left, top, W - right, H - bottom], outline=TEXT)
     y_ticks = [float(t) for t in range(int(np.ceil(y0)), int(np.floor(y1)) + 1)] if log_y else []

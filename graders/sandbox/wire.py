@@ -114,7 +114,10 @@ def encode(value, keep=None, _depth: int = 0):
     if isinstance(value, CallableSpec):
         return {"$callable": {"kind": value.kind, "spec": encode(value.spec, None, d)}}
     if keep is not None:
-        return encode(keep(value), None, d)
+        kept = keep(value)
+        if isinstance(kept, Handle):  # the child's stand-in for an object it keeps
+            return {"$handle": {"id": kept.id, "type": kept.type, "repr": kept.repr}}
+        return encode(kept, None, d)
     raise WireError(f"cannot send a value of type {type(value).__name__}")
 
 

@@ -12,6 +12,7 @@ import io
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -202,3 +203,42 @@ def test_page_renders_in_headless_chromium_with_text_and_the_picture(tmp_path):
     assert blue > 0.8 * 200 * 100  # the attached 200x100 blue picture is on the page
     red = ((img[..., 0] > 170) & (img[..., 1] < 60) & (img[..., 2] < 60)).sum()
     assert red > 100  # the FAIL badge
+
+
+# ---------------------------------------------------------------- where the HTML report appears
+
+
+def test_cli_grade_writes_an_html_report(tmp_path):
+    from dlgrade.cli import main
+
+    out = tmp_path / "report.html"
+    ref = Path(__file__).resolve().parents[3] / "reference" / "numpy" / "numpy_basics.py"
+    assert main(["grade", str(ref), "-a", "numpy_basics", "--format", "html", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Score: 46 / 46" in page
+
+
+def test_self_check_in_a_jupyter_kernel_displays_html_and_text_and_the_hidden_note(monkeypatch, capsys):
+    import sys
+    import types
+
+    import graders.assignments
+    from dlgrade.selfcheck import check_notebook
+
+    shown = []
+    shell = types.SimpleNamespace(kernel=object(), user_ns={"In": ["", "def relu(z):\n    return z * (z > 0)\n"]})
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: shell
+    display_mod = types.ModuleType("IPython.display")
+    display_mod.display = lambda obj, raw=False: shown.append((obj, raw))
+    ipython.display = display_mod
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display_mod)
+    numpy_basics = graders.assignments.get("numpy_basics")
+    report = check_notebook("numpy_basics", path=str(numpy_basics.reference), show=True)
+    assert capsys.readouterr().out == ""  # shown, not printed
+    (bundle, raw), = shown
+    assert raw and set(bundle) == {"text/html", "text/plain"}
+    assert "Only the visible checks were run" in bundle["text/html"] and 'class="dlgrade-report"' in bundle["text/html"]
+    assert bundle["text/plain"].rstrip().endswith("Only the visible checks were run; hidden checks run when you submit.")
+    assert report.score == report.max_score

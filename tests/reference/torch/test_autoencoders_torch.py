@@ -264,3 +264,20 @@ def test_reference_passes_every_bound_at_the_grade_seed_within_its_cpu_budget():
                                                    seed=t.grade_seed, **SETTINGS["digits"][check])
         assert t.passes(r[METRIC_KEYS[check]]), (check, r[METRIC_KEYS[check]], t.describe())
         assert r["cpu_s"] <= t.cpu_budget_s, (check, r["cpu_s"])
+
+
+def test_calibration_runs_on_mnist_idx_files_and_adds_an_mnist_entry(tmp_path, capsys):
+    from graders.assignments.autoencoders_torch import calibrate, thresholds as th
+    from tests.dlgrade.data.test_mnist import write_mnist
+
+    write_mnist(tmp_path / "mnist", n_train=40, n_test=10)
+    name, table = calibrate.run(f"mnist:{tmp_path / 'mnist'}", checks=["dense_reconstruction"],
+                                verbose=False)
+    t = table["dense_reconstruction"]
+    assert name == "mnist" and t.dataset == "mnist" and t.settings == th.SETTINGS["mnist"]["dense_reconstruction"]
+    path = tmp_path / "thresholds.py"
+    path.write_text(open(th.__file__, encoding="utf-8").read(), encoding="utf-8")
+    calibrate.write_table(path, th.THRESHOLDS_BY_DATASET, name, table)
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    assert namespace["thresholds_for"]("mnist") == table

@@ -218,3 +218,13 @@ def test_reference_passes_both_bounds_at_the_grade_seed_within_its_cpu_budget():
     for check, t in THRESHOLDS.items():
         assert t.passes(cov[METRIC_KEYS[check]]), (check, cov)
         assert r["cpu_s"] <= t.cpu_budget_s
+
+
+def test_classifier_trains_and_round_trips_on_mnist_sized_images(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(size=(60, 784)), np.arange(60) % 10
+    model = dc.train_classifier(x, y, **{**dc.SETTINGS["mnist"], "epochs": 1})
+    assert model.W1.shape == (784, dc.SETTINGS["mnist"]["n_hidden"]) and model.W2.shape[1] == 11
+    dc.save_weights(model, tmp_path / "c.npz")
+    again = dc.load_classifier(path=tmp_path / "c.npz")
+    np.testing.assert_array_equal(dc.classify(x, again)[0], dc.classify(x, model)[0])
