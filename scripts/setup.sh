@@ -27,5 +27,5 @@ if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
     pip install --quiet --no-deps "torch==${TORCH_VERSION}"
   fi
 fi
-pip install --quiet -e ".[test]"
+pip install --quiet -e ".[test,cluster]"
 .venv/bin/python -c "import torch, dlgrade; print(f'setup: dlgrade {dlgrade.__version__}, torch {torch.__version__}')"

@@ -47,6 +47,8 @@ class GradientVerdict:
     mismatched: int = 0
     checked: int = 0
     slip: str | None = None
+    # every entry the per-entry check looked at: (indices, yours, numeric), for a heatmap
+    entries: tuple | None = None
 
     def message(self, what: str) -> str:
         lines = []
@@ -122,6 +124,7 @@ def _localise(f, params, key, analytic, rng, verdict, batch_size, rtol, atol) ->
     verdict.evaluations += 2 * len(indices)
     mine = np.array([analytic[idx] for idx in indices])
     bad = ~(np.abs(mine - numeric) <= atol + rtol * np.maximum(np.abs(mine), np.abs(numeric)))
+    verdict.entries = (indices, mine, numeric)
     verdict.checked = len(indices)
     verdict.mismatched = int(bad.sum())
     order = np.argsort(-np.abs(mine - numeric))[:3]
@@ -148,7 +151,7 @@ def assert_gradient(f: Callable[[Params], float], params: Params, key: str, anal
     if not verdict.ok:
         verdict.slip = match_known(analytic, known) or verdict.slip
         worst = verdict.worst[0] if verdict.worst else None
-        raise CheckFailed(
+        failure = CheckFailed(
             f"{what}: your gradient of {key!r} does not match the numerical gradient of the loss.",
             expected=f"{worst[2]:.8g} at index {worst[0]}" if worst else None,
             got=f"{worst[1]:.8g}" if worst else None,
@@ -156,4 +159,23 @@ def assert_gradient(f: Callable[[Params], float], params: Params, key: str, anal
             slip=verdict.slip,
             details=context,
         )
+        failure.pictures = _heatmap(verdict, params[key].shape)
+        raise failure
     return verdict
+
+
+def _heatmap(verdict: GradientVerdict, shape) -> list[dict]:
+    """A picture of which entries of the gradient are wrong (for the HTML report)."""
+    if verdict.entries is None or len(shape) not in (1, 2):
+        return []
+    from graders.reports.pictures import gradient_error_heatmap
+
+    indices, mine, numeric = verdict.entries
+    if len(shape) == 1:  # a bias vector is drawn as one row
+        indices, shape = [(0,) + tuple(i) for i in indices], (1,) + tuple(shape)
+    try:
+        png = gradient_error_heatmap(mine, numeric, indices=indices, shape=shape)
+    except Exception:  # a picture is a bonus; never let it cost the feedback
+        return []
+    return [{"title": f"gradient error of {verdict.key} per entry (grey: not checked)", "png": png}]
+

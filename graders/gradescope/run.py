@@ -19,7 +19,7 @@ from pathlib import Path
 
 from graders.batch.discover import SUFFIXES, is_ignored
 
-MAX_PICTURE_BYTES = 2 * 1024 * 1024  # of base64 pictures in one results.json
+MAX_PICTURE_BYTES = 1024 * 1024  # of base64 pictures in one results.json
 
 
 def choose_submission(folder: Path, assignment: str) -> Path | None:

@@ -56,4 +56,17 @@ def regeneration_errors(params: dict, text: str) -> int:
     return sum(a != b for a, b in zip(generated, text[1:]))
 
 
-THRESHOLDS: dict[str, Threshold] = {}
+THRESHOLDS: dict[str, Threshold] = {
+    "train: regenerate Faust": Threshold(
+        metric=METRIC,
+        bound=10.0,
+        higher_is_better=False,
+        reference_values=(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19),
+        margin=9.0,
+        cpu_budget_s=30.0,
+        grade_seed=0,
+        settings=dict(SETTINGS),
+        dataset="faust",
+    ),
+}

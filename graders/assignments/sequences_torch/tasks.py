@@ -86,6 +86,40 @@ def task_char_lstm_probe(sub, vocab_size=7, hidden_size=8, num_layers=1, n=2, t=
     return out
 
 
+def task_char_lstm_shapes(sub, cases, seed=0):
+    """Shapes of the logits and of the state of untrained CharLSTMs.
+
+    cases: a list of [vocab_size, hidden_size, num_layers, n, t]. Returns one dict per case:
+    logits_shape (list), state_type (the returned state's type name), state_shapes (list
+    of lists: the shapes of the tensors in the state, [h, c] for a tuple (h, c)).
+    """
+    out = []
+    for vocab_size, hidden_size, num_layers, n, t in cases:
+        _seed(seed)
+        model = sub.CharLSTM(int(vocab_size), int(hidden_size), int(num_layers))
+        model.eval()
+        g = torch.Generator().manual_seed(int(seed))
+        idx = torch.randint(0, int(vocab_size), (int(n), int(t)), generator=g)
+        with torch.no_grad():
+            result = model(idx)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            out.append({"returned": type(result).__name__ + (f" of length {len(result)}"
+                                                             if isinstance(result, (tuple, list)) else "")})
+            continue
+        logits, state = result
+        tensors = [s for s in _state_list(state) if isinstance(s, torch.Tensor)] \
+            if isinstance(state, (torch.Tensor, tuple, list)) else []
+        out.append({
+            "returned": "pair",
+            "logits_shape": list(logits.shape) if isinstance(logits, torch.Tensor) else None,
+            "logits_type": type(logits).__name__,
+            "state_type": type(state).__name__,
+            "state_len": len(state) if isinstance(state, (tuple, list)) else -1,
+            "state_shapes": [list(s.shape) for s in tensors],
+        })
+    return out
+
+
 def task_char_lstm_train(sub, text, hidden_size=64, num_layers=1, seq_len=50, batch_size=32,
                          steps=400, lr=0.01, clip=1.0, val_fraction=0.1, seed=0, prefix="the ",
                          sample_len=120, temperature=0.8, streams=50):
@@ -105,7 +139,9 @@ def task_char_lstm_train(sub, text, hidden_size=64, num_layers=1, seq_len=50, ba
     Returns a dict: val_loss, val_loss_stepwise, train_loss (mean of the last 20 steps), uniform_loss
     (log V), unigram_loss (cross-entropy of the training unigram frequencies on the
     validation text), vocab_size, sample (a string of sample_len characters drawn after
-    `prefix` at `temperature`, the state carried), seconds and cpu_seconds of training.
+    `prefix` at `temperature`, the state carried; fewer if the model raised while sampling),
+    sample_error ("" or the exception raised while sampling, which does not stop the losses
+    from being returned), sample_prefix, seconds and cpu_seconds of training.
     """
     _seed(seed)
     vocab = sorted(set(text))
@@ -156,14 +192,22 @@ def task_char_lstm_train(sub, text, hidden_size=64, num_layers=1, seq_len=50, ba
 
     gen = torch.Generator().manual_seed(int(seed))
     pre = [stoi[ch] for ch in prefix if ch in stoi] or [0]
-    with torch.no_grad():
-        logits, state = model(torch.tensor([pre]))
-        drawn = []
-        for _ in range(int(sample_len)):
-            p = torch.softmax(logits[0, -1].double() / temperature, dim=-1)
-            nxt = int(torch.multinomial(p, 1, generator=gen))
-            drawn.append(nxt)
-            logits, state = model(torch.tensor([[nxt]]), _detach(state))
+    drawn, sample_error = [], ""
+    try:  # a model that breaks only here (a batch of one, one step) still gets its losses graded
+        with torch.no_grad():
+            shape_in = (1, len(pre))
+            logits, state = model(torch.tensor([pre]))
+            for _ in range(int(sample_len)):
+                if logits.dim() != 3 or tuple(logits.shape[::2]) != (1, V):
+                    raise ValueError(f"the model returned logits of shape {tuple(logits.shape)} for an "
+                                     f"input of shape {shape_in}; expected (1, {shape_in[1]}, {V})")
+                p = torch.softmax(logits[0, -1].double() / temperature, dim=-1)
+                nxt = int(torch.multinomial(p, 1, generator=gen))
+                drawn.append(nxt)
+                shape_in = (1, 1)
+                logits, state = model(torch.tensor([[nxt]]), _detach(state))
+    except Exception as exc:  # noqa: BLE001 - the student's model may raise anything here
+        sample_error = f"{type(exc).__name__}: {str(exc)[:300]}"
     return {
         "val_loss": val_loss,
         "val_loss_stepwise": val_loss_stepwise,
@@ -172,6 +216,8 @@ def task_char_lstm_train(sub, text, hidden_size=64, num_layers=1, seq_len=50, ba
         "unigram_loss": unigram,
         "vocab_size": V,
         "sample": "".join(vocab[i] for i in drawn),
+        "sample_error": sample_error,
+        "sample_prefix": "".join(vocab[i] for i in pre),
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
     }
@@ -292,3 +338,42 @@ def task_shampoo_table(sub, series, cells=("rnn", "lstm", "gru"), seeds=(0, 1, 2
         table[cell] = {"rmse": rmses, "mean": float(np.mean(rmses)), "std": float(np.std(rmses))}
     table["persistence_rmse"] = persistence
     return table
+
+
+def task_forecaster_probe(sub, hidden_size=5, n=4, window=4, seed=0, cells=("rnn", "lstm", "gru")):
+    """Untrained probes of the student's Forecaster, for each cell type.
+
+    Each cell's model is built after seeding with `seed`. Returns a dict cell -> dict:
+    - shape: the output shape (list) for x of shape (n, window, 1); shape_one: for (1, window, 1);
+    - n_params: the number of parameters; params: [[name, shape], ...];
+    - modules: the class names of the submodules;
+    - last_change / first_change: max |change of the output| when x[:, -1] / x[:, 0] changes by 1
+      (a model that reads the last step responds to the last one);
+    - output: the outputs (float64) for x.
+    """
+    g = torch.Generator().manual_seed(int(seed))
+    x = torch.randn(int(n), int(window), 1, generator=g) * 0.5
+    last, first = x.clone(), x.clone()
+    last[:, -1] += 1.0
+    first[:, 0] += 1.0
+    out = {}
+    for cell in cells:
+        _seed(seed)
+        model = sub.Forecaster(cell, int(hidden_size))
+        model.eval()
+        with torch.no_grad():
+            y = model(x)
+            y_one = model(x[:1])
+            row = {
+                "shape": list(y.shape),
+                "shape_one": list(y_one.shape),
+                "n_params": int(sum(p.numel() for p in model.parameters())),
+                "params": [[name, list(p.shape)] for name, p in model.named_parameters()],
+                "modules": [type(m).__name__ for m in model.modules()][1:],
+                "output": _np(y).reshape(-1),
+            }
+            if y.numel() == int(n):
+                row["last_change"] = float((model(last).reshape(-1) - y.reshape(-1)).abs().max())
+                row["first_change"] = float((model(first).reshape(-1) - y.reshape(-1)).abs().max())
+        out[cell] = row
+    return out
