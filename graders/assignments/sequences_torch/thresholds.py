@@ -28,6 +28,8 @@ calibrate.py's table), so the bound (worst reference RMSE + 20%) is also below i
 
 from __future__ import annotations
 
+import re
+
 from graders.engine.thresholds import Threshold
 
 CHAR_SETTINGS = {
@@ -42,7 +44,7 @@ CHAR_SETTINGS = {
     "clip": 1.0,
     "val_fraction": 0.1,
     "prefix": "the ",
-    "sample_len": 120,
+    "sample_len": 400,
     "temperature": 0.8,
     "streams": 50,
 }
@@ -55,13 +57,14 @@ SHAMPOO_SETTINGS = {
     "epochs": 150,
     "lr": 0.02,
     "n_test": 12,
-    "pipeline": "student",
+    "pipeline": "task",
 }
 CELLS = ("rnn", "lstm", "gru")
 PERSISTENCE_RMSE = 136.76131884905664
 
 CHECK_CHAR = "CharLSTM: validation loss"
 CHECK_CHAR_STEPWISE = "CharLSTM: stepwise validation loss"
+CHECK_SAMPLE = "CharLSTM: sampling with a temperature"
 CHECK_FORECAST = {cell: f"Forecaster: {cell} walk-forward RMSE" for cell in CELLS}
 
 
@@ -71,6 +74,23 @@ def char_text(settings: dict = CHAR_SETTINGS) -> str:
 
     text = load_english_text(settings["text_chars"])
     return text.lower() if settings["lowercase"] else text
+
+
+def training_words(text: str, val_fraction: float = CHAR_SETTINGS["val_fraction"]) -> frozenset:
+    """The words (runs of the letters a-z) of the training part of `text`."""
+    n_train = int(round(len(text) * (1 - val_fraction)))
+    return frozenset(re.findall(r"[a-z]+", text[:n_train].lower()))
+
+
+def sample_words(sample: str) -> list[str]:
+    """The words of a sample that the sampling metric counts: runs of a-z of length >= 2."""
+    return [w for w in re.findall(r"[a-z]+", sample.lower()) if len(w) >= 2]
+
+
+def sample_word_fraction(sample: str, words: frozenset) -> float:
+    """The fraction of the sample's words (length >= 2) that occur in the training text."""
+    found = sample_words(sample)
+    return sum(w in words for w in found) / len(found) if found else 0.0
 
 
 THRESHOLDS = {
@@ -93,6 +113,18 @@ THRESHOLDS = {
         reference_values=(1.8074536292487737, 1.815260735614931, 1.8070751665522329, 1.770633492722498, 1.768981432111665,),
         seeds=(0, 1, 2, 3, 4),
         margin=0.2,
+        cpu_budget_s=20.0,
+        grade_seed=0,
+        settings=dict(CHAR_SETTINGS),
+        dataset='pydoc_data.topics (load_english_text)',
+    ),
+    'CharLSTM: sampling with a temperature': Threshold(
+        metric="fraction of the sample's words found in the training text (400 characters at temperature 0.8)",
+        bound=0.2982456140350877,
+        higher_is_better=True,
+        reference_values=(0.6949152542372882, 0.5964912280701754, 0.6730769230769231, 0.7741935483870968, 0.625,),
+        seeds=(0, 1, 2, 3, 4),
+        margin=0.5,
         cpu_budget_s=20.0,
         grade_seed=0,
         settings=dict(CHAR_SETTINGS),

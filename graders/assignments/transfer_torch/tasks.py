@@ -197,7 +197,9 @@ def task_head_probe(sub, weights, X, n_classes=5, seed=0, n_children=None):
     = 1 for two classes); they are set to known values W, b and the model's eval-mode
     output on X is compared with mean_{h,w}(base(X)) W^T + b computed here.
 
-    Returns a dict: n_features, output_shape (absent if the forward pass raised),
+    Returns a dict: n_features, shares_base (every parameter of the base is a parameter
+    of the model: the base itself, or its layers, not a copy), output_shape (absent if
+    the forward pass raised),
     trainable_shapes (list of shapes), max_diff (inf when the trainable tensors do not
     have the expected sizes or the output has the wrong shape), max_diff_max_pool (the
     same difference from global MAX pooling, to name that slip), forward_error (the
@@ -214,6 +216,7 @@ def task_head_probe(sub, weights, X, n_classes=5, seed=0, n_children=None):
     n_features = int(maps.shape[1])
     model = sub.replace_head(base, n_features, n_classes)
     n_out = 1 if n_classes == 2 else n_classes
+    in_model = {id(p) for p in model.parameters()}
     trainable = [p for p in model.parameters() if p.requires_grad]
     shapes = [list(p.shape) for p in trainable]
     g = torch.Generator().manual_seed(int(seed))
@@ -222,7 +225,8 @@ def task_head_probe(sub, weights, X, n_classes=5, seed=0, n_children=None):
     mats = [p for p in trainable if p.numel() == n_out * n_features and p.dim() == 2]
     vecs = [p for p in trainable if p.numel() == n_out and p.dim() == 1]
     result = {"n_features": n_features, "trainable_shapes": shapes, "max_diff": float("inf"),
-              "max_diff_max_pool": float("inf")}
+              "max_diff_max_pool": float("inf"),
+              "shares_base": all(id(p) in in_model for p in base.parameters())}
     with torch.no_grad():
         known = len(trainable) == 2 and len(mats) == 1 and len(vecs) == 1
         if known:
