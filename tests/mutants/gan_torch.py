@@ -63,6 +63,8 @@ MUTANTS = [
            "return F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))"),
     Mutant("generator_loss_naive_log_sigmoid", _GEN,
            "return -torch.log(torch.sigmoid(fake_logits)).mean()"),
+    Mutant("generator_loss_log_with_eps", _GEN,
+           "return -torch.log(torch.sigmoid(fake_logits) + 1e-8).mean()"),
     # train_step
     Mutant("train_step_without_detach", _D_STEP,
            "    d_loss = discriminator_loss(D(real), D(fake))\n"),
@@ -86,6 +88,8 @@ MUTANTS = [
            "    g_loss.backward()\n    opt_G.step()\n    opt_D.zero_grad()\n"
            "    d_loss = discriminator_loss(D(real), D(fake.detach()))\n"
            "    d_loss.backward()\n    opt_D.step()\n"),
+    Mutant("train_step_returns_the_losses_swapped", "return d_loss.item(), g_loss.item()",
+           "return g_loss.item(), d_loss.item()"),
 ]
 
 UNUSUAL = [
@@ -140,3 +144,19 @@ UNUSUAL = [
            "    logits = D(torch.cat([real, fake.detach()]))\n"
            "    d_loss = discriminator_loss(logits[:len(real)], logits[len(real):])\n"),
 ]
+
+# Slips that only training shows (graded with the trained check: run with -m slow). A linear
+# discriminator ends with no sample recognised at the grade seed; a generator without its
+# hidden activations still covers 6 classes (fraction 0.41) and passes.
+SLOW_MUTANTS = [
+    Mutant("discriminator_without_hidden_activation",
+           "            nn.Linear(n_in, n_hidden),\n            nn.LeakyReLU(0.2),\n            nn.Linear(n_hidden, 1),\n",
+           "            nn.Linear(n_in, n_hidden),\n            nn.Linear(n_hidden, 1),\n",
+           catches=("GAN: samples cover at least k digit classes confidently (threshold)",)),
+]
+
+# Correct but unusual submissions beyond the default run's two (each is a full grade with a
+# GAN training of 11-16 s CPU; run with -m slow).
+_FAST_UNUSUAL = ("generator_loss_softplus", "train_step_no_grad_fake_for_d")
+SLOW_UNUSUAL = [m for m in UNUSUAL if m.name not in _FAST_UNUSUAL]
+UNUSUAL = [m for m in UNUSUAL if m.name in _FAST_UNUSUAL]

@@ -21,11 +21,23 @@ MUTANTS = [
         name="char_lstm_ignores_state",
         old="out, state = self.lstm(self.embed(idx), state)",
         new="out, state = self.lstm(self.embed(idx))",
+        catches=(
+            'CharLSTM: state carried between calls',
+            'CharLSTM: validation loss after training',
+            'CharLSTM: sampling with a temperature',
+        ),
+        says=('ignores the state',),
     ),
     Mutant(
         name="char_lstm_logits_of_last_step_only",
         old="return self.head(out), state",
         new="return self.head(out[:, -1]), state",
+        catches=(
+            'CharLSTM: output shapes',
+            'CharLSTM: state carried between calls',
+            'CharLSTM: causal',
+        ),
+        says=('last position only',),
     ),
     Mutant(
         name="char_lstm_bidirectional_reads_the_future",
@@ -34,32 +46,89 @@ MUTANTS = [
         self.lstm = nn.LSTM(hidden_size, hidden_size, num_layers=num_layers, batch_first=True,
                             bidirectional=True)
         self.head = nn.Linear(2 * hidden_size, vocab_size)""",
+        catches=(
+            'CharLSTM: causal',
+            'CharLSTM: output shapes',
+        ),
+        says=('bidirectional',),
     ),
     Mutant(
         name="char_lstm_without_batch_first",
         old="nn.LSTM(hidden_size, hidden_size, num_layers=num_layers, batch_first=True)",
         new="nn.LSTM(hidden_size, hidden_size, num_layers=num_layers)",
+        catches=(
+            'CharLSTM: output shapes',
+            'CharLSTM: state carried between calls',
+        ),
+        says=('batch_first=True',),
     ),
     Mutant(
         name="char_lstm_returns_probabilities",
         old="return self.head(out), state",
         new="return torch.softmax(self.head(out), dim=-1), state",
+        catches=(
+            'CharLSTM: validation loss after training',
+            'CharLSTM: sampling with a temperature',
+        ),
+        says=('probabilities',),
+    ),
+    Mutant(
+        name="char_lstm_returns_the_state_it_was_given",
+        old="out, state = self.lstm(self.embed(idx), state)",
+        new="out, _ = self.lstm(self.embed(idx), state)",
+        catches=(
+            'CharLSTM: output shapes',
+            'CharLSTM: state carried between calls',
+        ),
+        says=('(h, c)',),
+    ),
+    Mutant(
+        name="char_lstm_ignores_num_layers",
+        old="nn.LSTM(hidden_size, hidden_size, num_layers=num_layers, batch_first=True)",
+        new="nn.LSTM(hidden_size, hidden_size, batch_first=True)",
+        catches=(
+            'CharLSTM: output shapes',
+            'CharLSTM: state carried between calls',
+        ),
+        says=('num_layers is not passed on',),
     ),
     # --- difference / inverse_difference
+    Mutant(
+        name="difference_ignores_interval",
+        old="return s[interval:] - s[:-interval]",
+        new="return s[1:] - s[:-1]",
+        catches=(
+            'difference: values',
+        ),
+        says=('interval is ignored',),
+    ),
     Mutant(
         name="difference_backwards",
         old="return s[interval:] - s[:-interval]",
         new="return s[:-interval] - s[interval:]",
+        catches=(
+            'difference: values',
+        ),
+        says=('sign is reversed',),
     ),
     Mutant(
         name="inverse_difference_subtracts",
         old="history.append(history[-interval] + dk)",
         new="history.append(history[-interval] - dk)",
+        catches=(
+            'inverse_difference: one step',
+            'inverse_difference: round trip',
+        ),
+        says=('subtracted',),
     ),
     Mutant(
         name="inverse_difference_adds_each_difference_to_the_last_value",
         old="history.append(history[-interval] + dk)",
         new="history.append(history[0] + dk)",
+        catches=(
+            'inverse_difference: round trip',
+        ),
+        says=('running sum',),
     ),
     # --- scaler
     Mutant(
@@ -68,16 +137,31 @@ MUTANTS = [
         new=(f"    sales = np.array([{_SHAMPOO}])  # the whole series, as in the notebook\n"
              "    t = difference(sales)  # every difference, the test year's too\n"
              "    return float(t.min()), float(t.max())"),
+        catches=(
+            'fit_scaler: fitted on the training split only',
+            'fit_scaler: minimum and maximum',
+        ),
+        says=('leaks the test year',),
     ),
     Mutant(
         name="fit_scaler_mean_and_std",
         old="    t = np.asarray(train, dtype=np.float64)\n    return float(t.min()), float(t.max())",
         new="    t = np.asarray(train, dtype=np.float64)\n    return float(t.mean()), float(t.std())",
+        catches=(
+            'fit_scaler: minimum and maximum',
+            'fit_scaler: fitted on the training split only',
+        ),
+        says=('mean and the standard deviation',),
     ),
     Mutant(
         name="scale_to_zero_one",
         old="return 2.0 * (np.asarray(x, dtype=np.float64) - lo) / (hi - lo) - 1.0",
         new="return (np.asarray(x, dtype=np.float64) - lo) / (hi - lo)",
+        catches=(
+            'scale: maps [lo, hi] onto [-1, 1]',
+            'scale: uses the given (lo, hi)',
+        ),
+        says=('onto [0, 1]',),
     ),
     Mutant(
         name="scale_refits_on_its_input",  # scaler.fit_transform(test): test statistics leak
@@ -85,43 +169,102 @@ MUTANTS = [
         new=("x = np.asarray(x, dtype=np.float64)\n"
              "    lo, hi = x.min(), x.max()\n"
              "    return 2.0 * (x - lo) / (hi - lo) - 1.0"),
+        catches=(
+            'scale: uses the given (lo, hi)',
+            'scale: maps [lo, hi] onto [-1, 1]',
+        ),
+        says=('re-fitted on the input',),
+    ),
+    Mutant(
+        name="scale_modifies_its_input",  # x -= lo on the caller's array
+        old="return 2.0 * (np.asarray(x, dtype=np.float64) - lo) / (hi - lo) - 1.0",
+        new=("x = np.asarray(x, dtype=np.float64)\n"
+             "    x -= lo\n"
+             "    x *= 2.0 / (hi - lo)\n"
+             "    x -= 1.0\n"
+             "    return x"),
+        catches=(
+            'scale: leaves its input unchanged',
+        ),
+        says=('in place',),
     ),
     Mutant(
         name="invert_scale_of_zero_one",
         old="return lo + (np.asarray(y, dtype=np.float64) + 1.0) * (hi - lo) / 2.0",
         new="return lo + np.asarray(y, dtype=np.float64) * (hi - lo)",
+        catches=(
+            'invert_scale: inverse of scale',
+        ),
+        says=('[0, 1] scaler',),
     ),
     # --- make_windows
     Mutant(
         name="make_windows_target_is_last_input",
         old="y = s[window:window + n].copy()",
         new="y = s[window - 1:window - 1 + n].copy()",
+        catches=(
+            'make_windows: alignment',
+        ),
+        says=('LAST value',),
     ),
     Mutant(
         name="make_windows_one_window_short",
         old="n = s.shape[0] - window\n",
         new="n = s.shape[0] - window - 1\n",
+        catches=(
+            'make_windows: shapes',
+            'make_windows: alignment',
+        ),
+        says=('one window short',),
     ),
     Mutant(
         name="make_windows_without_feature_axis",
         old="X = np.stack([s[i:i + window] for i in range(n)])[:, :, None]",
         new="X = np.stack([s[i:i + window] for i in range(n)])",
+        catches=(
+            'make_windows: shapes',
+            'make_windows: alignment',
+        ),
+        says=('feature axis is missing',),
     ),
     # --- Forecaster
     Mutant(
         name="forecaster_always_lstm",
         old="self.rnn = layers[cell](1, hidden_size, batch_first=True)",
         new="self.rnn = nn.LSTM(1, hidden_size, batch_first=True)",
+        catches=(
+            'Forecaster: uses the requested cell type',
+        ),
+        says=('always nn.LSTM',),
     ),
     Mutant(
         name="forecaster_reads_first_step",
         old="return self.head(out[:, -1]).squeeze(-1)",
         new="return self.head(out[:, 0]).squeeze(-1)",
+        catches=(
+            'Forecaster: forecast read from the last time step',
+        ),
+        says=('out[:, 0]',),
+    ),
+    Mutant(
+        name="forecaster_sigmoid_on_the_output",  # cannot forecast a fall in sales
+        old="return self.head(out[:, -1]).squeeze(-1)",
+        new="return torch.sigmoid(self.head(out[:, -1])).squeeze(-1)",
+        catches=(
+            'Forecaster: rnn walk-forward RMSE',
+            'Forecaster: lstm walk-forward RMSE',
+            'Forecaster: gru walk-forward RMSE',
+        ),
+        says=('activation on the output',),
     ),
     Mutant(
         name="forecaster_returns_n_by_1",
         old="return self.head(out[:, -1]).squeeze(-1)  # (N, 1) -> (N,)",
         new="return self.head(out[:, -1])",
+        catches=(
+            'Forecaster: output shape (N,)',
+        ),
+        says=('squeeze(-1)',),
     ),
 ]
 
@@ -239,3 +382,15 @@ UNUSUAL = [
         return self.head(h).reshape(-1)""",
     ),
 ]
+
+# Grading these needs the trained CharLSTM checks (one training run each, about 5 s of CPU
+# and 15-20 s of wall time on the shared machine), and every correct-but-unusual submission
+# gets a full grade, training included: to keep the default run of this assignment's mutant
+# tests near a minute, they run with `-m slow` (tests/graders/assignments/test_sequences_torch.py
+# checks that they still change, or keep, the contract's outputs).
+_TRAINED = ("char_lstm_ignores_state", "char_lstm_returns_probabilities")
+_FAST_UNUSUAL = ("char_lstm_one_hot_inputs",)  # the closest to the calibrated bounds
+SLOW_MUTANTS = [m for m in MUTANTS if m.name in _TRAINED]
+MUTANTS = [m for m in MUTANTS if m.name not in _TRAINED]
+SLOW_UNUSUAL = [m for m in UNUSUAL if m.name not in _FAST_UNUSUAL]
+UNUSUAL = [m for m in UNUSUAL if m.name in _FAST_UNUSUAL]

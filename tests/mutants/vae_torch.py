@@ -94,3 +94,24 @@ UNUSUAL = [
            "bce = -(x * torch.log(x_hat).clamp(min=-100.0)\n"
            "            + (1.0 - x) * torch.log(1.0 - x_hat).clamp(min=-100.0)).sum(dim=1)"),
 ]
+
+# Slips that only training shows (graded with the trained check: run with -m slow). At the
+# grade seed they end 12.56 and 12.55 nats above the entropy floor (bound 12.35, reference
+# 11.09); a decoder without its hidden ReLU (12.23) still passes.
+_HEADS = "return self.mu_head(h), self.logvar_head(h)"
+_TRAINED = ("VAE: held-out loss (threshold)",)
+SLOW_MUTANTS = [
+    # "the variance must be positive": softplus on logvar keeps sigma >= 1, so no code is precise
+    Mutant("encode_logvar_through_softplus", _HEADS,
+           "return self.mu_head(h), F.softplus(self.logvar_head(h))", catches=_TRAINED),
+    # the codes confined to one quadrant of the latent plane
+    Mutant("encode_mu_through_relu", _HEADS, "return torch.relu(self.mu_head(h)), self.logvar_head(h)",
+           catches=_TRAINED),
+]
+
+# Correct but unusual submissions beyond the default run's three (each is a full grade with
+# training; run with -m slow).
+_FAST_UNUSUAL = ("reparameterize_logvar_clamped_outside_the_tested_range", "kl_torch_distributions",
+                 "vae_loss_sums_then_divides_by_batch")
+SLOW_UNUSUAL = [m for m in UNUSUAL if m.name not in _FAST_UNUSUAL]
+UNUSUAL = [m for m in UNUSUAL if m.name in _FAST_UNUSUAL]

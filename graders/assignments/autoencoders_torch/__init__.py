@@ -1,1 +1,30 @@
-"""Grader package of the `autoencoders_torch` assignment (checks, sandbox tasks, calibrated thresholds)."""
+"""Grader of `autoencoders_torch`: dense, convolutional, denoising and sparse autoencoders in PyTorch.
+
+Checks: `checks.py` (one `check_<object>_<property>` per check, `yield_checks`). Everything
+that needs the submission's modules runs in the sandbox through `tasks.py`; the trained
+bounds are the calibrated tables of `thresholds.py`, one per data set (`python -m
+graders.assignments.autoencoders_torch.calibrate [--dataset mnist:PATH] --write` regenerates
+them). The data set of the trained checks is the `data` option: "digits" (default) or
+"mnist:PATH". The checks, points, data and calibration are described in
+docs/assignments/autoencoders_torch.md.
+"""
+
+from pathlib import Path
+
+from graders.assignments.autoencoders_torch.checks import CONTRACT, yield_checks
+from graders.engine.assignment import Assignment
+from graders.sandbox.process import Limits
+
+ASSIGNMENT = Assignment(
+    id="autoencoders_torch",
+    title="Autoencoders in PyTorch: dense, convolutional, denoising and sparse",
+    contract=CONTRACT,
+    checks=yield_checks,
+    reference=Path(__file__).resolve().parents[3] / "reference" / "torch" / "autoencoders_torch.py",
+    preload=("numpy", "torch"),
+    tasks=(Path(__file__).with_name("tasks.py"),),
+    # CPU for the sandbox's whole life: importing torch, the probes, and four trained runs
+    # (CPU budgets 15 + 20 + 15 + 20 s; about 11 s CPU in all for the reference on the digits).
+    limits=Limits(cpu_s=300, memory_mb=8192, startup_s=60),
+    options={"data": "digits"},
+)

@@ -44,6 +44,9 @@ def _batches(n, batch_size, rng):
 
 
 def _check_shape(what, got, expected):
+    if not torch.is_tensor(got):
+        raise ValueError(f"{what} returned {type(got).__name__}, expected a tensor of shape "
+                         f"{tuple(expected)}")
     if tuple(got.shape) != tuple(expected):
         raise ValueError(f"{what} returned shape {tuple(got.shape)}, expected {tuple(expected)}")
 
@@ -92,8 +95,8 @@ def _fit(model, x_train, epochs, lr, batch_size, seed, corrupt=None, penalty=Non
 def task_inspect_dense_autoencoder(sub, n_in, n_hidden, x, seed=0):
     """Build DenseAutoencoder(n_in, n_hidden) and run it on x (N, n_in).
 
-    Returns {"n_params", "code_shape", "out_shape", "out_min", "out_max",
-    "input_unchanged"}.
+    Returns {"n_params", "code_shape", "code_min", "out_shape", "out_min", "out_max",
+    "input_unchanged"} (min and max are NaN for an empty or non-tensor result).
     """
     _setup(seed)
     model = sub.DenseAutoencoder(int(n_in), int(n_hidden))
@@ -104,19 +107,44 @@ def task_inspect_dense_autoencoder(sub, n_in, n_hidden, x, seed=0):
         out = model(xt)
     return {
         "n_params": _n_params(model),
-        "code_shape": list(code.shape),
-        "out_shape": list(out.shape),
-        "out_min": float(out.min()),
-        "out_max": float(out.max()),
+        "code_shape": _shape(code),
+        "code_min": _extreme(code, min),
+        "out_shape": _shape(out),
+        "out_min": _extreme(out, min),
+        "out_max": _extreme(out, max),
         "input_unchanged": bool(torch.equal(xt, before)),
     }
 
 
-def task_conv_autoencoder_shapes(sub, shapes, seed=0):
-    """Run ConvAutoencoder(in_channels=C) on random inputs of each (N, C, H, W) in `shapes`.
+def _shape(t):
+    """The shape of a returned tensor as a list, or "not a tensor: <type>"."""
+    if not torch.is_tensor(t):
+        return f"not a tensor: {type(t).__name__}"
+    return [int(s) for s in t.shape]
 
-    Returns {"out_shapes": [list or "ErrorType: message" per shape], "out_min", "out_max",
-    "n_params" (for in_channels=1)}.
+
+def _widen(current, value, which):
+    """min/max that keeps a NaN once one was seen."""
+    if current != current or value != value:
+        return float("nan")
+    return which(current, value)
+
+
+def _extreme(t, which):
+    if not torch.is_tensor(t) or t.numel() == 0:
+        return float("nan")
+    t = t.detach().double()
+    if torch.isnan(t).any():
+        return float("nan")
+    return float(t.min() if which is min else t.max())
+
+
+def task_conv_autoencoder_shapes(sub, shapes, seed=0, scale=1.0):
+    """Run ConvAutoencoder(in_channels=C) on random inputs of each (N, C, H, W) in `shapes`
+    (uniform in [0, scale)).
+
+    Returns {"out_shapes": [list or "ErrorType: message" per shape], "out_min", "out_max"
+    (over the shapes that ran; NaN if an output held NaN), "n_params" (for in_channels=1)}.
     """
     _setup(seed)
     out_shapes, lo, hi = [], float("inf"), float("-inf")
@@ -125,9 +153,9 @@ def task_conv_autoencoder_shapes(sub, shapes, seed=0):
         try:
             model = sub.ConvAutoencoder(in_channels=shape[1])
             with torch.no_grad():
-                out = model(torch.rand(*shape))
-            out_shapes.append(list(out.shape))
-            lo, hi = min(lo, float(out.min())), max(hi, float(out.max()))
+                out = model(torch.rand(*shape) * float(scale))
+            out_shapes.append(_shape(out))
+            lo, hi = _widen(lo, _extreme(out, min), min), _widen(hi, _extreme(out, max), max)
         except Exception as exc:  # reported shape by shape as feedback
             out_shapes.append(f"{type(exc).__name__}: {exc}")
     return {
@@ -162,13 +190,32 @@ def task_add_noise(sub, x, noise_factor, seed=0):
 
 
 def task_l1_penalty(sub, code, factor):
-    """l1_activity_penalty in float64: {"value": float, "grad": d value / d code, "ndim"}."""
+    """l1_activity_penalty in float64: {"value": float, "grad": d value / d code, "ndim"}.
+
+    Also "returned" (the type of what came back), "shape" (its shape, [] for a scalar),
+    "differentiable" (whether the value carries a gradient back to code) and
+    "input_unchanged". A result that is not a one-element tensor gets value NaN unless it
+    is a plain number; "grad" is zeros where no gradient reached the code.
+    """
     _setup(0)
     ct = torch.as_tensor(np.asarray(code, dtype=np.float64)).clone().requires_grad_(True)
+    before = ct.detach().clone()
     value = sub.l1_activity_penalty(ct, float(factor))
-    value.backward()
+    out = {"returned": type(value).__name__, "shape": [], "ndim": 0, "differentiable": False}
+    if torch.is_tensor(value):
+        out["shape"], out["ndim"] = [int(s) for s in value.shape], int(value.dim())
+        out["value"] = float(value.detach().reshape(())) if value.numel() == 1 else float("nan")
+        if value.numel() == 1 and value.requires_grad:
+            value.reshape(()).backward()
+            out["differentiable"] = ct.grad is not None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        out["value"] = float(value)
+    else:
+        out["value"] = float("nan")
     grad = ct.grad if ct.grad is not None else torch.zeros_like(ct)
-    return {"value": float(value.detach()), "grad": _array(grad), "ndim": int(value.dim())}
+    out["grad"] = _array(grad)
+    out["input_unchanged"] = bool(torch.equal(ct.detach(), before))
+    return out
 
 
 # ----------------------------------------------------------------------------------------
@@ -232,8 +279,8 @@ def task_train_denoising_autoencoder(sub, x_train, x_test, n_hidden, noise_facto
     generator seeded `seed + 1`, so every submission is scored on the same noisy images.
 
     Returns {"denoised_mse": MSE(model(noisy test), clean test), "noisy_mse":
-    MSE(noisy test, clean test), "ratio": denoised_mse / noisy_mse, "inputs", "noisy",
-    "reconstructions" ((n_show, n_in) each), "cpu_s"}.
+    MSE(noisy test, clean test), "ratio": denoised_mse / noisy_mse, "history" (per-epoch
+    training losses), "inputs", "noisy", "reconstructions" ((n_show, n_in) each), "cpu_s"}.
     """
     t0 = time.process_time()
     _setup(seed)
@@ -247,7 +294,7 @@ def task_train_denoising_autoencoder(sub, x_train, x_test, n_hidden, noise_facto
         return noisy.to(xb.dtype)
 
     model = sub.DenseAutoencoder(xtr.shape[1], int(n_hidden))
-    _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed, corrupt=corrupt)
+    history = _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed, corrupt=corrupt)
     test_gen = torch.Generator().manual_seed(int(seed) + 1)
     eps = torch.randn(xte.shape, generator=test_gen, dtype=xte.dtype)
     noisy_test = torch.clamp(xte + noise_factor * eps, 0.0, 1.0)
@@ -258,6 +305,7 @@ def task_train_denoising_autoencoder(sub, x_train, x_test, n_hidden, noise_facto
         "denoised_mse": denoised,
         "noisy_mse": noisy,
         "ratio": denoised / noisy,
+        "history": np.array(history),
         "inputs": _array(xte[:n_show]),
         "noisy": _array(noisy_test[:n_show]),
         "reconstructions": _array(recon[:n_show]),

@@ -10,6 +10,9 @@ Imports only the standard library and numpy (no project imports).
 """
 
 import math
+import os
+import sys
+import traceback
 
 import numpy as np
 
@@ -18,12 +21,15 @@ def random_model(seed, vocab, spread=2.0):
     """step_fn(prefix) -> log-probabilities over `vocab` tokens, fixed per prefix.
 
     The distribution after a prefix is a softmax of spread * N(0, 1) scores drawn from
-    np.random.default_rng([seed, *prefix]): it does not depend on the order of calls, and
-    ties have probability zero.
+    np.random.default_rng([seed, len(prefix), *(token + 1 for token in prefix)]): it does
+    not depend on the order of calls, and ties have probability zero. (NumPy's SeedSequence
+    ignores trailing zero words, so [seed, *prefix] would give (0,), (0, 0), (0, 0, 0) the
+    same distribution; the length and the + 1 keep every prefix's distribution its own.)
     """
 
     def step_fn(prefix):
-        z = np.random.default_rng([int(seed), *[int(t) for t in prefix]]).normal(size=int(vocab)) * spread
+        key = [int(seed), len(prefix), *[int(t) + 1 for t in prefix]]
+        z = np.random.default_rng(key).normal(size=int(vocab)) * spread
         return z - (z.max() + np.log(np.exp(z - z.max()).sum()))
 
     return step_fn
@@ -74,13 +80,42 @@ def greedy(step_fn, start, end, max_len):
     return seq, score
 
 
+def _describe(value):
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
 def _plain(result):
-    """The student's hypotheses as [[list of ints, float], ...]; raises on a wrong structure."""
+    """The student's hypotheses as [[list of ints, float], ...]; TypeError (with a message for
+    the student) on a wrong structure."""
+    if not isinstance(result, (list, tuple)):
+        raise TypeError(f"beam_search returned {_describe(result)}; expected a list of (sequence, score) pairs")
     out = []
-    for item in result:
+    for i, item in enumerate(result):
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise TypeError(f"item {i} of the returned list is {_describe(item)}; expected a (sequence, score) pair")
         seq, score = item
-        out.append([[int(t) for t in seq], float(score)])
+        try:
+            tokens = [int(t) for t in seq]
+        except (TypeError, ValueError):
+            raise TypeError(f"the sequence of item {i} is {_describe(seq)}; expected a tuple of ints") from None
+        try:
+            value = float(score)
+        except (TypeError, ValueError):
+            raise TypeError(f"the score of item {i} is {_describe(score)}; expected a float") from None
+        out.append([tokens, value])
     return out
+
+
+def _student_frames(exc):
+    """The traceback of `exc` without this file's frames and the libraries' (the submission's)."""
+    prefixes = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
+    here = os.path.abspath(__file__)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.abspath(f.filename) != here and not f.filename.startswith(prefixes)]
+    return "\n".join(f'  {f.filename}, line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}'
+                     for f in frames)[-2000:]
 
 
 def _run(sub, step_fn, start, end, beam_width, max_len):
@@ -92,14 +127,18 @@ def _run(sub, step_fn, start, end, beam_width, max_len):
 
     try:
         result = sub.beam_search(spy, int(start), int(end), int(beam_width), int(max_len))
-        hyps = _plain(result)
-        returned_tuples = all(isinstance(item[0], tuple) for item in result)
     except Exception as exc:  # noqa: BLE001 - reported to the grader as feedback
-        return {"error": f"{type(exc).__name__}: {exc}", "calls": len(calls)}
+        return {"error": f"{type(exc).__name__}: {exc}"[:2000], "error_type": type(exc).__name__,
+                "error_message": str(exc)[:2000], "traceback": _student_frames(exc), "calls": len(calls)}
+    try:
+        hyps = _plain(result)
+    except TypeError as exc:
+        return {"bad_return": str(exc), "calls": len(calls)}
+    returned_tuples = all(isinstance(item[0], tuple) for item in result)
     bad = [list(p) for p in calls
            if not p or p[0] != start or end in p[1:] or len(p) - 1 >= max_len]
-    return {"result": hyps, "returned_tuples": returned_tuples, "calls": len(calls),
-            "bad_prefixes": bad[:5], "n_bad_prefixes": len(bad)}
+    return {"result": hyps, "returned_tuples": returned_tuples, "returned_list": isinstance(result, list),
+            "calls": len(calls), "bad_prefixes": bad[:5], "n_bad_prefixes": len(bad)}
 
 
 def task_beam_search(sub, cases):
@@ -107,9 +146,12 @@ def task_beam_search(sub, cases):
 
     cases: a list of dicts with keys seed, vocab, start, end, beam_width, max_len (and
     optionally spread). Returns one dict per case: result ([[sequence as a list, score],
-    ...] in the student's order), returned_tuples (bool), calls (number of step_fn
-    calls), n_bad_prefixes and bad_prefixes (calls on a prefix that does not start with
-    `start`, extends a finished hypothesis, or is already max_len tokens long), or error.
+    ...] in the student's order), returned_tuples (bool: every sequence a tuple),
+    returned_list (bool), calls (number of step_fn calls), n_bad_prefixes and
+    bad_prefixes (calls on a prefix that does not start with `start`, extends a finished
+    hypothesis, or is already max_len tokens long); or, if beam_search raised, error
+    ("Type: message"), error_type, error_message and traceback (the submission's frames);
+    or, if it returned something else than (sequence, score) pairs, bad_return (what).
     """
     out = []
     for c in cases:

@@ -28,7 +28,7 @@ SETTINGS = {
     "hidden_size": 128,
     "seq_length": 26,
     "lr": 0.05,
-    "n_iter": 10000,
+    "n_iter": 8000,
 }
 
 

@@ -46,6 +46,20 @@ def _scalar(value):
     return value.detach().item() if isinstance(value, torch.Tensor) else float(value)
 
 
+def _loss_pair(result):
+    """((d_loss, g_loss) as floats, "") from what train_step returned, or ((nan, nan), what
+    came back instead) when it is not two numbers (floats or one-element tensors)."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        what = (f"a {type(result).__name__} of length {len(result)}"
+                if isinstance(result, (tuple, list)) else type(result).__name__)
+        return (float("nan"), float("nan")), what
+    try:
+        return (_scalar(result[0]), _scalar(result[1])), ""
+    except (TypeError, ValueError, RuntimeError):
+        return (float("nan"), float("nan")), (
+            f"a {type(result).__name__} of {type(result[0]).__name__} and {type(result[1]).__name__}")
+
+
 def _rel_err(got, expected):
     scale = float(expected.norm())
     return float((got - expected).norm()) / max(scale, 1e-12)
@@ -58,7 +72,8 @@ def _rel_err(got, expected):
 def task_inspect_gan(sub, n_latent, n_out, z, x, seed=0):
     """Build Generator(n_latent, n_out) and Discriminator(n_out); run G on z and D on x.
 
-    Returns {"g_shape", "g_min", "g_max", "d_shape", "d_finite"}.
+    Returns {"g_shape", "g_min", "g_max", "g_spread" (largest per-pixel standard deviation over
+    the samples), "d_shape", "d_finite", "d_min", "d_max"}.
     """
     _setup(seed)
     G = sub.Generator(int(n_latent), int(n_out))
@@ -70,8 +85,11 @@ def task_inspect_gan(sub, n_latent, n_out, z, x, seed=0):
         "g_shape": list(samples.shape),
         "g_min": float(samples.min()),
         "g_max": float(samples.max()),
+        "g_spread": float(samples.double().std(dim=0).max()) if samples.ndim == 2 and len(samples) > 1 else 0.0,
         "d_shape": list(logits.shape),
         "d_finite": bool(torch.isfinite(logits).all()),
+        "d_min": float(logits.min()) if logits.numel() else float("nan"),
+        "d_max": float(logits.max()) if logits.numel() else float("nan"),
     }
 
 
@@ -101,6 +119,42 @@ def task_gan_losses(sub, real_logits, fake_logits):
         "d_shape": list(d.shape),
         "g_shape": list(g.shape),
     }
+
+
+def _one_loss(fn, args):
+    """fn(*args) (tensors that require grad), backward; value and gradients."""
+    loss = fn(*args)
+    if not isinstance(loss, torch.Tensor):
+        raise ValueError(f"{getattr(fn, '__name__', 'the loss')} returned a {type(loss).__name__}; expected a scalar tensor "
+                         "(return the loss tensor itself, not loss.item(): training needs its graph)")
+    value = float(loss.detach().reshape(-1)[0]) if loss.numel() >= 1 else float("nan")
+    shape = list(loss.shape)
+    if loss.numel() == 1 and loss.requires_grad:
+        loss.reshape(()).backward()
+    grads = [_array(a.grad) if a.grad is not None else np.zeros(a.shape) for a in args]
+    return {"loss": value if loss.numel() == 1 else float("nan"), "shape": shape,
+            "dtype": str(loss.dtype).replace("torch.", ""), "grads": grads,
+            "reached": [a.grad is not None for a in args]}
+
+
+def task_discriminator_loss(sub, real_logits, fake_logits, dtype="float64"):
+    """discriminator_loss alone on logits of `dtype` ("float64" or "float32").
+
+    Returns {"loss" (float; nan unless one element), "shape", "dtype", "grads" ([d real,
+    d fake] float64 arrays; zeros where no gradient arrives), "reached" ([bool, bool])}.
+    """
+    _setup(0)
+    dt = getattr(torch, str(dtype))
+    real = _tensor(real_logits, dt).requires_grad_(True)
+    fake = _tensor(fake_logits, dt).requires_grad_(True)
+    return _one_loss(sub.discriminator_loss, (real, fake))
+
+
+def task_generator_loss(sub, fake_logits, dtype="float64"):
+    """generator_loss alone on logits of `dtype`: as task_discriminator_loss, one gradient."""
+    _setup(0)
+    fake = _tensor(fake_logits, getattr(torch, str(dtype))).requires_grad_(True)
+    return _one_loss(sub.generator_loss, (fake,))
 
 
 class _LoggedSGD(torch.optim.SGD):
@@ -151,6 +205,8 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
     - "d_unchanged_by_g_step": D's parameters at the end of the call equal D's right
       after the first opt_D.step() (None when never called)
     - "g_changed", "d_changed": whether the call changed G / D at all
+    - "returned": "" when train_step returned two numbers, else what it returned (the
+      losses are then NaN)
     - "calls": the optimizer calls made, in order, e.g. ["opt_D.zero_grad", "opt_D.step",
       "opt_G.zero_grad", "opt_G.step"] (module.zero_grad() calls do not show up)
 
@@ -181,15 +237,17 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
     opt_D = _LoggedSGD(D.parameters(), float(lr), "opt_D", log, (G, D))
     out = {k: [] for k in ("d_loss", "g_loss", "expected_d_loss", "expected_g_loss",
                            "d_param_err", "g_param_err", "g_unchanged_by_d_step",
-                           "d_unchanged_by_g_step", "g_changed", "d_changed", "calls")}
+                           "d_unchanged_by_g_step", "g_changed", "d_changed", "calls", "returned")}
     for (losses, dg_e, dd_e), real, z in zip(expected, reals, zs):
         g_before, d_before = _flat(G), _flat(D)
         del log[:]
         result = sub.train_step(G, D, opt_G, opt_D, real, z)
         g_after, d_after = _flat(G), _flat(D)
         d_steps = [snap for name, snap in log if name == "opt_D.step"]
-        out["d_loss"].append(_scalar(result[0]))
-        out["g_loss"].append(_scalar(result[1]))
+        pair, problem = _loss_pair(result)
+        out["d_loss"].append(pair[0])
+        out["g_loss"].append(pair[1])
+        out["returned"].append(problem)
         out["expected_d_loss"].append(losses[0])
         out["expected_g_loss"].append(losses[1])
         out["d_param_err"].append(_rel_err(d_after - d_start, dd_e))

@@ -1,1 +1,31 @@
-"""Grader of `sequences_torch`: a character LSTM and a recurrent shampoo-sales forecaster."""
+"""Grader of `sequences_torch`: a character LSTM and a recurrent shampoo-sales forecaster.
+
+Checks: `checks.py` (one `check_<function>_<property>` per check, `yield_checks`); the code
+that must run with the submission's torch modules (probes, the CharLSTM training run, the
+walk-forward forecasts) is in `tasks.py`, loaded by the sandbox; the trained-model bounds are
+the calibrated table in `thresholds.py` (`python -m graders.assignments.sequences_torch.calibrate`
+regenerates it). The checks, points, data and calibration are described in
+docs/assignments/sequences_torch.md.
+
+Option: `shampoo_seeds` (default 1): the Forecaster RMSE checks also train that many seeds
+and report the mean +/- std (the course's table); the grade uses the grade seed only.
+"""
+
+from pathlib import Path
+
+from graders.assignments.sequences_torch.checks import CONTRACT, yield_checks
+from graders.engine.assignment import Assignment
+from graders.sandbox.process import Limits
+
+ASSIGNMENT = Assignment(
+    id="sequences_torch",
+    title="Sequences in PyTorch: a character LSTM and a recurrent shampoo-sales forecaster",
+    contract=CONTRACT,
+    checks=yield_checks,
+    reference=Path(__file__).resolve().parents[3] / "reference" / "torch" / "sequences_torch.py",
+    preload=("numpy", "torch"),
+    tasks=(Path(__file__).with_name("tasks.py"),),
+    # CPU for the sandbox's whole life: importing torch, the CharLSTM run (budget 20 s), three
+    # forecasters (5 s each) and the probes; torch needs a large address space.
+    limits=Limits(cpu_s=240, memory_mb=8192, startup_s=60),
+)

@@ -117,7 +117,8 @@ def layer_table(layers, index: int | None = None) -> str:
     lines = ["  child  layer         trainable   frozen" + ("   expected trainable" if index is not None else "")]
     for row in layers:
         total = int(row["trainable"]) + int(row["frozen"])
-        line = f"  {int(row['index']):5d}  {str(row['layer'])[:12]:12s}  {int(row['trainable']):9d}  {int(row['frozen']):7d}"
+        line = (f"  {int(row['index']):5d}  {str(row['layer'])[:12]:12s}  {int(row['trainable']):9d}  "
+                f"{int(row['frozen']):7d}")
         if index is not None:
             want = total if int(row["index"]) >= index else 0
             line += f"   {want:18d}" + ("   <- wrong" if want != int(row["trainable"]) else "")
@@ -463,7 +464,8 @@ def transfer_run(ctx, key: str) -> dict:
 
 def _setup(key, fine):
     s = TRANSFER_SETTINGS
-    text = (f"Setup: digits {CLASSES[key]} ({'one output, binary cross-entropy on logits' if key == '5 vs 9' else 'cross-entropy'}); "
+    loss = "one output, binary cross-entropy on logits" if len(CLASSES[key]) == 2 else "cross-entropy"
+    text = (f"Setup: digits {CLASSES[key]} ({loss}); "
             f"freeze(base) on the pretrained base, replace_head(base, 64, {len(CLASSES[key])}); Adam "
             f"(lr {s['lr_head']}) on the trainable parameters for {s['epochs_head']} epochs")
     if fine:
@@ -500,9 +502,14 @@ def check_trained(ctx, key: str, fine: bool):
             details = (f"Per child of the base after freeze(base) and unfreeze_from(base, {FINE_TUNE_FROM}):\n"
                        + layer_table(lc["layers"], FINE_TUNE_FROM) + "\n" + details)
             want = sum(int(row["trainable"]) + int(row["frozen"]) for row in lc["layers"][FINE_TUNE_FROM:])
-            if slip is None and int(r["trainable_fine"]) - int(r["trainable_head"]) != want:
-                slip = (f"unfreeze_from({FINE_TUNE_FROM}) made {int(r['trainable_fine']) - int(r['trainable_head'])} "
-                        f"parameters of the base trainable instead of {want} (see the unfreeze_from checks).")
+            on_base = sum(int(row["trainable"]) for row in lc["layers"])
+            gained = int(r["trainable_fine"]) - int(r["trainable_head"])
+            if slip is None and gained != want:
+                slip = (f"unfreeze_from(base, {FINE_TUNE_FROM}) made {gained} parameters of the model trainable "
+                        f"instead of {want}"
+                        + (": on the base alone it is right (table below), so the model returned by replace_head "
+                           "does not use `base` itself (a copy?): see the replace_head checks." if on_base == want
+                           else " (see the unfreeze_from checks)."))
         except (CheckFailed, StudentError):
             pass
     raise CheckFailed(

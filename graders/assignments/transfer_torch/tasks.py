@@ -104,6 +104,26 @@ def _counts(model):
     return tr, sum(p.numel() for p in model.parameters()) - tr
 
 
+def _as_count(value, call):
+    """A count the student returned, as an int (a 0-d tensor or an integral float is
+    accepted); TypeError with a message for the student otherwise."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{call} returned a bool ({value}); expected an int")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    raise TypeError(f"{call} returned {type(value).__name__} {str(value)[:40]}; expected an int")
+
+
+def _as_module(value, call):
+    if not isinstance(value, nn.Module):
+        raise TypeError(f"{call} returned {type(value).__name__}; expected an nn.Module (the classifier)")
+    return value
+
+
 def _layer_table(model):
     """Per direct child: {"index", "layer", "trainable", "frozen"} (counted here)."""
     rows = []
@@ -152,7 +172,8 @@ def task_freeze_probe(sub, weights, X, n_classes=5, lr=0.1, seed=0, trusted_head
     if trusted_head:
         model = _trusted_head(base, 1 if n_classes == 2 else n_classes, seed)
     else:
-        model = sub.replace_head(base, N_FEATURES, n_classes)
+        model = _as_module(sub.replace_head(base, N_FEATURES, n_classes),
+                           f"replace_head(base, {N_FEATURES}, {n_classes})")
     model.train()
     with torch.no_grad():
         out_train = base(x)
@@ -214,7 +235,8 @@ def task_head_probe(sub, weights, X, n_classes=5, seed=0, n_children=None):
     with torch.no_grad():
         maps = base(x)
     n_features = int(maps.shape[1])
-    model = sub.replace_head(base, n_features, n_classes)
+    model = _as_module(sub.replace_head(base, n_features, n_classes),
+                       f"replace_head(base, {n_features}, {n_classes})")
     n_out = 1 if n_classes == 2 else n_classes
     in_model = {id(p) for p in model.parameters()}
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -343,7 +365,9 @@ def task_count_params(sub):
     out = {}
     for name, m in _count_models().items():
         tr, fr = _counts(m)
-        out[name] = {"student": [int(sub.count_params(m)), int(sub.count_params(m, trainable_only=True))],
+        student = [_as_count(sub.count_params(m), "count_params(model)"),
+                   _as_count(sub.count_params(m, trainable_only=True), "count_params(model, trainable_only=True)")]
+        out[name] = {"student": student,
                      "expected": [tr + fr, tr], "wrong": _wrong_counts(m),
                      "layers": [type(c).__name__ for c in m.children()]}
     return out
@@ -404,7 +428,7 @@ def task_transfer(sub, weights, X_train, y_train, X_test, y_test, epochs_head=20
     base = load_base(weights)
     snap = _snapshot(base)
     sub.freeze(base)
-    model = sub.replace_head(base, N_FEATURES, k)
+    model = _as_module(sub.replace_head(base, N_FEATURES, k), f"replace_head(base, {N_FEATURES}, {k})")
     with torch.no_grad():
         shape = list(model.eval()(xtr[:3]).shape)
     expected = [3, 1] if k == 2 else [3, k]

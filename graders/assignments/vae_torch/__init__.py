@@ -1,1 +1,28 @@
-"""Grader package of the `vae_torch` assignment (checks, sandbox tasks, calibrated thresholds)."""
+"""Grader of `vae_torch`: a variational autoencoder in PyTorch (reparameterisation, KL, ELBO).
+
+Checks: `checks.py` (one `check_<function>_<property>` per check, `yield_checks`). Everything
+that needs the submission's objects runs in the sandbox through `tasks.py`; the trained bound
+is the calibrated table in `thresholds.py` (`python -m graders.assignments.vae_torch.calibrate`
+regenerates it, per data set). The checks, points, data and calibration are described in
+docs/assignments/vae_torch.md.
+"""
+
+from pathlib import Path
+
+from graders.assignments.vae_torch.checks import CONTRACT, yield_checks
+from graders.engine.assignment import Assignment
+from graders.sandbox.process import Limits
+
+ASSIGNMENT = Assignment(
+    id="vae_torch",
+    title="A variational autoencoder in PyTorch: reparameterisation, KL divergence, the ELBO, a 2-D latent space",
+    contract=CONTRACT,
+    checks=yield_checks,
+    reference=Path(__file__).resolve().parents[3] / "reference" / "torch" / "vae_torch.py",
+    preload=("numpy", "torch"),
+    tasks=(Path(__file__).with_name("tasks.py"),),
+    # CPU for the sandbox's whole life: importing torch, the probes and the calibrated run
+    # (CPU budget 15 s; about 5 s for the reference on the digits).
+    limits=Limits(cpu_s=240, memory_mb=8192, startup_s=90),
+    options={"data": "digits"},
+)

@@ -66,7 +66,8 @@ def task_inspect_vae(sub, n_in, n_latent, x, seed=0):
     """Build VAE(n_in, n_latent) and run encode, decode and forward on x (N, n_in).
 
     Returns {"mu_shape", "logvar_shape", "decode_shape", "decode_min", "decode_max",
-    "forward_shapes" ([x_hat, mu, logvar] shapes), "n_params", "input_unchanged"}.
+    "forward_shapes" ([x_hat, mu, logvar] shapes), "n_params", "input_unchanged",
+    "mu_logvar_diff" (largest |mu - logvar| from encode)}.
     """
     _setup(seed)
     model = sub.VAE(int(n_in), int(n_latent))
@@ -86,6 +87,42 @@ def task_inspect_vae(sub, n_in, n_latent, x, seed=0):
         "forward_shapes": [list(x_hat.shape), list(mu_f.shape), list(logvar_f.shape)],
         "n_params": int(sum(p.numel() for p in model.parameters())),
         "input_unchanged": bool(torch.equal(xt, before)),
+        "mu_logvar_diff": (float((mu.double() - logvar.double()).abs().max())
+                           if mu.shape == logvar.shape and mu.numel() else float("inf")),
+    }
+
+
+def task_forward_probe(sub, n_in, n_latent, x, seed=0):
+    """VAE(n_in, n_latent): encode(x), then forward(x) three times (torch seeded 1, 2, 1).
+
+    Returns {"mu_diff", "logvar_diff" (largest |forward's - encode's| over the three calls,
+    inf on a shape mismatch), "sample_spread" (largest |x_hat of seed 1 - x_hat of seed 2|),
+    "repeat_diff" (largest |x_hat of seed 1 - x_hat of seed 1 again|), "decode_mu_diff"
+    (largest |x_hat of seed 1 - decode(mu)|), "sigma_min" (smallest exp(logvar / 2))}.
+    """
+    _setup(seed)
+    model = sub.VAE(int(n_in), int(n_latent))
+    xt = _tensor(x)
+
+    def diff(a, b):
+        if tuple(a.shape) != tuple(b.shape):
+            return float("inf")
+        return float((a.double() - b.double()).abs().max()) if a.numel() else 0.0
+
+    with torch.no_grad():
+        mu, logvar = model.encode(xt)
+        outs = []
+        for s in (1, 2, 1):
+            torch.manual_seed(s)
+            outs.append(model(xt))
+        dec_mu = model.decode(mu)
+    return {
+        "mu_diff": max(diff(o[1], mu) for o in outs),
+        "logvar_diff": max(diff(o[2], logvar) for o in outs),
+        "sample_spread": diff(outs[0][0], outs[1][0]),
+        "repeat_diff": diff(outs[0][0], outs[2][0]),
+        "decode_mu_diff": diff(outs[0][0], dec_mu),
+        "sigma_min": float(torch.exp(0.5 * logvar).min()),
     }
 
 

@@ -1,0 +1,261 @@
+"""The autoencoders_torch grader beyond the mutants: its helpers, its data option (digits,
+MNIST IDX files written here, uncalibrated and unknown data sets), its task runner and the
+template notebook (the sandbox is real where a grade runs).
+
+The reference and every mutant are graded in tests/graders/test_mutants.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import gzip
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graders import assignments
+from graders.assignments.autoencoders_torch import checks, tasks, thresholds
+from graders.engine.checks import CheckFailed, Kind
+from graders.engine.runner import grade
+from graders.sandbox.errors import CallTimeout, StudentError
+
+ASSIGNMENT = assignments.get("autoencoders_torch")
+REPO = Path(__file__).resolve().parents[3]
+TRAINED = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
+
+
+# ------------------------------------------------------------------ the check list
+
+
+def test_every_check_names_a_contract_object_and_no_name_is_a_prefix_of_another():
+    all_checks = ASSIGNMENT.all_checks()
+    names = [c.name for c in all_checks]
+    assert {c.function for c in all_checks} == set(checks.CONTRACT)
+    assert {Kind.VALUE, Kind.GRADIENT, Kind.PROPERTY, Kind.THRESHOLD} <= {c.kind for c in all_checks}
+    assert not [(a, b) for a in names for b in names if a != b and b.startswith(a)]
+    for c in all_checks:
+        assert set(c.needs) <= set(checks.CONTRACT) and c.needs, c.name
+
+
+def test_trained_checks_are_the_calibrated_ones_with_wall_time_for_their_cpu_budget():
+    assert sorted(c.name for c in TRAINED) == sorted(checks.CHECK_NAMES.values())
+    by_name = {v: k for k, v in checks.CHECK_NAMES.items()}
+    for c in TRAINED:
+        t = thresholds.THRESHOLDS[by_name[c.name]]
+        assert c.timeout_s >= 3 * t.cpu_budget_s
+    assert ASSIGNMENT.limits.cpu_s >= sum(thresholds.CPU_BUDGET_S.values()) + 60
+    assert ASSIGNMENT.limits.memory_mb >= 8192
+    assert ASSIGNMENT.preload == ("numpy", "torch")
+
+
+def test_calibrated_settings_are_the_current_settings():
+    """A stale table (settings edited, calibrate.py not re-run) would grade with old settings."""
+    for dataset, table in thresholds.THRESHOLDS_BY_DATASET.items():
+        for check, t in table.items():
+            assert t.settings == thresholds.SETTINGS[dataset][check], (dataset, check)
+            assert t.dataset == dataset
+
+
+def test_the_tasks_file_is_registered_and_imports_only_stdlib_numpy_and_torch():
+    assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
+    tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported <= {"random", "time", "numpy", "torch"}
+    assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def test_digits_read_from_the_csv_are_those_of_the_calibration():
+    from dlgrade.data.mnist import load_dataset
+
+    fast, slow = checks.dataset("digits"), load_dataset("digits")
+    for key in ("x_train", "y_train", "x_test", "y_test"):
+        assert np.array_equal(fast[key], slow[key]), key
+    assert fast["image_shape"] == slow["image_shape"] == (8, 8)
+
+
+def test_the_numpy_penalty_is_the_reference_penalty():
+    import torch
+
+    from graders.assignments.autoencoders_torch.calibrate import load_reference
+
+    ref = load_reference("autoencoders_torch")
+    code = np.random.default_rng(0).normal(size=(7, 3, 2))
+    assert checks.l1_penalty(code, 0.3) == pytest.approx(
+        float(ref.l1_activity_penalty(torch.as_tensor(code), 0.3)), rel=1e-14)
+
+
+def test_named_l1_slips_differ_from_each_other_and_from_the_contract():
+    rng = np.random.default_rng(1)
+    code = checks.away_from(rng, checks.L1_SHAPE, -2.0, 2.0, kinks=(0.0,), margin=0.05)
+    values = list(checks.l1_slips(code, checks.L1_FACTOR).values()) + [checks.l1_penalty(code, checks.L1_FACTOR)]
+    assert len({round(v, 9) for v in values}) == len(values)
+
+
+def test_noise_slip_statistics_are_told_apart():
+    for factor in checks.NOISE_STAT_FACTORS:
+        stats = list(checks._slip_stats(factor).values()) + [(0.0, factor)]
+        for i, (m1, s1) in enumerate(stats):
+            for m2, s2 in stats[i + 1:]:
+                assert abs(m1 - m2) > 0.04 * factor + 0.02 * abs(m2) or abs(s1 - s2) > 0.05 * s2
+
+
+def test_task_argument_keys_tell_arrays_with_the_same_repr_apart():
+    a = np.zeros((2000, 64))
+    b = a.copy()
+    b[1000, 30] = 1.0
+    assert repr(a) == repr(b)
+    assert checks._key({"x": a}) != checks._key({"x": b})
+    assert checks._key({"x": a, "n": 3}) == checks._key({"n": 3, "x": a.copy()})
+
+
+class FakeSession:
+    pass
+
+
+class FakeCtx:
+    """Enough of runner.Context for run_task: a session, a check name and a task that
+    answers from a script."""
+
+    def __init__(self, session, answer):
+        self.session = session
+        self.check = types.SimpleNamespace(name="a check")
+        self.answer = answer
+        self.calls = 0
+
+    def task(self, name, **kwargs):
+        self.calls += 1
+        return self.answer()
+
+
+def test_run_task_shares_results_and_stops_after_a_timeout():
+    session = FakeSession()
+    ctx = FakeCtx(session, lambda: {"v": 1})
+    assert checks.run_task(ctx, "t", ("DenseAutoencoder",), x=np.ones(3)) == {"v": 1}
+    assert checks.run_task(ctx, "t", ("DenseAutoencoder",), x=np.ones(3)) == {"v": 1}
+    assert ctx.calls == 1
+
+    def timeout():
+        raise CallTimeout("running a task")
+
+    slow = FakeCtx(session, timeout)
+    with pytest.raises(CallTimeout):
+        checks.run_task(slow, "train", ("DenseAutoencoder", "add_noise"), x=np.ones(3))
+    with pytest.raises(CheckFailed, match="did not finish in time"):
+        checks.run_task(FakeCtx(session, lambda: {}), "other", ("add_noise",))
+    assert checks.run_task(FakeCtx(session, lambda: {"ok": 1}), "other", ("ConvAutoencoder",)) == {"ok": 1}
+
+
+def test_run_task_words_an_error_of_the_task_itself_and_keeps_the_students_own():
+    def own():
+        raise StudentError("RuntimeError", "mat1 and mat2 shapes cannot be multiplied", "File submission.py ...")
+
+    def tasks_check():
+        raise StudentError("ValueError", "ConvAutoencoder.forward returned shape (2, 1), expected (2, 1, 8, 8)")
+
+    with pytest.raises(StudentError):
+        checks.run_task(FakeCtx(FakeSession(), own), "t", ("ConvAutoencoder",))
+    with pytest.raises(CheckFailed, match="returned shape"):
+        checks.run_task(FakeCtx(FakeSession(), tasks_check), "t", ("ConvAutoencoder",))
+
+
+# ------------------------------------------------------------------ data options (real grades)
+
+
+def write_idx(path: Path, array: np.ndarray, magic: int, gz: bool = False) -> None:
+    header = magic.to_bytes(4, "big") + b"".join(int(s).to_bytes(4, "big") for s in array.shape)
+    body = header + array.astype(">u1").tobytes()
+    path.write_bytes(gzip.compress(body) if gz else body)
+
+
+def fake_mnist(folder: Path, n_train: int = 96, n_test: int = 32) -> Path:
+    """Small MNIST-format IDX files: blurry random 28x28 'digits' with labels 0..9."""
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, n, gz in (("train", n_train, True), ("t10k", n_test, False)):
+        images = np.zeros((n, 28, 28))
+        for i in range(n):
+            r, c = rng.integers(6, 22, size=2)
+            images[i, r - 5:r + 5, c - 3:c + 3] = 255
+        suffix = ".gz" if gz else ""
+        write_idx(folder / f"{kind}-images-idx3-ubyte{suffix}", images, 2051, gz)
+        write_idx(folder / f"{kind}-labels-idx1-ubyte{suffix}", rng.integers(0, 10, n), 2049, gz)
+    return folder
+
+
+def trained_only(name: str) -> bool:
+    return name in checks.CHECK_NAMES.values()
+
+
+def test_uncalibrated_mnist_fails_the_trained_checks_saying_what_the_instructor_must_run(tmp_path, monkeypatch):
+    monkeypatch.delitem(thresholds.THRESHOLDS_BY_DATASET, "mnist", raising=False)
+    folder = fake_mnist(tmp_path / "mnist")
+    report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, options={"data": f"mnist:{folder}"},
+                   select=trained_only)
+    assert len(report.tests) == len(TRAINED)
+    for t in report.tests:
+        assert not t.passed
+        assert "internal error" not in t.output
+        assert f"calibrate --dataset mnist:{folder} --write" in t.output
+        assert "instructor" in t.output
+
+
+def test_calibrated_mnist_trains_on_the_idx_files_with_pictures(tmp_path, monkeypatch):
+    """With a (fake, tiny) calibrated table for MNIST, the trained checks run on 28x28 images
+    read from IDX files and pass with a generous bound."""
+    folder = fake_mnist(tmp_path / "mnist")
+    tiny = {"dense_reconstruction": {"n_hidden": 8, "epochs": 1, "lr": 1e-2, "batch_size": 32},
+            "conv_reconstruction": {"image_shape": (28, 28), "epochs": 1, "lr": 1e-2, "batch_size": 32},
+            "denoising_ratio": {"n_hidden": 8, "noise_factor": 0.5, "epochs": 1, "lr": 1e-2, "batch_size": 32},
+            "sparsity_factor": {"n_hidden": 8, "l1_factor": 1e-3, "epochs": 1, "lr": 1e-2, "batch_size": 32},
+            "sparse_reconstruction": {"n_hidden": 8, "l1_factor": 1e-3, "epochs": 1, "lr": 1e-2, "batch_size": 32}}
+    table = {}
+    for check, t in thresholds.THRESHOLDS_BY_DATASET["digits"].items():
+        bound = 0.0 if t.higher_is_better else 10.0
+        table[check] = dataclasses.replace(t, bound=bound, settings=tiny[check], dataset="mnist")
+    monkeypatch.setitem(thresholds.THRESHOLDS_BY_DATASET, "mnist", table)
+    report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, options={"data": f"mnist:{folder}"},
+                   select=trained_only)
+    failed = {t.name: t.output for t in report.tests if not t.passed}
+    assert not failed, failed
+    pictures = {t.name: [p["title"] for p in t.extra.get("pictures", [])] for t in report.tests}
+    assert len(pictures[checks.CHECK_NAMES["dense_reconstruction"]]) == 2
+    assert len(pictures[checks.CHECK_NAMES["conv_reconstruction"]]) == 2
+    assert any("noisy" in title for title in pictures[checks.CHECK_NAMES["denoising_ratio"]])
+    assert all("mnist" in t.output for t in report.tests)
+
+
+@pytest.mark.parametrize("spec, words", [("imagenet", "unknown data set"), ("mnist", "unknown data set"),
+                                         ("mnist:/nonexistent/folder", "could not read")])
+def test_a_bad_data_option_fails_the_trained_checks_in_words(spec, words):
+    report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, options={"data": spec},
+                   select=lambda n: n == checks.CHECK_NAMES["dense_reconstruction"])
+    (t,) = report.tests
+    assert not t.passed and words in t.output and "internal error" not in t.output
+
+
+def test_a_bad_data_option_leaves_the_untrained_checks_alone():
+    report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, options={"data": "imagenet"},
+                   select=lambda n: n.startswith(("add_noise: mean", "DenseAutoencoder: parameter")))
+    assert len(report.tests) == 2 and all(t.passed for t in report.tests)
+
+
+# ------------------------------------------------------------------ the template
+
+
+def test_the_template_notebook_grades_to_zero_with_not_implemented_feedback():
+    notebook = REPO / "student_templates" / "autoencoders_torch.ipynb"
+    report = grade(str(notebook), ASSIGNMENT, select=lambda n: not trained_only(n)
+                   or n == checks.CHECK_NAMES["dense_reconstruction"])
+    assert report.score == 0 and report.tests
+    for t in report.tests:
+        assert "internal error" not in t.output, (t.name, t.output)
+        assert "Not implemented yet" in t.output, (t.name, t.output)

@@ -1,0 +1,164 @@
+"""The gan_torch grader beyond the mutants: its check list, its helpers, the explanation of
+train_step's torch errors, and grades on other data sets (MNIST-sized IDX files the tests
+write; the sandbox is real).
+
+The reference and every mutant are graded in tests/graders/test_mutants.py.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graders import assignments
+from graders.assignments.gan_torch import checks, tasks
+from graders.assignments.gan_torch import thresholds as th
+from graders.engine.checks import Kind
+from graders.engine.runner import grade
+from graders.sandbox.errors import StudentError
+from reference.torch import gan_torch as ref
+from tests.dlgrade.data.test_mnist import write_mnist
+from tests.mutants import load_module_from_source, reference_path
+from tests.mutants.gan_torch import MUTANTS
+
+ASSIGNMENT = assignments.get("gan_torch")
+SOURCE = reference_path("gan_torch").read_text(encoding="utf-8")
+
+
+def _mutated(name):
+    mutant = next(m for m in MUTANTS if m.name == name)
+    return load_module_from_source(mutant.apply(SOURCE), name)
+
+
+# ------------------------------------------------------------------ the check list
+
+
+def test_every_check_names_a_contract_function_or_the_gan_as_a_whole():
+    names = {c.function for c in ASSIGNMENT.all_checks()}
+    assert names == {"Generator/Discriminator", "discriminator_loss", "generator_loss", "train_step", "GAN"}
+    assert {Kind.VALUE, Kind.PROPERTY, Kind.THRESHOLD} <= {c.kind for c in ASSIGNMENT.all_checks()}
+
+
+def test_trained_check_has_wall_time_for_its_cpu_budget_and_the_sandbox_for_the_whole_grade():
+    (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
+    assert trained.name == checks.TRAINED_CHECK
+    budget = max(t.cpu_budget_s for t in th.THRESHOLDS.values())
+    assert trained.timeout_s >= 3 * budget
+    assert ASSIGNMENT.limits.cpu_s >= 4 * budget and ASSIGNMENT.limits.memory_mb >= 8192
+    assert ASSIGNMENT.preload == ("numpy", "torch") and ASSIGNMENT.options == {"data": "digits"}
+
+
+def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_numpy_and_torch():
+    (path,) = ASSIGNMENT.tasks
+    assert path.is_absolute() and path == Path(tasks.__file__).resolve()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported <= {"copy", "random", "time", "numpy", "torch"}
+
+
+# ------------------------------------------------------------------ the loss tasks and closed forms
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_closed_forms_match_the_reference_losses_at_extreme_logits(dtype):
+    d = tasks.task_discriminator_loss(ref, checks.EXTREME_REAL, checks.EXTREME_FAKE, dtype=dtype)
+    g = tasks.task_generator_loss(ref, checks.EXTREME_FAKE, dtype=dtype)
+    expected_d, (gr, gf) = checks.d_expected(checks.EXTREME_REAL, checks.EXTREME_FAKE)
+    assert d["dtype"] == g["dtype"] == dtype and d["shape"] == g["shape"] == [] and all(d["reached"])
+    np.testing.assert_allclose(d["loss"], expected_d, rtol=1e-6)
+    np.testing.assert_allclose(d["grads"][0], gr, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(d["grads"][1], gf, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(g["loss"], np.logaddexp(0, -checks.EXTREME_FAKE).mean(), rtol=1e-6)
+
+
+def test_naive_log_sigmoid_losses_are_not_finite_where_the_check_looks():
+    d = tasks.task_discriminator_loss(_mutated("discriminator_loss_naive_log_sigmoid"), checks.EXTREME_REAL,
+                                      checks.EXTREME_FAKE, dtype="float64")
+    assert not np.isfinite(d["loss"])
+    naive_g = _mutated("generator_loss_naive_log_sigmoid")
+    assert np.isfinite(tasks.task_generator_loss(naive_g, checks.EXTREME_FAKE, dtype="float64")["loss"])
+    assert not np.isfinite(tasks.task_generator_loss(naive_g, checks.EXTREME_FAKE, dtype="float32")["loss"])
+
+
+def test_a_loss_returned_as_a_float_is_reported_by_the_task():
+    class Sub:
+        @staticmethod
+        def generator_loss(fake):
+            return float(fake.mean())
+
+    with pytest.raises(ValueError, match="not loss.item"):
+        tasks.task_generator_loss(Sub, np.zeros(3))
+
+
+def test_train_step_task_reports_what_came_back_instead_of_two_losses():
+    source = SOURCE.replace("return d_loss.item(), g_loss.item()", "return None")
+    r = tasks.task_train_step_checks(load_module_from_source(source, "none"), n_latent=4, n_out=6,
+                                     real_batches=np.full((1, 3, 6), 0.5), z_batches=np.zeros((1, 3, 4)))
+    assert r["returned"] == ["NoneType"] and np.isnan(r["d_loss"][0])
+    r = tasks.task_train_step_checks(ref, n_latent=4, n_out=6, real_batches=np.full((1, 3, 6), 0.5),
+                                     z_batches=np.zeros((1, 3, 4)))
+    assert r["returned"] == [""]
+
+
+# ------------------------------------------------------------------ train_step's torch errors
+
+
+def _torch_error(name):
+    reals, zs = checks._step_inputs()
+    with pytest.raises(RuntimeError) as info:
+        tasks.task_train_step_checks(_mutated(name), n_latent=16, n_out=64, real_batches=reals, z_batches=zs)
+    first = tasks.task_train_step_checks(_mutated(name), n_latent=16, n_out=64, real_batches=reals[:1],
+                                         z_batches=zs[:1])["calls"][0] if name.endswith("opt_G") else None
+    exc = StudentError("RuntimeError", str(info.value), traceback="  File \"submission.py\", line 1")
+    return checks.explain_step_error(exc, first)
+
+
+def test_a_missing_detach_is_explained_in_plain_words():
+    failure = _torch_error("train_step_without_detach")
+    assert "not detached" in failure.slip and "fake.detach()" in failure.slip
+    assert "backward through the graph a second time" in failure.details
+
+
+def test_an_early_generator_step_is_explained_in_plain_words():
+    failure = _torch_error("train_step_d_step_steps_opt_G")
+    assert "opt_G.step() is called in the discriminator step" in failure.slip
+    assert "opt_D.zero_grad, opt_G.step, opt_G.zero_grad, opt_G.step" in failure.slip
+
+
+# ------------------------------------------------------------------ other data sets
+
+
+def _grade_trained(options):
+    return grade(str(reference_path("gan_torch")), ASSIGNMENT, options=options,
+                 select=lambda n: n == checks.TRAINED_CHECK)
+
+
+def test_a_data_set_without_calibrated_bounds_fails_with_the_instructors_commands(tmp_path):
+    write_mnist(tmp_path / "mnist", n_train=12, n_test=4)
+    (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
+    assert not result.passed and "not graded" in result.output and "not your code" in result.output
+    assert "python -m graders.assignments.gan_torch.calibrate --dataset mnist:PATH --write" in result.output
+    assert "digit_classifier --dataset mnist:" in result.output
+
+
+def test_a_missing_mnist_folder_fails_with_the_loaders_message(tmp_path):
+    (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'nowhere'}"}).tests
+    assert not result.passed and "could not be loaded" in result.output and "nowhere" in result.output
+
+
+def test_a_calibrated_mnist_bound_without_its_classifier_fails_clearly(tmp_path, monkeypatch):
+    write_mnist(tmp_path / "mnist", n_train=12, n_test=4)
+    monkeypatch.setitem(th.THRESHOLDS_BY_DATASET, "mnist", dict(th.THRESHOLDS))
+
+    def no_classifier(name):
+        raise FileNotFoundError(f"no digit classifier weights for {name!r}")
+
+    monkeypatch.setattr(checks, "classifier", no_classifier)
+    (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
+    assert not result.passed and "digit classifier" in result.output and "not your code" in result.output

@@ -1,0 +1,140 @@
+"""The vae_torch grader beyond the mutants: its check list, its helpers, and grades on other
+data sets (MNIST-sized IDX files the tests write; the sandbox is real).
+
+The reference and every mutant are graded in tests/graders/test_mutants.py.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graders import assignments
+from graders.assignments.vae_torch import checks, tasks
+from graders.assignments.vae_torch import thresholds as th
+from graders.engine.checks import Kind
+from graders.engine.runner import grade
+from graders.engine.thresholds import Threshold
+from tests.dlgrade.data.test_mnist import write_mnist
+from tests.mutants import reference_path
+
+ASSIGNMENT = assignments.get("vae_torch")
+
+
+# ------------------------------------------------------------------ the check list
+
+
+def test_every_check_names_a_contract_function_or_the_vae_method_it_checks():
+    names = {c.function for c in ASSIGNMENT.all_checks()}
+    assert names == {"VAE", "reparameterize", "kl_divergence", "vae_loss"}
+    assert set(checks.CONTRACT) <= names
+    kinds = {c.kind for c in ASSIGNMENT.all_checks()}
+    assert {Kind.VALUE, Kind.GRADIENT, Kind.PROPERTY, Kind.THRESHOLD} <= kinds
+
+
+def test_trained_check_has_wall_time_for_its_cpu_budget_and_the_sandbox_for_the_whole_grade():
+    (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
+    assert trained.name == checks.TRAINED_CHECK
+    budget = th.THRESHOLDS[checks.CHECK].cpu_budget_s
+    assert trained.timeout_s >= 3 * budget
+    assert ASSIGNMENT.limits.cpu_s >= 4 * budget and ASSIGNMENT.limits.memory_mb >= 8192
+    assert ASSIGNMENT.preload == ("numpy", "torch") and ASSIGNMENT.options == {"data": "digits"}
+
+
+def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_numpy_and_torch():
+    (path,) = ASSIGNMENT.tasks
+    assert path.is_absolute() and path == Path(tasks.__file__).resolve()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported <= {"random", "time", "statistics", "numpy", "torch"}
+    assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def test_the_closed_form_kl_is_zero_at_the_prior_and_matches_torch_distributions():
+    import torch
+
+    rng = np.random.default_rng(0)
+    mu, logvar = rng.normal(size=(4, 3)), rng.uniform(-2, 1.5, (4, 3))
+    q = torch.distributions.Normal(torch.tensor(mu), torch.tensor(np.exp(0.5 * logvar)))
+    p = torch.distributions.Normal(torch.zeros(4, 3, dtype=torch.float64), torch.ones(4, 3, dtype=torch.float64))
+    np.testing.assert_allclose(checks.kl_closed_form(mu, logvar),
+                               torch.distributions.kl_divergence(q, p).sum(dim=1).numpy(), rtol=1e-12)
+    assert checks.kl_closed_form(np.zeros((1, 2)), np.zeros((1, 2)))[0] == 0.0
+
+
+def test_the_monte_carlo_estimate_accepts_the_closed_form_and_rejects_the_missing_half():
+    rng = np.random.default_rng(checks.MC_SEED)
+    mu, logvar = rng.uniform(-1.5, 1.5, (4, 2)), rng.uniform(-1.0, 1.0, (4, 2))
+    est, se = checks.monte_carlo_kl(mu, logvar)
+    exact = checks.kl_closed_form(mu, logvar)
+    assert np.all(np.abs(est - exact) <= checks.MC_SIGMAS * se)  # what the check allows
+    assert np.all(se < 0.02)
+    assert np.all(np.abs(2.0 * exact - est) > 10 * checks.MC_SIGMAS * se)
+
+
+def test_each_known_kl_slip_differs_from_the_closed_form_on_the_checked_input():
+    rng = np.random.default_rng(1)
+    mu, logvar, _, _ = checks.latent_inputs(rng)
+    exact = checks.kl_closed_form(mu, logvar)
+    for words, wrong in checks.kl_slips(mu, logvar).items():
+        assert not np.allclose(wrong, exact, rtol=1e-6), words
+
+
+def test_the_bce_helper_clamps_logs_like_pytorch():
+    import torch
+    import torch.nn.functional as F
+
+    p = np.array([0.0, 1e-50, 0.3, 1.0])
+    y = np.array([1.0, 1.0, 0.2, 0.0])
+    np.testing.assert_allclose(checks._bce(p, y), F.binary_cross_entropy(
+        torch.tensor(p), torch.tensor(y), reduction="none").numpy(), rtol=1e-12)
+
+
+# ------------------------------------------------------------------ other data sets
+
+
+def _grade_trained(options):
+    a = ASSIGNMENT
+    return grade(str(reference_path("vae_torch")), a, options=options,
+                 select=lambda n: n == checks.TRAINED_CHECK)
+
+
+def test_a_data_set_without_calibrated_bounds_fails_with_the_instructors_command(tmp_path):
+    write_mnist(tmp_path / "mnist", n_train=12, n_test=4)
+    (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
+    assert not result.passed and "not graded" in result.output
+    assert "python -m graders.assignments.vae_torch.calibrate --dataset mnist:PATH --write" in result.output
+    assert "not your code" in result.output
+
+
+def test_a_missing_mnist_folder_fails_with_the_loaders_message(tmp_path):
+    (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'nowhere'}"}).tests
+    assert not result.passed and "could not be loaded" in result.output and "nowhere" in result.output
+
+
+def test_a_calibrated_mnist_bound_grades_mnist_sized_images_with_pictures(tmp_path, monkeypatch):
+    write_mnist(tmp_path / "mnist", n_train=40, n_test=10)
+    settings = {"n_latent": 2, "epochs": 1, "lr": 1e-3, "batch_size": 16}
+    bound = Threshold(metric="held-out negative ELBO above the entropy floor (nats per image)", bound=1e6,
+                      higher_is_better=False, reference_values=(1.0,) * 5, seeds=(0, 1, 2, 3, 4), margin=0.1,
+                      cpu_budget_s=15.0, settings=settings, dataset="mnist")
+    monkeypatch.setitem(th.THRESHOLDS_BY_DATASET, "mnist", {checks.CHECK: bound})
+    (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
+    assert result.passed, result.output
+    assert "mnist" in result.output and "Passed" in result.output
+    titles = [p["title"] for p in result.extra["pictures"]]
+    assert len(titles) == 3 and any("latent space" in t for t in titles)
+    from PIL import Image
+    import io
+
+    grid = Image.open(io.BytesIO(result.extra["pictures"][1]["png"]))
+    assert grid.size[0] > 10 * 28 * 4  # ten 28 x 28 images, scaled by 4, per row
