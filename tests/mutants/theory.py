@@ -105,7 +105,7 @@ MUTANTS = [
             "-sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2",
             "sigmoid_derivative_wrong_sign", ("sign",)),
     _answer("sigmoid_derivative", "sympy.exp(-z) / (1 + sympy.exp(-z)) ** 2", "sympy.exp(-z) / (1 + sympy.exp(-z))",
-            "sigmoid_derivative_missing_square", ("wrong at z =",)),
+            "sigmoid_derivative_missing_square", ("at z =",)),
     _answer("sigmoid_derivative_max", "sympy.Rational(1, 4)", "sympy.Rational(1, 2)", "sigmoid_max_is_sigma_0",
             ("σ(0)",)),
     _answer("sigmoid_derivative_argmax", "0", "0.5", "sigmoid_argmax_is_sigma_0", ("asks for z",)),

@@ -81,9 +81,11 @@ def greedy(step_fn, start, end, max_len):
 
 
 def _describe(value):
+    name = type(value).__name__
+    article = "an" if name[:1].lower() in "aeiou" else "a"
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of length {len(value)}"
-    return "None" if value is None else f"a {type(value).__name__}"
+        return f"{article} {name} of length {len(value)}"
+    return "None" if value is None else f"{article} {name}"
 
 
 def _plain(result):

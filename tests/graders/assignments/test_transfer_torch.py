@@ -1,0 +1,241 @@
+"""The transfer_torch grader beyond the mutants: its check list, its data, its tasks, and
+the feedback of its checks (most run in-process through a fake context whose `task` calls
+tasks.py directly; one grade goes through the real sandbox).
+
+The reference and every mutant are graded in tests/graders/test_mutants.py.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graders import assignments
+from graders.assignments.transfer_torch import base_model, checks, tasks
+from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
+from graders.engine.checks import CheckFailed, Kind
+from graders.engine.runner import grade
+from tests.mutants import Mutant, load_module_from_source, reference_path
+
+ASSIGNMENT = assignments.get("transfer_torch")
+SOURCE = reference_path("transfer_torch").read_text(encoding="utf-8")
+REF = load_module_from_source(SOURCE, "transfer_torch_reference_for_grader_tests")
+
+
+class FakeSession:
+    """Stands for a grade's session (a weak-referenceable key for the cached runs)."""
+
+
+class FakeContext:
+    """ctx.task runs the task in this process on `module`; `canned` replaces some tasks' replies."""
+
+    def __init__(self, module, canned=None):
+        self.module, self.canned, self.session = module, dict(canned or {}), FakeSession()
+        self.calls: list[str] = []
+
+    def task(self, name, **kwargs):
+        self.calls.append(name)
+        if name in self.canned:
+            return self.canned[name]
+        return getattr(tasks, f"task_{name}")(self.module, **kwargs)
+
+
+def edited(*edits: Mutant):
+    source = SOURCE
+    for e in edits:
+        source = e.apply(source)
+    return load_module_from_source(source, "edited_transfer_torch")
+
+
+def failure(fn, ctx) -> str:
+    with pytest.raises(CheckFailed) as info:
+        fn(ctx)
+    return info.value.render()
+
+
+def check_fn(name):
+    (found,) = [c for c in ASSIGNMENT.all_checks() if c.name == name]
+    return found.run
+
+
+# ------------------------------------------------------------------ the check list
+
+
+def test_every_check_names_a_contract_function_and_the_trained_checks_are_the_calibrated_ones():
+    all_checks = ASSIGNMENT.all_checks()
+    assert {c.function for c in all_checks} == set(checks.CONTRACT) == set(ASSIGNMENT.contract)
+    trained = [c for c in all_checks if c.kind is Kind.THRESHOLD]
+    assert sorted(c.name for c in trained) == sorted(THRESHOLDS) == sorted([*CHECK_HEAD.values(), *CHECK_FINE.values()])
+    for c in trained:
+        assert c.timeout_s >= 2 * THRESHOLDS[c.name].cpu_budget_s
+    assert ASSIGNMENT.limits.cpu_s >= 4 * sum(THRESHOLDS[CHECK_HEAD[k]].cpu_budget_s for k in CLASSES)
+
+
+def test_torch_is_preloaded_with_room_for_it_and_the_tasks_file_is_registered():
+    assert ASSIGNMENT.preload == ("numpy", "torch")
+    assert ASSIGNMENT.limits.memory_mb >= 8192
+    assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
+
+
+def test_the_tasks_file_imports_only_stdlib_numpy_and_torch():
+    tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported <= {"random", "time", "numpy", "torch"}
+    assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+
+
+def test_the_unfreeze_indices_include_one_past_the_parameter_free_max_pooling():
+    # unfreeze_from one layer early at index 7 starts at the max pooling (no parameters) and
+    # looks right: index 8 is what tells it apart
+    assert (checks.FINE_TUNE_FROM + 1, True) in checks.UNFREEZE_CASES
+    assert any(not first for _, first in checks.UNFREEZE_CASES)
+    assert [type(c).__name__ for c in tasks.build_base().children()] == list(checks.BASE_LAYERS)
+
+
+# ------------------------------------------------------------------ data sent to the sandbox
+
+
+def test_digits_read_from_the_csv_are_those_of_the_calibration():
+    from dlgrade.data import load_digits
+
+    X, y = load_digits()
+    fast_X, fast_y = checks.digits()
+    assert np.array_equal(fast_X, X) and np.array_equal(fast_y, y)
+    for classes in CLASSES.values():
+        fast = checks.digits_split(classes)
+        slow = base_model.digits_split(classes, **{"test_fraction": 0.3, "seed": 0})
+        assert all(np.array_equal(a, b) for a, b in zip(fast, slow))
+
+
+def test_the_weights_sent_to_the_sandbox_are_the_shipped_ones_as_plain_arrays():
+    sent, shipped = checks.weights(), base_model.load_weights()
+    assert sent.keys() == shipped.keys()
+    assert all(isinstance(v, np.ndarray) and np.array_equal(v, shipped[k]) for k, v in sent.items())
+
+
+# ------------------------------------------------------------------ each check uses only its function
+
+
+def _broken(*names):
+    """The reference with the named functions raising."""
+    module = edited()
+    for name in names:
+        def boom(*args, _name=name, **kwargs):
+            raise AssertionError(f"{_name} must not be called")
+        setattr(module, name, boom)
+    return module
+
+
+def test_the_freeze_checks_use_neither_replace_head_nor_count_params():
+    ctx = FakeContext(_broken("replace_head", "count_params", "unfreeze_from"))
+    for name in ("freeze: no gradients and unchanged by an optimizer step", "freeze: BatchNorm stays in inference mode"):
+        assert check_fn(name)(ctx) is None
+
+
+def test_the_replace_head_checks_use_neither_freeze_nor_count_params():
+    ctx = FakeContext(_broken("freeze", "count_params", "unfreeze_from"))
+    for c in ASSIGNMENT.all_checks():
+        if c.function == "replace_head" and c.kind is not Kind.THRESHOLD:
+            assert c.run(ctx) is None, c.name
+
+
+def test_the_unfreeze_from_and_count_params_checks_need_only_their_functions():
+    ctx = FakeContext(_broken("replace_head", "count_params"))
+    for c in ASSIGNMENT.all_checks():
+        if c.function == "unfreeze_from" and c.kind is not Kind.THRESHOLD:
+            assert c.run(ctx) is None, c.name
+    ctx = FakeContext(_broken("replace_head", "freeze", "unfreeze_from"))
+    for c in ASSIGNMENT.all_checks():
+        if c.function == "count_params":
+            assert c.run(ctx) is None, c.name
+
+
+# ------------------------------------------------------------------ feedback
+
+
+def test_global_max_pooling_is_named():
+    module = edited(Mutant("max", "nn.AdaptiveAvgPool2d(1)", "nn.AdaptiveMaxPool2d(1)"))
+    r = tasks.task_head_probe(module, checks.weights(), checks.probe_images(), n_classes=5)
+    assert r["max_diff_max_pool"] < 1e-5 < r["max_diff"]
+    text = failure(checks.check_replace_head_average_pool_linear, FakeContext(module))
+    assert "global MAX pooling" in text
+
+
+def test_a_head_with_a_hidden_layer_is_told_apart_from_a_wrong_output_count():
+    module = edited(Mutant("mlp", "nn.Flatten(), nn.Linear(n_features, n_out))",
+                           "nn.Flatten(), nn.Linear(n_features, 16), nn.ReLU(), nn.Linear(16, n_out))"))
+    text = failure(checks.check_replace_head_average_pool_linear, FakeContext(module))
+    assert "an extra trainable layer in the head" in text
+
+
+def test_count_params_slips_are_named_from_the_counts_of_the_common_mistakes():
+    wrong = tasks._wrong_counts(tasks._count_models()["shared"])
+    assert wrong["shared_twice"][0] == 36 + 36 + 6 + 6 and wrong["tensors"][0] == 3
+    module = edited(Mutant("twice", "    return sum(p.numel() for p in model.parameters() if p.requires_grad or not "
+                                    "trainable_only)",
+                           "    return sum(p.numel() for m in model.modules() for p in m.parameters(recurse=False)\n"
+                           "               if p.requires_grad or not trainable_only)"))
+    text = failure(check_fn("count_params: shared weights counted once"), FakeContext(module))
+    assert "is 84; expected 48" in text and "counted twice" in text
+
+
+def test_a_frozen_base_whose_batchnorm_follows_model_train_is_reported_with_both_symptoms():
+    module = edited(Mutant("once", tasks_freeze_bn(), "    module.eval()\n"))
+    text = failure(checks.check_freeze_batchnorm_inference, FakeContext(module))
+    assert "running statistics changed by up to" in text and "module.eval() once is not enough" in text
+
+
+def tasks_freeze_bn():
+    from tests.mutants.transfer_torch import _FREEZE_BN
+
+    return _FREEZE_BN
+
+
+def _canned_run(head=0.9, fine=0.95, trainable_head=325, trainable_fine=325 + 18624, drift=0.0):
+    return {"head_accuracy": head, "fine_tune_accuracy": fine, "base_drift": drift, "trainable_head": trainable_head,
+            "trainable_fine": trainable_fine, "output_shape": [3, 5], "cpu_seconds": 1.0}
+
+
+def test_a_trained_check_reports_the_value_the_bound_and_the_counts_per_layer():
+    name = CHECK_FINE["5 classes"]
+    t = THRESHOLDS[name]
+    ctx = FakeContext(REF, canned={"transfer": _canned_run(fine=t.bound - 0.01, trainable_fine=325)})
+    text = failure(check_fn(name), ctx)
+    assert f"{t.bound - 0.01:.4f} is below the calibrated bound" in text and t.describe() in text
+    assert "expected trainable" in text and "18496" in text  # the per-layer table
+    assert "does not use `base` itself" in text  # unfreeze_from alone is right: the model holds a copy
+    assert ctx.calls == ["transfer", "layer_counts"]
+
+
+def test_the_transfer_run_is_shared_by_the_head_and_fine_tuned_checks_of_a_grade():
+    ctx = FakeContext(REF, canned={"transfer": _canned_run(drift=2.5)})
+    note = check_fn(CHECK_HEAD["5 classes"])(ctx)
+    check_fn(CHECK_FINE["5 classes"])(ctx)
+    assert ctx.calls == ["transfer"]
+    assert "Passed" in note and "the frozen base changed by up to 2.5" in note
+
+
+# ------------------------------------------------------------------ a real grade
+
+
+def test_odd_return_values_get_feedback_not_internal_errors(tmp_path):
+    source = (SOURCE
+              .replace("    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)",
+                       "    sum(p.numel() for p in model.parameters())")  # forgets the return
+              .replace("    return nn.Sequential(base, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(n_features, n_out))",
+                       "    nn.Sequential(base, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(n_features, n_out))"))
+    path = tmp_path / "submission.py"
+    path.write_text(source, encoding="utf-8")
+    report = grade(str(path), ASSIGNMENT, select=lambda n: n.startswith(("count_params: every", "replace_head: one")))
+    outputs = {t.name: t.output for t in report.tests}
+    assert len(outputs) == 2 and not any(t.passed for t in report.tests)
+    assert "count_params(model) returned NoneType None; expected an int" in outputs["count_params: every parameter, as scalars"]
+    assert "returned NoneType; expected an nn.Module" in outputs["replace_head: one output for two classes"]
+    assert not any("internal error" in o for o in outputs.values())
+
