@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", "-o", help="write the report to this file instead of standard output")
     g.add_argument("--data", help="data set for trained checks, e.g. digits or mnist:PATH")
     g.add_argument("--visible-only", action="store_true", help="run only the checks students can see")
+    g.add_argument("--reveal-answers", action="store_true",
+                   help="feedback may show expected answers (off by default: students would copy them)")
 
     c = sub.add_parser("check", help="run the visible checks on your own work (hidden ones are not run)")
     c.add_argument("submission")
@@ -88,6 +90,8 @@ def _options(args) -> dict:
     options = {}
     if getattr(args, "data", None):
         options["data"] = args.data
+    if getattr(args, "reveal_answers", False):
+        options["reveal_answers"] = True
     return options
 
 
