@@ -1,9 +1,11 @@
 """Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `gan_torch`.
 
-Each one is an exact text edit of `reference/torch/gan_torch.py`. `catches` is left empty
-until the grader's check names exist. `tests/mutants/test_gan_torch_mutants.py` shows
-that every MUTANT changes some contract output (value, gradient, shape, parameters after
-two train_step calls, or raising) and every UNUSUAL one matches the reference to 1e-10.
+Each one is an exact text edit of `reference/torch/gan_torch.py`. `catches` names the checks
+of the grader that fail on it (filled by `python -m tests.mutants.survey gan_torch --write`,
+then reviewed); `says`, words the first one's feedback contains.
+`tests/mutants/test_gan_torch_mutants.py` shows that every MUTANT changes some contract
+output (value, gradient, shape, parameters after two train_step calls, or raising) and
+every UNUSUAL one matches the reference to 1e-10.
 
 Notes for the checks:
 - `train_step_without_detach` raises on the generator's backward ("Trying to backward
@@ -15,6 +17,20 @@ Notes for the checks:
 """
 
 from tests.mutants import Mutant
+
+# The checks (graders/assignments/gan_torch/checks.py), by the names the catches use.
+MODELS = "Generator/Discriminator: shapes, samples in [0,1], logits (N,)"
+D_CLOSED_FORM = "discriminator_loss: closed form on given logits"
+D_FINITE = "discriminator_loss: finite at |logit| = 100"
+G_LOSS = "generator_loss: non-saturating (BCE-with-logits(fake, 1)), closed form, finite at |logit| = 100"
+D_STEP_KEEPS_G = "train_step: the discriminator step leaves the generator unchanged"
+G_STEP_KEEPS_D = "train_step: the generator step leaves the discriminator unchanged"
+MATCHES_CONTRACT = "train_step: gradients zeroed every step (two steps match the contract)"
+REACHES_G = "train_step: the generator step reaches the generator"
+RETURNS = "train_step: returns (d_loss, g_loss)"
+TRAINED = "GAN: samples cover at least k digit classes confidently (threshold)"
+# train_step raising (no detach, an early opt_G.step()) fails every train_step check
+_ALL_STEP_CHECKS = (D_STEP_KEEPS_G, G_STEP_KEEPS_D, MATCHES_CONTRACT, REACHES_G, RETURNS)
 
 _D_STEP = "    d_loss = discriminator_loss(D(real), D(fake.detach()))\n"
 _G_STEP = "\n    g_loss = generator_loss(D(fake))\n"
@@ -36,60 +52,82 @@ MUTANTS = [
     # Generator / Discriminator
     Mutant("generator_without_sigmoid",
            "            nn.Linear(n_hidden, n_out),\n            nn.Sigmoid(),\n",
-           "            nn.Linear(n_hidden, n_out),\n"),
-    Mutant("generator_ignores_z", "return self.net(z)", "return self.net(torch.zeros_like(z))"),
-    Mutant("discriminator_logits_not_squeezed", "return self.net(x).squeeze(-1)", "return self.net(x)"),
+           "            nn.Linear(n_hidden, n_out),\n",
+           catches=(MODELS,), says=('no sigmoid',)),
+    Mutant("generator_ignores_z", "return self.net(z)", "return self.net(torch.zeros_like(z))",
+           catches=(MODELS,), says=('ignores its input',)),
+    Mutant("discriminator_logits_not_squeezed", "return self.net(x).squeeze(-1)", "return self.net(x)",
+           catches=(MODELS,), says=('not squeezed',)),
     Mutant("discriminator_applies_sigmoid", "return self.net(x).squeeze(-1)",
-           "return torch.sigmoid(self.net(x)).squeeze(-1)"),
+           "return torch.sigmoid(self.net(x)).squeeze(-1)",
+           catches=(MODELS,), says=('not logits',)),
     # discriminator_loss
     Mutant("discriminator_loss_labels_swapped",
            _REAL + "\n    " + _FAKE,
            "real_term = F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))\n"
-           "    fake_term = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))"),
+           "    fake_term = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))",
+           catches=(D_CLOSED_FORM, D_FINITE), says=('labels are swapped',)),
     Mutant("discriminator_loss_averaged_not_summed", "return real_term + fake_term",
-           "return 0.5 * (real_term + fake_term)"),
+           "return 0.5 * (real_term + fake_term)",
+           catches=(D_CLOSED_FORM, D_FINITE), says=('averaged',)),
     Mutant("discriminator_loss_one_mean_over_the_concatenated_batch",
            "return real_term + fake_term",
            "return F.binary_cross_entropy_with_logits(\n"
            "        torch.cat([real_logits, fake_logits]),\n"
-           "        torch.cat([torch.ones_like(real_logits), torch.zeros_like(fake_logits)]))"),
+           "        torch.cat([torch.ones_like(real_logits), torch.zeros_like(fake_logits)]))",
+           catches=(D_CLOSED_FORM, D_FINITE), says=('one mean over the 5 real and 3 fake',)),
     Mutant("discriminator_loss_naive_log_sigmoid", "return real_term + fake_term",
            "return (-torch.log(torch.sigmoid(real_logits)).mean()\n"
-           "            - torch.log(1.0 - torch.sigmoid(fake_logits)).mean())"),
+           "            - torch.log(1.0 - torch.sigmoid(fake_logits)).mean())",
+           catches=(D_FINITE,), says=('not finite',)),
     # generator_loss
     Mutant("generator_loss_saturating", _GEN,
-           "return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))"),
+           "return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))",
+           catches=(G_LOSS,), says=('saturating loss',)),
     Mutant("generator_loss_target_zero", _GEN,
-           "return F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))"),
+           "return F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))",
+           catches=(G_LOSS,), says=('target 0',)),
     Mutant("generator_loss_naive_log_sigmoid", _GEN,
-           "return -torch.log(torch.sigmoid(fake_logits)).mean()"),
+           "return -torch.log(torch.sigmoid(fake_logits)).mean()",
+           catches=(G_LOSS,), says=('not finite',)),
     Mutant("generator_loss_log_with_eps", _GEN,
-           "return -torch.log(torch.sigmoid(fake_logits) + 1e-8).mean()"),
+           "return -torch.log(torch.sigmoid(fake_logits) + 1e-8).mean()",
+           catches=(G_LOSS,), says=('eps is added inside the log',)),
     # train_step
     Mutant("train_step_without_detach", _D_STEP,
-           "    d_loss = discriminator_loss(D(real), D(fake))\n"),
+           "    d_loss = discriminator_loss(D(real), D(fake))\n",
+           catches=_ALL_STEP_CHECKS, says=('was not detached',)),
     Mutant("train_step_without_detach_retaining_the_graph", _BODY,
            "    opt_D.zero_grad()\n    opt_G.zero_grad()\n    fake = G(z)\n"
            "    d_loss = discriminator_loss(D(real), D(fake))\n"
            "    d_loss.backward(retain_graph=True)\n    opt_D.step()\n"
-           "    g_loss = generator_loss(D(fake))\n    g_loss.backward()\n    opt_G.step()\n"),
-    Mutant("train_step_never_zeroes_d_grads", "    opt_D.zero_grad()\n", ""),
-    Mutant("train_step_never_zeroes_g_grads", "    opt_G.zero_grad()\n", ""),
+           "    g_loss = generator_loss(D(fake))\n    g_loss.backward()\n    opt_G.step()\n",
+           catches=(MATCHES_CONTRACT, RETURNS), says=("zeroed before the discriminator step's backward",)),
+    Mutant("train_step_never_zeroes_d_grads", "    opt_D.zero_grad()\n", "",
+           catches=(MATCHES_CONTRACT, RETURNS), says=('opt_D.zero_grad() is never called',)),
+    Mutant("train_step_never_zeroes_g_grads", "    opt_G.zero_grad()\n", "",
+           catches=(MATCHES_CONTRACT,), says=('opt_G.zero_grad() is never called',)),
     Mutant("train_step_d_step_steps_opt_G",
-           "    d_loss.backward()\n    opt_D.step()\n", "    d_loss.backward()\n    opt_G.step()\n"),
+           "    d_loss.backward()\n    opt_D.step()\n", "    d_loss.backward()\n    opt_G.step()\n",
+           catches=_ALL_STEP_CHECKS, says=('opt_G.step() is called in the discriminator step',)),
     Mutant("train_step_g_step_also_steps_opt_D",
            "    g_loss.backward()\n    opt_G.step()\n",
-           "    g_loss.backward()\n    opt_G.step()\n    opt_D.step()\n"),
+           "    g_loss.backward()\n    opt_G.step()\n    opt_D.step()\n",
+           catches=(G_STEP_KEEPS_D, MATCHES_CONTRACT, RETURNS), says=('opt_D.step() is called again',)),
     Mutant("train_step_g_step_on_detached_fake", _G_STEP,
-           "\n    g_loss = generator_loss(D(fake.detach()))\n"),
-    Mutant("train_step_draws_its_own_noise", "    fake = G(z)\n", "    fake = G(torch.randn_like(z))\n"),
+           "\n    g_loss = generator_loss(D(fake.detach()))\n",
+           catches=(REACHES_G, MATCHES_CONTRACT, RETURNS), says=('D(fake.detach())',)),
+    Mutant("train_step_draws_its_own_noise", "    fake = G(z)\n", "    fake = G(torch.randn_like(z))\n",
+           catches=(MATCHES_CONTRACT, RETURNS), says=('noise other than the z given',)),
     Mutant("train_step_generator_step_first", _BODY,
            "    fake = G(z)\n    opt_G.zero_grad()\n    g_loss = generator_loss(D(fake))\n"
            "    g_loss.backward()\n    opt_G.step()\n    opt_D.zero_grad()\n"
            "    d_loss = discriminator_loss(D(real), D(fake.detach()))\n"
-           "    d_loss.backward()\n    opt_D.step()\n"),
+           "    d_loss.backward()\n    opt_D.step()\n",
+           catches=(D_STEP_KEEPS_G, MATCHES_CONTRACT, RETURNS), says=('generator step comes first',)),
     Mutant("train_step_returns_the_losses_swapped", "return d_loss.item(), g_loss.item()",
-           "return g_loss.item(), d_loss.item()"),
+           "return g_loss.item(), d_loss.item()",
+           catches=(RETURNS,), says=('wrong order',)),
 ]
 
 UNUSUAL = [
@@ -150,9 +188,10 @@ UNUSUAL = [
 # hidden activations still covers 6 classes (fraction 0.41) and passes.
 SLOW_MUTANTS = [
     Mutant("discriminator_without_hidden_activation",
-           "            nn.Linear(n_in, n_hidden),\n            nn.LeakyReLU(0.2),\n            nn.Linear(n_hidden, 1),\n",
+           "            nn.Linear(n_in, n_hidden),\n            nn.LeakyReLU(0.2),\n"
+           "            nn.Linear(n_hidden, 1),\n",
            "            nn.Linear(n_in, n_hidden),\n            nn.Linear(n_hidden, 1),\n",
-           catches=("GAN: samples cover at least k digit classes confidently (threshold)",)),
+           catches=(TRAINED,)),
 ]
 
 # Correct but unusual submissions beyond the default run's two (each is a full grade with a

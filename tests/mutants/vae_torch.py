@@ -1,9 +1,11 @@
 """Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `vae_torch`.
 
-Each one is an exact text edit of `reference/torch/vae_torch.py`. `catches` is left empty
-until the grader's check names exist. `tests/mutants/test_vae_torch_mutants.py` shows
-that every MUTANT changes some contract output (value, gradient, shape, or raising) and
-every UNUSUAL one matches the reference to 1e-10.
+Each one is an exact text edit of `reference/torch/vae_torch.py`. `catches` names the checks
+of the grader that fail on it (filled by `python -m tests.mutants.survey vae_torch --write`,
+then reviewed); `says`, words the first one's feedback contains.
+`tests/mutants/test_vae_torch_mutants.py` shows that every MUTANT changes some contract
+output (value, gradient, shape, or raising) and every UNUSUAL one matches the reference
+to 1e-10.
 
 Which slips the trained check rejects on its own (held-out loss, see thresholds.py): the
 BCE averaged over the pixels (the KL term then dominates and the posterior collapses to
@@ -13,6 +15,16 @@ others are caught by the value and gradient checks.
 
 from tests.mutants import Mutant
 
+# The checks (graders/assignments/vae_torch/checks.py), by the names the catches use.
+SHAPES = "VAE: encode/decode shapes, probabilities in [0,1]"
+FORWARD = "VAE: forward returns encode's (mu, logvar) and decodes a sampled z"
+REPARAM_VALUE = "reparameterize: equals mu + exp(0.5 logvar) * eps"
+REPARAM_GRAD = "reparameterize: gradients reach mu and logvar"
+KL_CLOSED_FORM = "kl_divergence: matches the closed form"
+KL_MONTE_CARLO = "kl_divergence: matches a Monte Carlo estimate"
+LOSS = "vae_loss: mean over the batch of (BCE summed over features + KL)"
+TRAINED = "VAE: held-out loss (threshold)"
+
 _REPARAM = "return mu + torch.exp(0.5 * logvar) * eps"
 _KL = "return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"
 _BCE = 'bce = F.binary_cross_entropy(x_hat, x, reduction="none").flatten(1).sum(dim=1)'
@@ -20,51 +32,72 @@ _LOSS = "return (bce + kl_divergence(mu, logvar)).mean()"
 
 MUTANTS = [
     # VAE.reparameterize
-    Mutant("reparameterize_eps_times_logvar", _REPARAM, "return mu + eps * logvar"),
+    Mutant("reparameterize_eps_times_logvar", _REPARAM, "return mu + eps * logvar",
+           catches=(REPARAM_VALUE, REPARAM_GRAD), says=('eps * logvar',)),
     Mutant("reparameterize_exp_logvar_without_half", _REPARAM,
-           "return mu + torch.exp(logvar) * eps"),
+           "return mu + torch.exp(logvar) * eps",
+           catches=(REPARAM_VALUE, REPARAM_GRAD), says=('exp(logvar) * eps',)),
     Mutant("reparameterize_half_exp_logvar", _REPARAM,
-           "return mu + 0.5 * torch.exp(logvar) * eps"),
+           "return mu + 0.5 * torch.exp(logvar) * eps",
+           catches=(REPARAM_VALUE, REPARAM_GRAD), says=('0.5 * exp(logvar) * eps',)),
     Mutant("reparameterize_detached", _REPARAM,
-           "return (mu + torch.exp(0.5 * logvar) * eps).detach()"),
+           "return (mu + torch.exp(0.5 * logvar) * eps).detach()",
+           catches=(REPARAM_GRAD,), says=('z is detached',)),
     Mutant("reparameterize_sigma_detached", _REPARAM,
-           "return mu + torch.exp(0.5 * logvar).detach() * eps"),
+           "return mu + torch.exp(0.5 * logvar).detach() * eps",
+           catches=(REPARAM_GRAD,), says=('is detached',)),
     Mutant("reparameterize_samples_with_torch_normal", _REPARAM,
-           "return torch.normal(mu, torch.exp(0.5 * logvar))"),
+           "return torch.normal(mu, torch.exp(0.5 * logvar))",
+           catches=(REPARAM_VALUE, REPARAM_GRAD), says=('does not use the eps',)),
     Mutant("reparameterize_ignores_the_given_eps",
            "        if eps is None:\n            eps = torch.randn_like(mu)\n",
-           "        eps = torch.randn_like(mu)\n"),
+           "        eps = torch.randn_like(mu)\n",
+           catches=(REPARAM_VALUE, REPARAM_GRAD), says=('does not use the eps',)),
     # VAE layers
     Mutant("encode_logvar_from_the_mu_head",
-           "return self.mu_head(h), self.logvar_head(h)", "return self.mu_head(h), self.mu_head(h)"),
+           "return self.mu_head(h), self.logvar_head(h)", "return self.mu_head(h), self.mu_head(h)",
+           catches=(SHAPES,), says=('same values for mu and logvar',)),
     Mutant("decode_without_sigmoid",
            "return torch.sigmoid(self.dec_out(torch.relu(self.dec_hidden(z))))",
-           "return self.dec_out(torch.relu(self.dec_hidden(z)))"),
+           "return self.dec_out(torch.relu(self.dec_hidden(z)))",
+           catches=(SHAPES,), says=('no sigmoid',)),
     Mutant("forward_returns_z_as_mu",
-           "return self.decode(z), mu, logvar", "return self.decode(z), z, logvar"),
+           "return self.decode(z), mu, logvar", "return self.decode(z), z, logvar",
+           catches=(FORWARD,), says=("not encode(x)'s mu",)),
     Mutant("forward_decodes_mu_without_sampling",
-           "return self.decode(z), mu, logvar", "return self.decode(mu), mu, logvar"),
+           "return self.decode(z), mu, logvar", "return self.decode(mu), mu, logvar",
+           catches=(FORWARD,), says=('does not sample z',)),
     # kl_divergence
     Mutant("kl_wrong_sign", _KL,
-           "return 0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"),
+           "return 0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)",
+           catches=(KL_CLOSED_FORM, KL_MONTE_CARLO), says=('sign is flipped',)),
     Mutant("kl_missing_half", _KL,
-           "return -torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"),
+           "return -torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)",
+           catches=(KL_CLOSED_FORM, KL_MONTE_CARLO), says=('1/2 is missing',)),
     Mutant("kl_summed_over_the_batch", _KL,
-           "return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp())"),
+           "return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp())",
+           catches=(KL_CLOSED_FORM, KL_MONTE_CARLO), says=('one number for the whole batch',)),
     Mutant("kl_mean_over_latent_dims", _KL,
-           "return -0.5 * torch.mean(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)"),
+           "return -0.5 * torch.mean(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)",
+           catches=(KL_CLOSED_FORM, KL_MONTE_CARLO), says=('averaged over the 3 latent dimensions',)),
     Mutant("kl_logvar_taken_as_log_sigma", _KL,
-           "return -0.5 * torch.sum(1.0 + 2.0 * logvar - mu.pow(2) - torch.exp(2.0 * logvar), dim=1)"),
+           "return -0.5 * torch.sum(1.0 + 2.0 * logvar - mu.pow(2) - torch.exp(2.0 * logvar), dim=1)",
+           catches=(KL_CLOSED_FORM, KL_MONTE_CARLO), says=('log sigma',)),
     # vae_loss
     Mutant("vae_loss_bce_mean_over_features", _BCE,
-           "bce = F.binary_cross_entropy(x_hat, x)"),
+           "bce = F.binary_cross_entropy(x_hat, x)",
+           catches=(LOSS,), says=('averaged over the features',)),
     Mutant("vae_loss_summed_over_the_batch", _LOSS,
-           "return (bce + kl_divergence(mu, logvar)).sum()"),
-    Mutant("vae_loss_without_kl", _LOSS, "return bce.mean()"),
+           "return (bce + kl_divergence(mu, logvar)).sum()",
+           catches=(LOSS,), says=('summed over the batch',)),
+    Mutant("vae_loss_without_kl", _LOSS, "return bce.mean()",
+           catches=(LOSS,), says=('KL term is missing',)),
     Mutant("vae_loss_mse_instead_of_bce", _BCE,
-           'bce = F.mse_loss(x_hat, x, reduction="none").flatten(1).sum(dim=1)'),
+           'bce = F.mse_loss(x_hat, x, reduction="none").flatten(1).sum(dim=1)',
+           catches=(LOSS,), says=('squared error',)),
     Mutant("vae_loss_bce_arguments_swapped", _BCE,
-           'bce = F.binary_cross_entropy(x, x_hat, reduction="none").flatten(1).sum(dim=1)'),
+           'bce = F.binary_cross_entropy(x, x_hat, reduction="none").flatten(1).sum(dim=1)',
+           catches=(LOSS,), says=('arguments are swapped',)),
 ]
 
 UNUSUAL = [
@@ -99,14 +132,13 @@ UNUSUAL = [
 # grade seed they end 12.56 and 12.55 nats above the entropy floor (bound 12.35, reference
 # 11.09); a decoder without its hidden ReLU (12.23) still passes.
 _HEADS = "return self.mu_head(h), self.logvar_head(h)"
-_TRAINED = ("VAE: held-out loss (threshold)",)
 SLOW_MUTANTS = [
     # "the variance must be positive": softplus on logvar keeps sigma >= 1, so no code is precise
     Mutant("encode_logvar_through_softplus", _HEADS,
-           "return self.mu_head(h), F.softplus(self.logvar_head(h))", catches=_TRAINED),
+           "return self.mu_head(h), F.softplus(self.logvar_head(h))", catches=(TRAINED,)),
     # the codes confined to one quadrant of the latent plane
     Mutant("encode_mu_through_relu", _HEADS, "return torch.relu(self.mu_head(h)), self.logvar_head(h)",
-           catches=_TRAINED),
+           catches=(TRAINED,)),
 ]
 
 # Correct but unusual submissions beyond the default run's three (each is a full grade with

@@ -356,9 +356,15 @@ def check_conv_shapes(ctx, shapes, words: str):
             slip = "the model raised on this size (see the error); pooling and up-sampling must fit every size."
     elif len(g) == 4 and g[:2] == list(shape[:2]):
         h, w = shape[2:]
-        if g[2] < h or g[3] < w:
+        halves = h % 4 == 0 and w % 4 == 0  # two poolings by 2 divide exactly: floor = ceil
+        if (g[2] < h or g[3] < w) and halves:
+            slip = ("the decoder up-samples less than the encoder pools: two MaxPool2d(2) on the way down need "
+                    "two Upsample(scale_factor=2) on the way up.")
+        elif g[2] < h or g[3] < w:
             slip = ("MaxPool2d in floor mode drops the last row and column of an odd size (7 -> 3 -> 1 comes "
                     "back up as 4): pool with ceil_mode=True (7 -> 4 -> 2 -> 8) and crop the output to H x W.")
+        elif halves:
+            slip = "the decoder up-samples more than the encoder pools (one Upsample(x2) per MaxPool2d(2))."
         else:
             slip = ("the decoder's output is larger than the input and is not cropped back: return "
                     "out[..., :H, :W] (8 comes back from 7 -> 4 -> 2).")

@@ -259,3 +259,37 @@ def test_the_template_notebook_grades_to_zero_with_not_implemented_feedback():
     for t in report.tests:
         assert "internal error" not in t.output, (t.name, t.output)
         assert "Not implemented yet" in t.output, (t.name, t.output)
+
+
+# ------------------------------------------------------------------ the slow mutant lists
+
+
+def _slow_lists():
+    from tests.mutants import autoencoders_torch as m
+
+    return m.MUTANTS, m.SLOW_MUTANTS, m.UNUSUAL, m.SLOW_UNUSUAL
+
+
+def test_mutant_names_are_unique_across_all_four_lists():
+    names = [m.name for group in _slow_lists() for m in group]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("mutant", _slow_lists()[1], ids=lambda m: m.name)
+def test_slow_mutant_changes_some_contract_output(mutant):
+    """tests/mutants/test_autoencoders_torch_mutants.py probes MUTANTS; the same probe here for
+    SLOW_MUTANTS, so a slip graded only with -m slow is still shown to be a real slip."""
+    from tests.mutants import load_module_from_source
+    from tests.mutants.test_autoencoders_torch_mutants import REFERENCE, SOURCE, _same, probe
+
+    got = probe(load_module_from_source(mutant.apply(SOURCE), mutant.name))
+    assert [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-6)]
+
+
+@pytest.mark.parametrize("mutant", _slow_lists()[3], ids=lambda m: m.name)
+def test_slow_unusual_matches_the_reference(mutant):
+    from tests.mutants import load_module_from_source
+    from tests.mutants.test_autoencoders_torch_mutants import REFERENCE, SOURCE, _same, probe
+
+    got = probe(load_module_from_source(mutant.apply(SOURCE), mutant.name))
+    assert not [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-10)]
