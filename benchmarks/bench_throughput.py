@@ -15,6 +15,7 @@ number of workers:
 from __future__ import annotations
 
 import csv
+import resource
 import sys
 import tempfile
 import time
@@ -51,7 +52,15 @@ def _warm(_=None) -> float:
     return time.time()
 
 
-def grade_class(folder: Path, out: Path, workers: int, checks, warm: bool) -> float:
+def children_cpu() -> float:
+    """CPU seconds of every finished child process (pool workers and, through them, their sandboxes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def grade_class(folder: Path, out: Path, workers: int, checks, warm: bool) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the pool's processes and sandboxes) to grade the class."""
+    cpu0 = children_cpu()
     if warm:
         with process_executor(workers) as pool:
             list(pool.map(_warm, range(workers)))
@@ -64,7 +73,7 @@ def grade_class(folder: Path, out: Path, workers: int, checks, warm: bool) -> fl
         seconds = time.perf_counter() - t0
     if res.errors or len(res.graded) != len(list(folder.iterdir())):
         raise RuntimeError(f"batch did not grade everyone: {res.summary()} {res.errors}")
-    return seconds
+    return seconds, children_cpu() - cpu0
 
 
 def full_marks(out: Path) -> int:
@@ -74,7 +83,8 @@ def full_marks(out: Path) -> int:
     return sum(1 for r in rows if r.get("score") and r.get("score") == r.get("max_score"))
 
 
-COLUMNS = ["workers", "pool", "class size", "median (s)", "submissions / min", "s / submission", "runs"]
+COLUMNS = ["workers", "pool", "class size", "median (s)", "submissions / min", "s / submission",
+           "CPU s / submission", "runs"]
 
 
 def run(quick: bool = False, repeats: int = 3) -> dict:
@@ -93,16 +103,20 @@ def run(quick: bool = False, repeats: int = 3) -> dict:
         for workers in (1, 2):
             for warm in (True,) if quick else (True, False):
                 log(f"throughput: {workers} worker(s), {'warm' if warm else 'cold'} pool, {size} submissions")
-                times = [grade_class(folder, out, workers, checks, warm) for _ in range(repeats)]
-                t = median(times)
+                runs = [grade_class(folder, out, workers, checks, warm) for _ in range(repeats)]
+                t = median([wall for wall, _ in runs])
                 rows.append({"workers": workers, "pool": "warm" if warm else "cold (started by run_batch)",
                              "class size": size, "median (s)": t, "submissions / min": 60.0 * size / t,
-                             "s / submission": t / size, "runs": repeats})
+                             "s / submission": t / size,
+                             "CPU s / submission": median([cpu for _, cpu in runs]) / size, "runs": repeats})
         perfect = full_marks(out) if checks is None else None
     notes.append(f"The class of {size}: the reference x{size - len(mutants)} and {len(mutants)} mutants "
                  f"({', '.join(mutants)})" + (f"; {perfect} students got full marks." if perfect is not None else "."))
     if quick:
         notes.append(f"--quick grades only the first {len(checks)} checks, on warm pools only.")
+    notes.append("CPU s / submission: user + system CPU of the pool's worker processes and their sandboxes "
+                 "(RUSAGE_CHILDREN once the pool has shut down), including the workers' start-up and, for a "
+                 "warm pool, its warm-up; 60 x 2 / this is what two idle cores could grade per minute.")
     notes.append("Each grade runs its own sandbox process (a fresh interpreter importing NumPy); with 2 workers "
                  "two grades and their two sandboxes share the machine's 2 cores.")
     return result("throughput", f"Batch throughput: {ASSIGNMENT} submissions per minute", COLUMNS, rows, notes,

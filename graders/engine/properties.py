@@ -54,7 +54,7 @@ def check_property(prop: Callable, *strategies, max_examples: int = 30,
 
     @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
-              print_blob=False)
+              print_blob=False, report_multiple_bugs=False)
     @given(st.tuples(*strategies))
     def run(args):
         if crash:

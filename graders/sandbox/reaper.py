@@ -293,6 +293,7 @@ class Cgroup:
                         path = next((p for c, p in own.items() if controller in c.split(",")), None)
                         if path is None:
                             continue
+                        _sweep(mount + path)
                         d = os.path.join(mount + path, name)
                         os.mkdir(d)
                         dirs.append(d)
@@ -302,6 +303,7 @@ class Cgroup:
                             _write(os.path.join(d, "memory.limit_in_bytes"), str(memory_bytes))
                 elif fstype == "cgroup2" and "" in own:
                     parent = mount + own[""]
+                    _sweep(parent)
                     d = os.path.join(parent, name)
                     os.mkdir(d)
                     dirs.append(d)
@@ -360,6 +362,21 @@ class Cgroup:
 
     def describe(self) -> list[str]:
         return list(self.dirs)
+
+
+def _sweep(parent: str) -> None:
+    """Remove empty `dlgrade-<pid>-...` cgroups left by graders that died (their pid is gone)."""
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith("dlgrade-")]
+    except OSError:
+        return
+    for n in names:
+        owner = n.split("-")[1] if n.count("-") >= 2 else ""
+        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+            try:
+                os.rmdir(os.path.join(parent, n))  # fails (harmlessly) unless it is empty
+            except OSError:
+                pass
 
 
 def _write(path: str, text: str) -> None:

@@ -175,9 +175,6 @@ UNUSUAL = [
     Mutant("add_noise_torch_normal",
            "eps = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)",
            "eps = torch.normal(0.0, 1.0, size=tuple(x.shape), generator=generator, dtype=x.dtype)"),
-    Mutant("l1_sum_divided_by_batch_size",
-           "return factor * code.abs().flatten(1).sum(dim=1).mean()",
-           "return factor * code.abs().sum() / code.shape[0]"),
 ]
 
 # Graded with every check, trained ones included (about a minute each on a loaded machine).
@@ -203,6 +200,9 @@ SLOW_UNUSUAL = [
     Mutant("add_noise_clone_then_in_place",
            "return torch.clamp(x + noise_factor * eps, 0.0, 1.0)",
            "noisy = x.clone()\n    noisy.add_(noise_factor * eps).clamp_(0.0, 1.0)\n    return noisy"),
+    Mutant("l1_sum_divided_by_batch_size",
+           "return factor * code.abs().flatten(1).sum(dim=1).mean()",
+           "return factor * code.abs().sum() / code.shape[0]"),
     Mutant("l1_vector_norm",
            "return factor * code.abs().flatten(1).sum(dim=1).mean()",
            "return factor * torch.linalg.vector_norm(code.flatten(1), ord=1, dim=1).mean()"),

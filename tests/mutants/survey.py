@@ -41,10 +41,13 @@ def write_catches(assignment_id: str, failures: dict[str, list]) -> None:
     lines = source.splitlines(keepends=True)
     edits = []
     for node in ast.walk(ast.parse(source)):
-        if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Mutant" and node.args
-                and isinstance(node.args[0], ast.Constant)
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Mutant"):
+            continue
+        name_node = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg == "name"), None)
+        if (isinstance(name_node, ast.Constant) and isinstance(name_node.value, str)
                 and not any(k.arg == "catches" for k in node.keywords)):
-            names = [t.name for t in failures.get(node.args[0].value, [])]
+            names = [t.name for t in failures.get(name_node.value, [])]
             if names:
                 edits.append((node.end_lineno, node.end_col_offset, names))
     for line_no, col, names in sorted(edits, reverse=True):

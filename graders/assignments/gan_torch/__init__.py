@@ -22,7 +22,7 @@ ASSIGNMENT = Assignment(
     checks=yield_checks,
     reference=Path(__file__).resolve().parents[3] / "reference" / "torch" / "gan_torch.py",
     preload=("numpy", "torch"),
-    tasks=(Path(__file__).with_name("tasks.py"),),
+    tasks=(Path(__file__).resolve().with_name("tasks.py"),),
     # CPU for the sandbox's whole life: importing torch, the probes and the calibrated run
     # (CPU budget 25 s; 11-16 s for the reference on the digits).
     limits=Limits(cpu_s=240, memory_mb=8192, startup_s=90),

@@ -20,7 +20,7 @@ ASSIGNMENT = Assignment(
     checks=yield_checks,
     reference=Path(__file__).resolve().parents[3] / "reference" / "torch" / "vae_torch.py",
     preload=("numpy", "torch"),
-    tasks=(Path(__file__).with_name("tasks.py"),),
+    tasks=(Path(__file__).resolve().with_name("tasks.py"),),
     # CPU for the sandbox's whole life: importing torch, the probes and the calibrated run
     # (CPU budget 15 s; about 5 s for the reference on the digits).
     limits=Limits(cpu_s=240, memory_mb=8192, startup_s=90),

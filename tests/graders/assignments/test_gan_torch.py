@@ -90,7 +90,7 @@ def test_a_loss_returned_as_a_float_is_reported_by_the_task():
     class Sub:
         @staticmethod
         def generator_loss(fake):
-            return float(fake.mean())
+            return float(fake.detach().mean())
 
     with pytest.raises(ValueError, match="not loss.item"):
         tasks.task_generator_loss(Sub, np.zeros(3))
