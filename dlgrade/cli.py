@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", "-o", help="write the report to this file instead of standard output")
     g.add_argument("--data", help="data set for trained checks, e.g. digits or mnist:PATH")
     g.add_argument("--visible-only", action="store_true", help="run only the checks students can see")
+    g.add_argument("--autograder", action="store_true",
+                   help="autograder mode: the submission cannot read the grader's files or use the "
+                        "network, and runs as an unprivileged user when the grader is root "
+                        "(same as DLGRADE_AUTOGRADER=1; see docs/security.md)")
     g.add_argument("--reveal-answers", action="store_true",
                    help="feedback may show expected answers (off by default: students would copy them)")
 
@@ -163,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "grade":
+            if args.autograder:
+                os.environ["DLGRADE_AUTOGRADER"] = "1"  # read by every Sandbox this process starts
             return cmd_grade(args, include_hidden=not args.visible_only, fmt=args.format, out=args.out)
         if args.command == "check":
             return cmd_grade(args, include_hidden=False, fmt="text", out=None)

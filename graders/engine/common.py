@@ -36,10 +36,19 @@ def render_inputs(**named) -> str:
     return "Inputs: " + "; ".join(f"{k} = {fmt(v)}" for k, v in named.items())
 
 
-def check_inputs_unchanged(ctx, function: str, args: tuple, kwargs: dict | None = None) -> None:
-    """Call `function` and fail if it modified any array argument in place."""
+def check_inputs_unchanged(ctx, function: str, args: tuple, kwargs: dict | None = None,
+                           *, returns_value: bool = True) -> None:
+    """Call `function` and fail if it modified any array argument in place.
+
+    returns_value: the function must return something (a stub that returns None leaves its
+    inputs unchanged too, and must not earn this check's points).
+    """
     kwargs = kwargs or {}
-    _, args_after, kwargs_after = ctx.call_echo(function, *args, **kwargs)
+    value, args_after, kwargs_after = ctx.call_echo(function, *args, **kwargs)
+    if returns_value and value is None:
+        raise CheckFailed(f"{function} returned None, so whether it leaves its inputs unchanged "
+                          "cannot be judged yet.", expected="the function's result", got="None",
+                          slip="a missing `return`.")
     names = [f"argument {i + 1}" for i in range(len(args))]
     for name, before, after in zip(names, args, args_after):
         _compare_unchanged(function, name, before, after)

@@ -125,8 +125,8 @@ def _one_loss(fn, args):
     """fn(*args) (tensors that require grad), backward; value and gradients."""
     loss = fn(*args)
     if not isinstance(loss, torch.Tensor):
-        raise ValueError(f"{getattr(fn, '__name__', 'the loss')} returned a {type(loss).__name__}; expected a scalar tensor "
-                         "(return the loss tensor itself, not loss.item(): training needs its graph)")
+        raise ValueError(f"{getattr(fn, '__name__', 'the loss')} returned a {type(loss).__name__}; expected a "
+                         "scalar tensor (return the loss tensor itself, not loss.item(): training needs its graph)")
     value = float(loss.detach().reshape(-1)[0]) if loss.numel() >= 1 else float("nan")
     shape = list(loss.shape)
     if loss.numel() == 1 and loss.requires_grad:

@@ -108,7 +108,8 @@ def _grade_trained(options):
                  select=lambda n: n == checks.TRAINED_CHECK)
 
 
-def test_a_data_set_without_calibrated_bounds_fails_with_the_instructors_command(tmp_path):
+def test_a_data_set_without_calibrated_bounds_fails_with_the_instructors_command(tmp_path, monkeypatch):
+    monkeypatch.delitem(th.THRESHOLDS_BY_DATASET, "mnist", raising=False)
     write_mnist(tmp_path / "mnist", n_train=12, n_test=4)
     (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
     assert not result.passed and "not graded" in result.output
