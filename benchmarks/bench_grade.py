@@ -1,13 +1,15 @@
 """Benchmark 3: full grade wall time per assignment, grading its reference solution.
 
 For every assignment of graders.assignments.assignment_ids(), graders.engine.runner.grade
-on the reference, several times; the table gives the median wall time and where it goes:
-starting the sandbox, round trips into it (calls and tasks, which include the
-submission's compute), CPU of the grader process and of the sandbox process.
+on the reference, several times (5 by default; 3 for a grade that takes over 30 s); the
+table gives the median wall time and where it goes: starting the sandbox, round trips
+into it (calls and tasks, which include the submission's compute), CPU of the grader
+process and of the sandbox process.
 
-The measurement wraps, in this process only, the runner's Sandbox class (to time its start
-and its requests: calls and tasks) and each check's run (to read the sandbox process's CPU time from
-/proc/<pid>/stat before and after it); neither changes what a grade does.
+The measurement wraps, in this process only, the runner's Sandbox class (to time its
+start and its requests: calls and tasks) and each check's run (to read the sandbox
+process's CPU time from /proc/<pid>/stat before and after it); neither changes what a
+grade does.
 
     .venv/bin/python -m benchmarks.bench_grade [--quick] [--repeats N] [--json PATH] [--only ID ...]
 """

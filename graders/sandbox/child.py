@@ -2,7 +2,8 @@
 
 Started by `graders.sandbox.process.Sandbox` as `python -s -B child.py FD_IN FD_OUT LIMITS` under
 resource limits, in its own process group and temporary directory, with stdin on
-/dev/null. It speaks only through the two pipe descriptors, in the format of `wire.py`;
+/dev/null -- or forked, in that same state, by the fork server at the end of this file
+(`child.py --forkserver`), which has already run this file's top level and the preload. It speaks only through the two pipe descriptors, in the format of `wire.py`;
 whatever the submission prints goes to stdout/stderr, which the grader caps and shows
 but never reads results from.
 
@@ -23,6 +24,7 @@ import linecache
 import os
 import random
 import resource
+import signal
 import sys
 import traceback
 import types
@@ -163,15 +165,9 @@ class Child:
     # ------------------------------------------------------------ set-up
     def setup(self, init: dict) -> dict:
         self.base_seed = int(init.get("seed", 0))
-        for name in init.get("preload", []):
-            if name == "torch":
-                import torch
-
-                torch.set_num_threads(1)
-                torch.use_deterministic_algorithms(True, warn_only=True)
-                self.torch = torch
-            else:
-                __import__(name)
+        torch = preload(init.get("preload", []))
+        if torch is not None:
+            self.torch = torch
         for i, path in enumerate(init.get("tasks", [])):
             spec = importlib.util.spec_from_file_location(f"_dlgrade_tasks_{i}", path)
             module = importlib.util.module_from_spec(spec)
@@ -179,12 +175,17 @@ class Child:
             for attr, fn in vars(module).items():
                 if attr.startswith("task_") and callable(fn):
                     self.tasks[attr[len("task_"):]] = fn
+        import time as _t; t0 = _t.perf_counter()
         applied = isolation.apply(init["isolation"]) if init.get("isolation") else {}
+        applied["t_iso"] = round((_t.perf_counter() - t0) * 1000, 1)
         sys.meta_path.insert(0, _Blocker(init.get("blocked_modules", [])))
         sys.argv = ["submission"]
         sys.modules.pop("_dlgrade_isolation", None)
         sys.modules.pop("_dlgrade_wire", None)
+        t1 = _t.perf_counter()
         report = self.load_submission(init["cells"])
+        applied["t_sub"] = round((_t.perf_counter() - t1) * 1000, 1)
+        import gc; applied["gc"] = gc.get_count()
         report["isolation"] = applied
         return report
 
@@ -311,13 +312,33 @@ def apply_limits(spec: str) -> None:
             # macOS refuses some limits (e.g. RLIMIT_AS); the others still apply
 
 
-def main() -> None:
-    fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
-    apply_limits(sys.argv[3] if len(sys.argv) > 3 else "")
+def preload(names):
+    """Import the preloaded modules (torch on one thread, deterministic); returns torch or None.
+
+    The same in a fresh child (in `Child.setup`) and in the fork server (before any fork)."""
+    torch = None
+    for name in names:
+        if name == "torch":
+            import torch
+
+            torch.set_num_threads(1)
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        else:
+            __import__(name)
+    return torch
+
+
+def run(fd_in: int, fd_out: int, limits: str) -> None:
+    """Everything the child does once Python is running: limits, set-up, the requests."""
+    import time as _t; T0 = _t.perf_counter()
+    apply_limits(limits)
     child = Child(fd_in, fd_out)
     child.send({"ok": True, "ready": True})
     try:
-        reply = child.setup(child.read())
+        init = child.read(); T1 = _t.perf_counter()
+        reply = child.setup(init)
+        reply["isolation"]["t_setup"] = round((_t.perf_counter() - T1) * 1000, 1)
+        reply["isolation"]["t_wait_init"] = round((T1 - T0) * 1000, 1)
     except BaseException as exc:  # noqa: BLE001
         reply = {"ok": False, "error": child.describe(exc)}
     child.send(reply)
@@ -336,6 +357,311 @@ def main() -> None:
             child.send({"ok": False, "error": {"type": "ResultNotSendable", "message": str(exc)[:2000],
                                                "traceback": ""}})
     os._exit(0)
+
+
+# ---------------------------------------------------------------- the fork server
+#
+# `python -s -B child.py --forkserver FD MODULES` is a long-lived, trusted process of the
+# grader (graders/sandbox/forkserver.py is the grader's side; docs/security.md says what
+# holds). It runs this file's top level and `preload(MODULES)` -- exactly what a fresh child
+# has run when it is about to read its init message -- and then only waits for requests on
+# the Unix socket FD. It never parses a request: it passes the bytes and the sandbox's three
+# pipe ends (SCM_RIGHTS) on to a *spare*, and answers with the spare's pid. No submission
+# code, task file or sandbox message ever reaches it.
+#
+# A spare is a copy of the server made ahead of time, while the server is idle: the server
+# forks an intermediate that forks the spare and exits at once, so the spare is re-parented
+# to the grader (a child subreaper, see reaper.py) and is the grader's own child, like a
+# fresh one. It waits for one request, then becomes the sandbox's process (`_become_sandbox`:
+# new session, /dev/null on stdin, the output pipe on stdout/stderr, every other descriptor
+# closed, its directory and environment) and runs `run()`, the same code as a fresh child
+# from its first line on. The server then forks the next spare. A sandbox thus waits for no
+# fork at all; when requests come faster than spares, it waits for one.
+
+_SERVER_MODULES = None  # sys.modules right after the preload: what a fresh child has then
+PR_SET_DUMPABLE = 4
+REQUEST_BYTES = 1 << 16
+
+
+def _prctl(option: int, value: int) -> None:
+    if isolation.LIBC is not None:
+        isolation.LIBC.prctl(option, value, 0, 0, 0)
+
+
+def _drop(sock) -> None:
+    """Close a socket's descriptor without letting its object close a reused number later."""
+    fd = sock.detach()
+    if fd >= 0:
+        os.close(fd)
+
+
+def _threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 1
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+        return int(data[data.rfind(b")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def serve(sock_fd: int, modules) -> None:
+    """The fork server's loop (see above); exits when the grader closes its end."""
+    global _SERVER_MODULES
+    # non-dumpable: processes of the same user (a sandbox without Landlock) cannot ptrace it or
+    # open its /proc/<pid>/mem; a sandbox's process turns this back on (like a fresh one)
+    _prctl(PR_SET_DUMPABLE, 0)
+    try:
+        preload(modules)
+        _SERVER_MODULES = set(sys.modules)
+        hello = {"ok": True, "pid": os.getpid(), "threads": _threads(), "modules": list(modules)}
+    except BaseException as exc:  # noqa: BLE001 - reported to the grader, which falls back
+        hello = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+    import json
+    import socket
+
+    sock = socket.socket(fileno=sock_fd)
+    sock.send(json.dumps(hello).encode())
+    if not hello["ok"]:
+        os._exit(1)
+    buf = bytearray(REQUEST_BYTES)
+    spare = None
+    while True:
+        if spare is None:
+            try:
+                spare = _Spare.make(sock)
+            except OSError:
+                spare = None  # tried again for the request (and reported if it fails)
+        try:
+            n, fds = _receive(sock, buf)
+        except OSError:
+            break
+        if n == 0:
+            _close_all(fds)
+            break
+        try:
+            reply = _hand_over(sock, spare, memoryview(buf)[:n], fds)
+        except Exception as exc:  # noqa: BLE001 - a bad request must not end the server
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+        finally:
+            spare = None  # used (or broken): the next one is forked after the answer
+            buf[:n] = bytes(n)  # nothing of a request stays in the server's memory
+            _close_all(fds)  # nor its descriptors, so no later spare inherits them
+        try:
+            sock.send(json.dumps(reply).encode())
+        except OSError:
+            break
+    if spare is not None:
+        spare.close()
+    os._exit(0)
+
+
+def _receive(sock, buf):
+    """(bytes, descriptors) of one request, read into `buf` (socket.recv_fds, into a buffer)."""
+    import array
+    import socket
+
+    fds = array.array("i")
+    n, ancdata, _, _ = sock.recvmsg_into([buf], socket.CMSG_SPACE(8 * fds.itemsize))
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
+    return n, list(fds)
+
+
+def _close_all(fds) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _hand_over(sock, spare, data, fds) -> dict:
+    """Pass one request to the spare (a fresh one if it died); returns {"ok", "pid"}."""
+    threads = _threads()
+    if threads != 1:
+        # fork copies only the calling thread: a lock held by another one would stay locked
+        return {"ok": False, "error": f"the fork server has {threads} threads; it forks only when it has one"}
+    if len(fds) != 3:
+        return {"ok": False, "error": f"expected 3 descriptors, got {len(fds)}"}
+    for attempt in range(2):
+        if spare is None or not spare.adopted():
+            spare = _Spare.make(sock)
+        if spare.take(data, fds):
+            return {"ok": True, "pid": spare.pid}
+        spare = None
+    return {"ok": False, "error": "the fork server's spare process did not take the request"}
+
+
+class _Spare:
+    """A copy of the server, adopted by the grader, waiting to become one sandbox's process."""
+
+    def __init__(self, pid: int, sock):
+        self.pid, self.sock = pid, sock
+
+    @classmethod
+    def make(cls, server_sock) -> "_Spare":
+        import json
+        import socket
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        r, w = os.pipe()
+        middle = os.fork()
+        if middle == 0:  # the intermediate: fork the spare, say its pid, exit at once
+            status = 0
+            try:
+                os.close(r)
+                pid = os.fork()
+                if pid == 0:
+                    os.close(w)
+                    _drop(server_sock)
+                    _drop(ours)
+                    cls._wait(theirs)  # never returns
+                os.write(w, str(pid).encode())
+            except BaseException:  # noqa: BLE001
+                status = 1
+            os._exit(status)
+        os.close(w)
+        out = b""
+        try:
+            while True:
+                chunk = os.read(r, 64)
+                if not chunk:
+                    break
+                out += chunk
+        finally:
+            os.close(r)
+            os.waitpid(middle, 0)  # once it is gone, the spare is the grader's child
+            _drop(theirs)
+        if not out.isdigit():
+            _drop(ours)
+            raise OSError("the fork server could not fork")
+        spare = cls(int(out), ours)
+        # the grader reaps the spare if it is never used (it is the grader's child)
+        server_sock.send(json.dumps({"spare": spare.pid}).encode())
+        return spare
+
+    @staticmethod
+    def _wait(sock) -> None:
+        """In the spare: wait for one request, acknowledge it, become the sandbox's process."""
+        try:
+            buf = bytearray(REQUEST_BYTES)
+            n, fds = _receive(sock, buf)
+            if n == 0:
+                os._exit(0)  # the server is gone
+            sock.send(b"ok")
+            _become_sandbox([sock], fds, bytes(buf[:n]))
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(1)
+
+    def adopted(self) -> bool:
+        return _parent(self.pid) == os.getppid()
+
+    def take(self, data, fds) -> bool:
+        """Hand the request over; True once the spare has it (it is then the sandbox's)."""
+        import socket
+
+        try:
+            socket.send_fds(self.sock, [data], list(fds))
+            return self.sock.recv(16) == b"ok"
+        except OSError:
+            return False
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.sock is not None:
+            _drop(self.sock)  # an unused spare sees the end of its socket and exits
+            self.sock = None
+
+
+def _become_sandbox(sockets, fds, data: bytes) -> None:
+    """In a spare: become what a fresh child is when Python has started, then run."""
+    try:
+        os.setsid()
+        _prctl(PR_SET_DUMPABLE, 1)
+        for sock in sockets:
+            _drop(sock)  # the server's sockets: never reachable from the sandbox
+        import json
+
+        request = json.loads(data)
+        fd_in, fd_out, out = fds
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        keep = {0, 1, 2, fd_in, fd_out}
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) not in keep:
+                try:
+                    os.close(int(name))
+                except OSError:
+                    pass
+        for fd in (fd_in, fd_out):
+            os.set_inheritable(fd, True)  # as Popen(pass_fds=...) leaves them
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        os.chdir(request["workdir"])
+        _set_environment(request["env"])
+        for name in set(sys.modules) - (_SERVER_MODULES or set(sys.modules)):
+            sys.modules.pop(name, None)  # the server's own imports (socket): not a fresh child's
+    except BaseException:  # noqa: BLE001
+        os._exit(71)
+    try:
+        run(fd_in, fd_out, request["limits"])
+    except BaseException:  # noqa: BLE001 - what an uncaught exception does to a fresh child
+        try:
+            traceback.print_exc()
+        finally:
+            os._exit(1)
+    os._exit(0)
+
+
+def _set_environment(env: dict) -> None:
+    """The sandbox's environment, as Popen(env=...) gives a fresh child.
+
+    os.environ (and the C library's) is replaced; the process's initial environment block,
+    which /proc/<pid>/environ shows and by which the grader recognises a sandbox's processes
+    (DLGRADE_SANDBOX), is overwritten in place (the server's was padded to leave room); and
+    the values Python derived from HOME and TMPDIR at start-up are recomputed.
+    """
+    os.environ.clear()
+    os.environ.update(env)
+    block = b"".join(os.fsencode(k) + b"=" + os.fsencode(v) + b"\0" for k, v in env.items())
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            stat = f.read()
+        fields = stat[stat.rfind(b")") + 2:].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50 and 51)
+        if 0 < start < end and len(block) <= end - start:
+            import ctypes
+
+            ctypes.memmove(start, block + b"\0" * (end - start - len(block)), end - start)
+    except (OSError, ValueError, IndexError):
+        pass  # the mark by hard limits (reaper.py) still holds
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        tempfile.tempdir = None  # gettempdir() caches its answer
+    site = sys.modules.get("site")
+    if site is not None:
+        recompute = site.USER_SITE is not None
+        site.USER_BASE = site.USER_SITE = None
+        if recompute:
+            site.getusersitepackages()
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--forkserver":
+        serve(int(sys.argv[2]), [m for m in sys.argv[3].split(",") if m] if len(sys.argv) > 3 else [])
+        return
+    run(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "")
 
 
 if __name__ == "__main__":

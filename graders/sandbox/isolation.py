@@ -25,7 +25,8 @@ Layers, in the order they are applied:
 5. seccomp (Linux x86_64 / aarch64, any user): socket() of any family but AF_UNIX fails
    with EACCES; ptrace, process_vm_readv/writev, unshare, setns, namespace flags of
    clone, io_uring and clone3 (glibc falls back to clone) are refused; kill/tgkill/tkill/
-   pidfd_open/rt_sigqueueinfo aimed at the grader (or at every process, pid -1) fail.
+   pidfd_open/rt_sigqueueinfo aimed at the grader, its fork servers (or at every process,
+   pid -1) fail.
 """
 
 import ctypes
@@ -411,7 +412,9 @@ class _Bpf:
         return out
 
 
-def seccomp_program(machine: str, protect_pid: int, protect_pgid: int) -> bytes:
+def seccomp_program(machine: str, protect_pid: int, protect_pgid: int, others=()) -> bytes:
+    """The filter; signals (and pidfd_open) aimed at `protect_pid`, the group `protect_pgid`,
+    every process, and each pid of `others` and its process group (the fork servers) fail."""
     s = SYSCALLS[machine]
     b = _Bpf()
     b.ld(4)  # seccomp_data.arch
@@ -440,6 +443,9 @@ def seccomp_program(machine: str, protect_pid: int, protect_pgid: int) -> bytes:
     b.jump(b.JEQ, protect_pid, "eperm")
     b.jump(b.JEQ, 0xFFFFFFFF, "eperm")
     b.jump(b.JEQ, (-protect_pgid) & 0xFFFFFFFF, "eperm")
+    for pid in others:
+        b.jump(b.JEQ, int(pid) & 0xFFFFFFFF, "eperm")
+        b.jump(b.JEQ, (-int(pid)) & 0xFFFFFFFF, "eperm")
     b.label("allow")
     b.ret(RET_ALLOW)
     b.label("eperm")
@@ -449,11 +455,11 @@ def seccomp_program(machine: str, protect_pid: int, protect_pgid: int) -> bytes:
     return b.assemble()
 
 
-def seccomp_filter(protect_pid: int, protect_pgid: int) -> None:
+def seccomp_filter(protect_pid: int, protect_pgid: int, others=()) -> None:
     machine = platform.machine().lower()
     if LIBC is None or machine not in SYSCALLS:
         raise OSError(errno.ENOSYS, f"no seccomp filter for {sys.platform}/{machine}")
-    program = seccomp_program(machine, protect_pid, protect_pgid)
+    program = seccomp_program(machine, protect_pid, protect_pgid, [p for p in others if int(p) > 1][:16])
     n = len(program) // 8
     filt = ctypes.create_string_buffer(program, len(program))
 
@@ -497,7 +503,7 @@ def apply(spec: dict) -> dict:
 
     spec keys: mode ("default" | "autograder"), workdir, hide (paths), uid/gid (the
     sandbox's user, autograder mode as root only), namespaces (bool), disk_kb, processes,
-    grader_pid, grader_pgid, skip (layers not to apply, for tests and diagnosis: "netns",
+    grader_pid, grader_pgid, protect_pids (the grader's fork servers), skip (layers not to apply, for tests and diagnosis: "netns",
     "mountns", "user", "landlock", "seccomp").
     """
     report = {"mode": spec.get("mode", "default"), "platform": f"{sys.platform}/{platform.machine()}",
@@ -568,7 +574,8 @@ def apply(spec: dict) -> dict:
         report["errors"].append("Landlock is not available (Linux >= 5.13 with the landlock LSM)")
     if "seccomp" not in skip:
         try:
-            seccomp_filter(int(spec.get("grader_pid", os.getppid())), int(spec.get("grader_pgid", 0)) or 1)
+            seccomp_filter(int(spec.get("grader_pid", os.getppid())), int(spec.get("grader_pgid", 0)) or 1,
+                           spec.get("protect_pids") or ())
             report["seccomp"] = True
         except OSError as exc:
             report["errors"].append(str(exc))

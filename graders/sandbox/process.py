@@ -14,6 +14,12 @@ isolation of `isolation.py` (Landlock, seccomp; in autograder mode as root also 
 network and mount namespace and an unprivileged user of its own). Autograder mode is
 `Sandbox(..., isolation="autograder")` or the environment variable DLGRADE_AUTOGRADER=1.
 What holds in each mode and on each platform: docs/security.md.
+
+The child's process is either a fresh interpreter (`python -s -B child.py ...`) or, when
+the preload allows it, forked by a fork server that has already imported the preload
+(`forkserver.py`; off with DLGRADE_FORKSERVER=0 or `Sandbox(forkserver=False)`). From the
+point where a fresh child would read its init message, both run the same code in the same
+state; `Sandbox.launcher` says which one started it.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.sandbox import reaper, wire
+from graders.sandbox import forkserver, reaper, wire
 from graders.sandbox.errors import CallTimeout, ProtocolError, SandboxCrashed, StudentError
 
 CHILD = Path(__file__).with_name("child.py")
@@ -191,6 +197,19 @@ class _OutputCapture(threading.Thread):
         return out
 
 
+SERVER_HOME = "/nonexistent/dlgrade-forkserver"  # the fork server has no directory and writes nothing
+SERVER_ENV_PAD = 16384  # room in the server's environment block for a sandbox's (see child.py)
+
+
+def server_environment() -> dict[str, str]:
+    """The fork server's environment: the sandboxes' fixed one, with no directory of its own
+    and no mark (it is not a sandbox), padded so that each forked sandbox process can write its
+    own environment over the server's initial environment block (/proc/<pid>/environ)."""
+    env = child_environment(SERVER_HOME)
+    env["DLGRADE_FORKSERVER_PAD"] = "-" * SERVER_ENV_PAD
+    return env
+
+
 def child_environment(workdir: str, token: str | None = None) -> dict[str, str]:
     """A small, fixed environment: deterministic hashing and one BLAS/OpenMP thread.
 
@@ -227,11 +246,15 @@ class Sandbox:
     isolation: "default" or "autograder"; None reads DLGRADE_AUTOGRADER (see
         docs/security.md for what each mode holds on each platform).
     hide: more paths the submission may not read (besides `hidden_paths()`).
+    forkserver: fork the process from a server that has imported the preload (True), or
+        start a fresh interpreter (False); None: the fork server unless DLGRADE_FORKSERVER=0.
+        Where the fork server cannot be used, a fresh interpreter starts; `launcher` says
+        which ("forkserver" or "fresh") and `launch_note` why not the fork server.
     """
 
     def __init__(self, cells, *, preload=("numpy",), tasks=(), limits: Limits = Limits(),
                  seed: int = 0, python: str | None = None, isolation: str | None = None,
-                 hide=()):
+                 hide=(), forkserver: bool | None = None):
         self.cells = [(str(label), str(source)) for label, source in cells]
         self.preload = list(preload)
         self.tasks = [str(p) for p in tasks]
@@ -251,6 +274,9 @@ class Sandbox:
         self.uid: int | None = None
         self.cgroup: reaper.Cgroup | None = None
         self._next_disk_check = 0.0
+        self.forkserver = forkserver
+        self.launcher: str | None = None
+        self.launch_note: str | None = None
 
     # ------------------------------------------------------------ life cycle
     def start(self) -> dict:
@@ -262,18 +288,36 @@ class Sandbox:
             self.uid, gid = _sandbox_uid()
             os.chown(self.workdir, self.uid, gid)
         reaper.become_subreaper()
+        server = self._fork_server()  # may take as long as a fresh start, the first time
         token = reaper.token()
+        env = child_environment(self.workdir, token)
+        spec = self.limits.spec()
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         try:
-            with reaper.LOCK:
-                self.proc = subprocess.Popen(
-                    [self.python, "-s", "-B", str(CHILD), str(req_r), str(rep_w), self.limits.spec()],
-                    stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                    pass_fds=(req_r, rep_w), cwd=self.workdir, env=child_environment(self.workdir, token),
-                    start_new_session=True, close_fds=True,
-                )
+            with reaper.LOCK:  # registered before any other thread's reaper can see it
+                if server is not None:
+                    try:
+                        self.proc = server.spawn((req_r, rep_w, out_w), self.workdir, env, spec)
+                        self.launcher = "forkserver"
+                    except forkserver.ForkServerError as exc:
+                        forkserver.failed(server, str(exc))
+                        self.launch_note = str(exc)
+                        # new pipes: a process the server may still have forked gets EOF and exits
+                        for fd in (req_r, req_w, rep_r, rep_w, out_r, out_w):
+                            os.close(fd)
+                        req_r, req_w = os.pipe()
+                        rep_r, rep_w = os.pipe()
+                        out_r, out_w = os.pipe()
+                if self.proc is None:
+                    self.proc = subprocess.Popen(
+                        [self.python, "-s", "-B", str(CHILD), str(req_r), str(rep_w), spec],
+                        stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                        pass_fds=(req_r, rep_w), cwd=self.workdir, env=env,
+                        start_new_session=True, close_fds=True,
+                    )
+                    self.launcher = "fresh"
                 reaper.register(self.proc.pid)
         except BaseException:
             for fd in (req_w, rep_r, out_r):
@@ -314,6 +358,7 @@ class Sandbox:
                 "processes": self.limits.processes,
                 "grader_pid": os.getpid(),
                 "grader_pgid": os.getpgrp(),
+                "protect_pids": forkserver.server_pids(),
                 "skip": skip,
             },
         })
@@ -322,9 +367,23 @@ class Sandbox:
         self.isolation = isolation if isinstance(isolation, dict) else {}
         if self.cgroup is not None:
             self.isolation["cgroup"] = self.cgroup.describe()
+        self.isolation["launcher"] = self.launcher
         if not self.load_report.get("ok"):
             raise SandboxCrashed("the sandbox could not start: " + str(self.load_report.get("error")))
         return self.load_report
+
+    def _fork_server(self):
+        """The fork server to fork this sandbox's process from, or None (with `launch_note`)."""
+        if self.forkserver is False:
+            self.launch_note = "Sandbox(forkserver=False)"
+            return None
+        reason = forkserver.disabled_reason(self.preload, honour_env=self.forkserver is None)
+        if reason is None:
+            server, reason = forkserver.get(self.python, self.preload, str(CHILD), server_environment())
+            if server is not None:
+                return server
+        self.launch_note = reason
+        return None
 
     def close(self) -> None:
         """Kill every process of the sandbox and remove the temporary directory."""

@@ -157,7 +157,8 @@ _TIMED_OUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def run_task(ctx, name: str, objects: tuple[str, ...], *, share: bool = True, **kwargs) -> dict:
     """`tasks.task_<name>(submission, **kwargs)` in the sandbox, its dict result.
 
-    share: reuse the result (or the failure) of the same call earlier in this grade.
+    share: reuse the result (or the failure) of the same call earlier in this grade; a
+        crash of the sandbox is not shared (the next call gets a fresh sandbox), a timeout is.
     """
     timed_out = _TIMED_OUT.setdefault(ctx.session, {})
     for obj in objects:
@@ -185,8 +186,10 @@ def run_task(ctx, name: str, objects: tuple[str, ...], *, share: bool = True, **
         outcome = ("error", exc)
     except StudentError as exc:
         outcome = ("error", _explain(exc, objects))
-    except (CheckFailed, SandboxCrashed) as exc:
+    except CheckFailed as exc:
         outcome = ("error", exc)
+    except SandboxCrashed:  # e.g. the sandbox's CPU for its whole life: a fresh one may do
+        raise
     if share:
         results[key] = outcome
     if outcome[0] == "error":

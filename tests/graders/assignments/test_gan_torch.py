@@ -163,3 +163,58 @@ def test_a_calibrated_mnist_bound_without_its_classifier_fails_clearly(tmp_path,
     monkeypatch.setattr(checks, "classifier", no_classifier)
     (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
     assert not result.passed and "digit classifier" in result.output and "not your code" in result.output
+
+
+# ------------------------------------------------------------------ the trained check's feedback
+
+
+class FakeContext:
+    """What check_gan_trained uses of a Context, with a canned reply of the training task."""
+
+    def __init__(self, samples, d_loss=None):
+        self.options = {"data": "digits"}
+        self.pictures = []
+        self.reply = {"samples": samples, "d_loss": np.full(40, 0.7) if d_loss is None else d_loss,
+                      "g_loss": np.full(40, 1.0), "cpu_s": 1.0}
+
+    def task(self, name, **kwargs):
+        assert name == "train_gan" and kwargs["seed"] == th.THRESHOLDS["gan_distinct_classes"].grade_seed
+        return self.reply
+
+    def attach(self, title, png):
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        self.pictures.append(title)
+
+
+def _trained_feedback(samples, **kwargs):
+    from graders.engine.checks import CheckFailed
+
+    ctx = FakeContext(samples, **kwargs)
+    try:
+        note = checks.check_gan_trained(ctx)
+    except CheckFailed as exc:
+        return False, exc.render(), ctx.pictures
+    return True, note, ctx.pictures
+
+
+def test_real_digits_pass_the_trained_check_with_three_pictures():
+    x_test = checks.dataset("digits")["x_test"]
+    passed, text, pictures = _trained_feedback(np.concatenate([x_test, x_test])[:500])
+    assert passed and "Passed" in text and "10 digit classes" in text
+    assert len(pictures) == 3
+
+
+def test_one_repeated_image_is_named_as_a_generator_that_ignores_z():
+    x_test = checks.dataset("digits")["x_test"]
+    passed, text, _ = _trained_feedback(np.repeat(x_test[:1], 500, axis=0))
+    assert not passed and "ignores its input z" in text and "k = 6" in text
+
+
+def test_two_digits_are_named_as_mode_collapse_and_noise_as_no_digits():
+    data = checks.dataset("digits")
+    two = data["x_test"][np.isin(data["y_test"], [0, 1])]
+    passed, text, _ = _trained_feedback(np.resize(two, (500, 64)) + 1e-3 * np.arange(500)[:, None] / 500)
+    assert not passed and "mode collapse" in text
+    noise = np.random.default_rng(0).uniform(size=(500, 64))
+    passed, text, _ = _trained_feedback(noise)
+    assert not passed and "not recognisable digits" in text

@@ -139,3 +139,47 @@ def test_a_calibrated_mnist_bound_grades_mnist_sized_images_with_pictures(tmp_pa
 
     grid = Image.open(io.BytesIO(result.extra["pictures"][1]["png"]))
     assert grid.size[0] > 10 * 28 * 4  # ten 28 x 28 images, scaled by 4, per row
+
+
+# ------------------------------------------------------------------ the trained check's feedback
+
+
+class FakeContext:
+    """What check_vae_trained uses of a Context, with a canned reply of the training task."""
+
+    def __init__(self, **reply):
+        x_test = checks.dataset("digits")["x_test"]
+        self.options = {"data": "digits"}
+        self.pictures = []
+        self.reply = {"test_loss": 27.0, "test_bce": 27.0, "test_kl": 1e-5, "entropy_floor": 13.66,
+                      "test_excess": 13.34, "history": np.linspace(0.6, 0.43, 60),
+                      "latent_mu": np.zeros((len(x_test), 2)), "grid": np.full((100, 64), 0.3),
+                      "grid_z": tasks.latent_grid(10), "inputs": x_test[:8], "reconstructions": x_test[:8],
+                      "cpu_s": 2.0, **reply}
+
+    def task(self, name, **kwargs):
+        assert name == "train_vae" and kwargs["seed"] == th.THRESHOLDS[checks.CHECK].grade_seed
+        return self.reply
+
+    def attach(self, title, png):
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        self.pictures.append(title)
+
+
+def test_a_collapsed_posterior_is_named_and_the_pictures_are_still_attached():
+    from graders.engine.checks import CheckFailed
+
+    ctx = FakeContext()
+    with pytest.raises(CheckFailed) as info:
+        checks.check_vae_trained(ctx)
+    assert "posterior collapsed" in info.value.slip and "13.34" in info.value.render()
+    assert len(ctx.pictures) == 3
+
+
+def test_a_diverged_training_is_named():
+    from graders.engine.checks import CheckFailed
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_vae_trained(FakeContext(test_excess=float("nan"), test_kl=float("nan"),
+                                             history=np.array([1.0, float("nan")])))
+    assert "diverged" in info.value.slip
