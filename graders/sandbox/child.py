@@ -46,6 +46,7 @@ def _load(name: str, filename: str):
 wire = _load("_dlgrade_wire", "wire.py")
 isolation = _load("_dlgrade_isolation", "isolation.py")
 import numpy as np  # noqa: E402  (after the wire module, which needs it anyway)
+import numpy.random  # noqa: E402,F401  (reseed needs it: imported here, not at the first cell)
 
 
 class _Blocker:
@@ -175,17 +176,12 @@ class Child:
             for attr, fn in vars(module).items():
                 if attr.startswith("task_") and callable(fn):
                     self.tasks[attr[len("task_"):]] = fn
-        import time as _t; t0 = _t.perf_counter()
         applied = isolation.apply(init["isolation"]) if init.get("isolation") else {}
-        applied["t_iso"] = round((_t.perf_counter() - t0) * 1000, 1)
         sys.meta_path.insert(0, _Blocker(init.get("blocked_modules", [])))
         sys.argv = ["submission"]
         sys.modules.pop("_dlgrade_isolation", None)
         sys.modules.pop("_dlgrade_wire", None)
-        t1 = _t.perf_counter()
         report = self.load_submission(init["cells"])
-        applied["t_sub"] = round((_t.perf_counter() - t1) * 1000, 1)
-        import gc; applied["gc"] = gc.get_count()
         report["isolation"] = applied
         return report
 
@@ -330,15 +326,11 @@ def preload(names):
 
 def run(fd_in: int, fd_out: int, limits: str) -> None:
     """Everything the child does once Python is running: limits, set-up, the requests."""
-    import time as _t; T0 = _t.perf_counter()
     apply_limits(limits)
     child = Child(fd_in, fd_out)
     child.send({"ok": True, "ready": True})
     try:
-        init = child.read(); T1 = _t.perf_counter()
-        reply = child.setup(init)
-        reply["isolation"]["t_setup"] = round((_t.perf_counter() - T1) * 1000, 1)
-        reply["isolation"]["t_wait_init"] = round((T1 - T0) * 1000, 1)
+        reply = child.setup(child.read())
     except BaseException as exc:  # noqa: BLE001
         reply = {"ok": False, "error": child.describe(exc)}
     child.send(reply)
@@ -379,6 +371,7 @@ def run(fd_in: int, fd_out: int, limits: str) -> None:
 # fork at all; when requests come faster than spares, it waits for one.
 
 _SERVER_MODULES = None  # sys.modules right after the preload: what a fresh child has then
+_SERVER_STATE = None  # what the preload derived from the server's directory (see _derived_state)
 PR_SET_DUMPABLE = 4
 REQUEST_BYTES = 1 << 16
 
@@ -402,7 +395,7 @@ def _threads() -> int:
         return 1
 
 
-def _parent(pid: int) -> int | None:
+def _parent(pid: int):
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()
@@ -413,13 +406,15 @@ def _parent(pid: int) -> int | None:
 
 def serve(sock_fd: int, modules) -> None:
     """The fork server's loop (see above); exits when the grader closes its end."""
-    global _SERVER_MODULES
+    global _SERVER_MODULES, _SERVER_STATE
     # non-dumpable: processes of the same user (a sandbox without Landlock) cannot ptrace it or
     # open its /proc/<pid>/mem; a sandbox's process turns this back on (like a fresh one)
     _prctl(PR_SET_DUMPABLE, 0)
     try:
+        env_before = dict(os.environ)
         preload(modules)
         _SERVER_MODULES = set(sys.modules)
+        _SERVER_STATE = _derived_state(os.path.realpath(os.getcwd()), env_before)
         hello = {"ok": True, "pid": os.getpid(), "threads": _threads(), "modules": list(modules)}
     except BaseException as exc:  # noqa: BLE001 - reported to the grader, which falls back
         hello = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
@@ -609,9 +604,10 @@ def _become_sandbox(sockets, fds, data: bytes) -> None:
             os.set_inheritable(fd, True)  # as Popen(pass_fds=...) leaves them
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
         os.chdir(request["workdir"])
-        _set_environment(request["env"])
+        _set_environment(request["env"], request["workdir"])
         for name in set(sys.modules) - (_SERVER_MODULES or set(sys.modules)):
             sys.modules.pop(name, None)  # the server's own imports (socket): not a fresh child's
+        _forget_server()
     except BaseException:  # noqa: BLE001
         os._exit(71)
     try:
@@ -624,13 +620,21 @@ def _become_sandbox(sockets, fds, data: bytes) -> None:
     os._exit(0)
 
 
-def _set_environment(env: dict) -> None:
-    """The sandbox's environment, as Popen(env=...) gives a fresh child.
+def _forget_server() -> None:
+    global _SERVER_MODULES, _SERVER_STATE
+    _SERVER_MODULES = _SERVER_STATE = None
+
+
+def _set_environment(env: dict, workdir: str) -> None:
+    """The sandbox's environment, as Popen(env=...) gives a fresh child, and what the preload
+    derived from it.
 
     os.environ (and the C library's) is replaced; the process's initial environment block,
     which /proc/<pid>/environ shows and by which the grader recognises a sandbox's processes
-    (DLGRADE_SANDBOX), is overwritten in place (the server's was padded to leave room); and
-    the values Python derived from HOME and TMPDIR at start-up are recomputed.
+    (DLGRADE_SANDBOX), is overwritten in place (the server's was padded to leave room). The
+    server ran the preload in a directory of its own (its HOME, TMPDIR and cwd): the values
+    the preload derived from it (see `_derived_state`) are rebased onto the sandbox's
+    directory, so that they are what a fresh child's preload computes in it.
     """
     os.environ.clear()
     os.environ.update(env)
@@ -646,15 +650,72 @@ def _set_environment(env: dict) -> None:
             ctypes.memmove(start, block + b"\0" * (end - start - len(block)), end - start)
     except (OSError, ValueError, IndexError):
         pass  # the mark by hard limits (reaper.py) still holds
-    tempfile = sys.modules.get("tempfile")
-    if tempfile is not None:
-        tempfile.tempdir = None  # gettempdir() caches its answer
-    site = sys.modules.get("site")
-    if site is not None:
-        recompute = site.USER_SITE is not None
-        site.USER_BASE = site.USER_SITE = None
-        if recompute:
-            site.getusersitepackages()
+    if _SERVER_STATE is None:
+        return
+    home, set_env, locations = _SERVER_STATE
+    for key, value in set_env.items():  # e.g. torch's TORCHINDUCTOR_CACHE_DIR, made at import
+        if value is None:
+            os.environ.pop(key, None)
+            continue
+        os.environ[key] = value.replace(home, workdir)
+        if home in value and os.path.isdir(value):
+            os.makedirs(value.replace(home, workdir), exist_ok=True)
+    for container, key, attribute in locations:
+        if attribute:
+            setattr(container, key, getattr(container, key).replace(home, workdir))
+        else:
+            container[key] = container[key].replace(home, workdir)
+
+
+def _derived_state(home: str, env_before: dict):
+    """What the preload derived from the server's directory `home`: (home, {environment
+    variable: new value or None}, [(dict, list or object, key, is an attribute)] holding a
+    string that contains it)
+    -- e.g. site.USER_BASE, tempfile.tempdir, multiprocessing's ORIGINAL_DIR, torch's cache
+    and debug directories. Found once, in the server, by looking through every object the
+    garbage collector knows and the dictionaries and lists they hold; a forked process has
+    the same objects and patches each place (see `_set_environment`)."""
+    import gc
+    import warnings
+
+    changed = {k: v for k, v in os.environ.items() if env_before.get(k) != v}
+    changed.update({k: None for k in env_before if k not in os.environ})
+    places, seen = [], set()
+
+    def look(container):
+        if id(container) not in seen:
+            seen.add(id(container))
+            items = container.items() if type(container) is dict else enumerate(container)
+            for key, value in items:
+                if type(value) is str and home in value:
+                    places.append((container, key, False))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for obj in gc.get_objects():
+            kind = type(obj)
+            if kind is dict or kind is list:
+                look(obj)
+            holds = False
+            for ref in gc.get_referents(obj):
+                kind = type(ref)
+                if kind is str:
+                    holds = holds or home in ref
+                elif kind is dict or kind is list:
+                    look(ref)  # e.g. a dictionary the collector does not track (only strings in it)
+            if holds and not isinstance(obj, (dict, list, tuple, set, frozenset)):
+                try:  # an attribute kept in the object itself (no dictionary object of its own yet)
+                    attrs = object.__getattribute__(obj, "__dict__")
+                except Exception:  # noqa: BLE001
+                    attrs = None
+                if type(attrs) is dict:
+                    look(attrs)
+                for cls in type(obj).__mro__:
+                    for name in getattr(cls, "__slots__", ()):
+                        value = getattr(obj, name, None) if isinstance(name, str) else None
+                        if type(value) is str and home in value:
+                            places.append((obj, name, True))
+    return home, changed, places
 
 
 def main() -> None:

@@ -1,33 +1,37 @@
 """The grader's side of the fork server: sandbox processes in milliseconds, not seconds.
 
 Starting a sandbox's process is mostly Python's start-up and the preload: `import numpy`
-(about 0.3 s) and `import torch` (2 s or more). A fork server is a long-lived process of
-the grader, started lazily once per grader process and per preload set, that has run
-`child.py`'s top level and imported the preload (torch on one thread) and nothing else; on
-request it forks a sandbox's process, which then does exactly what a fresh child does from
-that point on (limits, set-up, isolation layers, the submission). The server's end of the
-protocol is at the end of `child.py`; what holds and why: docs/security.md ("The fork
+(about 0.3 s) and `import torch` (2 s or more). A fork server is a long-lived, trusted
+process of the grader, started lazily once per grader process and per preload set, that
+has run `child.py`'s top level and imported the preload (torch on one thread) and nothing
+else. On request, a copy of it becomes the sandbox's process and does exactly what a fresh
+child does from that point on (limits, set-up, isolation layers, the submission). The
+server's end is at the end of `child.py`; what holds and why: docs/security.md ("The fork
 server").
 
 * The server is started like a fresh child (`python -s -B child.py --forkserver FD MODULES`:
-  its own session, stdin on /dev/null, the sandbox's fixed environment with
-  `PYTHONHASHSEED=0`, the grader's limits), never forked from the grader, so it holds none
-  of the grader's state (answer keys, hidden data). It only receives requests from the
-  grader over a private `socketpair`: the sandbox's directory, environment and limits, and
-  the child's three pipe ends (`SCM_RIGHTS`). No submission code, task file or sandbox
-  message ever reaches it.
-* The sandbox's process is forked through an intermediate that exits at once, so it is
-  re-parented to the grader (a child subreaper): it is the grader's own child, waited for
-  with `waitpid` (`ForkedProcess`, a `Popen` look-alike), its zombie keeps its pid until
-  the grader reaps it, and `reaper.py` finds and kills it and everything it started
-  exactly as for a fresh child.
+  its own session, stdin on /dev/null, the sandboxes' fixed environment with
+  `PYTHONHASHSEED=0`, no directory), never forked from the grader, so it holds none of the
+  grader's state (answer keys, hidden data). It only reads requests from the grader over a
+  private `socketpair`: the sandbox's directory, environment and limits (which it does not
+  even parse) and the child's three pipe ends (`SCM_RIGHTS`). No submission code, task file
+  or sandbox message ever reaches it, and it is not dumpable (no ptrace, no /proc/<pid>/mem
+  for processes of its user).
+* The process that becomes the sandbox's is a *spare*: a copy of the server forked ahead of
+  time through an intermediate that exits at once, so that it is re-parented to the grader
+  (a child subreaper) and is the grader's own child, like a fresh one. The grader waits for
+  it with `waitpid` (`ForkedProcess`, a `Popen` look-alike), its zombie keeps its pid until
+  the grader reaps it, and `reaper.py` finds and kills it and everything it started exactly
+  as for a fresh child. The server announces each spare ("spare" notices) so that the grader
+  also reaps the one left unused when the server ends.
 * Used only on Linux, when the grader is a subreaper, for preloads made of `MODULES`
   (NumPy, torch: they keep no state derived from the environment or the directory), and
   only while the server has a single thread (fork copies only the calling thread; with
-  `OMP_NUM_THREADS=1` set before `import torch` and `set_num_threads(1)`, torch starts
-  none at import). Anything else, `DLGRADE_FORKSERVER=0`, `Sandbox(forkserver=False)`, or a
-  server that cannot start or dies: a fresh interpreter, as before (`Sandbox.launcher`
-  says which, and why).
+  `OMP_NUM_THREADS=1` set before `import torch` and `set_num_threads(1)`, torch starts none
+  at import; the server checks before every fork). Anything else, `DLGRADE_FORKSERVER=0`,
+  `Sandbox(forkserver=False)`, or a server that cannot start, dies or fails to fork (three
+  times per preload set and grader process at most): a fresh interpreter, as before
+  (`Sandbox.launcher` says which, `Sandbox.launch_note` why).
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ import atexit
 import json
 import os
 import select
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -140,10 +146,16 @@ class ForkServer:
         self.forks = 0
         self.start_s: float | None = None
         self.spares: set[int] = set()  # spares it announced and no sandbox became (ours to reap)
+        self.home: str | None = None
         self._stderr: _Drain | None = None
 
     def start(self, timeout: float = START_TIMEOUT_S) -> None:
         t0 = time.monotonic()
+        # its HOME, TMPDIR and cwd, like a sandbox's directory (the preload may derive paths from
+        # them, e.g. torch's cache directory: child.py rebases those onto each sandbox's); in the
+        # system's temporary directory, never in a directory some caller chose for sandboxes
+        self.home = os.path.realpath(tempfile.mkdtemp(prefix="dlgrade-forkserver-", dir=_system_tmp()))
+        env = dict(self.env, HOME=self.home, TMPDIR=self.home)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         err_r, err_w = os.pipe()
         try:
@@ -151,12 +163,13 @@ class ForkServer:
                 [self.python, "-s", "-B", self.child, "--forkserver", str(theirs.fileno()),
                  ",".join(self.preload)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_w,
-                pass_fds=(theirs.fileno(),), cwd="/", env=self.env, start_new_session=True,
+                pass_fds=(theirs.fileno(),), cwd=self.home, env=env, start_new_session=True,
                 close_fds=True,
             )
         except BaseException:
             ours.close()
             os.close(err_r)
+            shutil.rmtree(self.home, ignore_errors=True)
             raise
         finally:
             theirs.close()
@@ -285,6 +298,9 @@ class ForkServer:
         for pid in list(self.spares):
             self.spares.discard(pid)
             _reap_spare(pid)
+        if self.home:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
 
 
 def _reap_spare(pid: int) -> None:
@@ -304,6 +320,14 @@ def _reap_spare(pid: int) -> None:
             os.waitpid(pid, 0)
         except OSError:
             pass
+
+
+def _system_tmp() -> str | None:
+    """The system's temporary directory, from the environment (not tempfile's cached choice)."""
+    for d in (os.environ.get("TMPDIR"), os.environ.get("TEMP"), os.environ.get("TMP"), "/tmp", "/var/tmp"):
+        if d and os.path.isdir(d) and os.access(d, os.W_OK | os.X_OK):
+            return d
+    return None
 
 
 def _parent(pid: int) -> int | None:
@@ -329,22 +353,18 @@ def get(python: str, preload, child: str, env: dict[str, str]) -> tuple[ForkServ
     none to use (the caller then starts a fresh interpreter)."""
     key = (python, tuple(preload))
     with _LOCK:
-        server = _SERVERS.get(key)
-        if server is not None and server.alive:
-            return server, None
-        if _FAILURES.get(key, 0) >= MAX_FAILURES:
-            return None, f"the fork server failed {MAX_FAILURES} times: {_LAST_ERROR.get(key)}"
         starting = _STARTING.setdefault(key, threading.Lock())
     with starting:  # one thread starts it; the others wait for it rather than start their own
         with _LOCK:
             server = _SERVERS.get(key)
-            if server is not None and server.alive:
-                return server, None
-            if server is not None:
-                _SERVERS.pop(key)
-                server.close()
+        if server is not None and not server.alive:  # it died (or was killed): counts as a failure
+            failed(server, "the fork server ended unexpectedly: " + (server.stderr()[-500:] or "no message"))
+            server = None
+        if server is not None:
+            return server, None
+        with _LOCK:
             if _FAILURES.get(key, 0) >= MAX_FAILURES:
-                return None, f"the fork server failed {MAX_FAILURES} times: {_LAST_ERROR.get(key)}"
+                return None, f"the fork server failed {MAX_FAILURES} times; last: {_LAST_ERROR.get(key)}"
         server = ForkServer(python, preload, child, env)
         try:
             server.start()

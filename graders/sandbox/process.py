@@ -197,15 +197,15 @@ class _OutputCapture(threading.Thread):
         return out
 
 
-SERVER_HOME = "/nonexistent/dlgrade-forkserver"  # the fork server has no directory and writes nothing
 SERVER_ENV_PAD = 16384  # room in the server's environment block for a sandbox's (see child.py)
 
 
 def server_environment() -> dict[str, str]:
-    """The fork server's environment: the sandboxes' fixed one, with no directory of its own
-    and no mark (it is not a sandbox), padded so that each forked sandbox process can write its
-    own environment over the server's initial environment block (/proc/<pid>/environ)."""
-    env = child_environment(SERVER_HOME)
+    """The fork server's environment: the sandboxes' fixed one (HOME and TMPDIR are set to the
+    server's own directory when it starts), no mark (it is not a sandbox), padded so that each
+    forked sandbox process can write its own environment over the server's initial environment
+    block (/proc/<pid>/environ)."""
+    env = child_environment("")
     env["DLGRADE_FORKSERVER_PAD"] = "-" * SERVER_ENV_PAD
     return env
 
@@ -281,7 +281,7 @@ class Sandbox:
     # ------------------------------------------------------------ life cycle
     def start(self) -> dict:
         """Start the process and run the submission; returns the child's load report."""
-        self.workdir = tempfile.mkdtemp(prefix="dlgrade-sandbox-")
+        self.workdir = os.path.realpath(tempfile.mkdtemp(prefix="dlgrade-sandbox-"))
         root = hasattr(os, "geteuid") and os.geteuid() == 0
         gid = None
         if self.mode == "autograder" and root and sys.platform.startswith("linux"):

@@ -35,7 +35,6 @@ from graders.assignments.autoencoders_torch.thresholds import (
     CPU_BUDGET_S,
     DATA,
     METRIC_KEYS,
-    SETTINGS,
     TASKS,
     thresholds_for,
 )
@@ -61,7 +60,6 @@ L1_SHAPE = (6, 5)                                     # N != H, so N- and H-fact
 L1_FACTOR = 0.3
 TRAIN_SLACK = 3.0                                     # wall time = CPU budget x 3
 CALIBRATE = "python -m graders.assignments.autoencoders_torch.calibrate"
-REPO = Path(__file__).resolve().parents[3]
 
 CHECK_NAMES = {
     "dense_reconstruction": "DenseAutoencoder: held-out reconstruction after training",

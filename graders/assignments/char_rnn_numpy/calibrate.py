@@ -91,7 +91,8 @@ def run(seeds=SEEDS, verbose: bool = True) -> dict[str, Threshold]:
 def render(thresholds: dict[str, Threshold]) -> str:
     """thresholds.py with the table written as literals."""
     source = Path(__file__).with_name("thresholds.py").read_text(encoding="utf-8")
-    head, _, _ = source.partition("THRESHOLDS")
+    head, _, _ = source.partition("\nTHRESHOLDS")
+    head += "\n"
     body = ["THRESHOLDS: dict[str, Threshold] = {"]
     for name, t in thresholds.items():
         body.append(f'    "{name}": Threshold(')

@@ -123,7 +123,8 @@ def completions(params: dict, data: dict) -> list[str]:
 def render(thresholds: dict[str, Threshold], base: tuple[str, float, float]) -> str:
     """thresholds.py with the table and the baselines written as literals."""
     source = Path(__file__).with_name("thresholds.py").read_text(encoding="utf-8")
-    head, _, _ = source.partition("THRESHOLDS")
+    head, _, _ = source.partition("\nTHRESHOLDS")
+    head += "\n"
     head = re.sub(r"(?m)^BASELINE_WORD = .*$", f"BASELINE_WORD = {base[0]!r}", head)
     head = re.sub(r"(?m)^BASELINE_ACCURACY = .*$", f"BASELINE_ACCURACY = {base[1]!r}", head)
     head = re.sub(r"(?m)^BASELINE_CROSS_ENTROPY = .*$", f"BASELINE_CROSS_ENTROPY = {base[2]!r}", head)
