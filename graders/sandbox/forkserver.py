@@ -244,6 +244,22 @@ class ForkServer:
         self.close()
         raise ForkServerError(f"the fork server ended while {what}: {self.stderr()[-1000:]}".rstrip(": "))
 
+    def read_notices(self, timeout: float = 0.0) -> set[int]:
+        """Read the server's pending notices of new spares (waiting up to `timeout` for one);
+        returns the spares known now."""
+        with self.lock:
+            deadline = time.monotonic() + timeout
+            while self.sock is not None:
+                ready, _, _ = select.select([self.sock], [], [], max(deadline - time.monotonic(), 0))
+                if not ready:
+                    break
+                message = self._read_message()
+                if message is None or set(message) != {"spare"}:
+                    break  # (only notices arrive between requests)
+                self.spares.add(int(message["spare"]))
+                deadline = time.monotonic()
+            return set(self.spares)
+
     def _read_message(self) -> dict | None:
         try:
             data = self.sock.recv(1 << 16)

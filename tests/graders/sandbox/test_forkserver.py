@@ -313,7 +313,7 @@ def test_the_server_never_holds_what_a_submission_did():
         np.LEAKED = True
         np.allclose = lambda *a, **k: True
         builtins.LEAKED = True
-        sys.modules["numpy"].random.seed = None
+        sys.modules["numpy"].random.shuffle = None
         SECRET = "submission-secret-" * 1000
         def ok():
             return "colorsys" in sys.modules
@@ -324,7 +324,7 @@ def test_the_server_never_holds_what_a_submission_did():
         def probe():
             return {"colorsys": "colorsys" in sys.modules, "np": hasattr(np, "LEAKED"),
                     "allclose": np.allclose(1, 2), "builtins": hasattr(builtins, "LEAKED"),
-                    "seed": np.random.seed is not None, "secret": "SECRET" in globals(),
+                    "seed": np.random.shuffle is not None, "secret": "SECRET" in globals(),
                     "tasks": [m for m in sys.modules if m.startswith("_dlgrade_tasks")]}
     """
     with start(dirty, "forkserver") as sb:
@@ -397,7 +397,7 @@ def test_a_killed_server_or_spare_is_replaced_and_leaves_no_process():
     with start("def ok():\n    return 1\n", "forkserver"):
         pass
     server = server_for()
-    spares = set(server.spares)
+    spares = server.read_notices(timeout=10)
     assert spares, "the server announces its spare"
     for spare in spares:  # a killed spare: the server forks another for the request
         os.kill(spare, signal.SIGKILL)
