@@ -114,12 +114,12 @@ COLUMNS = ["grading", "preload", "score", "grader process peak RSS (MB)", "sandb
 
 
 def run(quick: bool = False, repeats: int = 3) -> dict:
-    rows, all_runs = [], []
+    rows, first_children = [], []
     checks = 4 if quick else None
     for target, preload in targets(quick):
         log(f"memory: {target} x{repeats}")
         runs = [measure_in_fresh_process(target, checks) for _ in range(repeats)]
-        all_runs += runs
+        first_children = first_children or [r["ru_maxrss children MB"] for r in runs]
         grader, sandbox = median([r["grader MB"] for r in runs]), median([r["sandbox MB"] for r in runs])
         rows.append({"grading": target, "preload": preload, "score": runs[0]["score"],
                      "grader process peak RSS (MB)": grader, "sandbox process peak RSS (MB)": sandbox,
@@ -128,8 +128,8 @@ def run(quick: bool = False, repeats: int = 3) -> dict:
              "sandbox; 'worker total' adds the two peaks (an upper bound of what one batch worker holds at once).",
              "ru_maxrss would mislead here: after vfork + exec a process inherits its parent's high-water mark, so "
              "RUSAGE_CHILDREN's ru_maxrss is never below the grader's resident size when it started the sandbox "
-             f"(this run: {median([r['ru_maxrss children MB'] for r in all_runs]):.0f} MiB median for the sandbox, "
-             "against the VmHWM figures above)."]
+             f"(this run, {rows[0]['grading']}: RUSAGE_CHILDREN says {median(first_children):.0f} MiB for a sandbox "
+             f"whose VmHWM is {rows[0]['sandbox process peak RSS (MB)']:.0f} MiB)."]
     if any(r["grading"] == STAND_IN for r in rows):
         notes.append(f"{STAND_IN}: no registered assignment preloads torch yet; a Sandbox with the "
                      "numpy+torch preload trains a 64-128-10 MLP for 50 Adam steps on 256 examples instead.")

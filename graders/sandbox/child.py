@@ -454,6 +454,11 @@ def serve(sock_fd: int, modules) -> None:
             break
     if spare is not None:
         spare.close()
+    home = os.getcwd()
+    if os.path.basename(home).startswith("dlgrade-forkserver-"):  # (the grader removes it too)
+        import shutil
+
+        shutil.rmtree(home, ignore_errors=True)
     os._exit(0)
 
 

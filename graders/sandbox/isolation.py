@@ -197,10 +197,28 @@ def hide_with_mounts(paths, report) -> None:
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 
 
+def _holds_python(path: str) -> bool:
+    """Whether the interpreter, its libraries or an import path lie under `path`.
+
+    Such a folder (a checkout with its virtual environment under /tmp, say) cannot be
+    covered by an empty tmpfs: NumPy could no longer import its own submodules.
+    """
+    roots = [sys.prefix, sys.base_prefix, os.path.dirname(sys.executable)] + [p for p in sys.path if p]
+    base = os.path.realpath(path)
+    for root in roots:
+        real = os.path.realpath(root)
+        if real == base or real.startswith(base.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
 def private_tmp(workdir: str, disk_kb: int, uid: int, gid: int, report) -> None:
     """Private, size-limited /tmp, /var/tmp, /dev/shm and sandbox directory."""
     for shared in PRIVATE_TMP:
         if os.path.isdir(shared) and not os.path.islink(shared):
+            if _holds_python(shared):
+                report.setdefault("tmp_kept_shared", []).append(shared)
+                continue
             tmpfs(shared, min(disk_kb, 16 * 1024), 0o1777)
     os.makedirs(workdir, mode=0o700, exist_ok=True)
     tmpfs(workdir, disk_kb, 0o700, uid, gid)

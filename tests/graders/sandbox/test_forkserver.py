@@ -350,12 +350,17 @@ def test_grades_in_parallel_threads_each_get_their_own_forked_process():
     assert base.leftovers() == []
 
 
-def test_the_seccomp_filter_protects_the_server_from_its_children():
-    with start("def ok():\n    return 1\n", "forkserver") as sb:
+@pytest.mark.parametrize("skip", ["", "landlock"], ids=["all layers", "seccomp alone"])
+def test_the_seccomp_filter_protects_the_server_from_its_children(skip, monkeypatch):
+    monkeypatch.setenv("DLGRADE_ISOLATION_SKIP", skip)
+    with start("def ok():\n    return 1\n", "forkserver"):
         pass
     pid = server_for().pid
     with start(HOSTILE["kill_server"], "forkserver") as sb:
-        assert "seccomp" not in sb.isolation or sb.call("go", pid) == ["PermissionError", "PermissionError"]
+        if not sb.isolation.get("seccomp") and not sb.isolation.get("landlock"):
+            pytest.skip("neither seccomp nor Landlock on this platform")
+        assert sb.call("go", pid) == ["PermissionError", "PermissionError"]
+        assert ("landlock" in sb.isolation) == (skip == "")
     assert server_for().alive and server_for().pid == pid
 
 
@@ -404,12 +409,15 @@ def test_a_killed_server_or_spare_is_replaced_and_leaves_no_process():
     with start("def ok():\n    return 1\n", "forkserver") as sb:
         assert sb.call("ok") == 1 and server_for() is server
     old = server.pid
+    spares |= server.read_notices(timeout=10)
     os.kill(old, signal.SIGKILL)
     time.sleep(0.2)
     with start("def ok():\n    return 1\n", "forkserver") as sb:  # a new server
         assert sb.call("ok") == 1 and server_for().pid != old
+    spares |= server_for().read_notices(timeout=10)
     forkserver.shutdown()
     time.sleep(0.1)
+    assert not [p for p in spares if os.path.exists(f"/proc/{p}")], "a spare is left (or not reaped)"
     mine = [p for p in os.listdir("/proc") if p.isdigit() and forkserver._parent(int(p)) == os.getpid()]
     for p in mine:
         try:
@@ -447,3 +455,34 @@ def test_a_call_that_runs_over_time_kills_only_the_forked_process():
         assert sb.proc.poll() == -signal.SIGKILL
     assert not os.path.exists(f"/proc/{child}") and server_for().pid == pid
     assert reaper.sandbox_processes(None) == {}
+
+
+# ---------------------------------------------------------------- the hostile corpus, each launcher
+
+HOSTILE_SUBSET = ["exit_os_exit_in_function", "loop_in_function", "ignore_sigterm_loop", "fork_double_fork_setsid",
+                  "fork_many_processes", "monkeypatch_numpy_math", "monkeypatch_grader_modules", "read_reference_file",
+                  "network_connect", "memory_unbounded"]
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+@pytest.mark.parametrize("mode", ["default", "autograder"])
+@pytest.mark.parametrize("name", HOSTILE_SUBSET)
+def test_hostile_corpus_subset_with_each_launcher(name, mode, launcher, tmp_path, monkeypatch):
+    from tests.hostile import test_corpus
+
+    used = []
+    original = Sandbox.start
+
+    def spy(self):
+        self.forkserver = launcher == "forkserver"
+        try:
+            return original(self)
+        finally:
+            used.append(self.launcher)
+
+    monkeypatch.setattr(Sandbox, "start", spy)
+    servers = {key: s.pid for key, s in forkserver.servers().items()}
+    test_corpus.test_hostile_submission_gains_nothing_and_leaves_nothing(name, mode, tmp_path, monkeypatch)
+    assert used and set(used) == {launcher}
+    for key, pid in servers.items():  # the attack did not reach the server
+        assert key in forkserver.servers() and forkserver.servers()[key].pid == pid

@@ -75,7 +75,7 @@ def test_forward_matches_torch_and_rows_sum_to_one():
 
 def test_forward_concatenates_positions_in_order():
     """Swapping two context words changes the output (positions have their own W1 rows)."""
-    params, context, _ = _problem(seed=2)
+    params, _, _ = _problem(seed=2)
     p1, _ = m.forward(params, np.array([[1, 3, 7]]))
     p2, _ = m.forward(params, np.array([[3, 1, 7]]))
     assert not np.allclose(p1, p2)
