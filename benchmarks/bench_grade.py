@@ -24,7 +24,7 @@ import sys
 import time
 from collections import defaultdict
 
-from benchmarks.common import log, main, median, result
+from benchmarks.common import fork_server_off, log, main, median, result
 from graders import assignments
 from graders.engine import runner
 from graders.sandbox.process import Sandbox
@@ -48,6 +48,7 @@ class Stats:
     def __init__(self):
         self.totals = defaultdict(float)
         self.checks: list[dict] = []
+        self.launchers: set[str] = set()  # "forkserver" or "fresh", where the engine says
 
 
 STATS = Stats()
@@ -61,6 +62,7 @@ class TimedSandbox(Sandbox):
         finally:
             STATS.totals["starts"] += 1
             STATS.totals["start s"] += time.perf_counter() - t0
+            STATS.launchers.add(getattr(self, "launcher", None) or "fresh")
             if self.proc is not None:
                 STATS.totals["start cpu"] += process_cpu(self.proc.pid)
 
@@ -116,12 +118,12 @@ def grade_once(assignment, select=None) -> dict:
         "checks": len(report.tests), "starts": STATS.totals["starts"], "start": STATS.totals["start s"],
         "calls": STATS.totals["calls"], "in calls": STATS.totals["in calls s"], "grader cpu": grader_cpu,
         "sandbox cpu": STATS.totals["start cpu"] + sum(c["sandbox cpu"] or 0.0 for c in checks),
-        "start cpu": STATS.totals["start cpu"], "slowest": slowest, "per check": checks,
+        "start cpu": STATS.totals["start cpu"], "slowest": slowest, "launchers": sorted(STATS.launchers), "per check": checks,
         "heaviest": max(checks, key=lambda c: c["sandbox cpu"] or 0.0),
     }
 
 
-COLUMNS = ["assignment", "preload", "checks", "score", "median (s)", "min-max (s)", "sandbox start (s)",
+COLUMNS = ["assignment", "preload", "launcher", "checks", "score", "median (s)", "min-max (s)", "sandbox start (s)",
            "sandbox start CPU (s)", "calls", "in calls (s)", "grader CPU (s)", "sandbox CPU (s)",
            "heaviest check: sandbox CPU (s)", "runs"]
 
@@ -141,37 +143,56 @@ def breakdown(run: dict) -> str:
             + "; ".join(f"'{c['name']}' {c['wall']:.2f} s, {c['calls']} calls" for c in slow))
 
 
+def measure(aid: str, quick: bool, repeats: int) -> tuple[dict, str]:
+    """(table row, note) for grading assignment `aid`'s reference `repeats` times."""
+    assignment = assignments.get(aid)
+    select = None
+    if quick:  # the smoke test only needs the pipeline to run
+        select = {c.name for c in assignment.all_checks()[:QUICK_CHECKS]}.__contains__
+    runs = [grade_once(assignment, select)]
+    # a long grade (trained checks) varies less, relative to its length: fewer runs
+    n = repeats if runs[0]["wall"] < LONG_GRADE_S else min(repeats, 3)
+    runs += [grade_once(assignment, select) for _ in range(n - 1)]
+    mid = sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
+    walls = [r["wall"] for r in runs]
+    row = {
+        "assignment": aid, "preload": "+".join(assignment.preload),
+        "launcher": ", ".join(sorted({x for r in runs for x in r["launchers"]})), "checks": mid["checks"],
+        "score": f"{mid['score']:g}/{mid['max']:g}", "median (s)": median(walls),
+        "min-max (s)": f"{min(walls):.2f}-{max(walls):.2f}",
+        "sandbox start (s)": median([r["start"] / max(r["starts"], 1) for r in runs]),
+        "sandbox start CPU (s)": median([r["start cpu"] / max(r["starts"], 1) for r in runs]),
+        "calls": int(mid["calls"]), "in calls (s)": median([r["in calls"] for r in runs]),
+        "grader CPU (s)": median([r["grader cpu"] for r in runs]),
+        "sandbox CPU (s)": median([r["sandbox cpu"] for r in runs]),
+        "heaviest check: sandbox CPU (s)": (f"{median([r['heaviest']['sandbox cpu'] or 0.0 for r in runs]):.2f} "
+                                            f"({mid['heaviest']['name']})"),
+        "runs": len(runs),
+    }
+    return row, f"{aid} (median run): {breakdown(mid)}."
+
+
 def run(quick: bool = False, repeats: int = 5, only=None) -> dict:
     ids = list(only) if only else (["numpy_basics"] if quick else assignments.assignment_ids())
     rows, notes = [], []
     for aid in ids:
-        assignment = assignments.get(aid)
         log(f"grading {aid} x{repeats}")
-        select = None
-        if quick:  # the smoke test only needs the pipeline to run
-            select = {c.name for c in assignment.all_checks()[:QUICK_CHECKS]}.__contains__
-        runs = [grade_once(assignment, select)]
-        # a long grade (trained checks) varies less, relative to its length: fewer runs
-        n = repeats if runs[0]["wall"] < LONG_GRADE_S else min(repeats, 3)
-        runs += [grade_once(assignment, select) for _ in range(n - 1)]
-        mid = sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
-        walls = [r["wall"] for r in runs]
-        rows.append({
-            "assignment": aid, "preload": "+".join(assignment.preload), "checks": mid["checks"],
-            "score": f"{mid['score']:g}/{mid['max']:g}", "median (s)": median(walls),
-            "min-max (s)": f"{min(walls):.2f}-{max(walls):.2f}",
-            "sandbox start (s)": median([r["start"] / max(r["starts"], 1) for r in runs]),
-            "sandbox start CPU (s)": median([r["start cpu"] / max(r["starts"], 1) for r in runs]),
-            "calls": int(mid["calls"]), "in calls (s)": median([r["in calls"] for r in runs]),
-            "grader CPU (s)": median([r["grader cpu"] for r in runs]),
-            "sandbox CPU (s)": median([r["sandbox cpu"] for r in runs]),
-            "heaviest check: sandbox CPU (s)": (f"{median([r['heaviest']['sandbox cpu'] or 0.0 for r in runs]):.2f} "
-                                                f"({mid['heaviest']['name']})"),
-            "runs": len(runs),
-        })
-        notes.append(f"{aid} (median run): {breakdown(mid)}.")
+        row, note = measure(aid, quick, repeats)
+        rows.append(row)
+        notes.append(note)
+    if not quick and "numpy_basics" in ids:
+        log(f"grading numpy_basics x{repeats}, fork server off")
+        with fork_server_off():
+            row, _ = measure("numpy_basics", quick, repeats)
+        rows.append(row)
+        notes.append("The last row grades numpy_basics with DLGRADE_FORKSERVER=0 (a fresh interpreter per "
+                     "sandbox), for comparison.")
     if quick:
         notes.append(f"--quick grades only the first {QUICK_CHECKS} checks.")
+    notes.append("launcher: how the sandbox processes started (forkserver: forked from the grader's fork "
+                 "server; fresh: a new interpreter). This process keeps its fork servers from one grade to the "
+                 "next, so only the first grade of each preload pays for starting one (see min-max); the "
+                 "sandbox start CPU is then the forked process's own CPU, not the server's imports.")
     notes.append("in calls: wall time inside the sandbox's requests (calls and tasks: the round trip and the "
                  "submission's compute); grader CPU: this process (the checks' reference computations, Hypothesis, "
                  "comparisons); sandbox CPU: the sandbox process from /proc (its start plus every check); heaviest "

@@ -2,7 +2,7 @@
 
 Each measurement runs in a fresh Python process (a batch worker's situation) that grades
 the assignment's reference once. The peaks are VmHWM from /proc/<pid>/status: the grader
-process's at the end, the sandbox process's just before it is killed.
+process's and its fork server's at the end, the sandbox process's just before it is killed.
 
 Not getrusage's ru_maxrss: on Linux a process started with vfork + exec (as subprocess
 starts the sandbox, and this script the measuring process) inherits its parent's
@@ -19,12 +19,13 @@ a few steps through a call (a stand-in, said so in the table).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import subprocess
 import sys
 
-from benchmarks.common import log, main, median, result
+from benchmarks.common import fork_server_off, log, main, median, result
 from graders import assignments
 from graders.engine import runner
 from graders.sandbox.process import Limits, Sandbox
@@ -58,6 +59,7 @@ def peak_rss_mb(pid="self") -> float:
 
 
 SANDBOX_PEAKS: list[float] = []
+LAUNCHERS: set[str] = set()
 
 
 class MeasuredSandbox(Sandbox):
@@ -66,7 +68,17 @@ class MeasuredSandbox(Sandbox):
     def close(self):
         if self.proc is not None and self.proc.poll() is None:
             SANDBOX_PEAKS.append(peak_rss_mb(self.proc.pid))
+            LAUNCHERS.add(getattr(self, "launcher", None) or "fresh")
         super().close()
+
+
+def fork_server_peaks() -> list[float]:
+    """VmHWM of this process's running fork servers (none without a fork server)."""
+    try:
+        from graders.sandbox import forkserver
+    except ImportError:
+        return []
+    return [peak_rss_mb(pid) for pid in forkserver.server_pids()]
 
 
 def measure(target: str, checks: int | None) -> dict:
@@ -85,6 +97,7 @@ def measure(target: str, checks: int | None) -> dict:
                               select=(lambda n: n in names) if names else None)
         score = f"{sum(t.score for t in report.tests):g}/{sum(t.max_score for t in report.tests):g}"
     return {"grader MB": peak_rss_mb(), "sandbox MB": max(SANDBOX_PEAKS, default=0.0), "score": score,
+            "fork server MB": sum(fork_server_peaks()), "launcher": ", ".join(sorted(LAUNCHERS)),
             "ru_maxrss self MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "ru_maxrss children MB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
@@ -109,27 +122,38 @@ def targets(quick: bool) -> list[tuple[str, str]]:
     return chosen
 
 
-COLUMNS = ["grading", "preload", "score", "grader process peak RSS (MB)", "sandbox process peak RSS (MB)",
-           "worker total (MB)", "runs"]
+COLUMNS = ["grading", "preload", "launcher", "score", "grader process peak RSS (MB)",
+           "fork server peak RSS (MB)", "sandbox process peak RSS (MB)", "worker total (MB)", "runs"]
 
 
 def run(quick: bool = False, repeats: int = 3) -> dict:
-    rows, first_children = [], []
+    rows, children = [], []  # children: RUSAGE_CHILDREN's ru_maxrss per row
     checks = 4 if quick else None
-    for target, preload in targets(quick):
-        log(f"memory: {target} x{repeats}")
-        runs = [measure_in_fresh_process(target, checks) for _ in range(repeats)]
-        first_children = first_children or [r["ru_maxrss children MB"] for r in runs]
+    cases = [(target, preload, False) for target, preload in targets(quick)]
+    if not quick:  # the same without the fork server, for a numpy and a torch assignment
+        torch_one = next((t for t, p in targets(quick) if "torch" in p), None)
+        cases += [(t, p, True) for t, p in targets(quick) if t in ("numpy_basics", torch_one)]
+    for target, preload, fresh in cases:
+        log(f"memory: {target}{' (fork server off)' if fresh else ''} x{repeats}")
+        with fork_server_off() if fresh else contextlib.nullcontext():
+            runs = [measure_in_fresh_process(target, checks) for _ in range(repeats)]
+        children.append(median([r["ru_maxrss children MB"] for r in runs]))
         grader, sandbox = median([r["grader MB"] for r in runs]), median([r["sandbox MB"] for r in runs])
-        rows.append({"grading": target, "preload": preload, "score": runs[0]["score"],
-                     "grader process peak RSS (MB)": grader, "sandbox process peak RSS (MB)": sandbox,
-                     "worker total (MB)": grader + sandbox, "runs": repeats})
-    notes = ["Peak resident memory (VmHWM), in MiB, of a fresh process that grades one submission and of its "
-             "sandbox; 'worker total' adds the two peaks (an upper bound of what one batch worker holds at once).",
-             "ru_maxrss would mislead here: after vfork + exec a process inherits its parent's high-water mark, so "
-             "RUSAGE_CHILDREN's ru_maxrss is never below the grader's resident size when it started the sandbox "
-             f"(this run, {rows[0]['grading']}: RUSAGE_CHILDREN says {median(first_children):.0f} MiB for a sandbox "
-             f"whose VmHWM is {rows[0]['sandbox process peak RSS (MB)']:.0f} MiB)."]
+        server = median([r["fork server MB"] for r in runs])
+        rows.append({"grading": target, "preload": preload, "launcher": runs[0]["launcher"],
+                     "score": runs[0]["score"], "grader process peak RSS (MB)": grader,
+                     "fork server peak RSS (MB)": server or None, "sandbox process peak RSS (MB)": sandbox,
+                     "worker total (MB)": grader + server + sandbox, "runs": repeats})
+    i = next((k for k, r in enumerate(rows) if r["launcher"] == "fresh"), 0)  # the example for the note
+    notes = ["Peak resident memory (VmHWM), in MiB, of a fresh process that grades one submission, of its fork "
+             "server (which has imported the preload) and of its sandbox; 'worker total' adds the peaks: an upper "
+             "bound of what one batch worker holds at once, the more so as a forked sandbox shares the server's "
+             "pages (copy-on-write) and both count them.",
+             "Why not ru_maxrss: a process started by vfork + exec (a fresh sandbox interpreter, this script's "
+             "measuring process) inherits its parent's high-water mark, so RUSAGE_CHILDREN's ru_maxrss of a fresh "
+             "sandbox is at least the grader's resident size when it started it (this run, "
+             f"{rows[i]['grading']}, {rows[i]['launcher']}: RUSAGE_CHILDREN {children[i]:.0f} MiB, sandbox VmHWM "
+             f"{rows[i]['sandbox process peak RSS (MB)']:.0f} MiB)."]
     if any(r["grading"] == STAND_IN for r in rows):
         notes.append(f"{STAND_IN}: no registered assignment preloads torch yet; a Sandbox with the "
                      "numpy+torch preload trains a 64-128-10 MLP for 50 Adam steps on 256 examples instead.")

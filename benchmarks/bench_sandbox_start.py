@@ -1,8 +1,10 @@
 """Benchmark 2: time from "grade this" to the first function result.
 
-Ours: graders.sandbox.process.Sandbox(cells).start() (a fresh interpreter, the preloads,
-the isolation layers, the submission's top level) and one call of a function the
-submission defines, for the preloads ("numpy",) and ("numpy", "torch"); then close().
+Ours: graders.sandbox.process.Sandbox(cells).start() (its process, the preloads, the
+isolation layers, the submission's top level) and one call of a function the submission
+defines, for the preloads ("numpy",) and ("numpy", "torch"); then close(). The process
+is a fresh interpreter, or a fork of the fork server (graders/sandbox/forkserver.py),
+measured both when the sandbox has to start the server and when it is already running.
 Beside it, bare interpreters (`python -c "import ..."`, to show what the imports cost)
 and executing the same code as a notebook in a Jupyter kernel with nbclient, which is
 how kernel-based graders run a submission (skipped with a note when nbclient or
@@ -13,6 +15,7 @@ ipykernel is not installed: `pip install -e .[bench]`).
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import time
@@ -24,10 +27,22 @@ CELL = "def f(x):\n    return x + 1.0\n"
 PRELOADS = {"numpy": ("numpy",), "numpy+torch": ("numpy", "torch")}
 
 
-def sandbox_once(preload) -> dict:
+def fork_server_supported() -> bool:
+    return "forkserver" in inspect.signature(Sandbox).parameters
+
+
+def sandbox_once(preload, fork: bool | None = None, cold: bool = False) -> dict:
+    """One sandbox: start, one call, close. fork: Sandbox(forkserver=...) (None: the engine
+    without a fork server); cold: first end this process's fork servers, so this sandbox's
+    start includes starting one."""
     limits = Limits(memory_mb=8192) if "torch" in preload else Limits(memory_mb=2048)
+    options = {} if fork is None else {"forkserver": fork}
+    if cold:
+        from graders.sandbox import forkserver
+
+        forkserver.shutdown()
     t0 = time.perf_counter()
-    box = Sandbox([("cell 1", CELL)], preload=preload, limits=limits)
+    box = Sandbox([("cell 1", CELL)], preload=preload, limits=limits, **options)
     try:
         box.start()
         t1 = time.perf_counter()
@@ -37,6 +52,8 @@ def sandbox_once(preload) -> dict:
         box.close()
     t3 = time.perf_counter()
     assert value == 2.0, value
+    if fork and getattr(box, "launcher", None) != "forkserver":
+        raise RuntimeError(f"the fork server was not used: {getattr(box, 'launch_note', None)}")
     return {"first result": t2 - t0, "start": t1 - t0, "call": t2 - t1, "close": t3 - t2}
 
 
@@ -92,9 +109,17 @@ def run(quick: bool = False, repeats: int = 7) -> dict:
     cases = []
     for name, mods in preloads.items():
         cases.append(("python -c 'import ...' (bare interpreter)", name, lambda m=mods: interpreter_once(m)))
-    for name, mods in preloads.items():
-        cases.append(("Sandbox start + first call (fresh interpreter)", name, lambda m=mods: sandbox_once(m)))
-    notes = []
+    if fork_server_supported():
+        for name, mods in preloads.items():
+            cases.append(("Sandbox: fresh interpreter", name, lambda m=mods: sandbox_once(m, fork=False)))
+            cases.append(("Sandbox: fork server, first sandbox (starts the server)", name,
+                          lambda m=mods: sandbox_once(m, fork=True, cold=True)))
+            cases.append(("Sandbox: fork server already running", name,
+                          lambda m=mods: sandbox_once(m, fork=True)))
+    else:
+        for name, mods in preloads.items():
+            cases.append(("Sandbox: fresh interpreter", name, lambda m=mods: sandbox_once(m)))
+    notes = [] if fork_server_supported() else ["No fork server in graders/sandbox yet: fresh interpreters only."]
     missing = nbclient_missing()
     if missing:
         notes.append(missing)
@@ -114,9 +139,10 @@ def run(quick: bool = False, repeats: int = 7) -> dict:
         rows.append(row)
     notes.append("first result: from creating the Sandbox (or launching the interpreter / the kernel) to "
                  "the value of the first call of f (for python -c: to the process's exit).")
-    notes.append("The sandbox's start includes Popen, the interpreter, the preloads, the isolation layers "
-                 "(Landlock, seccomp where available) and the submission's top level; close kills its "
-                 "process group and removes its temporary directory.")
+    notes.append("The sandbox's start includes starting its process (a fresh interpreter importing the preload, "
+                 "or a fork of the fork server, which has imported it), the isolation layers (Landlock, seccomp "
+                 "where available) and the submission's top level; close kills its processes and removes its "
+                 "temporary directory. A grader process starts one fork server per preload set and keeps it.")
     notes.append("nbclient runs the kernel without limits or isolation; its start is from creating the client "
                  "to the start of the cell that calls f (kernel start, the import cell, the cell defining f); "
                  "its close is the kernel's shutdown.")

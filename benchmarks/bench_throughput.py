@@ -6,7 +6,8 @@ It is graded with graders.batch.run.run_batch (what `dlgrade batch` runs: a spaw
 process pool, one sandbox per grade, JSON and HTML reports, the gradebook), twice per
 number of workers:
 
-- warm: on a pool whose workers have already imported the grader (a running service);
+- warm: on a pool whose workers have already imported the grader and started their fork
+  server (a running service), with the fork server and without (DLGRADE_FORKSERVER=0);
 - cold: run_batch(workers=N) starting its own pool (a one-off `dlgrade batch`).
 
     .venv/bin/python -m benchmarks.bench_throughput [--quick] [--repeats N] [--json PATH]
@@ -14,6 +15,7 @@ number of workers:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import resource
 import sys
@@ -21,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import log, main, median, result
+from benchmarks.common import fork_server_off, log, main, median, result
 from graders.batch.run import process_executor, run_batch
 from tests.mutants import reference_path
 from tests.mutants.numpy_basics import MUTANTS
@@ -42,14 +44,25 @@ def write_class(folder: Path, size: int) -> list[str]:
     return [m.name for m in mutants]
 
 
+def own_cpu() -> float:
+    """CPU seconds of this process and of its finished children."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def _warm(_=None) -> float:
-    """Import the grader in a pool worker (and hold it a moment, so each worker gets one)."""
+    """Import the grader in a pool worker and start its fork server (if on) with one sandbox
+    (and hold a moment, so that each worker gets one of these)."""
     from graders import assignments
     from graders.batch import worker  # noqa: F401
+    from graders.sandbox.process import Sandbox
 
-    assignments.get(ASSIGNMENT).all_checks()
+    assignment = assignments.get(ASSIGNMENT)
+    assignment.all_checks()
+    with Sandbox([("cell 1", "x = 1\n")], preload=assignment.preload, limits=assignment.limits) as box:
+        box.start()
     time.sleep(0.5)
-    return time.time()
+    return own_cpu()
 
 
 def children_cpu() -> float:
@@ -63,7 +76,7 @@ def grade_class(folder: Path, out: Path, workers: int, checks, warm: bool) -> tu
     cpu0 = children_cpu()
     if warm:
         with process_executor(workers) as pool:
-            list(pool.map(_warm, range(workers)))
+            cpu0 += sum(pool.map(_warm, range(workers)))  # the warm-up's CPU is not the class's
             t0 = time.perf_counter()
             res = run_batch(folder, ASSIGNMENT, out, executor=pool, force=True, checks=checks, progress=False)
             seconds = time.perf_counter() - t0
@@ -83,7 +96,7 @@ def full_marks(out: Path) -> int:
     return sum(1 for r in rows if r.get("score") and r.get("score") == r.get("max_score"))
 
 
-COLUMNS = ["workers", "pool", "class size", "median (s)", "submissions / min", "s / submission",
+COLUMNS = ["workers", "pool", "launcher", "class size", "median (s)", "submissions / min", "s / submission",
            "CPU s / submission", "runs"]
 
 
@@ -100,25 +113,33 @@ def run(quick: bool = False, repeats: int = 3) -> dict:
             from graders import assignments
 
             checks = [c.name for c in assignments.get(ASSIGNMENT).all_checks()][:4]
-        for workers in (1, 2):
-            for warm in (True,) if quick else (True, False):
-                log(f"throughput: {workers} worker(s), {'warm' if warm else 'cold'} pool, {size} submissions")
+        configs = [(w, True, True) for w in (1, 2)]  # (workers, warm pool, fork server)
+        if not quick:
+            configs += [(w, True, False) for w in (1, 2)] + [(w, False, True) for w in (1, 2)]
+        for workers, warm, fork in configs:
+            launcher = "forkserver" if fork else "fresh"
+            log(f"throughput: {workers} worker(s), {'warm' if warm else 'cold'} pool, {launcher}, {size} submissions")
+            with contextlib.nullcontext() if fork else fork_server_off():
                 runs = [grade_class(folder, out, workers, checks, warm) for _ in range(repeats)]
-                t = median([wall for wall, _ in runs])
-                rows.append({"workers": workers, "pool": "warm" if warm else "cold (started by run_batch)",
-                             "class size": size, "median (s)": t, "submissions / min": 60.0 * size / t,
-                             "s / submission": t / size,
-                             "CPU s / submission": median([cpu for _, cpu in runs]) / size, "runs": repeats})
+            t = median([wall for wall, _ in runs])
+            rows.append({"workers": workers, "pool": "warm" if warm else "cold (started by run_batch)",
+                         "launcher": launcher, "class size": size, "median (s)": t,
+                         "submissions / min": 60.0 * size / t, "s / submission": t / size,
+                         "CPU s / submission": median([cpu for _, cpu in runs]) / size, "runs": repeats})
         perfect = full_marks(out) if checks is None else None
     notes.append(f"The class of {size}: the reference x{size - len(mutants)} and {len(mutants)} mutants "
                  f"({', '.join(mutants)})" + (f"; {perfect} students got full marks." if perfect is not None else "."))
     if quick:
-        notes.append(f"--quick grades only the first {len(checks)} checks, on warm pools only.")
-    notes.append("CPU s / submission: user + system CPU of the pool's worker processes and their sandboxes "
-                 "(RUSAGE_CHILDREN once the pool has shut down), including the workers' start-up and, for a "
-                 "warm pool, its warm-up; 60 x 2 / this is what two idle cores could grade per minute.")
-    notes.append("Each grade runs its own sandbox process (a fresh interpreter importing NumPy); with 2 workers "
-                 "two grades and their two sandboxes share the machine's 2 cores.")
+        notes.append(f"--quick grades only the first {len(checks)} checks, on warm pools with the fork server only.")
+    notes.append("CPU s / submission: user + system CPU of the pool's worker processes, their sandboxes and fork "
+                 "servers (RUSAGE_CHILDREN once the pool has shut down), less a warm pool's warm-up (but with its "
+                 "fork servers' imports); a cold pool's includes the workers' start-up. 60 x 2 / this is about "
+                 "what two otherwise idle cores could grade per minute.")
+    notes.append("Each grade runs its own sandbox process: forked from the worker's fork server (forkserver), "
+                 "or a fresh interpreter importing NumPy (fresh: DLGRADE_FORKSERVER=0). A warm pool's workers have "
+                 "imported the grader and started their fork server before the clock starts; a cold pool is "
+                 "what one `dlgrade batch` run pays. With 2 workers, two grades, their sandboxes and fork servers "
+                 "share the machine's 2 cores.")
     return result("throughput", f"Batch throughput: {ASSIGNMENT} submissions per minute", COLUMNS, rows, notes,
                   {"quick": quick, "repeats": repeats, "class size": size})
 

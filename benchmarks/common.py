@@ -13,6 +13,7 @@ from time.perf_counter; every timed number in a table is a median over repeats.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import inspect
 import json
@@ -131,6 +132,21 @@ def main(run: Callable[..., dict], argv, description: str) -> int:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"machine": machine(), "results": [res]}, fh, indent=2)
     return 0
+
+
+@contextlib.contextmanager
+def fork_server_off():
+    """DLGRADE_FORKSERVER=0 for the sandboxes started meanwhile (and the processes started
+    meanwhile, which inherit it): fresh interpreters."""
+    before = os.environ.get("DLGRADE_FORKSERVER")
+    os.environ["DLGRADE_FORKSERVER"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["DLGRADE_FORKSERVER"]
+        else:
+            os.environ["DLGRADE_FORKSERVER"] = before
 
 
 def log(message: str) -> None:

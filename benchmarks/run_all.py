@@ -15,12 +15,14 @@ import argparse
 import json
 import sys
 
-from benchmarks import bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start, bench_throughput
+from benchmarks import (bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start, bench_throughput,
+                        sandbox_start_forkserver)
 from benchmarks.common import default_repeats, log, machine, markdown
 
 BENCHMARKS = {
     "gradcheck": bench_gradcheck,
     "sandbox_start": bench_sandbox_start,
+    "sandbox_start_forkserver": sandbox_start_forkserver,  # the same, phase by phase
     "grade": bench_grade,
     "throughput": bench_throughput,
     "memory": bench_memory,

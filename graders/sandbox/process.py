@@ -288,59 +288,19 @@ class Sandbox:
             self.uid, gid = _sandbox_uid()
             os.chown(self.workdir, self.uid, gid)
         reaper.become_subreaper()
-        server = self._fork_server()  # may take as long as a fresh start, the first time
-        token = reaper.token()
-        env = child_environment(self.workdir, token)
-        spec = self.limits.spec()
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        out_r, out_w = os.pipe()
-        try:
-            with reaper.LOCK:  # registered before any other thread's reaper can see it
-                if server is not None:
-                    try:
-                        self.proc = server.spawn((req_r, rep_w, out_w), self.workdir, env, spec)
-                        self.launcher = "forkserver"
-                    except forkserver.ForkServerError as exc:
-                        forkserver.failed(server, str(exc))
-                        self.launch_note = str(exc)
-                        # new pipes: a process the server may still have forked gets EOF and exits
-                        for fd in (req_r, req_w, rep_r, rep_w, out_r, out_w):
-                            os.close(fd)
-                        req_r, req_w = os.pipe()
-                        rep_r, rep_w = os.pipe()
-                        out_r, out_w = os.pipe()
-                if self.proc is None:
-                    self.proc = subprocess.Popen(
-                        [self.python, "-s", "-B", str(CHILD), str(req_r), str(rep_w), spec],
-                        stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                        pass_fds=(req_r, rep_w), cwd=self.workdir, env=env,
-                        start_new_session=True, close_fds=True,
-                    )
-                    self.launcher = "fresh"
-                reaper.register(self.proc.pid)
-        except BaseException:
-            for fd in (req_w, rep_r, out_r):
-                os.close(fd)
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
-            raise
-        finally:
-            os.close(req_r)
-            os.close(rep_w)
-            os.close(out_w)
-        self._req, self._rep = req_w, rep_r
-        self.output = _OutputCapture(out_r, self.limits.output_kb * 1024)
-        self.output.start()
         skip = skipped_layers()
-        if root and "cgroup" not in skip:
-            self.cgroup = reaper.Cgroup.create(f"dlgrade-{token}", self.limits.processes + 16,
-                                               self.limits.memory_mb * 1024 * 1024)
-            if self.cgroup is not None and not self.cgroup.add(self.proc.pid):
-                self.cgroup.remove()
-                self.cgroup = None
-        deadline = time.monotonic() + self.limits.startup_s
-        self._receive(deadline, "starting Python")
+        server = self._fork_server()  # may take as long as a fresh start, the first time
+        deadline = None
+        if server is not None:
+            try:
+                deadline = self._launch(server, root and "cgroup" not in skip)
+            except (forkserver.ForkServerError, SandboxCrashed) as exc:
+                # nothing of the submission has run yet: never its fault; a fresh interpreter instead
+                forkserver.failed(server, f"{type(exc).__name__}: {exc}")
+                self.launch_note = f"the fork server failed ({exc}); a fresh interpreter started"
+                self._discard_process()
+        if deadline is None:
+            deadline = self._launch(None, root and "cgroup" not in skip)
         self._send({
             "preload": self.preload,
             "tasks": self.tasks,
@@ -371,6 +331,73 @@ class Sandbox:
         if not self.load_report.get("ok"):
             raise SandboxCrashed("the sandbox could not start: " + str(self.load_report.get("error")))
         return self.load_report
+
+    def _launch(self, server, cgroup: bool) -> float:
+        """Start the child's process (forked by `server`, or a fresh interpreter when None), put
+        it in its cgroup, and wait for its first message; returns the start-up deadline."""
+        token = reaper.token()
+        env = child_environment(self.workdir, token)
+        spec = self.limits.spec()
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            with reaper.LOCK:  # registered before any other thread's reaper can see it
+                if server is not None:
+                    self.proc = server.spawn((req_r, rep_w, out_w), self.workdir, env, spec)
+                    self.launcher = "forkserver"
+                else:
+                    self.proc = subprocess.Popen(
+                        [self.python, "-s", "-B", str(CHILD), str(req_r), str(rep_w), spec],
+                        stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                        pass_fds=(req_r, rep_w), cwd=self.workdir, env=env,
+                        start_new_session=True, close_fds=True,
+                    )
+                    self.launcher = "fresh"
+                reaper.register(self.proc.pid)
+        except BaseException as exc:
+            # (a process the server may still have forked gets EOF on its pipes and exits)
+            for fd in (req_w, rep_r, out_r):
+                os.close(fd)
+            if server is None or not isinstance(exc, forkserver.ForkServerError):
+                shutil.rmtree(self.workdir, ignore_errors=True)
+                self.workdir = None
+            raise
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+            os.close(out_w)
+        self._req, self._rep = req_w, rep_r
+        self.output = _OutputCapture(out_r, self.limits.output_kb * 1024)
+        self.output.start()
+        if cgroup:
+            self.cgroup = reaper.Cgroup.create(f"dlgrade-{token}", self.limits.processes + 16,
+                                               self.limits.memory_mb * 1024 * 1024)
+            if self.cgroup is not None and not self.cgroup.add(self.proc.pid):
+                self.cgroup.remove()
+                self.cgroup = None
+        deadline = time.monotonic() + self.limits.startup_s
+        self._receive(deadline, "starting Python")
+        return deadline
+
+    def _discard_process(self) -> None:
+        """Forget a process that failed before the submission ran (its output is not shown)."""
+        if self.proc is not None:
+            for fd in (self._req, self._rep):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._kill_all()
+            if self.output is not None:
+                self.output.join(timeout=2)
+            self.proc = None
+        self.output = None
+        self.dead_reason = None
+        self.launcher = None
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
     def _fork_server(self):
         """The fork server to fork this sandbox's process from, or None (with `launch_note`)."""

@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from benchmarks import bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start, bench_throughput, run_all
+from benchmarks import (bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start, bench_throughput, run_all,
+                        sandbox_start_forkserver)
 from benchmarks.common import check_result, markdown, result
 
 
@@ -55,11 +56,19 @@ def test_gradcheck_ours_costs_three_probes_of_two_evaluations_per_tensor_when_ri
 def test_sandbox_start_quick_reports_the_sandbox_and_the_bare_interpreter():
     res = quick(bench_sandbox_start)
     whats = {r["what"] for r in res["rows"]}
-    assert any(w.startswith("Sandbox start") for w in whats)
+    assert "Sandbox: fresh interpreter" in whats
+    if bench_sandbox_start.fork_server_supported():
+        assert "Sandbox: fork server already running" in whats
     assert any(w.startswith("python -c") for w in whats)
     assert any(w.startswith("nbclient") for w in whats) or any("skipped" in n for n in res["notes"])
-    sandbox = next(r for r in res["rows"] if r["what"].startswith("Sandbox"))
-    assert sandbox["first result (s)"] >= sandbox["start (s)"] > 0
+    for row in res["rows"]:
+        if row["what"].startswith("Sandbox"):
+            assert row["first result (s)"] >= row["start (s)"] > 0
+
+
+def test_sandbox_start_forkserver_quick_reports_both_launchers():
+    res = quick(sandbox_start_forkserver)
+    assert {"fresh interpreter", "fork server"} <= {r["launcher"] for r in res["rows"]}
 
 
 def test_grade_quick_gives_the_reference_full_marks():
@@ -95,7 +104,7 @@ class FakeBenchmark:
 
 def test_run_all_covers_every_benchmark_and_writes_json(tmp_path, capsys, monkeypatch):
     assert set(run_all.BENCHMARKS.values()) == {
-        bench_gradcheck, bench_sandbox_start, bench_grade, bench_throughput, bench_memory}
+        bench_gradcheck, bench_sandbox_start, sandbox_start_forkserver, bench_grade, bench_throughput, bench_memory}
     monkeypatch.setattr(run_all, "BENCHMARKS", {name: FakeBenchmark for name in run_all.BENCHMARKS})
     out = tmp_path / "results.json"
     assert run_all.main(["--quick", "--only", "grade", "memory", "--json", str(out)]) == 0

@@ -398,6 +398,23 @@ def test_a_server_that_cannot_start_falls_back_to_a_fresh_interpreter(monkeypatc
         forkserver.shutdown()
 
 
+def test_a_forked_process_that_fails_before_the_submission_runs_gives_way_to_a_fresh_one(monkeypatch):
+    spawn = forkserver.ForkServer.spawn
+
+    def broken(self, fds, workdir, env, limits):  # the process cannot enter its directory: exits 71
+        return spawn(self, fds, "/nonexistent/dlgrade-test", env, limits)
+
+    monkeypatch.setattr(forkserver.ForkServer, "spawn", broken)
+    try:
+        with Sandbox([("c", "def f():\n    return 7\n")], limits=SMALL) as sb:
+            sb.start()
+            assert sb.launcher == "fresh" and "fork server failed" in sb.launch_note
+            assert sb.call("f") == 7 and "Traceback" not in sb.captured_output()
+        assert base.leftovers() == []
+    finally:
+        forkserver.shutdown()
+
+
 def test_a_killed_server_or_spare_is_replaced_and_leaves_no_process():
     with start("def ok():\n    return 1\n", "forkserver"):
         pass
