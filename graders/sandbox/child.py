@@ -3,9 +3,10 @@
 Started by `graders.sandbox.process.Sandbox` as `python -s -B child.py FD_IN FD_OUT LIMITS` under
 resource limits, in its own process group and temporary directory, with stdin on
 /dev/null -- or forked, in that same state, by the fork server at the end of this file
-(`child.py --forkserver`), which has already run this file's top level and the preload. It speaks only through the two pipe descriptors, in the format of `wire.py`;
-whatever the submission prints goes to stdout/stderr, which the grader caps and shows
-but never reads results from.
+(`child.py --forkserver`), which has already run this file's top level and the preload.
+It speaks only through the two pipe descriptors, in the format of `wire.py`; whatever the
+submission prints goes to stdout/stderr, which the grader caps and shows but never reads
+results from.
 
 Order of events (the submission runs last, so it cannot tamper with what came before):
   1. read the init message: modules to preload, task files, the submission's cells;
@@ -428,7 +429,7 @@ def serve(sock_fd: int, modules) -> None:
     buf = bytearray(REQUEST_BYTES)
     spare = None
     while True:
-        if spare is None:
+        if spare is None and _threads() == 1:  # (with more, _hand_over refuses the request)
             try:
                 spare = _Spare.make(sock)
             except OSError:

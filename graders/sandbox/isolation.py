@@ -521,8 +521,9 @@ def apply(spec: dict) -> dict:
 
     spec keys: mode ("default" | "autograder"), workdir, hide (paths), uid/gid (the
     sandbox's user, autograder mode as root only), namespaces (bool), disk_kb, processes,
-    grader_pid, grader_pgid, protect_pids (the grader's fork servers), skip (layers not to apply, for tests and diagnosis: "netns",
-    "mountns", "user", "landlock", "seccomp").
+    grader_pid, grader_pgid, protect_pids (the grader's fork servers: no signals to them),
+    skip (layers not to apply, for tests and diagnosis: "netns", "mountns", "user",
+    "landlock", "seccomp").
     """
     report = {"mode": spec.get("mode", "default"), "platform": f"{sys.platform}/{platform.machine()}",
               "root": os.geteuid() == 0, "errors": []}

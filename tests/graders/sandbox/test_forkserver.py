@@ -76,8 +76,20 @@ KEY_TESTS = [
 ]
 
 
+# in the default run (the rest with -m slow; test_process.py runs all of them with the fork server)
+FAST_KEY_TESTS = {"test_calls_return_plain_data_and_echo_shows_in_place_changes",
+                  "test_os_exit_is_reported_as_a_crash_with_its_status",
+                  "test_a_loop_ignoring_sigterm_and_sigint_is_killed_at_the_timeout",
+                  "test_no_process_outlives_the_sandbox",
+                  "test_autograder_mode_runs_as_an_unprivileged_user_without_network_or_reference"}
+
+
+def _maybe_slow(names, fast):
+    return [n if n in fast else pytest.param(n, marks=pytest.mark.slow) for n in names]
+
+
 @pytest.mark.parametrize("launcher", LAUNCHERS)
-@pytest.mark.parametrize("name", KEY_TESTS)
+@pytest.mark.parametrize("name", _maybe_slow(KEY_TESTS, FAST_KEY_TESTS))
 def test_key_sandbox_tests_pass_with_each_launcher(name, launcher, request, monkeypatch):
     test = getattr(base, name)
     for mark in getattr(test, "pytestmark", []):
@@ -171,7 +183,7 @@ def fingerprint(server_home):
 """
 
 
-def _normalise(fp: dict, workdir: str, token_prefix: str) -> dict:
+def _normalise(fp: dict, workdir: str) -> dict:
     """A fingerprint with what differs between any two sandboxes (directory, mark) made equal."""
     def fix(value):
         if isinstance(value, str):
@@ -188,8 +200,10 @@ def _normalise(fp: dict, workdir: str, token_prefix: str) -> dict:
     return fix(fp)
 
 
-@pytest.mark.parametrize("preload", [("numpy",), ("numpy", "torch")], ids=["numpy", "numpy+torch"])
-@pytest.mark.parametrize("mode", ["default", "autograder"])
+@pytest.mark.parametrize("preload,mode", [
+    (("numpy",), "default"), (("numpy",), "autograder"), (("numpy", "torch"), "default"),
+    pytest.param(("numpy", "torch"), "autograder", marks=pytest.mark.slow),
+], ids=["numpy-default", "numpy-autograder", "torch-default", "torch-autograder"])
 def test_a_forked_child_is_in_the_state_of_a_fresh_one(preload, mode):
     if mode == "autograder" and not ROOT:
         pytest.skip("autograder mode's user switch needs root")
@@ -198,7 +212,7 @@ def test_a_forked_child_is_in_the_state_of_a_fresh_one(preload, mode):
     for launcher in ("forkserver", "fresh"):
         with start(PROBE, launcher, preload=preload, limits=limits, isolation=mode) as sb:
             fp = sb.call("fingerprint", server_for(preload).home, timeout=60)
-            prints[launcher] = _normalise(fp, sb.workdir, f"{os.getpid()}-")
+            prints[launcher] = _normalise(fp, sb.workdir)
     fresh, forked = prints["fresh"], prints["forkserver"]
     assert forked["server_leftovers"] == [] and forked["environ"] == fresh["environ"]
     assert forked["workdir"] == fresh["workdir"]  # e.g. torch's cache directory, made at import
@@ -481,9 +495,12 @@ HOSTILE_SUBSET = ["exit_os_exit_in_function", "loop_in_function", "ignore_sigter
                   "network_connect", "memory_unbounded"]
 
 
+FAST_HOSTILE = {"exit_os_exit_in_function", "fork_double_fork_setsid", "monkeypatch_grader_modules"}
+
+
 @pytest.mark.parametrize("launcher", LAUNCHERS)
 @pytest.mark.parametrize("mode", ["default", "autograder"])
-@pytest.mark.parametrize("name", HOSTILE_SUBSET)
+@pytest.mark.parametrize("name", _maybe_slow(HOSTILE_SUBSET, FAST_HOSTILE))
 def test_hostile_corpus_subset_with_each_launcher(name, mode, launcher, tmp_path, monkeypatch):
     from tests.hostile import test_corpus
 
