@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.run_all --quick    # tiny sizes, one run each: does it all work?
     .venv/bin/python -m benchmarks.run_all --json benchmarks/results.json --only gradcheck grade
 
-The full run takes about ten minutes on an idle two-core machine. Run it when the machine
+The full run takes about fourteen minutes on an idle two-core machine. Run it when the machine
 is otherwise idle (`uptime`): every number is a wall-clock median, and the load at the
 start and the end is printed with the results.
 """
