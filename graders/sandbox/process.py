@@ -163,31 +163,39 @@ class _OutputCapture(threading.Thread):
         self.fd, self.cap = fd, cap
         self.head = bytearray()
         self.total = 0
+        # held from a read to the end of its bookkeeping, so that `settle` never sees an
+        # empty pipe while a chunk taken from it is not yet counted
+        self._reading = threading.Lock()
+        self._wait, self._peek = select.poll(), select.poll()  # (one per thread: poll objects are not shared)
+        for poll in (self._wait, self._peek):
+            poll.register(fd, select.POLLIN)
 
     def run(self) -> None:
         while True:
             try:
-                chunk = os.read(self.fd, 65536)
+                self._wait.poll()  # wait without the lock: data, end of file or an error
+                with self._reading:
+                    chunk = os.read(self.fd, 65536)  # (the only reader: this cannot block)
+                    self.total += len(chunk)
+                    room = self.cap - len(self.head)
+                    if room > 0:
+                        self.head += chunk[:room]
             except OSError:
                 break
             if not chunk:
                 break
-            self.total += len(chunk)
-            room = self.cap - len(self.head)
-            if room > 0:
-                self.head += chunk[:room]
         os.close(self.fd)
 
     def settle(self, limit_s: float = 1.0) -> None:
-        """Wait (at most `limit_s`) until what is already in the pipe has been read."""
+        """Wait (at most `limit_s`) until what is already in the pipe has been read and counted."""
         deadline = time.monotonic() + limit_s
         while self.is_alive() and time.monotonic() < deadline:
-            try:
-                ready, _, _ = select.select([self.fd], [], [], 0)
-            except (OSError, ValueError):
-                return
-            if not ready:
-                return
+            with self._reading:
+                try:
+                    if not self._peek.poll(0):
+                        return
+                except OSError:
+                    return
             time.sleep(0.002)
 
     def text(self) -> str:
