@@ -27,9 +27,9 @@ excerpt of Goethe's *Faust* the network learns the text by heart: the grader
 regenerates the excerpt from its first character with your trained parameters and
 counts the characters that differ.
 
-Your functions are checked against PyTorch's autograd in float64 on sequences long
-enough that a missing step of backpropagation through time is caught, and `sample`
-is checked with a statistical test of the distribution of its draws.
+Your gradients are checked against central differences of the loss in float64 on
+sequences long enough that a missing step of backpropagation through time is caught,
+and `sample` is checked with a statistical test of the distribution of its draws.
 """
 
 import numpy as np

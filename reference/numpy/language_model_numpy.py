@@ -22,10 +22,12 @@ Python): `build_dataset` lower-cases and tokenises the text, keeps the most freq
 words, and drops every 4-gram that contains a rarer word. `train` runs mini-batch SGD
 with classical momentum.
 
-Your gradients are checked against PyTorch's autograd in float64 (with repeated words
-in a context), `build_dataset` on a tiny text, one momentum step of `train` against the
-update rule, and the trained model's held-out next-word accuracy and cross-entropy
-against bounds calibrated on the reference (far above always guessing "the").
+Your gradients are checked numerically (central differences in float64, with repeated
+words in a context), `build_dataset` on small hand-made and random texts, one and two
+updates of `train` against the momentum rule (and that every epoch uses every example,
+in a fresh order), and the trained model's held-out next-word accuracy and
+cross-entropy against bounds calibrated on the reference (far above always guessing
+"the").
 """
 
 import re

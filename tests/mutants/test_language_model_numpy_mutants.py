@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.mutants import load_module_from_source, reference_path
-from tests.mutants.language_model_numpy import MUTANTS, UNUSUAL
+from tests.mutants.language_model_numpy import MUTANTS, SLOW_MUTANTS, UNUSUAL
 
 SOURCE = reference_path("language_model_numpy").read_text(encoding="utf-8")
 CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train", "predict_next")
@@ -118,11 +118,11 @@ def test_reference_probe_is_clean():
 
 
 def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS + UNUSUAL]
+    names = [m.name for m in MUTANTS + SLOW_MUTANTS + UNUSUAL]
     assert len(names) == len(set(names))
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+@pytest.mark.parametrize("mutant", MUTANTS + SLOW_MUTANTS, ids=lambda m: m.name)
 def test_mutant_changes_some_contract_output(mutant):
     mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
     changed = [k for k, v in probe(mod).items() if not _same(v, REFERENCE[k], 1e-6)]
@@ -139,7 +139,7 @@ def test_unusual_matches_reference(mutant):
 
 def test_every_contract_function_has_a_mutant():
     hit = set()
-    for m in MUTANTS:
+    for m in MUTANTS + SLOW_MUTANTS:
         mod = load_module_from_source(m.apply(SOURCE), m.name)
         for k, v in probe(mod).items():
             if not _same(v, REFERENCE[k], 1e-6):

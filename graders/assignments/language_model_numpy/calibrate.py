@@ -16,15 +16,29 @@ graded), and the predicted completions of `PROMPTS` at the grade seed.
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.calibration import (
+    cpu_summary,
+    one_blas_thread,
+    over_seeds,
+    report_mutants,
+    script_arguments,
+    write_and_report,
+)
+from graders.engine.thresholds import (
+    Threshold,
+    calibrate,
+    format_table,
+    quoted,
+    rewrite_from,
+    set_constant,
+    table_literal,
+)
 
 from .thresholds import (
     CHECK_ACCURACY,
@@ -42,6 +56,7 @@ CONFIG_SEEDS = (0, 1, 2)
 MARGIN_ACCURACY = 0.20
 MARGIN_CROSS_ENTROPY = 0.10
 CPU_BUDGET_S = 20.0
+THRESHOLDS_PATH = Path(__file__).with_name("thresholds.py")
 _DATA: dict = {}
 
 
@@ -69,17 +84,13 @@ def run_seed(seed: int, train_fn=None, settings: dict = SETTINGS) -> dict:
 
 
 def run(seeds=SEEDS, verbose: bool = True) -> tuple[dict[str, Threshold], dict]:
-    acc, ce, cpus, results = {}, {}, [], {}
-    for seed in seeds:
-        r = run_seed(seed)
-        results[seed] = r
-        acc[seed], ce[seed] = r["accuracy"], r["cross_entropy"]
-        cpus.append(r["cpu_s"])
-        if verbose:
-            print(f"seed {seed}: accuracy {r['accuracy']:.4f}  cross-entropy "
-                  f"{r['cross_entropy']:.4f}  ({r['cpu_s']:.2f} s CPU)", flush=True)
+    results = over_seeds(seeds, run_seed, lambda seed, r: (
+        f"seed {seed}: accuracy {r['accuracy']:.4f}  cross-entropy {r['cross_entropy']:.4f}  "
+        f"({r['cpu_s']:.2f} s CPU)"), verbose=verbose)
+    acc = {seed: r["accuracy"] for seed, r in results.items()}
+    ce = {seed: r["cross_entropy"] for seed, r in results.items()}
     if verbose:
-        print(f"reference training: {np.mean(cpus):.2f} s CPU on average, {max(cpus):.2f} s at most")
+        print(f"reference training: {cpu_summary([r['cpu_s'] for r in results.values()])}")
     common = dict(cpu_budget_s=CPU_BUDGET_S, settings=SETTINGS, dataset="pydoc_data.topics 4-grams",
                   grade_seed=0)
     thresholds = {
@@ -91,16 +102,19 @@ def run(seeds=SEEDS, verbose: bool = True) -> tuple[dict[str, Threshold], dict]:
     return thresholds, results
 
 
-def config_table(seeds=CONFIG_SEEDS) -> str:
+def config_table(seeds=CONFIG_SEEDS) -> tuple[str, dict]:
+    """(markdown table, {(D, P): (mean accuracy, mean cross-entropy, mean CPU s)})."""
     lines = ["| D | P | held-out accuracy | held-out cross-entropy | CPU s |", "|---|---|---|---|---|"]
+    means = {}
     for D, P in CONFIGS:
         rs = [run_seed(s, settings={**SETTINGS, "embed_dim": D, "hidden_dim": P}) for s in seeds]
         a = [r["accuracy"] for r in rs]
         c = [r["cross_entropy"] for r in rs]
         t = [r["cpu_s"] for r in rs]
+        means[(D, P)] = (round(float(np.mean(a)), 3), round(float(np.mean(c)), 2), round(float(np.mean(t)), 1))
         lines.append(f"| {D} | {P} | {np.mean(a):.4f} +/- {np.std(a):.4f} | "
                      f"{np.mean(c):.4f} +/- {np.std(c):.4f} | {np.mean(t):.1f} |")
-    return "\n".join(lines)
+    return "\n".join(lines), means
 
 
 def completions(params: dict, data: dict) -> list[str]:
@@ -120,66 +134,41 @@ def completions(params: dict, data: dict) -> list[str]:
     return lines
 
 
-def render(thresholds: dict[str, Threshold], base: tuple[str, float, float]) -> str:
-    """thresholds.py with the table and the baselines written as literals."""
-    source = Path(__file__).with_name("thresholds.py").read_text(encoding="utf-8")
-    head, _, _ = source.partition("\nTHRESHOLDS")
-    head += "\n"
-    head = re.sub(r"(?m)^BASELINE_WORD = .*$", f"BASELINE_WORD = {base[0]!r}", head)
-    head = re.sub(r"(?m)^BASELINE_ACCURACY = .*$", f"BASELINE_ACCURACY = {base[1]!r}", head)
-    head = re.sub(r"(?m)^BASELINE_CROSS_ENTROPY = .*$", f"BASELINE_CROSS_ENTROPY = {base[2]!r}", head)
-    body = ["THRESHOLDS: dict[str, Threshold] = {"]
-    for name, t in thresholds.items():
-        body.append(f'    "{name}": Threshold(')
-        body.append(f'        metric="{t.metric}",')
-        body.append(f"        bound={t.bound!r},")
-        body.append(f"        higher_is_better={t.higher_is_better!r},")
-        body.append("        reference_values=(")
-        body += [f"            {v!r},  # seed {s}" for s, v in zip(t.seeds, t.reference_values)]
-        body.append("        ),")
-        body.append(f"        seeds={t.seeds!r},")
-        body.append(f"        margin={t.margin!r},")
-        body.append(f"        cpu_budget_s={t.cpu_budget_s!r},")
-        body.append(f"        grade_seed={t.grade_seed!r},")
-        body.append("        settings=dict(SETTINGS),")
-        body.append(f'        dataset="{t.dataset}",')
-        body.append("    ),")
-    body.append("}")
-    return head + "\n".join(body) + "\n"
+def render(thresholds: dict[str, Threshold], base: tuple[str, float, float],
+           configs: dict | None = None) -> str:
+    """thresholds.py with the table, the baselines (and the configurations' means) as literals."""
+    text = THRESHOLDS_PATH.read_text(encoding="utf-8")
+    if configs:
+        text = set_constant(text, "CONFIG_REFERENCE", configs)
+    for name, value in zip(("BASELINE_WORD", "BASELINE_ACCURACY", "BASELINE_CROSS_ENTROPY"), base):
+        text = set_constant(text, name, value)
+    table = table_literal(
+        thresholds, "THRESHOLDS: dict[str, Threshold] = {", key=quoted, values="per_seed",
+        sources=lambda _, t: {"metric": quoted(t.metric), "settings": "dict(SETTINGS)",
+                              "dataset": quoted(t.dataset)})
+    return rewrite_from(text, "THRESHOLDS", table)
 
 
 def mutant_report(thresholds: dict[str, Threshold]) -> None:
     """Held-out metrics at the grade seed of the mutants that touch training (needs tests/)."""
-    from tests.mutants import load_module_from_source, reference_path
-    from tests.mutants.language_model_numpy import MUTANTS, UNUSUAL
-
-    source = reference_path("language_model_numpy").read_text(encoding="utf-8")
     t_acc, t_ce = thresholds[CHECK_ACCURACY], thresholds[CHECK_CROSS_ENTROPY]
-    for kind, mutants in (("MUTANT", MUTANTS), ("UNUSUAL", UNUSUAL)):
-        for m in mutants:
-            if m.name.startswith(("build_dataset", "predict_next", "init_params_ignores")):
-                continue  # the grader builds the data itself; not a training question
-            mod = load_module_from_source(m.apply(source), m.name)
-            try:
-                with np.errstate(all="ignore"):
-                    r = run_seed(t_acc.grade_seed, train_fn=mod.train)
-                ok = t_acc.passes(r["accuracy"]) and t_ce.passes(r["cross_entropy"])
-                print(f"{kind:8s} {m.name:50s} acc {r['accuracy']:.4f} ce {r['cross_entropy']:8.4f} "
-                      f"{'pass' if ok else 'FAIL'}  ({r['cpu_s']:.1f} s CPU)", flush=True)
-            except Exception as exc:
-                print(f"{kind:8s} {m.name:50s} raised {type(exc).__name__}: {exc}")
+
+    def describe(module) -> str:
+        with np.errstate(all="ignore"):
+            r = run_seed(t_acc.grade_seed, train_fn=module.train)
+        ok = t_acc.passes(r["accuracy"]) and t_ce.passes(r["cross_entropy"])
+        return (f"acc {r['accuracy']:.4f} ce {r['cross_entropy']:8.4f} {'pass' if ok else 'FAIL'}  "
+                f"({r['cpu_s']:.1f} s CPU)")
+
+    # the grader builds the data itself, and init_params_ignores is not a training question
+    report_mutants("language_model_numpy", describe, width=50, slow=True,
+                   skip=("build_dataset", "predict_next", "init_params_ignores"))
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite thresholds.py")
-    parser.add_argument("--mutants", action="store_true", help="also report the mutants")
+    parser = script_arguments(__doc__, mutants="all")
     parser.add_argument("--no-configs", action="store_true", help="skip the (D, P) table")
-    args = parser.parse_args(argv)
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
-    with threadpool_limits(limits=1):  # one BLAS thread: comparable CPU times
-        return _main(args)
+    return one_blas_thread(_main, parser.parse_args(argv))
 
 
 def _main(args) -> int:
@@ -196,17 +185,13 @@ def _main(args) -> int:
     print(f"predicted completions (seed {thresholds[CHECK_ACCURACY].grade_seed}):")
     for line in completions(results[thresholds[CHECK_ACCURACY].grade_seed]["params"], d):
         print("  " + line)
+    configs = None
     if not args.no_configs:
         print()
-        print(config_table())
-    if args.write:
-        path = Path(__file__).with_name("thresholds.py")
-        path.write_text(render(thresholds, base), encoding="utf-8")
-        print(f"wrote {path}")
-    if args.mutants:
-        print()
-        mutant_report(thresholds)
-    return 0
+        table, configs = config_table()
+        print(table)
+    return write_and_report(args, THRESHOLDS_PATH, lambda: render(thresholds, base, configs),
+                            lambda _: mutant_report(thresholds))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,190 @@
+"""The trained-model checks of `language_model_numpy`: held-out next-word accuracy and
+cross-entropy against the bounds calibrated on the reference (thresholds.py).
+
+The data are built in the grader's process with the REFERENCE build_dataset (so a slip
+in the submission's build_dataset costs only its own checks), split as in calibration,
+and sent to the sandbox, where the submission's train runs once per grade with SETTINGS
+(through tasks.task_train_timed, which also measures its CPU time). The returned
+parameters are validated and scored with `held_out_metrics`, the grader's own forward
+pass, so a wrong forward in the submission cannot flatter its own result. The feedback
+shows the predicted completions of a few frequent contexts of the text (the grader's
+forward again, not the submission's predict_next) and the course text's (D, P) table; the
+options' `all_configs` (False by default) also trains D = 8 / P = 64 and D = 32 / P = 256 and
+reports their accuracies (not graded).
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+
+import numpy as np
+
+from graders.assignments.language_model_numpy.problems import params_dict
+from graders.assignments.language_model_numpy.thresholds import (
+    BASELINE_ACCURACY,
+    BASELINE_CROSS_ENTROPY,
+    BASELINE_WORD,
+    CHECK_ACCURACY,
+    CHECK_CROSS_ENTROPY,
+    CONFIG_REFERENCE,
+    CONFIGS,
+    PROMPTS,
+    SETTINGS,
+    THRESHOLDS,
+    dataset,
+    held_out_metrics,
+)
+from graders.engine import expect
+from graders.engine.checks import CheckFailed
+from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+
+TRAIN_TIMEOUT_S = 120.0    # wall time of the calibrated run (CPU budget 20 s) on a busy machine
+CONFIG_TIMEOUT_S = 240.0   # the two other sizes, when the options ask for them
+TINY_INIT_STD = 0.03       # W1 and W2 both this small (0.01 * randn) learn too slowly in the budget
+
+
+@functools.lru_cache(maxsize=1)
+def data() -> dict:
+    """The calibration's vocabulary and train / held-out 4-grams (see thresholds.dataset)."""
+    return dataset(SETTINGS)
+
+
+class TrainedRun:
+    def __init__(self, out, d: int, p: int):
+        s = SETTINGS
+        self.what = (f"train(train_contexts, train_targets, V={s['vocab_size']}, D={d}, P={p}, lr={s['lr']}, "
+                     f"momentum={s['momentum']}, epochs={s['epochs']}, batch_size={s['batch_size']}, "
+                     f"seed={THRESHOLDS[CHECK_ACCURACY].grade_seed})")
+        if not isinstance(out, dict) or "result" not in out:  # the task's own reply: always this shape
+            raise CheckFailed("the training task returned an unexpected value (an internal error).")
+        result = expect.sequence(out["result"], self.what, 2)
+        self.params = params_dict(result[0], f"the params returned by {self.what}", len(data()["vocab"]), d, p)
+        self.cpu_s = float(out.get("cpu_s") or 0.0)
+        d_ = data()
+        self.accuracy, self.cross_entropy = held_out_metrics(self.params, d_["test_contexts"], d_["test_targets"])
+
+
+_RUNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def run_config(ctx, d: int, p: int) -> TrainedRun:
+    """The submission's train at SETTINGS with sizes (d, p), run once per grade (so is a failure)."""
+    runs = _RUNS.setdefault(ctx.session, {})
+    if (d, p) not in runs:
+        s, D = SETTINGS, data()
+        try:
+            out = ctx.task("train_timed", contexts=D["train_contexts"], targets=D["train_targets"],
+                           vocab_size=len(D["vocab"]), embed_dim=d, hidden_dim=p, lr=s["lr"],
+                           momentum=s["momentum"], epochs=s["epochs"], batch_size=s["batch_size"],
+                           train_seed=THRESHOLDS[CHECK_ACCURACY].grade_seed)
+            runs[(d, p)] = ("ok", TrainedRun(out, d, p))
+        except (CheckFailed, StudentError, CallTimeout, SandboxCrashed) as exc:
+            runs[(d, p)] = ("error", exc)
+    status, value = runs[(d, p)]
+    if status == "error":
+        raise value
+    return value
+
+
+def graded_run(ctx) -> TrainedRun:
+    return run_config(ctx, SETTINGS["embed_dim"], SETTINGS["hidden_dim"])
+
+
+def complete(params: dict, vocab: list[str], prompt: tuple[str, ...]) -> str:
+    """The most probable next word after `prompt` under params (the grader's forward)."""
+    index = {w: i for i, w in enumerate(vocab)}
+    context = np.array([[index[w] for w in prompt]], dtype=np.int64)
+    p = params
+    e = p["E"][context].reshape(1, -1)
+    h = 0.5 * (1.0 + np.tanh(0.5 * (e @ p["W1"] + p["b1"])))
+    return vocab[int(np.argmax(h @ p["W2"] + p["b2"]))]
+
+
+def completions(params: dict) -> list[str]:
+    """'"can be used" -> "to"   (most frequent in the text: "to", 30 of 45)' per prompt."""
+    d = data()
+    vocab = d["vocab"]
+    C = np.concatenate([d["train_contexts"], d["test_contexts"]])
+    T = np.concatenate([d["train_targets"], d["test_targets"]])
+    lines = []
+    for prompt in PROMPTS:
+        ids = [vocab.index(w) for w in prompt]
+        seen = np.bincount(T[(C == ids).all(axis=1)], minlength=len(vocab))
+        lines.append(f'"{" ".join(prompt)}" -> "{complete(params, vocab, prompt)}"   (most frequent in the '
+                     f'text: "{vocab[int(seen.argmax())]}", {int(seen.max())} of {int(seen.sum())})')
+    return lines
+
+
+def config_lines(ctx, run: TrainedRun) -> list[str]:
+    """The accuracy per (D, P): yours where trained, the reference's mean from calibration."""
+    lines = []
+    for d, p in CONFIGS:
+        ref_acc, ref_ce, ref_cpu = CONFIG_REFERENCE[(d, p)]
+        graded = (d, p) == (SETTINGS["embed_dim"], SETTINGS["hidden_dim"])
+        mine = run if graded else None
+        if not graded and ctx.options.get("all_configs"):
+            try:
+                mine = run_config(ctx, d, p)
+            except (CheckFailed, StudentError, CallTimeout, SandboxCrashed) as exc:
+                lines.append(f"  D = {d:2d}, P = {p:3d}: your run failed ({str(exc)[:100]}); reference "
+                             f"{ref_acc:.3f}")
+                continue
+        yours = (f"yours {mine.accuracy:.3f} (cross-entropy {mine.cross_entropy:.2f}, {mine.cpu_s:.1f} s CPU)"
+                 if mine else "not trained in this grade")
+        lines.append(f"  D = {d:2d}, P = {p:3d}{' (graded)' if graded else '         '}: {yours}; reference "
+                     f"{ref_acc:.3f} (cross-entropy {ref_ce:.2f}, about {ref_cpu:g} s CPU)")
+    return lines
+
+
+def _tiny_init_slip(ctx) -> str | None:
+    try:
+        init = params_dict(ctx.call("init_params", len(data()["vocab"]), SETTINGS["embed_dim"],
+                                    SETTINGS["hidden_dim"], 0), "init_params", len(data()["vocab"]),
+                           SETTINGS["embed_dim"], SETTINGS["hidden_dim"])
+    except (CheckFailed, StudentError):
+        return None
+    scale = max(float(init["W1"].std()), float(init["W2"].std()))
+    if scale < TINY_INIT_STD:
+        return (f"init_params draws W1 and W2 with a standard deviation of {scale:.3g} (like 0.01 * randn): "
+                "too small to learn within this budget; the docstring scales them by 1 / sqrt(fan-in) "
+                f"({1 / np.sqrt(3 * SETTINGS['embed_dim']):.3g} for W1, {1 / np.sqrt(SETTINGS['hidden_dim']):.3g} "
+                "for W2).")
+    return None
+
+
+def _fail(ctx, run: TrainedRun, metric: str, value: float, check: str):
+    t = THRESHOLDS[check]
+    baseline = (f'always predicting "{BASELINE_WORD}" has held-out accuracy {BASELINE_ACCURACY:.3f}'
+                if t.higher_is_better else
+                f"the training words' frequencies have held-out cross-entropy {BASELINE_CROSS_ENTROPY:.2f}")
+    raise CheckFailed(
+        f"train: the trained model's {metric} ({value:.4g}) is worse than the calibrated bound.",
+        expected=t.describe(), got=f"{metric} {value:.6g} after {run.what} ({run.cpu_s:.1f} s CPU)",
+        diff=f"{value / t.reference_mean:.2f} times the reference's mean; {baseline}",
+        slip=_tiny_init_slip(ctx) or "check the loss_and_grads and train checks first: a gradient or an update "
+                                     "that goes the wrong way, momentum ignored, or a learning rate applied twice.",
+        details="Predicted completions (your parameters, the grader's forward pass):\n  "
+                + "\n  ".join(completions(run.params)))
+
+
+def check_train_accuracy(ctx):
+    t = THRESHOLDS[CHECK_ACCURACY]
+    run = graded_run(ctx)
+    if not t.passes(run.accuracy):
+        _fail(ctx, run, "held-out next-word accuracy", run.accuracy, CHECK_ACCURACY)
+    lines = [f"held-out next-word accuracy {run.accuracy:.4f} ({run.what}, {run.cpu_s:.1f} s CPU, measured with "
+             f"the grader's forward pass on {len(data()['test_targets'])} held-out 4-grams). Passed: "
+             f"{t.describe()}; always predicting \"{BASELINE_WORD}\": {BASELINE_ACCURACY:.3f}.",
+             "Accuracy per embedding and hidden size (the course text's sizes):", *config_lines(ctx, run),
+             "Predicted completions:", *("  " + line for line in completions(run.params))]
+    return "\n".join(lines)
+
+
+def check_train_cross_entropy(ctx):
+    t = THRESHOLDS[CHECK_CROSS_ENTROPY]
+    run = graded_run(ctx)
+    if not t.passes(run.cross_entropy):
+        _fail(ctx, run, "held-out cross-entropy", run.cross_entropy, CHECK_CROSS_ENTROPY)
+    return (f"held-out cross-entropy {run.cross_entropy:.4f} nats (perplexity {np.exp(run.cross_entropy):.1f}). "
+            f"Passed: {t.describe()}; the training words' frequencies: {BASELINE_CROSS_ENTROPY:.2f}.")
