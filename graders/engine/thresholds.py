@@ -13,11 +13,18 @@ The bound is derived from the reference's results over `seeds`:
 
 so every calibrated reference seed passes with room to spare, and a submission that
 trains clearly worse than the reference fails.
+
+The second half writes a table back into a thresholds.py as Python literals, so that a
+calibrate script's `--write` rewrites only the table (and named constants) and keeps
+the hand-written rest of the file byte for byte.
 """
 
 from __future__ import annotations
 
+import pprint
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from statistics import mean, pstdev
 
 
@@ -114,3 +121,112 @@ def format_table(thresholds: dict[str, Threshold]) -> str:
             f"{t.reference_std:.2g} | {len(t.seeds)} | {t.margin:.0%} | {t.cpu_budget_s:g} s |"
         )
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- tables as Python source
+
+# The markers around a table that holds one entry per data set (see `write_dataset_table`).
+TABLE_BEGIN = "# BEGIN CALIBRATED TABLE (written by calibrate.py --write)"
+TABLE_END = "# END CALIBRATED TABLE"
+_FIELDS = ("metric", "bound", "higher_is_better", "reference_values", "seeds", "margin",
+           "cpu_budget_s", "grade_seed", "settings", "dataset")
+
+
+def quoted(text: str) -> str:
+    """`text` in double quotes, as the older tables write their keys and strings."""
+    return f'"{text}"'
+
+
+def _values_literal(t: Threshold, layout: str, inner: str) -> str:
+    """The reference values as source: "per_seed" one line a seed with a `# seed` comment,
+    "inline" on one line with a trailing comma, "repr" as Python prints the tuple,
+    "pformat" wrapped by pprint (continuation lines under the field)."""
+    values = t.reference_values
+    if layout == "per_seed":
+        rows = "".join(f"{inner}    {v!r},  # seed {s}\n" for s, v in zip(t.seeds, values))
+        return f"(\n{rows}{inner})"
+    if layout == "inline":
+        return f"({', '.join(repr(v) for v in values)},)"
+    if layout == "repr":
+        return repr(values)
+    if layout == "pformat":
+        return _pformat(values, inner)
+    raise ValueError(f"unknown layout of the reference values: {layout!r}")
+
+
+def _pformat(value, inner: str) -> str:
+    return pprint.pformat(value, width=88, sort_dicts=False).replace("\n", "\n" + inner)
+
+
+def threshold_literal(t: Threshold, indent: str = "    ", *, values: str = "pformat",
+                      **sources: str) -> str:
+    """`Threshold(...)` as source, one field a line, closing at `indent`.
+
+    values: the layout of `reference_values` (see `_values_literal`).
+    sources: a field's source text in place of its value, e.g. metric="METRIC",
+        settings="dict(SETTINGS)", dataset=quoted(t.dataset). Without one, settings is
+        pprint-formatted and every other field is its repr.
+    """
+    inner = indent + "    "
+    sources = {"reference_values": _values_literal(t, values, inner),
+               "settings": _pformat(t.settings, inner), **sources}
+    lines = []
+    for name in _FIELDS:
+        source = sources[name] if name in sources else repr(getattr(t, name))
+        lines.append(f"{inner}{name}={source},\n")
+    return f"Threshold(\n{''.join(lines)}{indent})"
+
+
+def table_literal(thresholds: dict[str, Threshold], header: str = "THRESHOLDS = {", *,
+                  key=repr, values: str = "inline", sources=None) -> str:
+    """`header` and one `key(name): Threshold(...)` entry a check, closed by "}".
+
+    sources(name, t) -> {field: source text} for `threshold_literal`, per entry.
+    """
+    lines = [header]
+    for name, t in thresholds.items():
+        extra = sources(name, t) if sources else {}
+        lines.append(f"    {key(name)}: {threshold_literal(t, values=values, **extra)},")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def rewrite_from(text: str, line_start: str, tail: str) -> str:
+    """`text` up to its first line that begins with `line_start`, then `tail` and a newline."""
+    found = re.search("(?m)^" + re.escape(line_start), text)
+    if not found:
+        raise RuntimeError(f"no line begins with {line_start!r}")
+    return text[:found.start()] + tail + "\n"
+
+
+def set_constant(text: str, name: str, value) -> str:
+    """Every line `name = ...` of `text` set to `name = repr(value)`."""
+    return re.sub(rf"(?m)^{re.escape(name)} = .*$", lambda _: f"{name} = {value!r}", text)
+
+
+def dataset_table_literal(by_dataset: dict[str, dict[str, Threshold]]) -> str:
+    """The CALIBRATED TABLE block (markers included): one table a data set."""
+    lines = [TABLE_BEGIN, "THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {"]
+    for dataset, table in by_dataset.items():
+        lines.append(f"    {dataset!r}: {{")
+        for name, t in table.items():
+            lines.append(f"        {name!r}: {threshold_literal(t, '        ')},")
+        lines.append("    },")
+    lines += ["}", TABLE_END]
+    return "\n".join(lines)
+
+
+def write_dataset_table(path: Path, existing: dict, dataset: str,
+                        table: dict[str, Threshold]) -> None:
+    """Put `table` in as `dataset`'s entry of the CALIBRATED TABLE block of the file at
+    `path`, merged over that data set's `existing` checks; the other data sets are kept
+    ("digits" first, the rest by name)."""
+    by_dataset = {k: v for k, v in existing.items() if k != dataset}
+    by_dataset[dataset] = {**existing.get(dataset, {}), **table}
+    by_dataset = dict(sorted(by_dataset.items(), key=lambda kv: (kv[0] != "digits", kv[0])))
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(TABLE_BEGIN) + r".*?" + re.escape(TABLE_END), re.S)
+    if not pattern.search(text):
+        raise RuntimeError(f"{path} has no CALIBRATED TABLE block")
+    text = pattern.sub(lambda _: dataset_table_literal(by_dataset), text, count=1)
+    path.write_text(text, encoding="utf-8")

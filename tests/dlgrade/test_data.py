@@ -18,6 +18,22 @@ def test_load_digits_shapes_dtypes_and_ranges():
     assert np.allclose(X * 16, np.round(X * 16))
 
 
+def test_load_digits_read_from_the_csv_are_scikit_learns_digits():
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    d = sklearn_digits()
+    X, y = data.load_digits()
+    assert np.array_equal(X, d.data / 16.0) and np.array_equal(y, d.target)
+
+
+def test_load_digits_without_the_csv_asks_scikit_learn(monkeypatch):
+    fast_X, fast_y = data.load_digits()
+    monkeypatch.setattr(data, "_digits_csv", lambda: None)
+    X, y = data.load_digits()
+    assert np.array_equal(X, fast_X) and np.array_equal(y, fast_y)
+    assert X.dtype == fast_X.dtype and y.dtype == fast_y.dtype
+
+
 def test_load_digits_is_the_same_on_every_call():
     X1, y1 = data.load_digits()
     X2, y2 = data.load_digits()

@@ -1,11 +1,12 @@
 """Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `autoencoder_numpy`.
 
 Each one is an exact text edit of `reference/numpy/autoencoder_numpy.py`. `catches` names
-the checks of graders/assignments/autoencoder_numpy/checks.py that must fail on it, the
-check of the function the slip is in first; `says` are words its feedback must contain
+the checks of graders/assignments/autoencoder_numpy/ that must fail on it, the check of
+the function the slip is in first; `says` are words its feedback must contain
 (tests/graders/test_mutants.py). `tests/mutants/test_autoencoder_numpy_mutants.py` shows
 that every MUTANT changes some contract function's output and every UNUSUAL one matches
-the reference to 1e-10 (except where `INEXACT` says why not).
+the reference to 1e-10 (except where `INEXACT` says why not). The MUTANTS of
+`adagrad_update` and `train` are in tests/mutants/autoencoder_numpy_training.py.
 
 `catches` lists the checks that catch the slip by design. Several slips also make the
 calibrated run fail ("train: held-out reconstruction"); that check is named only where it
@@ -21,6 +22,7 @@ checks catch those; the trained check catches what changes the direction of the 
 """
 
 from tests.mutants import Mutant
+from tests.mutants.autoencoder_numpy_training import ADAGRAD_BODY, TRAINING_MUTANTS
 
 # Early-return rewrites of `backward`: the rest of the reference body stays behind as dead
 # code, which is harmless and keeps each mutant a single exact edit.
@@ -52,12 +54,6 @@ _BACKWARD_EINSUM = """    Z1, H, X_hat = cache
     }
     M = X.size  # N * D elements in the mean
 """
-
-_ADAGRAD_BODY = """    for k, g in grads.items():
-        if k not in state:
-            state[k] = np.zeros_like(params[k])  # the sum of squares starts at zero
-        state[k] += g * g  # G_k <- G_k + g_k^2
-        params[k] -= lr * g / (np.sqrt(state[k]) + eps)"""
 
 MUTANTS = [
     # --- init_params
@@ -305,142 +301,8 @@ MUTANTS = [
         ),
         says=("in place",),
     ),
-    # --- adagrad_update
-    Mutant(
-        "adagrad_without_sqrt",
-        "params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
-        "params[k] -= lr * g / (state[k] + eps)",
-        catches=(
-            "adagrad_update: one step from an empty state",
-            "adagrad_update: two steps accumulate the squared gradients",
-        ),
-        says=("square root",),
-    ),
-    Mutant(
-        "adagrad_not_accumulating_state",  # state = g**2: a sign-like step, no decay
-        "state[k] += g * g  # G_k",
-        "state[k] = g * g  # G_k",
-        catches=(
-            "adagrad_update: two steps accumulate the squared gradients",
-        ),
-        says=("accumulat",),
-    ),
-    Mutant(
-        "adagrad_not_in_place_returns_new_dict",
-        _ADAGRAD_BODY,
-        """    new_params = {}
-    for k, g in grads.items():
-        G = state.get(k, 0.0) + g * g
-        state[k] = G
-        new_params[k] = params[k] - lr * g / (np.sqrt(G) + eps)
-    return new_params""",
-        catches=(
-            "adagrad_update: updates params and state in place",
-        ),
-        says=("returns a new dict",),
-    ),
-    Mutant(
-        "adagrad_rebinds_empty_state",  # `state = {...}` makes a new local dict: the caller's stays empty
-        "    for k, g in grads.items():\n        if k not in state:",
-        "    if not state:\n        state = {k: np.zeros_like(v) for k, v in params.items()}\n"
-        "    for k, g in grads.items():\n        if k not in state:",
-        catches=(
-            "adagrad_update: updates params and state in place",
-            "adagrad_update: one step from an empty state",
-            "adagrad_update: two steps accumulate the squared gradients",
-        ),
-        says=("new local dict",),
-    ),
-    Mutant(
-        "adagrad_step_before_accumulating",  # the first step divides by sqrt(0) + eps
-        "        state[k] += g * g  # G_k <- G_k + g_k^2\n"
-        "        params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
-        "        params[k] -= lr * g / (np.sqrt(state[k]) + eps)\n"
-        "        state[k] += g * g",
-        catches=(
-            "adagrad_update: one step from an empty state",
-        ),
-        says=("before this step",),
-    ),
-    # --- train
-    Mutant(
-        "train_calls_lr_schedule_once",
-        "    for epoch in range(epochs):\n        lr = lr_schedule(epoch)\n",
-        "    lr = lr_schedule(0)\n    for epoch in range(epochs):\n",
-        catches=(
-            "train: asks lr_schedule for every epoch",
-        ),
-        says=("called once",),
-    ),
-    Mutant(
-        "train_lr_schedule_epoch_off_by_one",
-        "lr = lr_schedule(epoch)",
-        "lr = lr_schedule(epoch + 1)",
-        catches=(
-            "train: asks lr_schedule for every epoch",
-        ),
-        says=("counted from 1",),
-    ),
-    Mutant(
-        "train_unseeded_shuffle",  # not reproducible from `seed`
-        "    rng = np.random.default_rng(seed)\n    history = []",
-        "    rng = np.random.default_rng()\n    history = []",
-        catches=(
-            "train: reproducible from the seed",
-        ),
-        says=("default_rng(seed)",),
-    ),
-    Mutant(
-        "train_history_not_divided_by_N",
-        "history.append(total / N)",
-        "history.append(total)",
-        catches=(
-            "train: history[e] is the mean loss of epoch e (learning rate 0)",
-        ),
-        says=("not divided by N",),
-    ),
-    Mutant(
-        "train_ignores_schedule_rate",  # asks lr_schedule, then uses a fixed rate
-        "adagrad_update(params, grads, state, lr)",
-        "adagrad_update(params, grads, state, 0.02)",
-        catches=(
-            "train: history[e] is the mean loss of epoch e (learning rate 0)",
-        ),
-        says=("not the one passed",),
-    ),
-    Mutant(
-        "train_history_last_batch_loss",
-        "history.append(total / N)",
-        "history.append(loss(X_hat, Xb))",
-        catches=(
-            "train: history[e] is the mean loss of epoch e (learning rate 0)",
-        ),
-        says=("not the mean over the whole epoch",),
-    ),
-    Mutant(
-        "train_history_per_batch",
-        """            total += loss(X_hat, Xb) * len(Xb)
-            grads = backward(params, cache, Xb)
-            adagrad_update(params, grads, state, lr)
-        history.append(total / N)""",
-        """            history.append(loss(X_hat, Xb))
-            grads = backward(params, cache, Xb)
-            adagrad_update(params, grads, state, lr)""",
-        catches=(
-            "train: history[e] is the mean loss of epoch e (learning rate 0)",
-            "train: history has one mean loss per epoch, decreasing",
-        ),
-        says=("per mini-batch",),
-    ),
-    Mutant(
-        "train_shuffles_with_global_np_random",  # the seed reaches init_params only
-        "order = rng.permutation(N)",
-        "order = np.random.permutation(N)",
-        catches=(
-            "train: reproducible from the seed",
-        ),
-        says=("global",),
-    ),
+    # --- adagrad_update, train: tests/mutants/autoencoder_numpy_training.py
+    *TRAINING_MUTANTS,
 ]
 
 UNUSUAL = [
@@ -463,7 +325,7 @@ UNUSUAL = [
     ),
     Mutant(
         "adagrad_rebinds_dict_entries",  # the dicts change in place, the arrays are new objects
-        _ADAGRAD_BODY,
+        ADAGRAD_BODY,
         """    for k in params:
         state[k] = state.get(k, 0.0) + grads[k] ** 2
         params[k] = params[k] - lr * grads[k] / (np.sqrt(state[k]) + eps)""",

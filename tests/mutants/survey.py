@@ -1,9 +1,9 @@
 """Grade every mutant of an assignment and show which checks fail (a tool for writing
 `catches`): `python -m tests.mutants.survey ASSIGNMENT_ID [--write]`.
 
-With --write, each MUTANT's `catches` in tests/mutants/<id>.py is set to the names of
-the checks that failed on it (review the result: a slip should be caught by checks of
-the function it is in).
+With --write, each MUTANT's `catches` in tests/mutants/<id>.py, and in the modules of
+tests/mutants that it imports mutants from, is set to the names of the checks that failed
+on it (review the result: a slip should be caught by checks of the function it is in).
 """
 
 from __future__ import annotations
@@ -35,8 +35,25 @@ def survey(assignment_id: str, workers: int = 2) -> dict[str, list]:
     return {name: [t for t in r.tests if not t.passed] for name, r in reports.items()}
 
 
+def mutant_files(assignment_id: str) -> list[Path]:
+    """tests/mutants/<id>.py and the modules of tests/mutants it imports from (a long list of
+    mutants is split over several files)."""
+    folder = REPO / "tests" / "mutants"
+    main = folder / f"{assignment_id}.py"
+    files = [main]
+    for node in ast.walk(ast.parse(main.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.mutants."):
+            files.append(folder / f"{node.module.rsplit('.', 1)[1]}.py")
+    return files
+
+
 def write_catches(assignment_id: str, failures: dict[str, list]) -> None:
-    path = REPO / "tests" / "mutants" / f"{assignment_id}.py"
+    for path in mutant_files(assignment_id):
+        _write_catches_in(path, failures)
+
+
+def _write_catches_in(path: Path, failures: dict[str, list]) -> None:
+    """Add `catches` to every Mutant(...) in the file that has none and failed some checks."""
     source = path.read_text(encoding="utf-8")
     lines = source.splitlines(keepends=True)
     edits = []
@@ -60,7 +77,8 @@ def write_catches(assignment_id: str, failures: dict[str, list]) -> None:
     text = "".join(lines)
     # a closing parenthesis on its own line leaves a lone comma: join it to the line above
     text = re_lone_comma.sub(_join_comma, text)
-    path.write_text(text, encoding="utf-8")
+    if text != source:
+        path.write_text(text, encoding="utf-8")
 
 
 def _join_comma(match) -> str:

@@ -18,23 +18,25 @@ buggy and unusual submissions of tests/mutants/autoencoder_numpy.py.
 
 from __future__ import annotations
 
-import argparse
 import pprint
-import re
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from dlgrade.data import load_digits, split_train_test
-from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.calibration import (cpu_summary, one_blas_thread, over_seeds, print_tables,
+                                        report_mutants, script_arguments, timed, verdict,
+                                        write_and_report)
+from graders.engine.thresholds import (Threshold, calibrate, quoted, rewrite_from, set_constant,
+                                       table_literal)
 
 from .thresholds import CHECK, METRIC, SETTINGS, lr_schedule
 
 SEEDS = tuple(range(10))
 MARGIN = 0.30
 CPU_BUDGET_S = 20.0
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 
 
 def digits_split() -> tuple[np.ndarray, np.ndarray]:
@@ -58,16 +60,8 @@ def held_out_mse(train_fn, seed: int, settings: dict = SETTINGS) -> tuple[float,
     from reference.numpy import autoencoder_numpy as ref
 
     X_train, X_test = digits_split()
-    start = time.process_time()
-    params, _history = train_fn(
-        X_train,
-        settings["n_hidden"],
-        settings["epochs"],
-        settings["batch_size"],
-        lr_schedule(settings),
-        seed,
-    )
-    cpu = time.process_time() - start
+    (params, _history), cpu = timed(train_fn, X_train, settings["n_hidden"], settings["epochs"],
+                                    settings["batch_size"], lr_schedule(settings), seed)
     X_hat, _ = ref.forward({k: np.asarray(v, dtype=np.float64) for k, v in params.items()}, X_test)
     return float(np.mean((X_hat - X_test) ** 2)), cpu
 
@@ -76,101 +70,49 @@ def run(seeds=SEEDS, margin: float = MARGIN, verbose: bool = True) -> dict[str, 
     """Retrain the reference over `seeds` and build the THRESHOLDS table."""
     from reference.numpy import autoencoder_numpy as ref
 
-    values, cpus = {}, []
-    for seed in seeds:
-        values[seed], cpu = held_out_mse(ref.train, seed)
-        cpus.append(cpu)
-        if verbose:
-            print(f"seed {seed}: held-out MSE {values[seed]:.6f}  ({cpu:.2f} s CPU)")
+    runs = over_seeds(seeds, lambda seed: held_out_mse(ref.train, seed),
+                      lambda seed, r: f"seed {seed}: held-out MSE {r[0]:.6f}  ({r[1]:.2f} s CPU)",
+                      verbose=verbose)
     if verbose:
-        print(f"reference training: {np.mean(cpus):.2f} s CPU on average, {max(cpus):.2f} s at most")
+        print(f"reference training: {cpu_summary([cpu for _, cpu in runs.values()])}")
         print(f"baseline (per-pixel training mean): held-out MSE {baseline_mse():.6f}")
-    threshold = calibrate(
-        METRIC,
-        values,
-        higher_is_better=False,
-        margin=margin,
-        cpu_budget_s=CPU_BUDGET_S,
-        settings=SETTINGS,
-        dataset="digits",
-        grade_seed=0,
-    )
+    values = {seed: value for seed, (value, _) in runs.items()}
+    threshold = calibrate(METRIC, values, higher_is_better=False, margin=margin,
+                          cpu_budget_s=CPU_BUDGET_S, settings=SETTINGS, dataset="digits",
+                          grade_seed=0)
     return {CHECK: threshold}
 
 
 def render(thresholds: dict[str, Threshold], baseline: float) -> str:
     """thresholds.py with the table (and the baseline) written as literals."""
-    source = Path(__file__).with_name("thresholds.py").read_text(encoding="utf-8")
-    head, _, _ = source.partition("THRESHOLDS = {")
-    head = re.sub(r"(?m)^BASELINE_MSE = .*$", f"BASELINE_MSE = {baseline!r}", head)
-    body = ["THRESHOLDS = {"]
-    for name, t in thresholds.items():
-        body.append(f"    {name!r}: Threshold(".replace("'", '"'))
-        body.append("        metric=METRIC,")
-        body.append(f"        bound={t.bound!r},")
-        body.append(f"        higher_is_better={t.higher_is_better!r},")
-        body.append("        reference_values=(")
-        body += [f"            {v!r},  # seed {s}" for s, v in zip(t.seeds, t.reference_values)]
-        body.append("        ),")
-        body.append(f"        seeds={t.seeds!r},")
-        body.append(f"        margin={t.margin!r},")
-        body.append(f"        cpu_budget_s={t.cpu_budget_s!r},")
-        body.append(f"        grade_seed={t.grade_seed!r},")
-        body.append("        settings=dict(SETTINGS),")
-        body.append(f'        dataset="{t.dataset}",')
-        body.append("    ),")
-    body.append("}")
-    return head + "\n".join(body) + "\n"
+    source = set_constant(THRESHOLDS_FILE.read_text(encoding="utf-8"), "BASELINE_MSE", baseline)
+    table = table_literal(thresholds, key=quoted, values="per_seed", sources=lambda _, t: {
+        "metric": "METRIC", "settings": "dict(SETTINGS)", "dataset": quoted(t.dataset)})
+    return rewrite_from(source, "THRESHOLDS = {", table)
 
 
 def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
     """Held-out MSE at the grade seed of the mutants (needs the tests/ tree)."""
-    from tests.mutants import load_module_from_source, reference_path
-    from tests.mutants.autoencoder_numpy import MUTANTS, UNUSUAL
-
-    source = reference_path("autoencoder_numpy").read_text(encoding="utf-8")
     bound = thresholds[CHECK]
-    for kind, mutants in (("MUTANT", MUTANTS), ("UNUSUAL", UNUSUAL)):
-        for m in mutants:
-            if names and m.name not in names:
-                continue
-            mod = load_module_from_source(m.apply(source), m.name)
-            try:
-                with np.errstate(all="ignore"):
-                    value, cpu = held_out_mse(mod.train, bound.grade_seed)
-                verdict = "pass" if bound.passes(value) else "FAIL"
-                print(f"{kind:8s} {m.name:45s} {value:10.6f} {verdict}  ({cpu:.2f} s CPU)")
-            except Exception as exc:
-                print(f"{kind:8s} {m.name:45s} raised {type(exc).__name__}: {exc}")
+
+    def describe(module) -> str:
+        with np.errstate(all="ignore"):
+            value, cpu = held_out_mse(module.train, bound.grade_seed)
+        return f"{value:10.6f} {verdict(bound, value)}  ({cpu:.2f} s CPU)"
+
+    report_mutants("autoencoder_numpy", describe, names=names, width=45)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite thresholds.py")
-    parser.add_argument("--margin", type=float, default=MARGIN)
-    parser.add_argument("--mutants", nargs="*", default=None,
-                        help="also report the mutants (all, or those named)")
-    args = parser.parse_args(argv)
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
-    with threadpool_limits(limits=1):  # one BLAS thread: polite on a shared machine, comparable CPU times
-        return _main(args)
+    args = script_arguments(__doc__, margin=MARGIN).parse_args(argv)
+    return one_blas_thread(_main, args)
 
 
 def _main(args) -> int:
     thresholds = run(margin=args.margin)
-    print()
-    print(format_table(thresholds))
-    print()
-    pprint.pprint(SETTINGS, sort_dicts=False)
-    if args.write:
-        path = Path(__file__).with_name("thresholds.py")
-        path.write_text(render(thresholds, baseline_mse()), encoding="utf-8")
-        print(f"wrote {path}")
-    if args.mutants is not None:
-        print()
-        mutant_report(thresholds, args.mutants or None)
-    return 0
+    print_tables(thresholds, pprint.pformat(SETTINGS, sort_dicts=False))
+    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds, baseline_mse()),
+                            lambda names: mutant_report(thresholds, names))
 
 
 if __name__ == "__main__":

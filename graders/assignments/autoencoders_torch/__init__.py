@@ -1,8 +1,9 @@
 """Grader of `autoencoders_torch`: dense, convolutional, denoising and sparse autoencoders in PyTorch.
 
-Checks: `checks.py` (one `check_<object>_<property>` per check, `yield_checks`). Everything
-that needs the submission's modules runs in the sandbox through `tasks.py`; the trained
-bounds are the calibrated tables of `thresholds.py`, one per data set (`python -m
+Checks: `checks.py` (`yield_checks`), one `check_<object>_<property>` per check in the
+`checks_<object>.py` modules and `checks_trained.py`. Everything that needs the submission's
+modules runs in the sandbox through `tasks.py`; the trained bounds are the calibrated tables
+of `thresholds.py`, one per data set (`python -m
 graders.assignments.autoencoders_torch.calibrate [--dataset mnist:PATH] --write` regenerates
 them). The data set of the trained checks is the `data` option: "digits" (default) or
 "mnist:PATH". The checks, points, data and calibration are described in

@@ -1,11 +1,12 @@
 """Grader of `gan_torch`: a GAN in PyTorch (logit losses, the alternating update, mode coverage).
 
-Checks: `checks.py` (one `check_<function>_<property>` per check, `yield_checks`). Everything
-that needs the submission's objects runs in the sandbox through `tasks.py`; the generated
-samples are labelled in the grader's process by the project's digit classifier
-(`digit_classifier.py`, weights in `digit_classifier_<dataset>.npz`); the trained bounds are
-the calibrated table in `thresholds.py` (`python -m graders.assignments.gan_torch.calibrate`
-regenerates it, per data set). The checks, points, data and calibration are described in
+Checks: `checks.py` (`yield_checks`), one `check_<function>_<property>` per check in the
+`checks_*.py` modules. Everything that needs the submission's objects runs in the sandbox
+through `tasks.py`; the generated samples are labelled in the grader's process by the
+project's digit classifier (`digit_classifier.py`, weights in
+`digit_classifier_<dataset>.npz`); the trained bounds are the calibrated table in
+`thresholds.py` (`python -m graders.assignments.gan_torch.calibrate` regenerates it, per data
+set). The checks, points, data and calibration are described in
 docs/assignments/gan_torch.md.
 """
 

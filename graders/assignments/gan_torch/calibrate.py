@@ -14,63 +14,45 @@ replaces this data set's entry in the CALIBRATED TABLE block of thresholds.py.
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
 
 import torch
 
-from graders.assignments.autoencoders_torch.calibrate import (SEEDS, load_reference, parse_args,
-                                                              write_table)
-from graders.engine.thresholds import calibrate, format_table
+from graders.engine.calibration import (DATASET_SEEDS, calibrate_check, dataset_main,
+                                        load_calibration_data, load_reference, over_seeds, timed)
 
 
-def run(dataset_spec: str = "digits", seeds=SEEDS, checks=None, verbose: bool = True):
+def run(dataset_spec: str = "digits", seeds=DATASET_SEEDS, checks=None, verbose: bool = True):
     """Calibrate `checks` (all by default); returns (dataset name, {check: Threshold})."""
-    from dlgrade.data.mnist import load_dataset
-
-    from . import tasks
+    from . import tasks, thresholds
     from .digit_classifier import load_classifier, mode_coverage
-    from .thresholds import (CHECKS, COVERAGE, CPU_BUDGET_S, DATA, MARGINS, METRIC_KEYS, METRICS,
-                             SETTINGS, TASK)
 
     torch.set_num_threads(1)
-    name = dataset_spec.split(":", 1)[0]
-    data = load_dataset(dataset_spec, **DATA[name])
+    name, data = load_calibration_data(dataset_spec, thresholds.DATA)
     classifier = load_classifier(name)
     ref = load_reference("gan_torch")
-    settings = SETTINGS[name]["gan"]
-    coverage, cpu = {}, []
-    for seed in seeds:
-        start = time.process_time()
-        r = getattr(tasks, f"task_{TASK}")(ref, x_train=data["x_train"], seed=seed, **settings)
-        cpu.append(time.process_time() - start)
-        coverage[seed] = mode_coverage(r["samples"], classifier, **COVERAGE[name])
-        if verbose:
-            print(f"seed {seed}: {coverage[seed]} ({cpu[-1]:.1f} s CPU)", flush=True)
+    settings = thresholds.SETTINGS[name]["gan"]
+    train = getattr(tasks, f"task_{thresholds.TASK}")
+
+    def coverage(seed: int) -> tuple[dict, float]:
+        r, cpu = timed(train, ref, x_train=data["x_train"], seed=seed, **settings)
+        return mode_coverage(r["samples"], classifier, **thresholds.COVERAGE[name]), cpu
+
+    runs = over_seeds(seeds, coverage, lambda seed, c: f"seed {seed}: {c[0]} ({c[1]:.1f} s CPU)",
+                      verbose=verbose)
+    cpus = [cpu for _, cpu in runs.values()]
     table = {}
-    for check in list(checks or CHECKS):
-        metric, higher = METRICS[check]
-        values = {seed: coverage[seed][METRIC_KEYS[check]] for seed in seeds}
-        table[check] = calibrate(metric, values, higher_is_better=higher, margin=MARGINS[check],
-                                 cpu_budget_s=CPU_BUDGET_S[check],
-                                 settings={**settings, "coverage": dict(COVERAGE[name])},
-                                 dataset=name)
-        if verbose and max(cpu) > CPU_BUDGET_S[check]:
-            print(f"WARNING: {check} took {max(cpu):.1f} s CPU > budget {CPU_BUDGET_S[check]} s")
+    for check in list(checks or thresholds.CHECKS):
+        values = {seed: runs[seed][0][thresholds.METRIC_KEYS[check]] for seed in seeds}
+        table[check] = calibrate_check(
+            check, values, cpus, table=thresholds, dataset=name, verbose=verbose,
+            settings={**settings, "coverage": dict(thresholds.COVERAGE[name])})
     return name, table
 
 
 def main(argv=None) -> int:
     from . import thresholds
 
-    args = parse_args(argv, __doc__.split("\n\n")[0], thresholds.CHECKS)
-    name, table = run(args.dataset, tuple(args.seeds), args.checks)
-    print()
-    print(format_table(table))
-    if args.write:
-        write_table(Path(thresholds.__file__), thresholds.THRESHOLDS_BY_DATASET, name, table)
-        print(f"\nwrote the {name!r} table to {thresholds.__file__}")
-    return 0
+    return dataset_main(argv, __doc__, thresholds, thresholds.CHECKS, run)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Grader of `sequences_torch`: a character LSTM and a recurrent shampoo-sales forecaster.
 
-Checks: `checks.py` (one `check_<function>_<property>` per check, `yield_checks`); the code
+Checks: `checks.py` (`yield_checks`), one `check_<function>_<property>` per check in
+`checks_char_lstm.py`, `checks_series.py` and `checks_forecaster.py`; the code
 that must run with the submission's torch modules (probes, the CharLSTM training run, the
 walk-forward forecasts) is in `tasks.py`, loaded by the sandbox; the trained-model bounds are
 the calibrated table in `thresholds.py` (`python -m graders.assignments.sequences_torch.calibrate`

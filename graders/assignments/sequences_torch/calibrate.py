@@ -14,8 +14,6 @@ words in the sample). Also prints the course-style table of the walk-forward RMS
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import pprint
 import sys
 import time
@@ -25,7 +23,10 @@ import numpy as np
 import torch
 
 from dlgrade.data import load_shampoo
-from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.calibration import (cpu_summary, load_reference, or_raised, over_seeds,
+                                        print_tables, report_mutants, script_arguments, verdict,
+                                        write_and_report)
+from graders.engine.thresholds import Threshold, calibrate, rewrite_from, table_literal
 
 from . import tasks
 from .thresholds import (CELLS, CHAR_SETTINGS, CHAR_SETTINGS_TASK, CHECK_CHAR, CHECK_CHAR_STEPWISE,
@@ -39,14 +40,7 @@ SHAMPOO_MARGIN = 0.20
 SAMPLE_MARGIN = 0.50  # a correct one-hot CharLSTM samples fewer real words (it learns more slowly)
 CHAR_CPU_BUDGET_S = 20.0
 SHAMPOO_CPU_BUDGET_S = 5.0
-REFERENCE = Path(__file__).resolve().parents[3] / "reference" / "torch" / "sequences_torch.py"
-
-
-def load_reference():
-    spec = importlib.util.spec_from_file_location("sequences_torch_reference", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 
 
 def char_run(module, seed: int) -> dict:
@@ -78,23 +72,21 @@ def shampoo_table(results: dict[str, list[float]]) -> str:
 
 
 def run(verbose: bool = True) -> tuple[dict[str, Threshold], dict[str, list[float]]]:
-    ref = load_reference()
+    ref = load_reference("sequences_torch")
     thresholds = {}
-    val, step, words, cpus = {}, {}, {}, []
-    for seed in CHAR_SEEDS:
-        r = char_run(ref, seed)
-        val[seed], step[seed] = r["val_loss"], r["val_loss_stepwise"]
-        words[seed] = r["sample_word_fraction"]
-        cpus.append(r["task_cpu_seconds"])
-        if verbose:
-            print(f"CharLSTM seed {seed}: val {r['val_loss']:.4f} stepwise {r['val_loss_stepwise']:.4f} "
-                  f"train {r['train_loss']:.4f} words {r['sample_word_fraction']:.3f} "
-                  f"({r['task_cpu_seconds']:.1f} s CPU) sample: {r['sample'][:60]!r}")
+    char = over_seeds(CHAR_SEEDS, lambda seed: char_run(ref, seed), lambda seed, r: (
+        f"CharLSTM seed {seed}: val {r['val_loss']:.4f} stepwise {r['val_loss_stepwise']:.4f} "
+        f"train {r['train_loss']:.4f} words {r['sample_word_fraction']:.3f} "
+        f"({r['task_cpu_seconds']:.1f} s CPU) sample: {r['sample'][:60]!r}"), verbose=verbose)
     if verbose:
-        print(f"CharLSTM task: {np.mean(cpus):.1f} s CPU on average, {max(cpus):.1f} s at most; "
-              f"uniform {r['uniform_loss']:.3f}, unigram {r['unigram_loss']:.3f}")
+        cpus = [r["task_cpu_seconds"] for r in char.values()]
+        last = char[CHAR_SEEDS[-1]]
+        print(f"CharLSTM task: {cpu_summary(cpus, 1)}; "
+              f"uniform {last['uniform_loss']:.3f}, unigram {last['unigram_loss']:.3f}")
     common = dict(higher_is_better=False, margin=CHAR_MARGIN, cpu_budget_s=CHAR_CPU_BUDGET_S,
                   settings=CHAR_SETTINGS, dataset="pydoc_data.topics (load_english_text)", grade_seed=0)
+    val, step, words = ({seed: r[key] for seed, r in char.items()}
+                        for key in ("val_loss", "val_loss_stepwise", "sample_word_fraction"))
     thresholds[CHECK_CHAR] = calibrate("validation cross-entropy (nats/char, windows of 50)", val, **common)
     thresholds[CHECK_CHAR_STEPWISE] = calibrate("validation cross-entropy (nats/char, one char per call)",
                                                 step, **common)
@@ -104,16 +96,13 @@ def run(verbose: bool = True) -> tuple[dict[str, Threshold], dict[str, list[floa
         **{**common, "higher_is_better": True, "margin": SAMPLE_MARGIN})
     table = {}
     for cell in CELLS:
-        values, cpus = {}, []
-        for seed in SHAMPOO_SEEDS:
-            r = shampoo_run(ref, cell, seed)
-            values[seed] = r["rmse"]
-            cpus.append(r["task_cpu_seconds"])
-            assert abs(r["persistence_rmse"] - PERSISTENCE_RMSE) < 1e-9
+        runs = over_seeds(SHAMPOO_SEEDS, lambda seed: shampoo_run(ref, cell, seed))
+        assert all(abs(r["persistence_rmse"] - PERSISTENCE_RMSE) < 1e-9 for r in runs.values())
+        values = {seed: r["rmse"] for seed, r in runs.items()}
         table[cell] = [values[s] for s in SHAMPOO_SEEDS]
         if verbose:
-            print(f"Forecaster {cell}: RMSE {np.round(table[cell], 1).tolist()} "
-                  f"({np.mean(cpus):.2f} s CPU on average, {max(cpus):.2f} s at most)")
+            cpus = [r["task_cpu_seconds"] for r in runs.values()]
+            print(f"Forecaster {cell}: RMSE {np.round(table[cell], 1).tolist()} ({cpu_summary(cpus)})")
         thresholds[CHECK_FORECAST[cell]] = calibrate(
             "walk-forward test RMSE (sales units, last 12 months)", values, higher_is_better=False,
             margin=SHAMPOO_MARGIN, cpu_budget_s=SHAMPOO_CPU_BUDGET_S,
@@ -123,79 +112,47 @@ def run(verbose: bool = True) -> tuple[dict[str, Threshold], dict[str, list[floa
 
 def render(thresholds: dict[str, Threshold]) -> str:
     """thresholds.py with the table written as literals."""
-    source = Path(__file__).with_name("thresholds.py").read_text(encoding="utf-8")
-    head, _, _ = source.partition("THRESHOLDS = {")
-    body = ["THRESHOLDS = {"]
-    for name, t in thresholds.items():
-        body.append(f"    {name!r}: Threshold(")
-        for field in ("metric", "bound", "higher_is_better", "reference_values", "seeds", "margin",
-                      "cpu_budget_s", "grade_seed"):
-            value = getattr(t, field)
-            if isinstance(value, tuple) and value and isinstance(value[0], float):
-                body.append(f"        {field}=({', '.join(f'{v!r}' for v in value)},),")
-            else:
-                body.append(f"        {field}={value!r},")
+    def settings(name: str, t: Threshold) -> dict:
         if name in (CHECK_CHAR, CHECK_CHAR_STEPWISE, CHECK_SAMPLE):
-            body.append("        settings=dict(CHAR_SETTINGS),")
-        else:
-            body.append(f"        settings={{**SHAMPOO_SETTINGS, 'cell': {t.settings['cell']!r}}},")
-        body.append(f"        dataset={t.dataset!r},")
-        body.append("    ),")
-    body.append("}")
-    return head + "\n".join(body) + "\n"
+            return {"settings": "dict(CHAR_SETTINGS)"}
+        return {"settings": f"{{**SHAMPOO_SETTINGS, 'cell': {t.settings['cell']!r}}}"}
+
+    source = THRESHOLDS_FILE.read_text(encoding="utf-8")
+    return rewrite_from(source, "THRESHOLDS = {", table_literal(thresholds, sources=settings))
 
 
 def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
     """The grade-seed metrics of the mutants (needs the tests/ tree)."""
-    from tests.mutants import load_module_from_source, reference_path
-    from tests.mutants.sequences_torch import MUTANTS, UNUSUAL
+    def char_cells(module) -> str:
+        r = char_run(module, 0)
+        cells = []
+        for check, key in ((CHECK_CHAR, "val_loss"), (CHECK_CHAR_STEPWISE, "val_loss_stepwise"),
+                           (CHECK_SAMPLE, "sample_word_fraction")):
+            ok = verdict(thresholds[check], r[key]) if check in thresholds else "?"
+            cells.append(f"{key} {r[key]:.3f} {ok}")
+        return "; ".join(cells)
 
-    source = reference_path("sequences_torch").read_text(encoding="utf-8")
-    for kind, mutants in (("MUTANT", MUTANTS), ("UNUSUAL", UNUSUAL)):
-        for m in mutants:
-            if names and m.name not in names:
-                continue
-            mod = load_module_from_source(m.apply(source), m.name)
-            cells = []
-            try:
-                r = char_run(mod, 0)
-                for check, key in ((CHECK_CHAR, "val_loss"), (CHECK_CHAR_STEPWISE, "val_loss_stepwise"),
-                                   (CHECK_SAMPLE, "sample_word_fraction")):
-                    ok = thresholds[check].passes(r[key]) if check in thresholds else None
-                    cells.append(f"{key} {r[key]:.3f} {'?' if ok is None else 'pass' if ok else 'FAIL'}")
-            except Exception as exc:  # noqa: BLE001
-                cells.append(f"char raised {type(exc).__name__}: {str(exc)[:60]}")
-            for cell in CELLS:
-                try:
-                    r = shampoo_run(mod, cell, 0)
-                    ok = thresholds[CHECK_FORECAST[cell]].passes(r["rmse"])
-                    cells.append(f"{cell} {r['rmse']:.1f} {'pass' if ok else 'FAIL'}")
-                except Exception as exc:  # noqa: BLE001
-                    cells.append(f"{cell} raised {type(exc).__name__}: {str(exc)[:60]}")
-            print(f"{kind:8s} {m.name:42s} " + "; ".join(cells))
+    def forecast_cell(module, cell: str) -> str:
+        rmse = shampoo_run(module, cell, 0)["rmse"]
+        return f"{cell} {rmse:.1f} {verdict(thresholds[CHECK_FORECAST[cell]], rmse)}"
+
+    def describe(module) -> str:
+        cells = [or_raised("char ", lambda: char_cells(module), 60)]
+        cells += [or_raised(f"{cell} ", lambda: forecast_cell(module, cell), 60) for cell in CELLS]
+        return "; ".join(cells)
+
+    report_mutants("sequences_torch", describe, names=names, width=42)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite thresholds.py")
-    parser.add_argument("--mutants", nargs="*", default=None, help="also report the mutants (all, or those named)")
-    args = parser.parse_args(argv)
+    args = script_arguments(__doc__).parse_args(argv)
     torch.set_num_threads(1)
     thresholds, table = run()
-    print()
-    print(format_table(thresholds))
-    print()
-    print(shampoo_table(table))
-    print()
-    pprint.pprint({"CHAR_SETTINGS": CHAR_SETTINGS, "SHAMPOO_SETTINGS": SHAMPOO_SETTINGS}, sort_dicts=False)
-    if args.write:
-        path = Path(__file__).with_name("thresholds.py")
-        path.write_text(render(thresholds), encoding="utf-8")
-        print(f"wrote {path}")
-    if args.mutants is not None:
-        print()
-        mutant_report(thresholds, args.mutants or None)  # the bounds just calibrated
-    return 0
+    print_tables(thresholds, shampoo_table(table),
+                 pprint.pformat({"CHAR_SETTINGS": CHAR_SETTINGS, "SHAMPOO_SETTINGS": SHAMPOO_SETTINGS},
+                                sort_dicts=False))
+    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds),
+                            lambda names: mutant_report(thresholds, names))  # the bounds just calibrated
 
 
 if __name__ == "__main__":

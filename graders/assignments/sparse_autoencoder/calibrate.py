@@ -18,22 +18,24 @@ which a training loop that never gets going ends near.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import pprint
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
-from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.calibration import (cpu_summary, one_blas_thread, over_seeds, print_tables,
+                                        report_mutants, script_arguments, timed, verdict,
+                                        write_and_report)
+from graders.engine.thresholds import Threshold, calibrate, rewrite_from, table_literal
 
 from .thresholds import CHECK, METRIC, SETTINGS
 
 SEEDS = tuple(range(10))
 MARGIN = 0.05
 CPU_BUDGET_S = 20.0
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 
 
 @functools.lru_cache(maxsize=4)
@@ -83,18 +85,9 @@ def held_out_cost(train_fn, seed: int, settings: dict = SETTINGS) -> tuple[float
     from reference.numpy import sparse_autoencoder as ref
 
     X_train, X_test = patch_data(settings)
-    start = time.process_time()
-    params, _history = train_fn(
-        X_train,
-        settings["n_hidden"],
-        settings["rho"],
-        settings["beta"],
-        settings["lam"],
-        settings["lr"],
-        settings["epochs"],
-        seed,
-    )
-    cpu = time.process_time() - start
+    (params, _history), cpu = timed(train_fn, X_train, settings["n_hidden"], settings["rho"],
+                                    settings["beta"], settings["lam"], settings["lr"],
+                                    settings["epochs"], seed)
     untrained = reference_cost(ref.init_params(X_train.shape[1], settings["n_hidden"], seed), X_test, settings)
     return reference_cost(params, X_test, settings), cpu, untrained
 
@@ -103,104 +96,55 @@ def run(seeds=SEEDS, margin: float = MARGIN, verbose: bool = True) -> tuple[dict
     """Retrain the reference over `seeds`; return (THRESHOLDS table, extra numbers)."""
     from reference.numpy import sparse_autoencoder as ref
 
-    values, cpus, untrained = {}, [], []
-    for seed in seeds:
-        values[seed], cpu, u = held_out_cost(ref.train, seed)
-        cpus.append(cpu)
-        untrained.append(u)
-        if verbose:
-            print(f"seed {seed}: held-out cost {values[seed]:.6f}  (untrained {u:.4f}; {cpu:.2f} s CPU)")
+    runs = over_seeds(seeds, lambda seed: held_out_cost(ref.train, seed),
+                      lambda seed, r: f"seed {seed}: held-out cost {r[0]:.6f}  "
+                                      f"(untrained {r[2]:.4f}; {r[1]:.2f} s CPU)", verbose=verbose)
+    values = {seed: value for seed, (value, _, _) in runs.items()}
+    untrained = [u for _, _, u in runs.values()]
     extra = {"untrained": float(np.mean(untrained)), "plateau": plateau_cost()}
     if verbose:
-        print(f"reference training: {np.mean(cpus):.2f} s CPU on average, {max(cpus):.2f} s at most")
+        print(f"reference training: {cpu_summary([cpu for _, cpu, _ in runs.values()])}")
         print(f"untrained network: held-out cost {extra['untrained']:.4f} on average "
               f"({min(untrained):.4f} .. {max(untrained):.4f})")
         print(f"plateau (all hidden units at rho, X_hat = mean patch): held-out cost {extra['plateau']:.6f}")
-    threshold = calibrate(
-        METRIC,
-        values,
-        higher_is_better=False,
-        margin=margin,
-        cpu_budget_s=CPU_BUDGET_S,
-        settings=SETTINGS,
-        dataset="sample_photos",
-        grade_seed=0,
-    )
+    threshold = calibrate(METRIC, values, higher_is_better=False, margin=margin,
+                          cpu_budget_s=CPU_BUDGET_S, settings=SETTINGS, dataset="sample_photos",
+                          grade_seed=0)
     return {CHECK: threshold}, extra
 
 
 def render(thresholds: dict[str, Threshold], extra: dict) -> str:
     """thresholds.py with the table written as literals."""
-    source = Path(__file__).with_name("thresholds.py").read_text(encoding="utf-8")
-    head, _, _ = source.partition("UNTRAINED_COST = ")
-    body = [f"UNTRAINED_COST = {round(extra['untrained'], 4)!r}",
-            f"PLATEAU_COST = {round(extra['plateau'], 6)!r}", "", "THRESHOLDS = {"]
-    for name, t in thresholds.items():
-        body.append(f"    {name!r}: Threshold(")
-        for field in ("metric", "bound", "higher_is_better", "reference_values", "seeds", "margin",
-                      "cpu_budget_s", "grade_seed"):
-            value = getattr(t, field)
-            if field == "metric":
-                body.append("        metric=METRIC,")
-            elif isinstance(value, tuple) and value and isinstance(value[0], float):
-                body.append(f"        {field}=({', '.join(f'{v!r}' for v in value)},),")
-            else:
-                body.append(f"        {field}={value!r},")
-        body.append("        settings=dict(SETTINGS),")
-        body.append(f"        dataset={t.dataset!r},")
-        body.append("    ),")
-    body.append("}")
-    return head + "\n".join(body) + "\n"
+    table = table_literal(thresholds, sources=lambda _, t: {"metric": "METRIC",
+                                                            "settings": "dict(SETTINGS)"})
+    constants = [f"UNTRAINED_COST = {round(extra['untrained'], 4)!r}",
+                 f"PLATEAU_COST = {round(extra['plateau'], 6)!r}", "", table]
+    return rewrite_from(THRESHOLDS_FILE.read_text(encoding="utf-8"), "UNTRAINED_COST = ",
+                        "\n".join(constants))
 
 
 def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
     """Held-out cost at the grade seed of the mutants (needs the tests/ tree)."""
-    from tests.mutants import load_module_from_source, reference_path
-    from tests.mutants.sparse_autoencoder import MUTANTS, UNUSUAL
-
-    source = reference_path("sparse_autoencoder").read_text(encoding="utf-8")
     bound = thresholds[CHECK]
-    for kind, mutants in (("MUTANT", MUTANTS), ("UNUSUAL", UNUSUAL)):
-        for m in mutants:
-            if names and m.name not in names:
-                continue
-            mod = load_module_from_source(m.apply(source), m.name)
-            try:
-                with np.errstate(all="ignore"):
-                    value, cpu, _ = held_out_cost(mod.train, bound.grade_seed)
-                verdict = "pass" if bound.passes(value) else "FAIL"
-                print(f"{kind:8s} {m.name:50s} {value:10.6f} {verdict}  ({cpu:.2f} s CPU)")
-            except Exception as exc:
-                print(f"{kind:8s} {m.name:50s} raised {type(exc).__name__}: {exc}")
+
+    def describe(module) -> str:
+        with np.errstate(all="ignore"):
+            value, cpu, _ = held_out_cost(module.train, bound.grade_seed)
+        return f"{value:10.6f} {verdict(bound, value)}  ({cpu:.2f} s CPU)"
+
+    report_mutants("sparse_autoencoder", describe, names=names, width=50)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite thresholds.py")
-    parser.add_argument("--margin", type=float, default=MARGIN)
-    parser.add_argument("--mutants", nargs="*", default=None,
-                        help="also report the mutants (all, or those named)")
-    args = parser.parse_args(argv)
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
-    with threadpool_limits(limits=1):  # one BLAS thread: polite on a shared machine, comparable CPU times
-        return _main(args)
+    args = script_arguments(__doc__, margin=MARGIN).parse_args(argv)
+    return one_blas_thread(_main, args)
 
 
 def _main(args) -> int:
     thresholds, extra = run(margin=args.margin)
-    print()
-    print(format_table(thresholds))
-    print()
-    pprint.pprint(SETTINGS, sort_dicts=False)
-    if args.write:
-        path = Path(__file__).with_name("thresholds.py")
-        path.write_text(render(thresholds, extra), encoding="utf-8")
-        print(f"wrote {path}")
-    if args.mutants is not None:
-        print()
-        mutant_report(thresholds, args.mutants or None)
-    return 0
+    print_tables(thresholds, pprint.pformat(SETTINGS, sort_dicts=False))
+    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds, extra),
+                            lambda names: mutant_report(thresholds, names))
 
 
 if __name__ == "__main__":

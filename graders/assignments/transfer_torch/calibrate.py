@@ -11,17 +11,17 @@ bound is the worst reference accuracy times (1 - MARGIN).
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import pprint
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.calibration import (cpu_summary, load_reference, or_raised, over_seeds,
+                                        print_tables, report_mutants, script_arguments, verdict,
+                                        write_and_report)
+from graders.engine.thresholds import Threshold, calibrate, rewrite_from, table_literal
 
 from . import tasks
 from .base_model import digits_split, load_weights
@@ -30,14 +30,7 @@ from .thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, SPLIT, TRANSFER_SETTING
 SEEDS = tuple(range(10))
 MARGIN = 0.05
 CPU_BUDGET_S = 10.0
-REFERENCE = Path(__file__).resolve().parents[3] / "reference" / "torch" / "transfer_torch.py"
-
-
-def load_reference():
-    spec = importlib.util.spec_from_file_location("transfer_torch_reference", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 
 
 def transfer_run(module, classes, seed: int) -> dict:
@@ -50,19 +43,17 @@ def transfer_run(module, classes, seed: int) -> dict:
 
 
 def run(verbose: bool = True) -> dict[str, Threshold]:
-    ref = load_reference()
+    ref = load_reference("transfer_torch")
     thresholds = {}
     for key, classes in CLASSES.items():
-        head, fine, cpus = {}, {}, []
-        for seed in SEEDS:
-            r = transfer_run(ref, classes, seed)
-            head[seed], fine[seed] = r["head_accuracy"], r["fine_tune_accuracy"]
-            cpus.append(r["task_cpu_seconds"])
-            if verbose:
-                print(f"{key} seed {seed}: head {r['head_accuracy']:.4f} fine-tuned {r['fine_tune_accuracy']:.4f} "
-                      f"trainable {r['trainable_head']} -> {r['trainable_fine']} ({r['task_cpu_seconds']:.2f} s CPU)")
+        runs = over_seeds(SEEDS, lambda seed: transfer_run(ref, classes, seed), lambda seed, r: (
+            f"{key} seed {seed}: head {r['head_accuracy']:.4f} fine-tuned {r['fine_tune_accuracy']:.4f} "
+            f"trainable {r['trainable_head']} -> {r['trainable_fine']} ({r['task_cpu_seconds']:.2f} s CPU)"),
+            verbose=verbose)
         if verbose:
-            print(f"{key}: {np.mean(cpus):.2f} s CPU on average, {max(cpus):.2f} s at most")
+            print(f"{key}: {cpu_summary([r['task_cpu_seconds'] for r in runs.values()])}")
+        head, fine = ({seed: r[metric] for seed, r in runs.items()}
+                      for metric in ("head_accuracy", "fine_tune_accuracy"))
         common = dict(higher_is_better=True, margin=MARGIN, cpu_budget_s=CPU_BUDGET_S, grade_seed=0,
                       settings={**TRANSFER_SETTINGS, "classes": classes, **SPLIT},
                       dataset=f"digits {classes} (base pretrained on 0-4)")
@@ -73,71 +64,34 @@ def run(verbose: bool = True) -> dict[str, Threshold]:
 
 def render(thresholds: dict[str, Threshold]) -> str:
     """thresholds.py with the table written as literals."""
-    source = Path(__file__).with_name("thresholds.py").read_text(encoding="utf-8")
-    head, _, _ = source.partition("THRESHOLDS = {")
-    body = ["THRESHOLDS = {"]
-    for name, t in thresholds.items():
-        body.append(f"    {name!r}: Threshold(")
-        for field in ("metric", "bound", "higher_is_better", "reference_values", "seeds", "margin",
-                      "cpu_budget_s", "grade_seed"):
-            value = getattr(t, field)
-            if isinstance(value, tuple) and value and isinstance(value[0], float):
-                body.append(f"        {field}=({', '.join(f'{v!r}' for v in value)},),")
-            else:
-                body.append(f"        {field}={value!r},")
-        body.append(f"        settings={{**TRANSFER_SETTINGS, 'classes': {t.settings['classes']!r}, **SPLIT}},")
-        body.append(f"        dataset={t.dataset!r},")
-        body.append("    ),")
-    body.append("}")
-    return head + "\n".join(body) + "\n"
+    table = table_literal(thresholds, sources=lambda _, t: {
+        "settings": f"{{**TRANSFER_SETTINGS, 'classes': {t.settings['classes']!r}, **SPLIT}}"})
+    return rewrite_from(THRESHOLDS_FILE.read_text(encoding="utf-8"), "THRESHOLDS = {", table)
 
 
 def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
     """Grade-seed accuracies of the mutants (needs the tests/ tree)."""
-    from tests.mutants import load_module_from_source, reference_path
-    from tests.mutants.transfer_torch import MUTANTS, UNUSUAL
+    def cell(module, key: str, classes) -> str:
+        r = transfer_run(module, classes, 0)
+        head, fine = r["head_accuracy"], r["fine_tune_accuracy"]
+        return (f"{key}: head {head:.3f} {verdict(thresholds[CHECK_HEAD[key]], head)} "
+                f"fine {fine:.3f} {verdict(thresholds[CHECK_FINE[key]], fine)} drift {r['base_drift']:.2g}")
 
-    source = reference_path("transfer_torch").read_text(encoding="utf-8")
-    for kind, mutants in (("MUTANT", MUTANTS), ("UNUSUAL", UNUSUAL)):
-        for m in mutants:
-            if names and m.name not in names:
-                continue
-            mod = load_module_from_source(m.apply(source), m.name)
-            cells = []
-            for key, classes in CLASSES.items():
-                try:
-                    r = transfer_run(mod, classes, 0)
-                    ok_h = thresholds[CHECK_HEAD[key]].passes(r["head_accuracy"])
-                    ok_f = thresholds[CHECK_FINE[key]].passes(r["fine_tune_accuracy"])
-                    cells.append(f"{key}: head {r['head_accuracy']:.3f} {'pass' if ok_h else 'FAIL'} "
-                                 f"fine {r['fine_tune_accuracy']:.3f} {'pass' if ok_f else 'FAIL'} "
-                                 f"drift {r['base_drift']:.2g}")
-                except Exception as exc:  # noqa: BLE001
-                    cells.append(f"{key}: raised {type(exc).__name__}: {str(exc)[:70]}")
-            print(f"{kind:8s} {m.name:40s} " + "; ".join(cells))
+    report_mutants("transfer_torch", lambda module: "; ".join(
+        or_raised(f"{key}: ", lambda: cell(module, key, classes), 70) for key, classes in CLASSES.items()),
+        names=names, width=40)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite thresholds.py")
-    parser.add_argument("--mutants", nargs="*", default=None, help="also report the mutants (all, or those named)")
-    args = parser.parse_args(argv)
+    args = script_arguments(__doc__).parse_args(argv)
     torch.set_num_threads(1)
     thresholds = run()
-    print()
-    print(format_table(thresholds))
-    print()
-    pprint.pprint({"TRANSFER_SETTINGS": TRANSFER_SETTINGS, "SPLIT": SPLIT, "CLASSES": CLASSES}, sort_dicts=False)
-    if args.write:
-        path = Path(__file__).with_name("thresholds.py")
-        path.write_text(render(thresholds), encoding="utf-8")
-        print(f"wrote {path}")
-    if args.mutants is not None:
-        from .thresholds import THRESHOLDS
+    print_tables(thresholds, pprint.pformat({"TRANSFER_SETTINGS": TRANSFER_SETTINGS, "SPLIT": SPLIT,
+                                             "CLASSES": CLASSES}, sort_dicts=False))
+    from .thresholds import THRESHOLDS  # the mutants meet the written bounds when there are any
 
-        print()
-        mutant_report(THRESHOLDS if THRESHOLDS else thresholds, args.mutants or None)
-    return 0
+    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds),
+                            lambda names: mutant_report(THRESHOLDS or thresholds, names))
 
 
 if __name__ == "__main__":

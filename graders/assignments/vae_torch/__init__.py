@@ -1,10 +1,10 @@
 """Grader of `vae_torch`: a variational autoencoder in PyTorch (reparameterisation, KL, ELBO).
 
-Checks: `checks.py` (one `check_<function>_<property>` per check, `yield_checks`). Everything
-that needs the submission's objects runs in the sandbox through `tasks.py`; the trained bound
-is the calibrated table in `thresholds.py` (`python -m graders.assignments.vae_torch.calibrate`
-regenerates it, per data set). The checks, points, data and calibration are described in
-docs/assignments/vae_torch.md.
+Checks: `checks.py` (`yield_checks`), one `check_<function>_<property>` per check in the
+`checks_*.py` modules. Everything that needs the submission's objects runs in the sandbox
+through `tasks.py`; the trained bound is the calibrated table in `thresholds.py` (`python -m
+graders.assignments.vae_torch.calibrate` regenerates it, per data set). The checks, points,
+data and calibration are described in docs/assignments/vae_torch.md.
 """
 
 from pathlib import Path

@@ -14,11 +14,10 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.autoencoder_numpy import checks, tasks
+from graders.assignments.autoencoder_numpy import checks, checks_backward, checks_train, problems, tasks
 from graders.assignments.autoencoder_numpy.thresholds import CHECK, THRESHOLDS
 from graders.engine.checks import Kind
 from graders.engine.runner import grade
-from graders.sandbox.wire import Handle, Ref
 from reference.numpy import autoencoder_numpy as ref
 from tests.mutants import Mutant, reference_path
 
@@ -73,28 +72,28 @@ def test_the_tasks_file_is_registered_and_imports_only_stdlib_and_numpy():
 # ------------------------------------------------------------------ helpers
 
 
-def test_digits_read_from_the_csv_are_those_of_the_calibration():
+def test_the_digits_are_those_of_the_calibration():
     from graders.assignments.autoencoder_numpy.calibrate import digits_split
 
-    fast, slow = checks.digits(), digits_split()
+    fast, slow = checks_train.digits(), digits_split()
     assert all(np.array_equal(a, b) for a, b in zip(fast, slow))
     assert fast[0].shape == (1438, 64) and fast[1].shape == (359, 64)
 
 
 @pytest.mark.parametrize("seed", range(20))
 def test_problem_keeps_every_hidden_preactivation_away_from_the_relu_kink(seed):
-    params, X = checks.problem(np.random.default_rng(seed))
+    params, X = problems.problem(np.random.default_rng(seed))
     Z1 = X @ params["W1"] + params["b1"]
-    assert np.abs(Z1).min() > checks.KINK_MARGIN
+    assert np.abs(Z1).min() > problems.KINK_MARGIN
     assert (Z1 > 0).any() and (Z1 < 0).any()
     assert X.min() >= 0 and X.max() <= 1 and np.all(params["b1"] != 0) and np.all(params["b2"] != 0)
 
 
 def test_backward_variant_without_slips_is_the_reference_backward():
-    params, X = checks.problem(np.random.default_rng(0))
+    params, X = problems.problem(np.random.default_rng(0))
     expected = ref.backward(params, ref.forward(params, X)[1], X)
-    got = checks.backward_variant(params, X)
-    for k in checks.KEYS:
+    got = checks_backward.backward_variant(params, X)
+    for k in problems.KEYS:
         np.testing.assert_allclose(got[k], expected[k], rtol=1e-13, atol=1e-15)
 
 
@@ -102,23 +101,16 @@ def test_backward_variant_without_slips_is_the_reference_backward():
 def test_named_backward_slips_never_match_the_right_gradient(key):
     """A slip the feedback names must differ from the right answer, or a correct
     submission could be told it made it."""
-    params, X = checks.problem(np.random.default_rng(1))
+    params, X = problems.problem(np.random.default_rng(1))
     right = ref.backward(params, ref.forward(params, X)[1], X)[key]
-    for words, wrong in checks.backward_slips(params, X, key).items():
+    for words, wrong in checks_backward.backward_slips(params, X, key).items():
         if np.allclose(wrong, right, rtol=1e-6, atol=1e-10):
             # some slips do not reach this tensor at all (the relu mask does not touch W2)
             assert key in ("W2", "b2") and ("relu" in words or "weight matrix" in words), words
 
 
-def test_pass_back_turns_handles_into_references_at_any_depth():
-    h = Handle(3, "submission.Cache")
-    out = checks.pass_back((np.zeros(2), [h, {"c": h}], 1.5))
-    assert isinstance(out, tuple) and isinstance(out[1][0], Ref) and out[1][0].id == 3
-    assert isinstance(out[1][1]["c"], Ref) and out[2] == 1.5
-
-
 def test_task_records_every_epoch_and_returns_what_train_returned():
-    X = checks.small_data()
+    X = checks_train.small_data()
     sub = types.SimpleNamespace(train=ref.train)
     out = tasks.task_train_recording(sub, X=X, n_hidden=6, epochs=4, batch_size=16, lr=0.05, lr_decay=0.5,
                                      train_seed=7, global_seed=3)
@@ -126,7 +118,7 @@ def test_task_records_every_epoch_and_returns_what_train_returned():
     params, history = out["result"]
     expected_params, expected_history = ref.train(X, 6, 4, 16, lambda e: 0.05 * 0.5**e, 7)
     assert history == expected_history
-    for k in checks.KEYS:
+    for k in problems.KEYS:
         np.testing.assert_array_equal(params[k], expected_params[k])
     assert out["cpu_s"] >= 0.0
 

@@ -17,8 +17,18 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.autoencoders_torch import checks, tasks, thresholds
+from graders.assignments.autoencoders_torch import (
+    checks,
+    checks_l1,
+    checks_noise,
+    checks_trained,
+    data,
+    task_calls,
+    tasks,
+    thresholds,
+)
 from graders.engine.checks import CheckFailed, Kind
+from graders.engine.common import away_from
 from graders.engine.runner import grade
 from graders.sandbox.errors import CallTimeout, StudentError
 
@@ -41,8 +51,8 @@ def test_every_check_names_a_contract_object_and_no_name_is_a_prefix_of_another(
 
 
 def test_trained_checks_are_the_calibrated_ones_with_wall_time_for_their_cpu_budget():
-    assert sorted(c.name for c in TRAINED) == sorted(checks.CHECK_NAMES.values())
-    by_name = {v: k for k, v in checks.CHECK_NAMES.items()}
+    assert sorted(c.name for c in TRAINED) == sorted(checks_trained.CHECK_NAMES.values())
+    by_name = {v: k for k, v in checks_trained.CHECK_NAMES.items()}
     for c in TRAINED:
         t = thresholds.THRESHOLDS[by_name[c.name]]
         assert c.timeout_s >= 3 * t.cpu_budget_s
@@ -73,10 +83,10 @@ def test_the_tasks_file_is_registered_and_imports_only_stdlib_numpy_and_torch():
 # ------------------------------------------------------------------ helpers
 
 
-def test_digits_read_from_the_csv_are_those_of_the_calibration():
+def test_the_digits_data_set_is_that_of_the_calibration():
     from dlgrade.data.mnist import load_dataset
 
-    fast, slow = checks.dataset("digits"), load_dataset("digits")
+    fast, slow = data.dataset("digits"), load_dataset("digits")
     for key in ("x_train", "y_train", "x_test", "y_test"):
         assert np.array_equal(fast[key], slow[key]), key
     assert fast["image_shape"] == slow["image_shape"] == (8, 8)
@@ -85,24 +95,25 @@ def test_digits_read_from_the_csv_are_those_of_the_calibration():
 def test_the_numpy_penalty_is_the_reference_penalty():
     import torch
 
-    from graders.assignments.autoencoders_torch.calibrate import load_reference
+    from graders.engine.calibration import load_reference
 
     ref = load_reference("autoencoders_torch")
     code = np.random.default_rng(0).normal(size=(7, 3, 2))
-    assert checks.l1_penalty(code, 0.3) == pytest.approx(
+    assert checks_l1.l1_penalty(code, 0.3) == pytest.approx(
         float(ref.l1_activity_penalty(torch.as_tensor(code), 0.3)), rel=1e-14)
 
 
 def test_named_l1_slips_differ_from_each_other_and_from_the_contract():
     rng = np.random.default_rng(1)
-    code = checks.away_from(rng, checks.L1_SHAPE, -2.0, 2.0, kinks=(0.0,), margin=0.05)
-    values = list(checks.l1_slips(code, checks.L1_FACTOR).values()) + [checks.l1_penalty(code, checks.L1_FACTOR)]
+    code = away_from(rng, checks_l1.L1_SHAPE, -2.0, 2.0, kinks=(0.0,), margin=0.05)
+    factor = checks_l1.L1_FACTOR
+    values = list(checks_l1.l1_slips(code, factor).values()) + [checks_l1.l1_penalty(code, factor)]
     assert len({round(v, 9) for v in values}) == len(values)
 
 
 def test_noise_slip_statistics_are_told_apart():
-    for factor in checks.NOISE_STAT_FACTORS:
-        stats = list(checks._slip_stats(factor).values()) + [(0.0, factor)]
+    for factor in checks_noise.NOISE_STAT_FACTORS:
+        stats = list(checks_noise._slip_stats(factor).values()) + [(0.0, factor)]
         for i, (m1, s1) in enumerate(stats):
             for m2, s2 in stats[i + 1:]:
                 assert abs(m1 - m2) > 0.04 * max(s2, factor) or abs(s1 - s2) > 0.05 * s2
@@ -113,8 +124,8 @@ def test_task_argument_keys_tell_arrays_with_the_same_repr_apart():
     b = a.copy()
     b[1000, 30] = 1.0
     assert repr(a) == repr(b)
-    assert checks._key({"x": a}) != checks._key({"x": b})
-    assert checks._key({"x": a, "n": 3}) == checks._key({"n": 3, "x": a.copy()})
+    assert task_calls._key({"x": a}) != task_calls._key({"x": b})
+    assert task_calls._key({"x": a, "n": 3}) == task_calls._key({"n": 3, "x": a.copy()})
 
 
 class FakeSession:
@@ -139,8 +150,8 @@ class FakeCtx:
 def test_run_task_shares_results_and_stops_after_a_timeout():
     session = FakeSession()
     ctx = FakeCtx(session, lambda: {"v": 1})
-    assert checks.run_task(ctx, "t", ("DenseAutoencoder",), x=np.ones(3)) == {"v": 1}
-    assert checks.run_task(ctx, "t", ("DenseAutoencoder",), x=np.ones(3)) == {"v": 1}
+    assert task_calls.run_task(ctx, "t", ("DenseAutoencoder",), x=np.ones(3)) == {"v": 1}
+    assert task_calls.run_task(ctx, "t", ("DenseAutoencoder",), x=np.ones(3)) == {"v": 1}
     assert ctx.calls == 1
 
     def timeout():
@@ -148,10 +159,10 @@ def test_run_task_shares_results_and_stops_after_a_timeout():
 
     slow = FakeCtx(session, timeout)
     with pytest.raises(CallTimeout):
-        checks.run_task(slow, "train", ("DenseAutoencoder", "add_noise"), x=np.ones(3))
+        task_calls.run_task(slow, "train", ("DenseAutoencoder", "add_noise"), x=np.ones(3))
     with pytest.raises(CheckFailed, match="did not finish in time"):
-        checks.run_task(FakeCtx(session, lambda: {}), "other", ("add_noise",))
-    assert checks.run_task(FakeCtx(session, lambda: {"ok": 1}), "other", ("ConvAutoencoder",)) == {"ok": 1}
+        task_calls.run_task(FakeCtx(session, lambda: {}), "other", ("add_noise",))
+    assert task_calls.run_task(FakeCtx(session, lambda: {"ok": 1}), "other", ("ConvAutoencoder",)) == {"ok": 1}
 
 
 def test_run_task_words_an_error_of_the_task_itself_and_keeps_the_students_own():
@@ -162,9 +173,9 @@ def test_run_task_words_an_error_of_the_task_itself_and_keeps_the_students_own()
         raise StudentError("ValueError", "ConvAutoencoder.forward returned shape (2, 1), expected (2, 1, 8, 8)")
 
     with pytest.raises(StudentError):
-        checks.run_task(FakeCtx(FakeSession(), own), "t", ("ConvAutoencoder",))
+        task_calls.run_task(FakeCtx(FakeSession(), own), "t", ("ConvAutoencoder",))
     with pytest.raises(CheckFailed, match="returned shape"):
-        checks.run_task(FakeCtx(FakeSession(), tasks_check), "t", ("ConvAutoencoder",))
+        task_calls.run_task(FakeCtx(FakeSession(), tasks_check), "t", ("ConvAutoencoder",))
 
 
 # ------------------------------------------------------------------ data options (real grades)
@@ -192,7 +203,7 @@ def fake_mnist(folder: Path, n_train: int = 96, n_test: int = 32) -> Path:
 
 
 def trained_only(name: str) -> bool:
-    return name in checks.CHECK_NAMES.values()
+    return name in checks_trained.CHECK_NAMES.values()
 
 
 def test_uncalibrated_mnist_fails_the_trained_checks_saying_what_the_instructor_must_run(tmp_path, monkeypatch):
@@ -228,9 +239,9 @@ def test_calibrated_mnist_trains_on_the_idx_files_with_pictures(tmp_path, monkey
     failed = {t.name: t.output for t in report.tests if not t.passed}
     assert not failed, failed
     pictures = {t.name: [p["title"] for p in t.extra.get("pictures", [])] for t in report.tests}
-    assert len(pictures[checks.CHECK_NAMES["dense_reconstruction"]]) == 2
-    assert len(pictures[checks.CHECK_NAMES["conv_reconstruction"]]) == 2
-    assert any("noisy" in title for title in pictures[checks.CHECK_NAMES["denoising_ratio"]])
+    assert len(pictures[checks_trained.CHECK_NAMES["dense_reconstruction"]]) == 2
+    assert len(pictures[checks_trained.CHECK_NAMES["conv_reconstruction"]]) == 2
+    assert any("noisy" in title for title in pictures[checks_trained.CHECK_NAMES["denoising_ratio"]])
     assert all("mnist" in t.output for t in report.tests)
 
 
@@ -238,25 +249,25 @@ def test_calibrated_mnist_trains_on_the_idx_files_with_pictures(tmp_path, monkey
 def test_an_unknown_data_option_fails_a_trained_check_in_words(spec):
     ctx = types.SimpleNamespace(options={"data": spec})
     with pytest.raises(CheckFailed, match="unknown data set"):
-        checks.threshold(ctx, "dense_reconstruction") if spec else checks.data_name(spec)
+        checks_trained.threshold(ctx, "dense_reconstruction") if spec else data.data_name(spec)
 
 
 def test_an_unreadable_mnist_folder_fails_in_words(tmp_path):
     with pytest.raises(CheckFailed, match="could not read"):
-        checks.dataset(f"mnist:{tmp_path / 'missing'}")
+        data.dataset(f"mnist:{tmp_path / 'missing'}")
     broken = fake_mnist(tmp_path / "broken", n_train=4, n_test=2)
     (broken / "train-images-idx3-ubyte.gz").unlink()
     write_idx(broken / "train-images-idx3-ubyte", np.zeros((4, 28, 28)), 2049)  # the labels' magic number
     with pytest.raises(CheckFailed, match="magic number"):
-        checks.dataset(f"mnist:{tmp_path / 'broken'}")
+        data.dataset(f"mnist:{tmp_path / 'broken'}")
 
 
 def test_an_uncalibrated_data_set_names_the_calibration_command(monkeypatch):
     monkeypatch.delitem(thresholds.THRESHOLDS_BY_DATASET, "mnist", raising=False)
     ctx = types.SimpleNamespace(options={"data": "mnist:/data/mnist"})
     with pytest.raises(CheckFailed, match="calibrate --dataset mnist:/data/mnist --write"):
-        checks.threshold(ctx, "sparsity_factor")
-    spec, t = checks.threshold(types.SimpleNamespace(options={}), "sparsity_factor")
+        checks_trained.threshold(ctx, "sparsity_factor")
+    spec, t = checks_trained.threshold(types.SimpleNamespace(options={}), "sparsity_factor")
     assert spec == "digits" and t is thresholds.THRESHOLDS["sparsity_factor"]
 
 
@@ -266,7 +277,7 @@ def test_an_uncalibrated_data_set_names_the_calibration_command(monkeypatch):
 def test_the_template_notebook_grades_to_zero_with_not_implemented_feedback():
     notebook = REPO / "student_templates" / "autoencoders_torch.ipynb"
     report = grade(str(notebook), ASSIGNMENT, select=lambda n: not trained_only(n)
-                   or n == checks.CHECK_NAMES["dense_reconstruction"])
+                   or n == checks_trained.CHECK_NAMES["dense_reconstruction"])
     assert report.score == 0 and report.tests
     for t in report.tests:
         assert "internal error" not in t.output, (t.name, t.output)

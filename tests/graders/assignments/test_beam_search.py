@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 
 from graders import assignments
-from graders.assignments.beam_search import checks, tasks
+from graders.assignments.beam_search import cases, tasks
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
 from tests.mutants import Mutant, load_module_from_source, reference_path
@@ -104,16 +104,16 @@ def test_every_prefix_of_a_random_model_has_its_own_distribution():
 
 
 @settings(max_examples=50, deadline=None)
-@given(checks.models())
+@given(cases.models())
 def test_drawn_models_are_small_and_start_differs_from_end(case):
     assert 0 <= case["start"] < case["vocab"] and 0 <= case["end"] < case["vocab"]
     assert case["start"] != case["end"] and 1 <= case["beam_width"] <= 8
-    assert len(checks.all_sequences(case)) <= 121  # the widest beam any check asks for
+    assert len(cases.all_sequences(case)) <= 121  # the widest beam any check asks for
 
 
 def test_a_counterexample_shows_the_probabilities_by_prefix():
     case = {"seed": 1, "vocab": 3, "start": 0, "end": 2, "max_len": 2, "beam_width": 2}
-    text = checks.render_case((case,))
+    text = cases.render_case((case,))
     assert "beam_search(step_fn, start=0, end=2, beam_width=2, max_len=2)" in text
     assert text.count("p(next | ") == 3  # (0,), then (0, 0) and (0, 1): (0, 2) has ended
     f = tasks.random_model(1, 3)

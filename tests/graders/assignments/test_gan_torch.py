@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.gan_torch import checks, tasks
+from graders.assignments.gan_torch import checks, checks_losses, checks_train_step, checks_trained, tasks
 from graders.assignments.gan_torch import thresholds as th
 from graders.engine.checks import Kind
+from graders.engine.data_option import dataset
 from graders.engine.runner import grade
 from graders.sandbox.errors import StudentError
 from reference.torch import gan_torch as ref
@@ -67,23 +68,23 @@ def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_n
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_the_closed_forms_match_the_reference_losses_at_extreme_logits(dtype):
-    d = tasks.task_discriminator_loss(ref, checks.EXTREME_REAL, checks.EXTREME_FAKE, dtype=dtype)
-    g = tasks.task_generator_loss(ref, checks.EXTREME_FAKE, dtype=dtype)
-    expected_d, (gr, gf) = checks.d_expected(checks.EXTREME_REAL, checks.EXTREME_FAKE)
+    d = tasks.task_discriminator_loss(ref, checks_losses.EXTREME_REAL, checks_losses.EXTREME_FAKE, dtype=dtype)
+    g = tasks.task_generator_loss(ref, checks_losses.EXTREME_FAKE, dtype=dtype)
+    expected_d, (gr, gf) = checks_losses.d_expected(checks_losses.EXTREME_REAL, checks_losses.EXTREME_FAKE)
     assert d["dtype"] == g["dtype"] == dtype and d["shape"] == g["shape"] == [] and all(d["reached"])
     np.testing.assert_allclose(d["loss"], expected_d, rtol=1e-6)
     np.testing.assert_allclose(d["grads"][0], gr, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(d["grads"][1], gf, rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(g["loss"], np.logaddexp(0, -checks.EXTREME_FAKE).mean(), rtol=1e-6)
+    np.testing.assert_allclose(g["loss"], np.logaddexp(0, -checks_losses.EXTREME_FAKE).mean(), rtol=1e-6)
 
 
 def test_naive_log_sigmoid_losses_are_not_finite_where_the_check_looks():
-    d = tasks.task_discriminator_loss(_mutated("discriminator_loss_naive_log_sigmoid"), checks.EXTREME_REAL,
-                                      checks.EXTREME_FAKE, dtype="float64")
+    d = tasks.task_discriminator_loss(_mutated("discriminator_loss_naive_log_sigmoid"), checks_losses.EXTREME_REAL,
+                                      checks_losses.EXTREME_FAKE, dtype="float64")
     assert not np.isfinite(d["loss"])
     naive_g = _mutated("generator_loss_naive_log_sigmoid")
-    assert np.isfinite(tasks.task_generator_loss(naive_g, checks.EXTREME_FAKE, dtype="float64")["loss"])
-    assert not np.isfinite(tasks.task_generator_loss(naive_g, checks.EXTREME_FAKE, dtype="float32")["loss"])
+    assert np.isfinite(tasks.task_generator_loss(naive_g, checks_losses.EXTREME_FAKE, dtype="float64")["loss"])
+    assert not np.isfinite(tasks.task_generator_loss(naive_g, checks_losses.EXTREME_FAKE, dtype="float32")["loss"])
 
 
 def test_a_loss_returned_as_a_float_is_reported_by_the_task():
@@ -110,13 +111,13 @@ def test_train_step_task_reports_what_came_back_instead_of_two_losses():
 
 
 def _torch_error(name):
-    reals, zs = checks._step_inputs()
+    reals, zs = checks_train_step._step_inputs()
     with pytest.raises(RuntimeError) as info:
         tasks.task_train_step_checks(_mutated(name), n_latent=16, n_out=64, real_batches=reals, z_batches=zs)
     first = tasks.task_train_step_checks(_mutated(name), n_latent=16, n_out=64, real_batches=reals[:1],
                                          z_batches=zs[:1])["calls"][0] if name.endswith("opt_G") else None
     exc = StudentError("RuntimeError", str(info.value), traceback="  File \"submission.py\", line 1")
-    return checks.explain_step_error(exc, first)
+    return checks_train_step.explain_step_error(exc, first)
 
 
 def test_a_missing_detach_is_explained_in_plain_words():
@@ -160,7 +161,7 @@ def test_a_calibrated_mnist_bound_without_its_classifier_fails_clearly(tmp_path,
     def no_classifier(name):
         raise FileNotFoundError(f"no digit classifier weights for {name!r}")
 
-    monkeypatch.setattr(checks, "classifier", no_classifier)
+    monkeypatch.setattr(checks_trained, "classifier", no_classifier)
     (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
     assert not result.passed and "digit classifier" in result.output and "not your code" in result.output
 
@@ -191,27 +192,27 @@ def _trained_feedback(samples, **kwargs):
 
     ctx = FakeContext(samples, **kwargs)
     try:
-        note = checks.check_gan_trained(ctx)
+        note = checks_trained.check_gan_trained(ctx)
     except CheckFailed as exc:
         return False, exc.render(), ctx.pictures
     return True, note, ctx.pictures
 
 
 def test_real_digits_pass_the_trained_check_with_three_pictures():
-    x_test = checks.dataset("digits")["x_test"]
+    x_test = dataset("digits", th.DATA)["x_test"]
     passed, text, pictures = _trained_feedback(np.concatenate([x_test, x_test])[:500])
     assert passed and "Passed" in text and "10 digit classes" in text
     assert len(pictures) == 3
 
 
 def test_one_repeated_image_is_named_as_a_generator_that_ignores_z():
-    x_test = checks.dataset("digits")["x_test"]
+    x_test = dataset("digits", th.DATA)["x_test"]
     passed, text, _ = _trained_feedback(np.repeat(x_test[:1], 500, axis=0))
     assert not passed and "ignores its input z" in text and "k = 6" in text
 
 
 def test_two_digits_are_named_as_mode_collapse_and_noise_as_no_digits():
-    data = checks.dataset("digits")
+    data = dataset("digits", th.DATA)
     two = data["x_test"][np.isin(data["y_test"], [0, 1])]
     passed, text, _ = _trained_feedback(np.resize(two, (500, 64)) + 1e-3 * np.arange(500)[:, None] / 500)
     assert not passed and "mode collapse" in text

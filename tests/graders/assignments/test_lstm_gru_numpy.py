@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.lstm_gru_numpy import checks
+from graders.assignments.lstm_gru_numpy import checks, checks_lstm_sequence, checks_lstm_step, problems
+from graders.engine.arguments import as_argument
 from graders.engine.runner import grade
 from graders.engine.source import read_submission
 from graders.sandbox import wire
@@ -48,15 +49,15 @@ def test_contract_and_check_names():
 
 
 def test_worked_example_numbers_of_the_wrong_gates_are_the_pinned_ones():
-    P, xs, W_yh, b_y, expected = checks._worked_example()
-    right = checks.worked_example_numbers(ref.hard_sigmoid, P, xs, W_yh, b_y)
+    P, xs, W_yh, b_y, expected = checks_lstm_step._worked_example()
+    right = checks_lstm_step.worked_example_numbers(ref.hard_sigmoid, P, xs, W_yh, b_y)
     for name, pinned in (("logistic", WORKED_EXAMPLE_WITH_SIGMOID),
                          ("torch_hardsigmoid", WORKED_EXAMPLE_WITH_TORCH_HARDSIGMOID)):
-        got = checks.worked_example_numbers(checks._gate_fn(name), P, xs, W_yh, b_y)
+        got = checks_lstm_step.worked_example_numbers(checks_lstm_step._gate_fn(name), P, xs, W_yh, b_y)
         for k in "cay":
-            np.testing.assert_allclose(right[k], expected[k], atol=checks.WORKED_TOL)
+            np.testing.assert_allclose(right[k], expected[k], atol=checks_lstm_step.WORKED_TOL)
             np.testing.assert_allclose(got[k], pinned[k], atol=5e-5)
-            assert np.max(np.abs(got[k] - expected[k])) > checks.WORKED_TOL
+            assert np.max(np.abs(got[k] - expected[k])) > checks_lstm_step.WORKED_TOL
 
 
 @pytest.mark.parametrize("mutant, words", [
@@ -77,10 +78,10 @@ def test_worked_example_feedback_names_the_wrong_gate(tmp_path, mutant, words):
 @pytest.mark.parametrize("seed", range(20))
 def test_hard_sigmoid_problems_stay_away_from_the_kinks(seed):
     rng = np.random.default_rng(seed)
-    for Tn, bias in ((1, 0.0), (checks.T, 0.0), (checks.T, 2.0)):
-        X, h0, c0, P = checks.draw_lstm(rng, "hard_sigmoid", Tn, forget_bias=bias)
-        a = np.abs(checks._preactivations(X, h0, c0, P))
-        assert np.min(np.abs(a - 2.5)) > checks.KINK_GAP
+    for Tn, bias in ((1, 0.0), (problems.T, 0.0), (problems.T, 2.0)):
+        X, h0, c0, P = problems.draw_lstm(rng, "hard_sigmoid", Tn, forget_bias=bias)
+        a = np.abs(problems._preactivations(X, h0, c0, P))
+        assert np.min(np.abs(a - 2.5)) > problems.KINK_GAP
         assert np.any(a > 2.5) and np.any(a < 2.5)  # both the slope-0.2 and the flat parts are tested
 
 
@@ -88,22 +89,22 @@ def test_hard_sigmoid_problems_stay_away_from_the_kinks(seed):
 def test_cell_state_problem_needs_the_cell_path(gate):
     """With only the last dH nonzero, dropping the cell path changes dX at the first step a lot."""
     rng = np.random.default_rng(1)
-    X, h0, _, P = checks.draw_lstm(rng, gate, checks.T, forget_bias=2.0, random_c0=False)
-    dHs = np.zeros((checks.N, checks.T, checks.H))
-    dHs[:, -1] = rng.normal(size=(checks.N, checks.H))
-    right = checks._bptt_variant(dHs, X, h0, P, gate)
-    wrong = checks._bptt_variant(dHs, X, h0, P, gate, cell_path=False)
+    X, h0, _, P = problems.draw_lstm(rng, gate, problems.T, forget_bias=2.0, random_c0=False)
+    dHs = np.zeros((problems.N, problems.T, problems.H))
+    dHs[:, -1] = rng.normal(size=(problems.N, problems.H))
+    right = checks_lstm_sequence._bptt_variant(dHs, X, h0, P, gate)
+    wrong = checks_lstm_sequence._bptt_variant(dHs, X, h0, P, gate, cell_path=False)
     assert np.max(np.abs(right["X"][:, 0] - wrong["X"][:, 0])) > 0.1 * np.max(np.abs(right["X"][:, 0]))
 
 
 def test_known_dc_prev_slips_differ_from_the_right_gradient():
     """The feedback can tell the three dc_prev slips from a right answer (and each other)."""
     rng = np.random.default_rng(2)
-    X, h_prev, c_prev, P = checks.draw_lstm(rng, "hard_sigmoid", 1)
-    dh, dc = rng.normal(size=(checks.N, checks.H)), rng.normal(size=(checks.N, checks.H))
+    X, h_prev, c_prev, P = problems.draw_lstm(rng, "hard_sigmoid", 1)
+    dh, dc = rng.normal(size=(problems.N, problems.H)), rng.normal(size=(problems.N, problems.H))
     _, _, cache = ref.lstm_step_forward(X[:, 0], h_prev, c_prev, P, "hard_sigmoid")
     right = ref.lstm_step_backward(dh, dc, cache)[2]
-    slips = checks._step_known(dh, dc, X[:, 0], h_prev, c_prev, P, "hard_sigmoid")["c_prev"]
+    slips = checks_lstm_step._step_known(dh, dc, X[:, 0], h_prev, c_prev, P, "hard_sigmoid")["c_prev"]
     values = [v for w, v in slips.items() if "dc" in w or "tanh'" in w]
     assert len(values) == 3
     for i, v in enumerate(values):
@@ -111,24 +112,15 @@ def test_known_dc_prev_slips_differ_from_the_right_gradient():
         assert all(not np.allclose(v, w, rtol=1e-3) for w in values[i + 1:])
 
 
-def test_as_argument_turns_every_handle_into_a_reference():
-    h = wire.Handle(3, "submission.StepCache")
-    value = [(np.zeros(2), h), {"a": h, "b": [1, "x"]}]
-    out = checks.as_argument(value)
-    assert isinstance(out[0][1], wire.Ref) and out[0][1].id == 3
-    assert isinstance(out[1]["a"], wire.Ref) and out[1]["b"] == [1, "x"]
-    assert isinstance(out[0], tuple) and out[0][0] is value[0][0]
-
-
 def test_a_cache_object_stays_in_the_sandbox_and_is_passed_back(tmp_path):
     path = write_mutant("lstm_gru_numpy", BY_NAME["lstm_step_cache_is_an_object"], tmp_path)
     rng = np.random.default_rng(3)
-    X, h0, c0, P = checks.draw_lstm(rng, "sigmoid", 1)
+    X, h0, c0, P = problems.draw_lstm(rng, "sigmoid", 1)
     with Sandbox(read_submission(str(path)).cells, preload=("numpy",), limits=LSTM.limits) as box:
         box.start()
         h, c, cache = box.call("lstm_step_forward", X[:, 0], h0, c0, P, "sigmoid")
         assert isinstance(cache, wire.Handle)
-        out = box.call("lstm_step_backward", np.ones_like(h), np.zeros_like(c), checks.as_argument(cache))
+        out = box.call("lstm_step_backward", np.ones_like(h), np.zeros_like(c), as_argument(cache))
     expected = ref.lstm_step_backward(np.ones_like(h), np.zeros_like(c), ref.lstm_step_forward(X[:, 0], h0, c0, P)[2])
     np.testing.assert_allclose(out[0], expected[0], rtol=1e-12)
 

@@ -16,7 +16,7 @@ import torch
 
 from dlgrade.data import load_shampoo
 from graders import assignments
-from graders.assignments.sequences_torch import checks, tasks
+from graders.assignments.sequences_torch import checks, checks_char_lstm, checks_forecaster, tasks
 from graders.assignments.sequences_torch.thresholds import (
     CELLS,
     CHAR_SETTINGS,
@@ -64,7 +64,7 @@ def test_every_check_names_a_contract_function_and_the_trained_checks_are_calibr
     assert {c.function for c in all_checks} == set(checks.CONTRACT)
     assert {Kind.VALUE, Kind.PROPERTY, Kind.THRESHOLD} <= {c.kind for c in all_checks}
     trained = {c.name: c for c in all_checks if c.kind is Kind.THRESHOLD}
-    assert set(trained) == {checks.CHECK_TRAINED, CHECK_SAMPLE} | set(CHECK_FORECAST.values())
+    assert set(trained) == {checks_char_lstm.CHECK_TRAINED, CHECK_SAMPLE} | set(CHECK_FORECAST.values())
     for name in set(CHECK_FORECAST.values()) | {CHECK_SAMPLE}:
         assert name in THRESHOLDS
     for c in trained.values():
@@ -114,27 +114,28 @@ def test_the_tasks_file_is_registered_and_imports_only_stdlib_numpy_and_torch():
     ({"returned": "Tensor"}, "(logits, state)"),
 ])
 def test_shape_problems_name_the_slip(result, words):
-    problems = checks._shape_problems((7, 8, 1, 2, 6), result)
+    problems = checks_char_lstm._shape_problems((7, 8, 1, 2, 6), result)
     assert problems and any(words in (summary + (slip or "")) for summary, slip in problems), problems
 
 
 def test_shape_problems_name_num_layers_and_squeeze():
-    (summary, slip), = checks._shape_problems(
+    (summary, slip), = checks_char_lstm._shape_problems(
         (5, 4, 2, 3, 5), {"returned": "pair", "logits_shape": [3, 5, 5], "state_len": 2,
                           "state_shapes": [[1, 3, 4]] * 2})
     assert "num_layers" in slip
-    (summary, slip), = checks._shape_problems(
+    (summary, slip), = checks_char_lstm._shape_problems(
         (6, 3, 1, 1, 1), {"returned": "pair", "logits_shape": [6], "state_len": 2, "state_shapes": [[1, 1, 3]] * 2})
     assert "squeeze()" in slip
 
 
 def test_the_reference_has_no_shape_problems():
-    for case, r in zip(checks.SHAPE_CASES, tasks.task_char_lstm_shapes(ref, [list(c) for c in checks.SHAPE_CASES])):
-        assert checks._shape_problems(case, r) == []
+    cases = checks_char_lstm.SHAPE_CASES
+    for case, r in zip(cases, tasks.task_char_lstm_shapes(ref, [list(c) for c in cases])):
+        assert checks_char_lstm._shape_problems(case, r) == []
 
 
 def test_standard_parameter_counts_are_those_of_torch_layers():
-    counts = checks._standard_counts(5)
+    counts = checks_forecaster._standard_counts(5)
     for cell in CELLS:
         torch.manual_seed(0)
         assert sum(p.numel() for p in ref.Forecaster(cell, 5).parameters()) == counts[cell]
@@ -254,31 +255,31 @@ def _run(check, **changes):
 
 
 def test_trained_check_passes_the_reference_values_and_reports_both_losses():
-    ok, note = _run(checks.check_char_lstm_trained)
+    ok, note = _run(checks_char_lstm.check_char_lstm_trained)
     assert ok and "1.8 nats/char read one character per call" in note and "1.82 in windows" in note
 
 
 def test_trained_check_names_a_model_that_reads_the_future():
-    ok, text = _run(checks.check_char_lstm_trained, val_loss=0.08, val_loss_stepwise=7.1)
+    ok, text = _run(checks_char_lstm.check_char_lstm_trained, val_loss=0.08, val_loss_stepwise=7.1)
     assert not ok and "bidirectional" in text
 
 
 def test_trained_check_names_probabilities_returned_as_logits():
-    ok, text = _run(checks.check_char_lstm_trained, val_loss=4.08, val_loss_stepwise=4.08)
+    ok, text = _run(checks_char_lstm.check_char_lstm_trained, val_loss=4.08, val_loss_stepwise=4.08)
     assert not ok and "probabilities" in text
 
 
 def test_trained_check_fails_a_nan_loss_with_words():
-    ok, text = _run(checks.check_char_lstm_trained, val_loss=float("nan"), val_loss_stepwise=float("nan"))
+    ok, text = _run(checks_char_lstm.check_char_lstm_trained, val_loss=float("nan"), val_loss_stepwise=float("nan"))
     assert not ok and "not finite" in text
 
 
 def test_sampling_check_shows_the_sample_and_fails_noise_or_an_error():
-    ok, note = _run(checks.check_char_lstm_sample)
+    ok, note = _run(checks_char_lstm.check_char_lstm_sample)
     assert ok and "the object is the attribute" in note
-    ok, text = _run(checks.check_char_lstm_sample, sample="x#;d96+y 3>u,d,4{wl}9exx|2@ %n. 8^_ qzv kkj")
+    ok, text = _run(checks_char_lstm.check_char_lstm_sample, sample="x#;d96+y 3>u,d,4{wl}9exx|2@ %n. 8^_ qzv kkj")
     assert not ok and "probabilities" in text
-    ok, text = _run(checks.check_char_lstm_sample, sample="", sample_error="ValueError: logits of shape (6,)")
+    ok, text = _run(checks_char_lstm.check_char_lstm_sample, sample="", sample_error="ValueError: logits of shape (6,)")
     assert not ok and "squeeze()" in text
 
 

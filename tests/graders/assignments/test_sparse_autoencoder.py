@@ -15,7 +15,15 @@ import pytest
 from PIL import Image
 
 from graders import assignments
-from graders.assignments.sparse_autoencoder import checks
+from graders.assignments.sparse_autoencoder import (
+    checks,
+    checks_cost_gradients,
+    checks_normalize,
+    checks_sample_patches,
+    checks_train,
+    cost_problems,
+)
+from graders.assignments.sparse_autoencoder.calibrate import patch_data
 from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, THRESHOLDS
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
@@ -53,51 +61,51 @@ def test_checks_cover_the_contract_with_the_required_names():
 
 
 def test_locate_patches_names_a_column_major_flattening():
-    images = checks._distinct_images(np.random.default_rng(0), 2, 6, 7)
+    images = checks_sample_patches._distinct_images(np.random.default_rng(0), 2, 6, 7)
     patches = ref.sample_patches(images, 3, 10, seed=1)
-    assert len(checks._locate_patches(images, patches, 3)) == 10
+    assert len(checks_sample_patches._locate_patches(images, patches, 3)) == 10
     transposed = patches.reshape(10, 3, 3).transpose(0, 2, 1).reshape(10, 9)
     with pytest.raises(CheckFailed, match="contiguous") as info:
-        checks._locate_patches(images, transposed, 3)
+        checks_sample_patches._locate_patches(images, transposed, 3)
     assert "column by column" in info.value.slip
 
 
 def test_locate_patches_names_a_strip_of_consecutive_pixels():
-    images = checks._distinct_images(np.random.default_rng(0), 1, 6, 7)
+    images = checks_sample_patches._distinct_images(np.random.default_rng(0), 1, 6, 7)
     strip = images[0].ravel()[8:17][None]  # starts at row 1, column 1
     with pytest.raises(CheckFailed) as info:
-        checks._locate_patches(images, strip, 3)
+        checks_sample_patches._locate_patches(images, strip, 3)
     assert "consecutive pixels" in info.value.slip
 
 
 def test_normalize_variants_differ_from_the_reference():
-    P = checks._raw_patches(np.random.default_rng(0))
+    P = checks_normalize._raw_patches(np.random.default_rng(0))
     right = ref.normalize_patches(P)
-    for words, value in checks._normalize_variants(P).items():
+    for words, value in checks_normalize._normalize_variants(P).items():
         assert not np.allclose(value, right, atol=1e-6), words
 
 
 def test_sparsity_leak_is_recognised_only_when_present():
-    params, X = checks._problem(np.random.default_rng(0))
-    rec = ref.cost(params, X, checks.RHO, 0.0, 0.0)[1]
-    kl1 = {k: ref.cost(params, X, checks.RHO, 1.0, 0.0)[1][k] - rec[k] for k in checks.KEYS}
-    assert checks._sparsity_leak(params, X, rec) is None
-    leaked = {k: rec[k] + kl1[k] for k in checks.KEYS}
-    assert checks._sparsity_leak(params, X, leaked) == pytest.approx(1.0)
-    other = {k: 2 * rec[k] for k in checks.KEYS}
-    assert checks._sparsity_leak(params, X, other) is None
+    params, X = cost_problems.cost_problem(np.random.default_rng(0))
+    rec = ref.cost(params, X, cost_problems.RHO, 0.0, 0.0)[1]
+    kl1 = {k: ref.cost(params, X, cost_problems.RHO, 1.0, 0.0)[1][k] - rec[k] for k in cost_problems.KEYS}
+    assert checks_cost_gradients._sparsity_leak(params, X, rec) is None
+    leaked = {k: rec[k] + kl1[k] for k in cost_problems.KEYS}
+    assert checks_cost_gradients._sparsity_leak(params, X, leaked) == pytest.approx(1.0)
+    other = {k: 2 * rec[k] for k in cost_problems.KEYS}
+    assert checks_cost_gradients._sparsity_leak(params, X, other) is None
 
 
 def test_tied_known_slips_are_the_average_and_the_single_paths():
-    params, X = checks._problem(np.random.default_rng(1))
-    enc, dec = checks._tied_paths(params, X)
-    np.testing.assert_allclose(enc + dec, ref.cost(params, X, checks.RHO, 0.0, 0.0)[1]["W"], rtol=1e-12)
-    known = checks._tied_known(params, X)
+    params, X = cost_problems.cost_problem(np.random.default_rng(1))
+    enc, dec = checks_cost_gradients._tied_paths(params, X)
+    np.testing.assert_allclose(enc + dec, ref.cost(params, X, cost_problems.RHO, 0.0, 0.0)[1]["W"], rtol=1e-12)
+    known = checks_cost_gradients._tied_known(params, X)
     assert any("AVERAGES" in w and np.allclose(v, (enc + dec) / 2) for w, v in known.items())
 
 
 def _plateau_params(d=64, k=SETTINGS["n_hidden"]):
-    X_train, _ = checks.patch_data()
+    X_train, _ = patch_data()
     mean = X_train.mean(axis=0)
     rho = SETTINGS["rho"]
     return {"W": np.zeros((d, k)), "b_h": np.full(k, np.log(rho / (1 - rho))), "b_v": np.log(mean / (1 - mean))}
@@ -108,7 +116,7 @@ def test_train_check_names_the_plateau_and_attaches_the_filters():
     params["W"] = np.random.default_rng(0).normal(0, 1e-6, size=params["W"].shape)
     ctx = StandIn(train=lambda X, *args: (params, [0.5] * SETTINGS["epochs"]))
     with pytest.raises(CheckFailed) as info:
-        checks.check_train_held_out(ctx)
+        checks_train.check_train_held_out(ctx)
     assert "plateau" in info.value.slip and "Adam" in info.value.slip
     assert THRESHOLDS[CHECK].describe() == info.value.expected
     (art,) = ctx.artifacts
@@ -124,8 +132,8 @@ def test_train_check_receives_the_grader_data_and_the_contract_settings():
         return {"W": np.zeros((64, n_hidden)), "b_h": np.zeros(n_hidden)}, []
 
     with pytest.raises(CheckFailed, match="missing key"):
-        checks.check_train_held_out(StandIn(train=train))
-    X_train, _ = checks.patch_data()
+        checks_train.check_train_held_out(StandIn(train=train))
+    X_train, _ = patch_data()
     np.testing.assert_array_equal(seen["X"], X_train)
     s = SETTINGS
     assert seen["args"] == (s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"], s["epochs"],
@@ -134,9 +142,9 @@ def test_train_check_receives_the_grader_data_and_the_contract_settings():
 
 def test_filters_png_is_a_grid_of_patches():
     W = np.random.default_rng(0).normal(size=(64, 25))
-    img = Image.open(io.BytesIO(checks.filters_png(W, scale=1)))
+    img = Image.open(io.BytesIO(checks_train.filters_png(W, scale=1)))
     assert img.size == (5 * 9 + 1, 5 * 9 + 1) and img.mode == "L"
-    img = Image.open(io.BytesIO(checks.filters_png(np.zeros((16, 3)), scale=2)))  # flat filters are fine
+    img = Image.open(io.BytesIO(checks_train.filters_png(np.zeros((16, 3)), scale=2)))  # flat filters are fine
     assert img.size == (2 * (2 * 5 + 1), 2 * (2 * 5 + 1))
 
 

@@ -14,7 +14,16 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.transfer_torch import base_model, checks, tasks
+from graders.assignments.transfer_torch import (
+    base_model,
+    checks,
+    checks_freeze,
+    checks_replace_head,
+    checks_unfreeze_from,
+    data,
+    tasks,
+    tasks_probes,
+)
 from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
@@ -40,7 +49,8 @@ class FakeContext:
         self.calls.append(name)
         if name in self.canned:
             return self.canned[name]
-        return getattr(tasks, f"task_{name}")(self.module, **kwargs)
+        task = getattr(tasks, f"task_{name}", None) or getattr(tasks_probes, f"task_{name}")
+        return task(self.module, **kwargs)
 
 
 def edited(*edits: Mutant):
@@ -74,47 +84,54 @@ def test_every_check_names_a_contract_function_and_the_trained_checks_are_the_ca
     assert ASSIGNMENT.limits.cpu_s >= 4 * sum(THRESHOLDS[CHECK_HEAD[k]].cpu_budget_s for k in CLASSES)
 
 
-def test_torch_is_preloaded_with_room_for_it_and_the_tasks_file_is_registered():
+def test_torch_is_preloaded_with_room_for_it_and_the_tasks_files_are_registered():
     assert ASSIGNMENT.preload == ("numpy", "torch")
     assert ASSIGNMENT.limits.memory_mb >= 8192
-    assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
+    assert ASSIGNMENT.tasks == (Path(tasks.__file__), Path(tasks_probes.__file__))
 
 
-def test_the_tasks_file_imports_only_stdlib_numpy_and_torch():
-    tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [tasks, tasks_probes], ids=["tasks", "tasks_probes"])
+def test_the_tasks_files_import_only_stdlib_numpy_and_torch(module):
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"random", "time", "numpy", "torch"}
+    assert imported <= {"random", "time", "importlib", "pathlib", "numpy", "torch"}
     assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+
+
+def test_the_probes_file_loaded_alone_by_path_finds_the_base_as_the_sandbox_does():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_dlgrade_tasks_1", tasks_probes.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert {k for k in vars(module) if k.startswith("task_")} == {
+        "task_freeze_probe", "task_head_probe", "task_layer_counts", "task_count_params"}
+    assert [type(c).__name__ for c in module.build_base().children()] == list(checks_unfreeze_from.BASE_LAYERS)
 
 
 def test_the_unfreeze_indices_include_one_past_the_parameter_free_max_pooling():
     # unfreeze_from one layer early at index 7 starts at the max pooling (no parameters) and
     # looks right: index 8 is what tells it apart
-    assert (checks.FINE_TUNE_FROM + 1, True) in checks.UNFREEZE_CASES
-    assert any(not first for _, first in checks.UNFREEZE_CASES)
-    assert [type(c).__name__ for c in tasks.build_base().children()] == list(checks.BASE_LAYERS)
+    assert (checks_unfreeze_from.FINE_TUNE_FROM + 1, True) in checks_unfreeze_from.UNFREEZE_CASES
+    assert any(not first for _, first in checks_unfreeze_from.UNFREEZE_CASES)
+    assert [type(c).__name__ for c in tasks.build_base().children()] == list(checks_unfreeze_from.BASE_LAYERS)
 
 
 # ------------------------------------------------------------------ data sent to the sandbox
 
 
-def test_digits_read_from_the_csv_are_those_of_the_calibration():
-    from dlgrade.data import load_digits
-
-    X, y = load_digits()
-    fast_X, fast_y = checks.digits()
-    assert np.array_equal(fast_X, X) and np.array_equal(fast_y, y)
+def test_the_digit_splits_are_those_of_the_calibration():
     for classes in CLASSES.values():
-        fast = checks.digits_split(classes)
+        fast = data.digits_split(classes)
         slow = base_model.digits_split(classes, **{"test_fraction": 0.3, "seed": 0})
         assert all(np.array_equal(a, b) for a, b in zip(fast, slow))
 
 
 def test_the_weights_sent_to_the_sandbox_are_the_shipped_ones_as_plain_arrays():
-    sent, shipped = checks.weights(), base_model.load_weights()
+    sent, shipped = data.weights(), base_model.load_weights()
     assert sent.keys() == shipped.keys()
     assert all(isinstance(v, np.ndarray) and np.array_equal(v, shipped[k]) for k, v in sent.items())
 
@@ -161,21 +178,21 @@ def test_the_unfreeze_from_and_count_params_checks_need_only_their_functions():
 
 def test_global_max_pooling_is_named():
     module = edited(Mutant("max", "nn.AdaptiveAvgPool2d(1)", "nn.AdaptiveMaxPool2d(1)"))
-    r = tasks.task_head_probe(module, checks.weights(), checks.probe_images(), n_classes=5)
+    r = tasks_probes.task_head_probe(module, data.weights(), data.probe_images(), n_classes=5)
     assert r["max_diff_max_pool"] < 1e-5 < r["max_diff"]
-    text = failure(checks.check_replace_head_average_pool_linear, FakeContext(module))
+    text = failure(checks_replace_head.check_replace_head_average_pool_linear, FakeContext(module))
     assert "global MAX pooling" in text
 
 
 def test_a_head_with_a_hidden_layer_is_told_apart_from_a_wrong_output_count():
     module = edited(Mutant("mlp", "nn.Flatten(), nn.Linear(n_features, n_out))",
                            "nn.Flatten(), nn.Linear(n_features, 16), nn.ReLU(), nn.Linear(16, n_out))"))
-    text = failure(checks.check_replace_head_average_pool_linear, FakeContext(module))
+    text = failure(checks_replace_head.check_replace_head_average_pool_linear, FakeContext(module))
     assert "an extra trainable layer in the head" in text
 
 
 def test_count_params_slips_are_named_from_the_counts_of_the_common_mistakes():
-    wrong = tasks._wrong_counts(tasks._count_models()["shared"])
+    wrong = tasks_probes._wrong_counts(tasks_probes._count_models()["shared"])
     assert wrong["shared_twice"][0] == 36 + 36 + 6 + 6 and wrong["tensors"][0] == 3
     module = edited(Mutant("twice", "    return sum(p.numel() for p in model.parameters() if p.requires_grad or not "
                                     "trainable_only)",
@@ -187,7 +204,7 @@ def test_count_params_slips_are_named_from_the_counts_of_the_common_mistakes():
 
 def test_a_frozen_base_whose_batchnorm_follows_model_train_is_reported_with_both_symptoms():
     module = edited(Mutant("once", tasks_freeze_bn(), "    module.eval()\n"))
-    text = failure(checks.check_freeze_batchnorm_inference, FakeContext(module))
+    text = failure(checks_freeze.check_freeze_batchnorm_inference, FakeContext(module))
     assert "running statistics changed by up to" in text and "module.eval() once is not enough" in text
 
 

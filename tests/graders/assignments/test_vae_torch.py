@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.vae_torch import checks, tasks
+from graders.assignments.vae_torch import checks, checks_kl, checks_trained, checks_vae_loss, problems, tasks
 from graders.assignments.vae_torch import thresholds as th
 from graders.engine.checks import Kind
+from graders.engine.data_option import dataset
 from graders.engine.runner import grade
 from graders.engine.thresholds import Threshold
 from tests.dlgrade.data.test_mnist import write_mnist
@@ -38,7 +39,7 @@ def test_every_check_names_a_contract_function_or_the_vae_method_it_checks():
 def test_trained_check_has_wall_time_for_its_cpu_budget_and_the_sandbox_for_the_whole_grade():
     (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
     assert trained.name == checks.TRAINED_CHECK
-    budget = th.THRESHOLDS[checks.CHECK].cpu_budget_s
+    budget = th.THRESHOLDS[checks_trained.CHECK].cpu_budget_s
     assert trained.timeout_s >= 3 * budget
     assert ASSIGNMENT.limits.cpu_s >= 4 * budget and ASSIGNMENT.limits.memory_mb >= 8192
     assert ASSIGNMENT.preload == ("numpy", "torch") and ASSIGNMENT.options == {"data": "digits"}
@@ -66,26 +67,26 @@ def test_the_closed_form_kl_is_zero_at_the_prior_and_matches_torch_distributions
     mu, logvar = rng.normal(size=(4, 3)), rng.uniform(-2, 1.5, (4, 3))
     q = torch.distributions.Normal(torch.tensor(mu), torch.tensor(np.exp(0.5 * logvar)))
     p = torch.distributions.Normal(torch.zeros(4, 3, dtype=torch.float64), torch.ones(4, 3, dtype=torch.float64))
-    np.testing.assert_allclose(checks.kl_closed_form(mu, logvar),
+    np.testing.assert_allclose(problems.kl_closed_form(mu, logvar),
                                torch.distributions.kl_divergence(q, p).sum(dim=1).numpy(), rtol=1e-12)
-    assert checks.kl_closed_form(np.zeros((1, 2)), np.zeros((1, 2)))[0] == 0.0
+    assert problems.kl_closed_form(np.zeros((1, 2)), np.zeros((1, 2)))[0] == 0.0
 
 
 def test_the_monte_carlo_estimate_accepts_the_closed_form_and_rejects_the_missing_half():
-    rng = np.random.default_rng(checks.MC_SEED)
+    rng = np.random.default_rng(checks_kl.MC_SEED)
     mu, logvar = rng.uniform(-1.5, 1.5, (4, 2)), rng.uniform(-1.0, 1.0, (4, 2))
-    est, se = checks.monte_carlo_kl(mu, logvar)
-    exact = checks.kl_closed_form(mu, logvar)
-    assert np.all(np.abs(est - exact) <= checks.MC_SIGMAS * se)  # what the check allows
+    est, se = checks_kl.monte_carlo_kl(mu, logvar)
+    exact = problems.kl_closed_form(mu, logvar)
+    assert np.all(np.abs(est - exact) <= checks_kl.MC_SIGMAS * se)  # what the check allows
     assert np.all(se < 0.02)
-    assert np.all(np.abs(2.0 * exact - est) > 10 * checks.MC_SIGMAS * se)
+    assert np.all(np.abs(2.0 * exact - est) > 10 * checks_kl.MC_SIGMAS * se)
 
 
 def test_each_known_kl_slip_differs_from_the_closed_form_on_the_checked_input():
     rng = np.random.default_rng(1)
-    mu, logvar, _, _ = checks.latent_inputs(rng)
-    exact = checks.kl_closed_form(mu, logvar)
-    for words, wrong in checks.kl_slips(mu, logvar).items():
+    mu, logvar, _, _ = problems.latent_inputs(rng)
+    exact = problems.kl_closed_form(mu, logvar)
+    for words, wrong in checks_kl.kl_slips(mu, logvar).items():
         assert not np.allclose(wrong, exact, rtol=1e-6), words
 
 
@@ -95,7 +96,7 @@ def test_the_bce_helper_clamps_logs_like_pytorch():
 
     p = np.array([0.0, 1e-50, 0.3, 1.0])
     y = np.array([1.0, 1.0, 0.2, 0.0])
-    np.testing.assert_allclose(checks._bce(p, y), F.binary_cross_entropy(
+    np.testing.assert_allclose(checks_vae_loss._bce(p, y), F.binary_cross_entropy(
         torch.tensor(p), torch.tensor(y), reduction="none").numpy(), rtol=1e-12)
 
 
@@ -128,7 +129,7 @@ def test_a_calibrated_mnist_bound_grades_mnist_sized_images_with_pictures(tmp_pa
     bound = Threshold(metric="held-out negative ELBO above the entropy floor (nats per image)", bound=1e6,
                       higher_is_better=False, reference_values=(1.0,) * 5, seeds=(0, 1, 2, 3, 4), margin=0.1,
                       cpu_budget_s=15.0, settings=settings, dataset="mnist")
-    monkeypatch.setitem(th.THRESHOLDS_BY_DATASET, "mnist", {checks.CHECK: bound})
+    monkeypatch.setitem(th.THRESHOLDS_BY_DATASET, "mnist", {checks_trained.CHECK: bound})
     (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
     assert result.passed, result.output
     assert "mnist" in result.output and "Passed" in result.output
@@ -148,7 +149,7 @@ class FakeContext:
     """What check_vae_trained uses of a Context, with a canned reply of the training task."""
 
     def __init__(self, **reply):
-        x_test = checks.dataset("digits")["x_test"]
+        x_test = dataset("digits", th.DATA)["x_test"]
         self.options = {"data": "digits"}
         self.pictures = []
         self.reply = {"test_loss": 27.0, "test_bce": 27.0, "test_kl": 1e-5, "entropy_floor": 13.66,
@@ -158,7 +159,7 @@ class FakeContext:
                       "cpu_s": 2.0, **reply}
 
     def task(self, name, **kwargs):
-        assert name == "train_vae" and kwargs["seed"] == th.THRESHOLDS[checks.CHECK].grade_seed
+        assert name == "train_vae" and kwargs["seed"] == th.THRESHOLDS[checks_trained.CHECK].grade_seed
         return self.reply
 
     def attach(self, title, png):
@@ -171,7 +172,7 @@ def test_a_collapsed_posterior_is_named_and_the_pictures_are_still_attached():
 
     ctx = FakeContext()
     with pytest.raises(CheckFailed) as info:
-        checks.check_vae_trained(ctx)
+        checks_trained.check_vae_trained(ctx)
     assert "posterior collapsed" in info.value.slip and "13.34" in info.value.render()
     assert len(ctx.pictures) == 3
 
@@ -180,6 +181,6 @@ def test_a_diverged_training_is_named():
     from graders.engine.checks import CheckFailed
 
     with pytest.raises(CheckFailed) as info:
-        checks.check_vae_trained(FakeContext(test_excess=float("nan"), test_kl=float("nan"),
+        checks_trained.check_vae_trained(FakeContext(test_excess=float("nan"), test_kl=float("nan"),
                                              history=np.array([1.0, float("nan")])))
     assert "diverged" in info.value.slip

@@ -1,4 +1,5 @@
-"""thresholds: a bound calibrated on the reference over seeds, with a margin."""
+"""thresholds: a bound calibrated on the reference over seeds, with a margin, and the
+table written back as Python source."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ import math
 
 import pytest
 
-from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.thresholds import (
+    TABLE_BEGIN,
+    TABLE_END,
+    Threshold,
+    calibrate,
+    dataset_table_literal,
+    format_table,
+    quoted,
+    rewrite_from,
+    set_constant,
+    table_literal,
+    threshold_literal,
+    write_dataset_table,
+)
 
 LOSSES = {3: 0.12, 1: 0.10, 2: 0.11, 5: 0.13, 4: 0.09}
 ACCURACIES = {0: 0.90, 1: 0.92, 2: 0.88, 3: 0.91, 4: 0.93}
@@ -92,3 +106,104 @@ def test_format_table_has_a_header_and_one_row_per_threshold():
 
 def test_format_table_of_nothing_is_the_header():
     assert len(format_table({}).splitlines()) == 2
+
+
+# ----------------------------------------------------------------- tables as Python source
+
+THREE = calibrate("held-out MSE", {0: 0.25, 1: 0.5, 2: 0.125, 3: 0.75, 4: 0.5}, higher_is_better=False,
+                  margin=0.5, cpu_budget_s=2.0, settings={"epochs": 3}, dataset="digits")
+
+
+def _evaluated(source: str, **names):
+    return eval(source, {"Threshold": Threshold, **names})
+
+
+@pytest.mark.parametrize("values", ["pformat", "inline", "repr", "per_seed"])
+def test_threshold_literal_reads_back_as_the_same_record_in_every_layout(values):
+    assert _evaluated(threshold_literal(THREE, values=values)) == THREE
+
+
+def test_threshold_literal_writes_one_field_a_line_closing_at_the_indent():
+    assert threshold_literal(THREE, values="inline").splitlines() == [
+        "Threshold(",
+        "        metric='held-out MSE',",
+        "        bound=1.125,",
+        "        higher_is_better=False,",
+        "        reference_values=(0.25, 0.5, 0.125, 0.75, 0.5,),",
+        "        seeds=(0, 1, 2, 3, 4),",
+        "        margin=0.5,",
+        "        cpu_budget_s=2.0,",
+        "        grade_seed=0,",
+        "        settings={'epochs': 3},",
+        "        dataset='digits',",
+        "    )",
+    ]
+
+
+def test_reference_values_layouts():
+    def values_line(layout, indent="    "):
+        text = threshold_literal(THREE, indent, values=layout)
+        return text[text.index("reference_values="):text.index("seeds=")].rstrip()
+
+    assert values_line("repr") == "reference_values=(0.25, 0.5, 0.125, 0.75, 0.5),"
+    assert values_line("per_seed").splitlines() == [
+        "reference_values=(", "            0.25,  # seed 0", "            0.5,  # seed 1",
+        "            0.125,  # seed 2", "            0.75,  # seed 3", "            0.5,  # seed 4",
+        "        ),"]
+    long = calibrate("m", {s: 0.1234567890123 + s for s in range(6)}, higher_is_better=False, margin=0.1,
+                     cpu_budget_s=1)
+    wrapped = threshold_literal(long, "        ")  # pprint wraps at 88 under the field
+    assert "reference_values=(0.1234567890123,\n             1.1234567890123," in wrapped
+    with pytest.raises(ValueError, match="layout"):
+        threshold_literal(THREE, values="sideways")
+
+
+def test_sources_replace_a_fields_text():
+    text = threshold_literal(THREE, metric="METRIC", settings="dict(SETTINGS)", dataset=quoted("digits"))
+    assert "metric=METRIC," in text and "settings=dict(SETTINGS)," in text and 'dataset="digits",' in text
+    assert _evaluated(text, METRIC="held-out MSE", SETTINGS={"epochs": 3}) == THREE
+
+
+def test_table_literal_keys_entries_and_per_entry_sources():
+    table = {"a: check": THREE, "b": THREE}
+    text = table_literal(table, "T: dict = {", key=quoted,
+                         sources=lambda name, t: {"dataset": repr(name)})
+    lines = text.splitlines()
+    assert lines[0] == "T: dict = {" and lines[1] == '    "a: check": Threshold(' and lines[-1] == "}"
+    assert lines[-2] == "    ),"
+    namespace = {"Threshold": Threshold}
+    exec(text, namespace)
+    assert namespace["T"]["a: check"].dataset == "a: check" and namespace["T"]["b"].bound == THREE.bound
+
+
+def test_rewrite_from_keeps_everything_before_the_first_line_that_begins_so():
+    text = 'X = 1\n"""THRESHOLDS = { in prose"""\nTHRESHOLDS = {\n  "old": 1,\n}\nTAIL = 2\n'
+    assert rewrite_from(text, "THRESHOLDS = {", "THRESHOLDS = {}") == (
+        'X = 1\n"""THRESHOLDS = { in prose"""\nTHRESHOLDS = {}\n')
+    with pytest.raises(RuntimeError, match="no line begins with 'NOPE'"):
+        rewrite_from(text, "NOPE", "")
+
+
+def test_set_constant_rewrites_whole_lines_only():
+    text = "BASELINE = 1.5\nBASELINE_MSE = 2.0\n# BASELINE = 3\n"
+    assert set_constant(text, "BASELINE", 0.25) == "BASELINE = 0.25\nBASELINE_MSE = 2.0\n# BASELINE = 3\n"
+    assert set_constant(text, "BASELINE", "a\\b").splitlines()[0] == "BASELINE = 'a\\\\b'"
+
+
+def test_write_dataset_table_merges_one_data_set_and_keeps_digits_first(tmp_path):
+    path = tmp_path / "thresholds.py"
+    other = calibrate("acc", ACCURACIES, higher_is_better=True, margin=0.1, cpu_budget_s=1, dataset="mnist")
+    existing = {"digits": {"loss": THREE}}
+    path.write_text("HEAD = 1\n" + dataset_table_literal(existing) + "\nTAIL = 2\n", encoding="utf-8")
+    write_dataset_table(path, existing, "mnist", {"acc": other})
+    written = {"digits": {"loss": THREE}, "mnist": {"acc": other}}
+    write_dataset_table(path, written, "digits", {"more": other})  # merged over digits' checks
+    namespace = {}
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("HEAD = 1\n" + TABLE_BEGIN) and text.endswith(TABLE_END + "\nTAIL = 2\n")
+    exec(text, {"Threshold": Threshold}, namespace)
+    assert list(namespace["THRESHOLDS_BY_DATASET"]) == ["digits", "mnist"]
+    assert namespace["THRESHOLDS_BY_DATASET"]["digits"] == {"loss": THREE, "more": other}
+    path.write_text("no table\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="no CALIBRATED TABLE block"):
+        write_dataset_table(path, written, "digits", {})

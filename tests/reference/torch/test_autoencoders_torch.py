@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graders.assignments.autoencoders_torch import tasks
-from graders.assignments.autoencoders_torch.calibrate import load_reference
+from graders.engine.calibration import load_reference
 
 torch.set_num_threads(1)
 ref = load_reference("autoencoders_torch")
@@ -239,12 +239,13 @@ def test_threshold_table_covers_every_check_with_its_settings():
 
 
 def test_write_table_keeps_other_datasets_and_round_trips(tmp_path):
-    from graders.assignments.autoencoders_torch import calibrate, thresholds as th
+    from graders.assignments.autoencoders_torch import thresholds as th
+    from graders.engine.thresholds import write_dataset_table
 
     path = tmp_path / "thresholds.py"
     path.write_text(open(th.__file__, encoding="utf-8").read(), encoding="utf-8")
     fake_mnist = {"dense_reconstruction": th.THRESHOLDS["dense_reconstruction"]}
-    calibrate.write_table(path, th.THRESHOLDS_BY_DATASET, "mnist", fake_mnist)
+    write_dataset_table(path, th.THRESHOLDS_BY_DATASET, "mnist", fake_mnist)
     namespace: dict = {}
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
     assert list(namespace["THRESHOLDS_BY_DATASET"]) == ["digits", "mnist"]
@@ -268,6 +269,7 @@ def test_reference_passes_every_bound_at_the_grade_seed_within_its_cpu_budget():
 
 def test_calibration_runs_on_mnist_idx_files_and_adds_an_mnist_entry(tmp_path, capsys):
     from graders.assignments.autoencoders_torch import calibrate, thresholds as th
+    from graders.engine.thresholds import write_dataset_table
     from tests.dlgrade.data.test_mnist import write_mnist
 
     write_mnist(tmp_path / "mnist", n_train=40, n_test=10)
@@ -277,7 +279,7 @@ def test_calibration_runs_on_mnist_idx_files_and_adds_an_mnist_entry(tmp_path, c
     assert name == "mnist" and t.dataset == "mnist" and t.settings == th.SETTINGS["mnist"]["dense_reconstruction"]
     path = tmp_path / "thresholds.py"
     path.write_text(open(th.__file__, encoding="utf-8").read(), encoding="utf-8")
-    calibrate.write_table(path, th.THRESHOLDS_BY_DATASET, name, table)
+    write_dataset_table(path, th.THRESHOLDS_BY_DATASET, name, table)
     namespace: dict = {}
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
     assert namespace["thresholds_for"]("mnist") == table

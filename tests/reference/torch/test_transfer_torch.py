@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from graders.assignments.transfer_torch import tasks
+from graders.assignments.transfer_torch import tasks, tasks_probes
 from graders.assignments.transfer_torch.base_model import (BINARY_CLASSES, PRETRAIN_CLASSES, TRANSFER_CLASSES,
                                                            WEIGHTS, digits_split, load_weights, pretrained_base)
 
@@ -191,18 +191,18 @@ def tasks_digits_labels():
 
 def test_freeze_and_head_probes_are_clean_for_the_reference():
     Xtr = digits_split(TRANSFER_CLASSES)[0][:12]
-    r = tasks.task_freeze_probe(ref, str(WEIGHTS), Xtr)
+    r = tasks_probes.task_freeze_probe(ref, str(WEIGHTS), Xtr)
     assert r["base_param_change"] == r["base_buffer_change"] == r["train_vs_eval"] == 0.0
     assert r["base_grads"] == 0 and r["output_shape"] == [12, 5]
     assert r["trainable"] == r["student_count_trainable"] == 325
     assert r["trainable"] + r["frozen"] == r["student_count_all"]
     for k in (2, 5):
-        h = tasks.task_head_probe(ref, load_weights(), Xtr, n_classes=k)
+        h = tasks_probes.task_head_probe(ref, load_weights(), Xtr, n_classes=k)
         assert h["max_diff"] < 1e-5
 
 
 def test_layer_counts_task_per_child():
-    r = tasks.task_layer_counts(ref, 7)
+    r = tasks_probes.task_layer_counts(ref, 7)
     assert [layer["trainable"] for layer in r["layers"]] == [0] * 7 + [18496, 128, 0]
     assert r["layers"][1]["bn_stats_updated"] is False and r["layers"][8]["bn_stats_updated"] is True
     assert (r["trainable"], r["frozen"]) == (18624, 4896)
@@ -210,7 +210,7 @@ def test_layer_counts_task_per_child():
 
 
 def test_count_params_task_expected_equals_reference():
-    for name, v in tasks.task_count_params(ref).items():
+    for name, v in tasks_probes.task_count_params(ref).items():
         assert v["student"] == v["expected"], name
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from graders.assignments.autoencoders_torch.calibrate import load_reference
+from graders.engine.calibration import load_reference
 from graders.assignments.vae_torch import tasks
 
 torch.set_num_threads(1)

@@ -1,0 +1,279 @@
+"""The checks of `train` in `autoencoder_numpy`, through the sandbox task
+`tasks.task_train_recording`, which gives the submission's train a recording lr_schedule:
+the epochs asked, the history, reproducibility, and the calibrated trained-model bound
+(held-out MSE of the returned parameters under the REFERENCE forward pass, THRESHOLDS in
+thresholds.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+
+import numpy as np
+
+from graders.assignments.autoencoder_numpy.problems import KEYS, params_dict
+from graders.assignments.autoencoder_numpy.thresholds import (
+    BASELINE_MSE,
+    CHECK as TRAINED_CHECK,
+    THRESHOLDS,
+)
+from graders.engine import expect
+from graders.engine.checks import CheckFailed
+from graders.engine.compare import fmt
+from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from reference.numpy import autoencoder_numpy as ref
+
+TINY_INIT_STD = 0.015      # weights this small (0.01 * randn: sample std about 0.01) train too slowly
+
+
+@functools.lru_cache(maxsize=1)
+def digits():
+    """(X_train (1438, 64), X_test (359, 64)) of the calibration (see calibrate.digits_split)."""
+    from dlgrade.data import load_digits, split_train_test
+
+    X, _ = load_digits()
+    train_idx, test_idx = split_train_test(len(X), 0.2, seed=0)
+    return X[train_idx], X[test_idx]
+
+
+SMALL = {"rows": 48, "n_hidden": 6, "epochs": 5, "batch_size": 16, "lr": 0.05, "lr_decay": 0.9}
+
+
+def small_data() -> np.ndarray:
+    """The first 48 training digits: 3 mini-batches of 16, so a plain mean of the batch
+    losses and the contract's size-weighted mean agree."""
+    return digits()[0][: SMALL["rows"]]
+
+
+class TrainRun:
+    """What one run of the submission's train gave, validated piece by piece on demand, so
+    that each check fails only for what it checks."""
+
+    def __init__(self, out, X, n_hidden, epochs, batch_size, train_seed):
+        self.X, self.n_hidden, self.epochs, self.batch_size = X, n_hidden, epochs, batch_size
+        self.what = f"train(X {X.shape}, {n_hidden}, {epochs}, {batch_size}, lr_schedule, {train_seed})"
+        if not isinstance(out, dict) or "result" not in out:  # the task's own reply: always this shape
+            raise CheckFailed("the training task returned an unexpected value (an internal error).")
+        self.result = out["result"]
+        self.epochs_asked = list(out.get("epochs_asked") or [])
+        self.cpu_s = float(out.get("cpu_s") or 0.0)
+
+    def _pair(self):
+        return expect.sequence(self.result, self.what, 2)
+
+    def params(self) -> dict:
+        return params_dict(self._pair()[0], f"the params returned by {self.what}", self.X.shape[1],
+                           self.n_hidden)
+
+    def history(self, check_length: bool = True) -> np.ndarray:
+        history = self._pair()[1]
+        if isinstance(history, np.ndarray):  # an array of losses is accepted as the list it holds
+            if history.ndim != 1:
+                raise CheckFailed(f"the history returned by {self.what} is an array of shape "
+                                  f"{history.shape}; expected a list of floats, one per epoch.")
+            history = list(history)
+        history = expect.sequence(history, f"the history returned by {self.what}")
+        if check_length and len(history) != self.epochs:
+            n_batches = -(-self.X.shape[0] // self.batch_size)
+            raise CheckFailed(
+                f"the history returned by {self.what} has {len(history)} entries; expected one per "
+                f"epoch ({self.epochs}).",
+                expected=f"{self.epochs} floats", got=f"{len(history)} values",
+                slip=("one entry per mini-batch: append the epoch's mean loss once, after its batches."
+                      if len(history) == self.epochs * n_batches else None))
+        return np.array([expect.scalar(v, f"history[{i}] of {self.what}") for i, v in enumerate(history)])
+
+
+# Sessions (grades) in which train already ran out of time: later train checks fail at once
+# instead of waiting out their own time limits (the runs only get larger).
+_TIMED_OUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def run_train(ctx, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed, global_seed=None) -> TrainRun:
+    """The submission's train on X with lr_schedule(e) = lr * lr_decay ** e, in the sandbox."""
+    earlier = _TIMED_OUT.get(ctx.session)
+    if earlier is not None:
+        raise CheckFailed(f"not run: train did not finish in time in an earlier check ({earlier}).",
+                          slip="an infinite loop (a while loop whose condition never changes?) or far more "
+                               "work than needed (loops over every sample and weight?).")
+    try:
+        out = ctx.task("train_recording", X=X, n_hidden=n_hidden, epochs=epochs, batch_size=batch_size, lr=lr,
+                       lr_decay=lr_decay, train_seed=train_seed, global_seed=global_seed)
+    except CallTimeout:
+        _TIMED_OUT[ctx.session] = f"'{ctx.check.name}', on {X.shape[0]} rows for {epochs} epochs"
+        raise
+    return TrainRun(out, X, n_hidden, epochs, batch_size, train_seed)
+
+
+def small_run(ctx, train_seed, lr=SMALL["lr"], lr_decay=SMALL["lr_decay"], global_seed=None) -> TrainRun:
+    s = SMALL
+    return run_train(ctx, small_data(), s["n_hidden"], s["epochs"], s["batch_size"], lr, lr_decay,
+                     train_seed, global_seed)
+
+
+def check_train_asks_schedule(ctx):
+    asked = small_run(ctx, train_seed=1).epochs_asked
+    expected = list(range(SMALL["epochs"]))
+    ints = sorted({a for a in asked if isinstance(a, int) and not isinstance(a, bool)})
+    others = sorted({str(a) for a in asked if not isinstance(a, int) or isinstance(a, bool)})
+    if ints == expected and not others:
+        return None
+    got = ints + others
+    slip = None
+    if not asked:
+        slip = "lr_schedule is never called: a fixed learning rate is used instead of lr_schedule(epoch)."
+    elif got == [0]:
+        slip = "lr_schedule is called once, before the loop over epochs; call lr_schedule(epoch) in every epoch."
+    elif got == [e + 1 for e in expected]:
+        slip = "the epochs are counted from 1 (lr_schedule(epoch + 1)); the first epoch is epoch 0."
+    elif not others and set(ints) > set(expected):
+        slip = "lr_schedule is asked about something other than the epoch (a batch or step counter?)."
+    elif others:
+        slip = "lr_schedule is called with something that is not an epoch number."
+    shown = ", ".join(map(str, got[:20])) + (" ..." if len(got) > 20 else "")
+    raise CheckFailed(
+        f"train asked lr_schedule for the epochs [{shown}]; with epochs = {SMALL['epochs']} it must ask "
+        f"for each of {expected}.",
+        expected=str(expected), got=f"[{shown}]", slip=slip,
+        details="lr_schedule(epoch) gives the learning rate of epoch e = 0, 1, ..., epochs - 1 "
+                "(calling it once per batch with the epoch number is fine too).")
+
+
+def check_train_history_with_zero_rate(ctx):
+    """With lr_schedule returning 0 the parameters never change, so every history[e] is the
+    loss of the returned params on the whole of X (N is a multiple of batch_size here, so a
+    plain mean of the batch losses is right as well as the size-weighted one)."""
+    s = SMALL
+    run = small_run(ctx, train_seed=2, lr=0.0, lr_decay=1.0)
+    params, history = run.params(), run.history()
+    X = run.X
+    expected = ref.loss(ref.forward(params, X)[0], X)
+    n_batches = X.shape[0] // s["batch_size"]
+    context = (f"{X.shape[0]} training rows (the first digits) in {n_batches} mini-batches of "
+               f"{s['batch_size']}, lr_schedule returning 0 for every epoch; history = {fmt(history)}. "
+               "history[e] is the mean training loss of epoch e: the batch losses weighted by batch size / N.")
+    spread = float(np.max(np.abs(history - history[0])))
+    if spread > 1e-9 * abs(expected) + 1e-12:
+        slip = ("the learning rate that lr_schedule returns is not the one passed to adagrad_update "
+                "(a fixed learning rate?): the parameters changed although the rate was 0.")
+        try:  # if the returned params are the initial ones, the history itself is wrong
+            init = params_dict(ctx.call("init_params", X.shape[1], s["n_hidden"], 2), "init_params", X.shape[1],
+                               s["n_hidden"])
+            if all(np.array_equal(init[k], params[k]) for k in KEYS):
+                slip = ("history[e] is not the mean over the whole epoch: the parameters did not change, "
+                        "yet the entries differ (the last batch's loss, or a running value?).")
+        except (CheckFailed, StudentError):
+            pass
+        raise CheckFailed(
+            "train: with a learning rate of 0 every history entry must be the same (the parameters do "
+            "not change), but history changed from epoch to epoch.",
+            expected=f"every entry {expected:.8g}", got=fmt(history), slip=slip, details=context)
+    got = float(history[0])
+    if abs(got - expected) <= 1e-8 + 1e-5 * abs(expected):
+        return None
+    ratio = got / expected if expected else float("nan")
+    named = {
+        float(X.shape[0]): f"the batch losses times their sizes are added up but not divided by N = {X.shape[0]}",
+        float(n_batches): f"the {n_batches} batch losses are added up, not averaged",
+        float(s["batch_size"]): f"each batch loss times its size ({s['batch_size']}) is added, then divided "
+                                "by the number of batches instead of by N",
+        0.5: "half the mean squared error: history holds the loss the contract defines, loss(X_hat, X)",
+        float(X.size) / X.shape[0]: "the squared errors are averaged over the rows only, not over all N * D "
+                                    "elements",
+        float(s["batch_size"] * X.shape[1]): "each batch's squared errors are summed, not averaged over its "
+                                             "elements (see the loss checks)",
+    }
+    slip = next((words for r, words in named.items() if abs(ratio - r) <= 1e-6 * r), None)
+    raise CheckFailed(
+        f"train: history[e] is {got:.8g}, but the mean training loss of every epoch is {expected:.8g} "
+        "(with learning rate 0 the parameters never change, so every epoch has the same mean loss).",
+        expected=f"{expected:.10g} in every entry", got=fmt(history),
+        diff=f"history[0] / expected = {ratio:.6g}", slip=slip, details=context)
+
+
+def check_train_reproducible(ctx):
+    runs = [small_run(ctx, train_seed=3, global_seed=g) for g in (11, 12)]
+    (p1, h1), (p2, h2) = [(r.params(), r.history(check_length=False)) for r in runs]
+    differ = [k for k in KEYS if not np.array_equal(p1[k], p2[k])]
+    if differ or h1.shape != h2.shape or not np.array_equal(h1, h2):
+        raise CheckFailed(
+            "train is not reproducible: two runs with the same seed returned different "
+            + (f"parameters ({differ})" if differ else "histories") + ".",
+            expected="the same result for the same seed",
+            got="different results (the two runs differed only in NumPy's global random state)",
+            slip="the shuffling uses an unseeded generator or NumPy's global one (np.random.permutation, "
+                 "np.random.shuffle); make all randomness come from rng = np.random.default_rng(seed).")
+
+
+# The calibrated run is shared by the history check and the threshold check of one grade.
+_RUNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def trained(ctx) -> TrainRun:
+    """The calibrated training run of this grade (run once and shared; so is a failure)."""
+    key = ctx.session
+    if key not in _RUNS:
+        X_train, _ = digits()
+        t = THRESHOLDS[TRAINED_CHECK]
+        s = t.settings
+        try:
+            _RUNS[key] = ("ok", run_train(ctx, X_train, s["n_hidden"], s["epochs"], s["batch_size"], s["lr"],
+                                          s["lr_decay"], train_seed=t.grade_seed))
+        except (CheckFailed, StudentError, CallTimeout, SandboxCrashed) as exc:
+            _RUNS[key] = ("error", exc)
+    status, value = _RUNS[key]
+    if status == "error":
+        raise value
+    return value
+
+
+def check_train_history_decreases(ctx):
+    run = trained(ctx)
+    history = run.history()
+    params = run.params()
+    if not history[-1] < history[0]:
+        raise CheckFailed(
+            f"{run.what}: the training loss did not go down: history[-1] >= history[0].",
+            expected="a decreasing history", got=fmt(history[[0, 1, 2, -2, -1]]) + " (first three, last two)",
+            slip="the update goes the wrong way, or the parameters are never updated.")
+    final = ref.loss(ref.forward(params, run.X)[0], run.X)
+    if not abs(history[-1] - final) <= 0.2 * final:
+        raise CheckFailed(
+            f"{run.what}: history[-1] is not close to the mean training loss of the last epoch.",
+            expected=f"about {final:.6g} (the loss of the returned params on the training data, within 20%)",
+            got=f"{history[-1]:.6g}",
+            slip="history[e] must be the mean loss over the epoch's batches (weights batch size / N), "
+                 "not their sum or the last batch's loss.")
+
+
+def check_train_trained(ctx):
+    t = THRESHOLDS[TRAINED_CHECK]
+    run = trained(ctx)
+    params = run.params()
+    _, X_test = digits()
+    X_hat, _ = ref.forward(params, X_test)
+    value = float(np.mean((X_hat - X_test) ** 2))
+    summary = (f"held-out MSE {value:.6g} of {run.what} on the digits (X_test {X_test.shape}), measured with "
+               f"the reference forward pass; {run.cpu_s:.1f} s CPU")
+    if t.passes(value):
+        return f"{summary}. Passed: {t.describe()}; baseline {BASELINE_MSE:.4g}."
+    slip = None
+    try:
+        n_hidden = t.settings["n_hidden"]
+        init = params_dict(ctx.call("init_params", 64, n_hidden, t.grade_seed), "init_params", 64, n_hidden)
+        scale = max(float(init["W1"].std()), float(init["W2"].std()))
+        if scale < TINY_INIT_STD:
+            slip = (f"init_params draws weights with a standard deviation of {scale:.3g} (0.01 or less, like "
+                    "0.01 * randn): too small to train within this budget; scale them like 1 / sqrt(fan-in) "
+                    "(He: sqrt(2 / n_in), 0.18 for 64 inputs).")
+    except (CheckFailed, StudentError):
+        pass
+    raise CheckFailed(
+        f"train: the trained autoencoder reconstructs held-out digits worse than the calibrated bound "
+        f"({summary}).",
+        expected=t.describe(), got=f"held-out MSE {value:.6g}",
+        diff=f"{value / t.reference_mean:.2f} times the reference's mean; predicting the mean training "
+             f"image everywhere gives {BASELINE_MSE:.4g}",
+        slip=slip or "check the other train, backward and adagrad_update checks first: a gradient or "
+                     "update that goes the wrong way, or a learning rate that is not lr_schedule(epoch).")

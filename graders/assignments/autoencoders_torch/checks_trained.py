@@ -1,0 +1,189 @@
+"""The trained checks of `autoencoders_torch` (Kind.THRESHOLD).
+
+The tasks train the submission's models with Adam at the grade seed on the data set of the
+`data` option ("digits", or "mnist:PATH"), and the metric is compared with the calibrated
+bound of `thresholds.py` for that data set. Pictures for the report: inputs, noisy inputs,
+reconstructions, the loss curve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graders.assignments.autoencoders_torch.data import data_name, dataset
+from graders.assignments.autoencoders_torch.task_calls import field, run_task
+from graders.assignments.autoencoders_torch.thresholds import METRIC_KEYS, TASKS, thresholds_for
+from graders.engine import expect
+from graders.engine.checks import CheckFailed
+
+CALIBRATE = "python -m graders.assignments.autoencoders_torch.calibrate"
+
+CHECK_NAMES = {
+    "dense_reconstruction": "DenseAutoencoder: held-out reconstruction after training",
+    "conv_reconstruction": "ConvAutoencoder: held-out reconstruction after training",
+    "denoising_ratio": "add_noise: a denoising autoencoder trained with it beats the noisy input",
+    "sparsity_factor": "l1_activity_penalty: L1-trained codes sparser by the calibrated factor",
+    "sparse_reconstruction": "l1_activity_penalty: held-out reconstruction with the penalty",
+}
+
+
+def threshold(ctx, check: str):
+    """The calibrated Threshold of `check` for the data option, or CheckFailed saying what the
+    instructor must run."""
+    spec = ctx.options.get("data", "digits") or "digits"
+    name = data_name(spec)
+    try:
+        return spec, thresholds_for(name)[check]
+    except KeyError:
+        shown = spec if name != "digits" else "digits"
+        raise CheckFailed(
+            f"not graded: there is no calibrated bound of {check!r} for the data set {name!r} yet (an "
+            f"instructor's step, not your code). The instructor must run `{CALIBRATE} --dataset {shown} "
+            f"--write` once to calibrate the bounds on this data, then grade again.",
+            slip="nothing in your submission: the thresholds of each data set are calibrated on the "
+                 "reference solution.") from None
+
+
+def trained(ctx, check: str) -> tuple:
+    """(Threshold, data, task result) of the calibrated run behind `check` (shared per grade)."""
+    spec, t = threshold(ctx, check)
+    data = dataset(spec)
+    objects = {"train_dense_autoencoder": ("DenseAutoencoder",),
+               "train_conv_autoencoder": ("ConvAutoencoder",),
+               "train_denoising_autoencoder": ("DenseAutoencoder", "add_noise"),
+               "train_sparse_autoencoder": ("DenseAutoencoder", "l1_activity_penalty")}[TASKS[check]]
+    out = run_task(ctx, TASKS[check], objects,
+                   x_train=data["x_train"].astype(np.float32), x_test=data["x_test"].astype(np.float32),
+                   seed=t.grade_seed, **t.settings)
+    return t, data, out
+
+
+def baseline_mse(data: dict) -> float:
+    """Held-out MSE of predicting the mean training image everywhere."""
+    return float(np.mean((data["x_test"] - data["x_train"].mean(axis=0)) ** 2))
+
+
+def _setup_words(t, data) -> str:
+    s = ", ".join(f"{k} {v}" for k, v in t.settings.items())
+    return (f"Setup: {data['name']} ({len(data['x_train'])} training, {len(data['x_test'])} held-out images "
+            f"{tuple(data['image_shape'])}); Adam, MSE, {s}; grade seed {t.grade_seed}.")
+
+
+def _attach(ctx, title, make) -> None:
+    try:
+        ctx.attach(title, make())
+    except Exception:  # a picture is a bonus; never let it cost the feedback
+        pass
+
+
+def _picture_rows(out, keys):
+    rows = []
+    for key in keys:
+        v = out.get(key)
+        if isinstance(v, np.ndarray) and v.ndim == 2 and v.size:
+            rows.append(v)
+    return rows
+
+
+def _attach_pictures(ctx, out, t, what: str, rows, labels, bound_line: bool = True) -> None:
+    """Held-out images in rows (inputs, [noisy,] reconstructions) and the loss curve, with the
+    calibrated bound drawn across it when the bound is an MSE too."""
+    from graders.reports import pictures
+
+    got = _picture_rows(out, rows)
+    if len(got) == len(rows):
+        side = int(round(np.sqrt(got[0].shape[1])))
+        _attach(ctx, f"{what}: held-out images ({', '.join(labels)})",
+                lambda: pictures.image_grid(got, labels, scale=max(2, 48 // max(side, 1))))
+    history = out.get("history")
+    if isinstance(history, np.ndarray) and history.ndim == 1 and history.size:
+        series = {"training loss": history}
+        if bound_line:
+            series["held-out bound"] = np.full(history.shape, t.bound)
+        _attach(ctx, f"{what}: training loss per epoch",
+                lambda: pictures.line_plot(series, title=f"{what}: mean training loss per epoch"
+                                           + (f" (held-out bound {t.bound:.4g})" if bound_line else ""),
+                                           xlabel="epoch", log_y=True))
+
+
+def _note(value, t, out, extra="") -> str:
+    cpu = out.get("cpu_s")
+    cpu_words = f"; {float(cpu):.1f} s CPU (budget {t.cpu_budget_s:g} s)" if isinstance(cpu, (int, float)) else ""
+    return f"{t.metric} {value:.6g}{extra}{cpu_words}. Passed: {t.describe()}."
+
+
+def check_trained_reconstruction(ctx, check: str, obj: str):
+    t, data, out = trained(ctx, check)
+    value = expect.scalar(field(out, METRIC_KEYS[check], obj), f"the held-out MSE of {obj}", finite=False)
+    _attach_pictures(ctx, out, t, obj, ("inputs", "reconstructions"), ["input", "yours"])
+    if t.passes(value):
+        return _note(value, t, out)
+    base = baseline_mse(data)
+    raise CheckFailed(
+        f"the trained {obj} reconstructs held-out images worse than the calibrated bound.",
+        expected=t.describe(), got=f"held-out MSE {value:.6g}",
+        diff=f"{value / t.reference_mean:.2f} times the reference's mean; predicting the mean training image "
+             f"everywhere gives {base:.4g}",
+        slip=(f"see the other {obj} checks first (the output's range and shape); then the architecture: "
+              "the contract's layers and activations, nothing detached from autograd."),
+        details=_setup_words(t, data))
+
+
+def check_trained_denoising(ctx):
+    check = "denoising_ratio"
+    t, data, out = trained(ctx, check)
+    value = expect.scalar(field(out, "ratio", "denoising"), "denoised MSE / noisy MSE", finite=False)
+    _attach_pictures(ctx, out, t, "denoising", ("inputs", "noisy", "reconstructions"),
+                     ["clean", "noisy", "yours"], bound_line=False)
+    words = (f" (denoised MSE {float(out.get('denoised_mse', np.nan)):.4g}, noisy input "
+             f"{float(out.get('noisy_mse', np.nan)):.4g})")
+    if t.passes(value):
+        return _note(value, t, out, words)
+    raise CheckFailed(
+        "a DenseAutoencoder trained on add_noise(x) -> x does not reconstruct the clean held-out images "
+        "clearly better than the noisy images themselves.",
+        expected=t.describe(), got=f"ratio {value:.4g}{words}",
+        diff="a ratio of 1 means no better than the noisy input" if value == value else None,
+        slip="see the add_noise checks (the training corrupts each batch with your add_noise; the held-out "
+             "images are corrupted by the grader with the contract's formula) and the DenseAutoencoder "
+             "checks.",
+        details=_setup_words(t, data))
+
+
+def check_trained_sparsity(ctx):
+    check = "sparsity_factor"
+    t, data, out = trained(ctx, check)
+    value = expect.scalar(field(out, "sparsity_factor", "sparsity"), "the sparsity factor", finite=False)
+    words = (f" (mean |code| {float(out.get('mean_abs_code_plain', np.nan)):.4g} without the penalty, "
+             f"{float(out.get('mean_abs_code_l1', np.nan)):.4g} with it; codes at 0: "
+             f"{float(out.get('frac_zero_plain', np.nan)):.0%} without, {float(out.get('frac_zero_l1', np.nan)):.0%} "
+             "with)")
+    if t.passes(value):
+        return _note(value, t, out, words)
+    raise CheckFailed(
+        "adding l1_activity_penalty(model.encode(x), factor) to the loss does not make the codes sparser by "
+        "the calibrated factor.",
+        expected=t.describe(), got=f"sparsity factor {value:.4g}{words}",
+        slip="a penalty that is too weak or carries no gradient (see the value and gradient checks of "
+             "l1_activity_penalty): .item() or .detach() cuts it out of training, a mean over the code units "
+             "makes it n_hidden times weaker, squares (L2) shrink the codes without making them zero.",
+        details=_setup_words(t, data) + " Two models from the same seed, one trained without the penalty and "
+                                        "one with it.")
+
+
+def check_trained_sparse_reconstruction(ctx):
+    check = "sparse_reconstruction"
+    t, data, out = trained(ctx, check)
+    value = expect.scalar(field(out, "test_mse_l1", "sparse"), "the held-out MSE with the penalty", finite=False)
+    if t.passes(value):
+        return _note(value, t, out)
+    dead = float(out.get("frac_zero_l1", np.nan))
+    raise CheckFailed(
+        "the DenseAutoencoder trained with the L1 penalty reconstructs held-out images worse than the "
+        "calibrated bound.",
+        expected=t.describe(), got=f"held-out MSE {value:.6g}; {dead:.0%} of the code entries are 0",
+        diff=f"predicting the mean training image everywhere gives {baseline_mse(data):.4g}",
+        slip=("the penalty is far too strong and silences the code: it must be the MEAN over the batch of "
+              "each sample's sum |code| (a sum over the batch is batch-size times stronger), times factor."
+              if dead > 0.9 else "see the l1_activity_penalty value checks and the DenseAutoencoder checks."),
+        details=_setup_words(t, data))

@@ -1,0 +1,131 @@
+"""The trained check of `gan_torch`.
+
+`task_train_gan` at the calibrated settings; the samples are labelled in THIS process by the
+project's digit classifier (`digit_classifier.mode_coverage`; its weights never enter the
+sandbox) and compared with both calibrated bounds of `thresholds.py` for the data set of the
+grade. A generator that collapses to a few modes, or makes noise, fails.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from graders.assignments.gan_torch import thresholds as th
+from graders.engine import expect
+from graders.engine.checks import CheckFailed
+from graders.engine.compare import fmt
+from graders.engine.data_option import grade_dataset
+from graders.engine.task_calls import reply, run_task
+
+
+@functools.lru_cache(maxsize=4)
+def classifier(name: str):
+    from graders.assignments.gan_torch.digit_classifier import load_classifier
+
+    return load_classifier(name)
+
+
+def setup_for(ctx):
+    """(data, {check: Threshold}, classifier) for the grade's data set ("digits" or "mnist:PATH")."""
+    spec, name, data = grade_dataset(ctx, th.DATA)
+    try:
+        table = th.thresholds_for(name)
+        bounds = {check: table[check] for check in th.CHECKS}
+    except KeyError as exc:
+        raise CheckFailed(
+            f"not graded: the grader has no calibrated bounds for the data set {name!r} (a setting of the grade, "
+            "not your code).",
+            slip=f"for the instructor: first `python -m graders.assignments.gan_torch.digit_classifier --dataset "
+                 f"{spec} --write` (if there is no classifier for it yet), then "
+                 f"{exc.args[0] if exc.args else exc} (it retrains the reference over 5 seeds and writes the bounds "
+                 "into graders/assignments/gan_torch/thresholds.py).") from None
+    try:
+        model = classifier(name)
+    except (OSError, ValueError) as exc:
+        raise CheckFailed(f"not graded: the digit classifier for {name!r} is missing or broken (a setting of the "
+                          f"grade, not your code): {exc}") from None
+    return data, bounds, model
+
+
+def attach_pictures(ctx, r: dict, labels: np.ndarray, log_every: int) -> None:
+    """A grid of samples, the samples sorted by the classifier's confident label, and the
+    loss curves (never fails the check)."""
+    from graders.reports.pictures import image_grid, line_plot
+
+    try:
+        samples = np.asarray(r["samples"], dtype=np.float64)
+        ctx.attach(f"the first 64 of your generator's {len(samples)} samples", image_grid(
+            [samples[i * 16:(i + 1) * 16] for i in range(4)], scale=4))
+        shown = [samples[labels == k][:8] for k in range(10)]
+        rows = [row for row in shown if len(row)]
+        if rows:
+            ctx.attach("samples by the classifier's label (one row per recognised digit)", image_grid(
+                rows, [str(k) for k in range(10) if len(shown[k])], scale=4))
+        d_loss, g_loss = (np.asarray(r[k], dtype=np.float64) for k in ("d_loss", "g_loss"))
+        steps = log_every * np.arange(1, len(d_loss) + 1)
+        ctx.attach("training losses (mean over each block of steps)", line_plot(
+            {"discriminator": (steps, d_loss), "generator": (steps, g_loss)}, xlabel="step", ylabel="loss"))
+    except (ValueError, TypeError, KeyError):  # a picture must never cost the check
+        pass
+
+
+def check_gan_trained(ctx):
+    from graders.assignments.gan_torch.digit_classifier import NOT_A_DIGIT, classify, mode_coverage
+
+    data, bounds, model = setup_for(ctx)
+    t_classes, t_fraction = bounds["gan_distinct_classes"], bounds["gan_confident_fraction"]
+    settings = {k: v for k, v in t_classes.settings.items() if k != "coverage"}
+    coverage = dict(t_classes.settings.get("coverage") or th.COVERAGE[data["name"]])
+    log_every = 100
+    r = reply(run_task(ctx, "train_gan", "training the GAN with train_step", x_train=data["x_train"],
+                       seed=t_classes.grade_seed, log_every=log_every, **settings),
+              "train_gan", ("samples", "d_loss", "g_loss", "cpu_s"))
+    samples = expect.array(r["samples"], "the generated samples",
+                           (int(settings["n_samples"]), data["x_train"].shape[1]), finite=False)
+    cov = mode_coverage(samples, model, **coverage)
+    labels, conf = classify(np.nan_to_num(samples), model)
+    labels = np.where((conf >= coverage["confidence"]) & (labels != NOT_A_DIGIT), labels, -1)
+    attach_pictures(ctx, r, labels, log_every)
+    k = int(np.ceil(t_classes.bound))
+    counts = ", ".join(f"{d}: {c}" for d, c in enumerate(cov["counts"]))
+    summary = (f"{cov['n_classes']} digit classes covered (at least {coverage['min_count']} samples each at "
+               f"confidence >= {coverage['confidence']}); {cov['confident_fraction']:.1%} of the "
+               f"{len(samples)} samples recognised confidently, {cov['rejected_fraction']:.1%} rejected as not a "
+               f"digit; {float(r['cpu_s']):.1f} s CPU")
+    ok_classes, ok_fraction = t_classes.passes(cov["n_classes"]), t_fraction.passes(cov["confident_fraction"])
+    if ok_classes and ok_fraction:
+        return f"{summary}. Passed: {t_classes.describe()}; {t_fraction.describe()}."
+    d_loss, g_loss = (np.asarray(r[key], dtype=np.float64) for key in ("d_loss", "g_loss"))
+    spread = float(np.nanmax(np.nanstd(samples, axis=0))) if np.isfinite(samples).any() else 0.0
+    if not np.all(np.isfinite(samples)):
+        slip = "the generator's samples contain NaN or inf: training diverged."
+    elif spread < 1e-3:
+        slip = ("every sample is the same image (the largest per-pixel spread over the samples is "
+                f"{spread:.2g}): the generator ignores its input z. forward(z) must map each z to its own image.")
+    elif cov["n_classes"] <= 2 and cov["confident_fraction"] > 0:
+        slip = ("mode collapse: the generator makes one or two digits whatever z is. Check the train_step and loss "
+                "checks first (an update that reaches the wrong network, or the saturating generator loss).")
+    elif cov["rejected_fraction"] > 0.5:
+        slip = ("most samples are not recognisable digits: the generator did not learn (see the loss and "
+                "train_step checks: the saturating generator loss, a D step that reaches G, gradients not zeroed).")
+    elif len(d_loss) and float(d_loss[-1]) < 0.05:
+        slip = ("the discriminator wins outright (its loss ends near 0): the generator gets no useful gradient. "
+                "See the generator_loss and Discriminator checks.")
+    else:
+        slip = ("check the loss and train_step checks first; if they pass, the architecture: each network needs "
+                "its hidden nonlinearities (a discriminator without one is linear and can only compare mean "
+                "images, so the fakes never become digits).")
+    raise CheckFailed(
+        f"the trained GAN's samples do not cover enough digits confidently ({summary}).",
+        expected=f"{t_classes.describe()}, i.e. k = {k} classes; and {t_fraction.describe()}",
+        got=f"{cov['n_classes']} classes, fraction {cov['confident_fraction']:.3f}; confident samples per digit: "
+            f"{counts}",
+        slip=slip,
+        details=(f"Setup: Generator({settings['n_latent']}, {data['x_train'].shape[1]}) and "
+                 f"Discriminator({data['x_train'].shape[1]}), Adam (lr {settings['lr']}, betas (0.5, 0.999)) for "
+                 f"both, {settings['steps']} calls of your train_step on batches of {settings['batch_size']} "
+                 f"{data['name']} training images, seed {t_classes.grade_seed}; then {settings['n_samples']} "
+                 "samples labelled by the project's digit classifier (which has an 11th class, 'not a digit')."
+                 f"\nDiscriminator loss per {log_every} steps: {fmt(d_loss)}\nGenerator loss: {fmt(g_loss)}"))

@@ -1,0 +1,291 @@
+"""calibration: what the calibrate.py scripts share, and their --write on the real files."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import types
+
+import pytest
+
+from graders.engine.calibration import (
+    DATASET_SEEDS,
+    calibrate_check,
+    calibrate_task_checks,
+    cpu_summary,
+    dataset_arguments,
+    dataset_main,
+    load_calibration_data,
+    load_reference,
+    mutant_modules,
+    one_blas_thread,
+    or_raised,
+    over_seeds,
+    print_tables,
+    report_mutants,
+    script_arguments,
+    timed,
+    verdict,
+    write_and_report,
+    write_thresholds,
+)
+from graders.engine.thresholds import Threshold, dataset_table_literal, format_table, write_dataset_table
+
+DOC = "Calibrate something.\n\nMore prose.\n"
+
+
+def test_load_reference_loads_numpy_and_torch_references_by_path():
+    numpy_ref = load_reference("autoencoder_numpy")
+    assert numpy_ref.__name__ == "autoencoder_numpy_reference" and hasattr(numpy_ref, "train")
+    assert load_reference("transfer_torch").__file__.endswith("reference/torch/transfer_torch.py")
+    with pytest.raises(FileNotFoundError, match="no_such_assignment"):
+        load_reference("no_such_assignment")
+
+
+def test_timed_returns_the_result_and_cpu_seconds():
+    result, cpu = timed(sum, range(100_000), start=1)
+    assert result == sum(range(100_000)) + 1 and cpu >= 0.0
+
+
+def test_over_seeds_measures_each_seed_in_order_and_prints_its_line(capsys):
+    results = over_seeds((3, 1, 2), lambda seed: seed * 10, lambda seed, r: f"seed {seed}: {r}")
+    assert list(results.items()) == [(3, 30), (1, 10), (2, 20)]
+    assert capsys.readouterr().out == "seed 3: 30\nseed 1: 10\nseed 2: 20\n"
+    over_seeds((0,), lambda seed: 0, lambda seed, r: "x", verbose=False)
+    over_seeds((0,), lambda seed: 0)
+    assert capsys.readouterr().out == ""
+
+
+def test_cpu_summary():
+    assert cpu_summary([1.0, 2.0, 4.5]) == "2.50 s CPU on average, 4.50 s at most"
+    assert cpu_summary([1.0, 2.0], 1) == "1.5 s CPU on average, 2.0 s at most"
+
+
+def test_script_arguments_write_margin_and_named_mutants():
+    parser = script_arguments(DOC, margin=0.3)
+    assert parser.description == "Calibrate something."
+    args = parser.parse_args([])
+    assert (args.write, args.margin, args.mutants) == (False, 0.3, None)
+    args = parser.parse_args(["--write", "--margin", "0.1", "--mutants"])
+    assert (args.write, args.margin, args.mutants) == (True, 0.1, [])
+    assert parser.parse_args(["--mutants", "a", "b"]).mutants == ["a", "b"]
+    assert "also report the mutants (all, or those named)" in parser.format_help()
+
+
+def test_script_arguments_without_margin_and_with_a_mutants_flag():
+    parser = script_arguments(DOC, mutants="all")
+    parser.add_argument("--seeds", type=int, default=20)  # a script's own option
+    args = parser.parse_args(["--mutants", "--seeds", "3"])
+    assert (args.mutants, args.seeds) == (True, 3) and not hasattr(args, "margin")
+    with pytest.raises(ValueError, match="mutants"):
+        script_arguments(DOC, mutants="some")
+
+
+def test_one_blas_thread_runs_the_function_with_one_thread():
+    from threadpoolctl import threadpool_info
+
+    def threads():
+        return {info["num_threads"] for info in threadpool_info()}
+
+    assert one_blas_thread(threads) <= {1}
+
+
+def test_print_tables_separates_the_table_and_sections_by_blank_lines(capsys):
+    table = {"c": _threshold()}
+    print_tables(table, "one", "two")
+    assert capsys.readouterr().out == f"\n{format_table(table)}\n\none\n\ntwo\n"
+
+
+def test_write_thresholds_writes_and_says_where(tmp_path, capsys):
+    write_thresholds(tmp_path / "thresholds.py", "X = 1\n")
+    assert (tmp_path / "thresholds.py").read_text(encoding="utf-8") == "X = 1\n"
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'thresholds.py'}\n"
+
+
+@pytest.mark.parametrize("argv, names", [([], "no report"), (["--mutants"], None),
+                                         (["--mutants", "a", "b"], ["a", "b"])])
+def test_write_and_report_with_named_mutants(tmp_path, capsys, argv, names):
+    args = script_arguments(DOC).parse_args(["--write", *argv])
+    reported = []
+    path = tmp_path / "thresholds.py"
+    assert write_and_report(args, path, lambda: "X = 2\n", reported.append) == 0
+    assert path.read_text(encoding="utf-8") == "X = 2\n"
+    assert reported == ([] if names == "no report" else [names])
+    assert capsys.readouterr().out == f"wrote {path}\n" + ("" if names == "no report" else "\n")
+
+
+@pytest.mark.parametrize("argv, reports", [([], []), (["--mutants"], [None])])
+def test_write_and_report_with_a_mutants_flag_and_no_write(tmp_path, argv, reports):
+    reported = []
+    args = script_arguments(DOC, mutants="all").parse_args(argv)
+    write_and_report(args, tmp_path / "thresholds.py", lambda: 1 / 0, reported.append)
+    assert reported == reports and not (tmp_path / "thresholds.py").exists()
+
+
+def test_verdict():
+    assert (verdict(_threshold(), 1.0), verdict(_threshold(), 1.5)) == ("pass", "FAIL")
+
+
+def test_mutant_modules_yields_the_named_mutants_as_modules():
+    from tests.mutants.autoencoder_numpy import MUTANTS, UNUSUAL
+
+    first, unusual = MUTANTS[0].name, UNUSUAL[0].name
+    found = list(mutant_modules("autoencoder_numpy", names=[first, unusual]))
+    assert [(kind, name) for kind, name, _ in found] == [("MUTANT", first), ("UNUSUAL", unusual)]
+    assert all(hasattr(module, "train") for _, _, module in found)
+    skipped = {name for _, name, _ in mutant_modules("autoencoder_numpy", skip=(first,))}
+    assert first not in skipped and unusual in skipped
+
+
+def test_mutant_modules_adds_the_slow_mutants_after_the_others_when_asked():
+    from tests.mutants.language_model_numpy import MUTANTS, SLOW_MUTANTS, UNUSUAL
+
+    names = [MUTANTS[0].name, SLOW_MUTANTS[0].name, UNUSUAL[0].name]
+    found = [(kind, name) for kind, name, _ in mutant_modules("language_model_numpy", names=names, slow=True)]
+    assert found == [("MUTANT", names[0]), ("MUTANT", names[1]), ("UNUSUAL", names[2])]
+    without = [name for _, name, _ in mutant_modules("language_model_numpy", names=names)]
+    assert without == [names[0], names[2]]
+
+
+def test_report_mutants_prints_a_line_each_or_what_it_raised(capsys):
+    from tests.mutants.autoencoder_numpy import MUTANTS
+
+    names = [m.name for m in MUTANTS[:2]]
+
+    def describe(module):
+        if module.__name__ == names[1]:
+            raise ValueError("boom")
+        return "fine"
+
+    report_mutants("autoencoder_numpy", describe, names=names, width=50)
+    assert capsys.readouterr().out.splitlines() == [
+        f"{'MUTANT':8s} {names[0]:50s} fine", f"{'MUTANT':8s} {names[1]:50s} raised ValueError: boom"]
+
+
+def test_or_raised_gives_the_text_or_what_was_raised_cut_to_a_limit():
+    assert or_raised("x: ", lambda: "fine") == "fine"
+    assert or_raised("x: ", lambda: 1 / 0) == "x: raised ZeroDivisionError: division by zero"
+    assert or_raised("", lambda: 1 / 0, 8) == "raised ZeroDivisionError: division"
+
+
+# ----------------------------------------------------------------- one table per data set
+
+
+def _threshold(bound: float = 1.0, dataset: str = "digits") -> Threshold:
+    return Threshold(metric="m", bound=bound, higher_is_better=False, reference_values=(0.5,) * 5,
+                     seeds=DATASET_SEEDS, margin=0.1, cpu_budget_s=5.0, dataset=dataset)
+
+
+def _table_module(**extra):
+    """A stand-in for a per-data-set thresholds module."""
+    return types.SimpleNamespace(
+        TASKS={"a": "shared", "b": "shared", "c": "own"},
+        METRIC_KEYS={"a": "x", "b": "y", "c": "x"},
+        METRICS={"a": ("metric a", False), "b": ("metric b", True), "c": ("metric c", False)},
+        MARGINS={"a": 0.1, "b": 0.2, "c": 0.3},
+        CPU_BUDGET_S={"a": 1.0, "b": 1.0, "c": 1e-9},
+        SETTINGS={"digits": {"a": {"k": 1}, "b": {"k": 1}, "c": {"k": 2}}},
+        **extra)
+
+
+def test_dataset_arguments_defaults_and_choices():
+    args = dataset_arguments([], "Calibrate.", ["a", "b"])
+    assert (args.dataset, args.seeds, args.checks, args.write) == (
+        "digits", [0, 1, 2, 3, 4], ["a", "b"], False)
+    args = dataset_arguments(["--dataset", "mnist:/d", "--seeds", "5", "6", "--checks", "b", "--write"],
+                             "Calibrate.", ["a", "b"])
+    assert (args.dataset, args.seeds, args.checks, args.write) == ("mnist:/d", [5, 6], ["b"], True)
+    with pytest.raises(SystemExit):
+        dataset_arguments(["--checks", "z"], "Calibrate.", ["a", "b"])
+
+
+def test_load_calibration_data_names_the_data_set_and_takes_its_sizes():
+    name, data = load_calibration_data("digits", {"digits": {"n_train": 50, "n_test": 20}})
+    assert name == "digits" and len(data["x_train"]) == 50 and len(data["x_test"]) == 20
+
+
+def test_calibrate_check_uses_the_modules_metric_margin_and_budget_and_warns(capsys):
+    table = _table_module()
+    values = {s: 1.0 + s for s in DATASET_SEEDS}
+    t = calibrate_check("b", values, [0.5], table=table, settings={"k": 1}, dataset="digits")
+    assert (t.metric, t.higher_is_better, t.margin, t.cpu_budget_s) == ("metric b", True, 0.2, 1.0)
+    assert t.bound == pytest.approx(0.8) and t.settings == {"k": 1} and capsys.readouterr().out == ""
+    calibrate_check("c", values, [0.5], table=table, settings={}, dataset="digits")
+    assert capsys.readouterr().out == "WARNING: c took 0.5 s CPU > budget 1e-09 s\n"
+    calibrate_check("c", values, [0.5], table=table, settings={}, dataset="digits", verbose=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_calibrate_task_checks_runs_a_shared_task_once_per_seed(capsys):
+    calls = []
+
+    def task(name):
+        def run(reference, x_train, x_test, seed, k):
+            calls.append((name, seed))
+            return {"x": seed + k + len(x_train), "y": 10.0 + seed}
+        return run
+
+    tasks = types.SimpleNamespace(task_shared=task("shared"), task_own=task("own"))
+    data = {"x_train": [0, 0], "x_test": [0]}
+    table = calibrate_task_checks(tasks, "ref", data, "digits", ["a", "b", "c"], DATASET_SEEDS,
+                                  _table_module(), details=lambda r: f"y {r['y']:g}; ")
+    assert calls == [("shared", s) for s in DATASET_SEEDS] + [("own", s) for s in DATASET_SEEDS]
+    assert table["a"].reference_values == (3.0, 4.0, 5.0, 6.0, 7.0)
+    assert table["b"].reference_values == (10.0, 11.0, 12.0, 13.0, 14.0) and table["b"].higher_is_better
+    assert table["c"].reference_values == (4.0, 5.0, 6.0, 7.0, 8.0) and table["c"].settings == {"k": 2}
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("a seed 0: 3 (y 10; ") and lines[0].endswith(" s CPU)")
+    assert lines[-1].startswith("WARNING: c took ")
+
+
+def test_dataset_main_prints_and_writes_the_data_sets_entry(tmp_path, capsys):
+    path = tmp_path / "thresholds.py"
+    existing = {"digits": {"a": _threshold()}}
+    path.write_text(dataset_table_literal(existing) + "\n", encoding="utf-8")
+    module = types.SimpleNamespace(__file__=str(path), THRESHOLDS_BY_DATASET=existing)
+    seen = []
+
+    def run(dataset_spec, seeds, checks):
+        seen.append((dataset_spec, seeds, checks))
+        return "mnist", {"a": _threshold(2.0, "mnist")}
+
+    assert dataset_main(["--dataset", "mnist:/d", "--write"], DOC, module, ["a"], run) == 0
+    assert seen == [("mnist:/d", DATASET_SEEDS, ["a"])]
+    out = capsys.readouterr().out
+    assert out == f"\n{format_table({'a': _threshold(2.0, 'mnist')})}\n\nwrote the 'mnist' table to {path}\n"
+    namespace = {}
+    exec(path.read_text(encoding="utf-8"), {"Threshold": Threshold}, namespace)
+    assert namespace["THRESHOLDS_BY_DATASET"]["mnist"] == {"a": _threshold(2.0, "mnist")}
+
+
+# ----------------------------------------------------------------- --write on the real files
+
+ONE_TABLE = {
+    "autoencoder_numpy": lambda c, th: c.render(th.THRESHOLDS, th.BASELINE_MSE),
+    "sparse_autoencoder": lambda c, th: c.render(
+        th.THRESHOLDS, {"untrained": th.UNTRAINED_COST, "plateau": th.PLATEAU_COST}),
+    "sequences_torch": lambda c, th: c.render(th.THRESHOLDS),
+    "language_model_numpy": lambda c, th: c.render(
+        th.THRESHOLDS, (th.BASELINE_WORD, th.BASELINE_ACCURACY, th.BASELINE_CROSS_ENTROPY),
+        th.CONFIG_REFERENCE),
+    "transfer_torch": lambda c, th: c.render(th.THRESHOLDS),
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(ONE_TABLE))
+def test_rewriting_a_thresholds_file_with_its_own_numbers_changes_no_byte(assignment):
+    calibrate = importlib.import_module(f"graders.assignments.{assignment}.calibrate")
+    thresholds = importlib.import_module(f"graders.assignments.{assignment}.thresholds")
+    with open(thresholds.__file__, encoding="utf-8") as f:
+        assert ONE_TABLE[assignment](calibrate, thresholds) == f.read()
+
+
+@pytest.mark.parametrize("assignment", ["autoencoders_torch", "gan_torch", "vae_torch"])
+def test_rewriting_a_data_set_table_with_its_own_numbers_changes_no_byte(assignment, tmp_path):
+    thresholds = importlib.import_module(f"graders.assignments.{assignment}.thresholds")
+    path = tmp_path / "thresholds.py"
+    shutil.copy(thresholds.__file__, path)
+    existing = thresholds.THRESHOLDS_BY_DATASET
+    write_dataset_table(path, existing, "digits", existing["digits"])
+    with open(thresholds.__file__, encoding="utf-8") as f:
+        assert path.read_text(encoding="utf-8") == f.read()
