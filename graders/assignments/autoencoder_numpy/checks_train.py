@@ -21,7 +21,8 @@ from graders.assignments.autoencoder_numpy.thresholds import (
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import fmt
-from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from graders.engine.task_calls import SharedRuns
+from graders.sandbox.errors import CallTimeout, StudentError
 from reference.numpy import autoencoder_numpy as ref
 
 TINY_INIT_STD = 0.015      # weights this small (0.01 * randn: sample std about 0.01) train too slowly
@@ -207,25 +208,18 @@ def check_train_reproducible(ctx):
 
 
 # The calibrated run is shared by the history check and the threshold check of one grade.
-_RUNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_RUNS = SharedRuns()
 
 
 def trained(ctx) -> TrainRun:
     """The calibrated training run of this grade (run once and shared; so is a failure)."""
-    key = ctx.session
-    if key not in _RUNS:
+    def run():
         X_train, _ = digits()
         t = THRESHOLDS[TRAINED_CHECK]
         s = t.settings
-        try:
-            _RUNS[key] = ("ok", run_train(ctx, X_train, s["n_hidden"], s["epochs"], s["batch_size"], s["lr"],
-                                          s["lr_decay"], train_seed=t.grade_seed))
-        except (CheckFailed, StudentError, CallTimeout, SandboxCrashed) as exc:
-            _RUNS[key] = ("error", exc)
-    status, value = _RUNS[key]
-    if status == "error":
-        raise value
-    return value
+        return run_train(ctx, X_train, s["n_hidden"], s["epochs"], s["batch_size"], s["lr"], s["lr_decay"],
+                         train_seed=t.grade_seed)
+    return _RUNS.once(ctx, "train", run)
 
 
 def check_train_history_decreases(ctx):

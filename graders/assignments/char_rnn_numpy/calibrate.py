@@ -17,20 +17,30 @@ room at all. The bound is the worst reference value plus SLACK_CHARS characters;
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from graders.engine.thresholds import Threshold, format_table
+from graders.engine.calibration import (
+    cpu_summary,
+    one_blas_thread,
+    over_seeds,
+    print_tables,
+    report_mutants,
+    script_arguments,
+    verdict,
+    write_and_report,
+)
+from graders.engine.thresholds import Threshold, quoted, rewrite_from, table_literal
 
 from .thresholds import CHECK, METRIC, SETTINGS, regenerate, regeneration_errors
 
 SEEDS = tuple(range(20))
 SLACK_CHARS = 9
 CPU_BUDGET_S = 30.0
+THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 
 
 def faust() -> str:
@@ -75,89 +85,48 @@ def build_threshold(values: dict[int, int]) -> Threshold:
 
 
 def run(seeds=SEEDS, verbose: bool = True) -> dict[str, Threshold]:
-    values, cpus = {}, []
-    for seed in seeds:
-        r = run_seed(seed)
-        values[seed] = r["errors"]
-        cpus.append(r["cpu_s"])
-        if verbose:
-            print(f"seed {seed}: {r['errors']} errors, final loss {r['final_loss']:.3f} "
-                  f"({r['cpu_s']:.1f} s CPU)  {r['regenerated'][-30:]!r}", flush=True)
+    results = over_seeds(seeds, run_seed, lambda seed, r: (
+        f"seed {seed}: {r['errors']} errors, final loss {r['final_loss']:.3f} "
+        f"({r['cpu_s']:.1f} s CPU)  {r['regenerated'][-30:]!r}"), verbose=verbose)
     if verbose:
-        print(f"reference training: {np.mean(cpus):.1f} s CPU on average, {max(cpus):.1f} s at most")
-    return {CHECK: build_threshold(values)}
+        print(f"reference training: {cpu_summary([r['cpu_s'] for r in results.values()], 1)}")
+    return {CHECK: build_threshold({seed: r["errors"] for seed, r in results.items()})}
 
 
 def render(thresholds: dict[str, Threshold]) -> str:
     """thresholds.py with the table written as literals."""
-    source = Path(__file__).with_name("thresholds.py").read_text(encoding="utf-8")
-    head, _, _ = source.partition("\nTHRESHOLDS")
-    head += "\n"
-    body = ["THRESHOLDS: dict[str, Threshold] = {"]
-    for name, t in thresholds.items():
-        body.append(f'    "{name}": Threshold(')
-        body.append("        metric=METRIC,")
-        body.append(f"        bound={t.bound!r},")
-        body.append(f"        higher_is_better={t.higher_is_better!r},")
-        body.append(f"        reference_values={t.reference_values!r},")
-        body.append(f"        seeds={t.seeds!r},")
-        body.append(f"        margin={t.margin!r},")
-        body.append(f"        cpu_budget_s={t.cpu_budget_s!r},")
-        body.append(f"        grade_seed={t.grade_seed!r},")
-        body.append("        settings=dict(SETTINGS),")
-        body.append(f'        dataset="{t.dataset}",')
-        body.append("    ),")
-    body.append("}")
-    return head + "\n".join(body) + "\n"
+    table = table_literal(
+        thresholds, "THRESHOLDS: dict[str, Threshold] = {", key=quoted, values="repr",
+        sources=lambda _, t: {"metric": "METRIC", "settings": "dict(SETTINGS)",
+                              "dataset": quoted(t.dataset)})
+    return rewrite_from(THRESHOLDS_FILE.read_text(encoding="utf-8"), "THRESHOLDS", table)
 
 
 def mutant_report(thresholds: dict[str, Threshold]) -> None:
     """Errors at the grade seed of the mutants that change training (needs tests/)."""
-    from tests.mutants import load_module_from_source, reference_path
-    from tests.mutants.char_rnn_numpy import MUTANTS, UNUSUAL
-
-    source = reference_path("char_rnn_numpy").read_text(encoding="utf-8")
     t = thresholds[CHECK]
-    for kind, mutants in (("MUTANT", MUTANTS), ("UNUSUAL", UNUSUAL)):
-        for m in mutants:
-            if m.name.startswith(("sample", "clip_grads_with", "init_params_ignores")):
-                continue  # train does not use sample; the grade seed is what matters
-            mod = load_module_from_source(m.apply(source), m.name)
-            try:
-                with np.errstate(all="ignore"):
-                    r = run_seed(t.grade_seed, train_fn=mod.train)
-                verdict = "pass" if t.passes(r["errors"]) else "FAIL"
-                print(f"{kind:8s} {m.name:50s} {r['errors']:4d} errors {verdict}  "
-                      f"({r['cpu_s']:.1f} s CPU)", flush=True)
-            except Exception as exc:
-                print(f"{kind:8s} {m.name:50s} raised {type(exc).__name__}: {exc}")
+
+    def describe(module) -> str:
+        with np.errstate(all="ignore"):
+            r = run_seed(t.grade_seed, train_fn=module.train)
+        return f"{r['errors']:4d} errors {verdict(t, r['errors'])}  ({r['cpu_s']:.1f} s CPU)"
+
+    # train does not use sample; the grade seed is what matters
+    report_mutants("char_rnn_numpy", describe, width=50, skip=("sample", "init_params_ignores"), slow=True)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite thresholds.py")
-    parser.add_argument("--mutants", action="store_true", help="also report the mutants")
+    parser = script_arguments(__doc__, mutants="all")
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="number of seeds")
-    args = parser.parse_args(argv)
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
-    with threadpool_limits(limits=1):  # one BLAS thread: comparable CPU times
-        return _main(args)
+    return one_blas_thread(_main, parser.parse_args(argv))
 
 
 def _main(args) -> int:
     thresholds = run(seeds=tuple(range(args.seeds)))
-    print()
-    print(format_table(thresholds))
+    print_tables(thresholds)
     print(f"settings: {SETTINGS}")
-    if args.write:
-        path = Path(__file__).with_name("thresholds.py")
-        path.write_text(render(thresholds), encoding="utf-8")
-        print(f"wrote {path}")
-    if args.mutants:
-        print()
-        mutant_report(thresholds)
-    return 0
+    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds),
+                            lambda _: mutant_report(thresholds))
 
 
 if __name__ == "__main__":

@@ -24,13 +24,13 @@ from graders.assignments.char_rnn_numpy.problems import (
     H,
     KEYS,
     T,
-    copy_params,
     describe_chunk,
     params_dict,
     random_chunk,
     random_params,
 )
 from graders.engine import expect
+from graders.engine.arguments import copy_params
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import assert_close, fmt
 from graders.engine.gradcheck import STEP, assert_gradient

@@ -17,8 +17,6 @@ CPU time. Two kinds of runs:
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from graders.assignments.char_rnn_numpy.problems import KEYS, params_dict
@@ -31,8 +29,8 @@ from graders.assignments.char_rnn_numpy.thresholds import (
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import assert_close, fmt
-from graders.engine.task_calls import run_task
-from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from graders.engine.task_calls import SharedRuns, run_task
+from graders.sandbox.errors import StudentError
 from reference.numpy import char_rnn_numpy as ref
 
 SHORT = {"text": "aaaaaaaaaa b aaaaaaaaaa c aaaaaaaaaa dd ", "hidden_size": 6, "seq_length": 15,
@@ -82,26 +80,20 @@ class TrainRun:
         return np.array([expect.scalar(v, f"history[{i}] of {self.what}") for i, v in enumerate(history)])
 
 
-# Runs of one grade (keyed by the grade's session), so that checks sharing a run run it once.
-_RUNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# Runs of one grade, so that checks sharing a run run it once.
+_RUNS = SharedRuns()
 
 
 def run_train(ctx, text, hidden_size, seq_length, lr, n_iter, seed, global_seed=None) -> TrainRun:
-    key = (text, hidden_size, seq_length, lr, n_iter, seed, global_seed)
-    runs = _RUNS.setdefault(ctx.session, {})
-    if key not in runs:
-        what = (f"train(text of {len(text)} characters, hidden_size={hidden_size}, seq_length={seq_length}, "
-                f"lr={lr}, n_iter={n_iter}, seed={seed})")
-        try:
-            out = run_task(ctx, "train_timed", what, text=text, hidden_size=hidden_size, seq_length=seq_length,
-                           lr=lr, n_iter=n_iter, train_seed=seed, global_seed=global_seed)
-            runs[key] = ("ok", TrainRun(out, text, hidden_size, n_iter, what))
-        except (CheckFailed, StudentError, CallTimeout, SandboxCrashed) as exc:
-            runs[key] = ("error", exc)
-    status, value = runs[key]
-    if status == "error":
-        raise value
-    return value
+    what = (f"train(text of {len(text)} characters, hidden_size={hidden_size}, seq_length={seq_length}, "
+            f"lr={lr}, n_iter={n_iter}, seed={seed})")
+
+    def run() -> TrainRun:
+        out = run_task(ctx, "train_timed", what, text=text, hidden_size=hidden_size, seq_length=seq_length,
+                       lr=lr, n_iter=n_iter, train_seed=seed, global_seed=global_seed)
+        return TrainRun(out, text, hidden_size, n_iter, what)
+
+    return _RUNS.once(ctx, (text, hidden_size, seq_length, lr, n_iter, seed, global_seed), run)
 
 
 def short_run(ctx, global_seed=None) -> TrainRun:

@@ -37,10 +37,6 @@ def params_dict(value, what: str, vocab_size: int, hidden_size: int) -> dict[str
         raise
 
 
-def copy_params(params: dict) -> dict:
-    return {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
-
-
 def random_params(rng: np.random.Generator, vocab_size: int = V, hidden_size: int = H,
                   scale: float = WEIGHT_SCALE) -> dict[str, np.ndarray]:
     """Weights and (non-zero) biases from N(0, scale^2)."""

@@ -9,21 +9,19 @@ with the optimizer calls of one call.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from graders.assignments.gan_torch.checks_losses import LOSS_RTOL
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import fmt
-from graders.engine.task_calls import reply, run_task
-from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from graders.engine.task_calls import SharedRuns, reply, run_task
+from graders.sandbox.errors import StudentError
 
 STEP = {"n_latent": 16, "n_out": 64, "n_real": 6, "n_fake": 5, "lr": 0.05}  # the train_step probe
 PARAM_RTOL = 1e-4          # train_step: relative error of a network's total change (float32 networks)
 
 
-_RUNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_RUNS = SharedRuns()
 STEP_SETUP = (f"Setup: Generator({STEP['n_latent']}, {STEP['n_out']}) and Discriminator({STEP['n_out']}) built by "
               f"the grader (seed 0), plain SGD (lr {STEP['lr']}) for both, and two consecutive calls "
               f"train_step(G, D, opt_G, opt_D, real, z) with {STEP['n_real']} real images and {STEP['n_fake']} "
@@ -79,26 +77,19 @@ def explain_step_error(exc: StudentError, first_calls: list | None) -> CheckFail
 
 def step_run(ctx) -> dict:
     """The two-call train_step probe of this grade (run once and shared; so is a failure)."""
-    key = ctx.session
-    if key not in _RUNS:
+    def run():
         try:
-            _RUNS[key] = ("ok", _step_task(ctx, 2))
+            return _step_task(ctx, 2)
         except StudentError as exc:
             if exc.missing or exc.type_name == "NotImplementedError":
-                _RUNS[key] = ("error", exc)
-            else:
-                first = None
-                try:  # the first call alone, for its optimizer calls
-                    first = _step_task(ctx, 1)["calls"][0]
-                except (StudentError, CheckFailed, RuntimeError, IndexError, TypeError):
-                    pass
-                _RUNS[key] = ("error", explain_step_error(exc, first))
-        except (CheckFailed, CallTimeout, SandboxCrashed) as exc:
-            _RUNS[key] = ("error", exc)
-    status, value = _RUNS[key]
-    if status == "error":
-        raise value
-    return value
+                raise
+            first = None
+            try:  # the first call alone, for its optimizer calls
+                first = _step_task(ctx, 1)["calls"][0]
+            except (StudentError, CheckFailed, RuntimeError, IndexError, TypeError):
+                pass
+            raise explain_step_error(exc, first) from None
+    return _RUNS.once(ctx, "train_step", run)
 
 
 def _calls(r, i=0) -> str:

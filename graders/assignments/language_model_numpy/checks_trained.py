@@ -16,7 +16,6 @@ reports their accuracies (not graded).
 from __future__ import annotations
 
 import functools
-import weakref
 
 import numpy as np
 
@@ -37,7 +36,8 @@ from graders.assignments.language_model_numpy.thresholds import (
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
-from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from graders.engine.task_calls import SharedRuns
+from graders.sandbox.errors import StudentError
 
 TRAIN_TIMEOUT_S = 120.0    # wall time of the calibrated run (CPU budget 20 s) on a busy machine
 CONFIG_TIMEOUT_S = 240.0   # the two other sizes, when the options ask for them
@@ -65,26 +65,20 @@ class TrainedRun:
         self.accuracy, self.cross_entropy = held_out_metrics(self.params, d_["test_contexts"], d_["test_targets"])
 
 
-_RUNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_RUNS = SharedRuns()
 
 
 def run_config(ctx, d: int, p: int) -> TrainedRun:
     """The submission's train at SETTINGS with sizes (d, p), run once per grade (so is a failure)."""
-    runs = _RUNS.setdefault(ctx.session, {})
-    if (d, p) not in runs:
+    def run() -> TrainedRun:
         s, D = SETTINGS, data()
-        try:
-            out = ctx.task("train_timed", contexts=D["train_contexts"], targets=D["train_targets"],
-                           vocab_size=len(D["vocab"]), embed_dim=d, hidden_dim=p, lr=s["lr"],
-                           momentum=s["momentum"], epochs=s["epochs"], batch_size=s["batch_size"],
-                           train_seed=THRESHOLDS[CHECK_ACCURACY].grade_seed)
-            runs[(d, p)] = ("ok", TrainedRun(out, d, p))
-        except (CheckFailed, StudentError, CallTimeout, SandboxCrashed) as exc:
-            runs[(d, p)] = ("error", exc)
-    status, value = runs[(d, p)]
-    if status == "error":
-        raise value
-    return value
+        out = ctx.task("train_timed", contexts=D["train_contexts"], targets=D["train_targets"],
+                       vocab_size=len(D["vocab"]), embed_dim=d, hidden_dim=p, lr=s["lr"],
+                       momentum=s["momentum"], epochs=s["epochs"], batch_size=s["batch_size"],
+                       train_seed=THRESHOLDS[CHECK_ACCURACY].grade_seed)
+        return TrainedRun(out, d, p)
+
+    return _RUNS.once(ctx, (d, p), run)
 
 
 def graded_run(ctx) -> TrainedRun:
@@ -126,7 +120,7 @@ def config_lines(ctx, run: TrainedRun) -> list[str]:
         if not graded and ctx.options.get("all_configs"):
             try:
                 mine = run_config(ctx, d, p)
-            except (CheckFailed, StudentError, CallTimeout, SandboxCrashed) as exc:
+            except SharedRuns.FAILURES as exc:
                 lines.append(f"  D = {d:2d}, P = {p:3d}: your run failed ({str(exc)[:100]}); reference "
                              f"{ref_acc:.3f}")
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.engine import expect
+from graders.engine.arguments import copy_params
 from graders.engine.checks import CheckFailed
 from graders.sandbox.errors import StudentError
 from reference.numpy import language_model_numpy as ref
@@ -27,10 +28,6 @@ def shapes(v: int, d: int, p: int) -> dict[str, tuple]:
 def params_dict(value, what: str, v: int, d: int, p: int) -> dict[str, np.ndarray]:
     """A returned parameter (or gradient) dict, validated: the five keys, float64, shapes."""
     return expect.array_dict(value, what, shapes(v, d, p))
-
-
-def copy_params(params: dict) -> dict:
-    return {k: np.array(params[k], dtype=np.float64, copy=True) for k in KEYS}
 
 
 def random_params(rng: np.random.Generator, v: int = V, d: int = D, p: int = P) -> dict:

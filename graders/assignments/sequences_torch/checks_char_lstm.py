@@ -11,7 +11,6 @@ temperature 0.8, with the calibrated bounds of thresholds.py.
 from __future__ import annotations
 
 import functools
-import weakref
 
 import numpy as np
 
@@ -29,7 +28,7 @@ from graders.assignments.sequences_torch.thresholds import (
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
-from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from graders.engine.task_calls import SharedRuns
 
 CHECK_TRAINED = "CharLSTM: validation loss after training"
 PROBE_TOLERANCE = 1e-5      # float32 logits of order 1: the same computation in two calls
@@ -171,7 +170,7 @@ def check_char_lstm_causal(ctx):
 
 
 # The calibrated training run is shared by the two trained checks of one grade.
-_RUNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_RUNS = SharedRuns()
 
 
 @functools.lru_cache(maxsize=1)
@@ -182,21 +181,15 @@ def _text_and_words():
 
 def trained(ctx) -> dict:
     """The calibrated CharLSTM run of this grade (run once and shared; so is a failure)."""
-    key = ctx.session
-    if key not in _RUNS:
+    def run() -> dict:
         text, _ = _text_and_words()
-        try:
-            r = ctx.task("char_lstm_train", text=text, seed=THRESHOLDS[CHECK_CHAR_STEPWISE].grade_seed,
-                         **CHAR_SETTINGS_TASK)
-            if not isinstance(r, dict):
-                raise CheckFailed(f"the training task returned {expect.describe_value(r)}")
-            _RUNS[key] = ("ok", r)
-        except (CheckFailed, StudentError, CallTimeout, SandboxCrashed) as exc:
-            _RUNS[key] = ("error", exc)
-    status, value = _RUNS[key]
-    if status == "error":
-        raise value
-    return value
+        r = ctx.task("char_lstm_train", text=text, seed=THRESHOLDS[CHECK_CHAR_STEPWISE].grade_seed,
+                     **CHAR_SETTINGS_TASK)
+        if not isinstance(r, dict):
+            raise CheckFailed(f"the training task returned {expect.describe_value(r)}")
+        return r
+
+    return _RUNS.once(ctx, "char_lstm_train", run)
 
 
 def _settings_text() -> str:

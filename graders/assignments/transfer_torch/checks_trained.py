@@ -7,8 +7,6 @@ lower learning rate) on the digits 5-9 and on 5 vs 9, against the calibrated bou
 
 from __future__ import annotations
 
-import weakref
-
 from graders.assignments.transfer_torch.checks_unfreeze_from import FINE_TUNE_FROM, layer_counts
 from graders.assignments.transfer_torch.data import digits_split, weights
 from graders.assignments.transfer_torch.feedback import layer_table, task_dict
@@ -22,43 +20,37 @@ from graders.assignments.transfer_torch.thresholds import (
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
-from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from graders.engine.task_calls import SharedRuns
+from graders.sandbox.errors import StudentError
 
 N_FEATURES = 64            # channels of the pretrained base's output (tasks.N_FEATURES)
 
-_RUNS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_RUNS = SharedRuns()
 
 
 def transfer_run(ctx, key: str) -> dict:
     """The calibrated transfer run for CLASSES[key] of this grade (run once and shared by the
     head-only and the fine-tuned check; so is a failure)."""
-    runs = _RUNS.setdefault(ctx.session, {})
-    if key not in runs:
+    def run():
         t = THRESHOLDS[CHECK_HEAD[key]]
         try:
             out = ctx.task("transfer", weights=weights(), **dict(zip(
                 ("X_train", "y_train", "X_test", "y_test"), digits_split(CLASSES[key]))),
                 seed=t.grade_seed, **TRANSFER_SETTINGS)
-            runs[key] = ("ok", task_dict(out, "transfer", ("head_accuracy", "base_drift", "trainable_head",
-                                                           "fine_tune_accuracy", "trainable_fine")))
         except StudentError as exc:
             if not exc.traceback and exc.type_name == "ValueError" and exc.message.startswith("replace_head("):
-                runs[key] = ("error", CheckFailed(
+                raise CheckFailed(
                     f"training did not start: {exc.message}.",
                     slip="two outputs for two classes: a binary head has one output (see the replace_head "
-                         "checks)." if "(N, 1)" in exc.message else None))
-            else:
-                runs[key] = ("error", CheckFailed(
-                    f"the transfer run stopped with an exception: {exc.describe()}",
-                    slip="a model that fails on the images (see the replace_head checks)"
-                         if not exc.traceback and exc.type_name == "RuntimeError" else None,
-                    details=_setup(key, True)))
-        except (CheckFailed, CallTimeout, SandboxCrashed) as exc:
-            runs[key] = ("error", exc)
-    status, value = runs[key]
-    if status == "error":
-        raise value
-    return value
+                         "checks)." if "(N, 1)" in exc.message else None) from None
+            raise CheckFailed(
+                f"the transfer run stopped with an exception: {exc.describe()}",
+                slip="a model that fails on the images (see the replace_head checks)"
+                     if not exc.traceback and exc.type_name == "RuntimeError" else None,
+                details=_setup(key, True)) from None
+        return task_dict(out, "transfer", ("head_accuracy", "base_drift", "trainable_head",
+                                           "fine_tune_accuracy", "trainable_fine"))
+    return _RUNS.once(ctx, key, run)
 
 
 def _setup(key, fine):

@@ -264,6 +264,7 @@ ONE_TABLE = {
     "autoencoder_numpy": lambda c, th: c.render(th.THRESHOLDS, th.BASELINE_MSE),
     "sparse_autoencoder": lambda c, th: c.render(
         th.THRESHOLDS, {"untrained": th.UNTRAINED_COST, "plateau": th.PLATEAU_COST}),
+    "char_rnn_numpy": lambda c, th: c.render(th.THRESHOLDS),
     "sequences_torch": lambda c, th: c.render(th.THRESHOLDS),
     "language_model_numpy": lambda c, th: c.render(
         th.THRESHOLDS, (th.BASELINE_WORD, th.BASELINE_ACCURACY, th.BASELINE_CROSS_ENTROPY),
