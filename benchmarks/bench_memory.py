@@ -28,7 +28,8 @@ import sys
 from benchmarks.common import fork_server_off, log, main, median, result
 from graders import assignments
 from graders.engine import runner
-from graders.sandbox.process import Limits, Sandbox
+from graders.sandbox.limits import Limits
+from graders.sandbox.process import Sandbox
 
 TORCH_CELL = '''
 import numpy as np

@@ -21,7 +21,8 @@ import sys
 import time
 
 from benchmarks.common import main, median, result
-from graders.sandbox.process import Limits, Sandbox
+from graders.sandbox.limits import Limits
+from graders.sandbox.process import Sandbox
 
 CELL = "def f(x):\n    return x + 1.0\n"
 PRELOADS = {"numpy": ("numpy",), "numpy+torch": ("numpy", "torch")}

@@ -27,7 +27,8 @@ import time
 
 from benchmarks.common import main, median, result
 from graders.sandbox import forkserver, reaper
-from graders.sandbox.process import Limits, Sandbox
+from graders.sandbox.limits import Limits
+from graders.sandbox.process import Sandbox
 
 CELL = "def f(x):\n    return x + 1.0\n"
 PRELOADS = {"numpy": ("numpy",), "numpy+torch": ("numpy", "torch")}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from graders.engine.checks import Check
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 
 @dataclass(frozen=True)

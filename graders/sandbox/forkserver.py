@@ -6,8 +6,8 @@ process of the grader, started lazily once per grader process and per preload se
 has run `child.py`'s top level and imported the preload (torch on one thread) and nothing
 else. On request, a copy of it becomes the sandbox's process and does exactly what a fresh
 child does from that point on (limits, set-up, isolation layers, the submission). The
-server's end is at the end of `child.py`; what holds and why: docs/security.md ("The fork
-server").
+server's end is `forkserver_server.py` (started through `child.py`); what holds and why:
+docs/security.md ("The fork server").
 
 * The server is started like a fresh child (`python -s -B child.py --forkserver FD MODULES`:
   its own session, stdin on /dev/null, the sandboxes' fixed environment with
@@ -54,7 +54,7 @@ MODULES = frozenset({"numpy", "torch"})
 START_TIMEOUT_S = 180.0
 SPAWN_TIMEOUT_S = 30.0
 MAX_FAILURES = 3  # per preload set and grader process; then fresh interpreters only
-REQUEST_BYTES = 1 << 16  # as in child.py
+REQUEST_BYTES = 1 << 16  # as in forkserver_server.py
 LINUX = sys.platform.startswith("linux")
 
 
@@ -152,8 +152,9 @@ class ForkServer:
     def start(self, timeout: float = START_TIMEOUT_S) -> None:
         t0 = time.monotonic()
         # its HOME, TMPDIR and cwd, like a sandbox's directory (the preload may derive paths from
-        # them, e.g. torch's cache directory: child.py rebases those onto each sandbox's); in the
-        # system's temporary directory, never in a directory some caller chose for sandboxes
+        # them, e.g. torch's cache directory: forkserver_server.py rebases those onto each
+        # sandbox's); in the system's temporary directory, never in a directory some caller chose
+        # for sandboxes
         self.home = os.path.realpath(tempfile.mkdtemp(prefix="dlgrade-forkserver-", dir=_system_tmp()))
         env = dict(self.env, HOME=self.home, TMPDIR=self.home)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)

@@ -31,218 +31,19 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from graders.sandbox import forkserver, reaper, wire
+from graders.sandbox.environment import (autograder_requested, child_environment, hidden_paths, sandbox_uid,
+                                         server_environment, skipped_layers)
 from graders.sandbox.errors import CallTimeout, ProtocolError, SandboxCrashed, StudentError
+from graders.sandbox.limits import Limits
+from graders.sandbox.output import OutputCapture
+from graders.sandbox.workdir import disk_usage, remove_tree
 
 CHILD = Path(__file__).with_name("child.py")
 BLOCKED_MODULES = ("graders", "reference", "student_templates", "dlgrade.cli")
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-# the sandbox's own uids in autograder mode as root: BASE + (grader pid mod 2^20) * 64 + n
-SANDBOX_UID_BASE = 3_000_000_000
-NOBODY = 65534
-
-
-def skipped_layers() -> list[str]:
-    """Isolation layers switched off by DLGRADE_ISOLATION_SKIP (comma-separated: netns,
-    mountns, user, landlock, seccomp, cgroup), for tests of the fallbacks and diagnosis."""
-    return [x.strip() for x in os.environ.get("DLGRADE_ISOLATION_SKIP", "").split(",") if x.strip()]
-
-
-def autograder_requested() -> bool:
-    """Autograder mode asked for by the environment (DLGRADE_AUTOGRADER=1)."""
-    return os.environ.get("DLGRADE_AUTOGRADER", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def hidden_paths(mode: str = "default") -> list[str]:
-    """What a submission may not read: the grader, the references, the templates' examples,
-    the repository's tests, DLGRADE_HIDE (os.pathsep-separated) and, in autograder mode,
-    /autograder (Gradescope's source, submission and results folders)."""
-    paths = []
-    for package in ("graders", "reference", "student_templates"):
-        candidate = PACKAGE_ROOT / package
-        if candidate.is_dir():
-            paths.append(candidate)
-    if (PACKAGE_ROOT / "tests" / "graders").is_dir():
-        paths.append(PACKAGE_ROOT / "tests")
-    for extra in os.environ.get("DLGRADE_HIDE", "").split(os.pathsep):
-        if extra.strip():
-            paths.append(Path(extra.strip()))
-    if mode == "autograder" and Path("/autograder").is_dir():
-        paths.append(Path("/autograder"))
-    return [str(p.resolve()) for p in paths if p.exists()]
-
-
-def _sandbox_uid() -> tuple[int, int]:
-    """An unprivileged uid/gid for one sandbox (autograder mode as root).
-
-    A fresh uid per sandbox (no /etc/passwd entry needed) when the uid map allows it, so
-    that concurrent sandboxes cannot signal each other and every process of the sandbox
-    can be found by its uid; `nobody` (65534) otherwise, or DLGRADE_SANDBOX_USER.
-    """
-    forced = os.environ.get("DLGRADE_SANDBOX_USER", "").strip()
-    if forced:
-        if forced.isdigit():
-            return int(forced), int(forced)
-        import pwd
-
-        entry = pwd.getpwnam(forced)
-        return entry.pw_uid, entry.pw_gid
-    try:
-        full = open("/proc/self/uid_map").read().split() == ["0", "0", "4294967295"]
-    except OSError:
-        full = False
-    if not full:
-        return NOBODY, NOBODY
-    uid = SANDBOX_UID_BASE + (os.getpid() % (1 << 20)) * 64 + next(reaper._COUNTER) % 64
-    return uid, uid
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one sandboxed process.
-
-    cpu_s: CPU seconds for the process's whole life (the kernel kills it past that).
-    memory_mb: address space; torch needs several GB of it just to import.
-    file_size_mb: largest file it may write.
-    processes: processes and threads it may start (RLIMIT_NPROC for non-root users and for
-        the sandbox's own user in autograder mode; a cgroup's pids.max as root, where the
-        cgroup hierarchy is writable; see docs/security.md).
-    output_kb: how much of its stdout/stderr is kept for the report.
-    startup_s: wall time to start, import and run the submission's top-level code.
-    disk_mb: everything it may write in its temporary directory together (a tmpfs quota
-        in autograder mode as root; elsewhere the grader watches the directory and kills
-        the sandbox past it).
-    """
-
-    cpu_s: int = 300
-    memory_mb: int = 4096
-    file_size_mb: int = 16
-    open_files: int = 256
-    processes: int = 64
-    output_kb: int = 64
-    startup_s: float = 60.0
-    disk_mb: int = 64
-
-    def spec(self) -> str:
-        items = {
-            "cpu": self.cpu_s,
-            "as": self.memory_mb * 1024 * 1024,
-            "fsize": self.file_size_mb * 1024 * 1024,
-            "nofile": self.open_files,
-            "core": 0,
-            "msgqueue": 0,  # also marks the sandbox's processes (see reaper.py)
-        }
-        if os.geteuid() != 0:
-            items["nproc"] = _user_task_count() + self.processes
-        return ",".join(f"{k}={v}" for k, v in items.items())
-
-
-def _user_task_count() -> int:
-    """Threads of this user now (RLIMIT_NPROC counts them all, not just the sandbox's)."""
-    uid, count = os.geteuid(), 0
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    count += len(os.listdir(f"/proc/{entry.name}/task"))
-            except OSError:
-                pass
-    return count
-
-
-class _OutputCapture(threading.Thread):
-    """Drains a pipe, keeping the first `cap` bytes and counting the rest."""
-
-    def __init__(self, fd: int, cap: int):
-        super().__init__(daemon=True)
-        self.fd, self.cap = fd, cap
-        self.head = bytearray()
-        self.total = 0
-        # held from a read to the end of its bookkeeping, so that `settle` never sees an
-        # empty pipe while a chunk taken from it is not yet counted
-        self._reading = threading.Lock()
-        self._wait, self._peek = select.poll(), select.poll()  # (one per thread: poll objects are not shared)
-        for poll in (self._wait, self._peek):
-            poll.register(fd, select.POLLIN)
-
-    def run(self) -> None:
-        while True:
-            try:
-                self._wait.poll()  # wait without the lock: data, end of file or an error
-                with self._reading:
-                    chunk = os.read(self.fd, 65536)  # (the only reader: this cannot block)
-                    self.total += len(chunk)
-                    room = self.cap - len(self.head)
-                    if room > 0:
-                        self.head += chunk[:room]
-            except OSError:
-                break
-            if not chunk:
-                break
-        os.close(self.fd)
-
-    def settle(self, limit_s: float = 1.0) -> None:
-        """Wait (at most `limit_s`) until what is already in the pipe has been read and counted."""
-        deadline = time.monotonic() + limit_s
-        while self.is_alive() and time.monotonic() < deadline:
-            with self._reading:
-                try:
-                    if not self._peek.poll(0):
-                        return
-                except OSError:
-                    return
-            time.sleep(0.002)
-
-    def text(self) -> str:
-        out = self.head.decode("utf-8", errors="replace")
-        if self.total > len(self.head):
-            out += f"\n... [{self.total - len(self.head):,} more bytes of output not shown]"
-        return out
-
-
-SERVER_ENV_PAD = 16384  # room in the server's environment block for a sandbox's (see child.py)
-
-
-def server_environment() -> dict[str, str]:
-    """The fork server's environment: the sandboxes' fixed one (HOME and TMPDIR are set to the
-    server's own directory when it starts), no mark (it is not a sandbox), padded so that each
-    forked sandbox process can write its own environment over the server's initial environment
-    block (/proc/<pid>/environ)."""
-    env = child_environment("")
-    env["DLGRADE_FORKSERVER_PAD"] = "-" * SERVER_ENV_PAD
-    return env
-
-
-def child_environment(workdir: str, token: str | None = None) -> dict[str, str]:
-    """A small, fixed environment: deterministic hashing and one BLAS/OpenMP thread.
-
-    token: the sandbox's mark (DLGRADE_SANDBOX), by which the grader recognises its
-    processes after they left its process tree.
-    """
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": workdir,
-        "TMPDIR": workdir,
-        "USER": "dlgrade-sandbox",
-        "LOGNAME": "dlgrade-sandbox",
-        "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONIOENCODING": "utf-8",
-        "PYTHONUNBUFFERED": "1",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-    }
-    if token:
-        env["DLGRADE_SANDBOX"] = token
-    return env
 
 
 class Sandbox:
@@ -275,7 +76,7 @@ class Sandbox:
         self.hide = [str(p) for p in hide]
         self.proc: subprocess.Popen | None = None
         self.workdir: str | None = None
-        self.output: _OutputCapture | None = None
+        self.output: OutputCapture | None = None
         self.load_report: dict | None = None
         self.dead_reason: str | None = None
         self.isolation: dict = {}
@@ -293,7 +94,7 @@ class Sandbox:
         root = hasattr(os, "geteuid") and os.geteuid() == 0
         gid = None
         if self.mode == "autograder" and root and sys.platform.startswith("linux"):
-            self.uid, gid = _sandbox_uid()
+            self.uid, gid = sandbox_uid()
             os.chown(self.workdir, self.uid, gid)
         reaper.become_subreaper()
         skip = skipped_layers()
@@ -376,7 +177,7 @@ class Sandbox:
             os.close(rep_w)
             os.close(out_w)
         self._req, self._rep = req_w, rep_r
-        self.output = _OutputCapture(out_r, self.limits.output_kb * 1024)
+        self.output = OutputCapture(out_r, self.limits.output_kb * 1024)
         self.output.start()
         if cgroup:
             self.cgroup = reaper.Cgroup.create(f"dlgrade-{token}", self.limits.processes + 16,
@@ -436,7 +237,7 @@ class Sandbox:
             self.cgroup.remove()
             self.cgroup = None
         if self.workdir:
-            _remove_tree(self.workdir)
+            remove_tree(self.workdir)
             self.workdir = None
 
     def _kill_all(self) -> None:
@@ -583,7 +384,7 @@ class Sandbox:
         if now < self._next_disk_check or not self.workdir:
             return
         self._next_disk_check = now + 0.5
-        used, entries = _disk_usage(self.workdir, 10_000)
+        used, entries = disk_usage(self.workdir, 10_000)
         if used > self.limits.disk_mb * 1024 * 1024 or entries >= 10_000:
             self._die(f"your code wrote more than {self.limits.disk_mb} MB (or 10,000 files) "
                       "into its temporary directory")
@@ -603,41 +404,3 @@ class Sandbox:
             }
             return f"your code's process was ended by {sig}: {hints.get(sig, 'a signal')}"
         return f"your code's process exited with status {code} (sys.exit or os._exit?)"
-
-
-def _disk_usage(path: str, max_entries: int) -> tuple[int, int]:
-    """(bytes allocated, entries) under `path`, counting at most `max_entries` entries."""
-    total, count, stack = 0, 0, [path]
-    while stack and count < max_entries:
-        try:
-            with os.scandir(stack.pop()) as it:
-                for entry in it:
-                    count += 1
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    total += getattr(st, "st_blocks", 0) * 512 or st.st_size
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    if count >= max_entries:
-                        break
-        except OSError:
-            continue
-    return total, count
-
-
-def _remove_tree(path: str) -> None:
-    """Remove a sandbox directory, even one whose subdirectories were made unwritable."""
-    def retry(func, p, _exc):
-        try:
-            os.chmod(os.path.dirname(p), 0o700)
-            if os.path.isdir(p) and not os.path.islink(p):
-                os.chmod(p, 0o700)
-            func(p)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=retry)
-    if os.path.exists(path):
-        shutil.rmtree(path, ignore_errors=True)

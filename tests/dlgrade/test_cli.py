@@ -19,7 +19,7 @@ from dlgrade.cli import main
 from graders.engine import expect
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Check, CheckFailed, Visibility
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 REPO = Path(__file__).resolve().parents[2]
 NUMPY_BASICS = graders.assignments.get("numpy_basics")

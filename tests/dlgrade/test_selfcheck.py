@@ -13,7 +13,7 @@ from dlgrade.selfcheck import check_notebook
 from graders.engine import expect
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Check, CheckFailed, Visibility
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 NUMPY_BASICS = graders.assignments.get("numpy_basics")
 

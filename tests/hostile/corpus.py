@@ -22,8 +22,8 @@ from pathlib import Path
 
 from graders import assignments
 from graders.engine.checks import Kind
-from graders.sandbox import isolation
-from graders.sandbox.process import Limits
+from graders.sandbox import landlock, libc, seccomp
+from graders.sandbox.limits import Limits
 
 HERE = Path(__file__).resolve().parent
 SUBMISSIONS = HERE / "submissions"
@@ -116,7 +116,8 @@ def _read(path: str, binary=False):
 
 def survivors() -> list[str]:
     """Processes a sandbox of this process left: with its mark in their environment, with
-    the corpus marker in their argv, or sandbox zombies among this process's children."""
+    the corpus marker in their argv (unless their environment names another process's
+    sandbox), or sandbox zombies among this process's children."""
     me = os.getpid()
     mark = f"DLGRADE_SANDBOX={me}-".encode()
     found = []
@@ -136,7 +137,11 @@ def survivors() -> list[str]:
                                   for line in limits.splitlines()):
                 found.append(f"zombie {name}")
             continue
-        if MARKER.encode() in cmdline or mark in _read(f"/proc/{name}/environ", binary=True):
+        environ = _read(f"/proc/{name}/environ", binary=True)
+        # (a marked process whose environment names another test process's sandbox is that
+        # process's: pytest-xdist runs the corpus in several workers at once)
+        theirs = b"DLGRADE_SANDBOX=" in environ and mark not in environ
+        if mark in environ or (MARKER.encode() in cmdline and not theirs):
             shown = cmdline.replace(b"\0", b" ")[:120]
             found.append(f"{name} {shown!r}")
     return found
@@ -174,7 +179,7 @@ def cgroup_available() -> bool:
 
 def protections() -> dict:
     """What this platform enforces in default mode (see docs/security.md)."""
-    abi = isolation.landlock_abi() if isolation.LINUX else 0
-    return {"landlock": abi >= 1, "landlock_net": abi >= 4, "seccomp": isolation.LINUX
-            and isolation.platform.machine().lower() in isolation.SYSCALLS,
-            "root": hasattr(os, "geteuid") and os.geteuid() == 0, "linux": isolation.LINUX}
+    abi = landlock.landlock_abi() if libc.LINUX else 0
+    return {"landlock": abi >= 1, "landlock_net": abi >= 4, "seccomp": libc.LINUX
+            and seccomp.platform.machine().lower() in seccomp.SYSCALLS,
+            "root": hasattr(os, "geteuid") and os.geteuid() == 0, "linux": libc.LINUX}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from graders.assignments.autoencoders_torch.checks import CONTRACT, yield_checks
 from graders.engine.assignment import Assignment
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 ASSIGNMENT = Assignment(
     id="autoencoders_torch",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from graders.assignments.beam_search.checks import CONTRACT, yield_checks
 from graders.engine.assignment import Assignment
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 ASSIGNMENT = Assignment(
     id="beam_search",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from graders.assignments.char_rnn_numpy.checks import CONTRACT, yield_checks
 from graders.engine.assignment import Assignment
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 ASSIGNMENT = Assignment(
     id="char_rnn_numpy",

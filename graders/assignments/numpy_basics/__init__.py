@@ -4,7 +4,7 @@ from pathlib import Path
 
 from graders.assignments.numpy_basics.checks import CONTRACT, yield_checks
 from graders.engine.assignment import Assignment
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 ASSIGNMENT = Assignment(
     id="numpy_basics",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from graders.assignments.sequences_torch.checks import CONTRACT, yield_checks
 from graders.engine.assignment import Assignment
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 ASSIGNMENT = Assignment(
     id="sequences_torch",

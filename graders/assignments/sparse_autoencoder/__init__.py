@@ -9,7 +9,7 @@ from pathlib import Path
 
 from graders.assignments.sparse_autoencoder.checks import CONTRACT, yield_checks
 from graders.engine.assignment import Assignment
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 ASSIGNMENT = Assignment(
     id="sparse_autoencoder",

@@ -13,7 +13,7 @@ from graders.engine.checks import Check, CheckFailed, Kind, Report, Visibility
 from graders.engine.compare import assert_close
 from graders.engine.runner import grade
 from graders.reports import FORMATS, render
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 REFERENCE = """\
 import numpy as np

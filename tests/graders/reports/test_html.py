@@ -25,7 +25,7 @@ from graders.engine.runner import grade
 from graders.reports import FORMATS, render
 from graders.reports import pictures as P
 from graders.reports.html import CSS, check_feedback_html, pictures_of, render_fragment, render_html
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 
 EVIL = "<script>alert('x')</script> & <b>bold</b>"
 

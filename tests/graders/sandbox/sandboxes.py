@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from graders.sandbox import forkserver, isolation
-from graders.sandbox.process import Limits, Sandbox
+from graders.sandbox import forkserver, landlock
+from graders.sandbox.limits import Limits
+from graders.sandbox.process import Sandbox
 
 LINUX = sys.platform.startswith("linux")
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-LANDLOCK = LINUX and isolation.landlock_abi() >= 1
+LANDLOCK = LINUX and landlock.landlock_abi() >= 1
 SMALL = Limits(cpu_s=30, memory_mb=1024, startup_s=20, output_kb=16, processes=16, disk_mb=8)
 MARK = "dlgrade-test-sandbox-marker"
 LAUNCHERS = ("fresh", "forkserver")  # how a sandbox's process can start
@@ -32,7 +33,8 @@ def sandbox(code: str, **kwargs) -> Sandbox:
 
 
 def leftovers(token_pid: int | None = None) -> list[int]:
-    """Live processes carrying this test process's sandbox mark or the test marker."""
+    """Live processes carrying this test process's sandbox mark, or the test marker (unless
+    their environment names another test process's sandbox)."""
     me = token_pid or os.getpid()
     out = []
     for name in os.listdir("/proc"):
@@ -48,7 +50,11 @@ def leftovers(token_pid: int | None = None) -> list[int]:
                 env = f.read()
         except OSError:
             continue
-        if MARK.encode() in cmd or f"DLGRADE_SANDBOX={me}-".encode() in env:
+        mine = f"DLGRADE_SANDBOX={me}-".encode() in env
+        # (a marked process whose environment names another test process's sandbox is that
+        # process's: pytest-xdist runs these tests in several workers at once)
+        theirs = b"DLGRADE_SANDBOX=" in env and not mine
+        if mine or (MARK.encode() in cmd and not theirs):
             out.append(int(name))
     return out
 

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from graders.sandbox import forkserver
-from graders.sandbox.process import Limits, Sandbox
+from graders.sandbox.limits import Limits
+from graders.sandbox.process import Sandbox
 from tests.graders.sandbox import sandboxes, test_process, test_process_autograder
 from tests.graders.sandbox.sandboxes import LAUNCHERS, ROOT, SMALL, maybe_slow, server_for, start, threads
 

@@ -18,7 +18,8 @@ import pytest
 
 from graders.sandbox import forkserver, process, reaper
 from graders.sandbox.errors import CallTimeout, SandboxCrashed
-from graders.sandbox.process import Limits, Sandbox
+from graders.sandbox.limits import Limits
+from graders.sandbox.process import Sandbox
 from tests.graders.sandbox import sandboxes
 from tests.graders.sandbox.sandboxes import LAUNCHERS, SMALL, maybe_slow, server_for, start
 
@@ -216,14 +217,15 @@ def test_a_killed_server_or_spare_is_replaced_and_leaves_no_process():
 def test_a_server_with_more_than_one_thread_refuses_to_fork():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("_dlgrade_child_threads", process.CHILD)
-    child = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(child)
+    path = process.CHILD.with_name("forkserver_server.py")
+    spec = importlib.util.spec_from_file_location("_dlgrade_forkserver_server_threads", path)
+    server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(server)
     stop = threading.Event()
     t = threading.Thread(target=stop.wait)
     t.start()
     try:
-        reply = child._hand_over(None, None, b"{}", [0, 1, 2])
+        reply = server._hand_over(None, None, b"{}", [0, 1, 2])
     finally:
         stop.set()
         t.join()

@@ -1,5 +1,5 @@
-"""isolation.py: the path computations, the seccomp program, and each layer applied in a
-forked process (never in the test process itself)."""
+"""isolation.py, landlock.py, seccomp.py: the path computations, the seccomp program, and
+each layer applied in a forked process (never in the test process itself)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import struct
 
 import pytest
 
-from graders.sandbox import isolation
+from graders.sandbox import isolation, landlock, libc, seccomp
 
-LINUX = isolation.LINUX
-LANDLOCK = LINUX and isolation.landlock_abi() >= 1
-SECCOMP = LINUX and isolation.platform.machine().lower() in isolation.SYSCALLS
+LINUX = libc.LINUX
+LANDLOCK = LINUX and landlock.landlock_abi() >= 1
+SECCOMP = LINUX and seccomp.platform.machine().lower() in seccomp.SYSCALLS
 
 
 def in_child(fn) -> int:
@@ -53,7 +53,7 @@ def test_read_allowlist_grants_siblings_of_hidden_paths_never_their_ancestors(tm
     (tmp_path / "hidden").mkdir()
     (tmp_path / "open").mkdir()
     (tmp_path / "file.txt").write_text("x")
-    grants, listable = isolation.read_allowlist([str(tmp_path / "hidden")])
+    grants, listable = landlock.read_allowlist([str(tmp_path / "hidden")])
     granted = {p for p, _ in grants}
     assert str(tmp_path / "open") in granted and str(tmp_path / "file.txt") in granted
     assert str(tmp_path / "hidden") not in granted
@@ -63,7 +63,7 @@ def test_read_allowlist_grants_siblings_of_hidden_paths_never_their_ancestors(tm
 
 @pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
 def test_seccomp_program_assembles_with_jumps_in_range(machine):
-    program = isolation.seccomp_program(machine, 1234, 1234)
+    program = seccomp.seccomp_program(machine, 1234, 1234)
     assert len(program) % 8 == 0 and 10 < len(program) // 8 < 100
     for i in range(0, len(program), 8):
         code, jt, jf, k = struct.unpack("=HBBI", program[i:i + 8])
@@ -85,7 +85,7 @@ def test_seccomp_refuses_inet_sockets_and_signals_to_the_grader_but_allows_unix_
     parent = os.getpid()
 
     def body():
-        isolation.seccomp_filter(parent, os.getpgrp())
+        seccomp.seccomp_filter(parent, os.getpgrp())
         try:
             socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             return 1
@@ -105,7 +105,7 @@ def test_seccomp_refuses_inet_sockets_and_signals_to_the_grader_but_allows_unix_
             except PermissionError:
                 pass
         try:
-            os.unshare(os.CLONE_NEWUSER) if hasattr(os, "unshare") else isolation.unshare(isolation.CLONE_NEWUSER)
+            os.unshare(os.CLONE_NEWUSER) if hasattr(os, "unshare") else isolation.unshare(libc.CLONE_NEWUSER)
             return 4
         except OSError as exc:
             if exc.errno != errno.EPERM:
@@ -131,7 +131,7 @@ def test_landlock_confines_writes_to_the_sandbox_directory_and_hides_paths(tmp_p
     assert open(f"/proc/{os.getpid()}/cwd/{via_cwd}").read() == "ANSWER = 42"
 
     def body():
-        isolation.landlock_restrict([str(work)], [str(hidden)])
+        landlock.landlock_restrict([str(work)], [str(hidden)])
         (work / "a.txt").write_text("mine")
         (work / "sub").mkdir()
         if (outside / "readable.txt").read_text() != "ok":
@@ -153,7 +153,7 @@ def test_landlock_confines_writes_to_the_sandbox_directory_and_hides_paths(tmp_p
     assert not (outside / "new.txt").exists() and (outside / "readable.txt").read_text() == "ok"
 
 
-@pytest.mark.skipif(not (LANDLOCK and isolation.landlock_abi() >= 4), reason="Landlock ABI < 4: no TCP rules")
+@pytest.mark.skipif(not (LANDLOCK and landlock.landlock_abi() >= 4), reason="Landlock ABI < 4: no TCP rules")
 def test_landlock_refuses_tcp_connections(tmp_path):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -161,7 +161,7 @@ def test_landlock_refuses_tcp_connections(tmp_path):
     port = server.getsockname()[1]
 
     def body():
-        isolation.landlock_restrict([str(tmp_path)], [])
+        landlock.landlock_restrict([str(tmp_path)], [])
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return 1

@@ -14,7 +14,8 @@ import pytest
 
 from graders.sandbox import reaper
 from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
-from graders.sandbox.process import Limits, Sandbox
+from graders.sandbox.limits import Limits
+from graders.sandbox.process import Sandbox
 from graders.sandbox.wire import Handle
 from tests.graders.sandbox.sandboxes import LANDLOCK, LINUX, MARK, REFERENCE, ROOT, SMALL, leftovers, sandbox
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from graders.sandbox import reaper
-from graders.sandbox.process import Limits
+from graders.sandbox.limits import Limits
 from tests.graders.sandbox.sandboxes import LINUX, MARK, REFERENCE, ROOT, leftovers, sandbox
 
 
