@@ -146,7 +146,9 @@ def line_plot(series: dict, *, title: str = "", xlabel: str = "step", ylabel: st
     for t in _nice_ticks(x0, x1):
         xx, _ = px(t, y0)
         d.line([xx, H - bottom, xx, H - bottom + 4], fill=TEXT)
-        d.text((xx - 8, H - bottom + 6), f"{t:g}", fill=TEXT, font=font)
+        label = f"{t:g}"
+        width = font.getlength(label)  # centred on its tick, kept inside the picture
+        d.text((min(max(xx - width / 2, 0), W - width - 1), H - bottom + 6), label, fill=TEXT, font=font)
     d.text((left, 6), title, fill=TEXT, font=font)
     d.text((W - right - font.getlength(xlabel), H - 16), xlabel, fill=TEXT, font=font)
     d.text((left + 4, top + 2), ylabel, fill=TEXT, font=font)
@@ -179,6 +181,14 @@ def scatter(points, labels=None, *, title: str = "", size: tuple[int, int] = (48
         for (x, y), k in zip(p[ok], lab[ok]):
             u, v = 12 + (x - lo[0]) / span[0] * (W - 24), H - 12 - (y - lo[1]) / span[1] * (H - 40)
             d.ellipse([u - 2, v - 2, u + 2, v + 2], fill=PALETTE[k % len(PALETTE)])
+    if labels is not None:  # a legend on the title's line, right-aligned: a dot and the label
+        font = _font()
+        x = W - 8
+        for k in reversed(sorted(set(lab[ok].tolist()))[:len(PALETTE)]):  # placed right to left
+            text = str(k)
+            x -= font.getlength(text) + 14
+            d.ellipse([x, 10, x + 7, 17], fill=PALETTE[k % len(PALETTE)])
+            d.text((x + 9, 6), text, fill=TEXT, font=font)
     return to_png(img)
 
 

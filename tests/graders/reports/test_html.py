@@ -160,6 +160,23 @@ def test_line_plot_and_scatter_survive_odd_data():
         assert len(np.unique(np.asarray(_open(png)).reshape(-1, 3), axis=0)) > 1
 
 
+def test_scatter_with_labels_has_a_legend_with_each_labels_colour_on_the_title_line():
+    title_line = lambda png: np.asarray(_open(png))[8:20].reshape(-1, 3)  # noqa: E731
+    points = np.random.default_rng(0).random((30, 2))
+    with_legend = title_line(P.scatter(points, np.arange(30) % 3))
+    for colour in P.PALETTE[:3]:
+        assert (with_legend == colour).all(axis=1).any()
+    assert not (with_legend == P.PALETTE[3]).all(axis=1).any()  # only the labels present
+    assert not (title_line(P.scatter(points)) == P.PALETTE[0]).all(axis=1).any()  # no labels, no legend
+
+
+def test_line_plot_tick_labels_stay_inside_the_picture():
+    img = np.asarray(_open(P.line_plot({"a": ([0, 1000], [0, 1])}, size=(200, 120))))
+    right_edge = img[120 - 40 + 6:120 - 40 + 20, -2:]  # the tick labels' row, last 2 columns
+    assert (right_edge.min(axis=-1) > 200).all()  # no glyph cut at the border: the last label moved left
+    assert (img[120 - 40 + 6:120 - 40 + 20, 150:197] < 128).any()  # and it is there
+
+
 def test_gradient_heatmap_marks_the_wrong_entries_red_and_the_right_ones_white():
     yours = np.ones((4, 6))
     numeric = yours.copy()
