@@ -1,6 +1,7 @@
 """The `dlgrade` command line.
 
     dlgrade grade SUBMISSION [--assignment ID] [--format text|json|gradescope|junit|html] [--out FILE]
+                  [--data SPEC] [--option NAME=VALUE ...]
     dlgrade check SUBMISSION [--assignment ID]     the visible checks only, as a student sees them
     dlgrade list [ID]                               the assignments, or one assignment's checks
     dlgrade demo                                    grade the bundled example submission
@@ -23,6 +24,8 @@ from pathlib import Path
 from graders.reports import FORMATS
 
 DEMO_SUBMISSION = "numpy_basics_example.py"
+OPTION_HELP = ("an option the assignment declares (`dlgrade list ID` shows them), e.g. all_configs=true; "
+               "repeatable")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(same as DLGRADE_AUTOGRADER=1; see docs/security.md)")
     g.add_argument("--reveal-answers", action="store_true",
                    help="feedback may show expected answers (off by default: students would copy them)")
+    g.add_argument("--option", metavar="NAME=VALUE", action="append", default=[], help=OPTION_HELP)
 
     c = sub.add_parser("check", help="run the visible checks on your own work (hidden ones are not run)")
     c.add_argument("submission")
@@ -62,11 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--dask", metavar="ADDRESS", help="run the grades on this Dask scheduler (tcp://host:8786)")
     b.add_argument("--data", help="data set for trained checks, e.g. digits or mnist:PATH")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--option", metavar="NAME=VALUE", action="append", default=[], help=OPTION_HELP)
 
     gs = sub.add_parser("gradescope-bundle", help="build the Gradescope autograder zip of an assignment")
     gs.add_argument("--assignment", "-a", required=True)
     gs.add_argument("--out", "-o", help="the zip to write (default: <assignment>_autograder.zip)")
     gs.add_argument("--data", help="data set option baked into the bundle, e.g. digits")
+    gs.add_argument("--option", metavar="NAME=VALUE", action="append", default=[],
+                    help="an option the assignment declares, baked into the bundle; repeatable")
     return parser
 
 
@@ -90,12 +97,26 @@ def _resolve_assignment(submission: str, requested: str | None):
                           f"known: {', '.join(assignments.assignment_ids())}") from None
 
 
-def _options(args) -> dict:
+def _known_assignment(assignment_id: str):
+    from graders import assignments
+
+    try:
+        return assignments.get(assignment_id)
+    except KeyError:
+        raise LookupError(f"unknown assignment {assignment_id!r}; "
+                          f"known: {', '.join(assignments.assignment_ids())}") from None
+
+
+def _options(args, assignment=None) -> dict:
+    """The grade's options from the command line; ValueError for an --option the assignment
+    does not declare (a typo would otherwise change nothing, silently)."""
     options = {}
     if getattr(args, "data", None):
         options["data"] = args.data
     if getattr(args, "reveal_answers", False):
         options["reveal_answers"] = True
+    if assignment is not None:
+        options.update(assignment.parse_options(getattr(args, "option", None) or []))
     return options
 
 
@@ -107,7 +128,11 @@ def cmd_grade(args, *, include_hidden: bool, fmt: str, out: str | None) -> int:
         assignment = _resolve_assignment(args.submission, args.assignment)
     except LookupError as exc:
         return _usage_error(str(exc))
-    report = grade(args.submission, assignment, options=_options(args), include_hidden=include_hidden)
+    try:
+        options = _options(args, assignment)
+    except ValueError as exc:
+        return _usage_error(str(exc))
+    report = grade(args.submission, assignment, options=options, include_hidden=include_hidden)
     text = render(report, fmt)
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -130,6 +155,9 @@ def cmd_list(args) -> int:
     except KeyError:
         return _usage_error(f"unknown assignment {args.assignment!r}")
     print(f"{a.id}: {a.title}")
+    if a.options:
+        print("  options (--option NAME=VALUE): "
+              + ", ".join(f"{k} (default {v!r})" for k, v in sorted(a.options.items())))
     for c in a.all_checks():
         print(f"  {c.points:4g}  {c.kind.value:9s}  {c.visibility.value:14s}  {c.name}")
     return 0
@@ -142,8 +170,12 @@ def cmd_batch(args) -> int:
         return _usage_error("--workers must be at least 1")
     out = Path(args.out or f"grades_{args.assignment}")
     try:
+        options = _options(args, _known_assignment(args.assignment))
+    except (LookupError, ValueError) as exc:
+        return _usage_error(str(exc))
+    try:
         result = run_batch(args.source, args.assignment, out, workers=args.workers, force=args.force,
-                           dask=args.dask, options=_options(args), progress=not args.no_progress)
+                           dask=args.dask, options=options, progress=not args.no_progress)
     except BatchError as exc:
         return _usage_error(str(exc))
     print(result.summary())
@@ -157,8 +189,12 @@ def cmd_gradescope_bundle(args) -> int:
     if args.assignment not in assignments.assignment_ids():
         return _usage_error(f"unknown assignment {args.assignment!r}; "
                             f"known: {', '.join(assignments.assignment_ids())}")
+    try:
+        options = _options(args, assignments.get(args.assignment))
+    except ValueError as exc:
+        return _usage_error(str(exc))
     out = Path(args.out or f"{args.assignment}_autograder.zip")
-    path = build_bundle(args.assignment, out, options=_options(args))
+    path = build_bundle(args.assignment, out, options=options)
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 

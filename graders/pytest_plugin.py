@@ -36,6 +36,8 @@ def pytest_addoption(parser):
     group.addoption("--dlgrade-assignment", metavar="ID", help="assignment id (default: from the notebook)")
     group.addoption("--dlgrade-visible-only", action="store_true", help="only the checks students can see")
     group.addoption("--dlgrade-data", metavar="DATA", help="data set for trained checks, e.g. digits")
+    group.addoption("--dlgrade-option", metavar="NAME=VALUE", action="append", default=[],
+                    help="an option the assignment declares, e.g. all_configs=true (repeatable)")
     group.addoption("--dlgrade-check", metavar="NAME", action="append", default=[],
                     help="only this check, by its exact name (repeatable)")
 
@@ -62,6 +64,10 @@ def _settings(config) -> dict | None:
             raise pytest.UsageError(f"unknown assignment {aid!r}; known: "
                                     f"{', '.join(assignments.assignment_ids())}") from None
         options = {"data": config.getoption("dlgrade_data")} if config.getoption("dlgrade_data") else {}
+        try:
+            options.update(assignment.parse_options(config.getoption("dlgrade_option") or []))
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc).replace("--option", "--dlgrade-option", 1)) from None
         settings = {"path": path, "assignment": assignment, "options": options,
                     "visible_only": bool(config.getoption("dlgrade_visible_only")),
                     "only": list(config.getoption("dlgrade_check") or [])}

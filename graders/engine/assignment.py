@@ -49,3 +49,32 @@ class Assignment:
         if duplicates:
             raise ValueError(f"{self.id}: duplicate check names {sorted(duplicates)}")
         return checks
+
+    def parse_options(self, items) -> dict:
+        """Options from "NAME=VALUE" strings (the command line's --option): each NAME must be one
+        this assignment declares (a typo would otherwise change nothing, silently); values
+        become bools, numbers or text (`option_value`). ValueError says what is wrong."""
+        options = {}
+        for item in items:
+            name, sep, value = item.partition("=")
+            name = name.strip()
+            if not sep or not name:
+                raise ValueError(f"--option {item!r}: expected NAME=VALUE")
+            if name not in self.options:
+                declared = ", ".join(sorted(self.options))
+                raise ValueError(f"--option {name}: {self.id} has no such option; "
+                                 + (f"its options: {declared}" if declared else "it declares none"))
+            options[name] = option_value(value.strip())
+        return options
+
+
+def option_value(text: str):
+    """`true`/`false` (any case) as bools, then an int, then a float, else the text itself."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

@@ -186,7 +186,8 @@ def _tiny(options):
 @pytest.fixture
 def tiny_registry(monkeypatch):
     tiny = Assignment(id="tiny", title="Tiny", contract=("relu",), checks=_tiny,
-                      reference=NUMPY_BASICS.reference, limits=Limits(cpu_s=60, memory_mb=2048))
+                      reference=NUMPY_BASICS.reference, limits=Limits(cpu_s=60, memory_mb=2048),
+                      options={"bigger": False})
     real_get, real_ids = graders.assignments.get, graders.assignments.assignment_ids
     monkeypatch.setattr(graders.assignments, "get", lambda aid: tiny if aid == "tiny" else real_get(aid))
     monkeypatch.setattr(graders.assignments, "assignment_ids", lambda: sorted(real_ids() + ["tiny"]))
@@ -217,7 +218,31 @@ def test_grade_runs_hidden_checks_by_default(capsys, tiny_registry):
 def test_grade_data_option_reaches_the_checks(capsys, tiny_registry):
     assert main(["grade", REFERENCE, "-a", "tiny", "--data", "mnist:/data/mnist", "-f", "json"]) == 0
     tests = json.loads(capsys.readouterr().out)["tests"]
-    assert tests[2]["output"] == "{'data': 'mnist:/data/mnist'}"
+    assert tests[2]["output"] == "{'bigger': False, 'data': 'mnist:/data/mnist'}"
+
+
+def test_grade_declared_options_reach_the_checks_typed(capsys, tiny_registry):
+    assert main(["grade", REFERENCE, "-a", "tiny", "--option", "bigger=TRUE", "-f", "json"]) == 0
+    tests = json.loads(capsys.readouterr().out)["tests"]
+    assert tests[2]["output"] == "{'bigger': True}"  # (a declared default, overridden)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["grade", REFERENCE, "-a", "tiny", "--option", "biggr=1"], "tiny has no such option; its options: bigger"),
+    (["grade", REFERENCE, "-a", "tiny", "--option", "bigger"], "expected NAME=VALUE"),
+    (["batch", "/nonexistent", "-a", "tiny", "--option", "x=1"], "tiny has no such option"),
+    (["batch", "/nonexistent", "-a", "nosuch", "--option", "x=1"], "unknown assignment 'nosuch'"),
+    (["gradescope-bundle", "-a", "numpy_basics", "--option", "x=1"], "numpy_basics has no such option; it "
+                                                                     "declares none"),
+])
+def test_an_option_the_assignment_does_not_declare_is_a_usage_error_exit_2(capsys, tiny_registry, argv, message):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_list_of_an_assignment_shows_its_options_and_defaults(capsys, tiny_registry):
+    assert main(["list", "tiny"]) == 0
+    assert "options (--option NAME=VALUE): bigger (default False)" in capsys.readouterr().out
 
 
 def test_check_of_a_numpy_basics_submission_exits_0_with_a_text_report(capsys, wrong_relu):

@@ -22,6 +22,15 @@ WRONG_RELU = "import numpy as np\n\n\ndef relu(z):\n    return 2 * np.maximum(z,
 RELU_CHECKS = "(relu and random) or (relu and unchanged and not backward)"  # -k: two checks
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _assignments_imported_outside_pytester():
+    """Every assignment package (and so torch) imported before any inline run: pytester takes
+    modules first imported during its run out of sys.modules again, and torch, once taken
+    out, cannot be imported a second time in the same process (it crashes it)."""
+    for aid in assignments.assignment_ids():
+        assignments.get(aid)
+
+
 def _run(pytester, *args):
     # --opt=VALUE: a separate path argument would make pytest look for its rootdir (and this
     # repository's pytest settings) there
@@ -95,6 +104,10 @@ def test_usage_errors(pytester, tmp_path):
     result = _run(pytester, f"--dlgrade-submission={sub}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--dlgrade-assignment*"])
+    result = _run(pytester, f"--dlgrade-submission={REFERENCE}", "--dlgrade-assignment=numpy_basics",
+                  "--dlgrade-option=nope=1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--dlgrade-option nope: numpy_basics has no such option*"])
 
 
 def test_without_a_submission_the_plugin_stays_out_of_the_way(pytester):
