@@ -66,6 +66,25 @@ def write_mutant(assignment_id: str, mutant: Mutant, directory: Path) -> Path:
     return path
 
 
+def write_edited(assignment_id: str, directory, *edits: Mutant, name: str = "submission.py") -> str:
+    """The reference with `edits` applied in turn, written as `directory/name`; its path."""
+    source = reference_path(assignment_id).read_text(encoding="utf-8")
+    for edit in edits:
+        source = edit.apply(source)
+    path = Path(directory) / name
+    path.write_text(source, encoding="utf-8")
+    return str(path)
+
+
+def grade_selected(assignment, path, prefix: str):
+    """The report of grading `path` with only the checks whose names start with `prefix`."""
+    from graders.engine.runner import grade
+
+    report = grade(path, assignment, select=lambda n: n.startswith(prefix))
+    assert report.tests, f"no check starts with {prefix!r}"
+    return report
+
+
 def load_module_from_source(source: str, name: str):
     """Exec `source` as a fresh module (for reference-level tests of a mutant's behaviour)."""
     import types

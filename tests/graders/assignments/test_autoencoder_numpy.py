@@ -6,6 +6,7 @@ The reference and every mutant are graded in tests/graders/test_mutants.py.
 
 from __future__ import annotations
 
+import functools
 import ast
 import types
 from pathlib import Path
@@ -19,25 +20,12 @@ from graders.assignments.autoencoder_numpy.thresholds import CHECK, THRESHOLDS
 from graders.engine.checks import Kind
 from graders.engine.runner import grade
 from reference.numpy import autoencoder_numpy as ref
-from tests.mutants import Mutant, reference_path
+from tests.graders.assignments.task_files import top_level_imports
+from tests.mutants import Mutant, grade_selected, write_edited
 
 ASSIGNMENT = assignments.get("autoencoder_numpy")
-SOURCE = reference_path("autoencoder_numpy").read_text(encoding="utf-8")
-
-
-def _submission(tmp_path, *edits: Mutant, name="submission.py") -> str:
-    source = SOURCE
-    for edit in edits:
-        source = edit.apply(source)
-    path = tmp_path / name
-    path.write_text(source, encoding="utf-8")
-    return str(path)
-
-
-def _grade(path, prefix):
-    report = grade(path, ASSIGNMENT, select=lambda n: n.startswith(prefix))
-    assert report.tests, f"no check starts with {prefix!r}"
-    return report
+_submission = functools.partial(write_edited, "autoencoder_numpy")  # (tmp_path, *edits, name=...)
+_grade = functools.partial(grade_selected, ASSIGNMENT)  # (path, prefix)
 
 
 # ------------------------------------------------------------------ the check list
@@ -61,10 +49,7 @@ def test_trained_check_is_the_calibrated_one_with_time_for_its_cpu_budget():
 def test_the_tasks_file_is_registered_and_imports_only_stdlib_and_numpy():
     assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
     tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = top_level_imports(tree)
     assert imported <= {"random", "time", "numpy"}
     assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 

@@ -31,6 +31,7 @@ from graders.engine.checks import CheckFailed, Kind
 from graders.engine.common import away_from
 from graders.engine.runner import grade
 from graders.sandbox.errors import CallTimeout, StudentError
+from tests.graders.assignments.task_files import top_level_imports
 
 ASSIGNMENT = assignments.get("autoencoders_torch")
 REPO = Path(__file__).resolve().parents[3]
@@ -72,10 +73,7 @@ def test_calibrated_settings_are_the_current_settings():
 def test_the_tasks_file_is_registered_and_imports_only_stdlib_numpy_and_torch():
     assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
     tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = top_level_imports(tree)
     assert imported <= {"random", "time", "numpy", "torch"}
     assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 

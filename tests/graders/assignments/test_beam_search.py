@@ -19,6 +19,7 @@ from graders import assignments
 from graders.assignments.beam_search import cases, tasks
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
+from tests.graders.assignments.task_files import top_level_imports
 from tests.mutants import Mutant, load_module_from_source, reference_path
 
 ASSIGNMENT = assignments.get("beam_search")
@@ -86,10 +87,7 @@ def test_every_check_is_of_beam_search_and_the_properties_have_time_to_shrink():
 
 def test_the_tasks_file_imports_only_stdlib_and_numpy():
     tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = top_level_imports(tree)
     assert imported <= {"math", "os", "sys", "traceback", "numpy"}
     assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
 

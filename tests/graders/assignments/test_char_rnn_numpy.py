@@ -7,6 +7,7 @@ The reference and every mutant are graded in tests/graders/test_mutants.py.
 
 from __future__ import annotations
 
+import functools
 import ast
 from pathlib import Path
 
@@ -21,25 +22,12 @@ from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
 from reference.numpy import char_rnn_numpy as ref
 from student_templates import build
-from tests.mutants import Mutant, reference_path
+from tests.graders.assignments.task_files import top_level_imports
+from tests.mutants import Mutant, grade_selected, write_edited
 
 ASSIGNMENT = assignments.get("char_rnn_numpy")
-SOURCE = reference_path("char_rnn_numpy").read_text(encoding="utf-8")
-
-
-def _submission(tmp_path, *edits: Mutant, name="submission.py") -> str:
-    source = SOURCE
-    for edit in edits:
-        source = edit.apply(source)
-    path = tmp_path / name
-    path.write_text(source, encoding="utf-8")
-    return str(path)
-
-
-def _grade(path, prefix):
-    report = grade(path, ASSIGNMENT, select=lambda n: n.startswith(prefix))
-    assert report.tests, f"no check starts with {prefix!r}"
-    return report
+_submission = functools.partial(write_edited, "char_rnn_numpy")  # (tmp_path, *edits, name=...)
+_grade = functools.partial(grade_selected, ASSIGNMENT)  # (path, prefix)
 
 
 # ------------------------------------------------------------------ the check list
@@ -64,10 +52,7 @@ def test_trained_check_is_the_calibrated_one_with_time_for_its_cpu_budget():
 def test_the_tasks_file_is_registered_and_imports_only_stdlib_and_numpy():
     assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
     tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = top_level_imports(tree)
     assert imported <= {"random", "time", "numpy"}
 
 

@@ -22,6 +22,7 @@ from graders.engine.runner import grade
 from graders.sandbox.errors import StudentError
 from reference.torch import gan_torch as ref
 from tests.dlgrade.data.test_mnist import write_mnist
+from tests.graders.assignments.task_files import top_level_imports
 from tests.mutants import load_module_from_source, reference_path
 from tests.mutants.gan_torch import MUTANTS
 
@@ -56,10 +57,7 @@ def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_n
     (path,) = ASSIGNMENT.tasks
     assert path.is_absolute() and path == Path(tasks.__file__).resolve()
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = top_level_imports(tree)
     assert imported <= {"copy", "random", "time", "numpy", "torch"}
 
 

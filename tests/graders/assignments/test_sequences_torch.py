@@ -6,6 +6,7 @@ The reference and every mutant are graded in tests/graders/test_mutants.py.
 
 from __future__ import annotations
 
+import functools
 import ast
 import types
 from pathlib import Path
@@ -34,19 +35,12 @@ from graders.assignments.sequences_torch.thresholds import (
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
 from reference.torch import sequences_torch as ref
-from tests.mutants import Mutant, load_module_from_source, reference_path
+from tests.graders.assignments.task_files import top_level_imports
+from tests.mutants import Mutant, load_module_from_source, reference_path, write_edited
 
 ASSIGNMENT = assignments.get("sequences_torch")
 SOURCE = reference_path("sequences_torch").read_text(encoding="utf-8")
-
-
-def _submission(tmp_path, *edits: Mutant, name="submission.py") -> str:
-    source = SOURCE
-    for edit in edits:
-        source = edit.apply(source)
-    path = tmp_path / name
-    path.write_text(source, encoding="utf-8")
-    return str(path)
+_submission = functools.partial(write_edited, "sequences_torch")  # (tmp_path, *edits, name=...)
 
 
 def _module(*edits: Mutant):
@@ -87,10 +81,7 @@ def test_thresholds_use_the_settings_the_checks_use():
 def test_the_tasks_file_is_registered_and_imports_only_stdlib_numpy_and_torch():
     assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
     tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = top_level_imports(tree)
     assert imported <= {"math", "random", "time", "numpy", "torch"}
     assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 

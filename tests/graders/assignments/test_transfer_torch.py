@@ -27,6 +27,7 @@ from graders.assignments.transfer_torch import (
 from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
+from tests.graders.assignments.task_files import top_level_imports
 from tests.mutants import Mutant, load_module_from_source, reference_path
 
 ASSIGNMENT = assignments.get("transfer_torch")
@@ -93,10 +94,7 @@ def test_torch_is_preloaded_with_room_for_it_and_the_tasks_files_are_registered(
 @pytest.mark.parametrize("module", [tasks, tasks_probes], ids=["tasks", "tasks_probes"])
 def test_the_tasks_files_import_only_stdlib_numpy_and_torch(module):
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = top_level_imports(tree)
     assert imported <= {"random", "time", "importlib", "pathlib", "numpy", "torch"}
     assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 

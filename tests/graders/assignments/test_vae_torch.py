@@ -20,6 +20,7 @@ from graders.engine.data_option import dataset
 from graders.engine.runner import grade
 from graders.engine.thresholds import Threshold
 from tests.dlgrade.data.test_mnist import write_mnist
+from tests.graders.assignments.task_files import top_level_imports
 from tests.mutants import reference_path
 
 ASSIGNMENT = assignments.get("vae_torch")
@@ -49,10 +50,7 @@ def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_n
     (path,) = ASSIGNMENT.tasks
     assert path.is_absolute() and path == Path(tasks.__file__).resolve()
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = top_level_imports(tree)
     assert imported <= {"random", "time", "statistics", "numpy", "torch"}
     assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 
