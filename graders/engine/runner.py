@@ -16,6 +16,7 @@ import numpy as np
 
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Check, CheckFailed, Report, TestResult, Visibility
+from graders.engine.secret import CourseSecret, load_course_secret
 from graders.engine.source import Source, read_submission
 from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
 from graders.sandbox.process import Sandbox
@@ -54,6 +55,15 @@ class Context:
         return self.session.sandbox().invoke(name, args, kwargs, timeout=self._left(), echo=True,
                                              method=method)
 
+    def secret_seed(self, purpose: str = "seed") -> int:
+        """A seed for this check's `purpose`, derived from the course secret: the same on every
+        run of this course, unknown to a student (see graders.engine.secret)."""
+        return self.session.secret.seed(self.check.name, purpose)
+
+    def secret_split(self, n: int, n_heldout: int, purpose: str = "split"):
+        """(train_idx, heldout_idx): this check's secret partition of range(n)."""
+        return self.session.secret.split(n, n_heldout, self.check.name, purpose)
+
     def task(self, name: str, **kwargs):
         """Run `task_<name>(submission, **kwargs)` from the assignment's tasks.py in the sandbox."""
         return self.session.sandbox().run_task(name, kwargs, timeout=self._left())
@@ -66,9 +76,10 @@ class Context:
 class Session:
     """The sandbox of one grade, restarted after a crash."""
 
-    def __init__(self, assignment: Assignment, source: Source):
+    def __init__(self, assignment: Assignment, source: Source, secret: CourseSecret | None = None):
         self.assignment = assignment
         self.source = source
+        self._secret = secret
         self.current: Sandbox | None = None
         self.load_report: dict | None = None
         self.load_failure: str | None = None
@@ -97,6 +108,14 @@ class Session:
         if self.load_report is None:
             self.load_report = report
         return self.current
+
+    @property
+    def secret(self) -> CourseSecret:
+        """The course secret for this assignment, loaded on first use (only trained checks
+        need it)."""
+        if self._secret is None:
+            self._secret = CourseSecret(load_course_secret(), self.assignment.id)
+        return self._secret
 
     def defined(self) -> set[str]:
         return set((self.load_report or {}).get("names", {}))
@@ -159,11 +178,12 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
 
 
 def grade(path: str, assignment: Assignment, *, options: dict | None = None,
-          include_hidden: bool = True, select=None) -> Report:
+          include_hidden: bool = True, select=None, secret: bytes | None = None) -> Report:
     """Grade the submission at `path`; never raises for anything the submission does.
 
     include_hidden: False runs only the visible checks (a student's self-check).
     select: optional predicate on a check's name, to run only some checks.
+    secret: the course secret's bytes (default: `load_course_secret()` when a check needs it).
     """
     start = time.monotonic()
     options = {**assignment.options, **(options or {})}
@@ -179,7 +199,8 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
         source = Source(path=str(path), kind="unknown",
                         problems=[f"the submission could not be read ({type(exc).__name__}: {exc})"])
     messages = list(source.problems) + list(source.notes)
-    session = Session(assignment, source)
+    session = Session(assignment, source,
+                      CourseSecret(secret, assignment.id) if secret is not None else None)
     if source.problems:
         session.load_failure = "the submission could not be read: " + " ".join(source.problems)
     results = []
