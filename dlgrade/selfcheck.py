@@ -1,11 +1,15 @@
 """A student's self-check from inside a notebook (the template's last cell).
 
 `check_notebook("numpy_basics")` collects the code the student has run in this
-kernel (IPython's input history, in execution order), writes it to a temporary file
+kernel (IPython's input history, in execution order), writes it to a temporary notebook
 and grades it exactly as the autograder would, in the same sandbox, but with the
-visible checks only. It says plainly that hidden checks were not run. In a Jupyter kernel
-the report is shown as HTML (the same feedback, with the pictures checks attach); anywhere
-else it is printed as text.
+visible checks only. Cell `[k]` of the kernel's history becomes code cell k of that
+notebook, so a traceback says `<cell 12>, line 3` for the cell Jupyter marks `[12]:`,
+in the same form as `dlgrade check` on a saved notebook. The report says how many hidden
+checks were not run (nothing when the assignment has none). In a Jupyter kernel the report
+is shown once as HTML (the same feedback, with the pictures checks attach); anywhere else
+it is printed as text. When it shows the report, it returns None, so that Jupyter prints
+nothing more under it.
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+NOTEBOOK_SUBMISSION = "this notebook (the cells run in this kernel)"
+
 
 def _executed_cells() -> list[str]:
+    """The kernel's input history indexed by execution count (index 0 unused), with the
+    self-check's own cells blanked; [] outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -22,44 +30,72 @@ def _executed_cells() -> list[str]:
     shell = get_ipython()
     if shell is None:
         return []
-    history = shell.user_ns.get("In", [])
-    return [cell for cell in history[1:] if cell and "check_notebook(" not in cell]
+    history = list(shell.user_ns.get("In", []))
+    if not any(history[1:]):
+        return []
+    return ["" if not cell or "check_notebook(" in cell else cell for cell in history]
+
+
+def history_notebook(history: list[str], assignment: str):
+    """A notebook whose code cell k is `history[k]` (k >= 1): the cell numbers a traceback
+    gives are the execution counts Jupyter shows beside the cells."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["dlgrade"] = {"assignment": assignment}
+    nb.cells = [nbformat.v4.new_code_cell(cell) for cell in history[1:]]
+    return nb
 
 
 def check_notebook(assignment: str, path: str | None = None, *, show: bool = True):
     """Run the visible checks of `assignment` on this notebook's code (or on `path`).
 
-    Returns the report; when `show` is true, displays it (HTML in Jupyter, else printed text)
-    with a line saying that hidden checks were not run.
+    show: display the report (HTML in Jupyter, else printed text) and return None, so that
+    nothing more is printed under it; show=False displays nothing and returns the report.
     """
+    import nbformat
+
     from graders import assignments
     from graders.engine.runner import grade
-    from graders.engine.source import strip_ipython
-    from graders.reports.text import render_text
 
     target = assignments.get(assignment)
     with tempfile.TemporaryDirectory(prefix="dlgrade-selfcheck-") as tmp:
+        submission = None
         if path is None:
-            cells = _executed_cells()
-            if not cells:
+            history = _executed_cells()
+            if not history:
                 raise RuntimeError("no executed cells found: run this from a Jupyter notebook, "
                                    "or pass path='my_submission.py'")
-            notes: list[str] = []
-            code = "\n\n".join(strip_ipython(c, i, notes) or "" for i, c in enumerate(cells, 1))
-            path = str(Path(tmp) / "notebook_cells.py")
-            Path(path).write_text(code, encoding="utf-8")
+            path = str(Path(tmp) / "notebook.ipynb")
+            nbformat.write(history_notebook(history, assignment), path)
+            submission = NOTEBOOK_SUBMISSION
         report = grade(path, target, include_hidden=False)
-    if show:
-        text = render_text(report) + "\n" + HIDDEN_NOTE
-        if not _display_in_notebook(report, text):
-            print(text)
-    return report
+    if submission:
+        report.submission = submission
+    if not show:
+        return report
+    show_report(report)
+    return None
 
 
-HIDDEN_NOTE = "Only the visible checks were run; hidden checks run when you submit."
+def hidden_note(report) -> str | None:
+    """When the hidden checks run (the report already gives their number); None without any."""
+    if not report.hidden_not_run:
+        return None
+    return "Hidden checks run when you submit."
 
 
-def _display_in_notebook(report, text: str) -> bool:
+def show_report(report) -> None:
+    """Display the report once: HTML in a Jupyter kernel, printed text elsewhere."""
+    from graders.reports.text import render_text
+
+    note = hidden_note(report)
+    text = render_text(report) + (f"{note}\n" if note else "")
+    if not _display_in_notebook(report, text, note):
+        print(text, end="")
+
+
+def _display_in_notebook(report, text: str, note: str | None) -> bool:
     """Show the report as HTML (with its pictures) in a Jupyter kernel; False elsewhere.
 
     The display carries the text too, so a terminal IPython shows the same text report.
@@ -74,5 +110,5 @@ def _display_in_notebook(report, text: str) -> bool:
         return False
     from graders.reports.html import render_fragment
 
-    display({"text/html": render_fragment(report, note=HIDDEN_NOTE), "text/plain": text}, raw=True)
+    display({"text/html": render_fragment(report, note=note), "text/plain": text}, raw=True)
     return True

@@ -4,14 +4,21 @@
 `prop` raises `CheckFailed` (or lets a `StudentError` through) when the property fails.
 Hypothesis then shrinks the failing example, and the smallest failing input is added
 to the feedback, so a student gets the simplest case that shows the bug.
+
+Grading writes nothing into the working directory (often the folder of the students'
+uploads): examples are not saved (`database=None`), and Hypothesis's own caches (the
+constants it collects from local modules, its Unicode tables) go to `hypothesis_home()`.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.errors import Flaky
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -46,9 +53,21 @@ def render_example(args: tuple) -> str:
     return ", ".join(parts)
 
 
+def hypothesis_home() -> Path:
+    """Hypothesis's storage while grading: HYPOTHESIS_STORAGE_DIRECTORY when set, else
+    dlgrade's folder in the user's cache ($XDG_CACHE_HOME or ~/.cache), where Hypothesis
+    would otherwise use `.hypothesis/` in the working directory."""
+    configured = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "dlgrade" / "hypothesis"
+
+
 def check_property(prop: Callable, *strategies, max_examples: int = 30,
                    render: Callable[[tuple], str] = render_example) -> None:
     """Raise CheckFailed with the shrunk counterexample if `prop` fails on any example."""
+    set_hypothesis_home_dir(hypothesis_home())
     failures: list[tuple[tuple, CheckFailed]] = []
     crash: list[SandboxCrashed] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 import graders.assignments
-from dlgrade.selfcheck import check_notebook
+from dlgrade.selfcheck import NOTEBOOK_SUBMISSION, check_notebook, hidden_note
 from graders.engine import expect
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Check, CheckFailed, Visibility
@@ -57,12 +58,28 @@ def test_hidden_checks_are_not_run_and_are_counted(tiny):
     assert report.hidden_not_run == 2
 
 
-def test_show_prints_the_report_and_says_hidden_checks_were_not_run(tiny, capsys):
+def test_show_prints_the_report_once_and_says_how_many_hidden_checks_were_not_run(tiny, capsys):
+    assert check_notebook("tiny", path=str(tiny.reference)) is None  # nothing more for Jupyter to print
+    out = capsys.readouterr().out
+    assert out.count("PASS  relu: visible") == 1
+    assert "2 hidden check(s) were not run" in out
+    assert out.rstrip().endswith("Hidden checks run when you submit.")
+
+
+def test_without_hidden_checks_the_report_does_not_mention_them(tiny, monkeypatch, capsys):
+    visible_only = dataclasses.replace(tiny, checks=lambda options: iter(list(_tiny_checks(options))[:1]))
+    monkeypatch.setattr(graders.assignments, "get", lambda aid: visible_only)
     check_notebook("tiny", path=str(tiny.reference))
     out = capsys.readouterr().out
     assert "PASS  relu: visible" in out
-    assert "2 hidden check(s) were not run" in out
-    assert out.rstrip().endswith("Only the visible checks were run; hidden checks run when you submit.")
+    assert "hidden" not in out.lower()
+
+
+def test_hidden_note_is_none_without_hidden_checks(tiny):
+    report = check_notebook("tiny", path=str(tiny.reference), show=False)
+    assert hidden_note(report) == "Hidden checks run when you submit."
+    report.hidden_not_run = 0
+    assert hidden_note(report) is None
 
 
 def test_show_false_prints_nothing(tiny, capsys):
@@ -95,7 +112,9 @@ def test_in_a_notebook_it_grades_the_executed_cells_in_order(tiny, monkeypatch, 
     monkeypatch.setitem(sys.modules, "IPython", _fake_ipython(history))
     report = check_notebook("tiny", show=False)
     assert [t.status for t in report.tests] == ["passed"]
-    assert report.load_messages == []  # the self-check cell itself is not re-run
+    assert report.submission == NOTEBOOK_SUBMISSION
+    # the magic is reported as `dlgrade check` reports it; the self-check cell is not re-run
+    assert report.load_messages == ["cell 1: IPython magics or shell commands were not run."]
 
 
 def test_in_a_notebook_the_last_definition_wins(tiny, monkeypatch):
@@ -112,3 +131,16 @@ def test_a_kernel_without_history_is_not_a_notebook(tiny, monkeypatch):
     monkeypatch.setitem(sys.modules, "IPython", _fake_ipython([""]))
     with pytest.raises(RuntimeError, match="no executed cells found"):
         check_notebook("tiny", show=False)
+
+
+def test_in_a_notebook_a_traceback_names_the_cell_by_its_execution_count(tiny, monkeypatch):
+    history = ["", "import numpy as np",
+               "def relu(z):\n    return np.maximum(z, 0)",
+               "from dlgrade.selfcheck import check_notebook\ncheck_notebook('tiny')",
+               "def scale(x):\n    return x + undefined_name\n\ny = scale(1.0)"]
+    monkeypatch.setitem(sys.modules, "IPython", _fake_ipython(history))
+    report = check_notebook("tiny", show=False)
+    message, = report.load_messages
+    assert message.startswith("<cell 4> raised NameError")
+    assert "<cell 4>, line 4, in <module>" in message and "<cell 4>, line 2, in scale" in message
+    assert ".py" not in message

@@ -135,3 +135,32 @@ def test_a_nondeterministic_failure_is_reported_as_check_failed():
             raise CheckFailed("wrong the first time only.")
 
     _failure(prop, st.floats(0, 1))
+
+
+def test_hypothesis_home_is_the_configured_storage_or_the_user_cache_never_the_working_directory(
+        monkeypatch, tmp_path):
+    from graders.engine.properties import hypothesis_home
+
+    monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path / "configured"))
+    assert hypothesis_home() == tmp_path / "configured"
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert hypothesis_home() == tmp_path / "cache" / "dlgrade" / "hypothesis"
+
+
+def test_a_grade_with_property_checks_leaves_the_working_directory_empty(tmp_path):
+    # a fresh interpreter: Hypothesis writes its caches on first use in a process
+    import os
+    import subprocess
+    import sys
+
+    work, cache = tmp_path / "work", tmp_path / "cache"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    env["XDG_CACHE_HOME"] = str(cache)
+    code = ("import graders.assignments as a; from graders.engine.runner import grade; "
+            "g = a.get('numpy_basics'); r = grade(str(g.reference), g); "
+            "assert r.score == r.max_score, r; "
+            "assert any(t.kind == 'property' for t in r.tests)")
+    subprocess.run([sys.executable, "-c", code], cwd=work, env=env, check=True, timeout=300)
+    assert sorted(p.name for p in work.iterdir()) == []
