@@ -10,7 +10,9 @@
     dlgrade gradescope-bundle --assignment ID [--out FILE]   Gradescope's autograder zip
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
-(unknown assignment, unreadable options); 1 for an internal error of the grader.
+(unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
+for other commands stopped by SIGPIPE), quietly, when the reader of the output went away
+(`dlgrade list ID | head`).
 """
 
 from __future__ import annotations
@@ -199,7 +201,24 @@ def cmd_gradescope_bundle(args) -> int:
     return 0
 
 
+CLOSED_PIPE_STATUS = 128 + 13  # 128 + SIGPIPE, the shell's status of a command a pipe stopped
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows up here rather than at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): not an error of the grader. Standard output
+        # goes to /dev/null so that the interpreter's last flush cannot complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return CLOSED_PIPE_STATUS
+
+
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "grade":
@@ -221,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_grade(args, include_hidden=True, fmt="text", out=None)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # an internal error of the grader, not of a submission
         print(f"dlgrade: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -323,3 +324,18 @@ def test_python_dash_m_dlgrade_runs_the_cli():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("numpy_basics: ")
+
+
+@pytest.mark.parametrize("args", [["list", "numpy_basics"], ["list"]])
+def test_output_to_a_closed_pipe_ends_quietly_with_the_sigpipe_status(args):
+    # `dlgrade list numpy_basics | head -1`, made deterministic: the reader is gone before
+    # the first write
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "dlgrade", *args], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == cli.CLOSED_PIPE_STATUS
