@@ -7,7 +7,8 @@
     dlgrade demo                                    grade the bundled example submission
     dlgrade batch DIR_OR_ZIP --assignment ID [--workers N] [--force] [--out DIR] [--dask ADDRESS]
                                                     a whole class: gradebook CSV, a report per student
-    dlgrade gradescope-bundle --assignment ID [--out FILE]   Gradescope's autograder zip
+    dlgrade gradescope-bundle --assignment ID [--out FILE] [--hidden-checks as_declared|score_only]
+                                                    Gradescope's autograder zip
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
@@ -76,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("--data", help="data set option baked into the bundle, e.g. digits")
     gs.add_argument("--option", metavar="NAME=VALUE", action="append", default=[],
                     help="an option the assignment declares, baked into the bundle; repeatable")
+    gs.add_argument("--hidden-checks", choices=("as_declared", "score_only"), default="as_declared",
+                    help="how checks that are not visible appear on Gradescope: as_declared (Gradescope's "
+                         "hidden or after_due_date; students then do not see their total score) or "
+                         "score_only (visible, anonymous, points without feedback: totals stay "
+                         "visible); see docs/courses.md")
     return parser
 
 
@@ -196,7 +202,7 @@ def cmd_gradescope_bundle(args) -> int:
     except ValueError as exc:
         return _usage_error(str(exc))
     out = Path(args.out or f"{args.assignment}_autograder.zip")
-    path = build_bundle(args.assignment, out, options=options)
+    path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks)
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 

@@ -4,7 +4,8 @@
     run_autograder            grades one submission
     requirements.txt          every dependency pinned (==) to the version installed here
     requirements-ranges.txt   dlgrade's declared ranges (setup.sh's fallback)
-    dlgrade_autograder.json   the assignment, its options, the versions it was built with
+    dlgrade_autograder.json   the assignment, its options, how hidden checks are shown (run.py's
+                              HIDDEN_CHECKS), the versions it was built with
     dlgrade_src/              dlgrade's packages (dlgrade, graders, reference, student_templates)
 
 The zip is reproducible: sorted entries, fixed timestamps, the scripts executable.
@@ -93,17 +94,22 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
-def bundle_config(assignment: str, options: dict | None = None) -> dict:
-    return {"assignment": assignment, "options": dict(options or {}), "dlgrade_version": __version__,
-            "python": "%d.%d" % sys.version_info[:2], "torch": _torch_version()}
+def bundle_config(assignment: str, options: dict | None = None, hidden_checks: str = "as_declared") -> dict:
+    return {"assignment": assignment, "options": dict(options or {}), "hidden_checks": hidden_checks,
+            "dlgrade_version": __version__, "python": "%d.%d" % sys.version_info[:2],
+            "torch": _torch_version()}
 
 
-def build_bundle(assignment: str, out, *, options: dict | None = None) -> Path:
+def build_bundle(assignment: str, out, *, options: dict | None = None,
+                 hidden_checks: str = "as_declared") -> Path:
     """Write the autograder zip of `assignment` to `out`; returns its path."""
     from graders import assignments
+    from graders.gradescope.run import HIDDEN_CHECKS
 
     assignments.get(assignment)  # KeyError for an unknown id, before anything is written
-    config = bundle_config(assignment, options)
+    if hidden_checks not in HIDDEN_CHECKS:
+        raise ValueError(f"hidden_checks must be one of {', '.join(HIDDEN_CHECKS)}, not {hidden_checks!r}")
+    config = bundle_config(assignment, options, hidden_checks)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fill = {"assignment": assignment, "python": config["python"], "torch": config["torch"]}

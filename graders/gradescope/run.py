@@ -1,12 +1,19 @@
 """Grade one Gradescope submission: `python -m graders.gradescope.run --root /autograder --config FILE`.
 
-Reads the submission in ROOT/submission (the notebook named after the assignment, else the
-first notebook, else the first .py file), grades it with every check (hidden ones included:
-Gradescope shows each test according to its visibility), and writes ROOT/results/results.json
-in Gradescope's schema (`render_gradescope`). A check that attached pictures gets
-`output_format: "html"`: its feedback escaped in a <pre>, its pictures inline as data: URIs.
-Whatever happens, a results.json is written. `run_autograder` calls this in autograder mode
-(DLGRADE_AUTOGRADER=1: the sandbox's stronger isolation).
+Reads the submission in ROOT/submission (the file `choose.choose` picks: the notebook of this
+assignment with work in it, before a blank copy of the template or another assignment's
+notebook), grades it with every check, and writes ROOT/results/results.json in Gradescope's
+schema (`render_gradescope`); its output starts by naming the file graded and the files
+not graded. A check that attached pictures gets `output_format: "html"`: its feedback
+escaped in a <pre>, its pictures inline as data: URIs. Whatever happens, a results.json is
+written. `run_autograder` calls this in autograder mode (DLGRADE_AUTOGRADER=1: the
+sandbox's stronger isolation).
+
+Checks that are not `visible` follow the config's `hidden_checks` (see HIDDEN_CHECKS and
+docs/courses.md): Gradescope documents that students do not see their total score while a
+test is hidden, so `score_only` keeps the total visible by showing such checks as
+anonymous visible tests, their points only, their feedback in the autograder's stdout
+(shown to instructors only).
 """
 
 from __future__ import annotations
@@ -17,34 +24,44 @@ import sys
 import traceback
 from pathlib import Path
 
-from graders.batch.discover import SUFFIXES, is_ignored
+from graders.gradescope.choose import choice_note, choose
 
 MAX_PICTURE_BYTES = 1024 * 1024  # of base64 pictures in one results.json
 
+# How checks that are not `visible` (hidden, after the due date) appear on Gradescope:
+#   as_declared: with the check's own visibility (`hidden`, `after_due_date`). Gradescope
+#                documents that students cannot see their total score while tests are hidden.
+#   score_only:  as `visible` tests named "Hidden check N", with their points and without
+#                their feedback (printed to the autograder's stdout, for instructors): the
+#                student sees the total, and how many points the hidden checks gave.
+HIDDEN_CHECKS = ("as_declared", "score_only")
+WITHHELD = "A hidden check: only its points are shown."
+
 
 def choose_submission(folder: Path, assignment: str) -> Path | None:
-    """`<assignment>.ipynb`, else any notebook, else `<assignment>.py`, else any .py; shallowest, sorted."""
-    candidates = []
-    if folder.is_dir():
-        for path in folder.rglob("*"):
-            rel = path.relative_to(folder)
-            if any(is_ignored(p) for p in rel.parts) or not path.is_file() or path.is_symlink():
-                continue
-            suffix = path.suffix.lower()
-            if suffix in SUFFIXES:
-                candidates.append((SUFFIXES.index(suffix), path.stem != assignment, len(rel.parts),
-                                   str(rel).lower(), path))
-    return min(candidates)[-1] if candidates else None
+    """The file to grade in `folder` (see `choose.choose`), or None."""
+    choice = choose(folder, assignment)
+    return choice.path if choice else None
 
 
-def results_dict(report) -> dict:
-    """Gradescope's results.json for a report, with HTML output for checks that have pictures."""
+def results_dict(report, hidden_checks: str = "as_declared") -> dict:
+    """Gradescope's results.json for a report, with HTML output for checks that have pictures;
+    `hidden_checks` (one of HIDDEN_CHECKS) says how checks that are not visible appear."""
     from graders.reports.html import check_feedback_html, pictures_of
     from graders.reports.results_json import render_gradescope
 
+    if hidden_checks not in HIDDEN_CHECKS:
+        raise ValueError(f"hidden_checks must be one of {', '.join(HIDDEN_CHECKS)}, not {hidden_checks!r}")
     data = json.loads(render_gradescope(report))
     budget = MAX_PICTURE_BYTES
+    anonymous = 0
     for entry, test in zip(data["tests"], report.tests):
+        if hidden_checks == "score_only" and test.visibility != "visible":
+            anonymous += 1
+            print(f"Hidden check {anonymous} is {test.name!r} ({test.status}):\n{test.output}\n")
+            entry.update(name=f"Hidden check {anonymous}", output=WITHHELD, output_format="text",
+                         tags=[], visibility="visible")
+            continue
         pictures = pictures_of(test)
         size = sum(len(png) * 4 // 3 for _, png in pictures)
         if not pictures:
@@ -68,20 +85,22 @@ def grade_submission(root: Path, config: dict) -> dict:
     from graders.engine.runner import grade
 
     assignment = assignments.get(config["assignment"])
+    hidden_checks = config.get("hidden_checks") or "as_declared"
     folder = root / "submission"
-    path = choose_submission(folder, assignment.id)
+    choice = choose(folder, assignment.id)
     note = None
-    if path is None:
+    if choice is None:
         found = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())[:20] \
             if folder.is_dir() else []
         note = (f"No .ipynb notebook or .py file was found in your submission (found: "
                 f"{', '.join(found) or 'nothing'}). Upload your notebook, e.g. {assignment.id}.ipynb.")
         path = folder / f"{assignment.id}.ipynb"
+    else:
+        path = choice.path
     report = grade(str(path), assignment, options=config.get("options") or {})
-    report.submission = str(path.relative_to(folder)) if path.is_relative_to(folder) else path.name
-    if note:
-        report.load_messages.insert(0, note)
-    return results_dict(report)
+    report.submission = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
+    report.load_messages.insert(0, note or choice_note(choice, report.submission))
+    return results_dict(report, hidden_checks)
 
 
 def self_test(config: dict) -> int:

@@ -1,0 +1,95 @@
+"""Which file of a Gradescope submission to grade, when it holds several.
+
+A student's upload may hold their notebook beside a blank copy of the template, a notebook
+of another assignment, or an old `.py` export. Each candidate (a `.ipynb` or `.py` file,
+hidden folders and `.ipynb_checkpoints` left out) is ranked by, in order:
+
+1. its assignment: a notebook whose dlgrade metadata names another assignment comes last;
+2. its work: a notebook whose code cells are all the template's own (nothing filled in)
+   comes after any file with work in it;
+3. its kind: a notebook before a `.py` file;
+4. its name: `<assignment>.ipynb` (or `.py`) first, then the shallowest, then by name.
+
+Files are read as data (nbformat, through `read_submission`); nothing is run here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from graders.batch.discover import SUFFIXES, is_ignored
+
+
+MAX_LISTED = 10  # ignored files named in the output
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The file to grade and the others, each with why it was not graded (paths relative to
+    the submission folder)."""
+
+    path: Path
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _normalise(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines())
+
+
+@lru_cache(maxsize=16)
+def template_code(assignment: str) -> frozenset[str]:
+    """The code cells of the assignment's template notebook, normalised."""
+    from graders import assignments
+    from student_templates.build import build_notebook
+
+    nb = build_notebook(assignment, assignments.get(assignment).reference)
+    return frozenset(_normalise(c.source) for c in nb.cells if c.cell_type == "code")
+
+
+def _describe(path: Path, assignment: str) -> tuple[bool, bool, str]:
+    """(for another assignment, no work in it, why it would be passed over)."""
+    from graders.engine.source import read_submission
+
+    if path.suffix.lower() != ".ipynb":
+        return False, False, "a .py file; a notebook is graded first"
+    source = read_submission(path)
+    if source.assignment and source.assignment != assignment:
+        return True, False, f"a notebook of another assignment ({source.assignment})"
+    code = [_normalise(c) for _, c in source.cells if _normalise(c)]
+    if not source.problems and set(code) <= template_code(assignment):
+        return False, True, "the template with nothing filled in"
+    return False, False, "another notebook"
+
+
+def choose(folder: Path, assignment: str) -> Choice | None:
+    """The file of `folder` to grade for `assignment`, and why the others were not; None
+    when there is no candidate."""
+    ranked = []
+    if folder.is_dir():
+        for path in folder.rglob("*"):
+            rel = path.relative_to(folder)
+            if any(is_ignored(p) for p in rel.parts) or not path.is_file() or path.is_symlink():
+                continue
+            suffix = path.suffix.lower()
+            if suffix not in SUFFIXES:
+                continue
+            other, blank, why = _describe(path, assignment)
+            key = (other, blank, SUFFIXES.index(suffix), path.stem != assignment, len(rel.parts),
+                   str(rel).lower())
+            ranked.append((key, rel.as_posix(), why, path))
+    if not ranked:
+        return None
+    ranked.sort()
+    return Choice(ranked[0][-1], [(rel, why) for _, rel, why, _ in ranked[1:]])
+
+
+def choice_note(choice: Choice, graded_name: str) -> str:
+    """The line results.json's output starts with: the file graded, and the others."""
+    note = f"Graded: {graded_name}."
+    if choice.ignored:
+        shown = [f"{rel} ({why})" for rel, why in choice.ignored[:MAX_LISTED]]
+        more = len(choice.ignored) - len(shown)
+        note += " Not graded: " + "; ".join(shown) + (f"; and {more} more" if more > 0 else "") + "."
+    return note
