@@ -4,6 +4,7 @@
                   [--data SPEC] [--option NAME=VALUE ...]
     dlgrade check SUBMISSION [--assignment ID]     the visible checks only, as a student sees them
     dlgrade list [ID]                               the assignments, or one assignment's checks
+    dlgrade contract [ID]                           the course contract, or one assignment's part
     dlgrade demo                                    grade the bundled example submission
     dlgrade batch DIR_OR_ZIP --assignment ID [--workers N] [--force] [--out DIR] [--dask ADDRESS]
                                                     a whole class: gradebook CSV, a report per student
@@ -56,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("list", help="list the assignments, or the checks of one")
     ls.add_argument("assignment", nargs="?")
+
+    ct = sub.add_parser("contract", help="print the course contract (CONTRACT.md), or one assignment's part")
+    ct.add_argument("assignment", nargs="?")
 
     sub.add_parser("demo", help="grade the bundled example submission and print the report")
 
@@ -171,6 +175,19 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_contract(args) -> int:
+    from dlgrade.contract import assignment_part, contract_text
+
+    text = contract_text()
+    if args.assignment:
+        part = assignment_part(text, args.assignment)
+        if part is None:
+            return _usage_error(f"the contract has no assignment {args.assignment!r}")
+        text = part
+    sys.stdout.write(text)
+    return 0
+
+
 def cmd_batch(args) -> int:
     from graders.batch import BatchError, run_batch
 
@@ -235,6 +252,8 @@ def _run(argv: list[str] | None) -> int:
             return cmd_grade(args, include_hidden=False, fmt="text", out=None)
         if args.command == "list":
             return cmd_list(args)
+        if args.command == "contract":
+            return cmd_contract(args)
         if args.command == "batch":
             return cmd_batch(args)
         if args.command == "gradescope-bundle":

@@ -1,12 +1,14 @@
 """Generate each assignment's student notebook from its reference module.
 
 The reference module is the single source: its docstring becomes the introduction,
-each top-level function or class becomes a markdown cell (its name and docstring, the
-math the student needs) followed by a code cell with the function, and every
-`### BEGIN SOLUTION` ... `### END SOLUTION` block is replaced by the block's `# TODO`
+followed by where the course contract is (`CONTRACT.md`). Each top-level function or class
+becomes a markdown cell (its name and docstring, the math the student needs) followed by a
+code cell with the function without that docstring (the explanation is shown once), and
+every `### BEGIN SOLUTION` ... `### END SOLUTION` block is replaced by the block's `# TODO`
 hints and `raise NotImplementedError`. Lines `# TEMPLATE: code` inside a block are put
 in the template instead of the raise (for module-level answers such as `ANSWERS`).
-The last cell is a self-check, tagged `dlgrade-skip` so the grader never runs it.
+The last cell is a self-check, tagged `dlgrade-skip` so the grader never runs it; it and
+the text above it mention hidden checks only for an assignment that has some.
 
 A module that defines `QUESTIONS` (a question-and-answer assignment such as `theory`) gets,
 instead of one cell per definition, its setup code, one markdown cell per question (see
@@ -33,12 +35,43 @@ _END = re.compile(r"^\s*### END SOLUTION\s*$")
 _TEMPLATE = re.compile(r"^(\s*)# TEMPLATE: ?(.*)$")
 
 SELF_CHECK = '''# Self-check: runs the visible checks of this assignment on the functions defined above,
-# in a sandbox, and prints the same feedback the autograder gives. Hidden checks are NOT run,
-# so your final score may differ. (The grader skips this cell.)
-from dlgrade.selfcheck import check_notebook
+# in a sandbox, and shows the same feedback the autograder gives. (The grader skips this cell.)
+{hidden_line}from dlgrade.selfcheck import check_notebook
 
 check_notebook("{assignment}")
 '''
+
+CONTRACT_CELL = ("The names, signatures, shapes and conventions this notebook asks for are in the "
+                 "course contract, `CONTRACT.md` at the root of dlgrade's source. Where dlgrade is "
+                 "installed, `dlgrade contract {assignment}` prints this assignment's part of it.")
+
+
+def self_check_cells(assignment_id: str, hidden: int) -> list[nbformat.NotebookNode]:
+    """The closing cells: how to check one's work, and the self-check (tagged dlgrade-skip)."""
+    text = ("## Check your work\n\nRun the cell below after the cells above. It runs the checks in "
+            "a sandbox and shows the autograder's feedback. An error in your code is reported as "
+            "`<cell N>, line M`, N being the number Jupyter shows beside the cell (`[N]:`).")
+    hidden_line = ""
+    if hidden:
+        text += (f" The {hidden} hidden check(s) are not run here: they run when you submit, "
+                 "so your final score may differ.")
+        hidden_line = (f"# The {hidden} hidden check(s) are NOT run here, so your final score may differ.\n")
+    check = nbformat.v4.new_code_cell(
+        SELF_CHECK.format(assignment=assignment_id, hidden_line=hidden_line).rstrip("\n"))
+    check.metadata["tags"] = ["dlgrade-skip"]
+    return [nbformat.v4.new_markdown_cell(text), check]
+
+
+def hidden_checks(assignment_id: str) -> int:
+    """How many checks of the assignment (default options) students cannot see; 0 for an
+    id without a grader."""
+    from graders import assignments
+
+    try:
+        checks = assignments.get(assignment_id).all_checks()
+    except KeyError:
+        return 0
+    return sum(1 for c in checks if c.visibility.value != "visible")
 
 
 def strip_solutions(source: str) -> str:
@@ -96,9 +129,25 @@ def split_module(source: str) -> tuple[str, str, list[tuple[str, str, str]]]:
     chunks = []
     for i, node in enumerate(defs):
         end = starts[i + 1] if i + 1 < len(defs) else len(lines)
-        code = "\n".join(lines[starts[i]:end]).strip("\n")
-        chunks.append((node.name, ast.get_docstring(node) or "", code))
+        body = lines[starts[i]:end]
+        docstring = _docstring_lines(node)
+        if docstring:  # the markdown cell above shows it: not twice
+            first, last = docstring
+            del body[first - 1 - starts[i]:last - starts[i]]
+        chunks.append((node.name, ast.get_docstring(node) or "", "\n".join(body).strip("\n")))
     return doc, preamble, chunks
+
+
+def _docstring_lines(node) -> tuple[int, int] | None:
+    """(first, last) line of a definition's docstring, when it stands on lines of its own and
+    is not the whole body; else None."""
+    first = node.body[0]
+    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)) or len(node.body) == 1:
+        return None
+    if first.lineno == node.body[1].lineno or first.lineno <= node.lineno:
+        return None  # `def f(): "doc"; ...` on one line
+    return first.lineno, first.end_lineno
 
 
 def _first_line(node) -> int:
@@ -114,7 +163,8 @@ def build_notebook(assignment_id: str, reference: Path) -> nbformat.NotebookNode
         "language_info": {"name": "python"},
         "dlgrade": {"assignment": assignment_id},
     }
-    cells = [nbformat.v4.new_markdown_cell(doc or f"# {assignment_id}")]
+    cells = [nbformat.v4.new_markdown_cell(doc or f"# {assignment_id}"),
+             nbformat.v4.new_markdown_cell(CONTRACT_CELL.format(assignment=assignment_id))]
     if "QUESTIONS" in _top_level_names(source):
         cells += question_cells(source, _load(reference).QUESTIONS)
     else:
@@ -125,12 +175,7 @@ def build_notebook(assignment_id: str, reference: Path) -> nbformat.NotebookNode
                 heading = f"## `{name}`\n\n" + (_markdown_docstring(docstring) if docstring else "")
                 cells.append(nbformat.v4.new_markdown_cell(heading.rstrip()))
             cells.append(nbformat.v4.new_code_cell(strip_solutions(code).rstrip("\n")))
-    cells.append(nbformat.v4.new_markdown_cell(
-        "## Check your work\n\nRun the cell below after the cells above. It runs the *visible* "
-        "checks in a sandbox and prints the autograder's feedback; hidden checks are not run."))
-    check = nbformat.v4.new_code_cell(SELF_CHECK.format(assignment=assignment_id).rstrip("\n"))
-    check.metadata["tags"] = ["dlgrade-skip"]
-    cells.append(check)
+    cells += self_check_cells(assignment_id, hidden_checks(assignment_id))
     for i, cell in enumerate(cells):
         cell.id = f"{assignment_id[:40]}-{i:03d}"  # stable ids: a rebuild is byte-identical
     nb.cells = cells

@@ -339,3 +339,14 @@ def test_output_to_a_closed_pipe_ends_quietly_with_the_sigpipe_status(args):
         os.close(write_end)
     assert done.stderr == ""
     assert done.returncode == cli.CLOSED_PIPE_STATUS
+
+
+def test_contract_prints_the_course_contract_or_one_assignments_part(capsys):
+    assert main(["contract"]) == 0
+    whole = capsys.readouterr().out
+    assert whole.startswith("# The assignment contract")
+    assert main(["contract", "numpy_basics"]) == 0
+    part = capsys.readouterr().out
+    assert part.startswith("### `numpy_basics`") and "relu_backward(dout, z)" in part and part in whole
+    assert main(["contract", "no_such_assignment"]) == 2
+    assert "no assignment 'no_such_assignment'" in capsys.readouterr().err

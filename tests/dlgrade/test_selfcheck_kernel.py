@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 import graders.assignments
-from student_templates.build import SELF_CHECK
+from student_templates.build import self_check_cells
 
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
@@ -19,7 +19,7 @@ def test_self_check_cell_shows_the_report_once_with_cells_numbered_as_jupyter_sh
     nb.metadata["dlgrade"] = {"assignment": "numpy_basics"}
     nb.cells = [nbformat.v4.new_code_cell(reference),
                 nbformat.v4.new_code_cell("x = 1\nraise ValueError('a top-level slip')"),
-                nbformat.v4.new_code_cell(SELF_CHECK.format(assignment="numpy_basics"))]
+                self_check_cells("numpy_basics", hidden=0)[1]]
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = nb.cells[2].outputs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 from pathlib import Path
 
@@ -218,3 +219,44 @@ def test_reference_gets_full_marks():
     failed = {t.name: t.output for t in report.tests if not t.passed}
     assert not failed
     assert report.score == report.max_score > 0
+
+
+# ------------------------------------------------------------------ what every notebook shows
+
+
+@functools.lru_cache(maxsize=None)
+def _all_notebooks() -> dict:
+    return {aid: build_notebook(aid, reference) for aid, reference in build.targets().items()}
+
+
+def test_each_definitions_explanation_is_shown_once_in_its_markdown_cell():
+    for aid, nb in _all_notebooks().items():
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and len(node.body) > 1:
+                    assert ast.get_docstring(node) is None, (aid, node.name)
+
+
+def test_split_module_leaves_the_docstring_out_of_the_code_but_keeps_a_docstring_only_body():
+    src = 'def f(x):\n    """Double.\n\n    Twice x.\n    """\n    return 2 * x\n\n\ndef g():\n    """Only this."""\n'
+    _, _, chunks = split_module(src)
+    assert chunks[0] == ("f", "Double.\n\nTwice x.", "def f(x):\n    return 2 * x")
+    assert chunks[1] == ("g", "Only this.", 'def g():\n    """Only this."""')
+
+
+def test_the_self_check_mentions_hidden_checks_only_for_an_assignment_that_has_some():
+    for aid, nb in _all_notebooks().items():
+        text = nb.cells[-2].source + nb.cells[-1].source
+        hidden = build.hidden_checks(aid)
+        if hidden:
+            assert f"The {hidden} hidden check(s) are NOT run here" in nb.cells[-1].source, aid
+        else:
+            assert "hidden" not in text.lower(), aid
+    assert build.hidden_checks("theory") == 2 and build.hidden_checks("numpy_basics") == 0
+
+
+def test_every_notebook_says_where_the_contract_is():
+    for aid, nb in _all_notebooks().items():
+        assert "`CONTRACT.md`" in nb.cells[1].source and f"dlgrade contract {aid}" in nb.cells[1].source
