@@ -28,6 +28,11 @@ from pathlib import Path
 from graders.reports import FORMATS
 
 DEMO_SUBMISSION = "numpy_basics_example.py"
+REVEAL_HELP = ("answer checks (kind symbolic, e.g. theory's ANSWERS) print the expected answer, its "
+               "tolerance, how far off a wrong number is and the expected value where a formula "
+               "differs; without it they give the slip and where a formula is wrong, not the answer. "
+               "Other kinds (value, gradient, property, trained) always show expected values on "
+               "the grader's own inputs and are unchanged")
 OPTION_HELP = ("an option the assignment declares (`dlgrade list ID` shows them), e.g. all_configs=true; "
                "repeatable")
 
@@ -47,8 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="autograder mode: the submission cannot read the grader's files or use the "
                         "network, and runs as an unprivileged user when the grader is root "
                         "(same as DLGRADE_AUTOGRADER=1; see docs/security.md)")
-    g.add_argument("--reveal-answers", action="store_true",
-                   help="feedback may show expected answers (off by default: students would copy them)")
+    g.add_argument("--reveal-answers", action="store_true", help=REVEAL_HELP)
     g.add_argument("--option", metavar="NAME=VALUE", action="append", default=[], help=OPTION_HELP)
 
     c = sub.add_parser("check", help="run the visible checks on your own work (hidden ones are not run)")

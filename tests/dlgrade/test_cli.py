@@ -20,6 +20,7 @@ from dlgrade.cli import main
 from graders.engine import expect
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Check, CheckFailed, Visibility
+from graders.engine.runner import grade
 from graders.sandbox.limits import Limits
 
 REPO = Path(__file__).resolve().parents[2]
@@ -350,3 +351,18 @@ def test_contract_prints_the_course_contract_or_one_assignments_part(capsys):
     assert part.startswith("### `numpy_basics`") and "relu_backward(dout, z)" in part and part in whole
     assert main(["contract", "no_such_assignment"]) == 2
     assert "no assignment 'no_such_assignment'" in capsys.readouterr().err
+
+
+def test_reveal_answers_leaves_the_feedback_of_numeric_checks_unchanged():
+    example = resources.files("student_templates").joinpath("examples", cli.DEMO_SUBMISSION)
+    plain = grade(str(example), NUMPY_BASICS)
+    revealed = grade(str(example), NUMPY_BASICS, options={"reveal_answers": True})
+    assert [(t.name, t.status, t.output) for t in plain.tests] == \
+        [(t.name, t.status, t.output) for t in revealed.tests]
+    assert any("yours vs numeric" in t.output for t in plain.tests)  # expected values, always shown
+
+
+def test_reveal_answers_help_says_what_it_changes_per_kind_of_check():
+    grade_parser = cli.build_parser()._subparsers._group_actions[0].choices["grade"]
+    text = " ".join(grade_parser.format_help().split())
+    assert "answer checks (kind symbolic" in text and "value, gradient, property, trained" in text

@@ -27,10 +27,11 @@ QUESTIONS = {q["id"]: q for q in ref.QUESTIONS}
 FORMULA_POINTS = 2.0
 # Hidden until the grades are released (an example of hidden checks): the second
 # transfer-learning head and the autoencoder without biases.
-# Feedback never prints the expected value or "off by N" unless the grade's options say
-# {"reveal_answers": True} (an instructor's run, or after the due date): a visible check
-# that printed the answer would hand it to every student who runs the self-check. The
-# named slip and, for formulas, a point where the answer is wrong are always given.
+# Feedback, of visible and hidden checks alike, never prints the expected value, its
+# tolerance, "off by N" or the expected value at a point unless the grade's options say
+# {"reveal_answers": True} (`--reveal-answers`: an instructor's run): a visible check that
+# printed the answer would hand it to every student who runs the self-check. The named
+# slip and, for formulas, a point where the answer is wrong are always given.
 HIDDEN = ("conv_ae_params_no_bias", "transfer_head_2048_1")
 
 
@@ -47,7 +48,7 @@ def _did_you_mean(qid: str, keys) -> str | None:
     return f"ANSWERS has the key {close[0]!r}: a misspelt question id?" if close else None
 
 
-def check_question(ctx, qid: str, reveal: bool = True):
+def check_question(ctx, qid: str):
     """One answer: present, readable, and right (answer_key.check_answer)."""
     reply = submitted_answer(ctx, qid)
     if "error" in reply:
@@ -65,7 +66,7 @@ def check_question(ctx, qid: str, reveal: bool = True):
     if _has_handle(value):
         raise CheckFailed(f"ANSWERS[{qid!r}] is an object that can't be graded ({_handle_type(value)}); "
                           "give a number, a tuple or list, a string or a SymPy expression.")
-    verdict = answer_key.check_answer(qid, value, reveal=reveal and bool(ctx.options.get("reveal_answers")))
+    verdict = answer_key.check_answer(qid, value, reveal=bool(ctx.options.get("reveal_answers")))
     if not verdict.passed:
         raise CheckFailed(verdict.message)
     return verdict.message
@@ -93,7 +94,7 @@ def yield_checks(options: dict):
         hidden = qid in HIDDEN
         section = QUESTIONS[qid]["section"]
         yield Check(f"ANSWERS[{qid}]: {section[0].lower()}{section[1:]}",
-                    partial(check_question, qid=qid, reveal=not hidden), points=points(qid),
+                    partial(check_question, qid=qid), points=points(qid),
                     kind=Kind.SYMBOLIC, visibility=Visibility.HIDDEN if hidden else Visibility.VISIBLE,
                     needs=CONTRACT, timeout_s=30.0,
                     description=QUESTIONS[qid]["text"].split("\n")[0][:200])

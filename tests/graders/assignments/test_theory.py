@@ -265,3 +265,25 @@ def test_the_template_states_every_question_then_asks_for_answers():
     assert list(namespace["ANSWERS"]) == list(answer_key.QUESTION_IDS)
     assert all(v is None for v in namespace["ANSWERS"].values())
     assert namespace["LSTM_EXAMPLE"] == ref.LSTM_EXAMPLE and namespace["theta"] == ref.theta
+
+
+WRONG_ANSWERS = '''
+ANSWERS["sigmoid_derivative"] = "exp(z)"        # a formula
+ANSWERS["sigmoid_derivative_max"] = 0.5         # a number
+ANSWERS["transfer_head_2048_1"] = 1             # a hidden question
+'''
+
+
+@pytest.mark.parametrize("reveal", [False, True])
+def test_reveal_answers_decides_whether_every_answer_check_prints_the_expected_answer(tmp_path, reveal):
+    ids = ("sigmoid_derivative", "sigmoid_derivative_max", "transfer_head_2048_1")
+    options = {"reveal_answers": True} if reveal else {}
+    report = grade(_write(tmp_path, REFERENCE_SOURCE + WRONG_ANSWERS), THEORY, select=_only(*ids),
+                   options=options)
+    out = {name: t.output for name, t in _results(report).items()}
+    assert len(out) == 3 and not any(t.passed for t in report.tests)
+    for qid in ids:
+        assert ("expected" in out[f"ANSWERS[{qid}]"]) is reveal, out[f"ANSWERS[{qid}]"]
+    assert ("2049" in out["ANSWERS[transfer_head_2048_1]"]) is reveal
+    assert ("expected = " in out["ANSWERS[sigmoid_derivative]"]) is reveal
+    assert "it is wrong at z = " in out["ANSWERS[sigmoid_derivative]"] or reveal
