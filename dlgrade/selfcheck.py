@@ -30,10 +30,9 @@ def _executed_cells() -> list[str]:
     shell = get_ipython()
     if shell is None:
         return []
-    history = list(shell.user_ns.get("In", []))
-    if not any(history[1:]):
-        return []
-    return ["" if not cell or "check_notebook(" in cell else cell for cell in history]
+    history = ["" if not cell or "check_notebook(" in cell else cell
+               for cell in shell.user_ns.get("In", [])]
+    return history if any(history[1:]) else []
 
 
 def history_notebook(history: list[str], assignment: str):

@@ -16,7 +16,6 @@ Files are read as data (nbformat, through `read_submission`); nothing is run her
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from graders.batch.discover import SUFFIXES, is_ignored
@@ -38,7 +37,6 @@ def _normalise(code: str) -> str:
     return "\n".join(line.rstrip() for line in code.strip().splitlines())
 
 
-@lru_cache(maxsize=16)
 def template_code(assignment: str) -> frozenset[str]:
     """The code cells of the assignment's template notebook, normalised."""
     from graders import assignments
@@ -48,8 +46,9 @@ def template_code(assignment: str) -> frozenset[str]:
     return frozenset(_normalise(c.source) for c in nb.cells if c.cell_type == "code")
 
 
-def _describe(path: Path, assignment: str) -> tuple[bool, bool, str]:
-    """(for another assignment, no work in it, why it would be passed over)."""
+def _describe(path: Path, assignment: str, template) -> tuple[bool, bool, str]:
+    """(for another assignment, no work in it, why it would be passed over); `template` gives
+    the template's code cells (built once, on first need)."""
     from graders.engine.source import read_submission
 
     if path.suffix.lower() != ".ipynb":
@@ -58,7 +57,7 @@ def _describe(path: Path, assignment: str) -> tuple[bool, bool, str]:
     if source.assignment and source.assignment != assignment:
         return True, False, f"a notebook of another assignment ({source.assignment})"
     code = [_normalise(c) for _, c in source.cells if _normalise(c)]
-    if not source.problems and set(code) <= template_code(assignment):
+    if not source.problems and set(code) <= template():
         return False, True, "the template with nothing filled in"
     return False, False, "another notebook"
 
@@ -67,6 +66,13 @@ def choose(folder: Path, assignment: str) -> Choice | None:
     """The file of `folder` to grade for `assignment`, and why the others were not; None
     when there is no candidate."""
     ranked = []
+    built: list[frozenset[str]] = []
+
+    def template() -> frozenset[str]:
+        if not built:
+            built.append(template_code(assignment))
+        return built[0]
+
     if folder.is_dir():
         for path in folder.rglob("*"):
             rel = path.relative_to(folder)
@@ -75,7 +81,7 @@ def choose(folder: Path, assignment: str) -> Choice | None:
             suffix = path.suffix.lower()
             if suffix not in SUFFIXES:
                 continue
-            other, blank, why = _describe(path, assignment)
+            other, blank, why = _describe(path, assignment, template)
             key = (other, blank, SUFFIXES.index(suffix), path.stem != assignment, len(rel.parts),
                    str(rel).lower())
             ranked.append((key, rel.as_posix(), why, path))
