@@ -111,6 +111,7 @@ def connect(path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _refuse_newer(conn, path)  # before anything writes to the file
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         _migrate(conn, path)
@@ -123,16 +124,21 @@ def connect(path) -> sqlite3.Connection:
     return conn
 
 
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise NewerSchemaError(
             f"{path}: this gradebook was written by a newer dlgrade (schema version {version}; this "
             f"dlgrade knows up to {SCHEMA_VERSION}). Upgrade dlgrade to read it; it was not changed.")
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == SCHEMA_VERSION:
         return
     with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]  # another writer may have migrated
+        _refuse_newer(conn, path)
         for step in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[step].split(";"):
                 if statement.strip():
