@@ -122,7 +122,7 @@ def cmd_gradebook(args) -> int:
     if missing:
         print(f"dlgrade: not in the roster (left out): {', '.join(_safe(m) for m in missing)}", file=sys.stderr)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
         print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)

@@ -3,7 +3,7 @@
 Every cell goes through `safe_cell`, as OWASP recommends against CSV (formula) injection:
 a cell that begins with `=`, `+`, `-`, `@`, a tab, a carriage return or a NUL is prefixed
 with a single quote, which spreadsheets take as "this is text" and do not show; quoting
-is csv's own (RFC 4180). Numbers dlgrade writes itself (scores) are never negative and go
+is csv's own (RFC 4180, rows ended by CRLF). Numbers dlgrade writes itself (scores) are never negative and go
 out unchanged.
 
 Canvas's gradebook import wants `Student, ID, SIS User ID, SIS Login ID, Section` and one
@@ -43,7 +43,9 @@ def _num(x) -> str:
 
 def write_csv(rows: list[list]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # CRLF ends rows, as RFC 4180 says: csv then also quotes a cell holding a lone \r, which
+    # with \n endings it writes raw and a reader takes for the end of the row
+    writer = csv.writer(buf, lineterminator="\r\n")
     for row in rows:
         writer.writerow([safe_cell(c) for c in row])
     return buf.getvalue()
