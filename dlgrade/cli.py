@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("--data", help="data set option baked into the bundle, e.g. digits")
     gs.add_argument("--option", metavar="NAME=VALUE", action="append", default=[],
                     help="an option the assignment declares, baked into the bundle; repeatable")
+    gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
+                                                          '(its "due" may be "gradescope": the assignment\'s due date)')
     course_commands.add_parsers(sub)
     return parser
 
@@ -201,7 +203,11 @@ def cmd_gradescope_bundle(args) -> int:
     except ValueError as exc:
         return _usage_error(str(exc))
     out = Path(args.out or f"{args.assignment}_autograder.zip")
-    path = build_bundle(args.assignment, out, options=options)
+    try:
+        late = course_commands.bundle_late_policy(args)
+    except ValueError as exc:
+        return _usage_error(str(exc))
+    path = build_bundle(args.assignment, out, options=options, **late)
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 

@@ -88,6 +88,18 @@ def batch_options(args) -> dict:
     return extra
 
 
+def bundle_late_policy(args) -> dict:
+    """build_bundle's late_policy keyword from gradescope-bundle's --late-policy; ValueError for a bad file."""
+    from graders.gradebook.late import load_policies, policy_for
+
+    if not getattr(args, "late_policy", None):
+        return {}
+    policy = policy_for(load_policies(args.late_policy), args.assignment)
+    if policy is None:
+        raise ValueError(f"{args.late_policy}: no late policy for {args.assignment} (nor '*')")
+    return {"late_policy": policy.to_dict()}
+
+
 def cmd_gradebook(args) -> int:
     from graders.gradebook.db import add_override, open_gradebook
     from graders.gradebook.exports import canvas_csv, gradebook_csv, moodle_csv, read_roster

@@ -98,12 +98,16 @@ def bundle_config(assignment: str, options: dict | None = None) -> dict:
             "python": "%d.%d" % sys.version_info[:2], "torch": _torch_version()}
 
 
-def build_bundle(assignment: str, out, *, options: dict | None = None) -> Path:
-    """Write the autograder zip of `assignment` to `out`; returns its path."""
+def build_bundle(assignment: str, out, *, options: dict | None = None, late_policy: dict | None = None) -> Path:
+    """Write the autograder zip of `assignment` to `out`; returns its path.
+
+    late_policy: a late policy (graders/gradebook/late.py) that run_autograder applies."""
     from graders import assignments
 
     assignments.get(assignment)  # KeyError for an unknown id, before anything is written
     config = bundle_config(assignment, options)
+    if late_policy is not None:
+        config["late_policy"] = late_policy
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fill = {"assignment": assignment, "python": config["python"], "torch": config["torch"]}

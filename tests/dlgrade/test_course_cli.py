@@ -109,3 +109,14 @@ def test_a_canvas_export_without_a_roster_and_a_bad_late_policy_are_usage_errors
     assert main(["batch", str(root / "submissions"), "-a", "numpy_basics", "--out", str(tmp_path / "g"),
                  "--late-policy", str(bad)]) == 2
     assert "ISO 8601" in capsys.readouterr().err
+
+
+def test_gradescope_bundle_takes_a_late_policy(tmp_path):
+    import zipfile
+
+    policy = tmp_path / "late.json"
+    policy.write_text(json.dumps({"*": {"due": "gradescope", "percent_per_day": 20}}))
+    out = tmp_path / "b.zip"
+    assert main(["gradescope-bundle", "-a", "numpy_basics", "--out", str(out), "--late-policy", str(policy)]) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert json.loads(zf.read("dlgrade_autograder.json"))["late_policy"]["percent_per_day"] == 20.0
