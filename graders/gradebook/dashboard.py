@@ -23,6 +23,7 @@ from graders.gradebook.record import current_grades, history
 from graders.gradebook.similarity import stored_pairs
 
 TOP_SLIPS = 15
+SIDE_BY_SIDE = 40  # flagged pairs shown with their code (the most similar first); the rest listed
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; color: #1a1a1a; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 2px solid #1f77b4; padding-bottom: .2em; margin-top: 2em; }
@@ -117,7 +118,10 @@ def _similarities(conn, assignment: str) -> str:
         f"<tr><td>{escape(p.student_a)} / {escape(p.student_b)}</td>"
         f'<td class="num">{100 * p.similarity_a:.0f}% / {100 * p.similarity_b:.0f}%</td></tr>' for p in pairs)
         + "</table>")
-    for p in pairs:
+    if len(pairs) > SIDE_BY_SIDE:
+        out.append(f"<p>The {SIDE_BY_SIDE} most similar pairs, side by side (raise the threshold to see fewer "
+                   "pairs):</p>")
+    for p in pairs[:SIDE_BY_SIDE]:
         out.append(f"<details><summary>{escape(p.student_a)} and {escape(p.student_b)}: matching passages "
                    f"highlighted</summary><div class=\"pair\"><div><b>{escape(p.student_a)}</b>"
                    f"<pre>{_marked(p.code_a, p.passages_a)}</pre></div><div><b>{escape(p.student_b)}</b>"

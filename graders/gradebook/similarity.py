@@ -7,8 +7,8 @@ fingerprints (the code every student was given) are removed first, so starter co
 counts. Two submissions' similarity is, for each, the share of its fingerprinted code also
 found in the other; a pair is flagged when the larger share reaches the threshold.
 
-Only pairs that share some fingerprint are compared (an inverted index of fingerprints),
-so a class of hundreds takes seconds. The matching passages of a flagged pair are kept as
+Only pairs that share enough fingerprints are compared in full (a sparse students x
+fingerprints product counts the shared ones), so a class of hundreds takes seconds. The matching passages of a flagged pair are kept as
 character ranges of each submission's code, for the dashboard to show side by side.
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,10 @@ NOISE_TOKENS = 25  # copydetect's default noise threshold: shorter matches are i
 GUARANTEE_TOKENS = 30  # a match this long is always found (winnowing window = guarantee - noise + 1)
 DEFAULT_THRESHOLD = 0.6
 MAX_CODE_CHARS = 100_000  # code kept per flagged submission (for the side-by-side view)
+# A pair is compared in full only if its shared fingerprints reach this share of the threshold
+# (of the smaller submission's fingerprints): winnowing keeps about one fingerprint per window,
+# so the shared share of fingerprints tracks the shared share of code; half is a wide margin.
+PREFILTER_SLACK = 0.5
 
 
 @dataclass
@@ -82,19 +85,9 @@ def find_similar(codes: dict[str, str], template: str = "", threshold: float = D
         prints[student] = fingerprint(code, boilerplate)
         if progress is not None:
             progress.update(1)
-    index: dict[int, list[str]] = defaultdict(list)
-    for student, fp in prints.items():
-        for h in set(fp.hashes):
-            index[h].append(student)
-    shared: Counter = Counter()
-    for students in index.values():
-        if len(students) > 1:
-            students = sorted(students)
-            for i, a in enumerate(students):
-                for b in students[i + 1:]:
-                    shared[a, b] += 1
+    candidates = _candidates(prints, threshold)
     pairs = []
-    for (a, b), _count in sorted(shared.items()):
+    for a, b in candidates:
         overlap, (sim_a, sim_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
         if max(sim_a, sim_b) < threshold or not overlap:
             continue
@@ -102,6 +95,29 @@ def find_similar(codes: dict[str, str], template: str = "", threshold: float = D
                           _ranges(slices_a), _ranges(slices_b)))
     pairs.sort(key=lambda p: (-p.similarity, p.student_a, p.student_b))
     return pairs
+
+
+def _candidates(prints: dict, threshold: float) -> list[tuple[str, str]]:
+    """The pairs worth comparing: those whose shared fingerprints are at least PREFILTER_SLACK *
+    threshold of the smaller one's (a sparse students x fingerprints product counts them)."""
+    import numpy as np
+    from scipy import sparse
+
+    names = sorted(prints)
+    columns: dict[int, int] = {}
+    rows, cols = [], []
+    for r, name in enumerate(names):
+        for h in set(prints[name].hashes):
+            rows.append(r)
+            cols.append(columns.setdefault(h, len(columns)))
+    if not columns:
+        return []
+    m = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(names), len(columns)))
+    sizes = np.asarray(m.sum(axis=1)).ravel()
+    shared = sparse.triu(m @ m.T, k=1).tocoo()
+    need = PREFILTER_SLACK * threshold * np.minimum(sizes[shared.row], sizes[shared.col])
+    keep = shared.data >= np.maximum(need, 1)
+    return sorted((names[i], names[j]) for i, j in zip(shared.row[keep], shared.col[keep]))
 
 
 def _ranges(slices) -> list[tuple[int, int]]:
