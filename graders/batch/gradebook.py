@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from graders.gradebook.exports import write_csv
-
 FIXED = ["student", "status", "score", "max_score", "passed", "failed"]
 
 
@@ -66,13 +64,6 @@ def row_for(name: str, status: str, report: dict | None, note: str = "") -> dict
     return row
 
 
-def render_csv(rows: list[dict], check_names: list[str]) -> str:
-    extra = sorted({k[len("check:"):] for r in rows for k in r if k.startswith("check:")} - set(check_names))
-    columns = FIXED + list(check_names) + extra + ["notes"]
-    return write_csv([columns] + [[r.get(c, "") if c in FIXED or c == "notes" else r.get(f"check:{c}", "")
-                                   for c in columns] for r in rows])
-
-
 def batch_entries(students, reports: Path, result, *, assignment: str, recorded: dict,
                   late_policy=None, times: dict | None = None) -> list:
     """The gradebook database's entries for a batch: every student graded or failed in this run,
@@ -109,10 +100,32 @@ def batch_entries(students, reports: Path, result, *, assignment: str, recorded:
             tmp = path.with_name(path.name + ".part")
             tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
             tmp.replace(path)
+            if penalty:
+                _say_late_in_html(path.with_suffix(".html"), report, penalty, why)
         entries.append(Entry(s.name, "graded", report=report, note=note_for(report), sha256=sha,
                              filename=s.relpath, submitted_at=submitted.isoformat() if submitted else None,
                              late_penalty=penalty, late_reason=why))
     return entries
+
+
+def _say_late_in_html(page: Path, report: dict, penalty: float, why: str) -> None:
+    """Put the late penalty under the score of the student's HTML report (once)."""
+    from html import escape
+
+    try:
+        text = page.read_text(encoding="utf-8")
+    except OSError:
+        return
+    start = text.find("<div class=score>")
+    end = text.find("</div>", start)
+    if start < 0 or end < 0 or "<div class=late>" in text:
+        return
+    final = max(0.0, float(report.get("score") or 0.0) - penalty)
+    notice = (f"<div class=late><b>Late penalty:</b> {escape(why)}. Final score: {final:g} / "
+              f"{_num(report.get('max_score'))}</div>")
+    tmp = page.with_name(page.name + ".part")
+    tmp.write_text(text[:end + len("</div>")] + notice + text[end + len("</div>"):], encoding="utf-8")
+    tmp.replace(page)
 
 
 def record_batch(db_path: Path, students, reports: Path, result, *, assignment: str, check_names: list[str],

@@ -73,6 +73,9 @@ def test_a_late_submission_loses_its_penalty_and_the_gradebook_and_report_say_wh
     assert rows["alice"]["score"] == "1.5" and rows["alice"]["late_penalty"] == ""
     report = json.loads((out / "reports" / "bob.json").read_text())
     assert report["late_penalty"] == 0.3 and "-20% = -0.3 points" in report["late_reason"]
+    page = (out / "reports" / "bob.html").read_text()
+    assert "<b>Late penalty:</b> submitted" in page and "Final score: 1.2 / 1.5" in page
+    assert "Late penalty" not in (out / "reports" / "alice.html").read_text()
 
 
 def test_the_note_says_what_the_top_level_raised_even_with_full_marks(graded):
