@@ -99,7 +99,8 @@ def assignment_section(conn, assignment: str) -> str:
         top = sorted(slips.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:TOP_SLIPS]
         parts.append("<table><tr><th>students</th><th>check</th><th>likely slip</th><th>example feedback</th></tr>"
                      + "".join(f'<tr><td class="num">{len(fb)} ({100 * len(fb) / max(len(graded), 1):.0f}%)</td>'
-                               f"<td>{escape(check)}</td><td>{escape(slip)}</td><td><pre>{escape(fb[0])}</pre></td></tr>"
+                               f"<td>{escape(check)}</td><td>{escape(slip)}</td>"
+                               f"<td><pre>{escape(fb[0])}</pre></td></tr>"
                                for (check, slip), fb in top) + "</table>")
     else:
         parts.append("<p>No slip was diagnosed.</p>")

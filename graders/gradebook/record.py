@@ -125,9 +125,11 @@ def current_grades(conn: sqlite3.Connection, assignment: str, students: list[str
                           "ORDER BY c.grade_id, c.position", (assignment,)):
         checks[r["grade_id"]].append({"name": r["check_name"], "points": r["points"], "max_points": r["max_points"],
                                       "status": r["status"], "slip": r["slip"], "feedback": r["feedback"]})
-    overrides = {r["name"]: {"score": r["score"], "who": r["who"], "why": r["why"], "at": r["at"]} for r in conn.execute(
+    latest_overrides = conn.execute(
         "SELECT st.name, o.* FROM overrides o JOIN students st ON st.id = o.student_id WHERE o.id IN "
-        "(SELECT MAX(id) FROM overrides WHERE assignment = ? GROUP BY student_id)", (assignment,))}
+        "(SELECT MAX(id) FROM overrides WHERE assignment = ? GROUP BY student_id)", (assignment,))
+    overrides = {r["name"]: {"score": r["score"], "who": r["who"], "why": r["why"], "at": r["at"]}
+                 for r in latest_overrides}
     by_name = {}
     for r in latest:
         by_name[r["student"]] = StudentGrade(

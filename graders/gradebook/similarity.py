@@ -8,8 +8,9 @@ counts. Two submissions' similarity is, for each, the share of its fingerprinted
 found in the other; a pair is flagged when the larger share reaches the threshold.
 
 Only pairs that share enough fingerprints are compared in full (a sparse students x
-fingerprints product counts the shared ones), so a class of hundreds takes seconds. The matching passages of a flagged pair are kept as
-character ranges of each submission's code, for the dashboard to show side by side.
+fingerprints product counts the shared ones), so a class of hundreds takes seconds. The
+matching passages of a flagged pair are kept as character ranges of each submission's
+code, for the dashboard to show side by side.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ def helper_given_to_everyone(values, axis=None):
     count = values.shape[axis] if axis is not None else values.size
     return total / count
 '''
-ALICE = TEMPLATE.replace('    raise NotImplementedError("write softmax_cross_entropy")', '''    shifted = scores - scores.max(axis=1, keepdims=True)
+TODO_LINE = '    raise NotImplementedError("write softmax_cross_entropy")'
+ALICE = TEMPLATE.replace(TODO_LINE, '''    shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     n = scores.shape[0]
     loss = -log_probs[np.arange(n), labels].mean()
@@ -31,7 +32,7 @@ ALICE = TEMPLATE.replace('    raise NotImplementedError("write softmax_cross_ent
     dscores /= n
     return loss, dscores''')
 BOB = ALICE.replace("shifted", "z").replace("log_probs", "lp").replace("dscores", "grad")  # renamed copy
-CAROL = TEMPLATE.replace('    raise NotImplementedError("write softmax_cross_entropy")', '''    loss = 0.0
+CAROL = TEMPLATE.replace(TODO_LINE, '''    loss = 0.0
     grad = np.zeros_like(scores)
     for i in range(len(labels)):
         row = scores[i] - np.max(scores[i])
