@@ -83,6 +83,9 @@ def batch_options(args) -> dict:
         if policy.due is None:
             raise ValueError('"due": "gradescope" only works in a Gradescope bundle; give the due time')
         extra["late_policy"] = policy
+        if args.source.lower().endswith(".zip") and not args.submission_times:
+            raise ValueError("a zip's files carry the time they are extracted, not when they were submitted: "
+                             "with --late-policy, give --submission-times CSV (student,submitted_at)")
     if args.submission_times:
         extra["submission_times"] = times_from_csv(args.submission_times)
     return extra

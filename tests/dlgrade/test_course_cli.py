@@ -109,6 +109,10 @@ def test_a_canvas_export_without_a_roster_and_a_bad_late_policy_are_usage_errors
     assert main(["batch", str(root / "submissions"), "-a", "numpy_basics", "--out", str(tmp_path / "g"),
                  "--late-policy", str(bad)]) == 2
     assert "ISO 8601" in capsys.readouterr().err
+    (tmp_path / "class.zip").write_bytes(b"")
+    assert main(["batch", str(tmp_path / "class.zip"), "-a", "numpy_basics", "--late-policy",
+                 str(root / "late.json")]) == 2
+    assert "give --submission-times" in capsys.readouterr().err
 
 
 def test_gradescope_bundle_takes_a_late_policy(tmp_path):
