@@ -112,3 +112,29 @@ def test_a_database_from_a_newer_dlgrade_stops_the_batch_before_grading(tmp_path
     assert not (out / "reports" / "alice.json").exists()
     assert main(["batch", str(root), "-a", "numpy_basics", "--out", str(out), "--no-progress"]) == 2
     assert "newer dlgrade" in capsys.readouterr().err
+
+
+BATCH = """
+import sys
+from graders.batch import run_batch
+run_batch(sys.argv[1], "numpy_basics", sys.argv[2], workers=1, checks=[sys.argv[4]], progress=False, db=sys.argv[3])
+"""
+
+
+def test_two_batches_writing_one_database_at_once_lose_no_row(tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "term.sqlite"
+    procs = []
+    for group in ("a", "b"):
+        folder = tmp_path / group
+        folder.mkdir()
+        for i in range(3):
+            shutil.copy(REFERENCE, folder / f"{group}{i}.py")
+        procs.append(subprocess.Popen([sys.executable, "-c", BATCH, str(folder), str(tmp_path / f"out_{group}"),
+                                       str(db), CHECKS[0]], cwd=REPO))
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    with open_gradebook(db) as conn:
+        assert sorted(g.student for g in current_grades(conn, "numpy_basics")) == ["a0", "a1", "a2", "b0", "b1", "b2"]
+        assert conn.execute("SELECT COUNT(*) FROM check_results").fetchone()[0] == 6
