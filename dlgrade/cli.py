@@ -10,6 +10,9 @@
                                                     a whole class: gradebook CSV, a report per student
     dlgrade gradescope-bundle --assignment ID [--out FILE] [--hidden-checks as_declared|score_only]
                                                     Gradescope's autograder zip
+    dlgrade gradebook override|export|history --db PATH ...  the gradebook database
+    dlgrade dashboard --db PATH --out DIR           a static HTML page of the class
+    dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
@@ -25,6 +28,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from dlgrade import course_commands
 from graders.reports import FORMATS
 
 DEMO_SUBMISSION = "numpy_basics_example.py"
@@ -78,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data", help="data set for trained checks, e.g. digits or mnist:PATH")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--option", metavar="NAME=VALUE", action="append", default=[], help=OPTION_HELP)
+    course_commands.add_batch_options(b)
 
     gs = sub.add_parser("gradescope-bundle", help="build the Gradescope autograder zip of an assignment")
     gs.add_argument("--assignment", "-a", required=True)
@@ -90,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "hidden or after_due_date; students then do not see their total score) or "
                          "score_only (visible, anonymous, points without feedback: totals stay "
                          "visible); see docs/courses.md")
+    gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
+                                                          '(its "due" may be "gradescope": the assignment\'s due date)')
+    course_commands.add_parsers(sub)
     return parser
 
 
@@ -200,11 +208,12 @@ def cmd_batch(args) -> int:
     out = Path(args.out or f"grades_{args.assignment}")
     try:
         options = _options(args, _known_assignment(args.assignment))
+        course = course_commands.batch_options(args)
     except (LookupError, ValueError) as exc:
         return _usage_error(str(exc))
     try:
         result = run_batch(args.source, args.assignment, out, workers=args.workers, force=args.force,
-                           dask=args.dask, options=options, progress=not args.no_progress)
+                           dask=args.dask, options=options, progress=not args.no_progress, **course)
     except BatchError as exc:
         return _usage_error(str(exc))
     print(result.summary())
@@ -223,7 +232,11 @@ def cmd_gradescope_bundle(args) -> int:
     except ValueError as exc:
         return _usage_error(str(exc))
     out = Path(args.out or f"{args.assignment}_autograder.zip")
-    path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks)
+    try:
+        late = course_commands.bundle_late_policy(args)
+    except ValueError as exc:
+        return _usage_error(str(exc))
+    path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks, **late)
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
@@ -262,6 +275,9 @@ def _run(argv: list[str] | None) -> int:
             return cmd_batch(args)
         if args.command == "gradescope-bundle":
             return cmd_gradescope_bundle(args)
+        course = course_commands.run(args)
+        if course is not None:
+            return course
         if args.command == "demo":
             example = resources.files("student_templates").joinpath("examples", DEMO_SUBMISSION)
             with resources.as_file(example) as path:

@@ -1,6 +1,7 @@
 """Grading a whole class: `run_batch(source, assignment, out_dir, workers=N)`.
 
-    out_dir/gradebook.csv           one row per student (see gradebook.py)
+    out_dir/gradebook.sqlite        the gradebook database: every grade, regrades kept (graders/gradebook)
+    out_dir/gradebook.csv           one row per student, exported from the database (see gradebook.py)
     out_dir/reports/<student>.json  dlgrade's JSON report (+ student, submission_sha256)
     out_dir/reports/<student>.html  the self-contained HTML report, with pictures
 
@@ -27,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.batch.discover import MAX_ZIP_BYTES, BatchError, Student, discover, extract_zip
-from graders.batch.gradebook import read_report, render_csv, row_for
+from graders.batch.gradebook import read_report, record_batch, row_for
 from graders.batch.worker import grade_job, make_job
+from graders.gradebook.db import GradebookError, open_gradebook
 
 
 @dataclass
@@ -40,6 +42,7 @@ class BatchResult:
     skipped: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # student key -> what went wrong
     missing: list[str] = field(default_factory=list)
+    database: Path | None = None
 
     def summary(self) -> str:
         parts = [f"{len(self.rows)} students", f"{len(self.graded)} graded"]
@@ -49,7 +52,8 @@ class BatchResult:
             parts.append(f"{len(self.missing)} without a submission")
         if self.errors:
             parts.append(f"{len(self.errors)} not graded because of an error (run again to retry)")
-        return ", ".join(parts) + f"\ngradebook: {self.gradebook}\nreports: {self.out_dir / 'reports'}"
+        return (", ".join(parts) + f"\ngradebook: {self.gradebook}"
+                + (f"\ndatabase: {self.database}" if self.database else "") + f"\nreports: {self.out_dir / 'reports'}")
 
 
 def process_executor(workers: int) -> cf.Executor:
@@ -126,11 +130,14 @@ def _run_jobs(jobs: list[dict], executor: cf.Executor, on_result) -> list[dict]:
 def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool = False,
               executor: cf.Executor | None = None, dask: str | None = None, options: dict | None = None,
               checks: list[str] | None = None, progress: bool = True,
-              max_zip_bytes: int = MAX_ZIP_BYTES) -> BatchResult:
+              max_zip_bytes: int = MAX_ZIP_BYTES, db=None, late_policy=None,
+              submission_times: dict | None = None) -> BatchResult:
     """Grade every student of `source` (a folder or a .zip) for `assignment`; see the module's doc.
 
     executor: any concurrent.futures executor (not shut down here); else `dask` (a scheduler
     address) or a local process pool of `workers`. checks: only these check names.
+    db: the gradebook database (default out_dir/gradebook.sqlite); late_policy: a
+    graders.gradebook.late.LatePolicy; submission_times: {student: datetime} (default: file times).
     """
     from graders import assignments
 
@@ -152,7 +159,9 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
         if not students:
             raise BatchError(f"{source}: no submissions found (one .py/.ipynb file or one folder per student)")
         reports.mkdir(parents=True, exist_ok=True)
-        result = BatchResult(out_dir=out_dir, gradebook=out_dir / "gradebook.csv", rows=[])
+        result = BatchResult(out_dir=out_dir, gradebook=out_dir / "gradebook.csv", rows=[],
+                             database=Path(db) if db else out_dir / "gradebook.sqlite")
+        _check_database(result.database)  # a database it cannot write fails now, not after grading
         todo = []
         for s in students:
             if s.submission is None:
@@ -192,8 +201,21 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
         finally:
             bar.close()
         result.rows = _rows(students, reports, result)
-        _write_atomic(result.gradebook, render_csv(result.rows, check_names))
+        try:
+            gradebook = record_batch(result.database, students, reports, result, assignment=assignment,
+                                     check_names=check_names, late_policy=late_policy, times=submission_times)
+        except GradebookError as exc:
+            raise BatchError(str(exc)) from None
+        _write_atomic(result.gradebook, gradebook)
     return result
+
+
+def _check_database(path: Path) -> None:
+    try:
+        with open_gradebook(path):
+            pass
+    except GradebookError as exc:
+        raise BatchError(str(exc)) from None
 
 
 def _rows(students: list[Student], reports: Path, result: BatchResult) -> list[dict]:

@@ -101,8 +101,10 @@ def bundle_config(assignment: str, options: dict | None = None, hidden_checks: s
 
 
 def build_bundle(assignment: str, out, *, options: dict | None = None,
-                 hidden_checks: str = "as_declared") -> Path:
-    """Write the autograder zip of `assignment` to `out`; returns its path."""
+                 hidden_checks: str = "as_declared", late_policy: dict | None = None) -> Path:
+    """Write the autograder zip of `assignment` to `out`; returns its path.
+
+    late_policy: a late policy (graders/gradebook/late.py) that run_autograder applies."""
     from graders import assignments
     from graders.gradescope.run import HIDDEN_CHECKS
 
@@ -110,6 +112,8 @@ def build_bundle(assignment: str, out, *, options: dict | None = None,
     if hidden_checks not in HIDDEN_CHECKS:
         raise ValueError(f"hidden_checks must be one of {', '.join(HIDDEN_CHECKS)}, not {hidden_checks!r}")
     config = bundle_config(assignment, options, hidden_checks)
+    if late_policy is not None:
+        config["late_policy"] = late_policy
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fill = {"assignment": assignment, "python": config["python"], "torch": config["torch"]}

@@ -100,7 +100,27 @@ def grade_submission(root: Path, config: dict) -> dict:
     report = grade(str(path), assignment, options=config.get("options") or {})
     report.submission = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
     report.load_messages.insert(0, note or choice_note(choice, report.submission))
-    return results_dict(report, hidden_checks)
+    return apply_late_policy(results_dict(report, hidden_checks), root, config)
+
+
+def apply_late_policy(data: dict, root: Path, config: dict) -> dict:
+    """Deduct the bundle's late penalty (if any) from the score; the output says what and why.
+
+    The times come from Gradescope's ROOT/submission_metadata.json: `created_at`, and the
+    assignment's `due_date` when the policy's due is "gradescope"."""
+    if not config.get("late_policy"):
+        return data
+    from graders.gradebook.late import LatePolicy, gradescope_times
+
+    policy = LatePolicy.from_dict(config["late_policy"])
+    submitted, due = gradescope_times(root / "submission_metadata.json")
+    penalty, why = policy.penalty(submitted, data.get("score"), due=due)
+    if penalty:
+        data["score"] = max(0.0, float(data["score"]) - penalty)
+        data["output"] = (data.get("output") or "") + f"\nLate penalty: {why}."
+    elif submitted is None:
+        data["output"] = (data.get("output") or "") + "\nNo late penalty: the submission time was not available."
+    return data
 
 
 def self_test(config: dict) -> int:

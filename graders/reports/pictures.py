@@ -1,4 +1,4 @@
-"""Small PNG pictures for feedback, drawn with Pillow only (no matplotlib needed).
+"""PNG pictures for feedback, drawn with matplotlib (the Agg backend; no display, no pyplot state).
 
 A check attaches one with `ctx.attach(title, png_bytes)`; the HTML report and Gradescope's
 HTML output show it beside the check's feedback. Pictures say more than a number for:
@@ -9,8 +9,10 @@ HTML output show it beside the check's feedback. Pictures say more than a number
     scatter(codes_2d, labels)                                    a latent space, coloured by class
     gradient_error_heatmap(yours, numeric)                       where a gradient is wrong
 
-Every function takes NumPy arrays (plain data returned by the sandbox) and returns PNG bytes.
-Non-finite values are drawn grey, never raised on: feedback must not crash on odd data.
+Every function takes NumPy arrays (plain data returned by the sandbox) and returns PNG bytes;
+each has a `*_figure` twin that returns the matplotlib Figure (what the tests inspect: axes,
+ticks, legends, colour bars). Non-finite values are drawn grey, never raised on: feedback
+must not crash on odd data.
 """
 
 from __future__ import annotations
@@ -18,25 +20,38 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
+# matplotlib's "tab10" colours, as RGB bytes: the colour of label k is PALETTE[k % 10]
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 GREY = (200, 200, 200)
-TEXT = (20, 20, 20)
-MAX_SIDE = 1600
+DPI = 100
+MAX_INCHES = 16.0  # 1600 px at DPI
+MIN_SIZE = (320, 240)  # px: room for ticks, axis labels and a legend
 
 
-def _font(size: int = 13):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: a fixed bitmap font
-        return ImageFont.load_default()
+def _rgb(c: tuple[int, int, int]) -> tuple[float, float, float]:
+    return tuple(v / 255 for v in c)
 
 
-def to_png(image: Image.Image) -> bytes:
+def new_figure(width_px: float, height_px: float):
+    """A Figure on the Agg canvas (no pyplot: nothing global is touched)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(min(width_px / DPI, MAX_INCHES), min(height_px / DPI, MAX_INCHES)), dpi=DPI,
+                 layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def to_png(fig) -> bytes:
+    """PNG bytes of a matplotlib Figure (or of a PIL image, as before)."""
     buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
+    if hasattr(fig, "savefig"):
+        fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    else:
+        fig.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
 
 
@@ -61,135 +76,102 @@ def _as_images(batch) -> np.ndarray:
     return a
 
 
-def _to_uint8(img: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+def _scaled_rgb(img: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+    """An image as RGB floats in [0, 1] (grey scale for 2-D), non-finite pixels GREY."""
     finite = np.isfinite(img)
     vals = img[finite]
     lo = float(vals.min()) if lo is None and vals.size else (lo if lo is not None else 0.0)
     hi = float(vals.max()) if hi is None and vals.size else (hi if hi is not None else 1.0)
     scaled = np.clip((np.where(finite, img, lo) - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
-    out = (scaled * 255).round().astype(np.uint8)
-    if out.ndim == 2:
-        out = np.stack([out] * 3, axis=-1)
+    if scaled.ndim == 2:
+        scaled = np.stack([scaled] * 3, axis=-1)
     mask = ~finite if finite.ndim == 2 else ~finite.all(axis=-1)
-    out[mask] = GREY
-    return out
+    scaled[mask] = _rgb(GREY)
+    return scaled
 
 
-def image_grid(rows, labels=None, *, scale: int = 3, lo: float | None = 0.0, hi: float | None = 1.0,
-               max_columns: int = 16) -> bytes:
-    """One row of images per batch, labelled on the left (lo/hi=None: each image scaled to its range)."""
+def image_grid_figure(rows, labels=None, *, scale: int = 3, lo: float | None = 0.0, hi: float | None = 1.0,
+                      max_columns: int = 16):
     batches = [_as_images(r)[:max_columns] for r in rows]
     labels = list(labels or [""] * len(batches))
-    font = _font()
-    h = max(b.shape[1] for b in batches) * scale
-    w = max(b.shape[2] for b in batches) * scale
-    label_w = (max((int(font.getlength(s)) for s in labels), default=0) + 10) if any(labels) else 0
-    cols = max(len(b) for b in batches)
-    canvas = Image.new("RGB", (min(label_w + cols * (w + 4) + 4, MAX_SIDE),
-                               min(len(batches) * (h + 4) + 4, MAX_SIDE)), "white")
-    draw = ImageDraw.Draw(canvas)
-    for r, (batch, label) in enumerate(zip(batches, labels)):
-        y = 4 + r * (h + 4)
-        draw.text((4, y + h // 2 - 7), label, fill=TEXT, font=font)
-        for c, img in enumerate(batch):
-            tile = Image.fromarray(_to_uint8(img, lo, hi)).resize((w, h), Image.NEAREST)
-            canvas.paste(tile, (label_w + 4 + c * (w + 4), y))
-    return to_png(canvas)
+    cols = max((len(b) for b in batches), default=1) or 1
+    h = max((b.shape[1] for b in batches), default=1) * max(scale, 2)
+    w = max((b.shape[2] for b in batches), default=1) * max(scale, 2)
+    fig = new_figure(max(cols * (w + 6) + 90, 200), max(len(batches) * (h + 8) + 20, 80))
+    grid = fig.subplots(max(len(batches), 1), cols, squeeze=False)
+    for r, row_axes in enumerate(grid):
+        batch = batches[r] if r < len(batches) else []
+        for c, ax in enumerate(row_axes):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(batch):
+                ax.imshow(_scaled_rgb(batch[c], lo, hi), interpolation="nearest")
+            else:
+                ax.set_axis_off()
+        if r < len(labels) and labels[r]:
+            row_axes[0].set_ylabel(str(labels[r]), rotation=0, ha="right", va="center")
+    return fig
 
 
-def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    if not hi > lo:
-        return [lo]
-    step = 10 ** np.floor(np.log10((hi - lo) / n))
-    for m in (1, 2, 5, 10):
-        if (hi - lo) / (m * step) <= n:
-            step *= m
-            break
-    return [float(t) for t in np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)]
+def image_grid(rows, labels=None, **kwargs) -> bytes:
+    """One row of images per batch, labelled on the left (lo/hi=None: each image scaled to its range)."""
+    return to_png(image_grid_figure(rows, labels, **kwargs))
 
 
-def line_plot(series: dict, *, title: str = "", xlabel: str = "step", ylabel: str = "",
-              size: tuple[int, int] = (640, 360), log_y: bool = False) -> bytes:
-    """Curves {name: y values} (or {name: (x, y)}) on common axes, with a legend."""
-    font = _font()
-    curves = []
-    for name, data in series.items():
+def line_plot_figure(series: dict, *, title: str = "", xlabel: str = "step", ylabel: str = "",
+                     size: tuple[int, int] = (640, 360), log_y: bool = False):
+    fig = new_figure(max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1]))  # smaller cannot hold the labels
+    ax = fig.add_subplot()
+    drawn = 0
+    for i, (name, data) in enumerate(series.items()):
         if isinstance(data, tuple) and len(data) == 2:
             x, y = (np.asarray(d, dtype=np.float64).ravel() for d in data)
         else:
             y = np.asarray(data, dtype=np.float64).ravel()
             x = np.arange(len(y), dtype=np.float64)
-        if log_y:
-            y = np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)
-        curves.append((str(name), x, y))
-    finite = [v for _, x, y in curves for v in (x[np.isfinite(y)], y[np.isfinite(y)])]
-    xs = np.concatenate(finite[0::2]) if finite else np.zeros(1)
-    ys = np.concatenate(finite[1::2]) if finite else np.zeros(1)
-    xs, ys = (xs, ys) if xs.size else (np.zeros(1), np.zeros(1))
-    x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
-    x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1)
-    W, H = size
-    left, right, top, bottom = 64, 16, 28, 40
-    img = Image.new("RGB", size, "white")
-    d = ImageDraw.Draw(img)
-
-    def px(x, y):
-        return (left + (x - x0) / (x1 - x0) * (W - left - right),
-                H - bottom - (y - y0) / (y1 - y0) * (H - top - bottom))
-
-    d.rectangle([left, top, W - right, H - bottom], outline=TEXT)
-    y_ticks = [float(t) for t in range(int(np.ceil(y0)), int(np.floor(y1)) + 1)] if log_y else []
-    for t in (y_ticks if 1 < len(y_ticks) <= 8 else _nice_ticks(y0, y1)):
-        _, yy = px(x0, t)
-        d.line([left - 4, yy, left, yy], fill=TEXT)
-        d.text((4, yy - 7), f"{10 ** t:.3g}" if log_y else f"{t:.3g}", fill=TEXT, font=font)
-    for t in _nice_ticks(x0, x1):
-        xx, _ = px(t, y0)
-        d.line([xx, H - bottom, xx, H - bottom + 4], fill=TEXT)
-        label = f"{t:g}"
-        width = font.getlength(label)  # centred on its tick, kept inside the picture
-        d.text((min(max(xx - width / 2, 0), W - width - 1), H - bottom + 6), label, fill=TEXT, font=font)
-    d.text((left, 6), title, fill=TEXT, font=font)
-    d.text((W - right - font.getlength(xlabel), H - 16), xlabel, fill=TEXT, font=font)
-    d.text((left + 4, top + 2), ylabel, fill=TEXT, font=font)
-    for i, (name, x, y) in enumerate(curves):
-        colour = PALETTE[i % len(PALETTE)]
-        points = [px(a, b) for a, b in zip(x, y) if np.isfinite(a) and np.isfinite(b)]
-        if len(points) > 1:
-            d.line(points, fill=colour, width=2)
-        elif points:
-            d.ellipse([points[0][0] - 2, points[0][1] - 2, points[0][0] + 2, points[0][1] + 2], fill=colour)
-        ly = top + 6 + 16 * i
-        d.line([W - right - 120, ly + 7, W - right - 100, ly + 7], fill=colour, width=3)
-        d.text((W - right - 96, ly), name, fill=TEXT, font=font)
-    return to_png(img)
+        n = min(len(x), len(y))
+        x, y = x[:n], y[:n]
+        ok = np.isfinite(x) & np.isfinite(y) & ((y > 0) if log_y else True)
+        ax.plot(x[ok], y[ok], color=_rgb(PALETTE[i % len(PALETTE)]), label=str(name),
+                marker="o" if ok.sum() == 1 else None, linewidth=2)
+        drawn += int(ok.any())
+    if log_y and drawn:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    if series:
+        ax.legend(loc="best", fontsize="small")
+    return fig
 
 
-def scatter(points, labels=None, *, title: str = "", size: tuple[int, int] = (480, 480)) -> bytes:
-    """2-D points (a latent space), coloured by integer label."""
+def line_plot(series: dict, **kwargs) -> bytes:
+    """Curves {name: y values} (or {name: (x, y)}) on common axes, with a legend."""
+    return to_png(line_plot_figure(series, **kwargs))
+
+
+def scatter_figure(points, labels=None, *, title: str = "", size: tuple[int, int] = (480, 480)):
     p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     lab = np.zeros(len(p), dtype=int) if labels is None else np.asarray(labels).astype(int).ravel()
     ok = np.isfinite(p).all(axis=1)
-    W, H = size
-    img = Image.new("RGB", size, "white")
-    d = ImageDraw.Draw(img)
-    d.text((8, 6), title, fill=TEXT, font=_font())
-    d.rectangle([6, 26, W - 7, H - 7], outline=GREY)
-    if ok.any():
-        lo, hi = p[ok].min(axis=0), p[ok].max(axis=0)
-        span = np.where(hi > lo, hi - lo, 1.0)
-        for (x, y), k in zip(p[ok], lab[ok]):
-            u, v = 12 + (x - lo[0]) / span[0] * (W - 24), H - 12 - (y - lo[1]) / span[1] * (H - 40)
-            d.ellipse([u - 2, v - 2, u + 2, v + 2], fill=PALETTE[k % len(PALETTE)])
-    if labels is not None:  # a legend on the title's line, right-aligned: a dot and the label
-        font = _font()
-        x = W - 8
-        for k in reversed(sorted(set(lab[ok].tolist()))[:len(PALETTE)]):  # placed right to left
-            text = str(k)
-            x -= font.getlength(text) + 14
-            d.ellipse([x, 10, x + 7, 17], fill=PALETTE[k % len(PALETTE)])
-            d.text((x + 9, 6), text, fill=TEXT, font=font)
-    return to_png(img)
+    fig = new_figure(max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1]))
+    ax = fig.add_subplot()
+    for k in sorted(set(lab[ok].tolist())):
+        sel = ok & (lab == k)
+        ax.scatter(p[sel, 0], p[sel, 1], s=10, color=_rgb(PALETTE[k % len(PALETTE)]),
+                   label=str(k) if labels is not None else None)
+    if labels is not None and ok.any():
+        ax.legend(title="label", fontsize="small", loc="best", markerscale=1.5)
+    ax.set_title(title)
+    ax.set_xlabel("dimension 1")
+    ax.set_ylabel("dimension 2")
+    return fig
+
+
+def scatter(points, labels=None, **kwargs) -> bytes:
+    """2-D points (a latent space), coloured by integer label, with a legend of the labels."""
+    return to_png(scatter_figure(points, labels, **kwargs))
 
 
 def _as_matrix(a: np.ndarray) -> np.ndarray:
@@ -201,41 +183,43 @@ def _as_matrix(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1, a.shape[-1])
 
 
-def heatmap(values, *, title: str = "", cell: int | None = None, lo: float | None = None,
-            hi: float | None = None, legend: tuple[str, str] = ("low", "high")) -> bytes:
-    """A matrix as white (lo) to dark red (hi) cells; NaN cells grey (not measured)."""
+def heatmap_figure(values, *, title: str = "", cell: int | None = None, lo: float | None = None,
+                   hi: float | None = None, legend: tuple[str, str] = ("low", "high"), colorbar_label: str = ""):
+    """A matrix as white (lo) to dark red (hi) cells, row and column indices on the axes, a colour
+    bar; NaN cells grey (not measured)."""
+    from matplotlib.colors import LinearSegmentedColormap
+
     m = _as_matrix(values)
     rows, cols = m.shape
     cell = cell or int(np.clip(480 // max(rows, cols, 1), 2, 24))
     finite = np.isfinite(m)
     lo = float(m[finite].min()) if lo is None and finite.any() else (lo or 0.0)
     hi = float(m[finite].max()) if hi is None and finite.any() else (hi if hi is not None else 1.0)
-    t = np.clip((np.where(finite, m, lo) - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
-    rgb = np.stack([255 - 75 * t, 255 - 255 * t, 255 - 255 * t], axis=-1).round().astype(np.uint8)
-    rgb[~finite] = GREY
-    body = Image.fromarray(rgb).resize((min(cols * cell, MAX_SIDE), min(rows * cell, MAX_SIDE)), Image.NEAREST)
-    font = _font()
-    img = Image.new("RGB", (max(body.width + 16, 360), body.height + 70), "white")
-    d = ImageDraw.Draw(img)
-    d.text((8, 4), title, fill=TEXT, font=font)
-    img.paste(body, (8, 24))
-    d.rectangle([7, 23, 8 + body.width, 24 + body.height], outline=TEXT)
-    y = 30 + body.height
-    for i in range(100):  # the colour scale
-        c = tuple(int(v) for v in (255 - 75 * i / 99, 255 - 255 * i / 99, 255 - 255 * i / 99))
-        d.line([8 + i, y, 8 + i, y + 10], fill=c)
-    d.text((114, y - 3), f"{legend[0]} ... {legend[1]}", fill=TEXT, font=font)
-    d.text((8, y + 12), "grey: not checked", fill=TEXT, font=font)
-    return to_png(img)
+    cmap = LinearSegmentedColormap.from_list("error", [(1, 1, 1), (180 / 255, 0, 0)]).with_extremes(
+        bad=_rgb(GREY))
+    fig = new_figure(max(cols * cell + 220, 440), max(rows * cell + 120, 220))
+    ax = fig.add_subplot()
+    image = ax.imshow(np.ma.masked_invalid(m), cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1,
+                      interpolation="nearest", aspect="auto")
+    ax.set_xlabel("column index")
+    ax.set_ylabel("row index")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
+    ax.set_title(title + ("" if finite.all() else "\n(grey: not checked)"), fontsize="medium")
+    bar = fig.colorbar(image, ax=ax, shrink=0.9)
+    bar.set_label(colorbar_label or f"{legend[0]} → {legend[1]}")
+    return fig
 
 
-def gradient_error_heatmap(yours, numeric, *, rtol: float = 1e-5, atol: float = 1e-8,
-                           indices=None, shape=None, title: str = "") -> bytes:
-    """Per-parameter gradient error: |yours - numeric| in units of the allowed tolerance, log scale.
+def heatmap(values, **kwargs) -> bytes:
+    """A matrix as white (lo) to dark red (hi) cells; NaN cells grey (not measured)."""
+    return to_png(heatmap_figure(values, **kwargs))
 
-    yours, numeric: full arrays of one parameter's gradient; or, with `indices` (the entries
-    checked) and `shape`, the values at those entries only (the others are drawn grey).
-    """
+
+def gradient_error_figure(yours, numeric, *, rtol: float = 1e-5, atol: float = 1e-8, indices=None, shape=None,
+                          title: str = ""):
     if indices is not None:
         full_y = np.full(shape, np.nan)
         full_n = np.full(shape, np.nan)
@@ -244,10 +228,20 @@ def gradient_error_heatmap(yours, numeric, *, rtol: float = 1e-5, atol: float = 
         yours, numeric = full_y, full_n
     y = np.asarray(yours, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
+    # error in units of the allowed tolerance, log10: 0 is at the tolerance, 3 is 1000 times over
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.abs(y - n) / (atol + rtol * np.maximum(np.abs(y), np.abs(n)))
         err = np.log10(np.maximum(ratio, 1e-3))
     err[~np.isfinite(y) & np.isfinite(n)] = 6.0  # yours is NaN/inf where numeric is finite: wrong
-    return heatmap(err, title=title or "gradient error per entry (log10 of error / tolerance)",
-                   lo=0.0, hi=max(3.0, float(np.nanmax(err)) if np.isfinite(err).any() else 3.0),
-                   legend=("within tolerance", "far off"))
+    return heatmap_figure(err, title=title or "gradient error per entry",
+                          lo=0.0, hi=max(3.0, float(np.nanmax(err)) if np.isfinite(err).any() else 3.0),
+                          colorbar_label="log10(error / tolerance)")
+
+
+def gradient_error_heatmap(yours, numeric, **kwargs) -> bytes:
+    """Per-parameter gradient error: |yours - numeric| in units of the allowed tolerance, log scale.
+
+    yours, numeric: full arrays of one parameter's gradient; or, with `indices` (the entries
+    checked) and `shape`, the values at those entries only (the others are drawn grey).
+    """
+    return to_png(gradient_error_figure(yours, numeric, **kwargs))
