@@ -24,7 +24,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from graders.gradescope.choose import choice_note, choose
+from graders.submission_choice import choice_note, choose
 
 MAX_PICTURE_BYTES = 1024 * 1024  # of base64 pictures in one results.json
 

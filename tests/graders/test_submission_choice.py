@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 import graders.assignments
-from graders.gradescope.choose import MAX_LISTED, Choice, choice_note, choose
+from graders.submission_choice import MAX_LISTED, Choice, choice_note, choose
 from student_templates.build import build_notebook, render
 
 REFERENCE = graders.assignments.get("numpy_basics").reference
