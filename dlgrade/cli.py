@@ -10,6 +10,7 @@
                                                     a whole class: gradebook CSV, a report per student
     dlgrade gradescope-bundle --assignment ID [--out FILE] [--hidden-checks as_declared|score_only]
                                                     Gradescope's autograder zip
+    dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
@@ -90,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
                          "hidden or after_due_date; students then do not see their total score) or "
                          "score_only (visible, anonymous, points without feedback: totals stay "
                          "visible); see docs/courses.md")
+
+    pl = sub.add_parser("prairielearn-grader",
+                        help="write the PrairieLearn external grader of an assignment into a folder")
+    pl.add_argument("assignment", metavar="ID")
+    pl.add_argument("--out", "-o", help="the folder to write (default: dlgrade_<assignment>); put it in "
+                                        "the course's serverFilesCourse/")
+    pl.add_argument("--data", help="data set option baked into the grader, e.g. digits")
+    pl.add_argument("--option", metavar="NAME=VALUE", action="append", default=[],
+                    help="an option the assignment declares, baked into the grader; repeatable")
     return parser
 
 
@@ -228,6 +238,19 @@ def cmd_gradescope_bundle(args) -> int:
     return 0
 
 
+def cmd_prairielearn_grader(args) -> int:
+    from graders.prairielearn.grader import ENTRY_POINT, write_grader
+
+    try:
+        options = _options(args, _known_assignment(args.assignment))
+    except (LookupError, ValueError) as exc:
+        return _usage_error(str(exc))
+    out = write_grader(args.assignment, Path(args.out or f"dlgrade_{args.assignment}"), options=options)
+    print(f"wrote {out}: copy it into the course's serverFilesCourse/ and set the question's "
+          f"externalGradingOptions (entrypoint .../{out.name}/{ENTRY_POINT}; see docs/courses.md)")
+    return 0
+
+
 CLOSED_PIPE_STATUS = 128 + 13  # 128 + SIGPIPE, the shell's status of a command a pipe stopped
 
 
@@ -262,6 +285,8 @@ def _run(argv: list[str] | None) -> int:
             return cmd_batch(args)
         if args.command == "gradescope-bundle":
             return cmd_gradescope_bundle(args)
+        if args.command == "prairielearn-grader":
+            return cmd_prairielearn_grader(args)
         if args.command == "demo":
             example = resources.files("student_templates").joinpath("examples", DEMO_SUBMISSION)
             with resources.as_file(example) as path:
