@@ -111,6 +111,13 @@ def choose(folder: Path, assignment: str | None, template: TemplateCode | None =
     return Choice(ranked[0][-1], [(rel, why) for _, rel, why, _ in ranked[1:]])
 
 
+def files_found(folder: Path, limit: int = 20) -> list[str]:
+    """The first `limit` files of `folder` (relative, sorted): what to name when none is gradable."""
+    if not folder.is_dir():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())[:limit]
+
+
 def choice_note(choice: Choice, graded_name: str) -> str:
     """The line results.json's output starts with: the file graded, and the others."""
     note = f"Graded: {graded_name}."

@@ -37,7 +37,7 @@ import traceback
 from pathlib import Path
 
 from dlgrade import __version__
-from graders.submission_choice import choice_note, choose
+from graders.submission_choice import choice_note, choose, files_found
 
 MAX_RESULTS_BYTES = 1_000_000  # PrairieLearn's documented limit on results.json
 MAX_PICTURE_CHARS = 600_000  # of data: URIs in one results.json
@@ -130,8 +130,7 @@ def grade_submission(root: Path, config: dict) -> dict:
     folder = root / "student"
     choice = choose(folder, assignment.id)
     if choice is None:
-        found = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())[:20] \
-            if folder.is_dir() else []
+        found = files_found(folder)
         return not_gradable(f"No .ipynb notebook or .py file was found in your submission (found: "
                             f"{', '.join(found) or 'nothing'}). Submit your notebook, e.g. "
                             f"{assignment.id}.ipynb.")
