@@ -191,3 +191,11 @@ def test_run_sh_grades_in_autograder_mode_with_the_grade_root_hidden_and_the_cou
     assert env["DLGRADE_SECRET_FILE"] == str(root / "serverFilesCourse" / grader.name / SECRET)
     assert "DLGRADE_SECRET" not in env  # the file is the secret, not the grader's environment
     assert data["gradable"] is False and "exit status 3" in data["message"]
+
+
+def test_a_submission_that_does_not_run_is_graded_and_the_error_is_shown(grader, tmp_path):
+    root = _grade_root(tmp_path, grader)
+    _submit(root, "def broken(:\n    pass\n")
+    data = _run(root)
+    assert data["gradable"] is True and data["score"] == 0
+    assert "SyntaxError" in data["output"] and all(t["points"] == 0 for t in data["tests"])

@@ -81,3 +81,12 @@ def test_results_are_cut_to_prairielearns_size_limit():
     data = results_dict(_report(*tests))
     assert len(json.dumps(data).encode()) <= MAX_RESULTS_BYTES
     assert all(t["output"].startswith("y" * 200) for t in data["tests"])
+
+
+def test_a_grader_written_with_another_dlgrade_version_says_so_to_the_instructor(tmp_path, capsys):
+    from graders.prairielearn.run import grade_submission
+
+    (tmp_path / "student").mkdir()
+    data = grade_submission(tmp_path, {"assignment": "theory", "dlgrade_version": "0.0.0-old"})
+    assert data["gradable"] is False
+    assert "written with dlgrade 0.0.0-old" in capsys.readouterr().err
