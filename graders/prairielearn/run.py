@@ -83,7 +83,8 @@ def results_dict(report) -> dict:
             tests.append(_test_entry(test, anonymous))
             continue
         entry = _test_entry(test, None)
-        images = [{"label": clean(title, 200) or "Figure", "url": data_uri(png)} for title, png in pictures_of(test)]
+        images = [{"label": clean(title, 200) or "Figure", "url": data_uri(png)}
+                  for title, png in pictures_of(test)]
         size = sum(len(image["url"]) for image in images)
         if images and size > budget:
             entry["output"] += "\n(Pictures left out: the results would be too large.)"
