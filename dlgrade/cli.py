@@ -13,6 +13,7 @@
     dlgrade gradebook override|export|history --db PATH ...  the gradebook database
     dlgrade dashboard --db PATH --out DIR           a static HTML page of the class
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
+    dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
@@ -98,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
                                                           '(its "due" may be "gradescope": the assignment\'s due date)')
     course_commands.add_parsers(sub)
+
+    pl = sub.add_parser("prairielearn-grader",
+                        help="write the PrairieLearn external grader of an assignment into a folder")
+    pl.add_argument("assignment", metavar="ID")
+    pl.add_argument("--out", "-o", help="the folder to write (default: dlgrade_<assignment>); put it in "
+                                        "the course's serverFilesCourse/")
+    pl.add_argument("--data", help="data set option baked into the grader, e.g. digits")
+    pl.add_argument("--option", metavar="NAME=VALUE", action="append", default=[],
+                    help="an option the assignment declares, baked into the grader; repeatable")
     return parser
 
 
@@ -241,6 +251,19 @@ def cmd_gradescope_bundle(args) -> int:
     return 0
 
 
+def cmd_prairielearn_grader(args) -> int:
+    from graders.prairielearn.grader import ENTRY_POINT, write_grader
+
+    try:
+        options = _options(args, _known_assignment(args.assignment))
+    except (LookupError, ValueError) as exc:
+        return _usage_error(str(exc))
+    out = write_grader(args.assignment, Path(args.out or f"dlgrade_{args.assignment}"), options=options)
+    print(f"wrote {out}: copy it into the course's serverFilesCourse/ and set the question's "
+          f"externalGradingOptions (entrypoint .../{out.name}/{ENTRY_POINT}; see docs/courses.md)")
+    return 0
+
+
 CLOSED_PIPE_STATUS = 128 + 13  # 128 + SIGPIPE, the shell's status of a command a pipe stopped
 
 
@@ -278,6 +301,8 @@ def _run(argv: list[str] | None) -> int:
         course = course_commands.run(args)
         if course is not None:
             return course
+        if args.command == "prairielearn-grader":
+            return cmd_prairielearn_grader(args)
         if args.command == "demo":
             example = resources.files("student_templates").joinpath("examples", DEMO_SUBMISSION)
             with resources.as_file(example) as path:

@@ -1,10 +1,12 @@
 """Finding a class's submissions: one file or one folder per student, in a folder or a zip.
 
 A top-level `.py` or `.ipynb` file is one student's submission (the student is the file's
-stem); a top-level folder is one student (the folder's name), whose submission is the first
-notebook in it, else the first `.py` file, shallowest first, in sorted order. A single
-folder wrapping the class (a zipped folder) is looked through. Hidden
-entries, `__MACOSX`, `__pycache__` and `.ipynb_checkpoints` are ignored. A zip is extracted
+stem); a top-level folder is one student (the folder's name), whose submission is the file
+`graders.submission_choice.choose` picks: for an assignment, its notebook with work in it
+before a blank copy of the template or another assignment's notebook; then a notebook before
+a `.py` file, shallowest first, in sorted order. A single folder wrapping the class (a
+zipped folder) is looked through. Hidden entries, `__MACOSX`, `__pycache__` and
+`.ipynb_checkpoints` are ignored. A zip is extracted
 safely first: an absolute path, a `..` component, a link, or more than `max_bytes` in all
 rejects the whole archive.
 """
@@ -17,8 +19,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-SUFFIXES = (".ipynb", ".py")
-IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
+from graders.submission_choice import SUFFIXES, TemplateCode, choose, is_ignored
+
 MAX_ZIP_BYTES = 1024 * 1024 * 1024
 MAX_ZIP_ENTRIES = 50_000
 
@@ -42,20 +44,11 @@ class Student:
     relpath: str
 
 
-def is_ignored(name: str) -> bool:
-    return name.startswith(".") or name in IGNORED
-
-
-def find_submission(folder: Path) -> Path | None:
-    """The first notebook in `folder` (else the first .py file), shallowest first, sorted."""
-    candidates = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if any(is_ignored(part) for part in rel.parts) or path.is_symlink() or not path.is_file():
-            continue
-        if path.suffix.lower() in SUFFIXES:
-            candidates.append((SUFFIXES.index(path.suffix.lower()), len(rel.parts), str(rel).lower(), path))
-    return min(candidates)[-1] if candidates else None
+def find_submission(folder: Path, assignment: str | None = None,
+                    template: TemplateCode | None = None) -> Path | None:
+    """The file of `folder` to grade (see `graders.submission_choice.choose`), or None."""
+    choice = choose(folder, assignment, template)
+    return choice.path if choice else None
 
 
 def safe_key(name: str, taken: set[str]) -> str:
@@ -83,9 +76,11 @@ def _root(folder: Path) -> Path:
         folder = entries[0]
 
 
-def discover(folder: Path) -> list[Student]:
-    """The students of a batch folder, sorted by name (case-insensitively, then exactly)."""
+def discover(folder: Path, assignment: str | None = None) -> list[Student]:
+    """The students of a batch folder, sorted by name (case-insensitively, then exactly); in a
+    student's folder, the file graded for `assignment` (see `find_submission`)."""
     folder = Path(folder)
+    template = TemplateCode(assignment) if assignment else None  # built once for the class
     if not folder.is_dir():
         raise BatchError(f"{folder}: not a folder or a .zip file")
     root = _root(folder)
@@ -96,7 +91,7 @@ def discover(folder: Path) -> list[Student]:
         if entry.is_file() and entry.suffix.lower() in SUFFIXES:
             found.append((entry.stem, entry))
         elif entry.is_dir():
-            found.append((entry.name, find_submission(entry)))
+            found.append((entry.name, find_submission(entry, assignment, template)))
     found.sort(key=lambda item: (item[0].lower(), item[0], str(item[1])))
     taken: set[str] = set()
     students = []

@@ -155,7 +155,7 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dlgrade-batch-zip-")))
             extract_zip(source, tmp, max_bytes=max_zip_bytes)
             source = tmp
-        students = discover(source)
+        students = discover(source, assignment)
         if not students:
             raise BatchError(f"{source}: no submissions found (one .py/.ipynb file or one folder per student)")
         reports.mkdir(parents=True, exist_ok=True)

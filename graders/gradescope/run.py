@@ -24,7 +24,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from graders.gradescope.choose import choice_note, choose
+from graders.submission_choice import choice_note, choose, files_found
 
 MAX_PICTURE_BYTES = 1024 * 1024  # of base64 pictures in one results.json
 
@@ -90,8 +90,7 @@ def grade_submission(root: Path, config: dict) -> dict:
     choice = choose(folder, assignment.id)
     note = None
     if choice is None:
-        found = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())[:20] \
-            if folder.is_dir() else []
+        found = files_found(folder)
         note = (f"No .ipynb notebook or .py file was found in your submission (found: "
                 f"{', '.join(found) or 'nothing'}). Upload your notebook, e.g. {assignment.id}.ipynb.")
         path = folder / f"{assignment.id}.ipynb"

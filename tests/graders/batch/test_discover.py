@@ -134,3 +134,42 @@ def test_a_single_students_folder_is_not_mistaken_for_a_wrapper(tmp_path):
     _touch(tmp_path / "alice" / "hw.ipynb", "{}")
     _touch(tmp_path / "alice" / "data.csv")
     assert [s.name for s in discover(tmp_path)] == ["alice"]
+
+
+# ---------------------------------------------------------------- which file of a student's folder
+
+
+def _notebook(path, code, assignment="numpy_basics"):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["dlgrade"] = {"assignment": assignment}
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    return _touch(path, nbformat.writes(nb))
+
+
+def test_for_an_assignment_the_students_work_beats_a_blank_template_copy_listed_first(tmp_path):
+    from graders import assignments
+    from student_templates.build import build_notebook, render
+
+    reference = assignments.get("numpy_basics").reference
+    blank = render(build_notebook("numpy_basics", reference))
+    _touch(tmp_path / "alice" / "a_template.ipynb", blank)
+    _touch(tmp_path / "alice" / "numpy_basics.ipynb", blank)
+    work = _notebook(tmp_path / "alice" / "z_mine.ipynb", "def relu(z):\n    return z * (z > 0)\n")
+    _notebook(tmp_path / "bob" / "numpy_basics.ipynb", "def relu(z):\n    return z\n", assignment="vae_torch")
+    bob_work = _touch(tmp_path / "bob" / "hw.py", "def relu(z):\n    return z\n")
+    alice, bob = discover(tmp_path, "numpy_basics")
+    assert alice.submission == work and alice.relpath == "alice/z_mine.ipynb"
+    assert bob.submission == bob_work  # another assignment's notebook comes last
+    # without an assignment, the first notebook in sorted order, as before
+    assert find_submission(tmp_path / "alice") == tmp_path / "alice" / "a_template.ipynb"
+
+
+def test_a_blank_template_copy_alone_is_still_graded(tmp_path):
+    from graders import assignments
+    from student_templates.build import build_notebook, render
+
+    blank = render(build_notebook("numpy_basics", assignments.get("numpy_basics").reference))
+    only = _touch(tmp_path / "carol" / "numpy_basics.ipynb", blank)
+    assert discover(tmp_path, "numpy_basics")[0].submission == only

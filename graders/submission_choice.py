@@ -1,6 +1,7 @@
-"""Which file of a Gradescope submission to grade, when it holds several.
+"""Which file of a student's submission folder to grade, when it holds several.
 
-A student's upload may hold their notebook beside a blank copy of the template, a notebook
+Shared by the front doors that receive a folder per student (Gradescope, PrairieLearn,
+`dlgrade batch`). A student's upload may hold their notebook beside a blank copy of the template, a notebook
 of another assignment, or an old `.py` export. Each candidate (a `.ipynb` or `.py` file,
 hidden folders and `.ipynb_checkpoints` left out) is ranked by, in order:
 
@@ -10,7 +11,8 @@ hidden folders and `.ipynb_checkpoints` left out) is ranked by, in order:
 3. its kind: a notebook before a `.py` file;
 4. its name: `<assignment>.ipynb` (or `.py`) first, then the shallowest, then by name.
 
-Files are read as data (nbformat, through `read_submission`); nothing is run here.
+Without an assignment only 3 and 4 apply (no file's name is preferred). Files are read as
+data (nbformat, through `read_submission`); nothing is run here.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.batch.discover import SUFFIXES, is_ignored
-
-
+SUFFIXES = (".ipynb", ".py")  # in order of preference
+IGNORED = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 MAX_LISTED = 10  # ignored files named in the output
+
+
+def is_ignored(name: str) -> bool:
+    """A hidden entry, or a folder that tools (macOS archives, Python, Jupyter) leave behind."""
+    return name.startswith(".") or name in IGNORED
 
 
 @dataclass(frozen=True)
@@ -46,13 +52,31 @@ def template_code(assignment: str) -> frozenset[str]:
     return frozenset(_normalise(c.source) for c in nb.cells if c.cell_type == "code")
 
 
-def _describe(path: Path, assignment: str, template) -> tuple[bool, bool, str]:
-    """(for another assignment, no work in it, why it would be passed over); `template` gives
-    the template's code cells (built once, on first need)."""
+class TemplateCode:
+    """The template's code cells of one assignment, built on first need and then kept: one per
+    choice, or one for a whole batch of students."""
+
+    def __init__(self, assignment: str):
+        self.assignment = assignment
+        self._code: frozenset[str] | None = None
+
+    def __call__(self) -> frozenset[str]:
+        if self._code is None:
+            try:
+                self._code = template_code(self.assignment)
+            except Exception:  # no template to compare with: only an empty notebook is blank
+                self._code = frozenset()
+        return self._code
+
+
+def _describe(path: Path, assignment: str | None, template: TemplateCode | None) -> tuple[bool, bool, str]:
+    """(for another assignment, no work in it, why it would be passed over)."""
     from graders.engine.source import read_submission
 
     if path.suffix.lower() != ".ipynb":
         return False, False, "a .py file; a notebook is graded first"
+    if assignment is None or template is None:
+        return False, False, "another notebook"
     source = read_submission(path)
     if source.assignment and source.assignment != assignment:
         return True, False, f"a notebook of another assignment ({source.assignment})"
@@ -62,17 +86,13 @@ def _describe(path: Path, assignment: str, template) -> tuple[bool, bool, str]:
     return False, False, "another notebook"
 
 
-def choose(folder: Path, assignment: str) -> Choice | None:
+def choose(folder: Path, assignment: str | None, template: TemplateCode | None = None) -> Choice | None:
     """The file of `folder` to grade for `assignment`, and why the others were not; None
-    when there is no candidate."""
+    when there is no candidate. `template`: the assignment's template code, when the caller
+    chooses for many folders (built here otherwise, only if a notebook needs it)."""
     ranked = []
-    built: list[frozenset[str]] = []
-
-    def template() -> frozenset[str]:
-        if not built:
-            built.append(template_code(assignment))
-        return built[0]
-
+    if assignment is not None and template is None:
+        template = TemplateCode(assignment)
     if folder.is_dir():
         for path in folder.rglob("*"):
             rel = path.relative_to(folder)
@@ -89,6 +109,13 @@ def choose(folder: Path, assignment: str) -> Choice | None:
         return None
     ranked.sort()
     return Choice(ranked[0][-1], [(rel, why) for _, rel, why, _ in ranked[1:]])
+
+
+def files_found(folder: Path, limit: int = 20) -> list[str]:
+    """The first `limit` files of `folder` (relative, sorted): what to name when none is gradable."""
+    if not folder.is_dir():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())[:limit]
 
 
 def choice_note(choice: Choice, graded_name: str) -> str:

@@ -1,4 +1,5 @@
-"""Which file of a Gradescope submission is graded: this assignment's notebook with work in it."""
+"""Which file of a submission folder is graded (Gradescope, PrairieLearn, batch): this assignment's
+notebook with work in it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import nbformat
 import pytest
 
 import graders.assignments
-from graders.gradescope.choose import MAX_LISTED, Choice, choice_note, choose
+from graders.submission_choice import MAX_LISTED, Choice, TemplateCode, choice_note, choose
 from student_templates.build import build_notebook, render
 
 REFERENCE = graders.assignments.get("numpy_basics").reference
@@ -81,3 +82,37 @@ def test_the_note_lists_at_most_a_few_ignored_files(extra):
     ignored = [(f"f{i}.py", "why") for i in range(MAX_LISTED + extra)]
     note = choice_note(Choice(Path("hw1.ipynb"), ignored), "hw1.ipynb")
     assert note.count("(why)") == MAX_LISTED and note.endswith(f"; and {extra} more.")
+
+
+def test_without_an_assignment_a_notebook_then_the_shallowest_then_the_name_wins(tmp_path):
+    _template(tmp_path / "a_blank.ipynb")
+    _work(tmp_path / "z.ipynb")
+    (tmp_path / "b.py").write_text("x = 1\n")
+    assert choose(tmp_path, None).path == tmp_path / "a_blank.ipynb"
+
+
+def test_one_template_serves_many_choices_and_is_built_once(tmp_path, monkeypatch):
+    import graders.submission_choice as submission_choice
+
+    built = []
+    real = submission_choice.template_code
+    monkeypatch.setattr(submission_choice, "template_code", lambda a: built.append(a) or real(a))
+    template = TemplateCode("numpy_basics")
+    for student in ("alice", "bob"):
+        (tmp_path / student).mkdir()
+        _template(tmp_path / student / "blank.ipynb")
+        work = _work(tmp_path / student / "work.ipynb")
+        assert choose(tmp_path / student, "numpy_basics", template).path == work
+    assert built == ["numpy_basics"]
+
+
+def test_an_assignment_without_a_template_treats_only_empty_notebooks_as_blank(tmp_path, monkeypatch):
+    import graders.submission_choice as submission_choice
+
+    def no_template(assignment):
+        raise KeyError(assignment)
+
+    monkeypatch.setattr(submission_choice, "template_code", no_template)
+    _work(tmp_path / "numpy_basics.ipynb", code="")
+    work = _work(tmp_path / "z.ipynb", code="def relu(z):\n    return z")
+    assert choose(tmp_path, "numpy_basics").path == work
