@@ -5,7 +5,7 @@
     dlgrade check SUBMISSION [--assignment ID]     the visible checks only, as a student sees them
     dlgrade list [ID]                               the assignments, or one assignment's checks
     dlgrade demo                                    grade the bundled example submission
-    dlgrade batch DIR_OR_ZIP --assignment ID [--workers N] [--force] [--out DIR] [--dask ADDRESS]
+    dlgrade batch DIR_OR_ZIP --assignment ID [--workers N] [--force] [--out DIR] [--dask ADDRESS] [--trusted]
                                                     a whole class: gradebook CSV, a report per student
     dlgrade gradescope-bundle --assignment ID [--out FILE]   Gradescope's autograder zip
 
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--dask", metavar="ADDRESS", help="run the grades on this Dask scheduler (tcp://host:8786)")
     b.add_argument("--data", help="data set for trained checks, e.g. digits or mnist:PATH")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--trusted", action="store_true",
+                   help="grade in default mode: only for code you trust (by default a class is graded "
+                        "in autograder mode, each submission unable to read the others; docs/security.md)")
     b.add_argument("--option", metavar="NAME=VALUE", action="append", default=[], help=OPTION_HELP)
 
     gs = sub.add_parser("gradescope-bundle", help="build the Gradescope autograder zip of an assignment")
@@ -175,7 +178,8 @@ def cmd_batch(args) -> int:
         return _usage_error(str(exc))
     try:
         result = run_batch(args.source, args.assignment, out, workers=args.workers, force=args.force,
-                           dask=args.dask, options=options, progress=not args.no_progress)
+                           dask=args.dask, options=options, progress=not args.no_progress,
+                           trusted=args.trusted)
     except BatchError as exc:
         return _usage_error(str(exc))
     print(result.summary())

@@ -35,7 +35,7 @@ def check_notebook(assignment: str, path: str | None = None, *, show: bool = Tru
     from graders import assignments
     from graders.engine.runner import grade
     from graders.engine.source import strip_ipython
-    from graders.reports.text import render_text
+    from graders.reports.text import escape_controls, render_text
 
     target = assignments.get(assignment)
     with tempfile.TemporaryDirectory(prefix="dlgrade-selfcheck-") as tmp:
@@ -50,7 +50,7 @@ def check_notebook(assignment: str, path: str | None = None, *, show: bool = Tru
             Path(path).write_text(code, encoding="utf-8")
         report = grade(path, target, include_hidden=False)
     if show:
-        text = render_text(report) + "\n" + HIDDEN_NOTE
+        text = escape_controls(render_text(report) + "\n" + HIDDEN_NOTE)  # (the student's output inside)
         if not _display_in_notebook(report, text):
             print(text)
     return report

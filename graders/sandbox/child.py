@@ -91,7 +91,7 @@ class Child:
     # ------------------------------------------------------------ transport
     def read(self) -> dict:
         header = self._read_exact(4)
-        return wire.parse(self._read_exact(wire.unpack_length(header)))
+        return wire.parse(self._read_exact(wire.unpack_length(header, wire.REQUEST_CAPS)), wire.REQUEST_CAPS)
 
     def _read_exact(self, n: int) -> bytes:
         chunks, got = [], 0
@@ -172,7 +172,8 @@ class Child:
         return wire.encode(value, keep=self.keep)
 
     def decode(self, data):
-        return wire.decode(data, self.resolve_ref, self.resolve_callable)
+        return wire.decode(data, self.resolve_ref, self.resolve_callable,
+                           budget=wire.ArrayBudget(wire.REQUEST_CAPS.max_array_bytes))
 
     # ------------------------------------------------------------ set-up
     def setup(self, init: dict) -> dict:

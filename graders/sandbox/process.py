@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 
 from graders.sandbox import forkserver, reaper, wire
-from graders.sandbox.environment import (autograder_requested, child_environment, hidden_paths, sandbox_uid,
-                                         server_environment, skipped_layers)
+from graders.sandbox.environment import (autograder_requested, child_environment, hidden_paths,
+                                         readable_paths, sandbox_uid, server_environment, skipped_layers)
 from graders.sandbox.errors import CallTimeout, ProtocolError, SandboxCrashed, StudentError
 from graders.sandbox.limits import Limits
 from graders.sandbox.output import OutputCapture
@@ -120,6 +120,7 @@ class Sandbox:
                 "mode": self.mode,
                 "workdir": self.workdir,
                 "hide": hidden_paths(self.mode) + self.hide,
+                "readable": readable_paths(),
                 "uid": self.uid,
                 "gid": gid,
                 "namespaces": self.mode == "autograder" and root,
@@ -322,10 +323,12 @@ class Sandbox:
                 raise ProtocolError("malformed error reply")
             raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")),
                                str(err.get("traceback", "")), missing=reply.get("missing"))
+        budget = wire.ArrayBudget(wire.REPLY_CAPS.max_array_bytes)  # one for the whole reply
         try:
-            value = wire.decode(reply.get("value"))
+            value = wire.decode(reply.get("value"), budget=budget)
             if echo:
-                return value, wire.decode(reply.get("args_after")), wire.decode(reply.get("kwargs_after"))
+                return (value, wire.decode(reply.get("args_after"), budget=budget),
+                        wire.decode(reply.get("kwargs_after"), budget=budget))
         except wire.WireError as exc:
             self._die(f"the sandbox sent a malformed value ({exc})")
             raise ProtocolError(str(exc)) from exc
@@ -333,7 +336,7 @@ class Sandbox:
 
     # ------------------------------------------------------------ transport
     def _send(self, message: dict) -> None:
-        data = wire.pack(message)
+        data = wire.pack(message, wire.REQUEST_CAPS)
         try:
             view = memoryview(data)
             while view:
@@ -375,6 +378,13 @@ class Sandbox:
 
     def _die(self, reason: str | None) -> None:
         if self.proc is not None:
+            if reason is None:
+                # the pipes closed: give the main process (outside the PID namespace, it waits
+                # for the sandbox's) a moment to end as the sandbox's process ended
+                try:
+                    self.proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    pass
             self._kill_all()
         self.dead_reason = reason or self._death_message()
 
