@@ -89,7 +89,17 @@ class Sandbox:
 
     # ------------------------------------------------------------ life cycle
     def start(self) -> dict:
-        """Start the process and run the submission; returns the child's load report."""
+        """Start the process and run the submission; returns the child's load report.
+
+        When it raises, everything it started is gone already (process, directory): a caller
+        that never reaches `close` leaves nothing behind."""
+        try:
+            return self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> dict:
         self.workdir = os.path.realpath(tempfile.mkdtemp(prefix="dlgrade-sandbox-"))
         root = hasattr(os, "geteuid") and os.geteuid() == 0
         gid = None
