@@ -16,7 +16,7 @@ import json
 import sys
 
 from benchmarks import (bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start, bench_throughput,
-                        sandbox_start_forkserver)
+                        bench_wire, sandbox_start_forkserver)
 from benchmarks.common import default_repeats, log, machine, markdown
 
 BENCHMARKS = {
@@ -26,6 +26,7 @@ BENCHMARKS = {
     "grade": bench_grade,
     "throughput": bench_throughput,
     "memory": bench_memory,
+    "wire": bench_wire,
 }
 
 
