@@ -237,7 +237,7 @@ def _decode_array(body, budget: ArrayBudget) -> np.ndarray:
         raise WireError("malformed array shape")
     dt = np.dtype(dtype).newbyteorder("<")
     # counted before anything is built: the declared size and the data it would decode to
-    budget.take(max(math.prod(shape) * dt.itemsize, len(b64) // 4 * 3))
+    budget.take(max(math.prod(shape) * dt.itemsize, len(b64) // 4 * 3 - b64[-2:].count("=")))
     try:
         raw = base64.b64decode(b64, validate=True)
     except ValueError as exc:

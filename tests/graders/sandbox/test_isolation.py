@@ -194,3 +194,92 @@ def test_apply_reports_what_it_did(tmp_path):
         assert "'landlock'" in keys
     if SECCOMP:
         assert "'seccomp'" in keys
+
+
+# ---------------------------------------------------------------- the allow-list and the checkout
+
+
+def test_refine_hidden_keeps_a_needed_folder_whole_inside_a_hidden_checkout(tmp_path):
+    (tmp_path / "repo" / ".venv" / "lib" / "site-packages").mkdir(parents=True)
+    (tmp_path / "repo" / ".venv" / "bin").mkdir()
+    (tmp_path / "repo" / ".git").mkdir()
+    needed = [str(tmp_path / "repo" / ".venv"), str(tmp_path / "repo" / ".venv" / "lib" / "site-packages")]
+    hidden = isolation.refine_hidden([str(tmp_path / "repo")], needed)
+    assert hidden == [str(tmp_path / "repo" / ".git")]
+
+
+@pytest.mark.skipif(not LINUX, reason="walks the Linux file system")
+def test_read_allowlist_grants_nothing_outside_its_roots(tmp_path):
+    (tmp_path / "lib" / "secret").mkdir(parents=True)
+    (tmp_path / "lib" / "ok.py").write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "one.txt").write_text("x")
+    grants, listable = landlock.read_allowlist([str(tmp_path / "lib" / "secret")],
+                                               [str(tmp_path / "lib"), str(tmp_path / "one.txt")])
+    granted = {p for p, _ in grants}
+    assert granted == {str(tmp_path / "lib" / "ok.py"), str(tmp_path / "one.txt")}
+    assert listable == [str(tmp_path / "lib")]
+
+
+def test_the_checkout_and_every_version_control_folder_are_hidden(tmp_path):
+    from graders.sandbox.environment import checkout_paths
+
+    main, worktree = tmp_path / "main", tmp_path / "wt"
+    (main / ".git" / "worktrees" / "wt").mkdir(parents=True)
+    (main / ".git" / "worktrees" / "wt" / "commondir").write_text("../..\n")
+    worktree.mkdir()
+    (worktree / "pyproject.toml").write_text("")
+    (worktree / ".git").write_text(f"gitdir: {main / '.git' / 'worktrees' / 'wt'}\n")
+    found = {str(p) for p in checkout_paths(worktree)}
+    assert {str(worktree), str(worktree / ".git"), str(main / ".git" / "worktrees" / "wt"),
+            str((main / ".git").resolve())} <= found
+
+
+def test_an_installed_grader_hides_no_site_packages(tmp_path):
+    from graders.sandbox.environment import checkout_paths
+
+    (tmp_path / "site-packages" / "graders").mkdir(parents=True)
+    assert checkout_paths(tmp_path / "site-packages") == []
+
+
+def test_the_python_paths_never_include_a_folder_that_holds_a_hidden_one(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "repo" / "graders").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", sys.path + [str(tmp_path / "repo")])  # an editable install's .pth
+    paths = isolation._python_paths([str(tmp_path / "repo" / "graders")])
+    assert str(tmp_path / "repo") not in paths
+    assert os.path.realpath(sys.base_prefix) in paths
+
+
+# ---------------------------------------------------------------- namespaces, in a real sandbox
+
+
+def _namespaces() -> bool:
+    from tests.hostile.corpus import namespaces_available
+
+    return namespaces_available()
+
+
+@pytest.mark.skipif(not LINUX or not _namespaces(), reason="no PID and mount namespaces for a sandbox here "
+                    "(neither root nor unprivileged user namespaces)")
+@pytest.mark.parametrize("mode", ["default", "autograder"])
+def test_a_sandbox_sees_only_its_own_processes_and_a_private_tmp(mode, tmp_path, monkeypatch):
+    from graders.sandbox.process import Sandbox
+
+    if mode == "autograder" and os.geteuid() != 0:
+        pytest.skip("autograder mode's user switch needs root")
+    (tmp_path / "host-file").write_text("x")
+    monkeypatch.setenv("DLGRADE_HIDE", str(tmp_path))
+    code = ("import os, subprocess, sys\n"
+            "def look(host_tmp):\n"
+            "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(5)'])\n"
+            "    pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
+            "    child.kill(); child.wait()\n"
+            "    return [pids, os.getpid(), child.pid, os.path.exists(host_tmp), os.getcwd()]\n")
+    with Sandbox([("look.py", code)], isolation=mode) as sb:
+        sb.start()
+        pids, me, child, seen, cwd = sb.call("look", str(tmp_path / "host-file"), timeout=30)
+        assert sb.isolation.get("pidns") and sb.isolation.get("mountns"), sb.isolation
+    assert me == 1 and pids == sorted([1, child]), pids  # nothing but itself and its own child
+    assert seen is False and os.path.basename(cwd).startswith("dlgrade-sandbox-")
