@@ -308,7 +308,7 @@ class Sandbox:
         }
         what = f"{target if isinstance(target, str) else target.type}{'.' + method if method else ''}"
         reply = self._request(request, timeout, what)
-        return self._unwrap(reply, echo)
+        return self._unwrap(reply, echo, (len(args), sorted(kwargs)))
 
     def task(self, name: str, *, timeout: float = 60.0, seed: int = 0, **kwargs):
         """Run a trusted task function with the submission's module (see tasks.py files)."""
@@ -326,7 +326,9 @@ class Sandbox:
         self._send(request)
         return self._receive(time.monotonic() + timeout, what)
 
-    def _unwrap(self, reply: dict, echo: bool):
+    def _unwrap(self, reply: dict, echo: bool, sent=None):
+        """The reply's value (and with echo the arguments as they came back, which must have
+        the shape of `sent`: (number of positional arguments, keyword names))."""
         if not reply.get("ok"):
             err = reply.get("error") or {}
             if not isinstance(err, dict):
@@ -337,8 +339,12 @@ class Sandbox:
         try:
             value = wire.decode(reply.get("value"), budget=budget)
             if echo:
-                return (value, wire.decode(reply.get("args_after"), budget=budget),
-                        wire.decode(reply.get("kwargs_after"), budget=budget))
+                args_after = wire.decode(reply.get("args_after"), budget=budget)
+                kwargs_after = wire.decode(reply.get("kwargs_after"), budget=budget)
+                if (type(args_after) is not list or type(kwargs_after) is not dict or sent is not None
+                        and (len(args_after), sorted(kwargs_after)) != sent):
+                    raise wire.WireError("the arguments sent back do not match the ones sent")
+                return value, args_after, kwargs_after
         except wire.WireError as exc:
             self._die(f"the sandbox sent a malformed value ({exc})")
             raise ProtocolError(str(exc)) from exc
