@@ -1,7 +1,7 @@
 """Operating-system isolation of the sandbox child, applied after the trusted set-up.
 
 The child (`child.py`) loads this file by path, like `wire.py`, after the modules it uses
-(`libc.py`, `landlock.py`, `seccomp.py`), so it imports only the standard library.
+(`libc.py`, `landlock.py`, `seccomp.py`, `namespaces.py`), so it imports only the standard library.
 `apply(spec)` runs once, after NumPy/torch and the task files are loaded and before the
 first line of the submission, and returns what it managed to do (the grader keeps it as
 `Sandbox.isolation`). Each layer is optional: a layer the platform lacks is recorded as
@@ -31,7 +31,6 @@ Layers, in the order they are applied:
    ptrace, no new namespaces, no signals to the grader or its fork servers.
 """
 
-import ctypes
 import errno
 import os
 import platform
@@ -39,38 +38,12 @@ import stat
 import sys
 
 if __package__:  # imported by the grader (tests, diagnosis)
-    from graders.sandbox import landlock, libc, seccomp
+    from graders.sandbox import landlock, libc, namespaces, seccomp
 else:  # loaded by path in the sandbox: child.py loads these first (see its `_load`)
     landlock = sys.modules["_dlgrade_landlock"]
     libc = sys.modules["_dlgrade_libc"]
+    namespaces = sys.modules["_dlgrade_namespaces"]
     seccomp = sys.modules["_dlgrade_seccomp"]
-
-
-# ---------------------------------------------------------------- namespaces and mounts
-
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-
-
-def unshare(flags: int) -> None:
-    libc.check(libc.LIBC.unshare(ctypes.c_int(flags)), "unshare")
-
-
-def mount(source, target, fstype, flags=0, data=None) -> None:
-    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
-    libc.check(libc.LIBC.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
-               f"mount {target}")
-
-
-def tmpfs(path: str, size_kb: int, mode: int, uid=None, gid=None, *, readonly=False) -> None:
-    """A tmpfs over `path`, owned by uid/gid (default: this process's, the only ids a user
-    namespace maps)."""
-    flags = MS_NOSUID | MS_NODEV | (MS_RDONLY if readonly else 0)
-    uid = os.getuid() if uid is None else uid
-    gid = os.getgid() if gid is None else gid
-    mount("dlgrade", path, "tmpfs", flags, f"size={max(size_kb, 4)}k,nr_inodes=4096,mode={mode:o},"
-          f"uid={uid},gid={gid}")
-
 
 
 def refine_hidden(hidden, needed):
@@ -114,92 +87,6 @@ def others_can_reach(path: str) -> bool:
     except OSError:
         return False
     return bool(mode & (stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)))
-
-
-def _first_blocked_ancestor(path: str):
-    parts = [p for p in os.path.realpath(path).split("/") if p]
-    current = "/"
-    for part in parts:
-        if not os.stat(current).st_mode & stat.S_IXOTH:
-            return current
-        current = os.path.join(current, part)
-    return None
-
-
-def expose(needed, report) -> None:
-    """Make `needed` directories reachable by "others" inside this mount namespace.
-
-    For a path below a directory others cannot traverse (e.g. Python under /root), that
-    directory is covered by a tmpfs of mode 0755 in which only the path to the needed
-    directory is recreated and bind-mounted: everything else in it disappears.
-    """
-    groups = {}
-    needed = [n for n in needed if not any(landlock.strictly_under(n, m) for m in needed)]
-    for n in needed:
-        if not os.path.isdir(n):
-            continue
-        blocked = _first_blocked_ancestor(n)
-        if blocked is not None:
-            groups.setdefault(blocked, []).append(n)
-    for blocked, paths in groups.items():
-        fds = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC | os.O_DIRECTORY)) for p in paths]
-        try:
-            tmpfs(blocked, 64, 0o755)
-            for p, fd in fds:
-                os.makedirs(p, mode=0o755, exist_ok=True)
-                mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
-            report.setdefault("exposed", []).extend(paths)
-        finally:
-            for _, fd in fds:
-                os.close(fd)
-
-
-def hide_with_mounts(paths, report) -> None:
-    """Cover each path with an empty, read-only tmpfs of mode 000 (or /dev/null for a file)."""
-    for p in paths:
-        if os.path.isdir(p):
-            tmpfs(p, 4, 0o000, readonly=True)
-        elif os.path.isfile(p):
-            mount("/dev/null", p, None, MS_BIND)
-        report.setdefault("hidden", []).append(p)
-
-
-PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
-
-
-def _python_under(path: str, needed) -> list:
-    """The needed paths (interpreter, libraries, import paths) that lie under `path`: a
-    checkout with its virtual environment under /tmp, as some CI services make."""
-    base = os.path.realpath(path)
-    return [n for n in needed if landlock.under(n, base)]
-
-
-def _cover_keeping(path: str, size_kb: int, mode: int, keep, report) -> None:
-    """A private tmpfs over `path` in which only the `keep` folders reappear (bind-mounted):
-    everything else that was under it disappears."""
-    keep = [k for k in keep if not any(landlock.strictly_under(k, o) for o in keep)]
-    fds = [(k, os.open(k, os.O_PATH | os.O_CLOEXEC | os.O_DIRECTORY)) for k in keep if os.path.isdir(k)]
-    try:
-        tmpfs(path, size_kb, mode)
-        for k, fd in fds:
-            os.makedirs(k, mode=0o755, exist_ok=True)
-            mount(f"/proc/self/fd/{fd}", k, None, MS_BIND | MS_REC)
-            report.setdefault("tmp_python_kept", []).append(k)
-    finally:
-        for _, fd in fds:
-            os.close(fd)
-
-
-def private_tmp(workdir: str, disk_kb: int, uid, gid, needed, report) -> None:
-    """Private, size-limited /tmp, /var/tmp, /dev/shm and sandbox directory. An interpreter or
-    library under one of them is bind-mounted back into its private copy, alone."""
-    for shared in PRIVATE_TMP:
-        if os.path.isdir(shared) and not os.path.islink(shared):
-            _cover_keeping(shared, min(disk_kb, 16 * 1024), 0o1777, _python_under(shared, needed), report)
-    os.makedirs(workdir, mode=0o700, exist_ok=True)
-    tmpfs(workdir, disk_kb, 0o700, uid, gid)
-    os.chdir(workdir)
-    report["disk_quota_kb"] = disk_kb
 
 
 def hide_with_modes(paths, report) -> None:
@@ -265,76 +152,6 @@ def readable_roots(needed, workdir: str, own_proc: bool) -> list:
     return list(SYSTEM_READABLE) + list(needed) + [workdir] + proc
 
 
-# ---------------------------------------------------------------- user and PID namespaces
-
-
-def enter_user_namespace() -> None:
-    """A user namespace in which this (non-root) process keeps its uid and gid but may make
-    the mount and PID namespaces below (Linux >= 3.8, where unprivileged user namespaces
-    are allowed). Must run while the process has one thread."""
-    uid, gid = os.getuid(), os.getgid()
-    unshare(libc.CLONE_NEWUSER)
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-        try:
-            with open(f"/proc/self/{name}", "w") as f:
-                f.write(text)
-        except FileNotFoundError:
-            if name != "setgroups":  # (setgroups exists from Linux 3.19)
-                raise
-
-
-def _exit_like(status: int) -> None:
-    """End this process the way the one it waited for ended (a signal, or an exit status)."""
-    if os.WIFSIGNALED(status):
-        import signal
-
-        sig = os.WTERMSIG(status)
-        try:
-            signal.signal(sig, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
-            os.kill(os.getpid(), sig)
-        except (OSError, ValueError):
-            pass
-        os._exit(128 + sig)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
-
-
-def fork_into_pid_namespace() -> None:
-    """Continue as the first process of the PID namespace made by unshare(CLONE_NEWPID).
-
-    The process that called unshare stays outside: it closes every descriptor (the grader
-    sees the sandbox's pipes close when its real process ends), waits, and ends as the
-    sandbox's process ended, so the grader reads the same exit status or signal. It never
-    runs submission code and the submission cannot see or signal it. Returns in the child.
-    """
-    if len(os.listdir("/proc/self/task")) != 1:
-        raise OSError(errno.EBUSY, "several threads: no fork into a PID namespace")
-    pid = os.fork()
-    if pid == 0:
-        return
-    os.closerange(0, resource_limit_nofile())
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except ChildProcessError:
-            os._exit(1)
-    _exit_like(status)
-
-
-def resource_limit_nofile() -> int:
-    import resource
-
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    return soft if 0 < soft < (1 << 20) else 4096
-
-
-def mount_own_proc(report) -> None:
-    """A /proc of this PID namespace: it lists only the sandbox's own processes."""
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    report["pidns"] = True
-
-
 def _count_tasks(uid: int) -> int:
     count = 0
     try:
@@ -373,7 +190,8 @@ def apply(spec: dict) -> dict:
     skip = set(spec.get("skip") or ())
     workdir = os.path.realpath(spec["workdir"])
     needed = _python_paths(spec.get("hide", [])) + [os.path.realpath(p) for p in spec.get("readable") or ()]
-    hide = refine_hidden(spec.get("hide", []), needed)
+    # (its own directory stays reachable even under a hidden one, e.g. TMPDIR in the checkout)
+    hide = refine_hidden(spec.get("hide", []), needed + [workdir])
     uid, gid = spec.get("uid"), spec.get("gid")
     if "user" in skip:
         uid = gid = None
@@ -383,14 +201,14 @@ def apply(spec: dict) -> dict:
     mounted = False
     if spec.get("namespaces") and root and "netns" not in skip:
         try:
-            unshare(libc.CLONE_NEWNET)
+            namespaces.unshare(libc.CLONE_NEWNET)
             report["netns"] = True
         except OSError as exc:
             report["errors"].append(str(exc))
     privileged = root
     if not root and "userns" not in skip and "mountns" not in skip:
         try:
-            enter_user_namespace()
+            namespaces.enter_user_namespace()
             report["userns"] = True
             privileged = True
         except OSError as exc:
@@ -398,27 +216,27 @@ def apply(spec: dict) -> dict:
     if privileged and "mountns" not in skip:
         pid_ns = "pidns" not in skip
         try:
-            unshare(libc.CLONE_NEWNS | (libc.CLONE_NEWPID if pid_ns else 0))
+            namespaces.unshare(libc.CLONE_NEWNS | (libc.CLONE_NEWPID if pid_ns else 0))
         except OSError as exc:
             report["errors"].append(str(exc))
         else:
             if pid_ns:
                 try:
-                    fork_into_pid_namespace()  # from here on, the sandbox's process is pid 1
+                    namespaces.fork_into_pid_namespace()  # from here on, the sandbox's process is pid 1
                 except OSError as exc:
                     report["errors"].append(f"PID namespace: {exc}")
                     pid_ns = False
             try:
-                mount(None, "/", None, MS_REC | MS_PRIVATE)
+                namespaces.mount(None, "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE)
                 if pid_ns:
                     try:
-                        mount_own_proc(report)
+                        namespaces.mount_own_proc(report)
                     except OSError as exc:
                         report["errors"].append(f"/proc of the PID namespace: {exc}")
                 if uid is not None:
-                    expose([p for p in needed if not others_can_reach(p)], report)
-                hide_with_mounts(hide, report)
-                private_tmp(workdir, disk_kb, uid, gid, needed, report)
+                    namespaces.expose([p for p in needed if not others_can_reach(p)], report)
+                namespaces.hide_with_mounts(hide, report)
+                namespaces.private_tmp(workdir, disk_kb, uid, gid, needed, report)
                 mounted = True
                 report["mountns"] = True
             except OSError as exc:
@@ -445,7 +263,7 @@ def apply(spec: dict) -> dict:
     if abi >= 1:
         # the private tmpfs mounts are writable too (multiprocessing needs /dev/shm): they are
         # the sandbox's own and vanish with it
-        writable = [workdir] + ([d for d in PRIVATE_TMP if os.path.isdir(d)] if mounted else [])
+        writable = [workdir] + ([d for d in namespaces.PRIVATE_TMP if os.path.isdir(d)] if mounted else [])
         readable = readable_roots(needed, workdir, bool(report.get("pidns")))
         try:
             landlock.landlock_restrict(writable, hide, readable=readable, abi=abi)

@@ -134,7 +134,10 @@ def fingerprint(server_home):
         out["torch"] = [torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
                         float(torch.rand(1)), torch.initial_seed()]
     # nothing of the server's own directory survives in the child: environment, module globals,
-    # any object's attributes
+    # any object's attributes. Only what is reachable counts: unreachable cycles awaiting the
+    # collector are not state, and whether one is still there depends on when the collector
+    # last ran (the test flaked on such garbage, in a tuple and a list, in the full suite)
+    gc.collect()
     leftovers = [k for k, v in os.environ.items() if server_home in v]
     mine = {id(server_home), id(sys._getframe().f_locals)}
     for obj in gc.get_objects():

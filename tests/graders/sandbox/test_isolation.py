@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from graders.sandbox import isolation, landlock, libc, seccomp
+from graders.sandbox import isolation, landlock, libc, namespaces, seccomp
 
 LINUX = libc.LINUX
 LANDLOCK = LINUX and landlock.landlock_abi() >= 1
@@ -105,7 +105,7 @@ def test_seccomp_refuses_inet_sockets_and_signals_to_the_grader_but_allows_unix_
             except PermissionError:
                 pass
         try:
-            os.unshare(os.CLONE_NEWUSER) if hasattr(os, "unshare") else isolation.unshare(libc.CLONE_NEWUSER)
+            os.unshare(os.CLONE_NEWUSER) if hasattr(os, "unshare") else namespaces.unshare(libc.CLONE_NEWUSER)
             return 4
         except OSError as exc:
             if exc.errno != errno.EPERM:
