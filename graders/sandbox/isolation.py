@@ -143,12 +143,13 @@ SYSTEM_READABLE = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin
                    "/sys/devices/system/cpu", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat")
 
 
-def readable_roots(needed, workdir: str, own_proc: bool) -> list:
+def readable_roots(needed, workdir: str, own_proc: bool, in_pid_namespace: bool = False) -> list:
     """The allow-list of what a submission may read: the system's libraries, the interpreter
     (`needed`), its own directory, and /proc when it shows only the sandbox's own processes
-    (a PID namespace with its own /proc), else only its own process's entry. The hidden paths
-    (the checkout, references, other students) are subtracted from it."""
-    proc = ["/proc"] if own_proc else [f"/proc/{os.getpid()}"]
+    (a PID namespace with its own /proc), else only its own process's entry (none inside a PID
+    namespace whose /proc could not be mounted: its pid there names another process in the
+    host's /proc). The hidden paths (the checkout, references, other students) are subtracted."""
+    proc = ["/proc"] if own_proc else [] if in_pid_namespace else [f"/proc/{os.getpid()}"]
     return list(SYSTEM_READABLE) + list(needed) + [workdir] + proc
 
 
@@ -198,7 +199,7 @@ def apply(spec: dict) -> dict:
     disk_kb = int(spec.get("disk_kb", 64 * 1024))
     abi = 0 if "landlock" in skip else landlock.landlock_abi()
     root = os.geteuid() == 0
-    mounted = False
+    mounted = forked = False
     if spec.get("namespaces") and root and "netns" not in skip:
         try:
             namespaces.unshare(libc.CLONE_NEWNET)
@@ -223,6 +224,7 @@ def apply(spec: dict) -> dict:
             if pid_ns:
                 try:
                     namespaces.fork_into_pid_namespace()  # from here on, the sandbox's process is pid 1
+                    forked = True
                 except OSError as exc:
                     report["errors"].append(f"PID namespace: {exc}")
                     pid_ns = False
@@ -264,7 +266,7 @@ def apply(spec: dict) -> dict:
         # the private tmpfs mounts are writable too (multiprocessing needs /dev/shm): they are
         # the sandbox's own and vanish with it
         writable = [workdir] + ([d for d in namespaces.PRIVATE_TMP if os.path.isdir(d)] if mounted else [])
-        readable = readable_roots(needed, workdir, bool(report.get("pidns")))
+        readable = readable_roots(needed, workdir, bool(report.get("pidns")), forked)
         try:
             landlock.landlock_restrict(writable, hide, readable=readable, abi=abi)
             report["landlock"] = abi

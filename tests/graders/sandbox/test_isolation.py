@@ -4,9 +4,13 @@ each layer applied in a forked process (never in the test process itself)."""
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
 import socket
 import struct
+import subprocess
+import sys
 
 import pytest
 
@@ -283,3 +287,33 @@ def test_a_sandbox_sees_only_its_own_processes_and_a_private_tmp(mode, tmp_path,
         assert sb.isolation.get("pidns") and sb.isolation.get("mountns"), sb.isolation
     assert me == 1 and pids == sorted([1, child]), pids  # nothing but itself and its own child
     assert seen is False and os.path.basename(cwd).startswith("dlgrade-sandbox-")
+
+
+NON_ROOT_PROBE = """
+import json, os
+from graders.sandbox.process import Sandbox
+code = ("import os\\ndef look():\\n"
+        "    return [[p for p in os.listdir('/proc') if p.isdigit()], os.listdir('/tmp'), os.getuid()]\\n")
+with Sandbox([("look.py", code)], isolation="default") as sb:
+    sb.start()
+    pids, tmp, uid = sb.call("look", timeout=30)
+    print(json.dumps({"iso": {k: sb.isolation.get(k) for k in ("root", "userns", "pidns", "mountns")},
+                      "pids": pids, "tmp": tmp, "uid": uid, "me": os.getuid()}))
+"""
+
+
+@pytest.mark.skipif(not LINUX or shutil.which("unshare") is None, reason="needs Linux and util-linux's unshare")
+def test_without_root_a_user_namespace_gives_the_pid_and_mount_namespaces(tmp_path):
+    # the grader itself runs as uid 1000 in a user namespace (as an unprivileged user would)
+    run = subprocess.run(["unshare", "--user", "--map-user=1000", "--map-group=1000", sys.executable, "-c",
+                          NON_ROOT_PROBE], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, TMPDIR=str(tmp_path)))
+    if run.returncode != 0 and "unshare failed" in run.stderr:
+        pytest.skip(f"no user namespaces here: {run.stderr.strip()[:200]}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    if not out["iso"]["userns"]:
+        pytest.skip("the kernel refuses unprivileged user namespaces inside one (see docs/security.md)")
+    assert out["me"] == 1000 and out["uid"] == 1000 and out["iso"]["root"] is False
+    assert out["iso"]["pidns"] and out["iso"]["mountns"]
+    assert out["pids"] == ["1"] and len(out["tmp"]) == 1  # only the way to its own directory
