@@ -88,16 +88,23 @@ def without_outputs(text: str) -> str:
         nb = json.loads(text)
     except (ValueError, RecursionError):
         return text
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    if not isinstance(cells, list):
+    if not isinstance(nb, dict):
+        return text
+    cells = nb.get("cells")
+    if not isinstance(cells, list):  # nbformat 3 keeps its cells in worksheets
+        sheets = nb.get("worksheets")
+        cells = [c for w in sheets if isinstance(w, dict) and isinstance(w.get("cells"), list)
+                 for c in w["cells"]] if isinstance(sheets, list) else None
+    if not cells:
         return text
     for cell in cells:
         if isinstance(cell, dict):
             cell.pop("attachments", None)
             if "outputs" in cell:
                 cell["outputs"] = []
-            if "execution_count" in cell:
-                cell["execution_count"] = None
+            for count in ("execution_count", "prompt_number"):
+                if count in cell:
+                    cell[count] = None
     return json.dumps(nb, ensure_ascii=False)
 
 

@@ -49,3 +49,15 @@ def test_code_over_the_limit_is_refused_even_without_outputs(tmp_path):
     path.write_text(json.dumps(_notebook("x = 1\n" * (MAX_BYTES // 6 + 10), 0)), encoding="utf-8")
     source = read_submission(path)
     assert source.problems and "without its outputs" in source.problems[0]
+
+
+def test_an_nbformat_3_notebook_loses_its_outputs_too(tmp_path):
+    png = base64.b64encode(b"\0" * (6 * 1024 * 1024)).decode("ascii")
+    nb = {"nbformat": 3, "nbformat_minor": 0, "metadata": {},
+          "worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1\n", "language": "python",
+                                     "outputs": [{"output_type": "display_data", "png": png}],
+                                     "prompt_number": 1, "metadata": {}}], "metadata": {}}]}
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    source = read_submission(path)
+    assert not source.problems and source.cells == [("<cell 1>", "x = 1\n")]
