@@ -16,7 +16,7 @@ import json
 import sys
 
 from benchmarks import (bench_course, bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start,
-                        bench_throughput, sandbox_start_forkserver)
+                        bench_throughput, bench_wire, sandbox_start_forkserver)
 from benchmarks.common import default_repeats, log, machine, markdown
 
 BENCHMARKS = {
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "throughput": bench_throughput,
     "memory": bench_memory,
     "course": bench_course,  # gradebook database, dashboard, similarity for a class of 300
+    "wire": bench_wire,
 }
 
 

@@ -6,7 +6,7 @@
     dlgrade list [ID]                               the assignments, or one assignment's checks
     dlgrade contract [ID]                           the course contract, or one assignment's part
     dlgrade demo                                    grade the bundled example submission
-    dlgrade batch DIR_OR_ZIP --assignment ID [--workers N] [--force] [--out DIR] [--dask ADDRESS]
+    dlgrade batch DIR_OR_ZIP --assignment ID [--workers N] [--force] [--out DIR] [--dask ADDRESS] [--trusted]
                                                     a whole class: gradebook CSV, a report per student
     dlgrade gradescope-bundle --assignment ID [--out FILE] [--hidden-checks as_declared|score_only]
                                                     Gradescope's autograder zip
@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--dask", metavar="ADDRESS", help="run the grades on this Dask scheduler (tcp://host:8786)")
     b.add_argument("--data", help="data set for trained checks, e.g. digits or mnist:PATH")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--trusted", action="store_true",
+                   help="grade in default mode: only for code you trust (by default a class is graded "
+                        "in autograder mode, each submission unable to read the others; docs/security.md)")
     b.add_argument("--option", metavar="NAME=VALUE", action="append", default=[], help=OPTION_HELP)
     course_commands.add_batch_options(b)
 
@@ -223,7 +226,8 @@ def cmd_batch(args) -> int:
         return _usage_error(str(exc))
     try:
         result = run_batch(args.source, args.assignment, out, workers=args.workers, force=args.force,
-                           dask=args.dask, options=options, progress=not args.no_progress, **course)
+                           dask=args.dask, options=options, progress=not args.no_progress,
+                           trusted=args.trusted, **course)
     except BatchError as exc:
         return _usage_error(str(exc))
     print(result.summary())

@@ -86,10 +86,10 @@ def hidden_note(report) -> str | None:
 
 def show_report(report) -> None:
     """Display the report once: HTML in a Jupyter kernel, printed text elsewhere."""
-    from graders.reports.text import render_text
+    from graders.reports.text import escape_controls, render_text
 
     note = hidden_note(report)
-    text = render_text(report) + (f"{note}\n" if note else "")
+    text = escape_controls(render_text(report) + (f"{note}\n" if note else ""))
     if not _display_in_notebook(report, text, note):
         print(text, end="")
 

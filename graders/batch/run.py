@@ -12,6 +12,10 @@ on ("error") gets no report, so the next run tries again. Jobs go to any
 (`dask_executor(address)`); results are written as they come, in whatever order, and the
 gradebook is rebuilt from the reports on disk, sorted by student, so it is the same
 whatever the number of workers.
+
+Every student's code is untrusted: it is graded in autograder mode (docs/security.md) and
+cannot read the class's folder, the zip's extraction folder or another student's work;
+`trusted=True` (`dlgrade batch --trusted`) grades in default mode, for an instructor's own code.
 """
 
 from __future__ import annotations
@@ -131,13 +135,14 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
               executor: cf.Executor | None = None, dask: str | None = None, options: dict | None = None,
               checks: list[str] | None = None, progress: bool = True,
               max_zip_bytes: int = MAX_ZIP_BYTES, db=None, late_policy=None,
-              submission_times: dict | None = None) -> BatchResult:
+              submission_times: dict | None = None, trusted: bool = False) -> BatchResult:
     """Grade every student of `source` (a folder or a .zip) for `assignment`; see the module's doc.
 
     executor: any concurrent.futures executor (not shut down here); else `dask` (a scheduler
     address) or a local process pool of `workers`. checks: only these check names.
     db: the gradebook database (default out_dir/gradebook.sqlite); late_policy: a
     graders.gradebook.late.LatePolicy; submission_times: {student: datetime} (default: file times).
+    trusted: grade in default mode rather than autograder mode (an instructor's own code).
     """
     from graders import assignments
 
@@ -150,11 +155,13 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
                    if checks is None or c.name in set(checks)]
     source, out_dir = Path(source), Path(out_dir)
     reports = out_dir / "reports"
+    hide = [source.resolve()]  # the class's folder or zip; the extraction folder below
     with ExitStack() as stack:
         if source.is_file() and source.suffix.lower() == ".zip":
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dlgrade-batch-zip-")))
             extract_zip(source, tmp, max_bytes=max_zip_bytes)
             source = tmp
+            hide.append(tmp.resolve())
         students = discover(source, assignment)
         if not students:
             raise BatchError(f"{source}: no submissions found (one .py/.ipynb file or one folder per student)")
@@ -181,7 +188,7 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
                 result.errors[res["key"]] = str(res.get("error", "unknown error"))
             bar.update(1)
 
-        jobs = [make_job(s, assignment, options, checks) for s in todo]
+        jobs = [make_job(s, assignment, options, checks, trusted=trusted, hide=hide) for s in todo]
         try:
             if jobs and executor is None and dask:
                 executor = dask_executor(dask, stack)

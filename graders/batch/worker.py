@@ -6,23 +6,52 @@ Dask cluster that does not share this one's disk. The worker writes the submissi
 temporary folder, grades it (the grade runs the student's code in its own sandbox), and
 sends back the rendered reports. It never raises: whatever goes wrong comes back as an
 "error" result, so one broken submission or worker never stops the batch.
+
+A class's submissions are untrusted: each grade runs in autograder mode (the sandbox's own
+user as root, namespaces, Landlock: docs/security.md) unless the job says "trusted", and the
+class's folder and the zip's extraction folder are hidden from the sandbox besides its own
+(`hide`): a student sees only their own submission, which the grader reads and sends.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 
-def make_job(student, assignment: str, options: dict | None, checks: list[str] | None) -> dict:
+def make_job(student, assignment: str, options: dict | None, checks: list[str] | None, *,
+             trusted: bool = False, hide=()) -> dict:
+    """trusted: grade in default mode (an instructor's own code); hide: folders the sandbox
+    may not read (the class's folder, the zip's extraction folder)."""
     data = student.submission.read_bytes()
     return {"student": student.name, "key": student.key, "relpath": student.relpath,
             "filename": student.submission.name, "data": data, "sha256": hashlib.sha256(data).hexdigest(),
             "assignment": assignment, "options": dict(options or {}),
-            "checks": list(checks) if checks is not None else None}
+            "checks": list(checks) if checks is not None else None,
+            "trusted": bool(trusted), "hide": [str(p) for p in hide]}
+
+
+@contextmanager
+def _isolation(job: dict):
+    """The sandbox's mode and hidden folders for this job, through the environment every
+    Sandbox of this process reads (DLGRADE_AUTOGRADER, DLGRADE_HIDE); restored afterwards."""
+    saved = {k: os.environ.get(k) for k in ("DLGRADE_AUTOGRADER", "DLGRADE_HIDE")}
+    os.environ["DLGRADE_AUTOGRADER"] = "0" if job.get("trusted") else "1"
+    hide = [p for p in (saved["DLGRADE_HIDE"] or "").split(os.pathsep) if p] + list(job.get("hide") or ())
+    os.environ["DLGRADE_HIDE"] = os.pathsep.join(hide)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def grade_job(job: dict) -> dict:
@@ -47,7 +76,7 @@ def _grade(job: dict) -> dict:
     if job.get("checks") is not None:
         wanted = set(job["checks"])
         select = wanted.__contains__
-    with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp, _isolation(job):
         path = Path(tmp) / Path(job["filename"]).name
         path.write_bytes(job["data"])
         report = grade(str(path), assignment, options=job.get("options") or {}, select=select)

@@ -8,6 +8,7 @@ every check with the reason, once. Whatever happens, `grade` returns a valid `Re
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 import zlib
@@ -22,6 +23,7 @@ from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
 from graders.sandbox.process import Sandbox
 
 MAX_RESTARTS = 8
+_LOG = logging.getLogger("dlgrade")  # the instructor's log (stderr unless configured)
 
 
 def printable(text: str) -> str:
@@ -161,9 +163,14 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
                   "an infinite loop, or far more work than needed.")
     except SandboxCrashed as exc:
         output = f"Your code's process stopped: {exc}"
-    except Exception as exc:  # a bug in a check must not cost the student a report
-        output = ("The grader could not run this check (an internal error; please tell your instructor): "
-                  f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=3)[-1500:])
+    except OverflowError as exc:  # a value it returned is beyond any float (e.g. 10**400)
+        output = (f"Your code returned a value the grader cannot convert to a number ({exc}); "
+                  "return float64 values (Python floats or NumPy float64 arrays).")
+    except Exception:  # a bug in a check must not cost the student a report, nor show its source
+        _LOG.error("internal error in check %r (assignment %s):\n%s", check.name, session.assignment.id,
+                   traceback.format_exc())
+        output = ("The grader could not run this check because of an internal error. Please contact your "
+                  "instructor; the grader's log has the details.")
     score = check.points if status == "passed" else 0.0
     result = TestResult(name=check.name, score=score, max_score=check.points, status=status,
                         output=printable(output),

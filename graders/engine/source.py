@@ -7,15 +7,21 @@ allowed to break the grade: each such line becomes `pass`, and cells in another 
 self-check cell) are skipped too. A notebook names its assignment in its metadata
 (`{"dlgrade": {"assignment": ID}}`), a `.py` file in a comment line
 `# dlgrade-assignment: ID`. Nothing here executes the submission.
+
+Size: a submission is limited to `MAX_BYTES` of code. A notebook's outputs (plots, printed
+text) and cell attachments are dropped as it is read and do not count: the limit applies to
+what is left; the file itself may hold up to `MAX_NOTEBOOK_FILE_BYTES`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_NOTEBOOK_FILE_BYTES = 64 * 1024 * 1024  # outputs included (dropped when read)
 SKIP_TAGS = {"dlgrade-skip", "skip-grading"}
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[\w.,\s]+=\s*[%!])")
@@ -42,8 +48,11 @@ def read_submission(path: str | Path) -> Source:
     if not p.is_file():
         src.problems.append(f"{p.name}: no such file.")
         return src
-    if p.stat().st_size > MAX_BYTES:
-        src.problems.append(f"{p.name} is {p.stat().st_size:,} bytes; submissions are limited to {MAX_BYTES:,}.")
+    size = p.stat().st_size
+    file_limit = MAX_NOTEBOOK_FILE_BYTES if src.kind == "ipynb" else MAX_BYTES
+    if size > file_limit:
+        src.problems.append(f"{p.name} is {size:,} bytes; submissions are limited to {file_limit:,}"
+                            + (" (outputs included)." if src.kind == "ipynb" else "."))
         return src
     data = p.read_bytes()
     try:
@@ -59,10 +68,44 @@ def read_submission(path: str | Path) -> Source:
         if not text.strip():
             src.notes.append(f"{p.name} is empty.")
     elif src.kind == "ipynb":
+        text = without_outputs(text)
+        code_bytes = len(text.encode("utf-8"))
+        if code_bytes > MAX_BYTES:
+            src.problems.append(f"{p.name} holds {code_bytes:,} bytes without its outputs; submissions are "
+                                f"limited to {MAX_BYTES:,}.")
+            return src
         _read_notebook(text, src)
     else:
         src.problems.append(f"{p.name}: expected a .py file or a .ipynb notebook.")
     return src
+
+
+def without_outputs(text: str) -> str:
+    """The notebook's JSON without its cells' outputs and attachments (and execution counts);
+    `text` unchanged when it is not a JSON object with a list of cells (nbformat then says
+    what is wrong with it)."""
+    try:
+        nb = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    if not isinstance(nb, dict):
+        return text
+    cells = nb.get("cells")
+    if not isinstance(cells, list):  # nbformat 3 keeps its cells in worksheets
+        sheets = nb.get("worksheets")
+        cells = [c for w in sheets if isinstance(w, dict) and isinstance(w.get("cells"), list)
+                 for c in w["cells"]] if isinstance(sheets, list) else None
+    if not cells:
+        return text
+    for cell in cells:
+        if isinstance(cell, dict):
+            cell.pop("attachments", None)
+            if "outputs" in cell:
+                cell["outputs"] = []
+            for count in ("execution_count", "prompt_number"):
+                if count in cell:
+                    cell[count] = None
+    return json.dumps(nb, ensure_ascii=False)
 
 
 def _read_notebook(text: str, src: Source) -> None:

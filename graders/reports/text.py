@@ -1,10 +1,33 @@
-"""The terminal report: one line per check, feedback indented under each failure."""
+"""The terminal report: one line per check, feedback indented under each failure.
+
+Everything in it that a submission can influence (what it printed, its exceptions' messages,
+the notes on loading it, names of its objects) reaches the terminal of whoever reads the
+report: control characters other than newline and tab are shown escaped (`escape_controls`),
+so that no escape sequence (ANSI colours, cursor moves, OSC titles or links) and no carriage
+return or bidirectional override can redraw the screen, e.g. forge a "Score:" line.
+"""
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from graders.engine.checks import Report
+
+
+# C0 and C1 controls but newline and tab, DEL, and the bidirectional overrides and isolates
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character but newline and tab written as an escape
+    (`\\x1b`, `\\r`-as-`\\x0d`, `\\u202e`): safe to print on a terminal."""
+    return _CONTROLS.sub(_escaped, text)
 
 
 def _fmt_points(x: float) -> str:
@@ -35,4 +58,4 @@ def render_text(report: Report) -> str:
         out.append("")
         out.append("What your code printed:")
         out.append(textwrap.indent(report.output.rstrip(), "  | ", lambda line: True))
-    return "\n".join(out) + "\n"
+    return escape_controls("\n".join(out) + "\n")

@@ -36,7 +36,8 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == HERE:
 SUBMISSION_NAME = "submission"
 MAX_TRACEBACK_CHARS = 4000
 # this folder's modules, loaded by path (below); removed from sys.modules before the submission
-PRIVATE_MODULES = ("_dlgrade_wire", "_dlgrade_libc", "_dlgrade_landlock", "_dlgrade_seccomp", "_dlgrade_isolation")
+PRIVATE_MODULES = ("_dlgrade_wire", "_dlgrade_libc", "_dlgrade_landlock", "_dlgrade_seccomp", "_dlgrade_namespaces",
+                   "_dlgrade_isolation")
 
 
 def _load(name: str, filename: str):
@@ -55,6 +56,7 @@ wire = _load("_dlgrade_wire", "wire.py")
 libc = _load("_dlgrade_libc", "libc.py")  # (what isolation.py's layers share)
 _load("_dlgrade_landlock", "landlock.py")
 _load("_dlgrade_seccomp", "seccomp.py")
+_load("_dlgrade_namespaces", "namespaces.py")
 isolation = _load("_dlgrade_isolation", "isolation.py")
 import numpy as np  # noqa: E402  (after the wire module, which needs it anyway)
 import numpy.random  # noqa: E402,F401  (reseed needs it: imported here, not at the first cell)
@@ -91,7 +93,7 @@ class Child:
     # ------------------------------------------------------------ transport
     def read(self) -> dict:
         header = self._read_exact(4)
-        return wire.parse(self._read_exact(wire.unpack_length(header)))
+        return wire.parse(self._read_exact(wire.unpack_length(header, wire.REQUEST_CAPS)), wire.REQUEST_CAPS)
 
     def _read_exact(self, n: int) -> bytes:
         chunks, got = [], 0
@@ -172,7 +174,8 @@ class Child:
         return wire.encode(value, keep=self.keep)
 
     def decode(self, data):
-        return wire.decode(data, self.resolve_ref, self.resolve_callable)
+        return wire.decode(data, self.resolve_ref, self.resolve_callable,
+                           budget=wire.ArrayBudget(wire.REQUEST_CAPS.max_array_bytes))
 
     # ------------------------------------------------------------ set-up
     def setup(self, init: dict) -> dict:

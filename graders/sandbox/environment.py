@@ -25,10 +25,50 @@ def autograder_requested() -> bool:
     return os.environ.get("DLGRADE_AUTOGRADER", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+VCS_DIRS = (".git", ".hg", ".svn")
+# what marks the folder above the `graders` package as a source checkout (an editable install)
+# rather than an environment's site-packages
+CHECKOUT_MARKS = ("pyproject.toml", "setup.py", "setup.cfg") + VCS_DIRS
+
+
+def checkout_paths(root: Path = PACKAGE_ROOT) -> list[Path]:
+    """The project checkout the grader runs from (an editable install), whole, and every
+    version-control folder (.git, .hg, .svn) of it and of the folders above it; nothing when
+    the grader is installed in site-packages."""
+    found = []
+    if any((root / mark).exists() for mark in CHECKOUT_MARKS):
+        found.append(root)
+    for folder in (root, *root.parents):
+        found += [folder / vcs for vcs in VCS_DIRS if (folder / vcs).exists()]
+    return found + [d for git in found if git.name == ".git" and git.is_file() for d in _git_dirs(git)]
+
+
+def _git_dirs(link: Path) -> list[Path]:
+    """The repository a `.git` file points to (a worktree's or a submodule's `gitdir: ...`),
+    and the common folder it shares with the main checkout."""
+    try:
+        text = link.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return []
+    if not text.startswith("gitdir:"):
+        return []
+    gitdir = (link.parent / text[len("gitdir:"):].strip()).resolve()
+    dirs = [gitdir]
+    try:
+        common = (gitdir / "commondir").read_text(encoding="utf-8").strip()
+        dirs.append((gitdir / common).resolve())
+    except OSError:
+        pass
+    return [d for d in dirs if d.exists()]
+
+
 def hidden_paths(mode: str = "default") -> list[str]:
     """What a submission may not read: the grader, the references, the templates' examples,
-    the repository's tests, DLGRADE_HIDE (os.pathsep-separated) and, in autograder mode,
-    /autograder (Gradescope's source, submission and results folders)."""
+    the repository's tests, the whole checkout with its version control (an editable install),
+    DLGRADE_HIDE (os.pathsep-separated) and, in autograder mode, /autograder (Gradescope's
+    source, submission and results folders). Landlock reads from an allow-list besides
+    (isolation.readable_roots); this list is what it subtracts from it, and what the mount
+    namespace or the file modes hide where Landlock is missing."""
     paths = []
     for package in ("graders", "reference", "student_templates"):
         candidate = PACKAGE_ROOT / package
@@ -36,12 +76,20 @@ def hidden_paths(mode: str = "default") -> list[str]:
             paths.append(candidate)
     if (PACKAGE_ROOT / "tests" / "graders").is_dir():
         paths.append(PACKAGE_ROOT / "tests")
+    paths += checkout_paths()
     for extra in os.environ.get("DLGRADE_HIDE", "").split(os.pathsep):
         if extra.strip():
             paths.append(Path(extra.strip()))
     if mode == "autograder" and Path("/autograder").is_dir():
         paths.append(Path("/autograder"))
-    return [str(p.resolve()) for p in paths if p.exists()]
+    return list(dict.fromkeys(str(p.resolve()) for p in paths if p.exists()))
+
+
+def readable_paths() -> list[str]:
+    """What a submission may read of the grader's installation: the student-facing `dlgrade`
+    package (its data loaders and bundled data sets), also when it lies in the checkout."""
+    package = PACKAGE_ROOT / "dlgrade"
+    return [str(package.resolve())] if package.is_dir() else []
 
 
 def sandbox_uid() -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """Landlock (Linux >= 5.13, any user): the sandbox's file-system and network allowances.
 
-Writes only beneath the sandbox directory (and to /dev/null), no reading of the hidden
-paths, no TCP connect or bind (ABI >= 4), no signals to processes outside the sandbox and no
+Reads only beneath an allow-list (the interpreter, the system's libraries, the sandbox
+directory) less the hidden paths, writes only beneath the sandbox directory (and to
+/dev/null), no TCP connect or bind (ABI >= 4), no signals to processes outside the sandbox and no
 abstract Unix sockets (ABI >= 6). Applied by `isolation.apply`; loaded by path in the
 sandbox, like `isolation.py`, so it imports only the standard library.
 """
@@ -55,11 +56,12 @@ def _fs_rights(abi: int) -> int:
     return rights
 
 
-def read_allowlist(hidden):
-    """[(path, is_dir)] whose read access (beneath) covers everything but `hidden`.
+def read_allowlist(hidden, roots=("/",)):
+    """[(path, is_dir)] whose read access (beneath) covers everything under `roots` but `hidden`.
 
     A directory that contains a hidden path is not granted itself; its other entries are
     (recursively), and the directory gets only READ_DIR (listing names, not reading files).
+    `roots` is the allow-list: nothing outside it is granted at all.
     """
     hidden = [os.path.realpath(h) for h in hidden]
     grants, listable = [], []
@@ -94,12 +96,20 @@ def read_allowlist(hidden):
             else:
                 grants.append((e.path, False))
 
-    visit("/")
+    for root in roots:
+        real = os.path.realpath(root)
+        if os.path.isdir(real):
+            visit(real)
+        elif os.path.exists(real) and not any(under(real, h) for h in hidden):
+            grants.append((real, False))
     return grants, listable
 
 
-def landlock_restrict(writable, hidden, *, files_rw=("/dev/null",), abi=None) -> int:
-    """Restrict this process (and its future children) with Landlock; returns the ABI used."""
+def landlock_restrict(writable, hidden, *, readable=("/",), files_rw=("/dev/null",), abi=None) -> int:
+    """Restrict this process (and its future children) with Landlock; returns the ABI used.
+
+    readable: the allow-list of what may be read (and executed), less `hidden`; writable:
+    directories where everything is allowed; files_rw: files that may be read and written."""
     abi = landlock_abi() if abi is None else abi
     if abi < 1:
         raise OSError(errno.ENOSYS, "Landlock is not available")
@@ -132,14 +142,11 @@ def landlock_restrict(writable, hidden, *, files_rw=("/dev/null",), abi=None) ->
             finally:
                 os.close(fd)
 
-        if hidden:
-            grants, listable = read_allowlist(hidden)
-            for path, is_dir in grants:
-                add(path, read, is_dir)
-            for path in listable:
-                add(path, FS_READ_DIR)
-        else:
-            add("/", read)
+        grants, listable = read_allowlist(hidden, readable)
+        for path, is_dir in grants:
+            add(path, read, is_dir)
+        for path in listable:
+            add(path, FS_READ_DIR)
         for path in writable:
             add(path, fs)
         for path in files_rw:
@@ -151,5 +158,3 @@ def landlock_restrict(writable, hidden, *, files_rw=("/dev/null",), abi=None) ->
         os.close(ruleset)
     return abi
 
-
-# ---------------------------------------------------------------- seccomp

@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 
 from graders.sandbox import forkserver, reaper, wire
-from graders.sandbox.environment import (autograder_requested, child_environment, hidden_paths, sandbox_uid,
-                                         server_environment, skipped_layers)
+from graders.sandbox.environment import (autograder_requested, child_environment, hidden_paths,
+                                         readable_paths, sandbox_uid, server_environment, skipped_layers)
 from graders.sandbox.errors import CallTimeout, ProtocolError, SandboxCrashed, StudentError
 from graders.sandbox.limits import Limits
 from graders.sandbox.output import OutputCapture
@@ -89,7 +89,17 @@ class Sandbox:
 
     # ------------------------------------------------------------ life cycle
     def start(self) -> dict:
-        """Start the process and run the submission; returns the child's load report."""
+        """Start the process and run the submission; returns the child's load report.
+
+        When it raises, everything it started is gone already (process, directory): a caller
+        that never reaches `close` leaves nothing behind."""
+        try:
+            return self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> dict:
         self.workdir = os.path.realpath(tempfile.mkdtemp(prefix="dlgrade-sandbox-"))
         root = hasattr(os, "geteuid") and os.geteuid() == 0
         gid = None
@@ -120,6 +130,7 @@ class Sandbox:
                 "mode": self.mode,
                 "workdir": self.workdir,
                 "hide": hidden_paths(self.mode) + self.hide,
+                "readable": readable_paths(),
                 "uid": self.uid,
                 "gid": gid,
                 "namespaces": self.mode == "autograder" and root,
@@ -297,7 +308,7 @@ class Sandbox:
         }
         what = f"{target if isinstance(target, str) else target.type}{'.' + method if method else ''}"
         reply = self._request(request, timeout, what)
-        return self._unwrap(reply, echo)
+        return self._unwrap(reply, echo, (len(args), sorted(kwargs)))
 
     def task(self, name: str, *, timeout: float = 60.0, seed: int = 0, **kwargs):
         """Run a trusted task function with the submission's module (see tasks.py files)."""
@@ -315,17 +326,25 @@ class Sandbox:
         self._send(request)
         return self._receive(time.monotonic() + timeout, what)
 
-    def _unwrap(self, reply: dict, echo: bool):
+    def _unwrap(self, reply: dict, echo: bool, sent=None):
+        """The reply's value (and with echo the arguments as they came back, which must have
+        the shape of `sent`: (number of positional arguments, keyword names))."""
         if not reply.get("ok"):
             err = reply.get("error") or {}
             if not isinstance(err, dict):
                 raise ProtocolError("malformed error reply")
             raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")),
                                str(err.get("traceback", "")), missing=reply.get("missing"))
+        budget = wire.ArrayBudget(wire.REPLY_CAPS.max_array_bytes)  # one for the whole reply
         try:
-            value = wire.decode(reply.get("value"))
+            value = wire.decode(reply.get("value"), budget=budget)
             if echo:
-                return value, wire.decode(reply.get("args_after")), wire.decode(reply.get("kwargs_after"))
+                args_after = wire.decode(reply.get("args_after"), budget=budget)
+                kwargs_after = wire.decode(reply.get("kwargs_after"), budget=budget)
+                if (type(args_after) is not list or type(kwargs_after) is not dict or sent is not None
+                        and (len(args_after), sorted(kwargs_after)) != sent):
+                    raise wire.WireError("the arguments sent back do not match the ones sent")
+                return value, args_after, kwargs_after
         except wire.WireError as exc:
             self._die(f"the sandbox sent a malformed value ({exc})")
             raise ProtocolError(str(exc)) from exc
@@ -333,7 +352,7 @@ class Sandbox:
 
     # ------------------------------------------------------------ transport
     def _send(self, message: dict) -> None:
-        data = wire.pack(message)
+        data = wire.pack(message, wire.REQUEST_CAPS)
         try:
             view = memoryview(data)
             while view:
@@ -375,6 +394,13 @@ class Sandbox:
 
     def _die(self, reason: str | None) -> None:
         if self.proc is not None:
+            if reason is None:
+                # the pipes closed: give the main process (outside the PID namespace, it waits
+                # for the sandbox's) a moment to end as the sandbox's process ended
+                try:
+                    self.proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    pass
             self._kill_all()
         self.dead_reason = reason or self._death_message()
 

@@ -18,6 +18,17 @@ dtype (never `object`, never pickle), so decoding a hostile message can at worst
     grader -> child only:
       a handle passed back         {"$ref": 3}
       a callable the child builds  {"$callable": {"kind": "...", "spec": ...}}
+
+Decoding is bounded before anything is built (`Caps`): the length in the header, then the
+JSON's structure (values, nesting) counted on the raw bytes, then the bytes of every array
+of a message counted against a budget before any is materialised. The grader reads the
+sandbox's replies with `REPLY_CAPS`, sized from what the assignments' references really
+return (the largest reply, 0.64 MB; 8,016 JSON values; 0.5 MB of arrays:
+`python -m benchmarks.bench_wire`); the sandbox reads the grader's requests, which carry the
+submission's cells and the tasks' data, with `REQUEST_CAPS`. A reply over its caps is
+refused by the sandbox's own `pack` (the check then fails with the reason) and, from a
+hostile sandbox, by the grader's decoder (the sandbox is killed). A decoded reply holds at
+most a few times its capped size in the grader's memory (benchmarks/bench_wire.py).
 """
 
 from __future__ import annotations
@@ -25,12 +36,33 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import struct
+from typing import NamedTuple
 
 import numpy as np
 
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 32
+
+
+class Caps(NamedTuple):
+    """Bounds on one message: its length, its JSON values (every number, string, list,
+    dict and key counts one) and nesting, and its arrays' bytes together."""
+
+    max_bytes: int
+    max_values: int
+    max_depth: int
+    max_array_bytes: int
+
+
+# the sandbox's replies: 25x the largest a reference sends (0.64 MB), 25x its values (8,016)
+REPLY_CAPS = Caps(max_bytes=16 << 20, max_values=200_000, max_depth=2 * MAX_DEPTH + 8,
+                  max_array_bytes=12 << 20)
+# the grader's requests: the submission's cells (up to 5 MB, up to 6 bytes per character once
+# escaped in JSON) and the tasks' data (under 1 MB today)
+REQUEST_CAPS = Caps(max_bytes=64 << 20, max_values=2_000_000, max_depth=2 * MAX_DEPTH + 8,
+                    max_array_bytes=32 << 20)
+MAX_MESSAGE_BYTES = REQUEST_CAPS.max_bytes
 ALLOWED_DTYPES = frozenset(
     ["float64", "float32", "float16", "int64", "int32", "int16", "int8",
      "uint8", "uint16", "uint32", "uint64", "bool", "complex128"]
@@ -132,12 +164,28 @@ def _encode_array(a: np.ndarray) -> dict:
 # ---------------------------------------------------------------- decoding
 
 
-def decode(data, resolve_ref=None, resolve_callable=None, _depth: int = 0):
+class ArrayBudget:
+    """The array bytes one call's reply (or request) may still materialise."""
+
+    def __init__(self, max_bytes: int = REPLY_CAPS.max_array_bytes):
+        self.left = int(max_bytes)
+
+    def take(self, n: int) -> None:
+        if n > self.left:
+            raise WireError(f"the arrays of this message hold more than the {self.left:,} bytes left of its budget")
+        self.left -= n
+
+
+def decode(data, resolve_ref=None, resolve_callable=None, _depth: int = 0, *, budget: ArrayBudget | None = None):
     """Inverse of `encode`; raises WireError on anything malformed.
 
     `resolve_ref(id)` and `resolve_callable(kind, spec)` are given only on the child's
     side; on the grader's side a "$ref" or "$callable" from the child is an error.
+    budget: the array bytes this value may materialise (shared by the values of one reply);
+    by default `REPLY_CAPS.max_array_bytes`, counted before each array is built.
     """
+    if budget is None:
+        budget = ArrayBudget()
     if _depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
     d = _depth + 1
@@ -146,7 +194,7 @@ def decode(data, resolve_ref=None, resolve_callable=None, _depth: int = 0):
     if isinstance(data, float):
         return data
     if isinstance(data, list):
-        return [decode(v, resolve_ref, resolve_callable, d) for v in data]
+        return [decode(v, resolve_ref, resolve_callable, d, budget=budget) for v in data]
     if not isinstance(data, dict) or len(data) != 1:
         raise WireError("malformed value")
     (tag, body), = data.items()
@@ -157,13 +205,13 @@ def decode(data, resolve_ref=None, resolve_callable=None, _depth: int = 0):
     if tag == "$tuple":
         if not isinstance(body, list):
             raise WireError("malformed tuple")
-        return tuple(decode(v, resolve_ref, resolve_callable, d) for v in body)
+        return tuple(decode(v, resolve_ref, resolve_callable, d, budget=budget) for v in body)
     if tag == "$dict":
         if not isinstance(body, dict):
             raise WireError("malformed dict")
-        return {str(k): decode(v, resolve_ref, resolve_callable, d) for k, v in body.items()}
+        return {str(k): decode(v, resolve_ref, resolve_callable, d, budget=budget) for k, v in body.items()}
     if tag == "$array":
-        return _decode_array(body)
+        return _decode_array(body, budget)
     if tag == "$handle":
         if not isinstance(body, dict) or not isinstance(body.get("id"), int):
             raise WireError("malformed handle")
@@ -175,19 +223,21 @@ def decode(data, resolve_ref=None, resolve_callable=None, _depth: int = 0):
     if tag == "$callable" and resolve_callable is not None:
         if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
             raise WireError("malformed callable")
-        return resolve_callable(body["kind"], decode(body.get("spec"), None, None, d))
+        return resolve_callable(body["kind"], decode(body.get("spec"), None, None, d, budget=budget))
     raise WireError(f"unexpected tag {tag!r}")
 
 
-def _decode_array(body) -> np.ndarray:
+def _decode_array(body, budget: ArrayBudget) -> np.ndarray:
     if not isinstance(body, dict):
         raise WireError("malformed array")
     dtype, shape, b64 = body.get("dtype"), body.get("shape"), body.get("b64")
     if dtype not in ALLOWED_DTYPES or not isinstance(shape, list) or not isinstance(b64, str):
         raise WireError("malformed array")
-    if len(shape) > 32 or not all(isinstance(n, int) and n >= 0 for n in shape):
+    if len(shape) > 32 or not all(type(n) is int and 0 <= n < (1 << 62) for n in shape):
         raise WireError("malformed array shape")
     dt = np.dtype(dtype).newbyteorder("<")
+    # counted before anything is built: the declared size and the data it would decode to
+    budget.take(max(math.prod(shape) * dt.itemsize, len(b64) // 4 * 3 - b64[-2:].count("=")))
     try:
         raw = base64.b64decode(b64, validate=True)
     except ValueError as exc:
@@ -201,27 +251,54 @@ def _decode_array(body) -> np.ndarray:
 # ---------------------------------------------------------------- framing
 
 
-def pack(message: dict) -> bytes:
+def pack(message: dict, caps: Caps = REPLY_CAPS) -> bytes:
     try:
         body = json.dumps(message, allow_nan=False, separators=(",", ":")).encode("utf-8")
     except (ValueError, TypeError, RecursionError, UnicodeEncodeError) as exc:
         # e.g. an int too large for JSON (Python limits int-to-str conversion), a lone surrogate
         raise WireError(f"the value cannot be sent: {type(exc).__name__}: {str(exc)[:200]}") from None
-    if len(body) > MAX_MESSAGE_BYTES:
-        raise WireError(f"message of {len(body)} bytes is over the limit")
+    if len(body) > caps.max_bytes:
+        raise WireError(f"the value is too large to send: a message of {len(body):,} bytes, "
+                        f"over the limit of {caps.max_bytes:,}")
+    check_structure(body, caps)
     return struct.pack(">I", len(body)) + body
 
 
-def unpack_length(header: bytes) -> int:
+def unpack_length(header: bytes, caps: Caps = REPLY_CAPS) -> int:
     if len(header) != 4:
         raise WireError("truncated message header")
     (n,) = struct.unpack(">I", header)
-    if n > MAX_MESSAGE_BYTES:
-        raise WireError(f"message of {n} bytes is over the limit")
+    if n > caps.max_bytes:
+        raise WireError(f"message of {n:,} bytes is over the limit of {caps.max_bytes:,}")
     return n
 
 
-def parse(body: bytes) -> dict:
+# a JSON string, escapes included (unrolled, possessive: linear time on any input)
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def check_structure(body: bytes, caps: Caps = REPLY_CAPS) -> None:
+    """Refuse JSON with more values or deeper nesting than `caps` allow, on the raw bytes,
+    before any object is built: decoding `[[],[],...]` or `[0,0,...]` would otherwise hold
+    tens of bytes of objects per byte of message."""
+    bare = _JSON_STRING.sub(b'""', body)  # what strings hold does not count
+    values = bare.count(b",") + bare.count(b":") + bare.count(b"[") + bare.count(b"{") + 1
+    if values > caps.max_values:
+        raise WireError(f"message of more than {caps.max_values:,} values")
+    openers = bare.count(b"[") + bare.count(b"{")
+    if openers > caps.max_depth:
+        depth = 0
+        for match in _BRACKETS.finditer(bare):  # at most 2 * max_values brackets
+            depth += 1 if match.group() in (b"[", b"{") else -1
+            if depth > caps.max_depth:
+                raise WireError(f"message nested more than {caps.max_depth} levels deep")
+
+
+def parse(body: bytes, caps: Caps = REPLY_CAPS) -> dict:
+    if len(body) > caps.max_bytes:
+        raise WireError(f"message of {len(body):,} bytes is over the limit of {caps.max_bytes:,}")
+    check_structure(body, caps)
     try:
         msg = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

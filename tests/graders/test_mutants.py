@@ -49,17 +49,15 @@ def _grade_reference(aid: str):
     return grade(str(a.reference), a)
 
 
-_tmp = {}
-
-
 @functools.lru_cache(maxsize=None)
 def _grade_mutant(aid: str, mutant, only_catches: bool = False):
-    """Grade a mutant: all checks, or (for a buggy one) only the checks it must fail."""
+    """Grade a mutant: all checks, or (for a buggy one) only the checks it must fail. The
+    report is kept (cached); the mutant's file is removed once graded."""
     import tempfile
 
-    directory = _tmp.setdefault("dir", Path(tempfile.mkdtemp(prefix="dlgrade-mutants-")))
     select = (lambda name: any(name.startswith(p) for p in mutant.catches)) if only_catches else None
-    return grade(str(write_mutant(aid, mutant, directory)), assignments.get(aid), select=select)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-mutants-") as directory:
+        return grade(str(write_mutant(aid, mutant, Path(directory))), assignments.get(aid), select=select)
 
 
 @pytest.mark.parametrize("aid", _assignments_with_mutants())

@@ -177,9 +177,26 @@ def cgroup_available() -> bool:
     return True
 
 
+def namespaces_available() -> bool:
+    """Whether a sandbox can make its PID and mount namespaces here: as root, or in a user
+    namespace of its own (where the kernel allows unprivileged ones). Tried in a child."""
+    if not libc.LINUX or libc.LIBC is None:
+        return False
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            flags = libc.CLONE_NEWNS | libc.CLONE_NEWPID | (0 if os.geteuid() == 0 else libc.CLONE_NEWUSER)
+            code = 0 if libc.LIBC.unshare(flags) == 0 else 1
+        finally:
+            os._exit(code)
+    return os.waitpid(pid, 0)[1] == 0
+
+
 def protections() -> dict:
     """What this platform enforces in default mode (see docs/security.md)."""
     abi = landlock.landlock_abi() if libc.LINUX else 0
     return {"landlock": abi >= 1, "landlock_net": abi >= 4, "seccomp": libc.LINUX
             and seccomp.platform.machine().lower() in seccomp.SYSCALLS,
-            "root": hasattr(os, "geteuid") and os.geteuid() == 0, "linux": libc.LINUX}
+            "root": hasattr(os, "geteuid") and os.geteuid() == 0, "linux": libc.LINUX,
+            "namespaces": namespaces_available()}

@@ -8,6 +8,7 @@ every format renders. The number of examples is bounded so the file stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -33,15 +34,19 @@ ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-32", "latin-1", "cp1252", "shi
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300)
 
 
-def _write(data: bytes, suffix: str) -> Path:
-    d = Path(tempfile.mkdtemp(prefix="dlgrade-fuzz-"))
-    p = d / f"submission{suffix}"
-    p.write_bytes(data)
-    return p
+@contextlib.contextmanager
+def _written(data: bytes, suffix: str):
+    """The submission's bytes in a file of a temporary folder, removed afterwards (Hypothesis
+    runs many examples per test, and pytest's tmp_path is one per test)."""
+    with tempfile.TemporaryDirectory(prefix="dlgrade-fuzz-") as d:
+        p = Path(d) / f"submission{suffix}"
+        p.write_bytes(data)
+        yield p
 
 
 def _assert_reads(data: bytes, suffix: str):
-    source = read_submission(_write(data, suffix))
+    with _written(data, suffix) as path:
+        source = read_submission(path)
     assert source.kind in ("py", "ipynb", "unknown")
     assert all(isinstance(label, str) and isinstance(code, str) for label, code in source.cells)
     assert all(isinstance(m, str) for m in source.problems + source.notes)
@@ -49,7 +54,8 @@ def _assert_reads(data: bytes, suffix: str):
 
 
 def _assert_grades(data: bytes, suffix: str) -> Report:
-    report = grade(str(_write(data, suffix)), ASSIGNMENT)
+    with _written(data, suffix) as path:
+        report = grade(str(path), ASSIGNMENT)
     assert isinstance(report, Report) and report.tests
     assert 0 <= report.score <= report.max_score
     for fmt in FORMATS:

@@ -25,13 +25,13 @@ re_lone_comma = __import__("re").compile(r"([^\n]*)\n,\n")
 def survey(assignment_id: str, workers: int = 2) -> dict[str, list]:
     module = importlib.import_module(f"tests.mutants.{assignment_id}")
     assignment = assignments.get(assignment_id)
-    tmp = Path(tempfile.mkdtemp(prefix="dlgrade-survey-"))
+    with tempfile.TemporaryDirectory(prefix="dlgrade-survey-") as tmp:
 
-    def run(mutant):
-        return mutant.name, grade(str(write_mutant(assignment_id, mutant, tmp)), assignment)
+        def run(mutant):
+            return mutant.name, grade(str(write_mutant(assignment_id, mutant, Path(tmp))), assignment)
 
-    with ThreadPoolExecutor(workers) as pool:
-        reports = dict(pool.map(run, list(module.MUTANTS) + list(module.UNUSUAL)))
+        with ThreadPoolExecutor(workers) as pool:
+            reports = dict(pool.map(run, list(module.MUTANTS) + list(module.UNUSUAL)))
     return {name: [t for t in r.tests if not t.passed] for name, r in reports.items()}
 
 

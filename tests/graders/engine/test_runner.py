@@ -145,14 +145,17 @@ def test_wrong_value_feedback_names_the_slip(tmp_path):
     assert "Likely slip: half the expected value" in out
 
 
-def test_a_bug_in_a_check_is_an_internal_error_and_the_report_stays_valid(tmp_path):
+def test_a_bug_in_a_check_is_an_internal_error_and_the_report_stays_valid(tmp_path, caplog):
     buggy = Check("double: buggy check", check_with_a_bug, needs=("double",))
     a = tiny(tmp_path, [buggy, DOUBLE])
     report = grade(str(a.reference), a)
     results = by_name(report)
     out = results["double: buggy check"].output
     assert not results["double: buggy check"].passed
-    assert "internal error" in out and "KeyError" in out
+    # the student is told to ask; the instructor's log has the traceback, the report none of it
+    assert "internal error" in out and "contact your instructor" in out
+    assert "KeyError" not in out and "Traceback" not in out and ".py" not in out
+    assert "KeyError" in caplog.text and "Traceback" in caplog.text
     assert results["double: values"].passed
     assert_valid_report(report)
 

@@ -103,6 +103,7 @@ def fingerprint(server_home):
     out["tempdir"] = tempfile.gettempdir()
     out["session_leader"] = os.getsid(0) == os.getpgrp() == os.getpid()
     out["parent"] = os.getppid()
+    out["pid"] = os.getpid()
     out["threads"] = len(os.listdir("/proc/self/task"))
     fds = {}
     for fd in os.listdir("/proc/self/fd"):
@@ -133,7 +134,10 @@ def fingerprint(server_home):
         out["torch"] = [torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
                         float(torch.rand(1)), torch.initial_seed()]
     # nothing of the server's own directory survives in the child: environment, module globals,
-    # any object's attributes
+    # any object's attributes. Only what is reachable counts: unreachable cycles awaiting the
+    # collector are not state, and whether one is still there depends on when the collector
+    # last ran (the test flaked on such garbage, in a tuple and a list, in the full suite)
+    gc.collect()
     leftovers = [k for k, v in os.environ.items() if server_home in v]
     mine = {id(server_home), id(sys._getframe().f_locals)}
     for obj in gc.get_objects():
@@ -190,8 +194,9 @@ def test_a_forked_child_is_in_the_state_of_a_fresh_one(preload, mode):
     assert forked["proc_environ"] == fresh["proc_environ"]  # the mark the reaper reads
     if mode == "default":
         assert any(e.startswith("DLGRADE_SANDBOX=") for e in forked["proc_environ"])
-    assert forked["parent"] == fresh["parent"] == os.getpid()  # the grader's own child
-    assert forked["session_leader"] and forked["threads"] == 1
+    # the grader's own child; or, in a PID namespace, pid 1 whose parent (outside) is not visible
+    assert forked["parent"] == fresh["parent"] == (0 if forked["pid"] == 1 else os.getpid())
+    assert forked["session_leader"] == fresh["session_leader"] and forked["threads"] == 1
     assert forked["stdio"] == fresh["stdio"] and forked["stdio"][0] == "/dev/null"
     assert forked["modules"] == fresh["modules"]
     for fp in (fresh, forked):  # each sandbox's own uid: equal in kind, not in number

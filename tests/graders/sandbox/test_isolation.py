@@ -4,13 +4,17 @@ each layer applied in a forked process (never in the test process itself)."""
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
 import socket
 import struct
+import subprocess
+import sys
 
 import pytest
 
-from graders.sandbox import isolation, landlock, libc, seccomp
+from graders.sandbox import isolation, landlock, libc, namespaces, seccomp
 
 LINUX = libc.LINUX
 LANDLOCK = LINUX and landlock.landlock_abi() >= 1
@@ -105,7 +109,7 @@ def test_seccomp_refuses_inet_sockets_and_signals_to_the_grader_but_allows_unix_
             except PermissionError:
                 pass
         try:
-            os.unshare(os.CLONE_NEWUSER) if hasattr(os, "unshare") else isolation.unshare(libc.CLONE_NEWUSER)
+            os.unshare(os.CLONE_NEWUSER) if hasattr(os, "unshare") else namespaces.unshare(libc.CLONE_NEWUSER)
             return 4
         except OSError as exc:
             if exc.errno != errno.EPERM:
@@ -194,3 +198,122 @@ def test_apply_reports_what_it_did(tmp_path):
         assert "'landlock'" in keys
     if SECCOMP:
         assert "'seccomp'" in keys
+
+
+# ---------------------------------------------------------------- the allow-list and the checkout
+
+
+def test_refine_hidden_keeps_a_needed_folder_whole_inside_a_hidden_checkout(tmp_path):
+    (tmp_path / "repo" / ".venv" / "lib" / "site-packages").mkdir(parents=True)
+    (tmp_path / "repo" / ".venv" / "bin").mkdir()
+    (tmp_path / "repo" / ".git").mkdir()
+    needed = [str(tmp_path / "repo" / ".venv"), str(tmp_path / "repo" / ".venv" / "lib" / "site-packages")]
+    hidden = isolation.refine_hidden([str(tmp_path / "repo")], needed)
+    assert hidden == [str(tmp_path / "repo" / ".git")]
+
+
+@pytest.mark.skipif(not LINUX, reason="walks the Linux file system")
+def test_read_allowlist_grants_nothing_outside_its_roots(tmp_path):
+    (tmp_path / "lib" / "secret").mkdir(parents=True)
+    (tmp_path / "lib" / "ok.py").write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "one.txt").write_text("x")
+    grants, listable = landlock.read_allowlist([str(tmp_path / "lib" / "secret")],
+                                               [str(tmp_path / "lib"), str(tmp_path / "one.txt")])
+    granted = {p for p, _ in grants}
+    assert granted == {str(tmp_path / "lib" / "ok.py"), str(tmp_path / "one.txt")}
+    assert listable == [str(tmp_path / "lib")]
+
+
+def test_the_checkout_and_every_version_control_folder_are_hidden(tmp_path):
+    from graders.sandbox.environment import checkout_paths
+
+    main, worktree = tmp_path / "main", tmp_path / "wt"
+    (main / ".git" / "worktrees" / "wt").mkdir(parents=True)
+    (main / ".git" / "worktrees" / "wt" / "commondir").write_text("../..\n")
+    worktree.mkdir()
+    (worktree / "pyproject.toml").write_text("")
+    (worktree / ".git").write_text(f"gitdir: {main / '.git' / 'worktrees' / 'wt'}\n")
+    found = {str(p) for p in checkout_paths(worktree)}
+    assert {str(worktree), str(worktree / ".git"), str(main / ".git" / "worktrees" / "wt"),
+            str((main / ".git").resolve())} <= found
+
+
+def test_an_installed_grader_hides_no_site_packages(tmp_path):
+    from graders.sandbox.environment import checkout_paths
+
+    (tmp_path / "site-packages" / "graders").mkdir(parents=True)
+    assert checkout_paths(tmp_path / "site-packages") == []
+
+
+def test_the_python_paths_never_include_a_folder_that_holds_a_hidden_one(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "repo" / "graders").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", sys.path + [str(tmp_path / "repo")])  # an editable install's .pth
+    paths = isolation._python_paths([str(tmp_path / "repo" / "graders")])
+    assert str(tmp_path / "repo") not in paths
+    assert os.path.realpath(sys.base_prefix) in paths
+
+
+# ---------------------------------------------------------------- namespaces, in a real sandbox
+
+
+def _namespaces() -> bool:
+    from tests.hostile.corpus import namespaces_available
+
+    return namespaces_available()
+
+
+@pytest.mark.skipif(not LINUX or not _namespaces(), reason="no PID and mount namespaces for a sandbox here "
+                    "(neither root nor unprivileged user namespaces)")
+@pytest.mark.parametrize("mode", ["default", "autograder"])
+def test_a_sandbox_sees_only_its_own_processes_and_a_private_tmp(mode, tmp_path, monkeypatch):
+    from graders.sandbox.process import Sandbox
+
+    if mode == "autograder" and os.geteuid() != 0:
+        pytest.skip("autograder mode's user switch needs root")
+    (tmp_path / "host-file").write_text("x")
+    monkeypatch.setenv("DLGRADE_HIDE", str(tmp_path))
+    code = ("import os, subprocess, sys\n"
+            "def look(host_tmp):\n"
+            "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(5)'])\n"
+            "    pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
+            "    child.kill(); child.wait()\n"
+            "    return [pids, os.getpid(), child.pid, os.path.exists(host_tmp), os.getcwd()]\n")
+    with Sandbox([("look.py", code)], isolation=mode) as sb:
+        sb.start()
+        pids, me, child, seen, cwd = sb.call("look", str(tmp_path / "host-file"), timeout=30)
+        assert sb.isolation.get("pidns") and sb.isolation.get("mountns"), sb.isolation
+    assert me == 1 and pids == sorted([1, child]), pids  # nothing but itself and its own child
+    assert seen is False and os.path.basename(cwd).startswith("dlgrade-sandbox-")
+
+
+NON_ROOT_PROBE = """
+import json, os
+from graders.sandbox.process import Sandbox
+code = ("import os\\ndef look():\\n"
+        "    return [[p for p in os.listdir('/proc') if p.isdigit()], os.listdir('/tmp'), os.getuid()]\\n")
+with Sandbox([("look.py", code)], isolation="default") as sb:
+    sb.start()
+    pids, tmp, uid = sb.call("look", timeout=30)
+    print(json.dumps({"iso": {k: sb.isolation.get(k) for k in ("root", "userns", "pidns", "mountns")},
+                      "pids": pids, "tmp": tmp, "uid": uid, "me": os.getuid()}))
+"""
+
+
+@pytest.mark.skipif(not LINUX or shutil.which("unshare") is None, reason="needs Linux and util-linux's unshare")
+def test_without_root_a_user_namespace_gives_the_pid_and_mount_namespaces(tmp_path):
+    # the grader itself runs as uid 1000 in a user namespace (as an unprivileged user would)
+    run = subprocess.run(["unshare", "--user", "--map-user=1000", "--map-group=1000", sys.executable, "-c",
+                          NON_ROOT_PROBE], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, TMPDIR=str(tmp_path)))
+    if run.returncode != 0 and "unshare failed" in run.stderr:
+        pytest.skip(f"no user namespaces here: {run.stderr.strip()[:200]}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    if not out["iso"]["userns"]:
+        pytest.skip("the kernel refuses unprivileged user namespaces inside one (see docs/security.md)")
+    assert out["me"] == 1000 and out["uid"] == 1000 and out["iso"]["root"] is False
+    assert out["iso"]["pidns"] and out["iso"]["mountns"]
+    assert out["pids"] == ["1"] and len(out["tmp"]) == 1  # only the way to its own directory

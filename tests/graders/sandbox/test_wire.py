@@ -159,3 +159,57 @@ def test_parsing_arbitrary_bytes_raises_only_wire_error(body):
         return
     assert isinstance(msg, dict)
     json.dumps(msg)
+
+
+# ---------------------------------------------------------------- bounded decoding
+
+
+def test_a_header_over_the_reply_cap_is_refused_before_reading_the_body():
+    with pytest.raises(wire.WireError, match="over the limit"):
+        wire.unpack_length(struct.pack(">I", wire.REPLY_CAPS.max_bytes + 1))
+    assert wire.unpack_length(struct.pack(">I", wire.REPLY_CAPS.max_bytes + 1), wire.REQUEST_CAPS) > 0
+
+
+@pytest.mark.parametrize("body", [
+    b'{"v":[' + b"0," * 200_001 + b"0]}",
+    b'{"v":[' + b"[]," * 200_001 + b"[]]}",
+    b'{"v":{' + b",".join(b'"k%d":0' % i for i in range(100_001)) + b"}}",
+], ids=["numbers", "empty lists", "keys"])
+def test_too_many_json_values_are_refused_on_the_raw_bytes(body):
+    with pytest.raises(wire.WireError, match="values"):
+        wire.parse(body)
+
+
+def test_nesting_deeper_than_the_cap_is_refused_on_the_raw_bytes():
+    deep = wire.REPLY_CAPS.max_depth + 1
+    with pytest.raises(wire.WireError, match="nested"):
+        wire.parse(b'{"v":' + b"[" * deep + b"]" * deep + b"}")
+    wire.parse(b'{"v":' + b"[" * 10 + b"]" * 10 + b"}")
+
+
+def test_brackets_and_commas_inside_strings_do_not_count():
+    text = "[{,:" * 300_000 + '\\"quoted\\"'
+    assert wire.parse(json.dumps({"v": text}).encode())["v"] == text
+
+
+def test_array_bytes_are_counted_against_the_budget_before_any_is_built():
+    arrays = [wire.encode(np.zeros(1000)) for _ in range(3)]  # 8,000 bytes each
+    with pytest.raises(wire.WireError, match="budget"):
+        wire.decode(arrays, budget=wire.ArrayBudget(20_000))
+    assert len(wire.decode(arrays, budget=wire.ArrayBudget(24_000))) == 3
+    claims = {"$array": {"dtype": "float64", "shape": [1 << 40], "b64": "AAAA"}}
+    with pytest.raises(wire.WireError, match="budget"):
+        wire.decode(claims)
+
+
+def test_the_caps_hold_what_the_references_send_with_a_wide_margin():
+    # the largest legitimate reply (benchmarks/bench_wire.py): 0.64 MB, 8,016 values, nesting 8
+    assert wire.REPLY_CAPS.max_bytes >= 20 * 640_315
+    assert wire.REPLY_CAPS.max_values >= 20 * 8_016
+    assert wire.REPLY_CAPS.max_depth >= 8 * 8
+    assert wire.REQUEST_CAPS.max_bytes >= 6 * 5 * 1024 * 1024  # 5 MB of cells, escaped
+
+
+def test_a_reply_over_the_cap_is_refused_by_the_senders_pack():
+    with pytest.raises(wire.WireError, match="too large to send"):
+        wire.pack({"v": "x" * (wire.REPLY_CAPS.max_bytes + 1)})
