@@ -26,7 +26,7 @@ from graders.engine.secret import fixed_secret
 from graders.engine.thresholds import calibrate, format_table, set_constant, write_dataset_table
 
 from . import thresholds as table
-from .thresholds import CELLS, CHECKS, CPU_BUDGET_S, MARGIN, METRIC, SETTINGS, grade_data
+from .thresholds import CELLS, CHECKS, CPU_BUDGET_S, MARGIN, METRIC, SETTINGS, evaluate, grade_data
 
 ASSIGNMENT_ID = "activity_recognition"
 DRAWS = 8
@@ -36,21 +36,6 @@ THRESHOLDS_PATH = Path(__file__).with_name("thresholds.py")
 def calibration_seeds(cell: str, draws: int = DRAWS) -> tuple[int, ...]:
     """The seeds the secrets "calibration 0", ... give this cell's check (purpose "train")."""
     return tuple(fixed_secret(f"calibration {i}", ASSIGNMENT_ID).seed(CHECKS[cell], "train") for i in range(draws))
-
-
-def evaluate(params: dict, data: dict, cell: str) -> tuple[float, np.ndarray]:
-    """(test accuracy, confusion matrix) of trained params, with the reference forward pass."""
-    from reference.numpy import activity_recognition as ref
-
-    k = len(data["labels"])
-    with np.errstate(all="ignore"):
-        probs, _ = ref.forward({key: np.asarray(v, dtype=np.float64) for key, v in params.items()},
-                               data["X_test"], cell)
-    predicted = np.where(np.isfinite(probs).all(axis=1), probs.argmax(axis=1), -1)
-    confusion = np.zeros((k, k), dtype=np.int64)
-    ok = predicted >= 0
-    np.add.at(confusion, (data["y_test"][ok], predicted[ok]), 1)
-    return float(np.mean(predicted == data["y_test"])), confusion
 
 
 def run_seed(cell: str, seed: int, data: dict, train_fn=None) -> dict:

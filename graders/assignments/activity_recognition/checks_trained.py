@@ -14,13 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from graders.assignments.activity_recognition import problems as pb
-from graders.assignments.activity_recognition.calibrate import evaluate
 from graders.assignments.activity_recognition.thresholds import (
     CHECKS,
     CPU_BUDGET_S,
     DEFAULT_DATA,
     REFERENCE_RUNS,
     SETTINGS,
+    evaluate,
     grade_data,
     thresholds_for,
 )

@@ -103,7 +103,7 @@ def check_momentum_update_two_steps(ctx):
             raise CheckFailed(f"after call {step + 1} of {what} the velocity dict has the keys "
                               f"{sorted(map(str, velocity)) if isinstance(velocity, dict) else velocity!r}.",
                               expected=str(sorted(p0)), slip="store every key's velocity in the dict you are given "
-                              "(velocity[k] = ...), so that it carries over to the next call.", details=setting)
+                              "(velocity[k] = ...), so that it can carry over to the next call.", details=setting)
         for k in p0:
             assert_close(expect.array(velocity[k], f"velocity[{k!r}]", p0[k].shape), exp_v[k],
                          f"velocity[{k!r}] after call {step + 1}", context=setting)
