@@ -41,7 +41,7 @@ RESHUFFLE = "train: a fresh order of the examples every epoch"
 TRAINED = {cell: f"train: test accuracy of the {cell.upper()} classifier" for cell in ("rnn", "lstm", "gru")}
 PREDICT = "predict: the argmax of forward's probabilities"
 CONFUSION = "confusion_matrix: counts sum to N"
-INPUTS = "inputs: forward, loss_and_grads, predict and confusion_matrix"
+INPUTS = "inputs: forward, loss_and_grads, predict, confusion_matrix and train"
 
 _FIRST_H_OLD = "        steps.append(step)\n    L = n_dense_layers(params)\n    activations = [h]"
 

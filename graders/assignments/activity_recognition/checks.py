@@ -78,6 +78,6 @@ def yield_checks(options: dict):
     yield Check("confusion_matrix: counts sum to N, the diagonal counts the correct predictions, rows follow the "
                 "true class", checks_confusion.check_confusion_matrix_properties, kind=Kind.PROPERTY,
                 points=2, needs=("confusion_matrix",))
-    yield Check("inputs: forward, loss_and_grads, predict and confusion_matrix leave their arguments unchanged",
-                checks_model.check_inputs_are_unchanged, needs=("forward", "loss_and_grads", "predict",
-                                                                "confusion_matrix"))
+    yield Check("inputs: forward, loss_and_grads, predict, confusion_matrix and train leave their arguments "
+                "unchanged", checks_model.check_inputs_are_unchanged,
+                needs=("forward", "loss_and_grads", "predict", "confusion_matrix", "train"))

@@ -8,7 +8,7 @@
   the reference per cell, with the named slips (a transposed recurrent weight, a softmax
   over the batch axis, the first hidden state instead of the last);
 - predict: the argmax of forward's probabilities (inputs with a clear winner per row);
-- inputs unchanged: forward, loss_and_grads, predict and confusion_matrix leave every
+- inputs unchanged: forward, loss_and_grads, predict, confusion_matrix and train leave every
   argument as it was.
 """
 
@@ -148,3 +148,5 @@ def check_inputs_are_unchanged(ctx):
         check_inputs_unchanged(ctx, "predict", (params, X, cell))
     y_pred = ctx.rng.integers(0, pb.K, size=pb.N).astype(np.int64)
     check_inputs_unchanged(ctx, "confusion_matrix", (y, y_pred, pb.K))
+    X_small = ctx.rng.standard_normal((5, 3, pb.D))
+    check_inputs_unchanged(ctx, "train", (X_small, y[:5], "gru", 3, [4], pb.K, 0.1, 0.9, 2, 2, 0))

@@ -208,3 +208,17 @@ def test_a_submission_with_only_stubs_fails_with_not_implemented(tmp_path):
     path.write_text(strip_solutions(ASSIGNMENT.reference.read_text(encoding="utf-8")), encoding="utf-8")
     report = _grade(str(path), "forward: probabilities (rnn)")
     assert report.score == 0 and "NotImplementedError" in report.tests[0].output
+
+
+def test_a_trained_check_attaches_the_confusion_matrix_and_loss_curve_to_the_html_report():
+    from graders.engine.runner import grade
+    from graders.reports.html import render_html
+
+    report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, select=lambda n: n == thresholds.CHECKS["rnn"])
+    (result,) = report.tests
+    assert result.passed, result.output
+    titles = [p["title"] for p in result.extra["pictures"]]
+    assert titles == ["RNN: confusion matrix on the test split (rows: true class)", "RNN: training loss per epoch"]
+    assert all(p["png"].startswith(b"\x89PNG") for p in result.extra["pictures"])
+    page = render_html(report)
+    assert page.count("data:image/png;base64,") == 2 and "RNN: training loss per epoch" in page
