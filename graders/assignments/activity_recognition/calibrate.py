@@ -9,12 +9,14 @@ For each cell, trains the reference `train` with `SETTINGS` at the seed that eac
 secrets "calibration 0" ... "calibration N-1" gives the check (as a grade draws its seed
 from the course secret), measures the test accuracy with the grader's own forward pass,
 and sets bound = worst reference accuracy * (1 - MARGIN). Also records the reference's
-mean confusion matrix and loss history (REFERENCE_RUNS) for the feedback's pictures.
+mean confusion matrix and loss history (reference_runs.json) for the feedback's pictures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -23,7 +25,7 @@ import numpy as np
 
 from graders.engine.calibration import cpu_summary, one_blas_thread, report_mutants
 from graders.engine.secret import fixed_secret
-from graders.engine.thresholds import calibrate, format_table, set_constant, write_dataset_table
+from graders.engine.thresholds import calibrate, format_table, write_dataset_table
 
 from . import thresholds as table
 from .thresholds import CELLS, CHECKS, CPU_BUDGET_S, MARGIN, METRIC, SETTINGS, evaluate, grade_data
@@ -76,6 +78,12 @@ def run(spec: str, draws: int = DRAWS, verbose: bool = True):
     return data["name"], found, runs
 
 
+def runs_json(runs: dict) -> str:
+    """JSON of the reference runs, each list of numbers on one line."""
+    text = json.dumps(runs, indent=1)
+    return re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text) + "\n"
+
+
 def mutant_report(spec: str) -> None:
     data = grade_data(spec)
     t = table.thresholds_for(data["name"])
@@ -112,9 +120,8 @@ def _main(args) -> int:
     print(format_table(found))
     if args.write:
         write_dataset_table(THRESHOLDS_PATH, table.THRESHOLDS_BY_DATASET, name, found)
-        text = THRESHOLDS_PATH.read_text(encoding="utf-8")
-        THRESHOLDS_PATH.write_text(set_constant(text, "REFERENCE_RUNS", {**table.REFERENCE_RUNS, name: runs}),
-                                   encoding="utf-8")
+        all_runs = {**table.reference_runs(), name: runs}
+        table.REFERENCE_RUNS_PATH.write_text(runs_json(all_runs), encoding="utf-8")
         print(f"\nwrote the {name!r} table to {THRESHOLDS_PATH}")
     if args.mutants:
         import importlib

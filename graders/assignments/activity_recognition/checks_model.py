@@ -30,7 +30,7 @@ SCALE_SIZE = (60, 80, (70,), 50)   # every weight matrix has >= 3,500 entries
 SCALE_RTOL = 0.08                  # > 4 standard deviations of the sample std of 3,500 normals
 
 
-def _init(ctx, cell, d, h, dense, k, seed) -> dict:
+def _init(ctx, cell, d, h, dense, k, seed) -> tuple[dict, str]:
     what = f"init_params({cell!r}, {d}, {h}, {list(dense)}, {k}, seed={seed})"
     return pb.params_dict(ctx.call("init_params", cell, d, h, list(dense), k, seed), what, cell, d, h, dense, k), what
 
@@ -41,7 +41,8 @@ def check_init_params_shapes(ctx):
             params, what = _init(ctx, cell, d, h, dense, k, 3)
             for key, value in params.items():
                 if key.startswith("b") and value.any():
-                    raise CheckFailed(f"{what}[{key!r}] is not all zeros.", expected="zeros", got=expect.describe_value(value),
+                    raise CheckFailed(f"{what}[{key!r}] is not all zeros.", expected="zeros",
+                                      got=expect.describe_value(value),
                                       slip="the contract's biases start at 0; only the weights are random.")
 
 
@@ -69,7 +70,8 @@ def check_init_params_scale(ctx):
                 continue
             expected = 1.0 / np.sqrt(value.shape[0])
             got = float(value.std())
-            if abs(got - expected) > SCALE_RTOL * expected or abs(float(value.mean())) > 4 * expected / np.sqrt(value.size):
+            off_centre = abs(float(value.mean())) > 4 * expected / np.sqrt(value.size)  # > 4 standard errors
+            if abs(got - expected) > SCALE_RTOL * expected or off_centre:
                 ratio = got / expected
                 slip = None
                 if abs(ratio * np.sqrt(value.shape[0]) - 1) < SCALE_RTOL:

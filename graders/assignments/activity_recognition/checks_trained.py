@@ -18,10 +18,10 @@ from graders.assignments.activity_recognition.thresholds import (
     CHECKS,
     CPU_BUDGET_S,
     DEFAULT_DATA,
-    REFERENCE_RUNS,
     SETTINGS,
     evaluate,
     grade_data,
+    reference_runs,
     thresholds_for,
 )
 from graders.engine import expect
@@ -64,7 +64,7 @@ def _history(value) -> np.ndarray | None:
 def _pictures(ctx, cell: str, data: dict, confusion: np.ndarray, history) -> None:
     from graders.reports.pictures_confusion import confusion_matrices, loss_curves
 
-    reference = REFERENCE_RUNS.get(data["name"], {}).get(cell)
+    reference = reference_runs().get(data["name"], {}).get(cell)
     matrices = {"yours": confusion}
     curves = {"yours": history} if history is not None else {}
     if reference:

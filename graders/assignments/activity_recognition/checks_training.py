@@ -285,7 +285,8 @@ def check_train_reshuffles(ctx):
                                "epoch by epoch), or the series are drawn with replacement.")
     if len(set(orders)) == 1:
         raise CheckFailed(f"train visits the series in the same order in every epoch: {list(orders[0])} in each of "
-                          f"epochs 1 to {epochs}.", expected="a fresh order each epoch", got=str([list(o) for o in orders]),
+                          f"epochs 1 to {epochs}.", expected="a fresh order each epoch",
+                          got=str([list(o) for o in orders]),
                           slip="the generator is created again inside the epoch loop (np.random.default_rng(seed) "
                                "once, before the loop), or the order is drawn once before the loop.",
                           details=what)

@@ -53,7 +53,7 @@ def test_trained_checks_are_the_calibrated_ones_with_time_for_their_cpu_budget()
 
 
 def test_reference_runs_are_recorded_for_the_pictures():
-    runs = thresholds.REFERENCE_RUNS[thresholds.DEFAULT_DATA]
+    runs = thresholds.reference_runs()[thresholds.DEFAULT_DATA]
     for cell in ref.CELLS:
         assert np.asarray(runs[cell]["confusion"]).shape == (4, 4)
         assert len(runs[cell]["history"]) == thresholds.SETTINGS["epochs"]
