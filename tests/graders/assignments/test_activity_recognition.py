@@ -222,3 +222,14 @@ def test_a_trained_check_attaches_the_confusion_matrix_and_loss_curve_to_the_htm
     assert all(p["png"].startswith(b"\x89PNG") for p in result.extra["pictures"])
     page = render_html(report)
     assert page.count("data:image/png;base64,") == 2 and "RNN: training loss per epoch" in page
+
+
+def test_predict_that_agrees_with_a_wrong_forward_is_not_failed_twice(tmp_path):
+    from tests.mutants import write_edited
+    from tests.mutants.activity_recognition import MUTANTS
+
+    (transposed,) = [m for m in MUTANTS if m.name == "forward_transposed_recurrent_weight"]
+    path = write_edited("activity_recognition", tmp_path, transposed)
+    report = _grade(path, "predict:")
+    (result,) = report.tests
+    assert result.passed and "rnn: your predict agrees with your forward" in result.output
