@@ -42,20 +42,24 @@ UPDATE = {"lr": 0.3, "momentum": 0.9}
 # ------------------------------------------------------------------ momentum_update
 
 
+def velocity_step(v, g, lr: float, mu: float, rule: str = "classical"):
+    """The new velocity under an update rule: the contract's ("classical") or a named slip."""
+    if rule == "sign":
+        return mu * v + lr * g
+    if rule == "plain":
+        return -lr * g
+    if rule == "without lr":
+        return mu * v - g
+    return mu * v - lr * g
+
+
 def _momentum_expected(p0, g1, g2, lr, mu, rule="classical"):
     out = []
     p = {k: v.copy() for k, v in p0.items()}
     v = {k: np.zeros_like(x) for k, x in p0.items()}
     for g in (g1, g2):
         for k in p:
-            if rule == "sign":
-                v[k] = mu * v[k] + lr * g[k]
-            elif rule == "plain":
-                v[k] = -lr * g[k]
-            elif rule == "without lr":
-                v[k] = mu * v[k] - g[k]
-            else:
-                v[k] = mu * v[k] - lr * g[k]
+            v[k] = velocity_step(v[k], g[k], lr, mu, rule)
             p[k] = p[k] + v[k]
         out.append(({k: x.copy() for k, x in p.items()}, {k: x.copy() for k, x in v.items()}))
     return out
@@ -183,8 +187,7 @@ def _path(p0, grad_fn, batches, lr, mu, memo, rule="classical"):
     else:
         p, v = _path(p0, grad_fn, batches[:-1], lr, mu, memo, rule)
         g = grad_fn(p, batches[-1])
-        step = {k: (-lr * g[k] if rule == "plain" else mu * v[k] + lr * g[k] if rule == "sign"
-                    else mu * v[k] - g[k] if rule == "without lr" else mu * v[k] - lr * g[k]) for k in p}
+        step = {k: velocity_step(v[k], g[k], lr, mu, rule) for k in p}
         result = ({k: p[k] + step[k] for k in p}, step)
     memo[key] = result
     return result
