@@ -233,3 +233,31 @@ def test_predict_that_agrees_with_a_wrong_forward_is_not_failed_twice(tmp_path):
     report = _grade(path, "predict:")
     (result,) = report.tests
     assert result.passed and "rnn: your predict agrees with your forward" in result.output
+
+
+def test_calibrating_a_ts_data_set_adds_its_table_and_reference_runs(tmp_path, monkeypatch, capsys):
+    """The instructor's step for --data ts:PREFIX, into copies of thresholds.py and the runs."""
+    import importlib.util
+    import json
+
+    from graders.assignments.activity_recognition import calibrate
+
+    table_copy = tmp_path / "thresholds.py"
+    table_copy.write_text(Path(thresholds.__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    runs_copy = tmp_path / "reference_runs.json"
+    runs_copy.write_text(thresholds.REFERENCE_RUNS_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(calibrate, "THRESHOLDS_PATH", table_copy)
+    monkeypatch.setattr(thresholds, "REFERENCE_RUNS_PATH", runs_copy)
+    monkeypatch.setitem(thresholds.SETTINGS, "epochs", 3)
+    spec = _small_ts(tmp_path)
+    assert calibrate.main(["--data", spec, "--draws", "5", "--write"]) == 0
+    assert "wrote the 'ts:Small' table" in capsys.readouterr().out
+    module_spec = importlib.util.spec_from_file_location("written_thresholds", table_copy)
+    written = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(written)
+    assert set(written.THRESHOLDS_BY_DATASET) == {"basic_motions", "ts:Small"}
+    assert written.THRESHOLDS_BY_DATASET["basic_motions"] == thresholds.THRESHOLDS_BY_DATASET["basic_motions"]
+    small = written.THRESHOLDS_BY_DATASET["ts:Small"]
+    assert set(small) == set(thresholds.CHECKS.values()) and all(len(t.seeds) == 5 for t in small.values())
+    runs = json.loads(runs_copy.read_text(encoding="utf-8"))
+    assert set(runs) == {"basic_motions", "ts:Small"} and np.asarray(runs["ts:Small"]["gru"]["confusion"]).shape == (2, 2)
