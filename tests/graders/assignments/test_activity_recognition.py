@@ -260,4 +260,5 @@ def test_calibrating_a_ts_data_set_adds_its_table_and_reference_runs(tmp_path, m
     small = written.THRESHOLDS_BY_DATASET["ts:Small"]
     assert set(small) == set(thresholds.CHECKS.values()) and all(len(t.seeds) == 5 for t in small.values())
     runs = json.loads(runs_copy.read_text(encoding="utf-8"))
-    assert set(runs) == {"basic_motions", "ts:Small"} and np.asarray(runs["ts:Small"]["gru"]["confusion"]).shape == (2, 2)
+    assert set(runs) == {"basic_motions", "ts:Small"}
+    assert np.asarray(runs["ts:Small"]["gru"]["confusion"]).shape == (2, 2)
