@@ -2,8 +2,8 @@
 
 Everything here works offline: the digits and the two photos ship with scikit-learn,
 the English text ships with Python (`pydoc_data.topics`), and the course's small files
-(the Faust excerpt, the shampoo sales series, the hard-sigmoid LSTM worked example)
-ship in `files/`. Full data sets an instructor has locally (MNIST in IDX files) are
+(the Faust excerpt, the shampoo sales series, the hard-sigmoid LSTM worked example,
+the BasicMotions series of the UEA archive) ship in `files/`. Full data sets an instructor has locally (MNIST in IDX files) are
 read by `dlgrade.data.mnist`.
 
 Every loader returns float64 arrays unless it says otherwise, and none of them touches
@@ -26,6 +26,7 @@ __all__ = [
     "load_lstm_worked_example",
     "load_english_text",
     "split_train_test",
+    "load_basic_motions",
 ]
 
 
@@ -118,3 +119,20 @@ def load_english_text(max_chars: int | None = None) -> str:
 
     text = "\n\n".join(topics[k] for k in sorted(topics))
     return text if max_chars is None else text[:max_chars]
+
+
+def load_basic_motions(split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """BasicMotions (UEA archive): a smartwatch's 3-D accelerometer and 3-D gyroscope.
+
+    split: "train" or "test" (40 series each, 10 of every class).
+
+    Returns (X, y, labels): X of shape (40, 100, 6), float64, the raw values (channels:
+    accelerometer x, y, z, then gyroscope x, y, z); y int64 in the order of labels,
+    ["Standing", "Running", "Walking", "Badminton"]. Read by `dlgrade.data.ts.read_ts`.
+    """
+    from dlgrade.data.ts import read_ts
+
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    with resources.as_file(_file(f"BasicMotions_{split.upper()}.ts")) as path:
+        return read_ts(path)

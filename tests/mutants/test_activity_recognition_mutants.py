@@ -1,0 +1,144 @@
+"""Every activity_recognition MUTANT is a real slip; every UNUSUAL submission matches the
+reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.mutants import load_module_from_source, reference_path
+from tests.mutants.activity_recognition import MUTANTS, SLOW_MUTANTS, UNUSUAL
+
+SOURCE = reference_path("activity_recognition").read_text(encoding="utf-8")
+CONTRACT = ("init_params", "forward", "loss_and_grads", "momentum_update", "train", "predict", "confusion_matrix")
+CELLS = ("rnn", "lstm", "gru")
+N, T, D, H, K = 7, 5, 2, 4, 3
+
+
+def _problem(cell, seed=0, dense=(5,)):
+    rng = np.random.default_rng(seed)
+    ref = load_module_from_source(SOURCE, "activity_recognition_problem")
+    params = ref.init_params(cell, D, H, list(dense), K, seed=seed)
+    params = {k: (v + 0.4 * rng.standard_normal(v.shape)) if k.startswith("b") else 1.5 * v
+              for k, v in params.items()}
+    X = rng.standard_normal((N, T, D))
+    y = rng.integers(0, K, N)
+    return params, X, y
+
+
+def _copy(d):
+    return {k: np.array(v, dtype=np.float64, copy=True) for k, v in d.items()}
+
+
+def probe(mod) -> dict[str, object]:
+    """What every contract function returns on fixed small inputs (and whether it changed them)."""
+    out: dict[str, object] = {}
+
+    def record(name, fn):
+        try:
+            with np.errstate(all="ignore"):
+                out[name] = fn()
+        except Exception as exc:  # a crash is a change of behaviour too
+            out[name] = f"raised {type(exc).__name__}"
+
+    for cell in CELLS:
+        params, X, y = _problem(cell)
+        record(f"init_params:{cell}", lambda: mod.init_params(cell, 40, 30, [20], K, seed=3))
+        record(f"init_params:{cell}:reproducible",
+               lambda: _same(mod.init_params(cell, D, H, [5], K, 3), mod.init_params(cell, D, H, [5], K, 3), 0))
+        record(f"forward:{cell}", lambda: mod.forward(_copy(params), X.copy(), cell)[0])
+
+        def lag():
+            loss, grads = mod.loss_and_grads(_copy(params), X.copy(), y.copy(), cell)
+            return {"loss": loss, "grads": grads}
+
+        record(f"loss_and_grads:{cell}", lag)
+        record(f"predict:{cell}", lambda: mod.predict(_copy(params), X.copy(), cell))
+
+        def unchanged():
+            p, x = _copy(params), X.copy()
+            mod.forward(p, x, cell)
+            return bool(np.array_equal(x, X) and all(np.array_equal(p[k], params[k]) for k in p))
+
+        record(f"forward:{cell}:inputs unchanged", unchanged)
+
+    def momentum():
+        rng = np.random.default_rng(4)
+        params = {"a": rng.standard_normal((2, 3)), "b": rng.standard_normal(3)}
+        arrays = dict(params)
+        velocity = {}
+        for _ in range(2):
+            mod.momentum_update(params, {k: rng.standard_normal(v.shape) for k, v in params.items()}, velocity,
+                                0.1, 0.9)
+        return {"arrays": arrays, "velocity": velocity}
+
+    record("momentum_update", momentum)
+
+    def train(epochs=3, batch=3, n=N):
+        params, X, y = _problem("rnn", 1)
+        trained, history = mod.train(X[:n], y[:n], "rnn", H, [], K, 0.2, 0.8, epochs, batch, seed=2)
+        return {"params": trained, "history": np.asarray(history)}
+
+    record("train", train)
+    record("train:single steps", lambda: train(3, 1, 4))
+    record("train:reproducible", lambda: _same(train(), train(), 0))
+    rng = np.random.default_rng(5)
+    y_true, y_pred = rng.integers(0, 4, 30), rng.integers(0, 4, 30)
+    record("confusion_matrix", lambda: mod.confusion_matrix(y_true.copy(), y_pred.copy(), 4))
+    return out
+
+
+def _same(a, b, tol: float) -> bool:
+    """Deep comparison of probe values: dicts, lists, arrays, numbers, strings."""
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not (isinstance(a, dict) and isinstance(b, dict)) or set(a) != set(b):
+            return False
+        return all(_same(a[k], b[k], tol) for k in a)
+    try:
+        x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if x.shape != y.shape or not np.array_equal(np.isfinite(x), np.isfinite(y)):
+        return False
+    return bool(np.allclose(x, y, rtol=tol, atol=tol, equal_nan=True))
+
+
+REFERENCE = probe(load_module_from_source(SOURCE, "activity_recognition_reference"))
+
+
+def test_reference_probe_is_clean():
+    assert not any(isinstance(v, str) and v.startswith("raised") for v in REFERENCE.values())
+    assert REFERENCE["train:reproducible"]
+    assert all(REFERENCE[f"forward:{c}:inputs unchanged"] for c in CELLS)
+
+
+def test_mutant_names_are_unique():
+    names = [m.name for m in MUTANTS + SLOW_MUTANTS + UNUSUAL]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("mutant", MUTANTS + SLOW_MUTANTS, ids=lambda m: m.name)
+def test_mutant_changes_some_contract_output(mutant):
+    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
+    changed = [k for k, v in probe(mod).items() if not _same(v, REFERENCE[k], 1e-6)]
+    assert changed, f"{mutant.name} behaves like the reference on every probe"
+
+
+@pytest.mark.parametrize("mutant", UNUSUAL, ids=lambda m: m.name)
+def test_unusual_matches_reference(mutant):
+    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
+    got = probe(mod)
+    changed = [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-10)]
+    assert not changed, f"{mutant.name} differs from the reference on {changed}"
+
+
+def test_every_contract_function_has_a_mutant():
+    hit = set()
+    for m in MUTANTS + SLOW_MUTANTS:
+        mod = load_module_from_source(m.apply(SOURCE), m.name)
+        for k, v in probe(mod).items():
+            if not _same(v, REFERENCE[k], 1e-6):
+                hit.add(k.split(":")[0])
+    assert set(CONTRACT) <= hit, set(CONTRACT) - hit
