@@ -131,7 +131,7 @@ def _say_late_in_html(page: Path, report: dict, penalty: float, why: str) -> Non
 def record_batch(db_path: Path, students, reports: Path, result, *, assignment: str, check_names: list[str],
                  late_policy=None, times: dict | None = None) -> str:
     """Write a batch's grades into the database at `db_path`; return gradebook.csv's text, exported from it."""
-    from dlgrade import __version__
+    from graders.version import __version__
     from graders.gradebook.db import open_gradebook
     from graders.gradebook.exports import gradebook_csv
     from graders.gradebook.record import current_grades, record_grades

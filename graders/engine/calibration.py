@@ -174,7 +174,7 @@ def dataset_arguments(argv, description: str, checks) -> argparse.Namespace:
 def load_calibration_data(dataset_spec: str, sizes: dict) -> tuple[str, dict]:
     """(data set name, its splits) for "digits" or "mnist:PATH"; `sizes` is the thresholds
     module's DATA (the subset sizes of each data set)."""
-    from dlgrade.data.mnist import load_dataset
+    from graders.data import load_dataset
 
     name = dataset_spec.split(":", 1)[0]
     return name, load_dataset(dataset_spec, **sizes[name])

@@ -10,7 +10,7 @@ from graders.engine.checks import CheckFailed
 
 
 def dataset(spec: str, sizes: dict[str, dict]) -> dict:
-    """`dlgrade.data.mnist.load_dataset(spec, **sizes[name])` (name: "digits" or "mnist"; no
+    """`graders.data.load_dataset(spec, **sizes[name])` (name: "digits" or "mnist"; no
     sizes for a name not in `sizes`), the same dict on every call with the same arguments."""
     name = spec.split(":", 1)[0]
     return _load(spec, tuple(sorted(sizes.get(name, {}).items())))
@@ -18,7 +18,7 @@ def dataset(spec: str, sizes: dict[str, dict]) -> dict:
 
 @functools.lru_cache(maxsize=4)
 def _load(spec: str, sizes: tuple) -> dict:
-    from dlgrade.data.mnist import load_dataset
+    from graders.data import load_dataset
 
     return load_dataset(spec, **dict(sizes))
 

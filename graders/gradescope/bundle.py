@@ -24,7 +24,7 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from dlgrade import __version__
+from graders.version import __version__
 from graders.engine.secret import load_course_secret
 from graders.gradescope.scripts import RUN_AUTOGRADER, SECRET_FILE, SETUP_SH
 

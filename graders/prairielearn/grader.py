@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from dlgrade import __version__
+from graders.version import __version__
 
 CONFIG = "dlgrade_prairielearn.json"
 ENTRY_POINT = "run.sh"

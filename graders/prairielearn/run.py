@@ -36,7 +36,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from dlgrade import __version__
+from graders.version import __version__
 from graders.submission_choice import choice_note, choose, files_found
 
 MAX_RESULTS_BYTES = 1_000_000  # PrairieLearn's documented limit on results.json

@@ -14,7 +14,7 @@ import base64
 import binascii
 import html
 
-from dlgrade import __version__
+from graders.version import __version__
 from graders.engine.checks import Report, TestResult
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from dlgrade import __version__
+from graders.version import __version__
 from graders.engine.checks import Report
 
 
