@@ -61,6 +61,31 @@ class Check:
         return self.name.split(":", 1)[0].strip()
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A picture for a check's feedback, as data: the report layer draws it (only a report that
+    shows pictures does: the HTML report, Gradescope's and PrairieLearn's HTML output), so a
+    failure costs no drawing in a text or JSON report. See graders.reports.drawing.
+
+    kind: how to draw `data` (the keyword arguments of the drawing function of that name):
+        "gradient_error"      yours, numeric (per-entry values), indices, shape (the entries checked)
+        "image_grid"          rows (batches of images), labels, lo, hi
+        "line_plot"           series ({name: values}), title, xlabel, ylabel, log_y
+        "scatter"             points (N, 2), labels
+        "confusion_matrices"  matrices ({name: (K, K) counts}), labels
+        "loss_curves"         series ({name: values per epoch}), xlabel, ylabel
+        "png"                 png (bytes drawn by the check itself: `ctx.attach(title, png)`)
+    title: the caption.
+    """
+
+    kind: str
+    title: str
+    data: dict = field(default_factory=dict)
+
+
+FAILURE_FIELDS = ("summary", "expected", "got", "where", "diff", "slip", "details")
+
+
 class CheckFailed(Exception):
     """A failed check, with the feedback a student can act on.
 
@@ -70,11 +95,12 @@ class CheckFailed(Exception):
     diff: by how much ("greatest absolute difference 0.5, allowed 1e-07").
     slip: the likely mistake ("a factor of 2: ...").
     details: anything else (a counterexample, a table).
+    pictures: `Picture`s of what went wrong (e.g. a gradient-error heatmap's per-entry errors).
     """
 
     def __init__(self, summary: str, *, expected: str | None = None, got: str | None = None,
                  where: str | None = None, diff: str | None = None, slip: str | None = None,
-                 details: str | None = None):
+                 details: str | None = None, pictures: tuple | list = ()):
         super().__init__(summary)
         self.summary = summary
         self.expected = expected
@@ -83,21 +109,40 @@ class CheckFailed(Exception):
         self.diff = diff
         self.slip = slip
         self.details = details
+        self.pictures = list(pictures)
+
+    def fields(self) -> dict:
+        """{summary, expected, got, where, diff, slip, details}: what a report shows."""
+        return {name: getattr(self, name) for name in FAILURE_FIELDS}
 
     def render(self) -> str:
-        lines = [self.summary]
-        for label, value in (("Expected", self.expected), ("Got", self.got), ("Where", self.where),
-                             ("By how much", self.diff), ("Likely slip", self.slip)):
-            if value:
-                lines.append(f"{label}: {value}")
-        if self.details:
-            lines.append(self.details)
-        return "\n".join(lines)
+        return render_failure(self.fields())
+
+
+FIELD_LABELS = (("expected", "Expected"), ("got", "Got"), ("where", "Where"), ("diff", "By how much"),
+                ("slip", "Likely slip"))
+
+
+def render_failure(fields: dict) -> str:
+    """A failure's fields as the text every report has shown: the summary, one labelled line
+    per field given, then the details."""
+    lines = [fields.get("summary") or ""]
+    lines += [f"{label}: {fields[name]}" for name, label in FIELD_LABELS if fields.get(name)]
+    if fields.get("details"):
+        lines.append(fields["details"])
+    return "\n".join(lines)
 
 
 @dataclass
 class TestResult:
-    """The outcome of one check, as every report format needs it."""
+    """The outcome of one check, as every report format needs it.
+
+    output: the feedback as text (Gradescope's `output`); for a failure, also its fields
+    (summary, expected, got, where, diff, slip, details: None where the check gave none),
+    after answer hiding (graders.engine.feedback). pictures: `Picture`s, drawn by a report.
+    extra["pictures"] may hold pictures already drawn ({"title", "png"}: PNG bytes or
+    base64 text, e.g. a report read back from JSON).
+    """
 
     name: str
     score: float
@@ -109,10 +154,24 @@ class TestResult:
     number: str = ""
     time_s: float = 0.0
     extra: dict = field(default_factory=dict)
+    summary: str | None = None
+    expected: str | None = None
+    got: str | None = None
+    where: str | None = None
+    diff: str | None = None
+    slip: str | None = None
+    details: str | None = None
+    pictures: list[Picture] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    def failure_fields(self) -> dict | None:
+        """{summary, expected, ...} of a failure that has them; None otherwise."""
+        if self.summary is None:
+            return None
+        return {name: getattr(self, name) for name in FAILURE_FIELDS}
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from graders.engine.checks import CheckFailed
+from graders.engine.checks import CheckFailed, Picture
 from graders.engine.slips import diagnose, match_known
 
 Params = dict[str, np.ndarray]
@@ -151,31 +151,25 @@ def assert_gradient(f: Callable[[Params], float], params: Params, key: str, anal
     if not verdict.ok:
         verdict.slip = match_known(analytic, known) or verdict.slip
         worst = verdict.worst[0] if verdict.worst else None
-        failure = CheckFailed(
+        raise CheckFailed(
             f"{what}: your gradient of {key!r} does not match the numerical gradient of the loss.",
             expected=f"{worst[2]:.8g} at index {worst[0]}" if worst else None,
             got=f"{worst[1]:.8g}" if worst else None,
             diff=verdict.message(what),
             slip=verdict.slip,
             details=context,
+            pictures=_heatmap(verdict, params[key].shape),
         )
-        failure.pictures = _heatmap(verdict, params[key].shape)
-        raise failure
     return verdict
 
 
-def _heatmap(verdict: GradientVerdict, shape) -> list[dict]:
-    """A picture of which entries of the gradient are wrong (for the HTML report)."""
+def _heatmap(verdict: GradientVerdict, shape) -> list[Picture]:
+    """Which entries of the gradient are wrong, as data (the report layer draws the heatmap)."""
     if verdict.entries is None or len(shape) not in (1, 2):
         return []
-    from graders.reports.pictures import gradient_error_heatmap
-
     indices, mine, numeric = verdict.entries
     if len(shape) == 1:  # a bias vector is drawn as one row
         indices, shape = [(0,) + tuple(i) for i in indices], (1,) + tuple(shape)
-    try:
-        png = gradient_error_heatmap(mine, numeric, indices=indices, shape=shape)
-    except Exception:  # a picture is a bonus; never let it cost the feedback
-        return []
-    return [{"title": f"gradient error of {verdict.key} per entry (grey: not checked)", "png": png}]
-
+    return [Picture("gradient_error", f"gradient error of {verdict.key} per entry (grey: not checked)",
+                    {"yours": np.asarray(mine, dtype=np.float64), "numeric": np.asarray(numeric, dtype=np.float64),
+                     "indices": [tuple(int(i) for i in idx) for idx in indices], "shape": tuple(shape)})]

@@ -17,7 +17,8 @@ import zlib
 import numpy as np
 
 from graders.engine.assignment import Assignment
-from graders.engine.checks import Check, CheckFailed, Report, TestResult, Visibility
+from graders.engine.checks import Check, CheckFailed, Picture, Report, TestResult, Visibility, render_failure
+from graders.engine.feedback import fields_of_message, shown_fields
 from graders.engine.secret import CourseSecret, load_course_secret
 from graders.engine.source import Source, read_submission
 from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
@@ -41,7 +42,7 @@ class Context:
         self.options = options
         self.deadline = time.monotonic() + check.timeout_s
         self.rng = np.random.default_rng(zlib.crc32(check.name.encode("utf-8")))
-        self.artifacts: list[dict] = []
+        self.artifacts: list[Picture] = []
 
     def _left(self) -> float:
         return max(self.deadline - time.monotonic(), 0.05)
@@ -95,9 +96,14 @@ class Context:
         finally:
             self.session.close_fresh(box)
 
-    def attach(self, title: str, png: bytes) -> None:
-        """Attach a picture (PNG bytes) to this check's result for the HTML report."""
-        self.artifacts.append({"title": title, "png": png})
+    def attach(self, title: str, picture: Picture | bytes) -> None:
+        """Attach a picture to this check's result, for the reports that show pictures: a
+        `Picture` (data the report layer draws: `Picture("image_grid", title, {"rows": ...})`;
+        its own title is replaced by `title`) or PNG bytes the check drew itself."""
+        if isinstance(picture, Picture):
+            self.artifacts.append(Picture(picture.kind, str(title), picture.data))
+        elif isinstance(picture, (bytes, bytearray)) and picture:
+            self.artifacts.append(Picture("png", str(title), {"png": bytes(picture)}))
 
 
 class FreshBox:
@@ -193,9 +199,9 @@ class Session:
 
 def run_check(check: Check, session: Session, options: dict) -> TestResult:
     start = time.monotonic()
-    status, output = "failed", ""
+    status, output, fields = "failed", "", None
     ctx: Context | None = None
-    pictures: list[dict] = []
+    pictures: list[Picture] = []
     missing = [n for n in check.needs if n not in session.defined()] if session.load_report else []
     try:
         if session.load_failure:
@@ -211,8 +217,9 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
         note = check.run(ctx)
         status, output = "passed", str(note or "")
     except CheckFailed as exc:
-        output = exc.render()
-        pictures += list(getattr(exc, "pictures", None) or ())  # e.g. a gradient-error heatmap
+        fields = shown_fields(exc, check.kind, options)  # answer hiding: graders.engine.feedback
+        output = render_failure(fields)
+        pictures += [p for p in exc.pictures if isinstance(p, Picture)]  # e.g. a gradient-error heatmap
     except StudentError as exc:
         output = f"Your code raised an exception:\n{exc.describe()}"
     except CallTimeout as exc:
@@ -228,16 +235,16 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
                    traceback.format_exc())
         output = ("The grader could not run this check because of an internal error. Please contact your "
                   "instructor; the grader's log has the details.")
+    if status == "failed" and fields is None:
+        fields = fields_of_message(output)
     score = check.points if status == "passed" else 0.0
     result = TestResult(name=check.name, score=score, max_score=check.points, status=status,
                         output=printable(output),
                         kind=check.kind.value, visibility=check.visibility.value,
-                        time_s=round(time.monotonic() - start, 3))
-    pictures = (ctx.artifacts if ctx is not None else []) + pictures
-    if pictures:  # {"title": str, "png": bytes}, for the HTML report and Gradescope's HTML output
-        result.extra["pictures"] = [{"title": str(p.get("title", "")), "png": bytes(p["png"])}
-                                    for p in pictures if isinstance(p, dict)
-                                    and isinstance(p.get("png"), (bytes, bytearray)) and p["png"]]
+                        time_s=round(time.monotonic() - start, 3),
+                        pictures=(ctx.artifacts if ctx is not None else []) + pictures)
+    for name, value in (fields or {}).items():
+        setattr(result, name, None if value is None else printable(str(value)))
     return result
 
 

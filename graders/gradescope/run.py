@@ -70,7 +70,7 @@ def results_dict(report, hidden_checks: str = "as_declared") -> dict:
             entry["output"] += "\n(Pictures left out: the results would be too large.)"
             continue
         budget -= size
-        entry["output"] = check_feedback_html(test)
+        entry["output"] = check_feedback_html(test, pictures)
         entry["output_format"] = "html"
     return data
 

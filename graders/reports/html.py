@@ -1,5 +1,6 @@
-"""A self-contained HTML report of one grade: the score, every check's result and feedback,
-and the pictures checks attached (`ctx.attach(title, png)`), inline as data: URIs.
+"""A self-contained HTML report of one grade: the score, every check's result and feedback
+(a failure's fields: summary, expected, got, where, by how much, likely slip, details), and
+the pictures checks returned, drawn here (graders.reports.drawing), inline as data: URIs.
 
 One file, no scripts, no external resources: it can be mailed, opened from a batch's
 `reports/` folder, shown in a notebook (`render_fragment`; its CSS is scoped to the
@@ -11,14 +12,14 @@ values, captured output, names) is escaped with `html.escape`.
 from __future__ import annotations
 
 import base64
-import binascii
 import html
 
+from graders.engine.checks import FIELD_LABELS, Report, TestResult
+from graders.reports.drawing import MAX_PICTURE_BYTES, PNG_SIGNATURE, drawn_pictures, has_pictures
 from graders.version import __version__
-from graders.engine.checks import Report, TestResult
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_PICTURE_BYTES = 4 * 1024 * 1024
+__all__ = ["MAX_PICTURE_BYTES", "PNG_SIGNATURE", "check_feedback_html", "pictures_of", "render_fragment",
+           "render_html"]
 
 CSS = """
 .dlgrade-report { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
@@ -55,6 +56,10 @@ CSS = """
 .dlgrade-report figure img { max-width: 100%; border: 1px solid #ddd; image-rendering: pixelated; }
 .dlgrade-report figcaption { font-size: 13px; color: #444; }
 .dlgrade-report a { color: #1565c0; text-decoration: none; }
+.dlgrade-report p.summary { margin: 4px 0; font-weight: 600; }
+.dlgrade-report table.fields { width: auto; margin: 4px 0; }
+.dlgrade-report table.fields th { background: none; white-space: nowrap; font-weight: 600; }
+.dlgrade-report table.fields pre { margin: 0; padding: 2px 6px; }
 """
 
 
@@ -67,43 +72,43 @@ def _points(x: float) -> str:
 
 
 def pictures_of(test: TestResult) -> list[tuple[str, bytes]]:
-    """(title, PNG bytes) of each picture a check attached; anything that is not a PNG is left out.
-
-    extra["pictures"] holds {"title", "png"} with raw bytes (the runner's form) or base64 text
-    (a report read back from JSON).
-    """
-    found = []
-    for pic in (test.extra or {}).get("pictures", []) or []:
-        if not isinstance(pic, dict):
-            continue
-        data = pic.get("png")
-        if isinstance(data, str):
-            try:
-                data = base64.b64decode(data, validate=True)
-            except (binascii.Error, ValueError):
-                continue
-        if isinstance(data, (bytes, bytearray)) and bytes(data[:8]) == PNG_SIGNATURE \
-                and len(data) <= MAX_PICTURE_BYTES:
-            found.append((str(pic.get("title", "")), bytes(data)))
-    return found
+    """(title, PNG bytes) of each picture of the check, drawn (graders.reports.drawing)."""
+    return drawn_pictures(test)
 
 
 def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def figures_html(test: TestResult) -> str:
+def figures_html(pictures: list[tuple[str, bytes]]) -> str:
     return "".join(f'<figure><img alt="{_e(title)}" src="{data_uri(png)}">'
                    f"<figcaption>{_e(title)}</figcaption></figure>"
-                   for title, png in pictures_of(test))
+                   for title, png in pictures)
 
 
-def check_feedback_html(test: TestResult) -> str:
-    """One check's feedback (escaped, preformatted) and its pictures: Gradescope's per-test HTML."""
+def failure_html(fields: dict) -> str:
+    """A failure's fields: the summary, a table of expected / got / where / by how much /
+    likely slip (those given), the details preformatted."""
+    parts = [f"<p class=summary>{_e(fields['summary'])}</p>"] if fields.get("summary") else []
+    rows = "".join(f"<tr><th>{label}</th><td><pre>{_e(fields[name])}</pre></td></tr>"
+                   for name, label in FIELD_LABELS if fields.get(name))
+    if rows:
+        parts.append(f"<table class=fields>{rows}</table>")
+    if fields.get("details"):
+        parts.append(f"<pre>{_e(fields['details'].rstrip())}</pre>")
+    return "".join(parts)
+
+
+def check_feedback_html(test: TestResult, pictures: list[tuple[str, bytes]] | None = None) -> str:
+    """One check's feedback (a failure's fields, or its text; escaped) and its pictures
+    (`pictures`: already drawn, else drawn here): Gradescope's per-test HTML."""
     parts = []
-    if test.output:
+    fields = None if test.passed else test.failure_fields()
+    if fields:
+        parts.append(failure_html(fields))
+    elif test.output:
         parts.append(f"<pre>{_e(test.output.rstrip())}</pre>")
-    parts.append(figures_html(test))
+    parts.append(figures_html(pictures_of(test) if pictures is None else pictures))
     return "".join(parts)
 
 
@@ -113,7 +118,7 @@ def _summary_table(report: Report) -> str:
         status = "passed" if t.passed else "failed"
         label = "PASS" if t.passed else "FAIL"
         anchor = f"check-{i}"
-        name = f'<a href="#{anchor}">{_e(t.name)}</a>' if (t.output or pictures_of(t)) else _e(t.name)
+        name = f'<a href="#{anchor}">{_e(t.name)}</a>' if (t.output or has_pictures(t)) else _e(t.name)
         rows.append(f"<tr><td class=num>{_e(t.number or i)}</td><td>{name}</td>"
                     f"<td><span class='badge {status}'>{label}</span></td>"
                     f"<td class=num>{_points(t.score)} / {_points(t.max_score)}</td>"
@@ -125,7 +130,7 @@ def _summary_table(report: Report) -> str:
 def _details(report: Report) -> str:
     blocks = []
     for i, t in enumerate(report.tests, 1):
-        if not (t.output or pictures_of(t)):
+        if not (t.output or has_pictures(t)):
             continue
         status = "pass" if t.passed else "fail"
         label = "PASS" if t.passed else "FAIL"

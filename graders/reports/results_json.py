@@ -4,7 +4,9 @@
 execution_time, output, visibility, stdout_visibility, tests; per test score, max_score,
 status, name, number, output, tags, visibility). `render_json` writes a superset: the
 same keys plus max_score, the assignment, the submission, each check's kind and time,
-and the notes on loading.
+a failure's fields (summary, expected, got, where, diff, slip, details: null where the
+check gave none or answer hiding withheld it), the pictures a report would draw (kind and
+title; the data stay in the HTML report), and the notes on loading.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 
 from graders.version import __version__
-from graders.engine.checks import Report
+from graders.engine.checks import FAILURE_FIELDS, Report
 
 
 def _summary(report: Report) -> str:
@@ -67,4 +69,6 @@ def render_json(report: Report) -> str:
     for entry, t in zip(data["tests"], report.tests):
         entry["kind"] = t.kind
         entry["time_s"] = t.time_s
+        entry.update({name: getattr(t, name) for name in FAILURE_FIELDS})
+        entry["pictures"] = [{"kind": p.kind, "title": p.title} for p in t.pictures]
     return json.dumps(data, indent=2) + "\n"

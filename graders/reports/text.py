@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from graders.engine.checks import Report
+from graders.engine.checks import Report, TestResult, render_failure
 
 
 # C0 and C1 controls but newline and tab, DEL, and the bidirectional overrides and isolates
@@ -34,6 +34,13 @@ def _fmt_points(x: float) -> str:
     return f"{x:g}"
 
 
+def feedback_text(test: TestResult) -> str:
+    """A failed check's feedback: its fields (summary, expected, got, ...) when it has them,
+    else its text output. No picture is drawn: the text report shows none."""
+    fields = test.failure_fields()
+    return render_failure(fields) if fields else test.output
+
+
 def render_text(report: Report) -> str:
     out = [f"dlgrade: {report.assignment}: {report.submission}",
            f"Score: {_fmt_points(report.score)} / {_fmt_points(report.max_score)}   "
@@ -49,8 +56,9 @@ def render_text(report: Report) -> str:
         mark = "PASS" if t.passed else "FAIL"
         tag = "" if t.visibility == "visible" else f"  [{t.visibility}]"
         out.append(f"{mark}  {t.name.ljust(width)}  {_fmt_points(t.score)}/{_fmt_points(t.max_score)}{tag}")
-        if not t.passed and t.output:
-            out.append(textwrap.indent(t.output.rstrip(), "      "))
+        feedback = "" if t.passed else feedback_text(t)
+        if feedback:
+            out.append(textwrap.indent(feedback.rstrip(), "      "))
     if report.hidden_not_run:
         out.append("")
         out.append(f"{report.hidden_not_run} hidden check(s) were not run: your final score may differ.")

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from graders.engine.assignment import Assignment
-from graders.engine.checks import Check, CheckFailed, Report
+from graders.engine.checks import Check, CheckFailed, Picture, Report
 from graders.engine.checks import TestResult as Result  # not collected by pytest
 from graders.engine.runner import grade
 from graders.reports import FORMATS, render
@@ -112,9 +112,8 @@ def _check_attaches_then_fails(ctx):
 
 
 def _check_fails_with_a_heatmap(ctx):
-    exc = CheckFailed("double: gradient wrong")
-    exc.pictures = [{"title": "gradient error", "png": P.gradient_error_heatmap(np.ones(4), np.ones(4) * 2)}]
-    raise exc
+    raise CheckFailed("double: gradient wrong", pictures=[
+        Picture("gradient_error", "gradient error", {"yours": np.ones(4), "numeric": np.ones(4) * 2})])
 
 
 def test_runner_puts_attached_pictures_into_each_test_result(tmp_path):
@@ -125,10 +124,11 @@ def test_runner_puts_attached_pictures_into_each_test_result(tmp_path):
     a = Assignment(id="tiny", title="t", contract=("double",), checks=lambda o: iter(checks), reference=ref,
                    limits=Limits(cpu_s=60, memory_mb=2048, startup_s=20))
     report = grade(str(ref), a)
-    pics = [[p["title"] for p in t.extra.get("pictures", [])] for t in report.tests]
+    pics = [[p.title for p in t.pictures] for t in report.tests]
     assert pics == [["a blue square"], ["what went wrong"], ["gradient error"], []]
     assert [t.status for t in report.tests] == ["passed", "failed", "failed", "passed"]
-    assert report.tests[0].extra["pictures"][0]["png"] == _png()
+    assert report.tests[0].pictures[0] == Picture("png", "a blue square", {"png": _png()})
+    assert report.tests[2].pictures[0].kind == "gradient_error"  # data: the report draws it
     page = render_html(report)
     assert page.count("<img") == 3
 
