@@ -63,11 +63,18 @@ class Spec:
 
 @dataclass(frozen=True)
 class Verdict:
-    """passed, and a message for the student (expected, got, by how much, likely slip)."""
+    """passed, and a message for the student (expected, got, by how much, likely slip).
+
+    fields: a wrong answer's feedback as `CheckFailed` fields, the answer included (the
+    expected value and its tolerance in `expected`; "off by N" or the expected value where
+    a formula differs in `diff`), whatever `reveal` says: the grader withholds those two
+    fields itself (graders.engine.feedback). None for a pass or an unreadable answer.
+    """
 
     passed: bool
     message: str
     slip: str | None = None
+    fields: dict | None = None
 
 
 class AnswerError(ValueError):
@@ -280,9 +287,19 @@ def check(spec: Spec, answer, qid: str = "", *, reveal: bool = True) -> Verdict:
                      f"{n}: {_counterexample(p[3], reveal)}" if p[3] is not None else f"{n} is wrong"
                      for n, p in zip(names, parts) if not p[0]]
             how, details = "; ".join(wrong), None
+            shown_where = "; ".join(f"{n}: {_counterexample(p[3], False)}" if p[3] is not None else f"{n} is wrong"
+                                    for n, p in zip(names, parts) if not p[0])
+            answer_diff = "; ".join(f"{n}: off by {p[2]}" if p[2] and p[2] != "not a whole number" else
+                                    f"{n}: {p[2]}" if p[2] else
+                                    f"{n}: {_counterexample(p[3], True)}" if p[3] is not None else f"{n} is wrong"
+                                    for n, p in zip(names, parts) if not p[0])
         else:
             ok, got_text, diff, details = _compare(got, spec.expected, spec)
             how = f"off by {diff}" if diff and diff != "not a whole number" else diff
+            answer_diff = how if diff != "not a whole number" else None
+            shown_where = "not a whole number" if diff == "not a whole number" else None
+            if details is not None and not ok:
+                shown_where, answer_diff = _counterexample(details, False), _counterexample(details, True)
             if not reveal and details is None and diff != "not a whole number":
                 how = None  # "off by N" would give the expected value away
             if details is not None and not ok:
@@ -300,7 +317,10 @@ def check(spec: Spec, answer, qid: str = "", *, reveal: bool = True) -> Verdict:
     msg = f"{head}{exp_text}got {got_text}" + (f" ({how})" if how else "") + "."
     if feedback:
         msg += f" Likely slip: {feedback}" + ("" if feedback.endswith((".", "!", "?", ")")) else ".")
-    return Verdict(False, msg, (slip.name or slip.feedback) if slip else None)
+    fields = {"summary": f"{head}your answer is wrong.", "got": got_text,
+              "expected": f"{_show_expected(spec)}{_tolerance(spec)}", "where": shown_where,
+              "diff": answer_diff, "slip": feedback or None}
+    return Verdict(False, msg, (slip.name or slip.feedback) if slip else None, fields)
 
 
 def _counterexample(eq, reveal: bool) -> str:

@@ -31,7 +31,8 @@ FORMULA_POINTS = 2.0
 # tolerance, "off by N" or the expected value at a point unless the grade's options say
 # {"reveal_answers": True} (`--reveal-answers`: an instructor's run): a visible check that
 # printed the answer would hand it to every student who runs the self-check. The named
-# slip and, for formulas, a point where the answer is wrong are always given.
+# slip and, for formulas, a point where the answer is wrong are always given. The checks
+# raise every field; the runner withholds the answer's (graders.engine.feedback).
 HIDDEN = ("conv_ae_params_no_bias", "transfer_head_2048_1")
 
 
@@ -66,9 +67,9 @@ def check_question(ctx, qid: str):
     if _has_handle(value):
         raise CheckFailed(f"ANSWERS[{qid!r}] is an object that can't be graded ({_handle_type(value)}); "
                           "give a number, a tuple or list, a string or a SymPy expression.")
-    verdict = answer_key.check_answer(qid, value, reveal=bool(ctx.options.get("reveal_answers")))
-    if not verdict.passed:
-        raise CheckFailed(verdict.message)
+    verdict = answer_key.check_answer(qid, value)
+    if not verdict.passed:  # the answer is in `expected` and `diff`: the runner withholds them
+        raise CheckFailed(**verdict.fields) if verdict.fields else CheckFailed(verdict.message)
     return verdict.message
 
 

@@ -283,7 +283,7 @@ def test_reveal_answers_decides_whether_every_answer_check_prints_the_expected_a
     out = {name: t.output for name, t in _results(report).items()}
     assert len(out) == 3 and not any(t.passed for t in report.tests)
     for qid in ids:
-        assert ("expected" in out[f"ANSWERS[{qid}]"]) is reveal, out[f"ANSWERS[{qid}]"]
+        assert ("Expected: " in out[f"ANSWERS[{qid}]"]) is reveal, out[f"ANSWERS[{qid}]"]
     assert ("2049" in out["ANSWERS[transfer_head_2048_1]"]) is reveal
     assert ("expected = " in out["ANSWERS[sigmoid_derivative]"]) is reveal
     assert "it is wrong at z = " in out["ANSWERS[sigmoid_derivative]"] or reveal

@@ -152,3 +152,18 @@ def test_control_characters_and_unicode_in_output_round_trip():
 def test_rendered_json_ends_with_a_newline():
     assert render_gradescope(_report()).endswith("}\n")
     assert render_json(_report()).endswith("}\n")
+
+
+def test_json_exposes_each_failures_fields_and_its_pictures_kind_and_title():
+    from graders.engine.checks import FAILURE_FIELDS, Picture
+    from graders.engine.checks import TestResult as Result
+
+    failed = Result("f: x", 0.0, 1.0, "failed", "f is wrong.\nExpected: 1", "value", "visible", summary="f is wrong.",
+                    expected="1", got="2", slip="a sign", pictures=[Picture("line_plot", "loss", {"series": {}})])
+    report = Report(assignment="a", submission="s.py", tests=[failed], execution_time=0.1)
+    (entry,) = json.loads(render_json(report))["tests"]
+    assert {name: entry[name] for name in FAILURE_FIELDS} == {
+        "summary": "f is wrong.", "expected": "1", "got": "2", "where": None, "diff": None, "slip": "a sign",
+        "details": None}
+    assert entry["pictures"] == [{"kind": "line_plot", "title": "loss"}]
+    assert entry["output"] == "f is wrong.\nExpected: 1"  # Gradescope's text, unchanged
