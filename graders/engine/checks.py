@@ -75,11 +75,11 @@ class Picture:
         "confusion_matrices"  matrices ({name: (K, K) counts}), labels
         "loss_curves"         series ({name: values per epoch}), xlabel, ylabel
         "png"                 png (bytes drawn by the check itself: `ctx.attach(title, png)`)
-    title: the caption.
+    title: the caption (`ctx.attach(title, picture)` sets it).
     """
 
     kind: str
-    title: str
+    title: str = ""
     data: dict = field(default_factory=dict)
 
 

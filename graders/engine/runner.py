@@ -98,8 +98,8 @@ class Context:
 
     def attach(self, title: str, picture: Picture | bytes) -> None:
         """Attach a picture to this check's result, for the reports that show pictures: a
-        `Picture` (data the report layer draws: `Picture("image_grid", title, {"rows": ...})`;
-        its own title is replaced by `title`) or PNG bytes the check drew itself."""
+        `Picture` (data the report layer draws: `Picture("image_grid", data={"rows": ...})`)
+        or PNG bytes the check drew itself (kept for pictures no report function draws)."""
         if isinstance(picture, Picture):
             self.artifacts.append(Picture(picture.kind, str(title), picture.data))
         elif isinstance(picture, (bytes, bytearray)) and picture:

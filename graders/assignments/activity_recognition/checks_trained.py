@@ -25,7 +25,7 @@ from graders.assignments.activity_recognition.thresholds import (
     thresholds_for,
 )
 from graders.engine import expect
-from graders.engine.checks import CheckFailed
+from graders.engine.checks import CheckFailed, Picture
 from graders.engine.task_calls import reply, run_task
 
 CALIBRATE = "python -m graders.assignments.activity_recognition.calibrate"
@@ -62,8 +62,6 @@ def _history(value) -> np.ndarray | None:
 
 
 def _pictures(ctx, cell: str, data: dict, confusion: np.ndarray, history) -> None:
-    from graders.reports.pictures_confusion import confusion_matrices, loss_curves
-
     reference = reference_runs().get(data["name"], {}).get(cell)
     matrices = {"yours": confusion}
     curves = {"yours": history} if history is not None else {}
@@ -72,9 +70,9 @@ def _pictures(ctx, cell: str, data: dict, confusion: np.ndarray, history) -> Non
         curves["reference (mean)"] = np.asarray(reference["history"])
     try:
         ctx.attach(f"{cell.upper()}: confusion matrix on the test split (rows: true class)",
-                   confusion_matrices(matrices, data["labels"]))
+                   Picture("confusion_matrices", data={"matrices": matrices, "labels": list(data["labels"])}))
         if curves:
-            ctx.attach(f"{cell.upper()}: training loss per epoch", loss_curves(curves))
+            ctx.attach(f"{cell.upper()}: training loss per epoch", Picture("loss_curves", data={"series": curves}))
     except Exception:  # a picture is a bonus; never let it cost the feedback
         pass
 

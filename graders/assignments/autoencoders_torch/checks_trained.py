@@ -17,7 +17,7 @@ from graders.assignments.autoencoders_torch.task_calls import field, run_task
 from graders.assignments.autoencoders_torch.thresholds import METRIC_KEYS, TASKS, thresholds_for
 from graders.assignments.autoencoders_torch.trained_runs import Reach, measure
 from graders.engine import evaluation, expect
-from graders.engine.checks import CheckFailed
+from graders.engine.checks import CheckFailed, Picture
 from graders.engine.task_calls import SharedRuns
 
 CALIBRATE = "python -m graders.assignments.autoencoders_torch.calibrate"
@@ -110,22 +110,21 @@ def _picture_rows(out, keys):
 def _attach_pictures(ctx, out, t, what: str, rows, labels, bound_line: bool = True) -> None:
     """Held-out images in rows (inputs, [noisy,] reconstructions) and the loss curve, with the
     calibrated bound drawn across it when the bound is an MSE too."""
-    from graders.reports import pictures
-
     got = _picture_rows(out, rows)
     if len(got) == len(rows):
         side = int(round(np.sqrt(got[0].shape[1])))
         _attach(ctx, f"{what}: held-out images ({', '.join(labels)})",
-                lambda: pictures.image_grid(got, labels, scale=max(2, 48 // max(side, 1))))
+                lambda: Picture("image_grid", data={"rows": got, "labels": labels,
+                                                     "scale": max(2, 48 // max(side, 1))}))
     history = out.get("history")
     if isinstance(history, np.ndarray) and history.ndim == 1 and history.size:
         series = {"training loss": history}
         if bound_line:
             series["held-out bound"] = np.full(history.shape, t.bound)
         _attach(ctx, f"{what}: training loss per epoch",
-                lambda: pictures.line_plot(series, title=f"{what}: mean training loss per epoch"
-                                           + (f" (held-out bound {t.bound:.4g})" if bound_line else ""),
-                                           xlabel="epoch", log_y=True))
+                lambda: Picture("line_plot", data={
+                    "series": series, "title": f"{what}: mean training loss per epoch"
+                    + (f" (held-out bound {t.bound:.4g})" if bound_line else ""), "xlabel": "epoch", "log_y": True}))
 
 
 def _note(value, t, out, extra="") -> str:

@@ -14,7 +14,7 @@ import numpy as np
 
 from graders.assignments.gan_torch import thresholds as th
 from graders.engine import expect
-from graders.engine.checks import CheckFailed
+from graders.engine.checks import CheckFailed, Picture
 from graders.engine.compare import fmt
 from graders.engine.data_option import grade_dataset
 from graders.engine.task_calls import reply, run_task
@@ -52,21 +52,20 @@ def setup_for(ctx):
 def attach_pictures(ctx, r: dict, labels: np.ndarray, log_every: int) -> None:
     """A grid of samples, the samples sorted by the classifier's confident label, and the
     loss curves (never fails the check)."""
-    from graders.reports.pictures import image_grid, line_plot
-
     try:
         samples = np.asarray(r["samples"], dtype=np.float64)
-        ctx.attach(f"the first 64 of your generator's {len(samples)} samples", image_grid(
-            [samples[i * 16:(i + 1) * 16] for i in range(4)], scale=4))
+        ctx.attach(f"the first 64 of your generator's {len(samples)} samples", Picture("image_grid", data={
+            "rows": [samples[i * 16:(i + 1) * 16] for i in range(4)], "scale": 4}))
         shown = [samples[labels == k][:8] for k in range(10)]
         rows = [row for row in shown if len(row)]
         if rows:
-            ctx.attach("samples by the classifier's label (one row per recognised digit)", image_grid(
-                rows, [str(k) for k in range(10) if len(shown[k])], scale=4))
+            ctx.attach("samples by the classifier's label (one row per recognised digit)", Picture(
+                "image_grid", data={"rows": rows, "labels": [str(k) for k in range(10) if len(shown[k])], "scale": 4}))
         d_loss, g_loss = (np.asarray(r[k], dtype=np.float64) for k in ("d_loss", "g_loss"))
         steps = log_every * np.arange(1, len(d_loss) + 1)
-        ctx.attach("training losses (mean over each block of steps)", line_plot(
-            {"discriminator": (steps, d_loss), "generator": (steps, g_loss)}, xlabel="step", ylabel="loss"))
+        ctx.attach("training losses (mean over each block of steps)", Picture("line_plot", data={
+            "series": {"discriminator": (steps, d_loss), "generator": (steps, g_loss)}, "xlabel": "step",
+            "ylabel": "loss"}))
     except (ValueError, TypeError, KeyError):  # a picture must never cost the check
         pass
 

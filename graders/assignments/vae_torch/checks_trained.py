@@ -15,7 +15,7 @@ import numpy as np
 from graders.assignments.vae_torch import thresholds as th
 from graders.assignments.vae_torch.trained_runs import Reach, measure
 from graders.engine import evaluation
-from graders.engine.checks import CheckFailed
+from graders.engine.checks import CheckFailed, Picture
 from graders.engine.compare import fmt
 from graders.engine.data_option import grade_dataset
 from graders.engine.task_calls import run_task
@@ -41,22 +41,24 @@ def data_and_threshold(ctx):
 def attach_pictures(ctx, r: dict, data: dict, n_latent: int) -> None:
     """The latent space coloured by digit label, the decoded scan of the latent plane, and
     held-out inputs beside their reconstructions (never fails the check)."""
-    from graders.reports.pictures import image_grid, scatter
-
     try:
         if n_latent == 2:
             mu = np.asarray(r["latent_mu"], dtype=np.float64)
             ctx.attach("your latent space: the held-out images' mu, coloured by digit label (0 blue, 1 orange, "
                        "2 green, 3 red, 4 purple, 5 brown, 6 pink, 7 grey, 8 olive, 9 cyan)",
-                       scatter(mu, r["latent_labels"][: len(mu)], title="mu of the held-out images (colour: label)"))
+                       Picture("scatter", data={"points": mu, "labels": r["latent_labels"][: len(mu)],
+                                                           "title": "mu of the held-out images (colour: label)"}))
             grid = np.asarray(r["grid"], dtype=np.float64)
             side = int(round(np.sqrt(len(grid))))
             if side * side == len(grid) and side:
                 ctx.attach(f"decoded from a regular {side} x {side} scan of the latent plane "
                            "(standard normal quantiles 0.05 to 0.95)",
-                           image_grid([grid[i * side:(i + 1) * side] for i in range(side)], scale=4))
+                           Picture("image_grid", data={"rows": [grid[i * side:(i + 1) * side] for i in range(side)],
+                                                       "scale": 4}))
         ctx.attach("held-out images (top) and your reconstructions from mu (bottom)",
-                   image_grid([r["inputs"], r["reconstructions"]], ["input", "yours"], scale=4))
+                   Picture("image_grid", data={"rows": [np.asarray(r["inputs"], dtype=np.float64),
+                                                                     np.asarray(r["reconstructions"], dtype=np.float64)],
+                                                            "labels": ["input", "yours"], "scale": 4}))
     except (ValueError, TypeError, KeyError):  # a picture must never cost the check
         pass
 

@@ -217,9 +217,9 @@ def test_a_trained_check_attaches_the_confusion_matrix_and_loss_curve_to_the_htm
     report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, select=lambda n: n == thresholds.CHECKS["rnn"])
     (result,) = report.tests
     assert result.passed, result.output
-    titles = [p["title"] for p in result.extra["pictures"]]
+    titles = [p.title for p in result.pictures]
     assert titles == ["RNN: confusion matrix on the test split (rows: true class)", "RNN: training loss per epoch"]
-    assert all(p["png"].startswith(b"\x89PNG") for p in result.extra["pictures"])
+    assert [p.kind for p in result.pictures] == ["confusion_matrices", "loss_curves"]  # data, drawn by the page
     page = render_html(report)
     assert page.count("data:image/png;base64,") == 2 and "RNN: training loss per epoch" in page
 

@@ -239,7 +239,7 @@ def test_calibrated_mnist_trains_on_the_idx_files_with_pictures(tmp_path, monkey
                    select=trained_only)
     failed = {t.name: t.output for t in report.tests if not t.passed}
     assert not failed, failed
-    pictures = {t.name: [p["title"] for p in t.extra.get("pictures", [])] for t in report.tests}
+    pictures = {t.name: [p.title for p in t.pictures] for t in report.tests}
     assert len(pictures[checks_trained.CHECK_NAMES["dense_reconstruction"]]) == 2
     assert len(pictures[checks_trained.CHECK_NAMES["conv_reconstruction"]]) == 2
     assert any("noisy" in title for title in pictures[checks_trained.CHECK_NAMES["denoising_ratio"]])
