@@ -1,7 +1,9 @@
 """PNG pictures for feedback, drawn with matplotlib (the Agg backend; no display, no pyplot state).
 
-A check attaches one with `ctx.attach(title, png_bytes)`; the HTML report and Gradescope's
-HTML output show it beside the check's feedback. Pictures say more than a number for:
+A check returns a picture as data (`ctx.attach(title, Picture(kind, data=...))`, or
+`CheckFailed(..., pictures=[...])`); graders.reports.drawing draws it with the function of that
+kind, only for the reports that show pictures (the HTML report, Gradescope's and PrairieLearn's
+HTML output), beside the check's feedback. Pictures say more than a number for:
 
     image_grid([inputs, reconstructions], ["input", "yours"])   inputs beside reconstructions,
                                                                  learned filters, GAN samples
