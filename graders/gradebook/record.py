@@ -66,6 +66,15 @@ def slip_of(output: str) -> str:
     return match.group(1).strip()[:500] if match else ""
 
 
+def _slip(test: dict) -> str:
+    """A JSON report's test's slip: its `slip` field, else the one its feedback text names
+    (a report written before the fields were given)."""
+    slip = test.get("slip")
+    if isinstance(slip, str):
+        return slip.strip()[:500]
+    return slip_of(str(test.get("output") or ""))
+
+
 def _float(x) -> float | None:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
@@ -100,7 +109,7 @@ def record_grades(conn: sqlite3.Connection, assignment: str, entries: list[Entry
                 "INSERT INTO check_results (grade_id, position, check_name, points, max_points, status, slip, "
                 "feedback) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(cur.lastrowid, i, str(t.get("name")), _float(t.get("score")), _float(t.get("max_score")),
-                  str(t.get("status")), slip_of(str(t.get("output") or "")),
+                  str(t.get("status")), _slip(t),
                   str(t.get("output") or "")[:MAX_FEEDBACK]) for i, t in enumerate(tests)])
     return len(entries)
 

@@ -62,6 +62,14 @@ def test_diagnosed_slips_are_stored_per_check():
     assert slip_of("no slip here") == ""
 
 
+def test_a_reports_slip_field_is_stored_before_what_its_text_names(tmp_path):
+    fielded = report(2.0, slip="named in the text")
+    fielded["tests"][1]["slip"] = "a factor of 2 (the field)"
+    with open_gradebook(tmp_path / "g.sqlite") as conn:
+        record_grades(conn, "hw", [Entry("carol", "graded", fielded, sha256="c1")], "0.1.0")
+        assert current_grades(conn, "hw")[0].checks[1]["slip"] == "a factor of 2 (the field)"
+
+
 def test_an_override_replaces_the_score_and_keeps_who_and_why(tmp_path):
     with open_gradebook(tmp_path / "g.sqlite") as conn:
         record_grades(conn, "hw", [Entry("bob", "graded", report(2.0, slip="a factor of 2"), sha256="b1",
