@@ -106,6 +106,16 @@ class Context:
             self.artifacts.append(Picture("png", str(title), {"png": bytes(picture)}))
 
 
+def as_picture(picture) -> Picture | None:
+    """A failure's picture as a `Picture`: one already, or {"title", "png": bytes} (PNG bytes a
+    check drew itself); None for anything else."""
+    if isinstance(picture, Picture):
+        return picture
+    if isinstance(picture, dict) and isinstance(picture.get("png"), (bytes, bytearray)) and picture["png"]:
+        return Picture("png", str(picture.get("title", "")), {"png": bytes(picture["png"])})
+    return None
+
+
 class FreshBox:
     """A fresh sandbox as a check sees it: task calls within the check's deadline."""
 
@@ -219,7 +229,7 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
     except CheckFailed as exc:
         fields = shown_fields(exc, check.kind, options)  # answer hiding: graders.engine.feedback
         output = render_failure(fields)
-        pictures += [p for p in exc.pictures if isinstance(p, Picture)]  # e.g. a gradient-error heatmap
+        pictures += [as_picture(p) for p in exc.pictures if as_picture(p)]  # e.g. a gradient-error heatmap
     except StudentError as exc:
         output = f"Your code raised an exception:\n{exc.describe()}"
     except CallTimeout as exc:

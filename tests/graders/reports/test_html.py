@@ -116,21 +116,26 @@ def _check_fails_with_a_heatmap(ctx):
         Picture("gradient_error", "gradient error", {"yours": np.ones(4), "numeric": np.ones(4) * 2})])
 
 
+def _check_fails_with_a_png_it_drew(ctx):
+    raise CheckFailed("double: wrong", pictures=[{"title": "drawn by the check", "png": _png()}, {"title": "x"}])
+
+
 def test_runner_puts_attached_pictures_into_each_test_result(tmp_path):
     ref = tmp_path / "reference.py"
     ref.write_text(REFERENCE, encoding="utf-8")
     checks = [Check("double: attaches", _check_attaches), Check("double: attaches, fails", _check_attaches_then_fails),
-              Check("double: heatmap", _check_fails_with_a_heatmap), Check("double: nothing", lambda ctx: None)]
+              Check("double: heatmap", _check_fails_with_a_heatmap), Check("double: nothing", lambda ctx: None),
+              Check("double: png", _check_fails_with_a_png_it_drew)]
     a = Assignment(id="tiny", title="t", contract=("double",), checks=lambda o: iter(checks), reference=ref,
                    limits=Limits(cpu_s=60, memory_mb=2048, startup_s=20))
     report = grade(str(ref), a)
     pics = [[p.title for p in t.pictures] for t in report.tests]
-    assert pics == [["a blue square"], ["what went wrong"], ["gradient error"], []]
-    assert [t.status for t in report.tests] == ["passed", "failed", "failed", "passed"]
+    assert pics == [["a blue square"], ["what went wrong"], ["gradient error"], [], ["drawn by the check"]]
+    assert [t.status for t in report.tests] == ["passed", "failed", "failed", "passed", "failed"]
     assert report.tests[0].pictures[0] == Picture("png", "a blue square", {"png": _png()})
     assert report.tests[2].pictures[0].kind == "gradient_error"  # data: the report draws it
     page = render_html(report)
-    assert page.count("<img") == 3
+    assert page.count("<img") == 4
 
 
 # ---------------------------------------------------------------- pictures
