@@ -4,8 +4,9 @@
     loss_curves({"yours": history, "reference (mean)": history})          one line per series
 
 A check returns them as data (`Picture("confusion_matrices", data=...)`, `Picture("loss_curves",
-data=...)`); graders.reports.drawing draws them for the HTML report, beside the check's feedback. Every function takes NumPy arrays (plain data, validated by the grader)
-and returns PNG bytes; non-finite values are left out of a curve (or shown as "nan" in a
+data=...)`); graders.reports.drawing draws them for the HTML report, beside the check's
+feedback. Every function takes NumPy arrays (plain data, validated by the grader) and
+returns PNG bytes; non-finite values are left out of a curve (or shown as "nan" in a
 cell), never raised on: feedback must not crash on odd data.
 """
 

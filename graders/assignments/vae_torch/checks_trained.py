@@ -57,8 +57,8 @@ def attach_pictures(ctx, r: dict, data: dict, n_latent: int) -> None:
                                                        "scale": 4}))
         ctx.attach("held-out images (top) and your reconstructions from mu (bottom)",
                    Picture("image_grid", data={"rows": [np.asarray(r["inputs"], dtype=np.float64),
-                                                                     np.asarray(r["reconstructions"], dtype=np.float64)],
-                                                            "labels": ["input", "yours"], "scale": 4}))
+                                                        np.asarray(r["reconstructions"], dtype=np.float64)],
+                                               "labels": ["input", "yours"], "scale": 4}))
     except (ValueError, TypeError, KeyError):  # a picture must never cost the check
         pass
 
