@@ -229,7 +229,7 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
     except CheckFailed as exc:
         fields = shown_fields(exc, check.kind, options)  # answer hiding: graders.engine.feedback
         output = render_failure(fields)
-        pictures += [as_picture(p) for p in exc.pictures if as_picture(p)]  # e.g. a gradient-error heatmap
+        pictures += [p for p in map(as_picture, exc.pictures) if p]  # e.g. a gradient-error heatmap
     except StudentError as exc:
         output = f"Your code raised an exception:\n{exc.describe()}"
     except CallTimeout as exc:
