@@ -309,6 +309,19 @@ MUTANTS = [
     ),
 ]
 
+# min-char-rnn ports that keep the state in one buffer write into the caller's h.
+MUTANTS += [
+    Mutant(
+        name="sample_writes_the_state_into_the_callers_h",
+        old="    h = np.array(h, dtype=np.float64)\n    ix = seed_ix\n",
+        new="    ix = seed_ix\n",
+        more=(("        h = np.tanh(Wxh[ix] + h @ Whh + bh)\n        y = h @ Why + by\n",
+               "        h[:] = np.tanh(Wxh[ix] + h @ Whh + bh)\n        y = h @ Why + by\n"),),
+        catches=("sample: leaves its inputs unchanged",),
+        says=("argument h", "h +="),
+    ),
+]
+
 UNUSUAL = [
     Mutant(
         name="loss_by_log_sum_exp",
