@@ -102,6 +102,12 @@ MUTANTS = [
                'sample_patches: every image and every position can be drawn',
            ),
            says=('off-by-one',)),
+    Mutant("sample_patches_column_bound_from_the_height",  # written and tested on square images
+           "    c = rng.integers(0, W - p + 1, size=n)", "    c = rng.integers(0, H - p + 1, size=n)",
+           catches=(
+               'sample_patches: every image and every position can be drawn',
+           ),
+           says=("column bound is taken from the image's height",)),
     Mutant("sample_patches_unseeded_generator",  # default_rng() draws fresh entropy on every call
            "    rng = np.random.default_rng(seed)\n    k = rng.integers", "    rng = np.random.default_rng()\n    k = rng.integers",
            catches=(
