@@ -285,6 +285,14 @@ MUTANTS = [
                'cost: tied-weight gradient',
                'cost: gradient check with every term on',
            )),
+    Mutant("cost_sigmoid_derivatives_taken_at_the_outputs",  # a sigmoid_prime(z) helper called on X_hat and H
+           "    dZ_v = diff / N * X_hat * (1 - X_hat)", "    dZ_v = diff / N * sigmoid(X_hat) * (1 - sigmoid(X_hat))",
+           more=(("    dZ_h = dH * H * (1 - H)", "    dZ_h = dH * sigmoid(H) * (1 - sigmoid(H))"),),
+           catches=(
+               'cost: gradient of the reconstruction term alone (beta = 0, lam = 0)',
+               'cost: gradient check with every term on',
+           ),
+           says=("taken at the layers' outputs",)),
     # --- train
     Mutant("train_plain_gradient_steps_instead_of_adam", _TRAIN_HEAD, _TRAIN_PLAIN_GD + _TRAIN_HEAD,
            catches=(
