@@ -268,3 +268,10 @@ def test_two_digits_are_named_as_mode_collapse_and_noise_as_no_digits():
     noise = np.random.default_rng(0).uniform(size=(500, 64))
     passed, text, _ = _trained_feedback(noise)
     assert not passed and "not recognisable digits" in text
+
+
+def test_the_trained_check_declares_the_model_size_its_budget_assumes():
+    (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
+    assert trained.threshold is th.THRESHOLDS[th.CHECKS[0]]
+    assert "128 units" in trained.threshold.model_size and "256-512-1024" in trained.threshold.model_size
+    assert all(t.model_size == th.MODEL_SIZE for table in th.THRESHOLDS_BY_DATASET.values() for t in table.values())
