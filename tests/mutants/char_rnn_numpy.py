@@ -323,6 +323,11 @@ MUTANTS += [
 ]
 
 UNUSUAL = [
+    Mutant(  # one state buffer, but the function's own copy of h: correct
+        name="sample_updates_its_own_copy_of_h_in_place",
+        old="        h = np.tanh(Wxh[ix] + h @ Whh + bh)\n        y = h @ Why + by\n",
+        new="        h[:] = np.tanh(Wxh[ix] + h @ Whh + bh)\n        y = h @ Why + by\n",
+    ),
     Mutant(
         name="loss_by_log_sum_exp",
         old="loss += -np.log(ps[t][targets[t]])",

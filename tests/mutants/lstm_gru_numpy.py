@@ -308,6 +308,10 @@ MUTANTS += [
 ]
 
 UNUSUAL = [
+    # CS231n's in-place accumulation, on a copy the function owns: correct
+    Mutant("lstm_step_backward_accumulates_into_its_own_copy_of_dc",
+           "    dc_total = dc + dh * o * (1.0 - tanh_c**2)       # dL/dc: h = o tanh(c), tanh' = 1 - tanh^2\n",
+           "    dc_total = dc.copy()\n    dc_total += dh * o * (1.0 - tanh_c**2)\n"),
     Mutant("sigmoid_via_tanh_identity",
            "    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
            "    return 0.5 * (1.0 + np.tanh(0.5 * z))"),
