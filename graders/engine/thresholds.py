@@ -42,7 +42,9 @@ class Threshold:
     settings: the training settings shared by calibration and grading.
     dataset: which data the bound was calibrated on ("digits", "mnist", ...).
     model_size: the model the CPU budget assumes, in words a student can compare with their own
-        ("the template's sizes: ..."); a check that runs over its time says so with it.
+        ("the template's sizes: ..."); a check that runs over its time says so with it. It is
+        declared next to the calibrated table, by `with_model_size`, never written into it, so a
+        recalibration keeps it and rewrites no byte of its own.
     """
 
     metric: str
@@ -185,7 +187,7 @@ def threshold_literal(t: Threshold, indent: str = "    ", *, values: str = "pfor
     sources = {"reference_values": _values_literal(t, values, inner),
                "settings": _pformat(t.settings, inner), **sources}
     lines = []
-    for name in _FIELDS + (("model_size",) if t.model_size else ()):
+    for name in _FIELDS:  # not model_size: it is declared outside the table (with_model_size)
         source = sources[name] if name in sources else repr(getattr(t, name))
         lines.append(f"{inner}{name}={source},\n")
     return f"Threshold(\n{''.join(lines)}{indent})"
