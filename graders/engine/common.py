@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.engine import expect
-from graders.engine.checks import CheckFailed
+from graders.engine.checks import Check, CheckFailed, Kind
 from graders.engine.compare import assert_close, fmt
 
 
@@ -68,8 +68,6 @@ def inputs_unchanged_check(function: str, make_args, names: tuple, *, points: fl
     make_args(ctx) -> the positional arguments (it may call the submission first, e.g. for the
     cache a backward pass takes); names: as for `check_inputs_unchanged`.
     """
-    from graders.engine.checks import Check, Kind
-
     def run(ctx):
         check_inputs_unchanged(ctx, function, tuple(make_args(ctx)), returns_value=returns_value,
                                names=names)
