@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pprint
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import mean, pstdev
 
@@ -41,6 +41,10 @@ class Threshold:
     cpu_budget_s: CPU seconds the check may spend (two cores, this suite's machine).
     settings: the training settings shared by calibration and grading.
     dataset: which data the bound was calibrated on ("digits", "mnist", ...).
+    model_size: the model the CPU budget assumes, in words a student can compare with their own
+        ("the template's sizes: ..."); a check that runs over its time says so with it. It is
+        declared next to the calibrated table, by `with_model_size`, never written into it, so a
+        recalibration keeps it and rewrites no byte of its own.
     """
 
     metric: str
@@ -53,6 +57,7 @@ class Threshold:
     grade_seed: int = 0
     settings: dict = field(default_factory=dict)
     dataset: str = "digits"
+    model_size: str = ""
 
     @property
     def reference_mean(self) -> float:
@@ -66,6 +71,10 @@ class Threshold:
         if value != value:  # NaN never passes
             return False
         return value >= self.bound if self.higher_is_better else value <= self.bound
+
+    def describe_budget(self) -> str:
+        """The budget in words: "25 s of CPU, for the template's sizes: ..."."""
+        return f"{self.cpu_budget_s:g} s of CPU" + (f", for {self.model_size}" if self.model_size else "")
 
     def describe(self) -> str:
         op = ">=" if self.higher_is_better else "<="
@@ -106,6 +115,13 @@ def calibrate(
         settings=dict(settings or {}),
         dataset=dataset,
     )
+
+
+def with_model_size(by_dataset: dict[str, dict[str, Threshold]], model_size: str) -> dict[str, dict[str, Threshold]]:
+    """Every threshold of a calibrated table with `model_size` declared (kept outside the table
+    that calibrate.py writes, so a recalibration keeps it)."""
+    return {dataset: {name: replace(t, model_size=model_size) for name, t in table.items()}
+            for dataset, table in by_dataset.items()}
 
 
 def format_table(thresholds: dict[str, Threshold]) -> str:
@@ -171,7 +187,7 @@ def threshold_literal(t: Threshold, indent: str = "    ", *, values: str = "pfor
     sources = {"reference_values": _values_literal(t, values, inner),
                "settings": _pformat(t.settings, inner), **sources}
     lines = []
-    for name in _FIELDS:
+    for name in _FIELDS:  # not model_size: it is declared outside the table (with_model_size)
         source = sources[name] if name in sources else repr(getattr(t, name))
         lines.append(f"{inner}{name}={source},\n")
     return f"Threshold(\n{''.join(lines)}{indent})"

@@ -50,6 +50,7 @@ GRAD_B2 = "loss_and_grads: gradient check of b2"
 VOCAB = "build_dataset: vocabulary"
 GRAMS = "build_dataset: 4-grams kept, dropped and aligned"
 DATA_PROPERTY = "build_dataset: matches the rules on Hypothesis-drawn texts"
+TOKENS = "build_dataset: words are the contract's regex matches"
 ONE_UPDATE = "train: one full-batch update"
 TWO_UPDATES = "train: two full-batch updates"
 HISTORY = "train: history[e] is the mean loss of epoch e"
@@ -185,6 +186,29 @@ MUTANTS = [
         new='return re.findall(r"[A-Za-z]+(?:\'[A-Za-z]+)*", text)',
         catches=(VOCAB, DATA_PROPERTY),
         says=("not lower-cased",),
+    ),
+    # tokenisers that agree with the contract on plain prose and part from it at digits,
+    # underscores and apostrophes at the edge of a word
+    Mutant(
+        name="build_dataset_tokens_anchored_at_word_boundaries",
+        old='return re.findall(r"[a-z]+(?:\'[a-z]+)*", text.lower())',
+        new='return re.findall(r"\\b[a-z]+(?:\'[a-z]+)*\\b", text.lower())',
+        catches=(TOKENS,),
+        says=("\\b-anchored",),
+    ),
+    Mutant(
+        name="build_dataset_tokens_keep_edge_apostrophes",
+        old='return re.findall(r"[a-z]+(?:\'[a-z]+)*", text.lower())',
+        new='return re.findall(r"[a-z\']+", text.lower())',
+        catches=(TOKENS,),
+        says=("apostrophes are kept at the edges",),
+    ),
+    Mutant(
+        name="build_dataset_tokens_word_characters",
+        old='return re.findall(r"[a-z]+(?:\'[a-z]+)*", text.lower())',
+        new='return re.findall(r"\\w+(?:\'\\w+)*", text.lower())',
+        catches=(TOKENS,),
+        says=("keeps digits and underscores",),
     ),
     # --- train
     Mutant(

@@ -72,6 +72,14 @@ def probe(mod) -> dict[str, object]:
     record("loss", lambda X, Xt, params, g: mod.loss(mod.forward(_copy(params), X)[0], X))
     record("backward", lambda X, Xt, params, g: mod.backward(params, mod.forward(params, X)[1], X))
     record("adagrad_update", adagrad)
+
+    def adagrad_small(X, X_train, params, grads):  # gradients of the size of eps: eps matters
+        p, state = _copy(params), {}
+        small = {k: g * 3e-7 for k, g in grads.items()}
+        mod.adagrad_update(p, small, state, 0.01, 1e-6)
+        return {"params": p, "state": state}
+
+    record("adagrad_update:small gradients, eps 1e-6", adagrad_small)
     record("train", train)
     record("train:reproducible", lambda *data: _same(train(*data), train(*_data()), 0))
     return out

@@ -66,6 +66,13 @@ def probe(mod) -> dict[str, object]:
     record("clip_grads:limit 2", lambda: clip(2.0))
     record("sample", lambda: mod.sample(_copy(params), h_prev.copy(), 2, 25, seed=4))
 
+    def sample_inputs_unchanged():
+        h = h_prev.copy()
+        mod.sample(_copy(params), h, 2, 5, seed=4)
+        return bool(np.array_equal(h, h_prev))
+
+    record("sample:inputs unchanged", sample_inputs_unchanged)
+
     def train():
         trained, history = mod.train(TEXT, 6, 15, 0.1, 12, seed=1)
         return {"params": trained, "history": np.asarray(history)}

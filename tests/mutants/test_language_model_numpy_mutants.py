@@ -14,6 +14,7 @@ CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train"
 TEXTS = (
     "Zeta alpha zeta, ALPHA beta beta gamma zeta alpha beta gamma delta",
     "the cat saw the dog; the cat ran. A dog saw the cat!",
+    "mp3s at 5 o'clock: 'rock' snake_case rock'n'roll mp3s 'rock' o'clock mp3s snake_case",
 )
 VOCAB = ["the", "cat", "sat", "on", "mat", "dog", "saw", "ran", "a"]
 

@@ -55,6 +55,8 @@ def yield_checks(options: dict):
                     kind=Kind.GRADIENT, needs=("forward", "loss_and_grads"))
     yield Check("build_dataset: vocabulary (most frequent first, ties by first appearance)",
                 checks_dataset.check_build_dataset_vocabulary, needs=("build_dataset",))
+    yield Check("build_dataset: words are the contract's regex matches (inner apostrophes; digits, punctuation "
+                "separate)", checks_dataset.check_build_dataset_tokens, needs=("build_dataset",))
     yield Check("build_dataset: 4-grams kept, dropped and aligned", checks_dataset.check_build_dataset_grams,
                 points=2, needs=("build_dataset",))
     yield Check("build_dataset: matches the rules on Hypothesis-drawn texts",

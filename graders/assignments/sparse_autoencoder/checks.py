@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graders.assignments.sparse_autoencoder import checks_adam
 from graders.assignments.sparse_autoencoder.checks_cost_gradients import (
     check_cost_gradient_all_terms,
     check_cost_gradient_reconstruction,
@@ -177,5 +178,12 @@ def yield_checks(options: dict):
                 kind=Kind.GRADIENT, needs=("cost",))
     yield Check("cost: tied-weight gradient", check_cost_tied_weight, points=2, kind=Kind.GRADIENT,
                 needs=("cost",))
+    adam = ("train", "init_params", "cost")
+    yield Check("train: one full-batch Adam step (epochs = 1) as the contract's formula",
+                checks_adam.check_train_one_adam_step, needs=adam)
+    yield Check("train: two Adam steps (epochs = 2): the moments carry over, t counts from 1",
+                checks_adam.check_train_two_adam_steps, needs=adam)
+    yield Check("train: history holds epochs costs, each before its step", checks_adam.check_train_history_one_cost_per_step,
+                points=0.5, kind=Kind.PROPERTY, needs=adam)
     yield Check(TRAIN_CHECK, check_train_held_out, points=4, kind=Kind.THRESHOLD, needs=("train",),
                 timeout_s=TRAIN_TIMEOUT_S)

@@ -16,15 +16,15 @@ import pytest
 from graders import assignments
 from graders.assignments.gan_torch import checks, checks_losses, checks_train_step, checks_trained, tasks
 from graders.assignments.gan_torch import thresholds as th
-from graders.engine.checks import Kind
+from graders.engine.checks import CheckFailed, Kind
 from graders.engine.data_option import dataset
 from graders.engine.runner import grade
 from graders.sandbox.errors import StudentError
 from reference.torch import gan_torch as ref
 from tests.dlgrade.data.test_mnist import write_mnist
 from tests.graders.assignments.task_files import top_level_imports
-from tests.mutants import load_module_from_source, reference_path
-from tests.mutants.gan_torch import MUTANTS
+from tests.mutants import load_module_from_source, reference_path, write_edited
+from tests.mutants.gan_torch import MUTANTS, SLOW_UNUSUAL
 
 ASSIGNMENT = assignments.get("gan_torch")
 SOURCE = reference_path("gan_torch").read_text(encoding="utf-8")
@@ -103,6 +103,57 @@ def test_train_step_task_reports_what_came_back_instead_of_two_losses():
     r = tasks.task_train_step_checks(ref, n_latent=4, n_out=6, real_batches=np.full((1, 3, 6), 0.5),
                                      z_batches=np.zeros((1, 3, 4)))
     assert r["returned"] == [""]
+
+
+# ------------------------------------------------------------------ stochastic networks and zero_grad
+
+DROPOUT_UNUSUAL = next(m for m in SLOW_UNUSUAL
+                       if m.name == "train_step_dcgan_order_module_zero_grad_dropout_discriminator")
+DROPOUT_MUTANT = next(m for m in MUTANTS if m.name == "train_step_dropout_discriminator_module_zero_grad_of_g_only")
+
+
+def _step_report(mutant):
+    reals, zs = checks_train_step._step_inputs()
+    return tasks.task_train_step_checks(load_module_from_source(mutant.apply(SOURCE), mutant.name), n_latent=16,
+                                        n_out=64, real_batches=reals, z_batches=zs)
+
+
+def test_a_dropout_discriminator_draws_the_same_masks_in_both_runs_and_matches_the_contract():
+    r = _step_report(DROPOUT_UNUSUAL)
+    assert max(r["d_param_err"] + r["g_param_err"]) <= checks_train_step.PARAM_RTOL
+    assert r["stale"] == [[], []] and r["calls"][0] == ["opt_D.step", "opt_G.step"]
+    np.testing.assert_allclose(r["d_loss"], r["expected_d_loss"], rtol=1e-6)
+
+
+def test_gradients_left_over_from_the_last_call_are_detected_whoever_zeroes_them():
+    r = _step_report(DROPOUT_MUTANT)
+    assert r["stale"] == [[], ["D"]] and r["d_param_err"][1] > checks_train_step.PARAM_RTOL
+    assert _step_report(next(m for m in MUTANTS if m.name == "train_step_never_zeroes_g_grads"))["stale"][1] == ["G"]
+
+
+def test_module_zero_grad_with_a_dropout_discriminator_gets_every_train_step_point(tmp_path):
+    path = write_edited("gan_torch", tmp_path, DROPOUT_UNUSUAL)
+    report = grade(path, ASSIGNMENT, select=lambda n: n.startswith("train_step"))
+    assert len(report.tests) == 5 and report.score == report.max_score > 0, [t.output for t in report.tests]
+
+
+def test_the_zero_grad_hint_is_given_only_when_left_over_gradients_are_seen():
+    r = {"d_param_err": [0.0, 0.3], "g_param_err": [0.0, 0.0], "calls": [["opt_D.step", "opt_G.step"]] * 2,
+         "stale": [[], []]}
+
+    failure = _matches_contract_failure(r)
+    assert "zero_grad" not in failure.slip and "carries over" in failure.slip
+    r["stale"] = [[], ["D"]]
+    assert "opt_D.zero_grad() (or D.zero_grad())" in _matches_contract_failure(r).slip
+
+
+def _matches_contract_failure(r):
+    from unittest import mock
+
+    with mock.patch.object(checks_train_step, "step_run", lambda ctx: r):
+        with pytest.raises(CheckFailed) as info:
+            checks_train_step.check_train_step_matches_contract(None)
+    return info.value
 
 
 # ------------------------------------------------------------------ train_step's torch errors
@@ -217,3 +268,10 @@ def test_two_digits_are_named_as_mode_collapse_and_noise_as_no_digits():
     noise = np.random.default_rng(0).uniform(size=(500, 64))
     passed, text, _ = _trained_feedback(noise)
     assert not passed and "not recognisable digits" in text
+
+
+def test_the_trained_check_declares_the_model_size_its_budget_assumes():
+    (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
+    assert trained.threshold is th.THRESHOLDS[th.CHECKS[0]]
+    assert "128 units" in trained.threshold.model_size and "256-512-1024" in trained.threshold.model_size
+    assert all(t.model_size == th.MODEL_SIZE for table in th.THRESHOLDS_BY_DATASET.values() for t in table.values())

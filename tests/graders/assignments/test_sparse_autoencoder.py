@@ -170,3 +170,31 @@ def test_normalize_accepts_the_sample_std_with_a_note(tmp_path):
                    select=lambda name: name.startswith("normalize_patches"))
     assert all(t.passed for t in report.tests)
     assert any("ddof=1" in t.output for t in report.tests)
+
+
+# ------------------------------------------------------------------ named diagnoses, only when seen
+
+
+def test_nans_on_the_flat_patches_are_named_as_zero_over_zero_and_other_nans_are_not():
+    P = np.arange(12.0).reshape(3, 4)
+    P[1] = 7.0  # a flat patch
+    slip = checks_normalize.flat_patch_slip(P)
+    on_flat = np.zeros(P.shape, dtype=bool)
+    on_flat[1] = True
+    assert "0 / 0" in slip(on_flat) and "one s per patch" in slip(on_flat)
+    elsewhere = on_flat.copy()
+    elsewhere[0, 0] = True
+    assert slip(elsewhere) is None
+    assert checks_normalize.flat_patch_slip(np.arange(12.0).reshape(3, 4))(on_flat) is None
+
+
+def test_corners_never_drawn_name_the_bound_they_show():
+    slip = checks_sample_patches.position_slip
+    H, W, p = 5, 8, 3
+    all_rows, all_cols = set(range(H - p + 1)), set(range(W - p + 1))
+    assert "height" in slip({0, 1}, all_rows, set(range(H - p + 1)), 2, H, W, p)
+    assert "off-by-one in the column" in slip({0, 1}, all_rows, set(range(W - p)), 2, H, W, p)
+    assert "off-by-one in the row" in slip({0, 1}, set(range(H - p)), all_cols, 2, H, W, p)
+    assert "image index" in slip({0}, all_rows, all_cols, 2, H, W, p)
+    middle = slip({0, 1}, all_rows, all_cols - {2}, 2, H, W, p)
+    assert "middle" in middle and "off-by-one" not in middle

@@ -19,6 +19,7 @@ from graders.engine.thresholds import (
     set_constant,
     table_literal,
     threshold_literal,
+    with_model_size,
     write_dataset_table,
 )
 
@@ -207,3 +208,12 @@ def test_write_dataset_table_merges_one_data_set_and_keeps_digits_first(tmp_path
     path.write_text("no table\n", encoding="utf-8")
     with pytest.raises(RuntimeError, match="no CALIBRATED TABLE block"):
         write_dataset_table(path, written, "digits", {})
+
+
+def test_a_declared_model_size_is_in_the_budget_and_never_in_the_calibrated_table():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.1, cpu_budget_s=20.0)
+    assert t.describe_budget() == "20 s of CPU"
+    sized = with_model_size({"digits": {"mse": t}}, "the template's sizes")["digits"]["mse"]
+    assert sized.describe_budget() == "20 s of CPU, for the template's sizes"
+    assert threshold_literal(sized) == threshold_literal(t)  # declared beside the table, not in it
+    assert sized.bound == t.bound and t.model_size == ""
