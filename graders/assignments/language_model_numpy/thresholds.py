@@ -5,15 +5,27 @@ not edit the table by hand (the prose is kept; the baselines and the table are r
 
 The check builds the data with the REFERENCE `build_dataset(load_english_text(),
 SETTINGS["vocab_size"])` (all of Python's pydoc topics: 64,262 word tokens; with 250
-words, 17,557 4-grams survive), splits the 4-grams with `split_train_test(M,
-SETTINGS["test_fraction"], seed=SETTINGS["split_seed"])` (15,801 train, 1,756 held out),
-runs the submission's `train(train_contexts, train_targets, V, D, P, lr, momentum,
-epochs, batch_size, seed=grade_seed)` with `SETTINGS`, and measures the held-out
-next-word accuracy and mean cross-entropy (nats) of the returned parameters with
-`held_out_metrics` below (its own forward pass, so a wrong `forward` in the submission
-cannot flatter its own result). Both bounds must hold.
+words, 17,557 4-grams survive) and makes this course's draw of them from the course secret
+(`graded_data` below): a secret N_HELDOUT of the 4-grams are held out (15,801 train, 1,756
+held out, the sizes of `split_train_test(M, SETTINGS["test_fraction"])`), the words get
+secret indices (the vocabulary in a secret order), and the seed is secret too. It runs the
+submission's `train(train_contexts, train_targets, V, D, P, lr, momentum, epochs,
+batch_size, seed)` with `SETTINGS`, and measures the held-out next-word accuracy and mean
+cross-entropy (nats) of the returned parameters with `held_out_metrics` below (its own
+forward pass, so a wrong `forward` in the submission cannot flatter its own result). Both
+bounds must hold.
 
-Baselines on the same split: always predicting the most frequent training target
+Why a draw: the text is public, so parameters trained in advance on all its 4-grams (held
+out ones included), or a `train` that recognises the public split and returns them, would
+pass without training. The model is the same up to a relabelling of the rows of E, the
+columns of W2 and b2 whatever the word order, and its initial weights are i.i.d., so every
+draw is the same task; prepared parameters index the words in the public order and do not
+fit another. The bounds are calibrated over draws and over harmless variations of the
+reference (the record's `variation`: the bias gradients summed in reverse row order, the
+initial parameters perturbed by 1e-12 relative, momentum written as v = momentum v + g,
+params -= lr v).
+
+Baselines (calibration draw 0): always predicting the most frequent training target
 (BASELINE_WORD) has held-out accuracy BASELINE_ACCURACY (0.096), and the training
 unigram distribution has held-out cross-entropy BASELINE_CROSS_ENTROPY (4.85 nats). The
 reference reaches 0.31 and 3.37 (10 seeds); the bounds (0.238, 3.75) are far better than
@@ -44,8 +56,11 @@ subtraction in the softmax, the same shuffle every epoch, dropping the last part
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from graders.engine.secret import CourseSecret
 from graders.engine.thresholds import Threshold
 
 CHECK_ACCURACY = "train: held-out accuracy"
@@ -86,20 +101,36 @@ BASELINE_ACCURACY = 0.09567198177676538
 BASELINE_CROSS_ENTROPY = 4.846902171774718
 
 
-def dataset(settings: dict = SETTINGS) -> dict:
-    """The grader's data: vocab and the train / held-out 4-grams (reference build_dataset)."""
-    from dlgrade.data import load_english_text, split_train_test
+@functools.lru_cache(maxsize=1)
+def _four_grams(vocab_size: int) -> tuple:
+    from dlgrade.data import load_english_text
     from reference.numpy.language_model_numpy import build_dataset
 
-    vocab, contexts, targets = build_dataset(load_english_text(), settings["vocab_size"])
-    train_idx, test_idx = split_train_test(len(targets), settings["test_fraction"],
-                                           seed=settings["split_seed"])
+    vocab, contexts, targets = build_dataset(load_english_text(), vocab_size)
+    contexts.flags.writeable = False
+    targets.flags.writeable = False
+    return tuple(vocab), contexts, targets
+
+
+def graded_data(secret: CourseSecret, settings: dict = SETTINGS) -> dict:
+    """This course's draw: {"vocab" (the words in their secret order), "train_contexts",
+    "train_targets", "test_contexts", "test_targets" (secret held-out 4-grams, the words as
+    indices into that vocab), "seed": train's seed}."""
+    vocab, contexts, targets = _four_grams(settings["vocab_size"])
+    n_heldout = int(round(len(targets) * settings["test_fraction"]))
+    train_idx, test_idx = secret.split(len(targets), n_heldout, CHECK_ACCURACY, "rows")
+    index = secret.rng(CHECK_ACCURACY, "word order").permutation(len(vocab))  # word i -> index[i]
+    order = [""] * len(vocab)
+    for i, word in enumerate(vocab):
+        order[index[i]] = word
+    contexts, targets = index[contexts], index[targets]
     return {
-        "vocab": vocab,
+        "vocab": order,
         "train_contexts": contexts[train_idx],
         "train_targets": targets[train_idx],
         "test_contexts": contexts[test_idx],
         "test_targets": targets[test_idx],
+        "seed": secret.seed(CHECK_ACCURACY, "train"),
     }
 
 
