@@ -36,7 +36,9 @@ class Threshold:
     bound: the pass/fail line.
     higher_is_better: direction of `metric`.
     reference_values: the reference's value for each calibration seed.
-    seeds: the calibration seeds (the grade itself uses `grade_seed`).
+    seeds: the calibration seeds (the grade itself uses `grade_seed`); for a check whose seed
+        and data come from the course secret, the calibration draws
+        (`calibration.calibration_secret(assignment, draw)`), and `grade_seed` is unused.
     margin: relative slack added to the worst reference value.
     cpu_budget_s: CPU seconds the check may spend (two cores, this suite's machine).
     settings: the training settings shared by calibration and grading.

@@ -4,8 +4,9 @@ cross-entropy against the bounds calibrated on the reference (thresholds.py).
 The data are built in the grader's process with the REFERENCE build_dataset (so a slip
 in the submission's build_dataset costs only its own checks), drawn from the course secret
 (thresholds.graded_data: secret held-out 4-grams, word order and seed, so parameters
-prepared in advance for the public text do not fit), and sent to the sandbox, where the submission's train runs once per grade with SETTINGS
-(through tasks.task_train_timed, which also measures its CPU time). The returned
+prepared in advance for the public text do not fit), and sent to the sandbox, where the
+submission's train runs once per grade with SETTINGS (through tasks.task_train_timed,
+which also measures its CPU time). The returned
 parameters are validated and scored with `held_out_metrics`, the grader's own forward
 pass, so a wrong forward in the submission cannot flatter its own result. The feedback
 shows the predicted completions of a few frequent contexts of the text (the grader's
