@@ -25,9 +25,11 @@ unstable, as the course says: measured here with this reference, seeds 0-9 gave
 - Adagrad at lr 0.1 occasionally blows up late in training (seed 5: the loss fell to ~6,
   jumped to ~160 at iteration ~6,250 and had not recovered at 10,000; with seq_length 26,
   seed 0 ended at 73 errors). At lr 0.05 with 128 hidden units no seed did.
-With SETTINGS every calibration seed reaches exactly 1 error (the final newline, which is
-never a target), and so did seeds 0-19 at 10,000 iterations and seeds 0-9 at 6,000:
-8,000 iterations leave a wide margin in training length.
+With SETTINGS every seed 0-19 on the public excerpt reached exactly 1 error (the final
+newline, which is never a target), and so did seeds 0-19 at 10,000 iterations and seeds 0-9
+at 6,000: 8,000 iterations leave a wide margin in training length. Over the calibration
+draws (the table) the reference makes 0 or 1 errors: a draw's last character is never a
+target either, wherever the rotation puts it.
 
 The bound is absolute: worst reference value (1) + 9 characters = 10 (about 5% of the
 text). `margin` in the record is that slack relative to the worst value (900%).
@@ -116,12 +118,23 @@ THRESHOLDS: dict[str, Threshold] = {
         metric=METRIC,
         bound=10.0,
         higher_is_better=False,
-        reference_values=(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19),
+        reference_values=(1.0, 1.0, 1.0, 0.0, 1.0),
+        seeds=(0, 1, 2, 3, 4),
         margin=9.0,
         cpu_budget_s=30.0,
         grade_seed=0,
         settings=dict(SETTINGS),
         dataset="faust",
+        variation={
+            'the pre-activation summed as Wxh[x] + (h Whh + bh) (a re-associated sum)': {
+                0: 1.0,
+            },
+            'the initial parameters perturbed by 1e-12 relative': {
+                0: 1.0,
+            },
+            "Adagrad's step computed as g * (lr / sqrt(mem + 1e-8)) (another update order)": {
+                0: 1.0,
+            },
+        },
     ),
 }
