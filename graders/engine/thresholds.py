@@ -76,7 +76,7 @@ class Threshold:
 
     def describe(self) -> str:
         op = ">=" if self.higher_is_better else "<="
-        over = (f"{len(self.seeds)} secret draws and {len(self.variation)} harmless variations"
+        over = (f"{len(self.seeds)} draws and {len(self.variation)} harmless variations"
                 if self.variation else f"{len(self.seeds)} seeds")
         return (
             f"{self.metric} {op} {self.bound:.6g} (reference {self.reference_mean:.6g} "

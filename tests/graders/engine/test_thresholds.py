@@ -227,7 +227,7 @@ def test_the_bound_covers_the_harmless_variations_too():
 def test_a_threshold_with_variations_says_so_and_reads_back_from_its_literal():
     t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.25, cpu_budget_s=10,
                   variation=VARIATION)
-    assert "over 5 secret draws and 2 harmless variations" in t.describe()
+    assert "over 5 draws and 2 harmless variations" in t.describe()
     text = threshold_literal(t, "    ", values="per_seed")
     assert "        variation={\n            'a re-associated sum': {\n                0: 0.14,\n" in text
     assert _evaluated(text) == t
