@@ -21,9 +21,11 @@ import argparse
 import importlib
 import importlib.util
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
+from .secret import CourseSecret, fixed_secret
 from .thresholds import Threshold, calibrate, format_table, write_dataset_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,6 +45,60 @@ def load_reference(assignment_id: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def reference_variant(assignment_id: str, edits: tuple[tuple[str, str], ...]):
+    """The reference module with each (old, new) text replacement applied (`old` must occur
+    exactly once), loaded by path like `load_reference`."""
+    reference = load_reference(assignment_id)
+    source = Path(reference.__file__).read_text(encoding="utf-8")
+    for old, new in edits:
+        if source.count(old) != 1:
+            raise ValueError(f"{old!r} occurs {source.count(old)} times in the reference of {assignment_id}")
+        source = source.replace(old, new)
+    module = type(reference)(f"{assignment_id}_variant")
+    module.__file__ = reference.__file__
+    exec(compile(source, f"<{assignment_id} variant>", "exec"), module.__dict__)
+    return module
+
+
+# ----------------------------------------------------------------- secret draws, variations
+
+def calibration_secret(assignment_id: str, draw: int) -> CourseSecret:
+    """The course secret of calibration draw `draw`: a trained check whose seeds and data come
+    from the course secret is calibrated over several such draws, since a course's own secret
+    may give any of them."""
+    return fixed_secret(f"calibration draw {draw}", assignment_id)
+
+
+@dataclass(frozen=True)
+class Variation:
+    """A harmless variation of the reference: a correct program whose arithmetic differs
+    from the reference's only in rounding, which a trained bound must pass too.
+
+    name: what is varied, as the threshold's declaration states it.
+    edits: exact (old, new) replacements in the reference's source (`reference_variant`),
+        e.g. a sum re-associated or the arithmetic of an update in another order.
+    perturb: when not 0, the calibration script multiplies the inputs (or, where the inputs
+        are not floats, the initial parameters) by 1 + perturb * N(0, 1) (`perturbed`).
+    """
+
+    name: str
+    edits: tuple[tuple[str, str], ...] = ()
+    perturb: float = 0.0
+
+    def module(self, assignment_id: str):
+        return reference_variant(assignment_id, self.edits)
+
+
+def perturbed(x, relative: float, seed: int = 0):
+    """x * (1 + relative * N(0, 1)) elementwise, float64 (x unchanged when relative is 0)."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float64)
+    if not relative:
+        return x.copy()
+    return x * (1.0 + relative * np.random.default_rng(seed).standard_normal(x.shape))
 
 
 def timed(fn, *args, **kwargs):

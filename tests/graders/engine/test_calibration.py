@@ -290,3 +290,36 @@ def test_rewriting_a_data_set_table_with_its_own_numbers_changes_no_byte(assignm
     write_dataset_table(path, existing, "digits", existing["digits"])
     with open(thresholds.__file__, encoding="utf-8") as f:
         assert path.read_text(encoding="utf-8") == f.read()
+
+
+# ----------------------------------------------------------------- secret draws, variations
+
+
+def test_calibration_draws_are_fixed_secrets_one_per_draw():
+    from graders.engine.calibration import calibration_secret
+
+    a, again, b = (calibration_secret("autoencoder_numpy", d) for d in (0, 0, 1))
+    assert a.seed("c", "train") == again.seed("c", "train") != b.seed("c", "train")
+    assert calibration_secret("char_rnn_numpy", 0).seed("c", "train") != a.seed("c", "train")
+
+
+def test_a_variation_edits_the_reference_and_every_edit_must_match_once():
+    from graders.engine.calibration import Variation, load_reference
+
+    reference = load_reference("autoencoder_numpy")
+    variant = Variation("re-associated", edits=(("db1 = dZ1.sum(axis=0)", "db1 = dZ1[::-1].sum(axis=0)"),))
+    module = variant.module("autoencoder_numpy")
+    assert module.train is not reference.train and module.forward.__module__ != reference.forward.__module__
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        Variation("missing", edits=(("no such text", ""),)).module("autoencoder_numpy")
+
+
+def test_perturbed_changes_each_entry_by_about_the_relative_size():
+    import numpy as np
+
+    from graders.engine.calibration import perturbed
+
+    x = np.linspace(1.0, 2.0, 1000)
+    y = perturbed(x, 1e-12)
+    assert 0 < np.max(np.abs(y / x - 1)) < 1e-11 and np.any(y != x)
+    assert np.array_equal(perturbed(x, 0.0), x) and perturbed(x, 0.0) is not x

@@ -217,3 +217,33 @@ def test_a_declared_model_size_is_in_the_budget_and_never_in_the_calibrated_tabl
     assert sized.describe_budget() == "20 s of CPU, for the template's sizes"
     assert threshold_literal(sized) == threshold_literal(t)  # declared beside the table, not in it
     assert sized.bound == t.bound and t.model_size == ""
+
+
+# ----------------------------------------------------------------- harmless variations
+
+VARIATION = {"a re-associated sum": {0: 0.14, 1: 0.10}, "inputs perturbed by 1e-12": {0: 0.12}}
+
+
+def test_the_bound_covers_the_harmless_variations_too():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.25, cpu_budget_s=10,
+                  variation=VARIATION)
+    assert t.bound == pytest.approx(0.14 * 1.25)  # a variation was the worst value
+    assert t.variation == VARIATION and t.reference_values == tuple(LOSSES[s] for s in sorted(LOSSES))
+    worse = calibrate("accuracy", ACCURACIES, higher_is_better=True, margin=0.1, cpu_budget_s=1,
+                      variation={"another update order": {0: 0.80}})
+    assert worse.bound == pytest.approx(0.80 * 0.9)
+
+
+def test_a_threshold_with_variations_says_so_and_reads_back_from_its_literal():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.25, cpu_budget_s=10,
+                  variation=VARIATION)
+    assert "over 5 draws and 2 harmless variations" in t.describe()
+    text = threshold_literal(t, "    ", values="per_seed")
+    assert "        variation={\n            'a re-associated sum': {\n                0: 0.14,\n" in text
+    assert _evaluated(text) == t
+
+
+def test_a_threshold_without_variations_writes_no_variation_field():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.25, cpu_budget_s=10)
+    assert t.variation == {} and "variation" not in threshold_literal(t)
+    assert "over 5 seeds" in t.describe()

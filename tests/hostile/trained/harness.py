@@ -56,6 +56,28 @@ BASES = {
         (("return torch.sigmoid(self.dec_out(torch.relu(self.dec_hidden(z))))",
           "return torch.sigmoid(self.dec_out(torch.relu(self.dec_hidden(z * 0.0))))"),),
         ()),  # every trained check of vae_torch (Kind.THRESHOLD)
+    # NumPy: train returns the initial parameters (an untrained submission)
+    "autoencoder_numpy/untrained": Base(
+        "autoencoder_numpy",
+        (("    params = init_params(D, n_hidden, seed)\n",
+          "    params = init_params(D, n_hidden, seed)\n    return params, [1.0] * epochs  # untrained\n"),),
+        ()),
+    "sparse_autoencoder/untrained": Base(
+        "sparse_autoencoder",
+        (("    params = init_params(X.shape[1], n_hidden, seed)\n",
+          "    params = init_params(X.shape[1], n_hidden, seed)\n    return params, [1.0] * epochs  # untrained\n"),),
+        ()),
+    "char_rnn_numpy/untrained": Base(
+        "char_rnn_numpy",
+        (("    params = init_params(len(chars), hidden_size, seed)\n",
+          "    params = init_params(len(chars), hidden_size, seed)\n    return params, [1.0] * n_iter  # untrained\n"),),
+        ()),
+    "language_model_numpy/untrained": Base(
+        "language_model_numpy",
+        (("    params = init_params(vocab_size, embed_dim, hidden_dim, seed)\n",
+          "    params = init_params(vocab_size, embed_dim, hidden_dim, seed)\n"
+          "    return params, [1.0] * epochs  # untrained\n"),),
+        ()),
 }
 
 
