@@ -133,11 +133,12 @@ def calibrate(
     )
 
 
-def with_model_size(by_dataset: dict[str, dict[str, Threshold]], model_size: str) -> dict[str, dict[str, Threshold]]:
+def with_model_size(table: dict, model_size: str) -> dict:
     """Every threshold of a calibrated table with `model_size` declared (kept outside the table
-    that calibrate.py writes, so a recalibration keeps it)."""
-    return {dataset: {name: replace(t, model_size=model_size) for name, t in table.items()}
-            for dataset, table in by_dataset.items()}
+    that calibrate.py writes, so a recalibration keeps it). `table`: {name: Threshold}, or
+    {dataset: {name: Threshold}}."""
+    return {key: replace(value, model_size=model_size) if isinstance(value, Threshold)
+            else with_model_size(value, model_size) for key, value in table.items()}
 
 
 def format_table(thresholds: dict[str, Threshold]) -> str:
@@ -238,11 +239,14 @@ def table_literal(thresholds: dict[str, Threshold], header: str = "THRESHOLDS = 
 
 
 def rewrite_from(text: str, line_start: str, tail: str) -> str:
-    """`text` up to its first line that begins with `line_start`, then `tail` and a newline."""
+    """`text` up to its first line that begins with `line_start`, then `tail` and a newline; then,
+    where a later line begins with TABLE_END, that line and all after it (what is declared beside
+    the table, such as its MODEL_SIZE, survives a recalibration)."""
     found = re.search("(?m)^" + re.escape(line_start), text)
     if not found:
         raise RuntimeError(f"no line begins with {line_start!r}")
-    return text[:found.start()] + tail + "\n"
+    end = re.compile("(?m)^" + re.escape(TABLE_END)).search(text, found.end())
+    return text[:found.start()] + tail + "\n" + (text[end.start():] if end else "")
 
 
 def set_constant(text: str, name: str, value) -> str:

@@ -51,6 +51,7 @@ from graders.assignments.autoencoder_numpy.checks_train import (
 )
 from graders.assignments.autoencoder_numpy.problems import KEYS, params_dict, problem
 from graders.assignments.autoencoder_numpy.thresholds import CHECK as TRAINED_CHECK
+from graders.assignments.autoencoder_numpy.thresholds import THRESHOLDS
 from graders.engine.checks import Check, CheckFailed, Kind
 from graders.engine.common import inputs_unchanged_check
 from graders.engine.compare import fmt
@@ -174,4 +175,4 @@ def yield_checks(options: dict):
     yield Check("train: history has one mean loss per epoch, decreasing", check_train_history_decreases,
                 kind=Kind.PROPERTY, needs=("train",), timeout_s=TRAIN_TIMEOUT_S)
     yield Check(TRAINED_CHECK, check_train_trained, points=4, kind=Kind.THRESHOLD, needs=("train",),
-                timeout_s=TRAIN_TIMEOUT_S)
+                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAINED_CHECK])

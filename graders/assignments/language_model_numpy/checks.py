@@ -29,7 +29,7 @@ from graders.assignments.language_model_numpy import (
     checks_training,
 )
 from graders.assignments.language_model_numpy.problems import KEYS
-from graders.assignments.language_model_numpy.thresholds import CHECK_ACCURACY, CHECK_CROSS_ENTROPY
+from graders.assignments.language_model_numpy.thresholds import CHECK_ACCURACY, CHECK_CROSS_ENTROPY, THRESHOLDS
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train", "predict_next")
@@ -75,8 +75,9 @@ def yield_checks(options: dict):
     timeout = checks_trained.TRAIN_TIMEOUT_S + (checks_trained.CONFIG_TIMEOUT_S if options.get("all_configs")
                                                 else 0.0)
     yield Check(CHECK_ACCURACY, checks_trained.check_train_accuracy, points=3, kind=Kind.THRESHOLD,
-                needs=("train",), timeout_s=timeout)
+                needs=("train",), timeout_s=timeout, threshold=THRESHOLDS[CHECK_ACCURACY])
     yield Check(CHECK_CROSS_ENTROPY, checks_trained.check_train_cross_entropy, points=2, kind=Kind.THRESHOLD,
-                needs=("train",), timeout_s=checks_trained.TRAIN_TIMEOUT_S)
+                needs=("train",), timeout_s=checks_trained.TRAIN_TIMEOUT_S,
+                threshold=THRESHOLDS[CHECK_CROSS_ENTROPY])
     yield Check("predict_next: the most probable next word", checks_model.check_predict_next_values,
                 needs=("predict_next",))

@@ -52,6 +52,7 @@ from graders.assignments.sparse_autoencoder.checks_sample_patches import (
 )
 from graders.assignments.sparse_autoencoder.checks_train import TRAIN_TIMEOUT_S, check_train_held_out
 from graders.assignments.sparse_autoencoder.thresholds import CHECK as TRAIN_CHECK
+from graders.assignments.sparse_autoencoder.thresholds import THRESHOLDS
 from graders.engine import expect
 from graders.engine.checks import Check, CheckFailed, Kind
 from graders.engine.compare import assert_close, fmt
@@ -186,4 +187,4 @@ def yield_checks(options: dict):
     yield Check("train: history holds epochs costs, each before its step", checks_adam.check_train_history_one_cost_per_step,
                 points=0.5, kind=Kind.PROPERTY, needs=adam)
     yield Check(TRAIN_CHECK, check_train_held_out, points=4, kind=Kind.THRESHOLD, needs=("train",),
-                timeout_s=TRAIN_TIMEOUT_S)
+                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAIN_CHECK])

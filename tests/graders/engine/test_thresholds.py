@@ -185,6 +185,17 @@ def test_rewrite_from_keeps_everything_before_the_first_line_that_begins_so():
         rewrite_from(text, "NOPE", "")
 
 
+def test_rewrite_from_keeps_what_follows_the_table_end_marker():
+    text = 'X = 1\nTHRESHOLDS = {\n  "old": 1,\n}\n# END CALIBRATED TABLE\n\nMODEL_SIZE = "small"\n'
+    assert rewrite_from(text, "THRESHOLDS = {", "THRESHOLDS = {}") == (
+        'X = 1\nTHRESHOLDS = {}\n# END CALIBRATED TABLE\n\nMODEL_SIZE = "small"\n')
+
+
+def test_a_model_size_is_declared_on_a_flat_table_too():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.1, cpu_budget_s=20.0)
+    assert with_model_size({"mse": t}, "the template's sizes")["mse"].model_size == "the template's sizes"
+
+
 def test_set_constant_rewrites_whole_lines_only():
     text = "BASELINE = 1.5\nBASELINE_MSE = 2.0\n# BASELINE = 3\n"
     assert set_constant(text, "BASELINE", 0.25) == "BASELINE = 0.25\nBASELINE_MSE = 2.0\n# BASELINE = 3\n"
