@@ -94,6 +94,15 @@ def _compare_unchanged(function: str, name: str, before, after) -> None:
     elif isinstance(before, dict):
         for key, value in before.items():
             _compare_unchanged(function, f"{name}[{key!r}]", value, (after or {}).get(key))
+    elif isinstance(before, list) and all(isinstance(v, (str, int, float)) for v in before):
+        if not isinstance(after, (list, tuple)) or list(after) != before:
+            label = name if name.startswith("argument ") else f"argument {name}"
+            base = name.split("[", 1)[0] if not name.startswith("argument ") else "x"
+            raise CheckFailed(
+                f"{function} modified its {label} in place: the caller's list, which the caller still "
+                "uses afterwards.", expected=fmt_list(before), got=fmt_list(after),
+                slip=f"a write into the caller's list (`{base}[i] = ...`, `{base}.append(...)`, "
+                     f"`{base}.sort()`); build a new list instead (`{base} = [w.lower() for w in {base}]`).")
 
 
 def check_array_values(ctx, function: str, args: tuple, expected: np.ndarray, *, tol: str = "value",
@@ -102,3 +111,11 @@ def check_array_values(ctx, function: str, args: tuple, expected: np.ndarray, *,
     got = expect.array(ctx.call(function, *args), f"{function}(...)", expected.shape)
     assert_close(got, expected, f"{function}(...)", tol, batch_size=batch_size,
                  context=render_inputs(**show) if show else None)
+
+
+def fmt_list(value, limit: int = 12) -> str:
+    """A short list for feedback: its first `limit` items."""
+    if not isinstance(value, (list, tuple)):
+        return type(value).__name__
+    shown = ", ".join(repr(v)[:40] for v in value[:limit])
+    return f"[{shown}{', ...' if len(value) > limit else ''}]"

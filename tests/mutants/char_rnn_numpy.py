@@ -320,6 +320,14 @@ MUTANTS += [
         catches=("sample: leaves its inputs unchanged",),
         says=("argument h", "h +="),
     ),
+    Mutant(
+        name="loss_and_grads_carries_the_state_in_the_callers_h_prev",
+        old="    return float(loss), grads, hs[len(inputs) - 1].copy()\n",
+        new=("    h_prev[:] = hs[len(inputs) - 1]  # the state goes on in the same array\n"
+             "    return float(loss), grads, h_prev\n"),
+        catches=("loss_and_grads: leaves its inputs unchanged",),
+        says=("argument h_prev", "h_prev +="),
+    ),
 ]
 
 UNUSUAL = [

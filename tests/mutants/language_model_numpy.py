@@ -263,6 +263,38 @@ MUTANTS = [
         catches=(PREDICT,),
         says=("argmin",),
     ),
+    # --- the caller's arrays and words (checks_inputs.py)
+    Mutant(
+        name="forward_shifts_the_callers_output_bias",  # softmax ignores the shift: probs stay right
+        old='    s = h @ params["W2"] + params["b2"]\n',
+        new='    params["b2"] -= params["b2"].max()  # keep the scores small\n    s = h @ params["W2"] + params["b2"]\n',
+        catches=("forward: leaves its inputs unchanged",),
+        says=("argument params['b2']", "in place"),
+    ),
+    Mutant(
+        name="loss_and_grads_accumulates_dE_in_the_callers_E",  # dE "of E's shape", but E itself
+        old='    dE = np.zeros_like(params["E"])\n',
+        new='    dE = params["E"]\n    dE[:] = 0.0\n',
+        catches=("loss_and_grads: leaves its inputs unchanged",),
+        says=("argument params['E']",),
+    ),
+    Mutant(
+        name="predict_next_lower_cases_the_callers_words",
+        old="    context = np.array([[index[w.lower()] for w in words]], dtype=np.int64)\n",
+        new=("    for i, w in enumerate(words):\n        words[i] = w.lower()\n"
+             "    context = np.array([[index[w] for w in words]], dtype=np.int64)\n"),
+        catches=("predict_next: leaves its inputs unchanged",),
+        says=("argument words", "words[i] = ..."),
+    ),
+    Mutant(
+        name="train_shuffles_the_callers_data_once_in_place",
+        old="    targets = np.asarray(targets)\n    M = len(targets)\n",
+        new=("    targets = np.asarray(targets)\n    M = len(targets)\n"
+             "    first = np.random.default_rng(seed).permutation(M)\n"
+             "    contexts[:] = contexts[first]\n    targets[:] = targets[first]\n"),
+        catches=("train: leaves its inputs unchanged",),
+        says=("argument contexts",),
+    ),
 ]
 
 _DE_LOOPS = """for n in range(N):  # one example and one position at a time

@@ -57,6 +57,13 @@ def probe(mod) -> dict[str, object]:
 
     record("loss_and_grads", lag)
 
+    def lag_inputs_unchanged():
+        h = h_prev.copy()
+        mod.loss_and_grads(_copy(params), list(inputs), list(targets), h)
+        return bool(np.array_equal(h, h_prev))
+
+    record("loss_and_grads:inputs unchanged", lag_inputs_unchanged)
+
     def clip(limit=5.0):
         g = {"a": np.array([-7.0, -1.0, 0.5, 9.0]), "b": np.array([[6.0, -5.5]])}
         returned = mod.clip_grads(g, limit)

@@ -133,6 +133,13 @@ def check_clip_grads_values(ctx):
                                  "are" + ("; limit is left at its default, 5.0." if limit is None else "."))
 
 
+def _loss_and_grads_args(ctx):
+    """loss_and_grads' arguments, with a nonzero starting state (a write into it shows)."""
+    inputs = [int(i) for i in ctx.rng.integers(0, V, 6)]
+    targets = [int(i) for i in ctx.rng.integers(0, V, 6)]
+    return random_params(ctx.rng), inputs, targets, ctx.rng.normal(0.0, 0.5, H)
+
+
 def _sample_args(ctx):
     """sample's arguments, with a nonzero starting state (a write into it shows)."""
     return random_params(ctx.rng), ctx.rng.normal(0.0, 0.5, H), 1, 12, 3
@@ -160,6 +167,7 @@ def yield_checks(options: dict):
         yield Check(f"loss_and_grads: gradient check of {key}",
                     partial(checks_loss.check_loss_and_grads_gradient, key=key), points=2, kind=Kind.GRADIENT,
                     needs=lag)
+    yield inputs_unchanged_check("loss_and_grads", _loss_and_grads_args, ("params", "inputs", "targets", "h_prev"))
     yield Check("clip_grads: clips the caller's arrays in place", check_clip_grads_in_place, kind=Kind.PROPERTY,
                 needs=clip)
     yield Check("clip_grads: element-wise to [-limit, limit] (default 5), other entries untouched",

@@ -14,7 +14,9 @@
   lr = 0, every example used (a last, smaller batch), a fresh order every epoch
   (checks_training.py), and the held-out accuracy and cross-entropy of the calibrated run
   (checks_trained.py, thresholds.py);
-- `predict_next`: the most probable word against the reference (checks_model.py).
+- `predict_next`: the most probable word against the reference (checks_model.py);
+- forward, loss_and_grads, predict_next and train leave the caller's arrays and words
+  unchanged (checks_inputs.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from graders.assignments.language_model_numpy import (
     checks_trained,
     checks_training,
 )
+from graders.assignments.language_model_numpy.checks_inputs import yield_inputs_checks
 from graders.assignments.language_model_numpy.problems import KEYS
 from graders.assignments.language_model_numpy.thresholds import CHECK_ACCURACY, CHECK_CROSS_ENTROPY, THRESHOLDS
 from graders.engine.checks import Check, Kind
@@ -81,3 +84,4 @@ def yield_checks(options: dict):
                 threshold=THRESHOLDS[CHECK_CROSS_ENTROPY])
     yield Check("predict_next: the most probable next word", checks_model.check_predict_next_values,
                 needs=("predict_next",))
+    yield from yield_inputs_checks()
