@@ -351,6 +351,44 @@ MUTANTS = [
                'train: one full-batch Adam step',
                'train: history holds epochs costs',
            )),
+    Mutant("train_adam_eps_inside_the_root",  # sqrt(v_hat + eps): a root of at least 1e-4
+           "lr * m_hat / (np.sqrt(v_hat) + eps)", "lr * m_hat / np.sqrt(v_hat + eps)",
+           catches=(
+               "train: Adam's eps is added to sqrt(v_hat)",
+           ),
+           says=('eps inside the square root',)),
+    # --- the caller's arrays (checks_inputs.py)
+    Mutant("to_grayscale_weights_the_callers_channels_in_place",  # asarray does not copy a float64 array
+           "    rgb = np.asarray(images, dtype=np.float64)\n    return rgb @ np.array(LUMINANCE)",
+           "    rgb = np.asarray(images, dtype=np.float64)\n    rgb *= np.array(LUMINANCE)\n"
+           "    return rgb.sum(axis=-1)",
+           catches=(
+               'to_grayscale: leaves its inputs unchanged',
+           ),
+           says=('argument images', 'images +=')),
+    Mutant("sample_patches_scales_the_callers_images_in_place",
+           "    images = np.asarray(images, dtype=np.float64)\n    if images.ndim == 2:",
+           "    images = np.asarray(images, dtype=np.float64)\n    images /= images.max()  # pixels to [0, 1]\n"
+           "    if images.ndim == 2:",
+           catches=(
+               'sample_patches: leaves its inputs unchanged',
+           ),
+           says=('argument images',)),
+    Mutant("cost_weight_decay_gradient_in_the_callers_W",  # saves an allocation, scales params["W"]
+           "    dW = dW_enc + dW_dec + lam * W ",
+           "    W *= lam\n    dW = dW_enc + dW_dec + W ",
+           catches=(
+               'cost: leaves its inputs unchanged',
+           ),
+           says=("argument params['W']", 'in place')),
+    Mutant("train_shuffles_the_callers_X",  # a habit from mini-batch loops; full-batch Adam needs no order
+           "    X = np.asarray(X, dtype=np.float64)\n    params = init_params(",
+           "    X = np.asarray(X, dtype=np.float64)\n    np.random.default_rng(seed).shuffle(X)\n"
+           "    params = init_params(",
+           catches=(
+               'train: leaves its inputs unchanged',
+           ),
+           says=('argument X',)),
 ]
 
 UNUSUAL = [
@@ -399,5 +437,5 @@ INEXACT = {
     # the legacy global generator draws other positions: the same properties, other patches.
     "sample_patches_legacy_global_seed": ("sample_patches",),
     # eps inside the root changes each step by about eps / sqrt(v): negligible, not 1e-10-exact.
-    "train_adam_eps_inside_sqrt": ("train",),
+    "train_adam_eps_inside_sqrt": ("train", "train:small gradients"),
 }

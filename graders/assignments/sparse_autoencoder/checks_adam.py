@@ -32,7 +32,7 @@ KEYS = ("W", "b_h", "b_v")
 
 
 def adam_steps(params0: dict, grads: list[dict], *, b1=BETA1, b2=BETA2, eps=EPS, lr=LR,
-               correct_m=True, correct_v=True, square=True) -> dict:
+               correct_m=True, correct_v=True, square=True, eps_in_root=False) -> dict:
     """The parameters after len(grads) Adam steps with these gradients (a variant of the
     contract's formula when an option is changed, for naming slips)."""
     p = {k: np.array(v, dtype=np.float64) for k, v in params0.items()}
@@ -44,7 +44,10 @@ def adam_steps(params0: dict, grads: list[dict], *, b1=BETA1, b2=BETA2, eps=EPS,
             v2[k] = b2 * v2[k] + (1 - b2) * (g[k] ** 2 if square else np.abs(g[k]))
             m_hat = m[k] / (1 - b1**t) if correct_m else m[k]
             v_hat = v2[k] / (1 - b2**t) if correct_v else v2[k]
-            p[k] = p[k] - lr * m_hat / ((np.sqrt(v_hat) if square else v_hat) + eps)
+            if eps_in_root:
+                p[k] = p[k] - lr * m_hat / np.sqrt(v_hat + eps)
+            else:
+                p[k] = p[k] - lr * m_hat / ((np.sqrt(v_hat) if square else v_hat) + eps)
     return p
 
 
@@ -78,15 +81,15 @@ def _init(ctx) -> dict:
     return expect.array_dict(value, f"init_params({D}, {K}, {SEED})", {"W": (D, K), "b_h": (K,), "b_v": (D,)})
 
 
-def _cost(ctx, params, X):
-    out = expect.sequence(ctx.call("cost", params, X, RHO, BETA, LAM), "cost(params, X, rho, beta, lam)", 2)
+def _cost(ctx, params, X, beta=BETA, lam=LAM):
+    out = expect.sequence(ctx.call("cost", params, X, RHO, beta, lam), "cost(params, X, rho, beta, lam)", 2)
     grads = expect.array_dict(out[1], "cost(...) grads", {k: np.shape(v) for k, v in params.items()})
     return expect.scalar(out[0], "cost(...) J"), grads
 
 
-def _train(ctx, X, epochs):
-    what = f"train(X, n_hidden={K}, rho={RHO}, beta={BETA}, lam={LAM}, lr={LR}, epochs={epochs}, seed={SEED})"
-    out = expect.sequence(ctx.call("train", X, K, RHO, BETA, LAM, LR, epochs, SEED), what, 2)
+def _train(ctx, X, epochs, beta=BETA, lam=LAM):
+    what = f"train(X, n_hidden={K}, rho={RHO}, beta={beta}, lam={lam}, lr={LR}, epochs={epochs}, seed={SEED})"
+    out = expect.sequence(ctx.call("train", X, K, RHO, beta, lam, LR, epochs, SEED), what, 2)
     params = expect.array_dict(out[0], f"{what} params", {"W": (D, K), "b_h": (K,), "b_v": (D,)})
     history = np.asarray(out[1], dtype=np.float64).reshape(-1) if isinstance(out[1], (list, tuple, np.ndarray)) \
         else None
@@ -165,3 +168,51 @@ def check_train_history_one_cost_per_step(ctx):
     assert_close(history, np.array(costs), f"history of {what}", "loss", known=known,
                  context=_context(3) + " history[t] is J(params before step t + 1), i.e. the cost each step "
                                        "computes before it moves the parameters.")
+
+
+# Gradients of this size separate the contract's sqrt(v_hat) + eps from sqrt(v_hat + eps) (a
+# root of about 1e-4 instead of |g|: steps 0.5 % to 30 % smaller), while Kingma & Ba's efficient
+# form still differs by under eps / |g| = 1e-4 of lr. Smaller gradients would tell an ignored eps
+# apart too, but there the efficient form (a correct Adam) differs as much, so none are judged.
+SMALL_GRADIENTS = (1e-4, 1e-3)
+
+
+def reconstruction_fixed_point(params: dict, X: np.ndarray) -> np.ndarray:
+    """X with X = reconstruction(X) under params (iterated; sigmoid' <= 1/4 makes it contract)."""
+    sigmoid = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))  # noqa: E731
+    for _ in range(200):
+        X = sigmoid(sigmoid(X @ params["W"] + params["b_h"]) @ params["W"].T + params["b_v"])
+    return X
+
+
+def check_train_adam_eps_at_small_gradients(ctx):
+    """One step where the gradients are 1e-4 to 1e-3: eps is added to sqrt(v_hat), not inside it.
+
+    X is the reconstruction's fixed point under the submission's own initial parameters plus
+    noise of 3e-3, with beta = lam = 0, so every gradient is small; only the entries whose
+    gradient lies in SMALL_GRADIENTS are compared.
+    """
+    params0 = _init(ctx)
+    X = np.clip(reconstruction_fixed_point(params0, np.full((N, D), 0.5)) + ctx.rng.normal(0.0, 3e-3, (N, D)), 0.01, 0.99)
+    _, g = _cost(ctx, params0, X, beta=0.0, lam=0.0)
+    got, history, what = _train(ctx, X, 1, beta=0.0, lam=0.0)
+    _too_few_steps(history, 1, what)
+    expected = adam_steps(params0, [g])
+    inside = adam_steps(params0, [g], eps_in_root=True)
+    context = (_context(1).replace(f"rho = {RHO}, beta = {BETA}, lam = {LAM}", f"rho = {RHO}, beta = 0, lam = 0")
+               + f" X is near the reconstruction of the initial parameters, so the gradients are small; the "
+                 f"entries compared have |g| in [{SMALL_GRADIENTS[0]:g}, {SMALL_GRADIENTS[1]:g}].")
+    compared = 0
+    for k in KEYS:
+        band = (np.abs(g[k]) >= SMALL_GRADIENTS[0]) & (np.abs(g[k]) <= SMALL_GRADIENTS[1])
+        compared += int(band.sum())
+        if not band.any():
+            continue
+        known = {"eps inside the square root: the contract divides by sqrt(v_hat) + 1e-8; sqrt(v_hat + 1e-8) "
+                 "is a root of at least 1e-4, which shrinks every step whose gradient is below about 1e-3":
+                 (inside[k] - params0[k])[band]}
+        assert_close((got[k] - params0[k])[band], (expected[k] - params0[k])[band],
+                     f"the change of params[{k!r}] by {what} (entries with small gradients)",
+                     Tolerance(rtol=1e-6, atol=ADAM_ATOL * LR), known=known, context=context)
+    if compared < 5:
+        raise RuntimeError(f"only {compared} gradients in {SMALL_GRADIENTS}: the problem needs another draw")
