@@ -48,6 +48,8 @@ def yield_checks(options: dict):
     for cell in CELLS:
         yield Check(f"forward: probabilities ({cell})", partial(checks_model.check_forward_values, cell=cell),
                     needs=("forward",))
+    yield Check("forward: finite and exact at class scores of 1e3 (the row maximum subtracted)",
+                checks_model.check_forward_large_scores, needs=("forward",))
     yield Check("loss_and_grads: loss value (mean cross-entropy)", checks_gradients.check_loss_value,
                 needs=("loss_and_grads",))
     for cell in CELLS:

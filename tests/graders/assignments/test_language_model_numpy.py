@@ -308,7 +308,7 @@ def test_a_train_that_shuffles_in_place_and_returns_arrays_gets_full_marks_on_th
         Mutant("array history", "    return params, history\n", "    return params, np.array(history)\n"),
     )
     report = grade(path, ASSIGNMENT, select=lambda n: n.startswith("train") and "held-out" not in n)
-    assert len(report.tests) == 5
+    assert len(report.tests) == 6  # shuffling its own order array leaves the caller's data unchanged
     assert not _failed(report)
 
 
@@ -334,7 +334,7 @@ def test_a_wrong_gradient_costs_the_gradient_checks_not_the_update_checks(tmp_pa
 
 def test_predict_next_that_does_not_lower_case_is_told_so(tmp_path):
     path = _submission(tmp_path, Mutant("no lower", "index[w.lower()] for w in words", "index[w] for w in words"))
-    (result,) = _grade(path, "predict_next").tests
+    (result,) = [t for t in _grade(path, "predict_next").tests if t.name.startswith("predict_next: the most")]
     assert not result.passed and "lower-cased" in result.output
 
 
