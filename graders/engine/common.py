@@ -75,6 +75,12 @@ def inputs_unchanged_check(function: str, make_args, names: tuple, *, points: fl
                  needs=tuple(needs) if needs is not None else (function,))
 
 
+def assert_unchanged(function: str, name: str, before, after) -> None:
+    """Fail, naming the argument, if `after` (an argument as it is after the call) differs from
+    `before` (for a check that got the argument back another way, e.g. from a task)."""
+    _compare_unchanged(function, name, before, after)
+
+
 def _compare_unchanged(function: str, name: str, before, after) -> None:
     if isinstance(before, np.ndarray):
         if not isinstance(after, np.ndarray) or after.shape != before.shape or not np.array_equal(

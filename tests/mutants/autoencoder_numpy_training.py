@@ -165,4 +165,12 @@ TRAINING_MUTANTS = [
         ),
         says=("global",),
     ),
+    # --- train: the caller's X
+    Mutant(
+        "train_shuffles_the_callers_X_every_epoch",  # rng.shuffle(X): the caller's rows reordered
+        "        order = rng.permutation(N)\n",
+        "        rng.shuffle(X)  # a fresh order every epoch\n        order = np.arange(N)\n",
+        catches=("train: leaves its inputs unchanged",),
+        says=("argument X",),
+    ),
 ]

@@ -82,6 +82,13 @@ def probe(mod) -> dict[str, object]:
     record("adagrad_update:small gradients, eps 1e-6", adagrad_small)
     record("train", train)
     record("train:reproducible", lambda *data: _same(train(*data), train(*_data()), 0))
+
+    def train_input(X, X_train, params, grads):  # the caller's X after the call
+        X_copy = X_train.copy()
+        mod.train(X_copy, 4, 2, 6, lambda epoch: 0.05, 1)
+        return {"X after": X_copy}
+
+    record("train:input", train_input)
     return out
 
 

@@ -46,6 +46,7 @@ from graders.assignments.autoencoder_numpy.checks_train import (
     check_train_asks_schedule,
     check_train_history_decreases,
     check_train_history_with_zero_rate,
+    check_train_inputs_unchanged,
     check_train_reproducible,
     check_train_trained,
 )
@@ -171,6 +172,8 @@ def yield_checks(options: dict):
     yield Check("train: history[e] is the mean loss of epoch e (learning rate 0)",
                 check_train_history_with_zero_rate, needs=("train",))
     yield Check("train: reproducible from the seed", check_train_reproducible, kind=Kind.PROPERTY,
+                needs=("train",))
+    yield Check("train: leaves its inputs unchanged", check_train_inputs_unchanged, points=0.5, kind=Kind.PROPERTY,
                 needs=("train",))
     yield Check("train: history has one mean loss per epoch, decreasing", check_train_history_decreases,
                 kind=Kind.PROPERTY, needs=("train",), timeout_s=TRAIN_TIMEOUT_S)

@@ -23,6 +23,7 @@ from graders.assignments.autoencoder_numpy.thresholds import (
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
+from graders.engine.common import assert_unchanged
 from graders.engine.compare import fmt
 from graders.engine.task_calls import SharedRuns
 from graders.sandbox.errors import CallTimeout, StudentError
@@ -64,6 +65,7 @@ class TrainRun:
         self.result = out["result"]
         self.epochs_asked = list(out.get("epochs_asked") or [])
         self.cpu_s = float(out.get("cpu_s") or 0.0)
+        self.X_after = out.get("X_after")
 
     def _pair(self):
         return expect.sequence(self.result, self.what, 2)
@@ -118,6 +120,15 @@ def small_run(ctx, train_seed, lr=SMALL["lr"], lr_decay=SMALL["lr_decay"], globa
     s = SMALL
     return run_train(ctx, small_data(), s["n_hidden"], s["epochs"], s["batch_size"], lr, lr_decay,
                      train_seed, global_seed)
+
+
+def check_train_inputs_unchanged(ctx):
+    """train leaves the caller's X as it was (the task hands train its own copy of X and returns
+    that copy after the call; the comparison is made here)."""
+    run = small_run(ctx, train_seed=1)
+    run.params()  # a stub that trains nothing leaves X unchanged too, and must not earn the points
+    X_after = run.X_after if isinstance(run.X_after, np.ndarray) else None
+    assert_unchanged("train", "X", run.X, X_after)
 
 
 def check_train_asks_schedule(ctx):

@@ -37,7 +37,8 @@ def task_train_recording(sub, X, n_hidden, epochs, batch_size, lr, lr_decay, tra
         so two runs that differ only here show whether train depends on global state.
 
     Returns {"result": whatever train returned, "epochs_asked": [epoch, ...] in call order,
-    "cpu_s": CPU seconds train took}.
+    "cpu_s": CPU seconds train took, "X_after": the X that train was given, as it is after the
+    call (the grader compares it with the X it sent)}.
     """
     if global_seed is not None:
         np.random.seed(int(global_seed))
@@ -55,4 +56,4 @@ def task_train_recording(sub, X, n_hidden, epochs, batch_size, lr, lr_decay, tra
     cpu = time.process_time() - start
     if len(asked) > 100000:  # every batch of a long run: keep the reply small
         asked = sorted(set(a for a in asked if isinstance(a, int)))[:100000]
-    return {"result": result, "epochs_asked": asked, "cpu_s": float(cpu)}
+    return {"result": result, "epochs_asked": asked, "cpu_s": float(cpu), "X_after": X}

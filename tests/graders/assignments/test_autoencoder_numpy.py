@@ -173,7 +173,7 @@ def test_history_returned_as_an_array_is_accepted(tmp_path):
                                         "    return params, np.array(history)\n"))
     report = grade(path, ASSIGNMENT, select=lambda n: n.startswith("train") and n != CHECK
                    and "decreasing" not in n)
-    assert len(report.tests) == 3
+    assert len(report.tests) == 4
     assert report.score == report.max_score, {t.name: t.output for t in report.tests if not t.passed}
 
 
