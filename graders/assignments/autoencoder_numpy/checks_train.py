@@ -99,7 +99,7 @@ _TIMED_OUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def run_train(ctx, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed, global_seed=None,
-              seed_shown=None) -> TrainRun:
+              seed_shown=None, return_x=False) -> TrainRun:
     """The submission's train on X with lr_schedule(e) = lr * lr_decay ** e, in the sandbox
     (seed_shown: what the feedback writes for the seed, when not the seed itself)."""
     earlier = _TIMED_OUT.get(ctx.session)
@@ -109,23 +109,24 @@ def run_train(ctx, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed, gl
                                "work than needed (loops over every sample and weight?).")
     try:
         out = ctx.task("train_recording", X=X, n_hidden=n_hidden, epochs=epochs, batch_size=batch_size, lr=lr,
-                       lr_decay=lr_decay, train_seed=train_seed, global_seed=global_seed)
+                       lr_decay=lr_decay, train_seed=train_seed, global_seed=global_seed, return_x=return_x)
     except CallTimeout:
         _TIMED_OUT[ctx.session] = f"'{ctx.check.name}', on {X.shape[0]} rows for {epochs} epochs"
         raise
     return TrainRun(out, X, n_hidden, epochs, batch_size, train_seed, seed_shown)
 
 
-def small_run(ctx, train_seed, lr=SMALL["lr"], lr_decay=SMALL["lr_decay"], global_seed=None) -> TrainRun:
+def small_run(ctx, train_seed, lr=SMALL["lr"], lr_decay=SMALL["lr_decay"], global_seed=None,
+              return_x=False) -> TrainRun:
     s = SMALL
     return run_train(ctx, small_data(), s["n_hidden"], s["epochs"], s["batch_size"], lr, lr_decay,
-                     train_seed, global_seed)
+                     train_seed, global_seed, return_x=return_x)
 
 
 def check_train_inputs_unchanged(ctx):
     """train leaves the caller's X as it was (the task hands train its own copy of X and returns
     that copy after the call; the comparison is made here)."""
-    run = small_run(ctx, train_seed=1)
+    run = small_run(ctx, train_seed=1, return_x=True)
     run.params()  # a stub that trains nothing leaves X unchanged too, and must not earn the points
     X_after = run.X_after if isinstance(run.X_after, np.ndarray) else None
     assert_unchanged("train", "X", run.X, X_after)
