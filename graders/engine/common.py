@@ -81,6 +81,15 @@ def assert_unchanged(function: str, name: str, before, after) -> None:
     _compare_unchanged(function, name, before, after)
 
 
+def _local_name(name: str) -> str:
+    """How code names the argument locally: "X" for X, "W" for params['W'] (W = params["W"])."""
+    if name.startswith("argument "):
+        return "x"
+    if name.endswith("']") and "['" in name:
+        return name.rsplit("['", 1)[1][:-2]
+    return name.split("[", 1)[0]
+
+
 def _compare_unchanged(function: str, name: str, before, after) -> None:
     if isinstance(before, np.ndarray):
         if not isinstance(after, np.ndarray) or after.shape != before.shape or not np.array_equal(
@@ -88,7 +97,7 @@ def _compare_unchanged(function: str, name: str, before, after) -> None:
             changed = (int(np.sum(after != before)) if isinstance(after, np.ndarray)
                        and after.shape == before.shape else before.size)
             label = name if name.startswith("argument ") else f"argument {name}"
-            base = name.split("[", 1)[0] if not name.startswith("argument ") else "x"
+            base = _local_name(name)
             raise CheckFailed(
                 f"{function} modified its {label} in place ({changed} of {before.size} entries changed): "
                 "the caller's array, which the caller still uses afterwards.",

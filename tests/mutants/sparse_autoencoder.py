@@ -380,7 +380,7 @@ MUTANTS = [
            catches=(
                'cost: leaves its inputs unchanged',
            ),
-           says=("argument params['W']", 'in place')),
+           says=("argument params['W']", 'W +=')),
     Mutant("train_shuffles_the_callers_X",  # a habit from mini-batch loops; full-batch Adam needs no order
            "    X = np.asarray(X, dtype=np.float64)\n    params = init_params(",
            "    X = np.asarray(X, dtype=np.float64)\n    np.random.default_rng(seed).shuffle(X)\n"
