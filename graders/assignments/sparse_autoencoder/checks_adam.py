@@ -179,7 +179,9 @@ SMALL_GRADIENTS = (1e-4, 1e-3)
 
 def reconstruction_fixed_point(params: dict, X: np.ndarray) -> np.ndarray:
     """X with X = reconstruction(X) under params (iterated; sigmoid' <= 1/4 makes it contract)."""
-    sigmoid = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))  # noqa: E731
+    def sigmoid(z):
+        return 0.5 * (1.0 + np.tanh(0.5 * z))
+
     for _ in range(200):
         X = sigmoid(sigmoid(X @ params["W"] + params["b_h"]) @ params["W"].T + params["b_v"])
     return X
