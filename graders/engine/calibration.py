@@ -233,3 +233,58 @@ def dataset_main(argv, doc: str, table, checks, run) -> int:
         write_dataset_table(Path(table.__file__), table.THRESHOLDS_BY_DATASET, name, thresholds)
         print(f"\nwrote the {name!r} table to {table.__file__}")
     return 0
+
+
+# ----------------------------------------------------------------- secret draws and harmless variation
+
+
+def secret_draws(assignment_id: str, n: int = 5) -> dict[int, "CourseSecret"]:
+    """{draw: CourseSecret} of `n` known secrets: a trained check's seed and held-out rows
+    come from the course secret, so a bound is calibrated over several secrets' draws."""
+    from .secret import fixed_secret
+
+    if n < 5:
+        raise ValueError("calibrate over at least 5 secret draws")
+    return {i: fixed_secret(f"calibration draw {i}", assignment_id) for i in range(n)}
+
+
+def reference_variant(assignment_id: str, old: str, new: str):
+    """The reference with `old` replaced once by `new`, loaded as a module: a correct
+    submission written another way (a re-associated sum, another update order)."""
+    import types
+
+    for folder in ("numpy", "torch"):
+        path = REPO / "reference" / folder / f"{assignment_id}.py"
+        if path.exists():
+            break
+    source = path.read_text(encoding="utf-8")
+    if source.count(old) != 1:
+        raise ValueError(f"the variant's text occurs {source.count(old)} times in the reference")
+    module = types.ModuleType(f"{assignment_id}_variant")
+    exec(compile(source.replace(old, new), f"<{assignment_id} variant>", "exec"), module.__dict__)
+    return module
+
+
+def perturbed(x, relative: float = 1e-12, seed: int = 0):
+    """`x` (float64) with every entry moved by about `relative` of itself: a harmless change
+    that must not move a calibrated metric across its bound."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float64)
+    return x * (1.0 + relative * np.random.default_rng(seed).standard_normal(x.shape))
+
+
+def worst_per_draw(values: dict, higher_is_better: bool) -> dict:
+    """{draw: the worst value over its variations} from {(draw, variation): value}: the
+    values `calibrate` takes, so that the bound has its margin below every variation."""
+    by_draw: dict = {}
+    for (draw, _), value in values.items():
+        by_draw.setdefault(draw, []).append(float(value))
+    pick = min if higher_is_better else max
+    return {draw: pick(v) for draw, v in by_draw.items()}
+
+
+def variation_note(variations, draws) -> str:
+    """The calibration's variation in words, for a threshold's settings."""
+    return (f"{len(draws)} course-secret draws (seed and held-out rows) x {len(variations)} variations: "
+            + "; ".join(variations) + "; the reference value of each draw is the worst of its variations")
