@@ -8,6 +8,7 @@ every check with the reason, once. Whatever happens, `grade` returns a valid `Re
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 import zlib
@@ -68,13 +69,48 @@ class Context:
         """Run `task_<name>(submission, **kwargs)` from the assignment's tasks.py in the sandbox."""
         return self.session.sandbox().run_task(name, kwargs, timeout=self._left())
 
+    def fresh_task(self, name: str, **kwargs):
+        """Run `task_<name>(submission, **kwargs)` in a FRESH sandbox of the same submission
+        (forked from the fork server, the submission's cells run again, closed right after),
+        separate from the grade's main sandbox: what the main sandbox (a training) or an
+        earlier fresh one (an `encode`) did or kept cannot reach it. See
+        graders.engine.evaluation for the pattern."""
+        with self.fresh_sandbox() as box:
+            return box.task(name, **kwargs)
+
+    @contextlib.contextmanager
+    def fresh_sandbox(self):
+        """A fresh sandbox of the submission for several task calls in one process (e.g. a
+        step-by-step evaluation), killed when the `with` block ends:
+
+            with ctx.fresh_sandbox() as box:
+                state = box.task("start", ...)
+                ...
+        """
+        box = self.session.fresh_sandbox()
+        try:
+            yield FreshBox(self, box)
+        finally:
+            self.session.close_fresh(box)
+
     def attach(self, title: str, png: bytes) -> None:
         """Attach a picture (PNG bytes) to this check's result for the HTML report."""
         self.artifacts.append({"title": title, "png": png})
 
 
+class FreshBox:
+    """A fresh sandbox as a check sees it: task calls within the check's deadline."""
+
+    def __init__(self, ctx: Context, sandbox: Sandbox):
+        self._ctx = ctx
+        self._sandbox = sandbox
+
+    def task(self, name: str, **kwargs):
+        return self._sandbox.run_task(name, kwargs, timeout=self._ctx._left())
+
+
 class Session:
-    """The sandbox of one grade, restarted after a crash."""
+    """The sandbox of one grade, restarted after a crash; fresh ones on request."""
 
     def __init__(self, assignment: Assignment, source: Source, secret: CourseSecret | None = None):
         self.assignment = assignment
@@ -108,6 +144,27 @@ class Session:
         if self.load_report is None:
             self.load_report = report
         return self.current
+
+    def fresh_sandbox(self) -> Sandbox:
+        """A new sandbox of the submission, started (SandboxCrashed if it cannot load); the
+        caller closes it with `close_fresh`. It counts as a restart of the grade's sandbox only
+        if it crashes (then `sandbox()`'s own count applies to the next one)."""
+        if self.load_failure:
+            raise SandboxCrashed(self.load_failure)
+        a = self.assignment
+        box = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits)
+        try:
+            box.start()
+        except SandboxCrashed as exc:
+            self.close_fresh(box)
+            raise SandboxCrashed(f"your code could not be loaded in a fresh process: {exc}") from None
+        return box
+
+    def close_fresh(self, box: Sandbox) -> None:
+        box.close()
+        out = box.captured_output()
+        if out:
+            self.outputs.append(out)
 
     @property
     def secret(self) -> CourseSecret:

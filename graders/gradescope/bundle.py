@@ -5,6 +5,10 @@
     requirements.txt          every dependency pinned (==) to the version installed here
     requirements-ranges.txt   dlgrade's declared ranges (setup.sh's fallback)
     dlgrade_autograder.json   the assignment, its options, the versions it was built with
+    course-secret             the instructor's course secret (graders.engine.secret): seeds and
+                              held-out rows of the trained checks, the same as on the instructor's
+                              machine; it lies in the grader's own files under /autograder, which
+                              autograder mode hides from the sandbox (DLGRADE_HIDE)
     dlgrade_src/              dlgrade's packages (dlgrade, graders, reference, student_templates)
 
 The zip is reproducible: sorted entries, fixed timestamps, the scripts executable.
@@ -20,7 +24,8 @@ from importlib import metadata
 from pathlib import Path
 
 from dlgrade import __version__
-from graders.gradescope.scripts import RUN_AUTOGRADER, SETUP_SH
+from graders.engine.secret import load_course_secret
+from graders.gradescope.scripts import RUN_AUTOGRADER, SECRET_FILE, SETUP_SH
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("dlgrade", "graders", "reference", "student_templates")
@@ -86,10 +91,11 @@ def _source_files() -> list[tuple[str, Path]]:
     return files
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, private: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
+    mode = 0o100755 if executable else (0o100600 if private else 0o100644)
+    info.external_attr = (mode & 0xFFFF) << 16
     zf.writestr(info, data)
 
 
@@ -98,15 +104,21 @@ def bundle_config(assignment: str, options: dict | None = None) -> dict:
             "python": "%d.%d" % sys.version_info[:2], "torch": _torch_version()}
 
 
-def build_bundle(assignment: str, out, *, options: dict | None = None) -> Path:
-    """Write the autograder zip of `assignment` to `out`; returns its path."""
+def build_bundle(assignment: str, out, *, options: dict | None = None, secret: bytes | None = None) -> Path:
+    """Write the autograder zip of `assignment` to `out`; returns its path.
+
+    secret: the course secret's bytes (default: the instructor's, `load_course_secret()`), so
+    that Gradescope grades with the seeds and held-out rows the instructor's own runs use.
+    """
     from graders import assignments
 
     assignments.get(assignment)  # KeyError for an unknown id, before anything is written
     config = bundle_config(assignment, options)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fill = {"assignment": assignment, "python": config["python"], "torch": config["torch"]}
+    secret = load_course_secret() if secret is None else bytes(secret)
+    fill = {"assignment": assignment, "python": config["python"], "torch": config["torch"],
+            "secret_file": SECRET_FILE}
     tmp = out.with_name(out.name + ".part")
     with zipfile.ZipFile(tmp, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.format(**fill).encode(), executable=True)
@@ -116,6 +128,7 @@ def build_bundle(assignment: str, out, *, options: dict | None = None) -> Path:
              ("\n".join(r for r in declared_requirements() if _norm(_requirement_name(r)[0]) not in NOT_PINNED)
               + "\n").encode())
         _add(zf, CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
+        _add(zf, SECRET_FILE, secret + b"\n", private=True)
         for name, path in _source_files():
             _add(zf, name, path.read_bytes())
     tmp.replace(out)

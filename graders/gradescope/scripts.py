@@ -58,6 +58,8 @@ PYTHONPATH="$SOURCE/dlgrade_src" "$VENV/bin/python" -m graders.gradescope.run --
   --config "$SOURCE/dlgrade_autograder.json"
 """
 
+SECRET_FILE = "course-secret"  # in the bundle, beside run_autograder
+
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 # dlgrade autograder for "{assignment}": Gradescope runs this for each submission.
 # It grades the notebook (or .py file) in $AUTOGRADER_ROOT/submission and writes
@@ -75,6 +77,11 @@ else
   PY=python3
 fi
 export DLGRADE_AUTOGRADER=1
+# the instructor's course secret, in the grader's own files (hidden from the sandbox below)
+if [ -f "$SOURCE/{secret_file}" ]; then
+  unset DLGRADE_SECRET
+  export DLGRADE_SECRET_FILE="$SOURCE/{secret_file}"
+fi
 export DLGRADE_HIDE="$ROOT${{DLGRADE_HIDE:+:$DLGRADE_HIDE}}"
 export PYTHONPATH="$SOURCE/dlgrade_src${{PYTHONPATH:+:$PYTHONPATH}}"
 mkdir -p "$ROOT/results"

@@ -205,3 +205,32 @@ def test_cli_builds_the_bundle(tmp_path, capsys):
     assert main(["gradescope-bundle", "--assignment", "numpy_basics", "--out", str(out)]) == 0
     assert zipfile.is_zipfile(out) and str(out) in capsys.readouterr().out
     assert main(["gradescope-bundle", "--assignment", "no_such_assignment", "--out", str(out)]) == 2
+
+
+# ---------------------------------------------------------------- the course secret
+
+
+def test_bundle_carries_the_course_secret_privately_and_run_autograder_uses_it(tmp_path):
+    path = build_bundle("numpy_basics", tmp_path / "b.zip", secret=b"the-instructors-secret")
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("course-secret")
+        assert zf.read(info) == b"the-instructors-secret\n"
+        assert (info.external_attr >> 16) & 0o777 == 0o600
+    root = _autograder(tmp_path, path)
+    # a stand-in interpreter that reports the secret run_autograder hands the grader
+    fake = tmp_path / "fake-python"
+    fake.write_text('#!/usr/bin/env bash\nprintf \'{"score": 0, "output": "%s|%s|%s", "tests": []}\' '
+                    '"${DLGRADE_SECRET:-unset}" "$DLGRADE_SECRET_FILE" "$(cat "$DLGRADE_SECRET_FILE")" '
+                    '> "$AUTOGRADER_ROOT/results/results.json"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    data = _run(root, python=str(fake))
+    unset, secret_file, secret = data["output"].split("|")
+    assert unset == "unset" and secret == "the-instructors-secret"
+    assert Path(secret_file).resolve().is_relative_to(root.resolve())  # under DLGRADE_HIDE's $ROOT
+
+
+def test_bundle_defaults_to_the_instructors_course_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv("DLGRADE_SECRET", "from-the-environment")
+    path = build_bundle("numpy_basics", tmp_path / "b.zip")
+    with zipfile.ZipFile(path) as zf:
+        assert zf.read("course-secret") == b"from-the-environment\n"
