@@ -288,3 +288,17 @@ def variation_note(variations, draws) -> str:
     """The calibration's variation in words, for a threshold's settings."""
     return (f"{len(draws)} course-secret draws (seed and held-out rows) x {len(variations)} variations: "
             + "; ".join(variations) + "; the reference value of each draw is the worst of its variations")
+
+
+def unusual_variant(assignment_id: str, name: str):
+    """The correct-but-unusual submission `name` of tests/mutants/<assignment_id>.py (UNUSUAL
+    or SLOW_UNUSUAL), loaded as a module: a variation a bound must hold over (needs the
+    tests/ tree, as `--mutants` does)."""
+    from tests.mutants import load_module_from_source, reference_path
+
+    lists = importlib.import_module(f"tests.mutants.{assignment_id}")
+    found = [m for m in lists.UNUSUAL + getattr(lists, "SLOW_UNUSUAL", []) if m.name == name]
+    if len(found) != 1:
+        raise ValueError(f"no unusual submission {name!r} of {assignment_id}")
+    source = reference_path(assignment_id).read_text(encoding="utf-8")
+    return load_module_from_source(found[0].apply(source), name)

@@ -33,7 +33,7 @@ from .data import secret_draw, weights
 from .thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, SPLIT, TRANSFER_SETTINGS
 
 DRAWS = 10
-MARGIN = 0.08
+MARGIN = 0.05
 CPU_BUDGET_S = 10.0
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 # (what, reference edit (old, new) or None, perturb the training images)

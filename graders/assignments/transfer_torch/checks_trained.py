@@ -26,11 +26,13 @@ from graders.assignments.transfer_torch.thresholds import (
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
-from graders.engine.fresh_evaluation import FreshEvaluation
+from graders.engine import raw_outputs
 from graders.engine.task_calls import SharedRuns
 from graders.sandbox.errors import StudentError
 
 N_FEATURES = 64            # channels of the pretrained base's output (tasks.N_FEATURES)
+# the base (23,520 parameters, 227 BatchNorm buffer values) and a head, with room for another layout
+MAX_STATE_VALUES = 40_000
 TRAINED_KEYS = ("state_head", "base_after_head", "params_head", "state_fine", "params_fine")
 
 _RUNS = SharedRuns()
@@ -85,18 +87,18 @@ def _train(ctx, key: str, draw: dict) -> dict:
     return task_dict(out, "transfer", TRAINED_KEYS)
 
 
-def _logits(ev, key: str, state, X) -> np.ndarray:
-    """The held-out logits of a trained state, from the fresh evaluation sandbox `ev`."""
+def _logits(box, key: str, state, X) -> np.ndarray:
+    """The held-out logits of a trained state, from the fresh evaluation sandbox `box` (which
+    gets the images, never their labels)."""
     k = len(CLASSES[key])
-    if not isinstance(state, dict):
-        raise CheckFailed(f"the trained state came back as {expect.describe_value(state)} (an internal error).")
+    state = raw_outputs.state_dict(state, "the trained model", max_values=MAX_STATE_VALUES)
     try:
-        out = ev.task("transfer_logits", weights=weights(), n_classes=k, state=state, X=X)
+        out = box.task("transfer_logits", weights=weights(), n_classes=k, state=state, X=X)
     except StudentError as exc:
         raise CheckFailed(f"the trained model could not be evaluated: {exc.describe()}",
                           slip="a model that cannot be rebuilt with replace_head and load its own state_dict "
                                "(its layers must be created the same way each time).") from None
-    return expect.array(out, "the trained model's logits", (len(X), 1 if k == 2 else k), finite=False)
+    return raw_outputs.float_array(out, "the trained model's logits", (len(X), 1 if k == 2 else k))
 
 
 def transfer_run(ctx, key: str) -> dict:
@@ -106,9 +108,9 @@ def transfer_run(ctx, key: str) -> dict:
         draw = secret_draw(ctx.session.secret, key)
         r = _train(ctx, key, draw)
         out = {}
-        with FreshEvaluation(ctx) as ev:
+        with ctx.fresh_sandbox() as box:
             for stage in ("head", "fine"):
-                logits = _logits(ev, key, r[f"state_{stage}"], draw["X_test"])
+                logits = _logits(box, key, r[f"state_{stage}"], draw["X_test"])
                 out[f"{stage}_accuracy"] = accuracy(logits, draw["y_test"], CLASSES[key])
                 out[f"trainable_{stage}"] = trainable_count(r[f"params_{stage}"])
         after = r["base_after_head"]

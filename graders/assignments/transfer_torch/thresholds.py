@@ -37,15 +37,15 @@ CLASSES = {"5 classes": (5, 6, 7, 8, 9), "5 vs 9": (5, 9)}
 CHECK_HEAD = {k: f"replace_head: head-only accuracy ({k})" for k in CLASSES}
 CHECK_FINE = {k: f"unfreeze_from: fine-tuned accuracy ({k})" for k in CLASSES}
 
-CALIBRATED_OVER = '5 course-secret draws (seed and held-out rows) x 3 variations: the reference; training images perturbed 1e-12 relative; global average pooling as x.mean(dim=(2, 3)) in a custom module (another summation order); the reference value of each draw is the worst of its variations'
+CALIBRATED_OVER = '10 course-secret draws (seed and held-out rows) x 3 variations: the reference; training images perturbed 1e-12 relative; global average pooling as x.mean(dim=(2, 3)) in a custom module (another summation order); the reference value of each draw is the worst of its variations'
 
 THRESHOLDS = {
     'replace_head: head-only accuracy (5 classes)': Threshold(
         metric='held-out accuracy, head only',
-        bound=0.8440520446096653,
+        bound=0.8440749999999999,
         higher_is_better=True,
-        reference_values=(0.9070631970260223, 0.929368029739777, 0.8884758364312267, 0.9107806691449815, 0.8921933085501859,),
-        seeds=(0, 1, 2, 3, 4),
+        reference_values=(0.9071, 0.9294, 0.8885, 0.9108, 0.8922, 0.8922, 0.9033, 0.9071, 0.9108, 0.9071,),
+        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
         margin=0.05,
         cpu_budget_s=10.0,
         grade_seed=0,
@@ -54,10 +54,10 @@ THRESHOLDS = {
     ),
     'unfreeze_from: fine-tuned accuracy (5 classes)': Threshold(
         metric='held-out accuracy after fine-tuning',
-        bound=0.9252788104089219,
+        bound=0.9252999999999999,
         higher_is_better=True,
-        reference_values=(0.9814126394052045, 0.9776951672862454, 0.9888475836431226, 0.9962825278810409, 0.9739776951672863,),
-        seeds=(0, 1, 2, 3, 4),
+        reference_values=(0.9814, 0.9777, 0.9888, 0.9963, 0.974, 0.9777, 0.9777, 0.9851, 0.9888, 0.9814,),
+        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
         margin=0.05,
         cpu_budget_s=10.0,
         grade_seed=0,
@@ -66,10 +66,10 @@ THRESHOLDS = {
     ),
     'replace_head: head-only accuracy (5 vs 9)': Threshold(
         metric='held-out accuracy, head only',
-        bound=0.7931192660550458,
+        bound=0.784415,
         higher_is_better=True,
-        reference_values=(0.8348623853211009, 0.9174311926605505, 0.8532110091743119, 0.8348623853211009, 0.8715596330275229,),
-        seeds=(0, 1, 2, 3, 4),
+        reference_values=(0.8349, 0.9174, 0.8532, 0.8349, 0.8716, 0.9174, 0.844, 0.8716, 0.8257, 0.8807,),
+        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
         margin=0.05,
         cpu_budget_s=10.0,
         grade_seed=0,
@@ -78,10 +78,10 @@ THRESHOLDS = {
     ),
     'unfreeze_from: fine-tuned accuracy (5 vs 9)': Threshold(
         metric='held-out accuracy after fine-tuning',
-        bound=0.8889908256880734,
+        bound=0.88901,
         higher_is_better=True,
-        reference_values=(0.944954128440367, 0.9908256880733946, 0.9541284403669725, 0.9357798165137615, 0.981651376146789,),
-        seeds=(0, 1, 2, 3, 4),
+        reference_values=(0.945, 0.9908, 0.9541, 0.9358, 0.9817, 0.9725, 0.9633, 0.9633, 0.945, 0.9541,),
+        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
         margin=0.05,
         cpu_budget_s=10.0,
         grade_seed=0,
