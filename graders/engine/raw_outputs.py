@@ -127,13 +127,15 @@ def mse(prediction: np.ndarray, target: np.ndarray) -> float:
     return float(np.mean((p - t) ** 2))
 
 
-def bce_sum(probabilities: np.ndarray, target: np.ndarray, eps: float = 1e-12) -> np.ndarray:
-    """Per-row binary cross-entropy summed over the features: -sum(t log p + (1-t) log(1-p)),
-    with p clipped to [eps, 1 - eps] (torch's binary_cross_entropy clamps its logs at -100
-    instead: the same to far below any threshold for p in (0, 1))."""
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), eps, 1.0 - eps)
+def bce_sum(probabilities: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per-row binary cross-entropy summed over the features, -sum(t log p + (1-t) log(1-p)),
+    with each log clamped at -100 as torch's binary_cross_entropy does (so p = 0 or 1 stays
+    finite and scores as torch would)."""
+    p = np.asarray(probabilities, dtype=np.float64)
     t = np.asarray(target, dtype=np.float64)
-    terms = -(t * np.log(p) + (1.0 - t) * np.log1p(-p))
+    with np.errstate(divide="ignore"):
+        log_p, log_q = np.maximum(np.log(p), -100.0), np.maximum(np.log1p(-p), -100.0)
+    terms = -(t * log_p + (1.0 - t) * log_q)
     return terms.reshape(len(t), -1).sum(axis=1)
 
 

@@ -8,10 +8,12 @@ than the image, the network must keep what matters and drop the rest.
 You will write:
 
 1. `DenseAutoencoder(n_in, n_hidden)`: one dense layer in (ReLU), one dense layer out
-   (sigmoid, so `x_hat` lies in [0, 1] like the pixels), with an `encode(x)` method.
-2. `ConvAutoencoder(in_channels=1)`: convolutions and max-pooling down, up-sampling and
-   convolutions back up; the output has **exactly** the input's shape `(N, C, H, W)`,
-   for 8x8 digits, 28x28 MNIST, and odd sizes such as 7x7 alike.
+   (sigmoid, so `x_hat` lies in [0, 1] like the pixels), with `encode(x)` and
+   `decode(code)` methods and `forward(x) = decode(encode(x))`.
+2. `ConvAutoencoder(in_channels=1)`: convolutions and max-pooling down (`encode`),
+   up-sampling and convolutions back up (`decode`); the output of `forward` has
+   **exactly** the input's shape `(N, C, H, W)`, for 8x8 digits, 28x28 MNIST, and odd
+   sizes such as 7x7 alike.
 3. `add_noise(x, noise_factor, generator)`: the corruption of a **denoising** autoencoder,
    `clip(x + noise_factor * N(0, 1), 0, 1)`, reproducible through a `torch.Generator`.
 4. `l1_activity_penalty(code, factor)`: the penalty `factor * mean_n sum_j |h_nj|` that
@@ -22,10 +24,12 @@ Data: images are float tensors in [0, 1]. The dense model takes flattened images
 convolutional one takes `(N, C, H, W)`.
 
 How it is graded: the grader counts your parameters, checks shapes and ranges, checks
-`add_noise` and the penalty on given tensors, and trains your models with Adam at a fixed
-seed: held-out reconstruction error below a calibrated bound, denoised images clearly
-closer to the clean ones than the noisy inputs, and L1-trained codes sparser than plain
-ones by a calibrated factor.
+`add_noise` and the penalty on given tensors, and trains your models with Adam: held-out
+reconstruction error below a calibrated bound, denoised images clearly closer to the clean
+ones than the noisy inputs, and L1-trained codes sparser than plain ones by a calibrated
+factor. The trained model is evaluated in two separate processes: `encode` on the held-out
+images in one, `decode` on the codes alone in another, so only what passes through the
+code counts.
 """
 
 import torch
@@ -136,12 +140,28 @@ class ConvAutoencoder(nn.Module):
         )
         ### END SOLUTION
 
+    def encode(self, x):
+        """The code of a batch: x of shape (N, C, H, W) -> (N, 8, ceil(H/4), ceil(W/4)),
+        fewer values than x (half as many for 8x8 digits)."""
+        ### BEGIN SOLUTION
+        # TODO: apply the encoder.
+        return self.encoder(x)
+        ### END SOLUTION
+
+    def decode(self, code):
+        """The reconstruction of a batch of codes: (N, 8, h, w) -> (N, C, 4h, 4w) in [0, 1]
+        (exactly the input's shape when H and W are multiples of 4, as for 8x8 and 28x28)."""
+        ### BEGIN SOLUTION
+        # TODO: apply the decoder.
+        return self.decoder(code)
+        ### END SOLUTION
+
     def forward(self, x):
         """x of shape (N, C, H, W) -> x_hat of the same shape, entries in [0, 1]."""
         ### BEGIN SOLUTION
-        # TODO: encode, decode, and crop the decoder's output back to H x W.
+        # TODO: decode the code of x, and crop the result back to H x W.
         height, width = x.shape[-2], x.shape[-1]
-        out = self.decoder(self.encoder(x))
+        out = self.decode(self.encode(x))
         return out[..., :height, :width]
         ### END SOLUTION
 

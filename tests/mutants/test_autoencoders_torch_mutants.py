@@ -131,7 +131,7 @@ def test_every_contract_object_has_a_mutant():
 
 
 # ----------------------------------------------------------------------------------------
-# The calibrated trained bounds at the grade seed (slow: each run trains).
+# The calibrated trained bounds under the suite's course secret (slow: each run trains).
 
 FAILS_TRAINED_BOUND = {
     "l1_summed_over_the_batch": "sparse_reconstruction",
@@ -140,16 +140,19 @@ FAILS_TRAINED_BOUND = {
 
 
 def _trained_value(mod, check):
+    """The check's metric for `mod`, measured as a grade does (secret draw of the suite's
+    secret, encode and decode in turn, the metric in the grader), tasks run in this process."""
     from dlgrade.data.mnist import load_dataset
-    from graders.assignments.autoencoders_torch import tasks
+    from graders.assignments.autoencoders_torch.calibrate import in_process_measure
     from graders.assignments.autoencoders_torch.thresholds import (METRIC_KEYS, SETTINGS, TASKS,
                                                                    THRESHOLDS)
+    from graders.engine.secret import CourseSecret, load_course_secret
 
     data = load_dataset("digits")
     bound = THRESHOLDS[check]
+    secret = CourseSecret(load_course_secret(), "autoencoders_torch")
     try:
-        r = getattr(tasks, f"task_{TASKS[check]}")(mod, x_train=data["x_train"], x_test=data["x_test"],
-                                                   seed=bound.grade_seed, **SETTINGS["digits"][check])
+        r = in_process_measure(TASKS[check], SETTINGS["digits"][check], data, secret, mod)
     except Exception:
         return bound, float("nan")
     return bound, r[METRIC_KEYS[check]]

@@ -124,7 +124,7 @@ def test_every_contract_object_has_a_mutant():
 
 
 # ----------------------------------------------------------------------------------------
-# The calibrated trained bound at the grade seed (slow: each run trains).
+# The calibrated trained bound under the suite's course secret (slow: each run trains).
 
 FAILS_TRAINED_BOUND = ("vae_loss_bce_mean_over_features", "kl_wrong_sign", "vae_loss_without_kl")
 PASSES_TRAINED_BOUND = ("vae_loss_sums_then_divides_by_batch", "kl_torch_distributions",
@@ -132,15 +132,18 @@ PASSES_TRAINED_BOUND = ("vae_loss_sums_then_divides_by_batch", "kl_torch_distrib
 
 
 def _trained_value(mod):
+    """The check's metric for `mod`, measured as a grade does under the suite's course secret
+    (tasks run in this process)."""
     from dlgrade.data.mnist import load_dataset
-    from graders.assignments.vae_torch import tasks
-    from graders.assignments.vae_torch.thresholds import METRIC_KEYS, SETTINGS, THRESHOLDS
+    from graders.assignments.vae_torch.calibrate import in_process_measure
+    from graders.assignments.vae_torch.thresholds import METRIC_KEYS, SETTINGS, THRESHOLDS, TASKS
+    from graders.engine.secret import CourseSecret, load_course_secret
 
     data = load_dataset("digits")
     bound = THRESHOLDS["vae_test_loss"]
+    secret = CourseSecret(load_course_secret(), "vae_torch")
     try:
-        r = tasks.task_train_vae(mod, x_train=data["x_train"], x_test=data["x_test"],
-                                 seed=bound.grade_seed, **SETTINGS["digits"]["vae_test_loss"])
+        r = in_process_measure(TASKS["vae_test_loss"], SETTINGS["digits"]["vae_test_loss"], data, secret, mod)
     except Exception:
         return bound, float("nan")
     return bound, r[METRIC_KEYS["vae_test_loss"]]

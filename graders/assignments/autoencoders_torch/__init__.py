@@ -2,7 +2,8 @@
 
 Checks: `checks.py` (`yield_checks`), one `check_<object>_<property>` per check in the
 `checks_<object>.py` modules and `checks_trained.py`. Everything that needs the submission's
-modules runs in the sandbox through `tasks.py`; the trained bounds are the calibrated tables
+modules runs in the sandbox through `tasks.py` (training) and the shared `task_torch_apply`
+(evaluation, in fresh sandboxes: `trained_runs.py`); the trained bounds are the calibrated tables
 of `thresholds.py`, one per data set (`python -m
 graders.assignments.autoencoders_torch.calibrate [--dataset mnist:PATH] --write` regenerates
 them). The data set of the trained checks is the `data` option: "digits" (default) or
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from graders.assignments.autoencoders_torch.checks import CONTRACT, yield_checks
 from graders.engine.assignment import Assignment
+from graders.engine.evaluation import TORCH_TASKS
 from graders.sandbox.limits import Limits
 
 ASSIGNMENT = Assignment(
@@ -23,7 +25,7 @@ ASSIGNMENT = Assignment(
     checks=yield_checks,
     reference=Path(__file__).resolve().parents[3] / "reference" / "torch" / "autoencoders_torch.py",
     preload=("numpy", "torch"),
-    tasks=(Path(__file__).with_name("tasks.py"),),
+    tasks=(TORCH_TASKS, Path(__file__).with_name("tasks.py")),
     # CPU for the sandbox's whole life: importing torch, the probes, and four trained runs
     # (CPU budgets 15 + 20 + 15 + 20 s; about 11 s CPU in all for the reference on the digits).
     limits=Limits(cpu_s=300, memory_mb=8192, startup_s=60),

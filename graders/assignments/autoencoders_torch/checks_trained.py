@@ -1,8 +1,10 @@
 """The trained checks of `autoencoders_torch` (Kind.THRESHOLD).
 
-The tasks train the submission's models with Adam at the grade seed on the data set of the
-`data` option ("digits", or "mnist:PATH"), and the metric is compared with the calibrated
-bound of `thresholds.py` for that data set. Pictures for the report: inputs, noisy inputs,
+The tasks train the submission's models with Adam on a secret subset of the data set of the
+`data` option ("digits", or "mnist:PATH") at a secret seed; the trained parameters are
+evaluated in fresh sandboxes (encode in one, decode of the relayed code in another) and the
+metric, computed here (`trained_runs.py`), is compared with the calibrated bound of
+`thresholds.py` for that data set. Pictures for the report: inputs, noisy inputs,
 reconstructions, the loss curve.
 """
 
@@ -13,8 +15,10 @@ import numpy as np
 from graders.assignments.autoencoders_torch.data import data_name, dataset
 from graders.assignments.autoencoders_torch.task_calls import field, run_task
 from graders.assignments.autoencoders_torch.thresholds import METRIC_KEYS, TASKS, thresholds_for
-from graders.engine import expect
+from graders.assignments.autoencoders_torch.trained_runs import Reach, measure
+from graders.engine import evaluation, expect
 from graders.engine.checks import CheckFailed
+from graders.engine.task_calls import SharedRuns
 
 CALIBRATE = "python -m graders.assignments.autoencoders_torch.calibrate"
 
@@ -44,17 +48,33 @@ def threshold(ctx, check: str):
                  "reference solution.") from None
 
 
+OBJECTS = {"train_dense_autoencoder": ("DenseAutoencoder",),
+           "train_conv_autoencoder": ("ConvAutoencoder",),
+           "train_denoising_autoencoder": ("DenseAutoencoder", "add_noise"),
+           "train_sparse_autoencoder": ("DenseAutoencoder", "l1_activity_penalty")}
+_MEASURED = SharedRuns()
+
+
+def sandbox_reach(ctx, task: str) -> Reach:
+    """Training in the grade's sandbox (shared by the checks of one grade), every evaluation
+    call in a fresh sandbox of the submission."""
+    def train(name, kwargs):
+        return run_task(ctx, name, OBJECTS[task], **kwargs)
+
+    def apply(class_name, state, method, inputs, args):
+        return evaluation.apply(ctx, class_name, state, method, inputs, args=args)
+
+    return Reach(train=train, apply=apply)
+
+
 def trained(ctx, check: str) -> tuple:
-    """(Threshold, data, task result) of the calibrated run behind `check` (shared per grade)."""
+    """(Threshold, data, measured run) behind `check`: trained on a secret subset at a secret
+    seed, evaluated in fresh sandboxes, scored here (see trained_runs; shared per grade)."""
     spec, t = threshold(ctx, check)
     data = dataset(spec)
-    objects = {"train_dense_autoencoder": ("DenseAutoencoder",),
-               "train_conv_autoencoder": ("ConvAutoencoder",),
-               "train_denoising_autoencoder": ("DenseAutoencoder", "add_noise"),
-               "train_sparse_autoencoder": ("DenseAutoencoder", "l1_activity_penalty")}[TASKS[check]]
-    out = run_task(ctx, TASKS[check], objects,
-                   x_train=data["x_train"].astype(np.float32), x_test=data["x_test"].astype(np.float32),
-                   seed=t.grade_seed, **t.settings)
+    task = TASKS[check]
+    out = _MEASURED.once(ctx, (task, spec), lambda: measure(task, t.settings, data, ctx.session.secret,
+                                                            sandbox_reach(ctx, task)))
     return t, data, out
 
 
@@ -65,8 +85,10 @@ def baseline_mse(data: dict) -> float:
 
 def _setup_words(t, data) -> str:
     s = ", ".join(f"{k} {v}" for k, v in t.settings.items())
-    return (f"Setup: {data['name']} ({len(data['x_train'])} training, {len(data['x_test'])} held-out images "
-            f"{tuple(data['image_shape'])}); Adam, MSE, {s}; grade seed {t.grade_seed}.")
+    n_all = len(data["x_train"]) + len(data["x_test"])
+    return (f"Setup: {data['name']} ({n_all - len(data['x_test'])} training, {len(data['x_test'])} held-out images "
+            f"{tuple(data['image_shape'])}, drawn with the course secret); Adam, MSE, {s}; encode and decode "
+            "evaluated in separate processes.")
 
 
 def _attach(ctx, title, make) -> None:
@@ -108,7 +130,8 @@ def _attach_pictures(ctx, out, t, what: str, rows, labels, bound_line: bool = Tr
 
 def _note(value, t, out, extra="") -> str:
     cpu = out.get("cpu_s")
-    cpu_words = f"; {float(cpu):.1f} s CPU (budget {t.cpu_budget_s:g} s)" if isinstance(cpu, (int, float)) else ""
+    cpu_words = (f"; {float(cpu):.1f} s CPU of training (budget {t.cpu_budget_s:g} s)"
+                 if isinstance(cpu, (int, float)) and cpu == cpu else "")
     return f"{t.metric} {value:.6g}{extra}{cpu_words}. Passed: {t.describe()}."
 
 

@@ -11,9 +11,12 @@ random, uses deterministic algorithms and one thread, so a regrade gives the sam
 
 Training settings (shared by calibration and grading): Adam, mini-batches drawn from a
 seeded permutation each epoch, MSE (mean over all elements) as the reconstruction loss.
+The trained tasks only train and return the parameters (see the section below); the
+shared helpers come from graders/engine/torch_tasks.py, loaded by path.
 """
 
-import random
+import importlib.util
+import os
 import time
 
 import numpy as np
@@ -21,20 +24,18 @@ import torch
 import torch.nn.functional as F
 
 
-def _setup(seed):
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+def _shared_torch_tasks():
+    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "engine",
+                        "torch_tasks.py")
+    spec = importlib.util.spec_from_file_location("_dlgrade_torch_tasks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _tensor(a):
-    return torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=torch.float32)
-
-
-def _array(t):
-    return t.detach().double().cpu().numpy()
+_shared = _shared_torch_tasks()
+_setup, _tensor, _array = _shared.setup, _shared.tensor, _shared.array
 
 
 def _batches(n, batch_size, rng):
@@ -53,15 +54,6 @@ def _check_shape(what, got, expected):
 
 def _n_params(model):
     return int(sum(p.numel() for p in model.parameters()))
-
-
-def _reconstruct(model, x):
-    model.eval()
-    with torch.no_grad():
-        out = model(x)
-    model.train()
-    _check_shape(f"{type(model).__name__}.forward", out, x.shape)
-    return out
 
 
 def _fit(model, x_train, epochs, lr, batch_size, seed, corrupt=None, penalty=None):
@@ -219,72 +211,52 @@ def task_l1_penalty(sub, code, factor):
 
 
 # ----------------------------------------------------------------------------------------
-# Trained tasks
+# Trained tasks: training only. Each gets the training rows (never the held-out ones) and
+# returns the trained parameters as float32 arrays; the grader evaluates them in fresh
+# sandboxes (`task_torch_apply` of graders/engine/torch_tasks.py: encode in one process,
+# decode of the grader's relayed code in another) and computes every metric itself.
 
 
-def task_train_dense_autoencoder(sub, x_train, x_test, n_hidden, epochs, lr, batch_size=64,
-                                 seed=0, n_show=8):
+def task_train_dense_autoencoder(sub, x_train, n_hidden, epochs, lr, batch_size=64, seed=0):
     """Train DenseAutoencoder(n_in, n_hidden) with Adam on MSE.
 
-    Returns {"test_mse", "train_mse" (final epoch's mean loss), "history" (per-epoch
-    losses), "inputs", "reconstructions" (the first n_show test images and their
-    reconstructions, (n_show, n_in)), "cpu_s"}.
+    Returns {"state" (the trained state_dict, {name: float32 array}), "history" (per-epoch
+    mean training losses), "cpu_s"}.
     """
     t0 = time.process_time()
     _setup(seed)
-    xtr, xte = _tensor(x_train), _tensor(x_test)
+    xtr = _tensor(x_train)
     model = sub.DenseAutoencoder(xtr.shape[1], int(n_hidden))
     history = _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed)
-    recon = _reconstruct(model, xte)
-    return {
-        "test_mse": float(F.mse_loss(recon, xte)),
-        "train_mse": history[-1],
-        "history": np.array(history),
-        "inputs": _array(xte[:n_show]),
-        "reconstructions": _array(recon[:n_show]),
-        "cpu_s": time.process_time() - t0,
-    }
+    return {"state": _shared.state_arrays(model), "history": np.array(history),
+            "cpu_s": time.process_time() - t0}
 
 
-def task_train_conv_autoencoder(sub, x_train, x_test, image_shape, epochs, lr, batch_size=64,
-                                seed=0, n_show=8):
+def task_train_conv_autoencoder(sub, x_train, image_shape, epochs, lr, batch_size=64, seed=0):
     """Train ConvAutoencoder(1) on images reshaped to (N, 1, H, W) with Adam on MSE.
 
-    Returns like task_train_dense_autoencoder (pictures flattened to (n_show, H * W)).
+    Returns like task_train_dense_autoencoder.
     """
     t0 = time.process_time()
     _setup(seed)
     h, w = (int(s) for s in image_shape)
     xtr = _tensor(x_train).reshape(-1, 1, h, w)
-    xte = _tensor(x_test).reshape(-1, 1, h, w)
     model = sub.ConvAutoencoder(in_channels=1)
     history = _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed)
-    recon = _reconstruct(model, xte)
-    return {
-        "test_mse": float(F.mse_loss(recon, xte)),
-        "train_mse": history[-1],
-        "history": np.array(history),
-        "inputs": _array(xte[:n_show].reshape(n_show, -1)),
-        "reconstructions": _array(recon[:n_show].reshape(n_show, -1)),
-        "cpu_s": time.process_time() - t0,
-    }
+    return {"state": _shared.state_arrays(model), "history": np.array(history),
+            "cpu_s": time.process_time() - t0}
 
 
-def task_train_denoising_autoencoder(sub, x_train, x_test, n_hidden, noise_factor, epochs, lr,
-                                     batch_size=64, seed=0, n_show=8):
-    """Train DenseAutoencoder(n_in, n_hidden) to map add_noise(x) back to x.
+def task_train_denoising_autoencoder(sub, x_train, n_hidden, noise_factor, epochs, lr,
+                                     batch_size=64, seed=0):
+    """Train DenseAutoencoder(n_in, n_hidden) to map add_noise(x) back to x, each batch
+    corrupted by the student's add_noise with a torch.Generator seeded `seed`.
 
-    Training corrupts each batch with the student's add_noise and a torch.Generator
-    seeded `seed`. The test images are corrupted here, with the contract's formula and a
-    generator seeded `seed + 1`, so every submission is scored on the same noisy images.
-
-    Returns {"denoised_mse": MSE(model(noisy test), clean test), "noisy_mse":
-    MSE(noisy test, clean test), "ratio": denoised_mse / noisy_mse, "history" (per-epoch
-    training losses), "inputs", "noisy", "reconstructions" ((n_show, n_in) each), "cpu_s"}.
+    Returns like task_train_dense_autoencoder (the grader corrupts the held-out images itself).
     """
     t0 = time.process_time()
     _setup(seed)
-    xtr, xte = _tensor(x_train), _tensor(x_test)
+    xtr = _tensor(x_train)
     noise_factor = float(noise_factor)
     gen = torch.Generator().manual_seed(int(seed))
 
@@ -295,48 +267,21 @@ def task_train_denoising_autoencoder(sub, x_train, x_test, n_hidden, noise_facto
 
     model = sub.DenseAutoencoder(xtr.shape[1], int(n_hidden))
     history = _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed, corrupt=corrupt)
-    test_gen = torch.Generator().manual_seed(int(seed) + 1)
-    eps = torch.randn(xte.shape, generator=test_gen, dtype=xte.dtype)
-    noisy_test = torch.clamp(xte + noise_factor * eps, 0.0, 1.0)
-    recon = _reconstruct(model, noisy_test)
-    denoised = float(F.mse_loss(recon, xte))
-    noisy = float(F.mse_loss(noisy_test, xte))
-    return {
-        "denoised_mse": denoised,
-        "noisy_mse": noisy,
-        "ratio": denoised / noisy,
-        "history": np.array(history),
-        "inputs": _array(xte[:n_show]),
-        "noisy": _array(noisy_test[:n_show]),
-        "reconstructions": _array(recon[:n_show]),
-        "cpu_s": time.process_time() - t0,
-    }
+    return {"state": _shared.state_arrays(model), "history": np.array(history),
+            "cpu_s": time.process_time() - t0}
 
 
-def _code_stats(model, x):
-    model.eval()
-    with torch.no_grad():
-        code = model.encode(x)
-        recon = model(x)
-    model.train()
-    mean_abs = float(code.abs().mean())
-    frac_zero = float((code.abs() <= 1e-3).double().mean())
-    return mean_abs, frac_zero, float(F.mse_loss(recon, x))
-
-
-def task_train_sparse_autoencoder(sub, x_train, x_test, n_hidden, l1_factor, epochs, lr,
-                                  batch_size=64, seed=0):
+def task_train_sparse_autoencoder(sub, x_train, n_hidden, l1_factor, epochs, lr, batch_size=64,
+                                  seed=0):
     """Train two DenseAutoencoder(n_in, n_hidden) from the same seed: a plain one and one
     with l1_activity_penalty(model.encode(x), l1_factor) added to the loss.
 
-    Returns {"mean_abs_code_plain", "mean_abs_code_l1" (mean |code| over test codes),
-    "sparsity_factor" (plain / l1), "frac_zero_plain", "frac_zero_l1" (fraction of code
-    entries with |code| <= 1e-3), "test_mse_plain", "test_mse_l1", "cpu_s"}.
+    Returns {"plain", "l1" (their trained state_dicts), "cpu_s"}.
     """
     t0 = time.process_time()
-    xtr, xte = _tensor(x_train), _tensor(x_test)
+    xtr = _tensor(x_train)
     factor = float(l1_factor)
-    stats = {}
+    states = {}
     for name, penalty in (
         ("plain", None),
         ("l1", lambda model, inp: sub.l1_activity_penalty(model.encode(inp), factor)),
@@ -344,15 +289,5 @@ def task_train_sparse_autoencoder(sub, x_train, x_test, n_hidden, l1_factor, epo
         _setup(seed)
         model = sub.DenseAutoencoder(xtr.shape[1], int(n_hidden))
         _fit(model, xtr, int(epochs), float(lr), int(batch_size), seed, penalty=penalty)
-        stats[name] = _code_stats(model, xte)
-    plain, l1 = stats["plain"], stats["l1"]
-    return {
-        "mean_abs_code_plain": plain[0],
-        "mean_abs_code_l1": l1[0],
-        "sparsity_factor": plain[0] / l1[0] if l1[0] > 0 else float("inf"),
-        "frac_zero_plain": plain[1],
-        "frac_zero_l1": l1[1],
-        "test_mse_plain": plain[2],
-        "test_mse_l1": l1[2],
-        "cpu_s": time.process_time() - t0,
-    }
+        states[name] = _shared.state_arrays(model)
+    return {**states, "cpu_s": time.process_time() - t0}

@@ -5,9 +5,21 @@ written by `python -m graders.assignments.autoencoders_torch.calibrate --write`
 (`--dataset mnist:PATH` adds or refreshes the "mnist" entry); do not edit it by hand.
 
 How a check uses it: `data = dlgrade.data.mnist.load_dataset(spec, **DATA[dataset])`, then
-`tasks.task_<TASKS[check]>(sub, x_train=data["x_train"], x_test=data["x_test"],
-seed=t.grade_seed, **SETTINGS[dataset][check])` in the sandbox, and
-`t = thresholds_for(dataset)[check]`, `t.passes(result[METRIC_KEYS[check]])`.
+`trained_runs.measure(TASKS[check], SETTINGS[dataset][check], data, course secret, ...)`:
+the training and test images pooled (the dense models' pixels in a
+secret order), a secret subset of the test split's size held out,
+`tasks.task_<TASKS[check]>` trains on the rest at a secret seed and returns the state_dict,
+encode and decode run in separate fresh sandboxes, and the grader computes the metric;
+`thresholds_for(dataset)[check].passes(result[METRIC_KEYS[check]])`.
+
+Calibration (`Threshold.seeds` are run numbers): runs 0-4 are five course-secret draws of
+the seed and the held-out rows with the reference; run 5 is draw 0 with every input
+perturbed by 1e-12 relative (absorbed by the float32 the models compute in); run 6 is draw 1
+with the correct-but-unusual variant of VARIANT_EDITS (an affine map written as an explicit
+matmul, a sigmoid by hand, an L1 penalty summed in a loop over samples: re-associated sums;
+nearest up-sampling as a module; add_noise with torch.normal). The update order is the
+task's own (Adam in the grader's task code), not the submission's, so it does not vary.
+Each bound is the worst run times (1 +/- margin); the margins are MARGINS below.
 
 - dense_reconstruction: held-out MSE (mean over pixels) of DenseAutoencoder(n_in, 16) after
   Adam. For scale on digits: the mean image scores 0.073, PCA with 16 components 0.011.
@@ -23,6 +35,18 @@ seed=t.grade_seed, **SETTINGS[dataset][check])` in the sandbox, and
 from __future__ import annotations
 
 from graders.engine.thresholds import Threshold
+
+# The correct-but-unusual variant of the reference measured in calibration run 6.
+VARIANT_EDITS = [
+    ("return torch.relu(self.encoder(x))", "return torch.relu(x @ self.encoder.weight.T + self.encoder.bias)"),
+    ("return torch.sigmoid(self.decoder(code))", "return 1.0 / (1.0 + torch.exp(-self.decoder(code)))"),
+    ("return factor * code.abs().flatten(1).sum(dim=1).mean()",
+     "total = 0.0\n    for sample in code:\n        total = total + sample.abs().sum()\n"
+     "    return factor * total / len(code)"),
+    ('nn.Upsample(scale_factor=2, mode="nearest")', "nn.UpsamplingNearest2d(scale_factor=2)"),
+    ("eps = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)",
+     "eps = torch.normal(0.0, 1.0, size=tuple(x.shape), generator=generator, dtype=x.dtype)"),
+]
 
 # Which task computes each check, and which entry of its result is compared.
 TASKS = {
@@ -95,14 +119,16 @@ THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
     'digits': {
         'dense_reconstruction': Threshold(
             metric='held-out reconstruction MSE',
-            bound=0.012996146408841013,
+            bound=0.018515678392347017,
             higher_is_better=False,
-            reference_values=(0.010415554977953434,
-             0.010349642485380173,
-             0.010508034378290176,
-             0.011300996877253056,
-             0.009833947755396366),
-            seeds=(0, 1, 2, 3, 4),
+            reference_values=(0.015107469037389652,
+             0.012157280069486338,
+             0.01274830554825438,
+             0.010885989937566058,
+             0.016100589906388713,
+             0.015107469037389652,
+             0.012157280503489751),
+            seeds=(0, 1, 2, 3, 4, 5, 6),
             margin=0.15,
             cpu_budget_s=15.0,
             grade_seed=0,
@@ -111,14 +137,16 @@ THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
         ),
         'conv_reconstruction': Threshold(
             metric='held-out reconstruction MSE',
-            bound=0.024594698287546634,
+            bound=0.03004316765917242,
             higher_is_better=False,
-            reference_values=(0.016964605078101158,
-             0.01794375292956829,
-             0.02138669416308403,
-             0.017020676285028458,
-             0.01885416731238365),
-            seeds=(0, 1, 2, 3, 4),
+            reference_values=(0.01994517610836906,
+             0.021301369616204692,
+             0.019058731780739514,
+             0.02612449361667167,
+             0.019298838359646485,
+             0.01994517610836906,
+             0.021301369616204692),
+            seeds=(0, 1, 2, 3, 4, 5, 6),
             margin=0.15,
             cpu_budget_s=20.0,
             grade_seed=0,
@@ -127,14 +155,16 @@ THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
         ),
         'denoising_ratio': Threshold(
             metric='denoised MSE / noisy-input MSE',
-            bound=0.38597318213637893,
+            bound=0.3883455418767869,
             higher_is_better=False,
-            reference_values=(0.3156502109357571,
-             0.3091869633874297,
-             0.3182933919722516,
-             0.31536393159479403,
-             0.32164431844698244),
-            seeds=(0, 1, 2, 3, 4),
+            reference_values=(0.315246378562255,
+             0.3152367916852742,
+             0.32152661698035534,
+             0.3236212848973224,
+             0.3143839230697019,
+             0.315246378562255,
+             0.3152367954818489),
+            seeds=(0, 1, 2, 3, 4, 5, 6),
             margin=0.2,
             cpu_budget_s=15.0,
             grade_seed=0,
@@ -143,14 +173,16 @@ THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
         ),
         'sparsity_factor': Threshold(
             metric='mean |code| plain / with L1 penalty',
-            bound=3.4227559927414255,
+            bound=3.3183797794420653,
             higher_is_better=True,
-            reference_values=(5.979628595235867,
-             5.704593321235709,
-             5.798972748319825,
-             6.021971978916276,
-             5.834924181197184),
-            seeds=(0, 1, 2, 3, 4),
+            reference_values=(6.020884055569877,
+             5.739469467695968,
+             6.223981870243003,
+             5.530632965736776,
+             5.577982350874914,
+             6.020884055569877,
+             5.739279891015275),
+            seeds=(0, 1, 2, 3, 4, 5, 6),
             margin=0.4,
             cpu_budget_s=20.0,
             grade_seed=0,
@@ -159,14 +191,16 @@ THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
         ),
         'sparse_reconstruction': Threshold(
             metric='held-out MSE with L1 penalty',
-            bound=0.018989695608615874,
+            bound=0.022972052817871975,
             higher_is_better=False,
-            reference_values=(0.015618694946169853,
-             0.01534358598291874,
-             0.01582474634051323,
-             0.015813270583748817,
-             0.014485377818346024),
-            seeds=(0, 1, 2, 3, 4),
+            reference_values=(0.016412494994144718,
+             0.019140673731156414,
+             0.016551550102241134,
+             0.01808578107965332,
+             0.016543585098263276,
+             0.016412494994144718,
+             0.019143377348226645),
+            seeds=(0, 1, 2, 3, 4, 5, 6),
             margin=0.2,
             cpu_budget_s=20.0,
             grade_seed=0,

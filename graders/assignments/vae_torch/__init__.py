@@ -2,7 +2,8 @@
 
 Checks: `checks.py` (`yield_checks`), one `check_<function>_<property>` per check in the
 `checks_*.py` modules. Everything that needs the submission's objects runs in the sandbox
-through `tasks.py`; the trained bound is the calibrated table in `thresholds.py` (`python -m
+through `tasks.py` (training) and the shared `task_torch_apply` (evaluation in fresh
+sandboxes, `trained_runs.py`); the trained bound is the calibrated table in `thresholds.py` (`python -m
 graders.assignments.vae_torch.calibrate` regenerates it, per data set). The checks, points,
 data and calibration are described in docs/assignments/vae_torch.md.
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from graders.assignments.vae_torch.checks import CONTRACT, yield_checks
 from graders.engine.assignment import Assignment
+from graders.engine.evaluation import TORCH_TASKS
 from graders.sandbox.limits import Limits
 
 ASSIGNMENT = Assignment(
@@ -20,7 +22,7 @@ ASSIGNMENT = Assignment(
     checks=yield_checks,
     reference=Path(__file__).resolve().parents[3] / "reference" / "torch" / "vae_torch.py",
     preload=("numpy", "torch"),
-    tasks=(Path(__file__).resolve().with_name("tasks.py"),),
+    tasks=(TORCH_TASKS, Path(__file__).resolve().with_name("tasks.py")),
     # CPU for the sandbox's whole life: importing torch, the probes and the calibrated run
     # (CPU budget 15 s; about 5 s for the reference on the digits).
     limits=Limits(cpu_s=240, memory_mb=8192, startup_s=90),

@@ -4,10 +4,13 @@
     python -m graders.assignments.vae_torch.calibrate --write            # rewrite the table
     python -m graders.assignments.vae_torch.calibrate --dataset mnist:PATH --write
 
-Runs `tasks.task_train_vae` directly on the reference module, with the settings of
-`thresholds.py`, over the seeds (>= 5; default 0-4), and derives the bound with
-`graders.engine.thresholds.calibrate` (worst reference value plus the margin). `--write`
-replaces this data set's entry in the CALIBRATED TABLE block of thresholds.py.
+Measures the check exactly as a grade does (`trained_runs.measure`: secret subset, seed and
+eps, training, encode and decode in turn, the loss computed by the grader) with the tasks
+run in this process on the reference, over the runs of `graders.engine.calibration_runs`
+(five course-secret draws, a draw with inputs perturbed by 1e-12 relative, a draw with the
+unusual variant of `thresholds.VARIANT_EDITS`), and derives the bound from the worst run
+with the margin. `--write` replaces this data set's entry in the CALIBRATED TABLE block of
+thresholds.py.
 """
 
 from __future__ import annotations
@@ -16,23 +19,35 @@ import sys
 
 import torch
 
-from graders.engine.calibration import (DATASET_SEEDS, calibrate_task_checks, dataset_main,
-                                        load_calibration_data, load_reference)
+from graders.engine import torch_tasks
+from graders.engine.calibration import dataset_main, load_calibration_data, load_reference
+from graders.engine.calibration_runs import calibrate_over_runs, standard_runs, variant_module
+
+ASSIGNMENT = "vae_torch"
 
 
-def _details(r: dict) -> str:
-    return f"negative ELBO {r['test_loss']:.4g}, KL {r['test_kl']:.3g}, floor {r['entropy_floor']:.4g}; "
+def in_process_measure(task, settings, data, secret, module):
+    """trained_runs.measure with the tasks called directly on `module` (no sandbox)."""
+    from . import tasks
+    from .trained_runs import Reach, measure
+
+    reach = Reach(train=lambda name, kwargs: getattr(tasks, f"task_{name}")(module, **kwargs),
+                  apply=lambda class_name, state, method, inputs, args: torch_tasks.task_torch_apply(
+                      module, class_name, state, method, inputs, args=args))
+    return measure(task, settings, data, secret, reach)
 
 
-def run(dataset_spec: str = "digits", seeds=DATASET_SEEDS, checks=None, verbose: bool = True):
-    """Calibrate `checks` (all by default); returns (dataset name, {check: Threshold})."""
-    from . import tasks, thresholds
+def run(dataset_spec: str = "digits", seeds=None, checks=None, verbose: bool = True):
+    """Calibrate `checks` (all by default); returns (dataset name, {check: Threshold}).
+    (`seeds` is the command line's --seeds, unused: the runs are calibration_runs'.)"""
+    from . import thresholds
 
     torch.set_num_threads(1)
     name, data = load_calibration_data(dataset_spec, thresholds.DATA)
-    ref = load_reference("vae_torch")
-    table = calibrate_task_checks(tasks, ref, data, name, list(checks or thresholds.TASKS), seeds,
-                                  thresholds, details=_details, verbose=verbose)
+    ref = load_reference(ASSIGNMENT)
+    runs = standard_runs(ASSIGNMENT, ref, variant_module(ref, thresholds.VARIANT_EDITS, "variant"))
+    table = calibrate_over_runs(list(checks or thresholds.TASKS), runs, in_process_measure, thresholds,
+                                data, name, verbose=verbose)
     return name, table
 
 

@@ -1,9 +1,11 @@
 """The trained check of `vae_torch`.
 
-`task_train_vae` (Adam at the calibrated settings, held-out negative ELBO computed in the task
-with the contract's formula) against the calibrated bound of `thresholds.py` for the data set
-of the grade (`--data digits` or `mnist:PATH`), with pictures of the latent space and of a
-decoded scan of the latent plane.
+`task_train_vae` trains on a secret subset at a secret seed (Adam at the calibrated
+settings) and returns the state_dict; encode and decode run in fresh sandboxes and the
+grader computes the held-out negative ELBO with the contract's formula (`trained_runs.py`),
+compared with the calibrated bound of `thresholds.py` for the data set of the grade
+(`--data digits` or `mnist:PATH`), with pictures of the latent space and of a decoded scan
+of the latent plane.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from graders.assignments.vae_torch import thresholds as th
+from graders.assignments.vae_torch.trained_runs import Reach, measure
+from graders.engine import evaluation
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import fmt
 from graders.engine.data_option import grade_dataset
-from graders.engine.task_calls import reply, run_task
+from graders.engine.task_calls import run_task
 
 CHECK = "vae_test_loss"     # the key of the calibrated table
 
@@ -44,7 +48,7 @@ def attach_pictures(ctx, r: dict, data: dict, n_latent: int) -> None:
             mu = np.asarray(r["latent_mu"], dtype=np.float64)
             ctx.attach("your latent space: the held-out images' mu, coloured by digit label (0 blue, 1 orange, "
                        "2 green, 3 red, 4 purple, 5 brown, 6 pink, 7 grey, 8 olive, 9 cyan)",
-                       scatter(mu, data["y_test"][: len(mu)], title="mu of the held-out images (colour: label)"))
+                       scatter(mu, r["latent_labels"][: len(mu)], title="mu of the held-out images (colour: label)"))
             grid = np.asarray(r["grid"], dtype=np.float64)
             side = int(round(np.sqrt(len(grid))))
             if side * side == len(grid) and side:
@@ -57,25 +61,31 @@ def attach_pictures(ctx, r: dict, data: dict, n_latent: int) -> None:
         pass
 
 
+def sandbox_reach(ctx) -> Reach:
+    """Training in the grade's sandbox, each evaluation call in a fresh sandbox."""
+    return Reach(train=lambda task, kwargs: run_task(ctx, task, "training VAE with vae_loss", **kwargs),
+                 apply=lambda class_name, state, method, inputs, args: evaluation.apply(
+                     ctx, class_name, state, method, inputs, args=args))
+
+
 def check_vae_trained(ctx):
     data, t = data_and_threshold(ctx)
     settings = dict(t.settings)
-    r = reply(run_task(ctx, "train_vae", "training VAE with vae_loss", x_train=data["x_train"],
-                       x_test=data["x_test"], seed=t.grade_seed, **settings),
-              "train_vae", ("test_loss", "test_bce", "test_kl", "entropy_floor", "test_excess", "history",
-                            "latent_mu", "grid", "inputs", "reconstructions", "cpu_s"))
+    r = measure(th.TASKS[CHECK], settings, data, ctx.session.secret, sandbox_reach(ctx))
     attach_pictures(ctx, r, data, int(settings.get("n_latent", 2)))
     value = float(r["test_excess"])
     loss, bce, kl, floor = (float(r[k]) for k in ("test_loss", "test_bce", "test_kl", "entropy_floor"))
+    cpu = r["cpu_s"]
     summary = (f"held-out negative ELBO {loss:.4g} nats per image (BCE {bce:.4g} + KL {kl:.4g}), entropy floor "
-               f"{floor:.4g}, so {value:.4g} above the floor; {float(r['cpu_s']):.1f} s CPU")
+               f"{floor:.4g}, so {value:.4g} above the floor" + (f"; {cpu:.1f} s CPU of training" if cpu == cpu else ""))
+    n_heldout = len(data["x_test"])
     setup = (f"Setup: VAE({data['x_train'].shape[1]}, {settings.get('n_latent')}) trained with Adam (lr "
              f"{settings.get('lr')}) on your vae_loss(*model(x), ...) for {settings.get('epochs')} epochs, batch "
-             f"size {settings.get('batch_size')}, {len(data['x_train'])} training images of {data['name']}, seed "
-             f"{t.grade_seed}. The held-out loss is computed by the grader with the contract's formula "
-             f"(BCE summed over the pixels + KL, one fixed eps) from your encode and decode on "
-             f"{len(data['x_test'])} held-out images; the entropy floor is the BCE of a perfect x_hat = x on "
-             "grey-level images.")
+             f"size {settings.get('batch_size')}, {len(data['x_train'])} training images of {data['name']} (a "
+             f"subset drawn with the course secret, as is the seed). The held-out loss is computed by the grader "
+             f"with the contract's formula (BCE summed over the pixels + KL, z = mu + exp(logvar / 2) * eps with "
+             f"the grader's eps) from your encode and decode, run in separate processes, on {n_heldout} held-out "
+             "images; the entropy floor is the BCE of a perfect x_hat = x on grey-level images.")
     if t.passes(value):
         return f"{summary}. Passed: {t.describe()}."
     history = np.asarray(r["history"], dtype=np.float64)

@@ -8,54 +8,37 @@ strings, float64 arrays, and lists/dicts of those).
 Rules: stdlib, numpy and torch only; no project imports. Each task seeds torch, numpy and
 random, uses deterministic algorithms and one thread, so a regrade gives the same numbers.
 
-The held-out loss of the trained task is computed HERE with the contract's formula (not
-with the student's vae_loss), from the student's encode and decode and a fixed eps, so
-every submission is scored on the same yardstick.
+The trained task only trains and returns the parameters: the held-out loss is computed by
+the grader (trained_runs.py) with the contract's formula, from the student's encode and
+decode run in fresh sandboxes and its own eps, so every submission is scored on the same
+yardstick. Shared helpers come from graders/engine/torch_tasks.py, loaded by path.
 """
 
-import random
+import importlib.util
+import os
 import time
-from statistics import NormalDist
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 
-def _setup(seed):
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+def _shared_torch_tasks():
+    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "engine",
+                        "torch_tasks.py")
+    spec = importlib.util.spec_from_file_location("_dlgrade_torch_tasks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _tensor(a, dtype=torch.float32):
-    return torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=dtype)
-
-
-def _array(t):
-    return t.detach().double().cpu().numpy()
+_shared = _shared_torch_tasks()
+_setup, _tensor, _array = _shared.setup, _shared.tensor, _shared.array
 
 
 def _check_shape(what, got, expected):
     if tuple(got.shape) != tuple(expected):
         raise ValueError(f"{what} returned shape {tuple(got.shape)}, expected {tuple(expected)}")
-
-
-def reference_loss_terms(x_hat, x, mu, logvar):
-    """Per-sample (BCE summed over features, KL) with the contract's formulas."""
-    bce = F.binary_cross_entropy(x_hat, x, reduction="none").flatten(1).sum(dim=1)
-    kl = -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)
-    return bce, kl
-
-
-def entropy_floor(x):
-    """Mean over images of sum_d H(x_d), H the binary entropy (0 log 0 = 0): the smallest
-    BCE any x_hat can reach on grey-level targets (reached at x_hat = x)."""
-    x = x.double()
-    h = -(torch.xlogy(x, x) + torch.xlogy(1.0 - x, 1.0 - x))
-    return float(h.flatten(1).sum(dim=1).mean())
 
 
 # ----------------------------------------------------------------------------------------
@@ -171,35 +154,17 @@ def task_vae_loss(sub, x_hat, x, mu, logvar):
 # Trained task
 
 
-def latent_grid(grid_size, quantile=0.05):
-    """A regular grid_size x grid_size scan of the latent plane, at the standard normal's
-    quantiles from `quantile` to 1 - `quantile` (row-major, first coordinate fastest)."""
-    qs = np.linspace(quantile, 1.0 - quantile, int(grid_size))
-    axis = np.array([NormalDist().inv_cdf(float(q)) for q in qs])
-    z1, z2 = np.meshgrid(axis, axis[::-1])
-    return np.stack([z1.ravel(), z2.ravel()], axis=1)
+def task_train_vae(sub, x_train, n_latent, epochs, lr, batch_size=64, seed=0):
+    """Train VAE(n_in, n_latent) with Adam on the student's vae_loss(*model(x), ...), on the
+    training rows only.
 
-
-def task_train_vae(sub, x_train, x_test, n_latent, epochs, lr, batch_size=64, seed=0,
-                   grid_size=10, n_show=8):
-    """Train VAE(n_in, n_latent) with Adam on the student's vae_loss(*model(x), ...).
-
-    Held-out loss (contract formula, eps from a generator seeded `seed + 1`):
-    mean over the test set of BCE summed over features + KL, with
-    z = mu + exp(logvar / 2) * eps decoded by the student's decode.
-
-    Grey-level targets make the BCE at least the targets' entropy even for x_hat = x, so
-    the check compares "test_excess" = test_loss - entropy_floor(x_test).
-
-    Returns {"test_loss", "test_bce", "test_kl" (batch means), "entropy_floor",
-    "test_excess", "history" (per-epoch mean
-    training loss), "latent_mu" ((N_test, n_latent) means), "grid" ((grid_size**2, n_in)
-    decoded from latent_grid when n_latent == 2, else empty), "grid_z", "inputs",
-    "reconstructions" ((n_show, n_in), decoded from mu), "cpu_s"}.
+    Returns {"state" (the trained state_dict, {name: float32 array}), "history" (per-epoch
+    mean training loss), "cpu_s"}. The grader evaluates the state in fresh sandboxes (encode,
+    then decode of its own z) and computes the held-out loss itself (trained_runs.py).
     """
     t0 = time.process_time()
     _setup(seed)
-    xtr, xte = _tensor(x_train), _tensor(x_test)
+    xtr = _tensor(x_train)
     n_latent = int(n_latent)
     model = sub.VAE(xtr.shape[1], n_latent)
     opt = torch.optim.Adam(model.parameters(), lr=float(lr))
@@ -218,32 +183,5 @@ def task_train_vae(sub, x_train, x_test, n_latent, epochs, lr, batch_size=64, se
             opt.step()
             total += float(loss.detach()) * len(xb)
         history.append(total / len(xtr))
-
-    model.eval()
-    with torch.no_grad():
-        mu, logvar = model.encode(xte)
-        _check_shape("VAE.encode mu", mu, (len(xte), n_latent))
-        _check_shape("VAE.encode logvar", logvar, (len(xte), n_latent))
-        gen = torch.Generator().manual_seed(int(seed) + 1)
-        eps = torch.randn(mu.shape, generator=gen, dtype=mu.dtype)
-        x_hat = model.decode(mu + torch.exp(0.5 * logvar) * eps)
-        _check_shape("VAE.decode", x_hat, xte.shape)
-        bce, kl = reference_loss_terms(x_hat, xte, mu, logvar)
-        floor = entropy_floor(xte)
-        recon = model.decode(mu[:n_show])
-        grid_z = latent_grid(grid_size) if n_latent == 2 else np.zeros((0, n_latent))
-        grid = model.decode(_tensor(grid_z)) if n_latent == 2 else torch.zeros(0, xte.shape[1])
-    return {
-        "test_loss": float((bce + kl).mean()),
-        "test_bce": float(bce.mean()),
-        "test_kl": float(kl.mean()),
-        "entropy_floor": floor,
-        "test_excess": float((bce + kl).mean()) - floor,
-        "history": np.array(history),
-        "latent_mu": _array(mu),
-        "grid": _array(grid),
-        "grid_z": grid_z,
-        "inputs": _array(xte[:n_show]),
-        "reconstructions": _array(recon),
-        "cpu_s": time.process_time() - t0,
-    }
+    return {"state": _shared.state_arrays(model), "history": np.array(history),
+            "cpu_s": time.process_time() - t0}

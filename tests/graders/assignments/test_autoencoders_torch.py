@@ -71,11 +71,14 @@ def test_calibrated_settings_are_the_current_settings():
 
 
 def test_the_tasks_file_is_registered_and_imports_only_stdlib_numpy_and_torch():
-    assert ASSIGNMENT.tasks == (Path(tasks.__file__),)
-    tree = ast.parse(Path(tasks.__file__).read_text(encoding="utf-8"))
-    imported = top_level_imports(tree)
-    assert imported <= {"random", "time", "numpy", "torch"}
-    assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+    from graders.engine.evaluation import TORCH_TASKS
+
+    assert ASSIGNMENT.tasks == (TORCH_TASKS, Path(tasks.__file__))
+    for path in ASSIGNMENT.tasks:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        imported = top_level_imports(tree)
+        assert imported <= {"importlib", "os", "random", "time", "numpy", "torch"}, path
+        assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 
 
 # ------------------------------------------------------------------ helpers
@@ -314,3 +317,39 @@ def test_slow_unusual_matches_the_reference(mutant):
 
     got = probe(load_module_from_source(mutant.apply(SOURCE), mutant.name))
     assert not [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-10)]
+
+
+# ------------------------------------------------------------------ separate evaluation
+
+
+@pytest.mark.slow
+def test_a_model_without_decode_fails_the_trained_check_saying_decode_is_missing(tmp_path):
+    source = ASSIGNMENT.reference.read_text(encoding="utf-8").replace(
+        "    def decode(self, code):\n        \"\"\"The reconstruction of a batch of codes: sigmoid",
+        "    def _decode(self, code):\n        \"\"\"The reconstruction of a batch of codes: sigmoid", 1).replace(
+        "        return self.decode(self.encode(x))", "        return self._decode(self.encode(x))", 1)
+    path = tmp_path / "no_decode.py"
+    path.write_text(source, encoding="utf-8")
+    name = checks_trained.CHECK_NAMES["dense_reconstruction"]
+    (result,) = grade(str(path), ASSIGNMENT, select=lambda n: n == name).tests
+    assert not result.passed
+    assert "DenseAutoencoder.decode is not defined" in result.output and "internal error" not in result.output
+
+
+@pytest.mark.slow
+def test_the_reference_passes_with_training_and_evaluation_in_separate_sandboxes(tmp_path, monkeypatch):
+    """Every trained check's evaluation runs in fresh sandboxes, never the training's."""
+    from graders.engine import evaluation
+
+    fresh = []
+    real = evaluation.apply
+
+    def spy(ctx, class_name, state, method, inputs, **kwargs):
+        fresh.append((ctx.check.name, class_name, method))
+        return real(ctx, class_name, state, method, inputs, **kwargs)
+
+    monkeypatch.setattr(evaluation, "apply", spy)
+    report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, select=lambda n: n in {c.name for c in TRAINED})
+    assert all(t.passed for t in report.tests), [(t.name, t.output[:300]) for t in report.tests if not t.passed]
+    methods = [m for _, _, m in fresh]
+    assert methods.count("encode") == 5 and methods.count("decode") == 4 and "forward" not in methods

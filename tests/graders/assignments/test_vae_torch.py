@@ -7,6 +7,7 @@ The reference and every mutant are graded in tests/graders/test_mutants.py.
 from __future__ import annotations
 
 import ast
+import types
 from pathlib import Path
 
 import numpy as np
@@ -47,12 +48,15 @@ def test_trained_check_has_wall_time_for_its_cpu_budget_and_the_sandbox_for_the_
 
 
 def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_numpy_and_torch():
-    (path,) = ASSIGNMENT.tasks
-    assert path.is_absolute() and path == Path(tasks.__file__).resolve()
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    imported = top_level_imports(tree)
-    assert imported <= {"random", "time", "statistics", "numpy", "torch"}
-    assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
+    from graders.engine.evaluation import TORCH_TASKS
+
+    shared, path = ASSIGNMENT.tasks
+    assert shared == TORCH_TASKS and path.is_absolute() and path == Path(tasks.__file__).resolve()
+    for task_file in (shared, path):
+        tree = ast.parse(task_file.read_text(encoding="utf-8"))
+        imported = top_level_imports(tree)
+        assert imported <= {"importlib", "os", "random", "time", "numpy", "torch"}, task_file
+        assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 
 
 # ------------------------------------------------------------------ helpers
@@ -144,41 +148,51 @@ def test_a_calibrated_mnist_bound_grades_mnist_sized_images_with_pictures(tmp_pa
 
 
 class FakeContext:
-    """What check_vae_trained uses of a Context, with a canned reply of the training task."""
+    """What check_vae_trained uses of a Context; `measure` gives a canned run (see `canned`)."""
 
-    def __init__(self, **reply):
-        x_test = dataset("digits", th.DATA)["x_test"]
+    def __init__(self):
         self.options = {"data": "digits"}
         self.pictures = []
-        self.reply = {"test_loss": 27.0, "test_bce": 27.0, "test_kl": 1e-5, "entropy_floor": 13.66,
-                      "test_excess": 13.34, "history": np.linspace(0.6, 0.43, 60),
-                      "latent_mu": np.zeros((len(x_test), 2)), "grid": np.full((100, 64), 0.3),
-                      "grid_z": tasks.latent_grid(10), "inputs": x_test[:8], "reconstructions": x_test[:8],
-                      "cpu_s": 2.0, **reply}
-
-    def task(self, name, **kwargs):
-        assert name == "train_vae" and kwargs["seed"] == th.THRESHOLDS[checks_trained.CHECK].grade_seed
-        return self.reply
+        self.session = types.SimpleNamespace(secret=None)
 
     def attach(self, title, png):
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         self.pictures.append(title)
 
 
-def test_a_collapsed_posterior_is_named_and_the_pictures_are_still_attached():
+def canned(monkeypatch, **values) -> FakeContext:
+    """A FakeContext, with checks_trained.measure replaced by a canned measured run."""
+    from graders.assignments.vae_torch.trained_runs import latent_grid
+
+    x_test = dataset("digits", th.DATA)["x_test"]
+    run = {"test_loss": 27.0, "test_bce": 27.0, "test_kl": 1e-5, "entropy_floor": 13.66,
+           "test_excess": 13.34, "history": np.linspace(0.6, 0.43, 60),
+           "latent_mu": np.zeros((len(x_test), 2)), "latent_labels": np.zeros(len(x_test)),
+           "grid": np.full((100, 64), 0.3), "grid_z": latent_grid(10), "inputs": x_test[:8],
+           "reconstructions": x_test[:8], "cpu_s": 2.0, **values}
+
+    def measure(task, settings, data, secret, reach):
+        assert task == "train_vae" and settings == th.THRESHOLDS[checks_trained.CHECK].settings
+        return run
+
+    monkeypatch.setattr(checks_trained, "measure", measure)
+    return FakeContext()
+
+
+def test_a_collapsed_posterior_is_named_and_the_pictures_are_still_attached(monkeypatch):
     from graders.engine.checks import CheckFailed
 
-    ctx = FakeContext()
+    ctx = canned(monkeypatch)
     with pytest.raises(CheckFailed) as info:
         checks_trained.check_vae_trained(ctx)
     assert "posterior collapsed" in info.value.slip and "13.34" in info.value.render()
     assert len(ctx.pictures) == 3
 
 
-def test_a_diverged_training_is_named():
+def test_a_diverged_training_is_named(monkeypatch):
     from graders.engine.checks import CheckFailed
 
     with pytest.raises(CheckFailed) as info:
-        checks_trained.check_vae_trained(FakeContext(test_excess=float("nan"), test_kl=float("nan"),
-                                             history=np.array([1.0, float("nan")])))
+        checks_trained.check_vae_trained(canned(monkeypatch, test_excess=float("nan"), test_kl=float("nan"),
+                                                history=np.array([1.0, float("nan")])))
     assert "diverged" in info.value.slip

@@ -171,21 +171,38 @@ def test_reparameterize_task_reports_a_gradient_that_does_not_arrive():
     assert not r["reached_mu"] and not r["reached_logvar"] and not r["grad_mu"].any()
 
 
-def test_train_task_is_deterministic_and_returns_pictures():
-    kwargs = {"x_train": X[:100], "x_test": X[100:], "n_latent": 2, "epochs": 2, "lr": 1e-2, "seed": 1}
+def test_train_task_is_deterministic_sees_no_held_out_rows_and_returns_a_state_dict():
+    kwargs = {"x_train": X[:100], "n_latent": 2, "epochs": 2, "lr": 1e-2, "seed": 1}
     a = tasks.task_train_vae(ref, **kwargs)
     b = tasks.task_train_vae(ref, **kwargs)
-    assert _plain(a)
-    for key, value in a.items():
-        if key != "cpu_s":
-            np.testing.assert_array_equal(value, b[key], err_msg=key)
+    assert _plain(a) and "x_test" not in tasks.task_train_vae.__code__.co_varnames
+    assert set(a["state"]) == set(ref.VAE(64, 2).state_dict())
+    for key, value in a["state"].items():
+        assert value.dtype == np.float32
+        np.testing.assert_array_equal(value, b["state"][key], err_msg=key)
+    np.testing.assert_array_equal(a["history"], b["history"])
+
+
+def _measured(module, epochs=2, lr=1e-2):
+    from graders.assignments.vae_torch.calibrate import in_process_measure
+    from graders.engine.secret import fixed_secret
+
+    data = {"x_train": X[:100], "x_test": X[100:], "y_train": np.zeros(100), "y_test": np.zeros(20)}
+    settings = {"n_latent": 2, "epochs": epochs, "lr": lr, "batch_size": 64}
+    return in_process_measure("train_vae", settings, data, fixed_secret("test", "vae_torch"), module)
+
+
+def test_the_measured_run_returns_the_loss_its_terms_and_pictures():
+    a = _measured(ref)
     assert a["latent_mu"].shape == (20, 2) and a["grid"].shape == (100, 64)
     assert a["grid_z"].shape == (100, 2) and a["reconstructions"].shape == (8, 64)
     assert a["test_loss"] == pytest.approx(a["test_bce"] + a["test_kl"])
     assert a["test_excess"] == pytest.approx(a["test_loss"] - a["entropy_floor"])
+    b = _measured(ref)
+    assert a["test_loss"] == b["test_loss"]
 
 
-def test_train_task_scores_with_the_contract_formula_not_the_students_loss():
+def test_the_grader_scores_with_the_contract_formula_not_the_students_loss():
     class HalfLoss:
         VAE = ref.VAE
 
@@ -193,15 +210,29 @@ def test_train_task_scores_with_the_contract_formula_not_the_students_loss():
         def vae_loss(x_hat, x, mu, logvar):
             return 0.5 * ref.vae_loss(x_hat, x, mu, logvar)  # same optimum direction, half the value
 
-    kwargs = {"x_train": X[:100], "x_test": X[100:], "n_latent": 2, "epochs": 1, "lr": 1e-3, "seed": 0}
-    a = tasks.task_train_vae(ref, **kwargs)
-    b = tasks.task_train_vae(HalfLoss, **kwargs)
+    a, b = _measured(ref, epochs=1, lr=1e-3), _measured(HalfLoss, epochs=1, lr=1e-3)
     assert b["test_loss"] == pytest.approx(a["test_loss"], rel=0.05)  # not halved
     assert b["history"][0] == pytest.approx(0.5 * a["history"][0], rel=0.05)
 
 
+def test_the_grader_loss_terms_match_torch():
+    from graders.assignments.vae_torch.trained_runs import kl_per_image
+    from graders.engine.raw_outputs import bce_sum
+
+    rng = np.random.default_rng(0)
+    mu, logvar = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    x_hat, x = rng.uniform(0.01, 0.99, (5, 64)), X[:5]
+    bce_t, kl_t = (torch.nn.functional.binary_cross_entropy(torch.tensor(x_hat), torch.tensor(x),
+                                                            reduction="none").sum(1).numpy(),
+                   ref.kl_divergence(torch.tensor(mu), torch.tensor(logvar)).numpy())
+    np.testing.assert_allclose(bce_sum(x_hat, x), bce_t, rtol=1e-12)
+    np.testing.assert_allclose(kl_per_image(mu, logvar), kl_t, rtol=1e-12)
+
+
 def test_latent_grid_is_a_symmetric_scan_of_normal_quantiles():
-    grid = tasks.latent_grid(10)
+    from graders.assignments.vae_torch.trained_runs import latent_grid
+
+    grid = latent_grid(10)
     assert grid.shape == (100, 2)
     axis = np.unique(grid[:, 0])
     np.testing.assert_allclose(axis, -axis[::-1], atol=1e-12)
@@ -209,9 +240,11 @@ def test_latent_grid_is_a_symmetric_scan_of_normal_quantiles():
 
 
 def test_entropy_floor_is_the_bce_of_the_perfect_reconstruction():
+    from graders.assignments.vae_torch.trained_runs import entropy_floor
+
     x = torch.tensor(X[:10])
     perfect = torch.nn.functional.binary_cross_entropy(x, x, reduction="none").sum(1).mean()
-    assert tasks.entropy_floor(x) == pytest.approx(float(perfect), rel=1e-9)
+    assert entropy_floor(X[:10]) == pytest.approx(float(perfect), rel=1e-9)
 
 
 # ----------------------------------------------------------------------------------------
