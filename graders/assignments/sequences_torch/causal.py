@@ -22,6 +22,8 @@ import numpy as np
 
 from graders.engine import raw_outputs
 from graders.engine.checks import CheckFailed
+from graders.engine.expect import describe_value
+from graders.sandbox.errors import StudentError
 
 MAX_STATE_VALUES = 200_000  # a CharLSTM(71, 64) holds about 40,000 numbers; a Forecaster(8) about 400
 
@@ -120,27 +122,25 @@ def one_call_window_loss(box, stepper, windows: np.ndarray, V: int) -> float:
 
 
 def sample(box, stepper, prefix: np.ndarray, n: int, temperature: float, seed: int, V: int) -> list[int]:
-    """`n` character ids drawn HERE from softmax(logits / temperature) after `prefix`, one step
-    per character with the state carried, with a generator seeded `seed`."""
-    rng = np.random.default_rng(seed)
-    logits = None
-    for t, c in enumerate(prefix):
-        logits = _step_logits(box, stepper, np.array([c]), V, reset=(t == 0))
-    drawn = []
-    for _ in range(int(n)):
-        p = np.exp(log_softmax(logits[0] / temperature))
-        nxt = int(rng.choice(V, p=p / p.sum()))
-        drawn.append(nxt)
-        logits = _step_logits(box, stepper, np.array([nxt]), V)
-    return drawn
+    """`n` character ids drawn after `prefix` from softmax(logits / temperature), one step per
+    character with the state carried, in ONE call with the grader's seed (a sample is only
+    scored for a model that also predicts held-out text, so the sandbox drawing it earns
+    nothing); validated here: `n` ids in [0, V)."""
+    out = box.task("char_lstm_sample", stepper=stepper, prefix=np.asarray(prefix, dtype=np.int64), n=int(n),
+                   temperature=float(temperature), seed=int(seed))
+    if not isinstance(out, np.ndarray) or out.dtype.kind not in "iu" or out.shape != (int(n),) \
+            or (out.size and (out.min() < 0 or out.max() >= V)):
+        raise CheckFailed(f"the sample came back as {describe_value(out)}; expected {n} character ids in [0, {V}).")
+    return [int(i) for i in out]
 
 
 def char_evaluation(box, state, split: CharSplit, settings: dict, sample_seed: int) -> dict:
     """Every metric of the trained CharLSTM, from a fresh process `box` given `state`:
     val_loss_stepwise (the held-out segments read one character per step, the state carried),
     val_loss (the segments' windows of seq_len + 1, each from a fresh state, also one
-    character per step), window_loss_one_call (diagnostic only), sample (text) and
-    sample_error, uniform_loss and unigram_loss for scale."""
+    character per step), window_loss_one_call (diagnostic only), sample (text, drawn in the
+    sandbox with the grader's seed) and sample_error, uniform_loss and unigram_loss for
+    scale."""
     V = len(split.vocab)
     state = raw_outputs.state_dict(state, "the trained CharLSTM", max_values=MAX_STATE_VALUES)
     stepper = box.task("char_lstm_open", vocab_size=V, hidden_size=settings["hidden_size"],
@@ -156,6 +156,8 @@ def char_evaluation(box, state, split: CharSplit, settings: dict, sample_seed: i
         drawn = sample(box, stepper, prefix, settings["sample_len"], settings["temperature"], sample_seed, V)
     except CheckFailed as exc:
         out["sample_error"] = exc.summary
+    except StudentError as exc:  # a model that breaks only while sampling still gets its losses
+        out["sample_error"] = f"{exc.type_name}: {exc.message[:300]}"
     out["sample"] = "".join(split.vocab[i] for i in drawn)
     out["sample_prefix"] = "".join(split.vocab[i] for i in prefix)
     train = np.concatenate(split.train_pieces)

@@ -247,9 +247,9 @@ def check_char_lstm_sample(ctx):
     t = THRESHOLDS[CHECK_SAMPLE]
     words = r["words"]
     sample, error, prefix = r["sample"], r["sample_error"], r["sample_prefix"]
-    how = (f"{CHAR_SETTINGS['sample_len']} characters drawn by the grader after {prefix!r} from p = "
-           f"softmax(logits / {CHAR_SETTINGS['temperature']}), one character per call with the state carried, "
-           "from the model trained in the previous check")
+    how = (f"{CHAR_SETTINGS['sample_len']} characters drawn after {prefix!r} from p = "
+           f"softmax(logits / {CHAR_SETTINGS['temperature']}), one character per step with the state carried and "
+           "a seed from the course secret, from the model trained in the previous check")
     if error:
         raise CheckFailed(
             f"Sampling from the trained CharLSTM failed after {len(sample)} characters: {error}",

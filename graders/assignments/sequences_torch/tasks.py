@@ -219,6 +219,24 @@ def task_char_lstm_step(sub, stepper, idx, reset=False):
     return _np(logits)
 
 
+def task_char_lstm_sample(sub, stepper, prefix, n, temperature, seed):
+    """`n` character ids drawn after `prefix` (ids) from softmax(logits / temperature), one
+    character per call with the state carried, by a torch.Generator seeded `seed` (the grader's,
+    from the course secret); from a fresh state. Returns an int64 array (fewer ids if the model
+    raised: the error is raised after). The grader scores the sample itself, and only for a
+    model whose one-step-at-a-time validation loss passes."""
+    gen = torch.Generator().manual_seed(int(seed))
+    drawn = []
+    with torch.no_grad():
+        logits, state = stepper.model(torch.as_tensor(np.asarray(prefix, dtype=np.int64)).reshape(1, -1))
+        for _ in range(int(n)):
+            last = logits.reshape(-1, logits.shape[-1])[-1].double()
+            nxt = int(torch.multinomial(torch.softmax(last / float(temperature), dim=-1), 1, generator=gen))
+            drawn.append(nxt)
+            logits, state = stepper.model(torch.tensor([[nxt]]), _detach(state))
+    return np.array(drawn, dtype=np.int64)
+
+
 def task_char_lstm_window(sub, stepper, idx):
     """Whole windows in one call from a fresh state: model(idx)[0] as float64 (N, T, V). The
     grader uses it only to explain a failure (a model that reads later characters does well

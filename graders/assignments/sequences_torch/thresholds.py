@@ -19,9 +19,9 @@ embedding learns more slowly at these settings (one of the calibration's variati
 the slips stay far above the bound (probabilities returned as logits: about 4.1; state dropped
 between calls; a bidirectional LSTM, which cannot read characters not yet sent).
 
-Sampling: the grader draws CHAR_SETTINGS["sample_len"] characters after the prefix at the
-temperature given from the softmax of the logits the fresh sandbox returns, one character per
-call with the state carried, with a seed from the course secret; the metric is the fraction
+Sampling: the fresh sandbox draws CHAR_SETTINGS["sample_len"] characters after the prefix at
+the temperature given, one character per step with the state carried, with a seed the grader
+gives from the course secret; the metric is the fraction
 of the sample's words (runs of a-z of length >= 2) that occur in the training segments
 (`sample_word_fraction`), higher is better. It counts only when the stepwise validation loss
 passes too (words alone could come from a list learned by heart). The margin is 50% because
@@ -59,8 +59,8 @@ CHAR_SETTINGS = {
     "steps": 400,
     "lr": 0.01,
     "clip": 1.0,
-    "segment_chars": 250,
-    "heldout_segments": 20,
+    "segment_chars": 125,
+    "heldout_segments": 40,
     "prefix": "the ",
     "sample_len": 400,
     "temperature": 0.8,
@@ -114,9 +114,9 @@ CALIBRATED_OVER = {'CharLSTM': '5 course-secret draws (seed and held-out rows) x
 THRESHOLDS = {
     'CharLSTM: validation loss': Threshold(
         metric='validation cross-entropy (nats/char, windows of 50 from a fresh state)',
-        bound=2.170940053200805,
+        bound=2.1945575650666305,
         higher_is_better=False,
-        reference_values=(1.7471349338785473, 1.772997888184935, 1.7163426534186301, 1.8091167110006707, 1.76705440876517,),
+        reference_values=(1.7735603441984715, 1.7219192758193809, 1.6879612479973498, 1.6865421668074272, 1.8287979708888589,),
         seeds=(0, 1, 2, 3, 4),
         margin=0.2,
         cpu_budget_s=20.0,
@@ -126,9 +126,9 @@ THRESHOLDS = {
     ),
     'CharLSTM: stepwise validation loss': Threshold(
         metric='validation cross-entropy (nats/char, state carried)',
-        bound=2.1283796385593345,
+        bound=2.1462472878834564,
         higher_is_better=False,
-        reference_values=(1.7009058527477376, 1.7736496987994455, 1.6827388427456191, 1.760256034941082, 1.7590092426344284,),
+        reference_values=(1.786694922641466, 1.7020688379384747, 1.6614060521088527, 1.6740654901405367, 1.7885394065695472,),
         seeds=(0, 1, 2, 3, 4),
         margin=0.2,
         cpu_budget_s=20.0,
@@ -138,9 +138,9 @@ THRESHOLDS = {
     ),
     'CharLSTM: sampling with a temperature': Threshold(
         metric="fraction of the sample's words found in the training text (400 characters at temperature 0.8)",
-        bound=0.17272727272727273,
+        bound=0.2111111111111111,
         higher_is_better=True,
-        reference_values=(0.48214285714285715, 0.5245901639344263, 0.47058823529411764, 0.34545454545454546, 0.5714285714285714,),
+        reference_values=(0.47058823529411764, 0.49122807017543857, 0.5172413793103449, 0.48333333333333334, 0.4222222222222222,),
         seeds=(0, 1, 2, 3, 4),
         margin=0.5,
         cpu_budget_s=20.0,
