@@ -245,10 +245,10 @@ SLOW_MUTANTS = [
         name="replace_head_deep_copies_the_base",
         old="    return nn.Sequential(base, nn.AdaptiveAvgPool2d(1)",
         new="    import copy\n\n    return nn.Sequential(copy.deepcopy(base), nn.AdaptiveAvgPool2d(1)",
+        # on 5 vs 9 the head alone, trained on, comes within the bound over the secret draws
         catches=(
             'replace_head: uses the given base, not a copy',
             'unfreeze_from: fine-tuned accuracy (5 classes)',
-            'unfreeze_from: fine-tuned accuracy (5 vs 9)',
         ),
         says=('copy.deepcopy',),
     ),
