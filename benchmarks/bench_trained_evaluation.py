@@ -21,7 +21,8 @@ from benchmarks.common import log, machine, markdown, median, parse_args, result
 
 TRAINED = {
     "transfer_torch": ("replace_head: head-only", "unfreeze_from: fine-tuned"),
-    "sequences_torch": ("CharLSTM: validation loss after", "CharLSTM: sampling", "Forecaster: "),
+    "sequences_torch": ("CharLSTM: validation loss after", "CharLSTM: sampling", "Forecaster: rnn walk",
+                        "Forecaster: lstm walk", "Forecaster: gru walk"),
     "gan_torch": ("GAN: samples cover",),
 }
 

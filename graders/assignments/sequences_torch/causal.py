@@ -83,25 +83,37 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return logits - m - np.log(np.exp(logits - m).sum(axis=-1, keepdims=True))
 
 
-def _step_logits(box, stepper, idx: np.ndarray, V: int, reset: bool = False) -> np.ndarray:
-    """The (N, V) logits of one step, validated (the contract's (N, 1, V); any shape with
-    N * V entries is read as (N, V), a squeeze being the shape checks' business)."""
-    out = box.task("char_lstm_step", stepper=stepper, idx=np.asarray(idx, dtype=np.int64), reset=reset)
-    n = len(idx)
+def _logits(out, n: int, V: int, what: str) -> np.ndarray:
+    """(N, V) logits, validated (the contract's (N, 1, V); any shape with N * V entries is read
+    as (N, V), a squeeze being the shape checks' business)."""
     if isinstance(out, np.ndarray) and out.size == n * V:
         out = out.reshape(n, V)
-    return raw_outputs.float_array(out, f"CharLSTM's logits for a step of {n} characters", (n, V))
+    return raw_outputs.float_array(out, what, (n, V))
+
+
+def stepwise_losses(box, jobs, V: int) -> list[float]:
+    """For each (stepper, rows (N, T)) of `jobs`: the mean cross-entropy (nats per character) of
+    reading each row one character per step from a fresh state, predicting the next, T - 1
+    steps. Step t of every job goes in one call; no character is sent before the prediction of
+    it came back."""
+    totals = [0.0] * len(jobs)
+    for t in range(max(rows.shape[1] for _, rows in jobs) - 1):
+        live = [i for i, (_, rows) in enumerate(jobs) if t < rows.shape[1] - 1]
+        out = box.task("char_lstm_step", steppers=[jobs[i][0] for i in live],
+                       columns=[np.ascontiguousarray(jobs[i][1][:, t]) for i in live], reset=(t == 0))
+        if not isinstance(out, list) or len(out) != len(live):
+            raise CheckFailed(f"a step of the evaluation came back as {describe_value(out)} (expected {len(live)} "
+                              "arrays of logits).")
+        for i, logits in zip(live, out):
+            rows = jobs[i][1]
+            lp = log_softmax(_logits(logits, len(rows), V, f"CharLSTM's logits for a step of {len(rows)} characters"))
+            totals[i] -= float(lp[np.arange(len(rows)), rows[:, t + 1]].sum())
+    return [total / (rows.shape[0] * (rows.shape[1] - 1)) for total, (_, rows) in zip(totals, jobs)]
 
 
 def stepwise_loss(box, stepper, rows: np.ndarray, V: int) -> float:
-    """Mean cross-entropy (nats per character) of reading each row of `rows` (N, T) one
-    character per step from a fresh state, predicting the next: T - 1 steps, each sent only
-    after the previous prediction came back."""
-    total = 0.0
-    for t in range(rows.shape[1] - 1):
-        logits = _step_logits(box, stepper, rows[:, t], V, reset=(t == 0))
-        total -= float(log_softmax(logits)[np.arange(len(rows)), rows[:, t + 1]].sum())
-    return total / (rows.shape[0] * (rows.shape[1] - 1))
+    """`stepwise_losses` of one stepper."""
+    return stepwise_losses(box, [(stepper, rows)], V)[0]
 
 
 def windows_of(heldout: np.ndarray, seq_len: int) -> np.ndarray:
@@ -143,11 +155,11 @@ def char_evaluation(box, state, split: CharSplit, settings: dict, sample_seed: i
     scale."""
     V = len(split.vocab)
     state = raw_outputs.state_dict(state, "the trained CharLSTM", max_values=MAX_STATE_VALUES)
-    stepper = box.task("char_lstm_open", vocab_size=V, hidden_size=settings["hidden_size"],
-                       num_layers=settings["num_layers"], state=state)
+    stepper, window_stepper = (box.task("char_lstm_open", vocab_size=V, hidden_size=settings["hidden_size"],
+                                        num_layers=settings["num_layers"], state=state) for _ in range(2))
     windows = windows_of(split.heldout, settings["seq_len"])
-    out = {"val_loss_stepwise": stepwise_loss(box, stepper, split.heldout, V),
-           "val_loss": stepwise_loss(box, stepper, windows, V),
+    stepwise, windowed = stepwise_losses(box, [(stepper, split.heldout), (window_stepper, windows)], V)
+    out = {"val_loss_stepwise": stepwise, "val_loss": windowed,
            "window_loss_one_call": one_call_window_loss(box, stepper, windows, V)}
     lookup = {ch: i for i, ch in enumerate(split.vocab)}
     prefix = np.array([lookup[ch] for ch in settings["prefix"] if ch in lookup] or [0])
@@ -214,19 +226,13 @@ def walk_forward(box, model, data: dict) -> np.ndarray:
 
 
 def forecast_evaluation(box, state, cell: str, hidden_size: int, data: dict) -> dict:
-    """The walk-forward forecasts of the trained Forecaster from a fresh process `box`; rmse,
-    persistence_rmse and final_train_mse computed here."""
+    """The walk-forward forecasts of the trained Forecaster from a fresh process `box`; rmse and
+    persistence_rmse computed here."""
     state = raw_outputs.state_dict(state, f"the trained Forecaster({cell!r})", max_values=MAX_STATE_VALUES)
     model = box.task("forecaster_open", cell=cell, hidden_size=hidden_size, state=state)
     preds = walk_forward(box, model, data)
     s, first = data["series"], data["first_month"]
     actual = s[first:]
-    fit = box.task("forecaster_predict", model=model, X=data["X_train"])
-    n = len(data["y_train"])
-    if isinstance(fit, np.ndarray) and fit.size == n:
-        fit = fit.reshape(n)
-    fit = raw_outputs.float_array(fit, "Forecaster's output on the training windows", (n,))
     return {"rmse": float(np.sqrt(np.mean((preds - actual) ** 2))),
             "persistence_rmse": float(np.sqrt(np.mean((s[first - 1:-1] - actual) ** 2))),
-            "predictions": preds, "actual": actual.copy(),
-            "final_train_mse": float(np.mean((fit - data["y_train"]) ** 2))}
+            "predictions": preds, "actual": actual.copy()}

@@ -206,17 +206,21 @@ def task_char_lstm_open(sub, vocab_size, hidden_size, num_layers, state, seed=0)
     return CharStepper(model)
 
 
-def task_char_lstm_step(sub, stepper, idx, reset=False):
-    """One step: logits, state = model(idx[:, None], state) with the state carried from the
-    previous step (a fresh one after reset=True). idx: (N,) character ids. Returns the logits
-    as a float64 array (the model's own shape, (N, 1, V) by the contract)."""
-    if reset:
-        stepper.state = None
-    with torch.no_grad():
-        x = torch.as_tensor(np.asarray(idx, dtype=np.int64)).reshape(-1, 1)
-        logits, state = stepper.model(x, stepper.state)
-    stepper.state = _detach(state)
-    return _np(logits)
+def task_char_lstm_step(sub, steppers, columns, reset=False):
+    """One step of each stepper: logits, state = model(column[:, None], state), with each
+    stepper's state carried from its previous step (a fresh one after reset=True). columns:
+    one (N,) array of character ids per stepper. Returns each stepper's logits as a float64
+    array (the model's own shape, (N, 1, V) by the contract)."""
+    out = []
+    for stepper, idx in zip(steppers, columns):
+        if reset:
+            stepper.state = None
+        with torch.no_grad():
+            x = torch.as_tensor(np.asarray(idx, dtype=np.int64)).reshape(-1, 1)
+            logits, state = stepper.model(x, stepper.state)
+        stepper.state = _detach(state)
+        out.append(_np(logits))
+    return out
 
 
 def task_char_lstm_sample(sub, stepper, prefix, n, temperature, seed):
