@@ -209,8 +209,9 @@ def task_char_lstm_open(sub, vocab_size, hidden_size, num_layers, state, seed=0)
 def task_char_lstm_step(sub, steppers, columns, reset=False):
     """One step of each stepper: logits, state = model(column[:, None], state), with each
     stepper's state carried from its previous step (a fresh one after reset=True). columns:
-    one (N,) array of character ids per stepper. Returns each stepper's logits as a float64
-    array (the model's own shape, (N, 1, V) by the contract)."""
+    one (N,) array of character ids per stepper. Returns each stepper's logits as a float32
+    array (float64 if the model computes in float64), in the model's own shape ((N, 1, V) by
+    the contract)."""
     out = []
     for stepper, idx in zip(steppers, columns):
         if reset:
@@ -219,8 +220,14 @@ def task_char_lstm_step(sub, steppers, columns, reset=False):
             x = torch.as_tensor(np.asarray(idx, dtype=np.int64)).reshape(-1, 1)
             logits, state = stepper.model(x, stepper.state)
         stepper.state = _detach(state)
-        out.append(_np(logits))
+        out.append(_float32(logits))
     return out
+
+
+def _float32(t):
+    """A float32 model's output as it is (half the bytes of float64 on the wire, no digit lost)."""
+    t = t.detach().cpu()
+    return (t.float() if t.dtype != torch.float64 else t).numpy()
 
 
 def task_char_lstm_sample(sub, stepper, prefix, n, temperature, seed):
