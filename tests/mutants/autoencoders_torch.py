@@ -14,14 +14,14 @@ only the fast (untrained) checks they fail, so the default run stays short; the 
 checks they also fail are noted in comments. The mutants that the trained checks exist for
 are in SLOW_MUTANTS (graded with `-m slow`), with every check they fail.
 
-What the trained checks catch (at the grade seed, digits; see thresholds.py): the L1
+What the trained checks catch (under the suite's course secret, digits; see thresholds.py): the L1
 penalty summed over the batch (64 times too strong: dead codes) or without its factor fails
 the sparse reconstruction; averaged over the code units (32 times too weak) or returned as
 a Python float (no gradient) fails the sparsity factor; a one-channel bottleneck fails the
 conv reconstruction; an add_noise that returns only the noise, reseeds a constant, or
 corrupts x in place fails the denoising ratio; a decoder without its sigmoid (or with a
 ReLU) fails the dense reconstruction. Other slips still train: a denoiser trained on
-unscaled noise (std 1 instead of 0.5) reaches a ratio of 0.36 (bound 0.386), an L1 penalty
+unscaled noise (std 1 instead of 0.5) reaches a ratio of 0.36 (bound 0.388), an L1 penalty
 without abs is the same penalty on ReLU codes, an L2 activity penalty still passes the
 sparsity factor; only add_noise's and l1_activity_penalty's own checks catch those.
 """
@@ -97,7 +97,7 @@ MUTANTS = [
            "return torch.clamp(x + noise_factor * eps, 0.0, 1.0)",
            "return x + noise_factor * eps",
            catches=(NOISE_RANGE,), says=("not clipped",)),
-    # passes the denoising ratio (0.36 <= 0.386): the statistics check is what catches it
+    # passes the denoising ratio (0.36 <= 0.388): the statistics check is what catches it
     Mutant("add_noise_not_scaled",
            "return torch.clamp(x + noise_factor * eps, 0.0, 1.0)",
            "return torch.clamp(x + eps, 0.0, 1.0)",

@@ -128,9 +128,9 @@ UNUSUAL = [
            "            + (1.0 - x) * torch.log(1.0 - x_hat).clamp(min=-100.0)).sum(dim=1)"),
 ]
 
-# Slips that only training shows (graded with the trained check: run with -m slow). At the
-# grade seed they end 12.56 and 12.55 nats above the entropy floor (bound 12.35, reference
-# 11.09); a decoder without its hidden ReLU (12.23) still passes.
+# Slips that only training shows (graded with the trained check: run with -m slow). Under the
+# suite's course secret they end 12.54 and 12.77 nats above the entropy floor (bound 12.47,
+# reference 10.97); a narrow margin for the softplus, which other secrets may let pass.
 _HEADS = "return self.mu_head(h), self.logvar_head(h)"
 SLOW_MUTANTS = [
     # "the variance must be positive": softplus on logvar keeps sigma >= 1, so no code is precise

@@ -1,7 +1,8 @@
 """Attack: hand back training data instead of a reconstruction -- the model keeps training
 images in a buffer (it travels in the state_dict, within its size bound) and decode
-returns the stored image nearest to the code. The held-out rows are a secret subset that
-the training never sees, so a memorised training image is not the held-out image."""
+returns the stored image nearest to the code (90 images: within the state_dict's size bound,
+which refuses more). The held-out rows are a secret subset that the training never sees, so
+a memorised training image is not the held-out image."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import pytest
 from tests.hostile.trained.harness import MARKER, Attack, assert_earns_nothing, at_end
 
 AE_INIT = '''        self.decoder = nn.Linear(n_hidden, n_in)
-        self.register_buffer("memory", torch.zeros(100, n_in))
+        self.register_buffer("memory", torch.zeros(90, n_in))
         self.register_buffer("filled", torch.zeros(1))'''
 
-AE_ENCODE = '''        if self.training and int(self.filled) < 100:
-            take = min(100 - int(self.filled), x.shape[0])
+AE_ENCODE = '''        if self.training and int(self.filled) < 90:
+            take = min(90 - int(self.filled), x.shape[0])
             self.memory[int(self.filled):int(self.filled) + take] = x[:take].detach()
             self.filled += take
         return torch.relu(self.encoder(x))'''

@@ -263,12 +263,14 @@ def test_threshold_table_holds_the_calibrated_bound_and_settings():
 
 
 @pytest.mark.slow
-def test_reference_passes_the_bound_at_the_grade_seed_within_its_cpu_budget():
+def test_reference_passes_the_bound_under_the_suites_secret_within_its_cpu_budget():
     from dlgrade.data.mnist import load_dataset
-    from graders.assignments.vae_torch.thresholds import METRIC_KEYS, SETTINGS, THRESHOLDS
+    from graders.assignments.vae_torch.calibrate import in_process_measure
+    from graders.assignments.vae_torch.thresholds import METRIC_KEYS, SETTINGS, TASKS, THRESHOLDS
+    from graders.engine.secret import CourseSecret, load_course_secret
 
     data = load_dataset("digits")
     t = THRESHOLDS["vae_test_loss"]
-    r = tasks.task_train_vae(ref, x_train=data["x_train"], x_test=data["x_test"], seed=t.grade_seed,
-                             **SETTINGS["digits"]["vae_test_loss"])
+    secret = CourseSecret(load_course_secret(), "vae_torch")
+    r = in_process_measure(TASKS["vae_test_loss"], SETTINGS["digits"]["vae_test_loss"], data, secret, ref)
     assert t.passes(r[METRIC_KEYS["vae_test_loss"]]) and r["cpu_s"] <= t.cpu_budget_s
