@@ -91,8 +91,9 @@ class Variation:
         return reference_variant(assignment_id, self.edits)
 
 
-def perturbed(x, relative: float, seed: int = 0):
-    """x * (1 + relative * N(0, 1)) elementwise, float64 (x unchanged when relative is 0)."""
+def perturbed(x, relative: float = 1e-12, seed: int = 0):
+    """x * (1 + relative * N(0, 1)) elementwise, float64 (a copy of x when relative is 0): a
+    harmless change that must not move a calibrated metric across its bound."""
     import numpy as np
 
     x = np.asarray(x, dtype=np.float64)
@@ -289,3 +290,44 @@ def dataset_main(argv, doc: str, table, checks, run) -> int:
         write_dataset_table(Path(table.__file__), table.THRESHOLDS_BY_DATASET, name, thresholds)
         print(f"\nwrote the {name!r} table to {table.__file__}")
     return 0
+
+
+# ----------------------------------------------------------------- secret draws and harmless variation
+
+
+def secret_draws(assignment_id: str, n: int = 5) -> dict[int, "CourseSecret"]:
+    """{draw: CourseSecret} of `n` known secrets: a trained check's seed and held-out rows
+    come from the course secret, so a bound is calibrated over several secrets' draws."""
+    if n < 5:
+        raise ValueError("calibrate over at least 5 secret draws")
+    return {i: calibration_secret(assignment_id, i) for i in range(n)}
+
+
+def worst_per_draw(values: dict, higher_is_better: bool) -> dict:
+    """{draw: the worst value over its variations} from {(draw, variation): value}: the
+    values `calibrate` takes, so that the bound has its margin below every variation."""
+    by_draw: dict = {}
+    for (draw, _), value in values.items():
+        by_draw.setdefault(draw, []).append(float(value))
+    pick = min if higher_is_better else max
+    return {draw: pick(v) for draw, v in by_draw.items()}
+
+
+def variation_note(variations, draws) -> str:
+    """The calibration's variation in words, for a threshold's settings."""
+    return (f"{len(draws)} course-secret draws (seed and held-out rows) x {len(variations)} variations: "
+            + "; ".join(variations) + "; the reference value of each draw is the worst of its variations")
+
+
+def unusual_variant(assignment_id: str, name: str):
+    """The correct-but-unusual submission `name` of tests/mutants/<assignment_id>.py (UNUSUAL
+    or SLOW_UNUSUAL), loaded as a module: a variation a bound must hold over (needs the
+    tests/ tree, as `--mutants` does)."""
+    from tests.mutants import load_module_from_source, reference_path
+
+    lists = importlib.import_module(f"tests.mutants.{assignment_id}")
+    found = [m for m in lists.UNUSUAL + getattr(lists, "SLOW_UNUSUAL", []) if m.name == name]
+    if len(found) != 1:
+        raise ValueError(f"no unusual submission {name!r} of {assignment_id}")
+    source = reference_path(assignment_id).read_text(encoding="utf-8")
+    return load_module_from_source(found[0].apply(source), name)

@@ -8,8 +8,11 @@ strings, bools, float64 arrays, and lists/dicts of those).
 Rules: stdlib, numpy and torch only; no project imports. Each task seeds torch, numpy and
 random, uses deterministic algorithms and one thread, so a regrade gives the same numbers.
 
-The generated samples are classified in the grader process (digit_classifier.py), not
-here: the classifier's weights never enter the sandbox.
+The trained check's training task returns the trained Generator's state_dict; a fresh
+sandbox generates the samples from it with the grader's z (`graders.engine.evaluation.apply`,
+task_torch_apply of the shared torch_tasks.py), and the samples are classified and compared
+with the training images in the grader process (digit_classifier.py, memorisation.py): the
+classifier's weights never enter a sandbox.
 """
 
 import copy
@@ -341,16 +344,20 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
 # Trained task
 
 
-def task_train_gan(sub, x_train, n_latent, steps, lr, batch_size=64, seed=0, n_samples=500,
-                   log_every=100):
+def _state_arrays(module):
+    """The module's state_dict as {name: float64 array} (integer buffers as floats)."""
+    return {str(k): v.detach().double().cpu().numpy().copy() for k, v in module.state_dict().items()}
+
+
+def task_train_gan(sub, x_train, n_latent, steps, lr, batch_size=64, seed=0, log_every=100):
     """Train Generator(n_latent, n_out) and Discriminator(n_out) with the student's
     train_step: Adam(lr, betas=(0.5, 0.999)) for both, `steps` steps, each on a real
     batch drawn with replacement by a numpy generator seeded `seed` and z ~ N(0, I) from a
-    torch.Generator seeded `seed`. Then generate n_samples images from z drawn with a
-    generator seeded `seed + 1`.
+    torch.Generator seeded `seed`. x_train holds the training images only.
 
-    Returns {"samples" ((n_samples, n_out) float64), "d_loss", "g_loss" (means over each
-    block of log_every steps), "cpu_s"}.
+    Returns raw outputs: {"state" (the trained Generator's state_dict, float64 arrays),
+    "d_loss", "g_loss" (means over each block of log_every steps), "cpu_s"}. No samples:
+    the grader draws z itself and a fresh sandbox generates them from "state".
     """
     t0 = time.process_time()
     _setup(seed)
@@ -373,15 +380,8 @@ def task_train_gan(sub, x_train, n_latent, steps, lr, batch_size=64, seed=0, n_s
             d_hist.append(float(np.mean(d_block)))
             g_hist.append(float(np.mean(g_block)))
             d_block, g_block = [], []
-    G.eval()
-    with torch.no_grad():
-        z = torch.randn(int(n_samples), n_latent, generator=torch.Generator().manual_seed(int(seed) + 1))
-        samples = G(z)
-    if tuple(samples.shape) != (int(n_samples), xtr.shape[1]):
-        raise ValueError(f"Generator.forward returned shape {tuple(samples.shape)}, "
-                         f"expected {(int(n_samples), xtr.shape[1])}")
     return {
-        "samples": _array(samples),
+        "state": _state_arrays(G),
         "d_loss": np.array(d_hist),
         "g_loss": np.array(g_hist),
         "cpu_s": time.process_time() - t0,

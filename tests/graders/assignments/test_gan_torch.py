@@ -19,6 +19,7 @@ from graders.assignments.gan_torch import thresholds as th
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.data_option import dataset
 from graders.engine.runner import grade
+from graders.engine.secret import fixed_secret
 from graders.sandbox.errors import StudentError
 from reference.torch import gan_torch as ref
 from tests.dlgrade.data.test_mnist import write_mnist
@@ -54,7 +55,10 @@ def test_trained_check_has_wall_time_for_its_cpu_budget_and_the_sandbox_for_the_
 
 
 def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_numpy_and_torch():
-    (path,) = ASSIGNMENT.tasks
+    from graders.engine.evaluation import TORCH_TASKS
+
+    shared, path = ASSIGNMENT.tasks
+    assert shared == TORCH_TASKS.resolve()  # task_torch_apply generates the trained check's samples
     assert path.is_absolute() and path == Path(tasks.__file__).resolve()
     tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = top_level_imports(tree)
@@ -218,18 +222,32 @@ def test_a_calibrated_mnist_bound_without_its_classifier_fails_clearly(tmp_path,
 # ------------------------------------------------------------------ the trained check's feedback
 
 
+class FakeSession:
+    secret = fixed_secret("gan tests", "gan_torch")
+
+
 class FakeContext:
-    """What check_gan_trained uses of a Context, with a canned reply of the training task."""
+    """What check_gan_trained uses of a Context: a canned training reply, and the fresh
+    sandbox's generation replaced by canned samples (`samples(z)` of the grader's z)."""
 
     def __init__(self, samples, d_loss=None):
         self.options = {"data": "digits"}
+        self.session = FakeSession()
         self.pictures = []
-        self.reply = {"samples": samples, "d_loss": np.full(40, 0.7) if d_loss is None else d_loss,
+        self.samples = samples
+        self.reply = {"state": {"w": np.zeros(3)}, "d_loss": np.full(40, 0.7) if d_loss is None else d_loss,
                       "g_loss": np.full(40, 1.0), "cpu_s": 1.0}
+        self.sent = {}
 
     def task(self, name, **kwargs):
-        assert name == "train_gan" and kwargs["seed"] == th.THRESHOLDS["gan_distinct_classes"].grade_seed
+        assert name == "train_gan"
+        self.sent["train"] = kwargs
         return self.reply
+
+    def fresh_task(self, name, **kwargs):
+        assert name == "torch_apply" and kwargs["class_name"] == "Generator" and kwargs["method"] == "forward"
+        self.sent["fresh"] = kwargs
+        return [self.samples(kwargs["inputs"][0]) if callable(self.samples) else self.samples]
 
     def attach(self, title, png):
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -275,3 +293,29 @@ def test_the_trained_check_declares_the_model_size_its_budget_assumes():
     assert trained.threshold is th.THRESHOLDS[th.CHECKS[0]]
     assert "128 units" in trained.threshold.model_size and "256-512-1024" in trained.threshold.model_size
     assert all(t.model_size == th.MODEL_SIZE for table in th.THRESHOLDS_BY_DATASET.values() for t in table.values())
+
+
+def test_training_images_handed_back_fail_as_memorised_beside_the_coverage():
+    data = dataset("digits", th.DATA)
+    x_train, _, _ = checks_trained.secret_subset(FakeSession.secret, data)
+    passed, text, _ = _trained_feedback(np.resize(x_train, (500, 64)))
+    assert not passed and "hands back training images" in text and "500 of 500 samples" in text
+    # an eighth of the samples copied is enough to fail
+    mixed = np.concatenate([np.resize(data["x_test"], (440, 64)), x_train[:60]])
+    passed, text, _ = _trained_feedback(mixed)
+    assert not passed and "hands back training images" in text
+
+
+def test_the_trained_check_sends_training_rows_only_and_generates_from_the_graders_z():
+    data = dataset("digits", th.DATA)
+    ctx = FakeContext(lambda z: np.resize(data["x_test"], (len(z), 64)))
+    checks_trained.check_gan_trained(ctx)
+    x_train, unseen, seed = checks_trained.secret_subset(FakeSession.secret, data)
+    sent = ctx.sent["train"]
+    assert sent["seed"] == seed and np.array_equal(sent["x_train"], x_train)
+    trained = {row.tobytes() for row in sent["x_train"]}
+    assert not any(row.tobytes() in trained for row in data["x_train"] if row.tobytes() not in
+                   {r.tobytes() for r in x_train})
+    assert len(x_train) == len(data["x_train"]) - round(th.HELDOUT_FRACTION * len(data["x_train"]))
+    (z,) = ctx.sent["fresh"]["inputs"]
+    assert z.dtype == np.float32 and z.shape == (th.THRESHOLDS["gan_distinct_classes"].settings["n_samples"], 16)
