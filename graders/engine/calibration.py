@@ -21,9 +21,11 @@ import argparse
 import importlib
 import importlib.util
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
+from .secret import CourseSecret, fixed_secret
 from .thresholds import Threshold, calibrate, format_table, write_dataset_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,6 +45,61 @@ def load_reference(assignment_id: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def reference_variant(assignment_id: str, edits: tuple[tuple[str, str], ...]):
+    """The reference module with each (old, new) text replacement applied (`old` must occur
+    exactly once), loaded by path like `load_reference`."""
+    reference = load_reference(assignment_id)
+    source = Path(reference.__file__).read_text(encoding="utf-8")
+    for old, new in edits:
+        if source.count(old) != 1:
+            raise ValueError(f"{old!r} occurs {source.count(old)} times in the reference of {assignment_id}")
+        source = source.replace(old, new)
+    module = type(reference)(f"{assignment_id}_variant")
+    module.__file__ = reference.__file__
+    exec(compile(source, f"<{assignment_id} variant>", "exec"), module.__dict__)
+    return module
+
+
+# ----------------------------------------------------------------- secret draws, variations
+
+def calibration_secret(assignment_id: str, draw: int) -> CourseSecret:
+    """The course secret of calibration draw `draw`: a trained check whose seeds and data come
+    from the course secret is calibrated over several such draws, since a course's own secret
+    may give any of them."""
+    return fixed_secret(f"calibration draw {draw}", assignment_id)
+
+
+@dataclass(frozen=True)
+class Variation:
+    """A harmless variation of the reference: a correct program whose arithmetic differs
+    from the reference's only in rounding, which a trained bound must pass too.
+
+    name: what is varied, as the threshold's declaration states it.
+    edits: exact (old, new) replacements in the reference's source (`reference_variant`),
+        e.g. a sum re-associated or the arithmetic of an update in another order.
+    perturb: when not 0, the calibration script multiplies the inputs (or, where the inputs
+        are not floats, the initial parameters) by 1 + perturb * N(0, 1) (`perturbed`).
+    """
+
+    name: str
+    edits: tuple[tuple[str, str], ...] = ()
+    perturb: float = 0.0
+
+    def module(self, assignment_id: str):
+        return reference_variant(assignment_id, self.edits)
+
+
+def perturbed(x, relative: float = 1e-12, seed: int = 0):
+    """x * (1 + relative * N(0, 1)) elementwise, float64 (a copy of x when relative is 0): a
+    harmless change that must not move a calibrated metric across its bound."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float64)
+    if not relative:
+        return x.copy()
+    return x * (1.0 + relative * np.random.default_rng(seed).standard_normal(x.shape))
 
 
 def timed(fn, *args, **kwargs):
@@ -233,3 +290,44 @@ def dataset_main(argv, doc: str, table, checks, run) -> int:
         write_dataset_table(Path(table.__file__), table.THRESHOLDS_BY_DATASET, name, thresholds)
         print(f"\nwrote the {name!r} table to {table.__file__}")
     return 0
+
+
+# ----------------------------------------------------------------- secret draws and harmless variation
+
+
+def secret_draws(assignment_id: str, n: int = 5) -> dict[int, "CourseSecret"]:
+    """{draw: CourseSecret} of `n` known secrets: a trained check's seed and held-out rows
+    come from the course secret, so a bound is calibrated over several secrets' draws."""
+    if n < 5:
+        raise ValueError("calibrate over at least 5 secret draws")
+    return {i: calibration_secret(assignment_id, i) for i in range(n)}
+
+
+def worst_per_draw(values: dict, higher_is_better: bool) -> dict:
+    """{draw: the worst value over its variations} from {(draw, variation): value}: the
+    values `calibrate` takes, so that the bound has its margin below every variation."""
+    by_draw: dict = {}
+    for (draw, _), value in values.items():
+        by_draw.setdefault(draw, []).append(float(value))
+    pick = min if higher_is_better else max
+    return {draw: pick(v) for draw, v in by_draw.items()}
+
+
+def variation_note(variations, draws) -> str:
+    """The calibration's variation in words, for a threshold's settings."""
+    return (f"{len(draws)} course-secret draws (seed and held-out rows) x {len(variations)} variations: "
+            + "; ".join(variations) + "; the reference value of each draw is the worst of its variations")
+
+
+def unusual_variant(assignment_id: str, name: str):
+    """The correct-but-unusual submission `name` of tests/mutants/<assignment_id>.py (UNUSUAL
+    or SLOW_UNUSUAL), loaded as a module: a variation a bound must hold over (needs the
+    tests/ tree, as `--mutants` does)."""
+    from tests.mutants import load_module_from_source, reference_path
+
+    lists = importlib.import_module(f"tests.mutants.{assignment_id}")
+    found = [m for m in lists.UNUSUAL + getattr(lists, "SLOW_UNUSUAL", []) if m.name == name]
+    if len(found) != 1:
+        raise ValueError(f"no unusual submission {name!r} of {assignment_id}")
+    source = reference_path(assignment_id).read_text(encoding="utf-8")
+    return load_module_from_source(found[0].apply(source), name)

@@ -39,6 +39,8 @@ class Check:
     run: `run(ctx) -> str | None`; raises CheckFailed on failure.
     needs: the contract names the check calls; a missing one fails it with a clear message.
     timeout_s: wall time for all of the check's calls into the sandbox.
+    threshold: for a trained check, the calibrated declaration it is graded against (its CPU
+        budget and the model size the budget assumes go into the feedback of a timeout).
     """
 
     name: str
@@ -49,6 +51,7 @@ class Check:
     needs: tuple[str, ...] = ()
     timeout_s: float = 20.0
     description: str = ""
+    threshold: object = None
 
     def __post_init__(self):
         if ":" not in self.name:

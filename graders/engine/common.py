@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.engine import expect
-from graders.engine.checks import CheckFailed
+from graders.engine.checks import Check, CheckFailed, Kind
 from graders.engine.compare import assert_close, fmt
 
 
@@ -37,11 +37,14 @@ def render_inputs(**named) -> str:
 
 
 def check_inputs_unchanged(ctx, function: str, args: tuple, kwargs: dict | None = None,
-                           *, returns_value: bool = True) -> None:
+                           *, returns_value: bool = True, names: tuple | None = None) -> None:
     """Call `function` and fail if it modified any array argument in place.
 
     returns_value: the function must return something (a stub that returns None leaves its
     inputs unchanged too, and must not earn this check's points).
+    names: the contract's names of the positional arguments, for the feedback; None for an
+    argument that is the submission's own object (a cache its forward pass returned), which
+    it may change as it likes.
     """
     kwargs = kwargs or {}
     value, args_after, kwargs_after = ctx.call_echo(function, *args, **kwargs)
@@ -49,11 +52,42 @@ def check_inputs_unchanged(ctx, function: str, args: tuple, kwargs: dict | None 
         raise CheckFailed(f"{function} returned None, so whether it leaves its inputs unchanged "
                           "cannot be judged yet.", expected="the function's result", got="None",
                           slip="a missing `return`.")
-    names = [f"argument {i + 1}" for i in range(len(args))]
+    names = tuple(names) if names is not None else tuple(f"argument {i + 1}" for i in range(len(args)))
     for name, before, after in zip(names, args, args_after):
-        _compare_unchanged(function, name, before, after)
+        if name is not None:
+            _compare_unchanged(function, name, before, after)
     for key, before in kwargs.items():
         _compare_unchanged(function, key, before, kwargs_after.get(key))
+
+
+def inputs_unchanged_check(function: str, make_args, names: tuple, *, points: float = 0.5,
+                           returns_value: bool = True, needs: tuple | None = None):
+    """The Check "<function>: leaves its inputs unchanged" (the contract: functions do not
+    modify their inputs unless it says "in place").
+
+    make_args(ctx) -> the positional arguments (it may call the submission first, e.g. for the
+    cache a backward pass takes); names: as for `check_inputs_unchanged`.
+    """
+    def run(ctx):
+        check_inputs_unchanged(ctx, function, tuple(make_args(ctx)), returns_value=returns_value,
+                               names=names)
+    return Check(f"{function}: leaves its inputs unchanged", run, points=points, kind=Kind.PROPERTY,
+                 needs=tuple(needs) if needs is not None else (function,))
+
+
+def assert_unchanged(function: str, name: str, before, after) -> None:
+    """Fail, naming the argument, if `after` (an argument as it is after the call) differs from
+    `before` (for a check that got the argument back another way, e.g. from a task)."""
+    _compare_unchanged(function, name, before, after)
+
+
+def _local_name(name: str) -> str:
+    """How code names the argument locally: "X" for X, "W" for params['W'] (W = params["W"])."""
+    if name.startswith("argument "):
+        return "x"
+    if name.endswith("']") and "['" in name:
+        return name.rsplit("['", 1)[1][:-2]
+    return name.split("[", 1)[0]
 
 
 def _compare_unchanged(function: str, name: str, before, after) -> None:
@@ -62,14 +96,28 @@ def _compare_unchanged(function: str, name: str, before, after) -> None:
                 after, before, equal_nan=True):
             changed = (int(np.sum(after != before)) if isinstance(after, np.ndarray)
                        and after.shape == before.shape else before.size)
+            label = name if name.startswith("argument ") else f"argument {name}"
+            base = _local_name(name)
             raise CheckFailed(
-                f"{function} modified its {name} in place ({changed} of {before.size} entries changed).",
+                f"{function} modified its {label} in place ({changed} of {before.size} entries changed): "
+                "the caller's array, which the caller still uses afterwards.",
                 expected="the input array left as it was", got="a modified input",
-                slip="an in-place operation on the input (z -= ..., z[mask] = 0, np.exp(z, out=z)); "
-                     "work on a copy (z = z - z.max(...)) instead.")
+                slip=f"an in-place operation on the caller's array: `{base} += ...` (or -=, *=, "
+                     f"{base}[...] = ..., np.exp({base}, out={base})) writes into the array that was passed "
+                     f"in; write `{base} = {base} + ...` for a new array, or work on a copy "
+                     f"({base} = {base}.copy()).")
     elif isinstance(before, dict):
         for key, value in before.items():
             _compare_unchanged(function, f"{name}[{key!r}]", value, (after or {}).get(key))
+    elif isinstance(before, list) and all(isinstance(v, (str, int, float)) for v in before):
+        if not isinstance(after, (list, tuple)) or list(after) != before:
+            label = name if name.startswith("argument ") else f"argument {name}"
+            base = name.split("[", 1)[0] if not name.startswith("argument ") else "x"
+            raise CheckFailed(
+                f"{function} modified its {label} in place: the caller's list, which the caller still "
+                "uses afterwards.", expected=fmt_list(before), got=fmt_list(after),
+                slip=f"a write into the caller's list (`{base}[i] = ...`, `{base}.append(...)`, "
+                     f"`{base}.sort()`); build a new list instead (`{base} = [w.lower() for w in {base}]`).")
 
 
 def check_array_values(ctx, function: str, args: tuple, expected: np.ndarray, *, tol: str = "value",
@@ -78,3 +126,11 @@ def check_array_values(ctx, function: str, args: tuple, expected: np.ndarray, *,
     got = expect.array(ctx.call(function, *args), f"{function}(...)", expected.shape)
     assert_close(got, expected, f"{function}(...)", tol, batch_size=batch_size,
                  context=render_inputs(**show) if show else None)
+
+
+def fmt_list(value, limit: int = 12) -> str:
+    """A short list for feedback: its first `limit` items."""
+    if not isinstance(value, (list, tuple)):
+        return type(value).__name__
+    shown = ", ".join(repr(v)[:40] for v in value[:limit])
+    return f"[{shown}{', ...' if len(value) > limit else ''}]"

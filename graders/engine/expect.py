@@ -32,11 +32,14 @@ def describe_value(value) -> str:
 
 
 def array(value, what: str, shape: tuple | None = None, *, dtype=np.float64,
-          finite: bool = True) -> np.ndarray:
+          finite: bool = True, nonfinite_slip=None) -> np.ndarray:
     """`value` as an array of `dtype` and `shape`, or CheckFailed.
 
     what: how the value is named in feedback, e.g. "relu(z)".
     shape: expected shape; None entries match any size.
+    nonfinite_slip: bad_mask -> the slip that explains these non-finite entries, or None to
+        fall back on the general list of causes (a check that knows its inputs can tell
+        a 0/0 from an overflow).
     """
     if not isinstance(value, np.ndarray):
         hint = ""
@@ -76,11 +79,12 @@ def array(value, what: str, shape: tuple | None = None, *, dtype=np.float64,
         bad = ~np.isfinite(a)
         idx = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
         kind = "NaN" if np.isnan(a[idx]) else "inf"
+        known = nonfinite_slip(bad) if nonfinite_slip is not None else None
         raise CheckFailed(
             f"{what} contains {kind} ({int(bad.sum())} of {a.size} entries are not finite).",
             where=f"first at index {idx}" if idx else None,
-            slip="an overflow (exp of a large number), a log of 0, or a division by 0; "
-                 "use the max-subtraction / log-sum-exp tricks and keep probabilities away from 0.")
+            slip=known or "an overflow (exp of a large number), a log of 0, or a division by 0; "
+                          "use the max-subtraction / log-sum-exp tricks and keep probabilities away from 0.")
     return a
 
 

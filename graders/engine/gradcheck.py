@@ -134,9 +134,33 @@ def _localise(f, params, key, analytic, rng, verdict, batch_size, rtol, atol) ->
                                 float32_possible=False)
     else:
         verdict.slip = diagnose(mine, numeric, batch_size=batch_size, float32_possible=False)
-    if verdict.slip is None and verdict.mismatched < verdict.checked:
-        verdict.slip = ("only some entries are wrong: look for a term that reaches only part of the "
-                        "tensor (a mask, a missing path through time, a missing contribution).")
+    if verdict.slip is None:
+        verdict.slip = describe_spread(mine, numeric, bad, atol)
+
+
+def describe_spread(mine: np.ndarray, numeric: np.ndarray, bad: np.ndarray, atol: float) -> str | None:
+    """What is known about wrong entries that no named slip explains: which entries are off, and
+    by what factor, without guessing at a cause the numbers do not show.
+
+    An entry counts as right only where the gradient is clearly nonzero (|numeric| > 100 atol):
+    tiny entries match any factor within the absolute tolerance."""
+    significant = np.abs(numeric) > 100 * atol
+    right = ~bad & significant
+    wrong = bad & significant
+    if not wrong.any():
+        return None
+    if right.any():
+        return (f"only some entries are wrong ({int(wrong.sum())} of {int(significant.sum())} clearly nonzero "
+                "entries; the others match): look for a term that reaches only part of the tensor (a mask, "
+                "a missing path through time, a missing contribution).")
+    ratio = mine[wrong] / numeric[wrong]
+    if np.all(ratio > 0):
+        return (f"every entry is off, by a factor that varies from entry to entry (yours / numeric from "
+                f"{ratio.min():.3g} to {ratio.max():.3g}): not a constant factor, a transpose or a missing "
+                "part, but a term computed at the wrong values, such as a derivative evaluated at the wrong "
+                "point.")
+    return (f"every entry is off (yours / numeric from {ratio.min():.3g} to {ratio.max():.3g}, some with the "
+            "wrong sign), by no constant factor.")
 
 
 def assert_gradient(f: Callable[[Params], float], params: Params, key: str, analytic: np.ndarray,

@@ -207,6 +207,17 @@ class Session:
         self._retire()
 
 
+def timeout_feedback(check: Check, exc: CallTimeout) -> str:
+    """What a timeout says: for a trained check, its budget and the model size it assumes."""
+    text = f"Your code did not finish in time ({check.timeout_s:g} s for this check) {exc.what}"
+    budget = getattr(check.threshold, "describe_budget", None)
+    if budget is None:
+        return text + ": an infinite loop, or far more work than needed."
+    return (text + f". This trained check ran over its budget: it is calibrated for {budget()} on the grading "
+            "machine (the wall-time limit leaves room for a busy machine). A larger model than that (wider or "
+            "more layers), far more work per step than needed, or an infinite loop runs over it.")
+
+
 def run_check(check: Check, session: Session, options: dict) -> TestResult:
     start = time.monotonic()
     status, output, fields = "failed", "", None
@@ -233,8 +244,7 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
     except StudentError as exc:
         output = f"Your code raised an exception:\n{exc.describe()}"
     except CallTimeout as exc:
-        output = (f"Your code did not finish in time ({check.timeout_s:g} s for this check) {exc.what}: "
-                  "an infinite loop, or far more work than needed.")
+        output = timeout_feedback(check, exc)
     except SandboxCrashed as exc:
         output = f"Your code's process stopped: {exc}"
     except OverflowError as exc:  # a value it returned is beyond any float (e.g. 10**400)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pprint
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import mean, pstdev
 
@@ -36,11 +36,21 @@ class Threshold:
     bound: the pass/fail line.
     higher_is_better: direction of `metric`.
     reference_values: the reference's value for each calibration seed.
-    seeds: the calibration seeds (the grade itself uses `grade_seed`).
+    seeds: the calibration seeds (the grade itself uses `grade_seed`); for a check whose seed
+        and data come from the course secret, the calibration draws
+        (`calibration.calibration_secret(assignment, draw)`), and `grade_seed` is unused.
     margin: relative slack added to the worst reference value.
     cpu_budget_s: CPU seconds the check may spend (two cores, this suite's machine).
     settings: the training settings shared by calibration and grading.
     dataset: which data the bound was calibrated on ("digits", "mnist", ...).
+    model_size: the model the CPU budget assumes, in words a student can compare with their own
+        ("the template's sizes: ..."); a check that runs over its time says so with it. It is
+        declared next to the calibrated table, by `with_model_size`, never written into it, so a
+        recalibration keeps it and rewrites no byte of its own.
+    variation: the harmless variations of the reference the bound was also calibrated on
+        ({what was varied: {seed or draw: value}}: a re-associated sum, inputs perturbed by
+        1e-12 relative, another correct update order); the bound covers them too. Empty for
+        a bound calibrated over seeds alone.
     """
 
     metric: str
@@ -53,6 +63,8 @@ class Threshold:
     grade_seed: int = 0
     settings: dict = field(default_factory=dict)
     dataset: str = "digits"
+    model_size: str = ""
+    variation: dict = field(default_factory=dict)
 
     @property
     def reference_mean(self) -> float:
@@ -67,11 +79,17 @@ class Threshold:
             return False
         return value >= self.bound if self.higher_is_better else value <= self.bound
 
+    def describe_budget(self) -> str:
+        """The budget in words: "25 s of CPU, for the template's sizes: ..."."""
+        return f"{self.cpu_budget_s:g} s of CPU" + (f", for {self.model_size}" if self.model_size else "")
+
     def describe(self) -> str:
         op = ">=" if self.higher_is_better else "<="
+        over = (f"{len(self.seeds)} draws and {len(self.variation)} harmless variations"
+                if self.variation else f"{len(self.seeds)} seeds")
         return (
             f"{self.metric} {op} {self.bound:.6g} (reference {self.reference_mean:.6g} "
-            f"+/- {self.reference_std:.2g} over {len(self.seeds)} seeds, margin {self.margin:.0%}, "
+            f"+/- {self.reference_std:.2g} over {over}, margin {self.margin:.0%}, "
             f"{self.dataset})"
         )
 
@@ -86,13 +104,19 @@ def calibrate(
     settings: dict | None = None,
     dataset: str = "digits",
     grade_seed: int = 0,
+    variation: dict[str, dict[int, float]] | None = None,
 ) -> Threshold:
-    """Build a `Threshold` from the reference's value at each calibration seed."""
+    """Build a `Threshold` from the reference's value at each calibration seed (or secret
+    draw) and, when given, its values under harmless variations ({what: {seed: value}}):
+    the bound is set from the worst of them all."""
     if len(values_by_seed) < 5:
         raise ValueError("calibrate a threshold over at least 5 seeds")
     seeds = tuple(sorted(values_by_seed))
     values = tuple(float(values_by_seed[s]) for s in seeds)
-    worst = min(values) if higher_is_better else max(values)
+    variation = {what: {int(s): float(v) for s, v in sorted(by_seed.items())}
+                 for what, by_seed in (variation or {}).items()}
+    every = values + tuple(v for by_seed in variation.values() for v in by_seed.values())
+    worst = min(every) if higher_is_better else max(every)
     bound = worst * (1 - margin) if higher_is_better else worst * (1 + margin)
     return Threshold(
         metric=metric,
@@ -105,7 +129,16 @@ def calibrate(
         grade_seed=grade_seed,
         settings=dict(settings or {}),
         dataset=dataset,
+        variation=variation,
     )
+
+
+def with_model_size(table: dict, model_size: str) -> dict:
+    """Every threshold of a calibrated table with `model_size` declared (kept outside the table
+    that calibrate.py writes, so a recalibration keeps it). `table`: {name: Threshold}, or
+    {dataset: {name: Threshold}}."""
+    return {key: replace(value, model_size=model_size) if isinstance(value, Threshold)
+            else with_model_size(value, model_size) for key, value in table.items()}
 
 
 def format_table(thresholds: dict[str, Threshold]) -> str:
@@ -129,7 +162,7 @@ def format_table(thresholds: dict[str, Threshold]) -> str:
 TABLE_BEGIN = "# BEGIN CALIBRATED TABLE (written by calibrate.py --write)"
 TABLE_END = "# END CALIBRATED TABLE"
 _FIELDS = ("metric", "bound", "higher_is_better", "reference_values", "seeds", "margin",
-           "cpu_budget_s", "grade_seed", "settings", "dataset")
+           "cpu_budget_s", "grade_seed", "settings", "dataset", "variation")
 
 
 def quoted(text: str) -> str:
@@ -154,6 +187,16 @@ def _values_literal(t: Threshold, layout: str, inner: str) -> str:
     raise ValueError(f"unknown layout of the reference values: {layout!r}")
 
 
+def _variation_literal(variation: dict, inner: str) -> str:
+    """{what: {seed: value}} as source: a line a variation's name, a line a value."""
+    lines = ["{\n"]
+    for what, by_seed in variation.items():
+        lines.append(f"{inner}    {what!r}: {{\n")
+        lines += [f"{inner}        {seed!r}: {value!r},\n" for seed, value in by_seed.items()]
+        lines.append(f"{inner}    }},\n")
+    return "".join(lines) + f"{inner}}}"
+
+
 def _pformat(value, inner: str) -> str:
     return pprint.pformat(value, width=88, sort_dicts=False).replace("\n", "\n" + inner)
 
@@ -165,13 +208,17 @@ def threshold_literal(t: Threshold, indent: str = "    ", *, values: str = "pfor
     values: the layout of `reference_values` (see `_values_literal`).
     sources: a field's source text in place of its value, e.g. metric="METRIC",
         settings="dict(SETTINGS)", dataset=quoted(t.dataset). Without one, settings is
-        pprint-formatted and every other field is its repr.
+        pprint-formatted, variation written a value a line (and left out when empty) and
+        every other field is its repr.
     """
     inner = indent + "    "
     sources = {"reference_values": _values_literal(t, values, inner),
-               "settings": _pformat(t.settings, inner), **sources}
+               "settings": _pformat(t.settings, inner),
+               "variation": _variation_literal(t.variation, inner), **sources}
     lines = []
-    for name in _FIELDS:
+    for name in _FIELDS:  # not model_size: it is declared outside the table (with_model_size)
+        if name == "variation" and not t.variation:  # calibrated over seeds alone: as before
+            continue
         source = sources[name] if name in sources else repr(getattr(t, name))
         lines.append(f"{inner}{name}={source},\n")
     return f"Threshold(\n{''.join(lines)}{indent})"
@@ -192,11 +239,14 @@ def table_literal(thresholds: dict[str, Threshold], header: str = "THRESHOLDS = 
 
 
 def rewrite_from(text: str, line_start: str, tail: str) -> str:
-    """`text` up to its first line that begins with `line_start`, then `tail` and a newline."""
+    """`text` up to its first line that begins with `line_start`, then `tail` and a newline; then,
+    where a later line begins with TABLE_END, that line and all after it (what is declared beside
+    the table, such as its MODEL_SIZE, survives a recalibration)."""
     found = re.search("(?m)^" + re.escape(line_start), text)
     if not found:
         raise RuntimeError(f"no line begins with {line_start!r}")
-    return text[:found.start()] + tail + "\n"
+    end = re.compile("(?m)^" + re.escape(TABLE_END)).search(text, found.end())
+    return text[:found.start()] + tail + "\n" + (text[end.start():] if end else "")
 
 
 def set_constant(text: str, name: str, value) -> str:

@@ -30,6 +30,8 @@ class Mutant:
     says: words the feedback of the first caught check must contain (the named slip),
         e.g. ("factor of 2",).
     count: how many occurrences of `old` are replaced (default 1).
+    more: further (old, new) replacements, each of text that occurs exactly once, for a
+        submission that differs in more than one place (a network and the step that uses it).
     """
 
     name: str
@@ -38,15 +40,18 @@ class Mutant:
     catches: tuple[str, ...] = ()
     count: int = 1
     says: tuple[str, ...] = ()
+    more: tuple[tuple[str, str], ...] = ()
 
     def apply(self, source: str) -> str:
-        found = source.count(self.old)
-        if found != self.count:
-            raise AssertionError(
-                f"mutant {self.name!r}: expected {self.count} occurrence(s) of {self.old!r} "
-                f"in the reference, found {found}"
-            )
-        return source.replace(self.old, self.new)
+        for old, new, count in ((self.old, self.new, self.count), *((o, n, 1) for o, n in self.more)):
+            found = source.count(old)
+            if found != count:
+                raise AssertionError(
+                    f"mutant {self.name!r}: expected {count} occurrence(s) of {old!r} "
+                    f"in the reference, found {found}"
+                )
+            source = source.replace(old, new)
+        return source
 
 
 def reference_path(assignment_id: str) -> Path:

@@ -139,6 +139,10 @@ MUTANTS = [
            old="        history.append(total / N)",
            new="        history.append(loss)",
            catches=(HISTORY,)),
+    Mutant(name="forward_softmax_without_the_row_maximum",  # exp overflows at scores of 1e3
+           old="    shifted = scores - scores.max(axis=1, keepdims=True)\n",
+           new="    shifted = scores\n",
+           catches=("forward: finite and exact at class scores of 1e3",), says=("row maximum",)),
     # --- predict, confusion_matrix, inputs
     Mutant(name="predict_argmax_over_the_batch",
            old="    return forward(params, X, cell)[0].argmax(axis=1)",

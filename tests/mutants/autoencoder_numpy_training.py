@@ -24,6 +24,22 @@ TRAINING_MUTANTS = [
         ),
         says=("square root",),
     ),
+    # eps inside the root (Keras' and some tutorials' form) and an ignored eps argument: the
+    # same steps as the contract's unless the gradients are about as small as eps.
+    Mutant(
+        "adagrad_eps_inside_sqrt",
+        "params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
+        "params[k] -= lr * g / np.sqrt(state[k] + eps)",
+        catches=("adagrad_update: small gradients and an explicit eps",),
+        says=("inside the square root",),
+    ),
+    Mutant(
+        "adagrad_ignores_the_eps_argument",
+        "params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
+        "params[k] -= lr * g / (np.sqrt(state[k]) + 1e-8)",
+        catches=("adagrad_update: small gradients and an explicit eps",),
+        says=("eps argument is ignored",),
+    ),
     Mutant(
         "adagrad_not_accumulating_state",  # state = g**2: a sign-like step, no decay
         "state[k] += g * g  # G_k",
@@ -148,5 +164,13 @@ TRAINING_MUTANTS = [
             "train: reproducible from the seed",
         ),
         says=("global",),
+    ),
+    # --- train: the caller's X
+    Mutant(
+        "train_shuffles_the_callers_X_every_epoch",  # rng.shuffle(X): the caller's rows reordered
+        "        order = rng.permutation(N)\n",
+        "        rng.shuffle(X)  # a fresh order every epoch\n        order = np.arange(N)\n",
+        catches=("train: leaves its inputs unchanged",),
+        says=("argument X",),
     ),
 ]

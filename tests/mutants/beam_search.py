@@ -18,6 +18,15 @@ MUTANTS = [
         says=('sorted once more',),
     ),
     Mutant(
+        name="beam_search_final_ranking_by_average_log_probability",  # length normalisation
+        old="    finished.sort(key=lambda c: -c[1])\n",
+        new="    finished.sort(key=lambda c: -c[1] / (len(c[0]) - 1))\n",
+        catches=(
+            'beam_search: sorted best first',
+        ),
+        says=('length normalisation',),
+    ),
+    Mutant(
         name="beam_search_sorted_worst_first",
         old="    finished.sort(key=lambda c: -c[1])\n",
         new="    finished.sort(key=lambda c: c[1])\n",

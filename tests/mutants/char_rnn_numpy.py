@@ -309,7 +309,33 @@ MUTANTS = [
     ),
 ]
 
+# min-char-rnn ports that keep the state in one buffer write into the caller's h.
+MUTANTS += [
+    Mutant(
+        name="sample_writes_the_state_into_the_callers_h",
+        old="    h = np.array(h, dtype=np.float64)\n    ix = seed_ix\n",
+        new="    ix = seed_ix\n",
+        more=(("        h = np.tanh(Wxh[ix] + h @ Whh + bh)\n        y = h @ Why + by\n",
+               "        h[:] = np.tanh(Wxh[ix] + h @ Whh + bh)\n        y = h @ Why + by\n"),),
+        catches=("sample: leaves its inputs unchanged",),
+        says=("argument h", "h +="),
+    ),
+    Mutant(
+        name="loss_and_grads_carries_the_state_in_the_callers_h_prev",
+        old="    return float(loss), grads, hs[len(inputs) - 1].copy()\n",
+        new=("    h_prev[:] = hs[len(inputs) - 1]  # the state goes on in the same array\n"
+             "    return float(loss), grads, h_prev\n"),
+        catches=("loss_and_grads: leaves its inputs unchanged",),
+        says=("argument h_prev", "h_prev +="),
+    ),
+]
+
 UNUSUAL = [
+    Mutant(  # one state buffer, but the function's own copy of h: correct
+        name="sample_updates_its_own_copy_of_h_in_place",
+        old="        h = np.tanh(Wxh[ix] + h @ Whh + bh)\n        y = h @ Why + by\n",
+        new="        h[:] = np.tanh(Wxh[ix] + h @ Whh + bh)\n        y = h @ Why + by\n",
+    ),
     Mutant(
         name="loss_by_log_sum_exp",
         old="loss += -np.log(ps[t][targets[t]])",

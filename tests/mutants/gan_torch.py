@@ -37,12 +37,45 @@ _G_STEP = "\n    g_loss = generator_loss(D(fake))\n"
 _REAL = "real_term = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))"
 _FAKE = "fake_term = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))"
 _GEN = "return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))"
+_DISCRIMINATOR = """        self.net = nn.Sequential(
+            nn.Linear(n_in, n_hidden),
+            nn.LeakyReLU(0.2),
+            nn.Linear(n_hidden, 1),
+        )
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        # TODO: one logit per sample, shape (N,) (squeeze the last axis of (N, 1)).
+        return self.net(x).squeeze(-1)
+"""
+# A tutorial's discriminator: class-based layers with dropout (random masks in every forward).
+_DROPOUT_DISCRIMINATOR = """        self.fc1 = nn.Linear(n_in, n_hidden)
+        self.drop = nn.Dropout(0.3)
+        self.fc2 = nn.Linear(n_hidden, 1)
+
+    def forward(self, x):
+        h = self.drop(F.leaky_relu(self.fc1(x), 0.2))
+        return self.fc2(h).squeeze(-1)
+"""
 _BODY = """    fake = G(z)
     opt_D.zero_grad()
     d_loss = discriminator_loss(D(real), D(fake.detach()))
     d_loss.backward()
     opt_D.step()
     opt_G.zero_grad()
+    g_loss = generator_loss(D(fake))
+    g_loss.backward()
+    opt_G.step()
+"""
+
+_DCGAN_BODY = """    D.zero_grad()
+    real_logits = D(real)
+    fake = G(z)
+    d_loss = discriminator_loss(real_logits, D(fake.detach()))
+    d_loss.backward()
+    opt_D.step()
+    G.zero_grad()
     g_loss = generator_loss(D(fake))
     g_loss.backward()
     opt_G.step()
@@ -125,6 +158,10 @@ MUTANTS = [
            "    d_loss = discriminator_loss(D(real), D(fake.detach()))\n"
            "    d_loss.backward()\n    opt_D.step()\n",
            catches=(D_STEP_KEEPS_G, MATCHES_CONTRACT, RETURNS), says=('generator step comes first',)),
+    Mutant("train_step_dropout_discriminator_module_zero_grad_of_g_only",
+           _BODY, _DCGAN_BODY.replace("    D.zero_grad()\n", ""),
+           more=((_DISCRIMINATOR, _DROPOUT_DISCRIMINATOR),),
+           catches=(MATCHES_CONTRACT, RETURNS), says=("opt_D.zero_grad() (or D.zero_grad())",)),
     Mutant("train_step_returns_the_losses_swapped", "return d_loss.item(), g_loss.item()",
            "return g_loss.item(), d_loss.item()",
            catches=(RETURNS,), says=('wrong order',)),
@@ -172,6 +209,10 @@ UNUSUAL = [
            _BODY.replace("opt_D.zero_grad()", "D.zero_grad()").replace("opt_G.zero_grad()", "G.zero_grad()")),
     Mutant("train_step_zero_grad_to_zeros_not_none", _BODY,
            _BODY.replace("zero_grad()", "zero_grad(set_to_none=False)")),
+    # PyTorch's DCGAN example: the real batch through D first, then G(z), gradients zeroed
+    # through the modules; the tutorial's discriminator has dropout.
+    Mutant("train_step_dcgan_order_module_zero_grad_dropout_discriminator",
+           _BODY, _DCGAN_BODY, more=((_DISCRIMINATOR, _DROPOUT_DISCRIMINATOR),)),
     Mutant("train_step_no_grad_fake_for_d", _BODY,
            "    with torch.no_grad():\n        fake_for_d = G(z)\n"
            "    opt_D.zero_grad()\n"

@@ -50,6 +50,7 @@ GRAD_B2 = "loss_and_grads: gradient check of b2"
 VOCAB = "build_dataset: vocabulary"
 GRAMS = "build_dataset: 4-grams kept, dropped and aligned"
 DATA_PROPERTY = "build_dataset: matches the rules on Hypothesis-drawn texts"
+TOKENS = "build_dataset: words are the contract's regex matches"
 ONE_UPDATE = "train: one full-batch update"
 TWO_UPDATES = "train: two full-batch updates"
 HISTORY = "train: history[e] is the mean loss of epoch e"
@@ -186,6 +187,29 @@ MUTANTS = [
         catches=(VOCAB, DATA_PROPERTY),
         says=("not lower-cased",),
     ),
+    # tokenisers that agree with the contract on plain prose and part from it at digits,
+    # underscores and apostrophes at the edge of a word
+    Mutant(
+        name="build_dataset_tokens_anchored_at_word_boundaries",
+        old='return re.findall(r"[a-z]+(?:\'[a-z]+)*", text.lower())',
+        new='return re.findall(r"\\b[a-z]+(?:\'[a-z]+)*\\b", text.lower())',
+        catches=(TOKENS,),
+        says=("\\b-anchored",),
+    ),
+    Mutant(
+        name="build_dataset_tokens_keep_edge_apostrophes",
+        old='return re.findall(r"[a-z]+(?:\'[a-z]+)*", text.lower())',
+        new='return re.findall(r"[a-z\']+", text.lower())',
+        catches=(TOKENS,),
+        says=("apostrophes are kept at the edges",),
+    ),
+    Mutant(
+        name="build_dataset_tokens_word_characters",
+        old='return re.findall(r"[a-z]+(?:\'[a-z]+)*", text.lower())',
+        new='return re.findall(r"\\w+(?:\'\\w+)*", text.lower())',
+        catches=(TOKENS,),
+        says=("keeps digits and underscores",),
+    ),
     # --- train
     Mutant(
         name="train_momentum_velocity_without_lr",
@@ -238,6 +262,38 @@ MUTANTS = [
         new="return vocab[int(np.argmin(probs[0]))]",
         catches=(PREDICT,),
         says=("argmin",),
+    ),
+    # --- the caller's arrays and words (checks_inputs.py)
+    Mutant(
+        name="forward_shifts_the_callers_output_bias",  # softmax ignores the shift: probs stay right
+        old='    s = h @ params["W2"] + params["b2"]\n',
+        new='    params["b2"] -= params["b2"].max()  # keep the scores small\n    s = h @ params["W2"] + params["b2"]\n',
+        catches=("forward: leaves its inputs unchanged",),
+        says=("argument params['b2']", "in place"),
+    ),
+    Mutant(
+        name="loss_and_grads_accumulates_dE_in_the_callers_E",  # dE "of E's shape", but E itself
+        old='    dE = np.zeros_like(params["E"])\n',
+        new='    dE = params["E"]\n    dE[:] = 0.0\n',
+        catches=("loss_and_grads: leaves its inputs unchanged",),
+        says=("argument params['E']",),
+    ),
+    Mutant(
+        name="predict_next_lower_cases_the_callers_words",
+        old="    context = np.array([[index[w.lower()] for w in words]], dtype=np.int64)\n",
+        new=("    for i, w in enumerate(words):\n        words[i] = w.lower()\n"
+             "    context = np.array([[index[w] for w in words]], dtype=np.int64)\n"),
+        catches=("predict_next: leaves its inputs unchanged",),
+        says=("argument words", "words[i] = ..."),
+    ),
+    Mutant(
+        name="train_shuffles_the_callers_data_once_in_place",
+        old="    targets = np.asarray(targets)\n    M = len(targets)\n",
+        new=("    targets = np.asarray(targets)\n    M = len(targets)\n"
+             "    first = np.random.default_rng(seed).permutation(M)\n"
+             "    contexts[:] = contexts[first]\n    targets[:] = targets[first]\n"),
+        catches=("train: leaves its inputs unchanged",),
+        says=("argument contexts",),
     ),
 ]
 

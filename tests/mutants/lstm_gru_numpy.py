@@ -279,7 +279,39 @@ MUTANTS = [
            says=('bhn sits inside the reset',)),
 ]
 
+# In-place slips: each writes into an array the caller passed (the contract: no function here
+# modifies its inputs). The step's `dc +=` is CS231n's `dnext_c += ...`.
+MUTANTS += [
+    Mutant("lstm_step_forward_forgets_into_the_callers_c_prev",
+           "    c = f * c_prev + i * g\n", "    c = c_prev\n    c *= f\n    c += i * g\n",
+           catches=("lstm_step_forward: leaves its inputs unchanged",), says=("argument c_prev", "+=")),
+    Mutant("lstm_step_backward_adds_into_the_callers_dc",
+           "    dc_total = dc + dh * o * (1.0 - tanh_c**2)       # dL/dc: h = o tanh(c), tanh' = 1 - tanh^2\n",
+           "    dc += dh * o * (1.0 - tanh_c**2)                 # dnext_c += ...\n    dc_total = dc\n",
+           catches=("lstm_step_backward: leaves its inputs unchanged",), says=("argument dc", "dc +=")),
+    Mutant("lstm_forward_writes_each_state_into_h0",
+           "        h, c, step_cache = lstm_step_forward(X[:, t, :], h, c, params, gate)\n",
+           "        h[:], c, step_cache = lstm_step_forward(X[:, t, :], h, c, params, gate)\n",
+           catches=("lstm_forward: leaves its inputs unchanged",), says=("argument h0",)),
+    Mutant("lstm_backward_accumulates_into_the_callers_dHs",
+           "        dh = dHs[:, t, :] + dh_next                  # h_t feeds the loss and step t+1\n",
+           "        dh = dHs[:, t, :]                            # a view of the caller's dHs\n"
+           "        dh += dh_next\n",
+           catches=("lstm_backward: leaves its inputs unchanged",), says=("argument dHs",)),
+    Mutant("gru_step_forward_updates_h_prev_in_place",
+           "    h = (1.0 - z) * n + z * h_prev\n", "    h = h_prev\n    h *= z\n    h += (1.0 - z) * n\n",
+           catches=("gru_step_forward: leaves its inputs unchanged",), says=("argument h_prev",)),
+    Mutant("gru_step_backward_scales_the_callers_dh",
+           "    dh_prev = dh * z                                 # the direct path z * h_prev\n",
+           "    dh_prev = dh\n    dh_prev *= z\n",
+           catches=("gru_step_backward: leaves its inputs unchanged",), says=("argument dh",)),
+]
+
 UNUSUAL = [
+    # CS231n's in-place accumulation, on a copy the function owns: correct
+    Mutant("lstm_step_backward_accumulates_into_its_own_copy_of_dc",
+           "    dc_total = dc + dh * o * (1.0 - tanh_c**2)       # dL/dc: h = o tanh(c), tanh' = 1 - tanh^2\n",
+           "    dc_total = dc.copy()\n    dc_total += dh * o * (1.0 - tanh_c**2)\n"),
     Mutant("sigmoid_via_tanh_identity",
            "    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
            "    return 0.5 * (1.0 + np.tanh(0.5 * z))"),

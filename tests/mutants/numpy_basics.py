@@ -176,6 +176,15 @@ MUTANTS = [
         ),
     ),
     Mutant(
+        "bce_clips_p_to_0_01_0_99",  # a margin for the logs far wider than they need
+        "q = np.clip(p, tiny, np.nextafter(1.0, 0.0))",
+        "q = np.clip(p, 0.01, 0.99)",
+        catches=(
+            'bce_loss: loss and gradient at p within 1e-6 to 1e-3 of 0 and 1',
+        ),
+        says=("clipped to [0.01, 0.99]",),
+    ),
+    Mutant(
         "bce_without_clipping",  # log(0) = -inf and 0 * -inf = nan when p is exactly 0 or 1
         "q = np.clip(p, tiny, np.nextafter(1.0, 0.0))",
         "q = p",

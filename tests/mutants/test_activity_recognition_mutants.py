@@ -47,6 +47,8 @@ def probe(mod) -> dict[str, object]:
         record(f"init_params:{cell}:reproducible",
                lambda: _same(mod.init_params(cell, D, H, [5], K, 3), mod.init_params(cell, D, H, [5], K, 3), 0))
         record(f"forward:{cell}", lambda: mod.forward(_copy(params), X.copy(), cell)[0])
+        large = {k: v * (300.0 if k.startswith(("W", "b")) and k[1:].isdigit() else 1.0) for k, v in params.items()}
+        record(f"forward:{cell}:large scores", lambda: mod.forward(large, X.copy(), cell)[0])
 
         def lag():
             loss, grads = mod.loss_and_grads(_copy(params), X.copy(), y.copy(), cell)

@@ -72,8 +72,23 @@ def probe(mod) -> dict[str, object]:
     record("loss", lambda X, Xt, params, g: mod.loss(mod.forward(_copy(params), X)[0], X))
     record("backward", lambda X, Xt, params, g: mod.backward(params, mod.forward(params, X)[1], X))
     record("adagrad_update", adagrad)
+
+    def adagrad_small(X, X_train, params, grads):  # gradients of the size of eps: eps matters
+        p, state = _copy(params), {}
+        small = {k: g * 3e-7 for k, g in grads.items()}
+        mod.adagrad_update(p, small, state, 0.01, 1e-6)
+        return {"params": p, "state": state}
+
+    record("adagrad_update:small gradients, eps 1e-6", adagrad_small)
     record("train", train)
     record("train:reproducible", lambda *data: _same(train(*data), train(*_data()), 0))
+
+    def train_input(X, X_train, params, grads):  # the caller's X after the call
+        X_copy = X_train.copy()
+        mod.train(X_copy, 4, 2, 6, lambda epoch: 0.05, 1)
+        return {"X after": X_copy}
+
+    record("train:input", train_input)
     return out
 
 
@@ -176,6 +191,6 @@ def test_trained_bound_rejects_broken_training_and_accepts_unusual(mutant):
     bound = THRESHOLDS[CHECK]
     mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
     with np.errstate(all="ignore"):
-        value, _cpu = calibrate.held_out_mse(mod.train, bound.grade_seed)
+        value, _cpu = calibrate.held_out_mse(mod.train, 0)
     expected_pass = mutant in UNUSUAL
     assert bound.passes(value) == expected_pass, (mutant.name, value, bound.describe())

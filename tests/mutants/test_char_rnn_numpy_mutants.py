@@ -57,6 +57,13 @@ def probe(mod) -> dict[str, object]:
 
     record("loss_and_grads", lag)
 
+    def lag_inputs_unchanged():
+        h = h_prev.copy()
+        mod.loss_and_grads(_copy(params), list(inputs), list(targets), h)
+        return bool(np.array_equal(h, h_prev))
+
+    record("loss_and_grads:inputs unchanged", lag_inputs_unchanged)
+
     def clip(limit=5.0):
         g = {"a": np.array([-7.0, -1.0, 0.5, 9.0]), "b": np.array([[6.0, -5.5]])}
         returned = mod.clip_grads(g, limit)
@@ -65,6 +72,13 @@ def probe(mod) -> dict[str, object]:
     record("clip_grads", clip)
     record("clip_grads:limit 2", lambda: clip(2.0))
     record("sample", lambda: mod.sample(_copy(params), h_prev.copy(), 2, 25, seed=4))
+
+    def sample_inputs_unchanged():
+        h = h_prev.copy()
+        mod.sample(_copy(params), h, 2, 5, seed=4)
+        return bool(np.array_equal(h, h_prev))
+
+    record("sample:inputs unchanged", sample_inputs_unchanged)
 
     def train():
         trained, history = mod.train(TEXT, 6, 15, 0.1, 12, seed=1)

@@ -14,6 +14,7 @@ CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train"
 TEXTS = (
     "Zeta alpha zeta, ALPHA beta beta gamma zeta alpha beta gamma delta",
     "the cat saw the dog; the cat ran. A dog saw the cat!",
+    "mp3s at 5 o'clock: 'rock' snake_case rock'n'roll mp3s 'rock' o'clock mp3s snake_case",
 )
 VOCAB = ["the", "cat", "sat", "on", "mat", "dog", "saw", "ran", "a"]
 
@@ -83,7 +84,21 @@ def probe(mod) -> dict[str, object]:
     record("train:reproducible", lambda: _same(train(), train(), 0))
     record("predict_next", lambda: "|".join(
         mod.predict_next(_copy(params), VOCAB, [VOCAB[i] for i in c]) for c in context))
+    # the arguments after the call: a function that modifies its input in place changes them
+    record("forward:input", lambda: _inputs_after(mod.forward, _copy(params), context.copy()))
+    record("loss_and_grads:input",
+           lambda: _inputs_after(mod.loss_and_grads, _copy(params), context.copy(), target.copy()))
+    record("predict_next:input", lambda: _inputs_after(
+        mod.predict_next, _copy(params), list(VOCAB), [VOCAB[i].upper() for i in context[0]]))
+    record("train:input", lambda: _inputs_after(mod.train, context.copy(), target.copy(), 9, 3, 5, 0.3, 0.8,
+                                                2, 3, 2))
     return out
+
+
+def _inputs_after(function, *args):
+    """The arguments after the call, by position (a list of words joined into one string)."""
+    function(*args)
+    return {str(i): "|".join(a) if isinstance(a, list) else a for i, a in enumerate(args)}
 
 
 def _same(a, b, tol: float) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from graders.assignments.sparse_autoencoder.checks_adam import reconstruction_fixed_point
+from reference.numpy import sparse_autoencoder as reference_sparse
 from tests.mutants import load_module_from_source, reference_path
 from tests.mutants.sparse_autoencoder import INEXACT, MUTANTS, SLOW_UNUSUAL, UNUSUAL
 
@@ -42,6 +44,8 @@ def probe(mod) -> dict[str, object]:
     record("normalize_patches", lambda: mod.normalize_patches(raw.copy()))
     # the input after the call: a function that modifies its input in place changes it
     record("normalize_patches:input", lambda: (lambda P: (mod.normalize_patches(P), P)[1])(raw.copy()))
+    record("to_grayscale:input", lambda: _inputs_after(mod.to_grayscale, rgb.astype(np.float64)))
+    record("sample_patches:input", lambda: _inputs_after(mod.sample_patches, numbered.copy(), 3, 5, 4))
     record("init_params", lambda: mod.init_params(9, 4, seed=3))
     record("init_params:reproducible", lambda: _same(mod.init_params(9, 4, 3), mod.init_params(9, 4, 3), 0))
     for name, (beta, lam) in {"": (BETA, LAM), ":reconstruction": (0.0, 0.0),
@@ -52,9 +56,25 @@ def probe(mod) -> dict[str, object]:
         trained, history = mod.train(X_train, 4, RHO, BETA, LAM, 0.05, 25, 1)
         return {"params": trained, "history": np.asarray(history)}
 
+    record("cost:input", lambda: _inputs_after(mod.cost, {k: v.copy() for k, v in params.items()}, X.copy(),
+                                               RHO, BETA, LAM))
     record("train", train)
+    record("train:small gradients", lambda: mod.train(_near_reconstruction(), 4, RHO, 0.0, 0.0, 0.05, 1, 1)[0])
+    record("train:input", lambda: _inputs_after(mod.train, X_train.copy(), 4, RHO, BETA, LAM, 0.05, 2, 1))
     record("train:reproducible", lambda: _same(train(), train(), 0))
     return out
+
+
+def _near_reconstruction():
+    """Rows near the reference's reconstruction of themselves at init_params(9, 4, 1): tiny gradients."""
+    X = reconstruction_fixed_point(reference_sparse.init_params(9, 4, 1), np.full((12, 9), 0.5))
+    return X + np.random.default_rng(7).normal(0.0, 3e-3, X.shape)
+
+
+def _inputs_after(function, *args):
+    """The arguments after the call: a function that modifies its input in place changes them."""
+    function(*args)
+    return args
 
 
 def _same(a, b, tol: float) -> bool:

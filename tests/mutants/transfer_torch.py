@@ -213,10 +213,10 @@ MUTANTS = [
         name="replace_head_softmax_output",  # probabilities, not logits: cross-entropy applies its own softmax
         old="nn.Flatten(), nn.Linear(n_features, n_out))",
         new="nn.Flatten(), nn.Linear(n_features, n_out), nn.Softmax(dim=1))",
+        # five softmax outputs still train a usable classifier (about 0.89 / 0.97 against the
+        # reference's 0.90 / 0.98 over the secret draws): too close for the 5-class bounds
         catches=(
             'replace_head: global average pool + linear',
-            'replace_head: head-only accuracy (5 classes)',
-            'unfreeze_from: fine-tuned accuracy (5 classes)',
             'replace_head: head-only accuracy (5 vs 9)',
             'unfreeze_from: fine-tuned accuracy (5 vs 9)',
         ),
@@ -245,10 +245,10 @@ SLOW_MUTANTS = [
         name="replace_head_deep_copies_the_base",
         old="    return nn.Sequential(base, nn.AdaptiveAvgPool2d(1)",
         new="    import copy\n\n    return nn.Sequential(copy.deepcopy(base), nn.AdaptiveAvgPool2d(1)",
+        # on 5 vs 9 the head alone, trained on, comes within the bound over the secret draws
         catches=(
             'replace_head: uses the given base, not a copy',
             'unfreeze_from: fine-tuned accuracy (5 classes)',
-            'unfreeze_from: fine-tuned accuracy (5 vs 9)',
         ),
         says=('copy.deepcopy',),
     ),

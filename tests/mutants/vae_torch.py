@@ -83,7 +83,13 @@ MUTANTS = [
     Mutant("kl_logvar_taken_as_log_sigma", _KL,
            "return -0.5 * torch.sum(1.0 + 2.0 * logvar - mu.pow(2) - torch.exp(2.0 * logvar), dim=1)",
            catches=(KL_CLOSED_FORM, KL_MONTE_CARLO), says=('log sigma',)),
+    Mutant("kl_divided_by_the_batch_size", _KL,
+           "return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1) / mu.shape[0]",
+           catches=(KL_CLOSED_FORM, KL_MONTE_CARLO), says=('divided by the batch size',)),
     # vae_loss
+    Mutant("vae_loss_kl_normalised_per_pixel", _LOSS,
+           "return (bce + kl_divergence(mu, logvar) / x[0].numel()).mean()",
+           catches=(LOSS,), says=('divided by the number of features',)),
     Mutant("vae_loss_bce_mean_over_features", _BCE,
            "bce = F.binary_cross_entropy(x_hat, x)",
            catches=(LOSS,), says=('averaged over the features',)),

@@ -28,7 +28,7 @@ from graders.assignments.activity_recognition import (
     checks_trained,
     checks_training,
 )
-from graders.assignments.activity_recognition.thresholds import CHECKS
+from graders.assignments.activity_recognition.thresholds import CHECKS, DEFAULT_DATA, THRESHOLDS_BY_DATASET
 from graders.engine.checks import Check, Kind
 from reference.numpy.activity_recognition import CELLS
 
@@ -48,6 +48,8 @@ def yield_checks(options: dict):
     for cell in CELLS:
         yield Check(f"forward: probabilities ({cell})", partial(checks_model.check_forward_values, cell=cell),
                     needs=("forward",))
+    yield Check("forward: finite and exact at class scores of 1e3 (the row maximum subtracted)",
+                checks_model.check_forward_large_scores, needs=("forward",))
     yield Check("loss_and_grads: loss value (mean cross-entropy)", checks_gradients.check_loss_value,
                 needs=("loss_and_grads",))
     for cell in CELLS:
@@ -72,7 +74,8 @@ def yield_checks(options: dict):
                 kind=Kind.PROPERTY, needs=("init_params", "train"))
     for cell in CELLS:
         yield Check(CHECKS[cell], partial(checks_trained.check_train_accuracy, cell=cell), points=2,
-                    kind=Kind.THRESHOLD, needs=("train",), timeout_s=checks_trained.TRAIN_TIMEOUT_S)
+                    kind=Kind.THRESHOLD, needs=("train",), timeout_s=checks_trained.TRAIN_TIMEOUT_S,
+                    threshold=THRESHOLDS_BY_DATASET[DEFAULT_DATA][CHECKS[cell]])
     yield Check("predict: the argmax of forward's probabilities", checks_model.check_predict_values,
                 needs=("predict",))
     yield Check("confusion_matrix: counts sum to N, the diagonal counts the correct predictions, rows follow the "

@@ -109,6 +109,29 @@ def check_forward_values(ctx, cell: str):
                  context=pb.describe_problem(params, X, None, cell))
 
 
+LARGE_SCORES = 1e3   # exp overflows past 709: only a softmax with the row maximum subtracted stays finite
+
+
+def check_forward_large_scores(ctx):
+    """The last dense layer scaled so the class scores reach about 1e3 (the contract's softmax
+    subtracts each row's maximum, so the probabilities stay finite and exact)."""
+    cell = "gru"
+    params, X, _ = pb.problem(ctx.rng, cell)
+    last = ref.n_dense_layers(params)
+    scores = ref.forward(params, X, cell)[1][2][-1]
+    factor = LARGE_SCORES / max(float(np.abs(scores).max()), 1e-12)
+    params[f"W{last}"] = params[f"W{last}"] * factor
+    params[f"b{last}"] = params[f"b{last}"] * factor
+    what = f"forward(params, X, {cell!r})[0] at class scores up to {LARGE_SCORES:g}"
+    out = expect.sequence(ctx.call("forward", params, X, cell), what, 2)
+    probs = expect.array(out[0], what, scores.shape, nonfinite_slip=lambda bad: (
+        "the softmax without the row maximum subtracted: exp(1e3) overflows to inf and inf / inf is NaN; the "
+        "contract subtracts each row's maximum before exp."))
+    expected, _ = ref.forward(params, X, cell)
+    assert_close(probs, expected, what, context=pb.describe_problem(params, X, None, cell)
+                 + f"; the last dense layer scaled by {factor:.4g}")
+
+
 def _clear_winner_problem(rng, cell):
     for _ in range(100):
         params, X, _ = pb.problem(rng, cell)

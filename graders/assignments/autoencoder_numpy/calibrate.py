@@ -3,13 +3,14 @@
     python -m graders.assignments.autoencoder_numpy.calibrate            # print the table
     python -m graders.assignments.autoencoder_numpy.calibrate --write    # also rewrite thresholds.py
 
-The grader trains the submission's `train` on the training split of scikit-learn's
-digits (scaled to [0, 1]; `split_train_test(1797, 0.2, seed=0)`) with `SETTINGS` and the
-learning-rate schedule `lr_schedule(SETTINGS)`, at seed `grade_seed`, then measures the
-held-out mean squared reconstruction error of the trained parameters with the
+The grader trains the submission's `train` on a secret draw of the digits (scaled to
+[0, 1]; `thresholds.graded_data`: secret held-out rows, the pixels in a secret order, a
+secret seed) with `SETTINGS` and the learning-rate schedule `lr_schedule(SETTINGS)`, then
+measures the held-out mean squared reconstruction error of the trained parameters with the
 REFERENCE forward pass (so a wrong `forward` in the submission cannot flatter its own
-result). This script does the same with the reference `train` over `SEEDS` and sets
-the bound to the worst reference value times (1 + MARGIN).
+result). This script does the same with the reference `train` over the calibration draws
+`DRAWS` and, on the first `VARIATION_DRAWS` of them, with each harmless variation of the
+reference in `VARIATIONS`; the bound is the worst of all those values times (1 + MARGIN).
 
 For comparison it also prints the trivial baseline (predict every held-out image as the
 per-pixel mean of the training images) and, with --mutants, the value reached by the
@@ -24,62 +25,89 @@ from pathlib import Path
 
 import numpy as np
 
-from dlgrade.data import load_digits, split_train_test
-from graders.engine.calibration import (cpu_summary, one_blas_thread, over_seeds, print_tables,
+from graders.engine.calibration import (Variation, calibration_secret, cpu_summary,
+                                        one_blas_thread, over_seeds, perturbed, print_tables,
                                         report_mutants, script_arguments, timed, verdict,
                                         write_and_report)
 from graders.engine.thresholds import (Threshold, calibrate, quoted, rewrite_from, set_constant,
                                        table_literal)
 
-from .thresholds import CHECK, METRIC, SETTINGS, lr_schedule
+from .thresholds import CHECK, METRIC, SETTINGS, graded_data, lr_schedule
 
-SEEDS = tuple(range(10))
+ASSIGNMENT = "autoencoder_numpy"
+DRAWS = tuple(range(10))
+VARIATION_DRAWS = 5
+VARIATIONS = (
+    Variation("the bias gradients summed over the rows in reverse order (a re-associated sum)",
+              edits=(("db2 = dZ2.sum(axis=0)", "db2 = dZ2[::-1].sum(axis=0)"),
+                     ("db1 = dZ1.sum(axis=0)", "db1 = dZ1[::-1].sum(axis=0)"))),
+    Variation("the training inputs perturbed by 1e-12 relative", perturb=1e-12),
+    Variation("Adagrad's step computed as g * (lr / (sqrt(G) + eps)) (another update order)",
+              edits=(("params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
+                      "params[k] -= g * (lr / (np.sqrt(state[k]) + eps))"),)),
+)
 MARGIN = 0.30
 CPU_BUDGET_S = 20.0
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 
 
-def digits_split() -> tuple[np.ndarray, np.ndarray]:
-    """(X_train (1438, 64), X_test (359, 64)), float64 in [0, 1]."""
-    X, _ = load_digits()
-    train_idx, test_idx = split_train_test(len(X), 0.2, seed=0)
-    return X[train_idx], X[test_idx]
+def draw_data(draw: int) -> dict:
+    """The graded data of calibration draw `draw` (see thresholds.graded_data)."""
+    return graded_data(calibration_secret(ASSIGNMENT, draw))
 
 
-def baseline_mse() -> float:
-    """Held-out MSE of predicting every image as the per-pixel mean of the training images."""
-    X_train, X_test = digits_split()
-    return float(np.mean((X_test - X_train.mean(axis=0)) ** 2))
+def baseline_mse(draws=DRAWS) -> float:
+    """Held-out MSE of predicting every image as the per-pixel mean of the training images
+    (mean over the draws)."""
+    values = []
+    for draw in draws:
+        data = draw_data(draw)
+        values.append(float(np.mean((data["X_test"] - data["X_train"].mean(axis=0)) ** 2)))
+    return float(np.mean(values))
 
 
-def held_out_mse(train_fn, seed: int, settings: dict = SETTINGS) -> tuple[float, float]:
-    """Train with `train_fn` (a contract `train`) and return (held-out MSE, CPU seconds).
+def held_out_mse(train_fn, draw: int, settings: dict = SETTINGS, *,
+                 perturb: float = 0.0) -> tuple[float, float]:
+    """Train with `train_fn` (a contract `train`) on calibration draw `draw` and return
+    (held-out MSE, CPU seconds); perturb: the training inputs times 1 + perturb * N(0, 1).
 
     The MSE is measured with the reference forward pass on the trained parameters.
     """
     from reference.numpy import autoencoder_numpy as ref
 
-    X_train, X_test = digits_split()
+    data = draw_data(draw)
+    X_train, X_test = perturbed(data["X_train"], perturb), data["X_test"]
     (params, _history), cpu = timed(train_fn, X_train, settings["n_hidden"], settings["epochs"],
-                                    settings["batch_size"], lr_schedule(settings), seed)
+                                    settings["batch_size"], lr_schedule(settings), data["seed"])
     X_hat, _ = ref.forward({k: np.asarray(v, dtype=np.float64) for k, v in params.items()}, X_test)
     return float(np.mean((X_hat - X_test) ** 2)), cpu
 
 
-def run(seeds=SEEDS, margin: float = MARGIN, verbose: bool = True) -> dict[str, Threshold]:
-    """Retrain the reference over `seeds` and build the THRESHOLDS table."""
+def run(draws=DRAWS, margin: float = MARGIN, verbose: bool = True,
+        variation_draws: int = VARIATION_DRAWS) -> dict[str, Threshold]:
+    """Retrain the reference over `draws` (and its variations over the first
+    `variation_draws`) and build the THRESHOLDS table."""
     from reference.numpy import autoencoder_numpy as ref
 
-    runs = over_seeds(seeds, lambda seed: held_out_mse(ref.train, seed),
-                      lambda seed, r: f"seed {seed}: held-out MSE {r[0]:.6f}  ({r[1]:.2f} s CPU)",
+    runs = over_seeds(draws, lambda draw: held_out_mse(ref.train, draw),
+                      lambda draw, r: f"draw {draw}: held-out MSE {r[0]:.6f}  ({r[1]:.2f} s CPU)",
                       verbose=verbose)
+    cpus = [cpu for _, cpu in runs.values()]
+    variation = {}
+    for v in VARIATIONS:
+        train = v.module(ASSIGNMENT).train
+        by_draw = over_seeds(draws[:variation_draws],
+                             lambda draw: held_out_mse(train, draw, perturb=v.perturb),
+                             lambda draw, r: f"  {v.name}, draw {draw}: {r[0]:.6f}", verbose=verbose)
+        variation[v.name] = {draw: value for draw, (value, _) in by_draw.items()}
+        cpus += [cpu for _, cpu in by_draw.values()]
     if verbose:
-        print(f"reference training: {cpu_summary([cpu for _, cpu in runs.values()])}")
-        print(f"baseline (per-pixel training mean): held-out MSE {baseline_mse():.6f}")
-    values = {seed: value for seed, (value, _) in runs.items()}
+        print(f"reference training: {cpu_summary(cpus)}")
+        print(f"baseline (per-pixel training mean): held-out MSE {baseline_mse(draws):.6f}")
+    values = {draw: value for draw, (value, _) in runs.items()}
     threshold = calibrate(METRIC, values, higher_is_better=False, margin=margin,
                           cpu_budget_s=CPU_BUDGET_S, settings=SETTINGS, dataset="digits",
-                          grade_seed=0)
+                          grade_seed=0, variation=variation)
     return {CHECK: threshold}
 
 
@@ -92,12 +120,12 @@ def render(thresholds: dict[str, Threshold], baseline: float) -> str:
 
 
 def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
-    """Held-out MSE at the grade seed of the mutants (needs the tests/ tree)."""
+    """Held-out MSE of the mutants at calibration draw 0 (needs the tests/ tree)."""
     bound = thresholds[CHECK]
 
     def describe(module) -> str:
         with np.errstate(all="ignore"):
-            value, cpu = held_out_mse(module.train, bound.grade_seed)
+            value, cpu = held_out_mse(module.train, 0)
         return f"{value:10.6f} {verdict(bound, value)}  ({cpu:.2f} s CPU)"
 
     report_mutants("autoencoder_numpy", describe, names=names, width=45)

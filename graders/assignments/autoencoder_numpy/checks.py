@@ -9,8 +9,9 @@
   with the cache from the submission's own forward (passed back unchanged: plain data
   travels as data, any other object as a handle). No hidden pre-activation is within 1e-3
   of relu's kink;
-- `adagrad_update` (checks_adagrad.py): in place on the caller's dicts, one step, and two
-  steps (accumulation);
+- `adagrad_update` (checks_adagrad.py): in place on the caller's dicts, one step, two
+  steps (accumulation), and one step with gradients of the size of an explicit eps;
+- forward and loss leave the caller's arrays unchanged (engine inputs_unchanged_check);
 - `train` (checks_train.py): through the sandbox task `tasks.task_train_recording`, which
   gives the submission's train a recording lr_schedule: the epochs asked, history,
   reproducibility, and the calibrated trained-model bound (held-out MSE of the returned
@@ -29,6 +30,7 @@ from graders.assignments.autoencoder_numpy.checks_adagrad import (
     check_adagrad_accumulates,
     check_adagrad_in_place,
     check_adagrad_one_step,
+    check_adagrad_small_gradients_explicit_eps,
 )
 from graders.assignments.autoencoder_numpy.checks_backward import (
     check_backward_gradient,
@@ -44,12 +46,15 @@ from graders.assignments.autoencoder_numpy.checks_train import (
     check_train_asks_schedule,
     check_train_history_decreases,
     check_train_history_with_zero_rate,
+    check_train_inputs_unchanged,
     check_train_reproducible,
     check_train_trained,
 )
-from graders.assignments.autoencoder_numpy.problems import KEYS, params_dict
+from graders.assignments.autoencoder_numpy.problems import KEYS, params_dict, problem
 from graders.assignments.autoencoder_numpy.thresholds import CHECK as TRAINED_CHECK
+from graders.assignments.autoencoder_numpy.thresholds import THRESHOLDS
 from graders.engine.checks import Check, CheckFailed, Kind
+from graders.engine.common import inputs_unchanged_check
 from graders.engine.compare import fmt
 
 CONTRACT = ("init_params", "forward", "loss", "backward", "adagrad_update", "train")
@@ -119,6 +124,16 @@ def check_init_params_scale(ctx):
                       "weights so small that the signal and the gradients vanish."))
 
 
+def _forward_args(ctx):
+    params, X = problem(ctx.rng)
+    return params, X
+
+
+def _loss_args(ctx):
+    _, X = problem(ctx.rng)
+    return ctx.rng.uniform(0.05, 0.95, size=X.shape), X
+
+
 # ------------------------------------------------------------------ the generator
 
 
@@ -134,9 +149,11 @@ def yield_checks(options: dict):
     yield Check("forward: values on random inputs", check_forward_values, points=2, needs=("forward",))
     yield Check("forward: finite and exact at output pre-activations of 1e3", check_forward_large_preactivations,
                 needs=("forward",))
+    yield inputs_unchanged_check("forward", _forward_args, ("params", "X"))
     yield Check("loss: value", check_loss_value, needs=("loss",))
     yield Check("loss: zero at the target, never negative", check_loss_zero_at_target, kind=Kind.PROPERTY,
                 needs=("loss",))
+    yield inputs_unchanged_check("loss", _loss_args, ("X_hat", "X"))
     for key in KEYS:
         yield Check(f"backward: gradient check of {key}", partial(check_backward_gradient, key=key), points=2,
                     kind=Kind.GRADIENT, needs=("forward", "backward"))
@@ -148,13 +165,17 @@ def yield_checks(options: dict):
                 needs=("adagrad_update",))
     yield Check("adagrad_update: two steps accumulate the squared gradients", check_adagrad_accumulates,
                 needs=("adagrad_update",))
+    yield Check("adagrad_update: small gradients and an explicit eps (sqrt(state) + eps)",
+                check_adagrad_small_gradients_explicit_eps, needs=("adagrad_update",))
     yield Check("train: asks lr_schedule for every epoch", check_train_asks_schedule, kind=Kind.PROPERTY,
                 needs=("train",))
     yield Check("train: history[e] is the mean loss of epoch e (learning rate 0)",
                 check_train_history_with_zero_rate, needs=("train",))
     yield Check("train: reproducible from the seed", check_train_reproducible, kind=Kind.PROPERTY,
                 needs=("train",))
+    yield Check("train: leaves its inputs unchanged", check_train_inputs_unchanged, points=0.5, kind=Kind.PROPERTY,
+                needs=("train",))
     yield Check("train: history has one mean loss per epoch, decreasing", check_train_history_decreases,
                 kind=Kind.PROPERTY, needs=("train",), timeout_s=TRAIN_TIMEOUT_S)
     yield Check(TRAINED_CHECK, check_train_trained, points=4, kind=Kind.THRESHOLD, needs=("train",),
-                timeout_s=TRAIN_TIMEOUT_S)
+                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAINED_CHECK])

@@ -17,6 +17,12 @@ from graders.engine.compare import assert_close, fmt
 from reference.numpy import autoencoder_numpy as ref
 
 LR = 0.1                   # adagrad checks
+# Gradients of the size of eps, with eps passed explicitly: here sqrt(state) + eps (the
+# contract) and sqrt(state + eps) differ by a factor of about 1000, and an ignored eps
+# argument (the default 1e-8 instead) by a factor of about 2. With the gradients of the other
+# checks (|g| >= 0.5, eps 1e-8) both slips are invisible.
+SMALL_GRADIENT = (0.5e-6, 2e-6)
+SMALL_EPS = 1e-6
 
 
 def adagrad_inputs(rng):
@@ -46,10 +52,10 @@ def adagrad_slips(params, grads, state, key) -> dict[str, np.ndarray]:
     }
 
 
-def call_adagrad(ctx, params, grads, state, what):
+def call_adagrad(ctx, params, grads, state, what, *eps):
     """(params after, state after, returned value): the caller's dicts after the call."""
-    value, after, _ = ctx.call_echo("adagrad_update", params, grads, state, LR)
-    after = expect.sequence(after, f"the arguments of {what} after the call", 4)
+    value, after, _ = ctx.call_echo("adagrad_update", params, grads, state, LR, *eps)
+    after = expect.sequence(after, f"the arguments of {what} after the call", 4 + len(eps))
     return after[0], after[2], value, after[1]
 
 
@@ -137,3 +143,30 @@ def check_adagrad_accumulates(ctx):
     p2, s2, value2, _ = call_adagrad(ctx, p1, grads2, s1, second)
     expected_p, expected_s = adagrad_expected(p1, grads2, s1)
     compare_adagrad(updated_params(p2, value2, p1), s2, expected_p, expected_s, p1, grads2, s1, second)
+
+
+def eps_slips(params, grads, key, eps) -> dict[str, np.ndarray]:
+    """The common misreadings of the eps term, one step from an empty state."""
+    g, p = grads[key], params[key]
+    return {
+        "eps is inside the square root: the contract's step is lr * g / (sqrt(state) + eps), "
+        "not lr * g / sqrt(state + eps)": p - LR * g / np.sqrt(g * g + eps),
+        "the eps argument is ignored (a hard-coded 1e-8 instead of the eps passed in)":
+            p - LR * g / (np.abs(g) + 1e-8),
+    }
+
+
+def check_adagrad_small_gradients_explicit_eps(ctx):
+    params, _ = problem(ctx.rng, n=2, d=4, h=3)
+    grads = {k: ctx.rng.uniform(*SMALL_GRADIENT, size=v.shape) * ctx.rng.choice([-1.0, 1.0], size=v.shape)
+             for k, v in params.items()}
+    what = f"adagrad_update(params, grads, state={{}}, lr={LR}, eps={SMALL_EPS:g})"
+    p_after, _, value, _ = call_adagrad(ctx, params, grads, {}, what, SMALL_EPS)
+    got = params_dict(updated_params(p_after, value, params), f"the params after {what}", 4, 3)
+    expected = copy_params(params)
+    ref.adagrad_update(expected, grads, {}, LR, SMALL_EPS)
+    for k in KEYS:
+        assert_close(got[k], expected[k], f"params[{k!r}] after {what}", known=eps_slips(params, grads, k, SMALL_EPS),
+                     context=f"Inputs: gradients of size {SMALL_GRADIENT[0]:g} to {SMALL_GRADIENT[1]:g} (the size "
+                             f"of eps, where eps matters); grads[{k!r}] = {fmt(grads[k])}; lr = {LR}; "
+                             f"eps = {SMALL_EPS:g} passed as the fifth argument")

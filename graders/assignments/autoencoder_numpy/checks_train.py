@@ -2,7 +2,9 @@
 `tasks.task_train_recording`, which gives the submission's train a recording lr_schedule:
 the epochs asked, the history, reproducibility, and the calibrated trained-model bound
 (held-out MSE of the returned parameters under the REFERENCE forward pass, THRESHOLDS in
-thresholds.py).
+thresholds.py). The calibrated run trains on the course's secret draw of the digits
+(thresholds.graded_data: secret held-out rows, pixel order and seed), so weights prepared
+in advance for the public digits do not fit it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from graders.assignments.autoencoder_numpy.thresholds import (
     BASELINE_MSE,
     CHECK as TRAINED_CHECK,
     THRESHOLDS,
+    graded_data,
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
+from graders.engine.common import assert_unchanged
 from graders.engine.compare import fmt
 from graders.engine.task_calls import SharedRuns
 from graders.sandbox.errors import CallTimeout, StudentError
@@ -30,7 +34,8 @@ TINY_INIT_STD = 0.015      # weights this small (0.01 * randn: sample std about 
 
 @functools.lru_cache(maxsize=1)
 def digits():
-    """(X_train (1438, 64), X_test (359, 64)) of the calibration (see calibrate.digits_split)."""
+    """(X_train (1438, 64), X_test (359, 64)): the public split of the digits, whose first
+    rows the small runs use (the calibrated run uses the secret draw, thresholds.graded_data)."""
     from dlgrade.data import load_digits, split_train_test
 
     X, _ = load_digits()
@@ -51,14 +56,16 @@ class TrainRun:
     """What one run of the submission's train gave, validated piece by piece on demand, so
     that each check fails only for what it checks."""
 
-    def __init__(self, out, X, n_hidden, epochs, batch_size, train_seed):
+    def __init__(self, out, X, n_hidden, epochs, batch_size, train_seed, seed_shown=None):
         self.X, self.n_hidden, self.epochs, self.batch_size = X, n_hidden, epochs, batch_size
-        self.what = f"train(X {X.shape}, {n_hidden}, {epochs}, {batch_size}, lr_schedule, {train_seed})"
+        shown = train_seed if seed_shown is None else seed_shown
+        self.what = f"train(X {X.shape}, {n_hidden}, {epochs}, {batch_size}, lr_schedule, {shown})"
         if not isinstance(out, dict) or "result" not in out:  # the task's own reply: always this shape
             raise CheckFailed("the training task returned an unexpected value (an internal error).")
         self.result = out["result"]
         self.epochs_asked = list(out.get("epochs_asked") or [])
         self.cpu_s = float(out.get("cpu_s") or 0.0)
+        self.X_after = out.get("X_after")
 
     def _pair(self):
         return expect.sequence(self.result, self.what, 2)
@@ -91,8 +98,10 @@ class TrainRun:
 _TIMED_OUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def run_train(ctx, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed, global_seed=None) -> TrainRun:
-    """The submission's train on X with lr_schedule(e) = lr * lr_decay ** e, in the sandbox."""
+def run_train(ctx, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed, global_seed=None,
+              seed_shown=None, return_x=False) -> TrainRun:
+    """The submission's train on X with lr_schedule(e) = lr * lr_decay ** e, in the sandbox
+    (seed_shown: what the feedback writes for the seed, when not the seed itself)."""
     earlier = _TIMED_OUT.get(ctx.session)
     if earlier is not None:
         raise CheckFailed(f"not run: train did not finish in time in an earlier check ({earlier}).",
@@ -100,17 +109,27 @@ def run_train(ctx, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed, gl
                                "work than needed (loops over every sample and weight?).")
     try:
         out = ctx.task("train_recording", X=X, n_hidden=n_hidden, epochs=epochs, batch_size=batch_size, lr=lr,
-                       lr_decay=lr_decay, train_seed=train_seed, global_seed=global_seed)
+                       lr_decay=lr_decay, train_seed=train_seed, global_seed=global_seed, return_x=return_x)
     except CallTimeout:
         _TIMED_OUT[ctx.session] = f"'{ctx.check.name}', on {X.shape[0]} rows for {epochs} epochs"
         raise
-    return TrainRun(out, X, n_hidden, epochs, batch_size, train_seed)
+    return TrainRun(out, X, n_hidden, epochs, batch_size, train_seed, seed_shown)
 
 
-def small_run(ctx, train_seed, lr=SMALL["lr"], lr_decay=SMALL["lr_decay"], global_seed=None) -> TrainRun:
+def small_run(ctx, train_seed, lr=SMALL["lr"], lr_decay=SMALL["lr_decay"], global_seed=None,
+              return_x=False) -> TrainRun:
     s = SMALL
     return run_train(ctx, small_data(), s["n_hidden"], s["epochs"], s["batch_size"], lr, lr_decay,
-                     train_seed, global_seed)
+                     train_seed, global_seed, return_x=return_x)
+
+
+def check_train_inputs_unchanged(ctx):
+    """train leaves the caller's X as it was (the task hands train its own copy of X and returns
+    that copy after the call; the comparison is made here)."""
+    run = small_run(ctx, train_seed=1, return_x=True)
+    run.params()  # a stub that trains nothing leaves X unchanged too, and must not earn the points
+    X_after = run.X_after if isinstance(run.X_after, np.ndarray) else None
+    assert_unchanged("train", "X", run.X, X_after)
 
 
 def check_train_asks_schedule(ctx):
@@ -211,14 +230,19 @@ def check_train_reproducible(ctx):
 _RUNS = SharedRuns()
 
 
+def graded(ctx) -> dict:
+    """This course's draw of the calibrated run (thresholds.graded_data): the same for every
+    check of the grade, whichever check asks first."""
+    return _RUNS.once(ctx, "draw", lambda: graded_data(ctx.session.secret))
+
+
 def trained(ctx) -> TrainRun:
     """The calibrated training run of this grade (run once and shared; so is a failure)."""
     def run():
-        X_train, _ = digits()
-        t = THRESHOLDS[TRAINED_CHECK]
-        s = t.settings
-        return run_train(ctx, X_train, s["n_hidden"], s["epochs"], s["batch_size"], s["lr"], s["lr_decay"],
-                         train_seed=t.grade_seed)
+        data = graded(ctx)
+        s = THRESHOLDS[TRAINED_CHECK].settings
+        return run_train(ctx, data["X_train"], s["n_hidden"], s["epochs"], s["batch_size"], s["lr"],
+                         s["lr_decay"], train_seed=data["seed"], seed_shown="<secret seed>")
     return _RUNS.once(ctx, "train", run)
 
 
@@ -245,17 +269,19 @@ def check_train_trained(ctx):
     t = THRESHOLDS[TRAINED_CHECK]
     run = trained(ctx)
     params = run.params()
-    _, X_test = digits()
+    X_test = graded(ctx)["X_test"]
     X_hat, _ = ref.forward(params, X_test)
     value = float(np.mean((X_hat - X_test) ** 2))
-    summary = (f"held-out MSE {value:.6g} of {run.what} on the digits (X_test {X_test.shape}), measured with "
-               f"the reference forward pass; {run.cpu_s:.1f} s CPU")
+    summary = (f"held-out MSE {value:.6g} of {run.what} on this course's draw of the digits (secret held-out "
+               f"rows X_test {X_test.shape}, pixel order and seed), measured with the reference forward pass; "
+               f"{run.cpu_s:.1f} s CPU")
     if t.passes(value):
         return f"{summary}. Passed: {t.describe()}; baseline {BASELINE_MSE:.4g}."
     slip = None
     try:
         n_hidden = t.settings["n_hidden"]
-        init = params_dict(ctx.call("init_params", 64, n_hidden, t.grade_seed), "init_params", 64, n_hidden)
+        init = params_dict(ctx.call("init_params", 64, n_hidden, graded(ctx)["seed"]), "init_params", 64,
+                           n_hidden)
         scale = max(float(init["W1"].std()), float(init["W2"].std()))
         if scale < TINY_INIT_STD:
             slip = (f"init_params draws weights with a standard deviation of {scale:.3g} (0.01 or less, like "

@@ -28,7 +28,7 @@ def _epoch_record(epoch):
 
 
 def task_train_recording(sub, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed,
-                         global_seed=None):
+                         global_seed=None, return_x=False):
     """Call sub.train with a schedule lr * lr_decay ** epoch that records what it is asked.
 
     train_seed: the `seed` argument of train (named so because the sandbox's own request
@@ -37,7 +37,8 @@ def task_train_recording(sub, X, n_hidden, epochs, batch_size, lr, lr_decay, tra
         so two runs that differ only here show whether train depends on global state.
 
     Returns {"result": whatever train returned, "epochs_asked": [epoch, ...] in call order,
-    "cpu_s": CPU seconds train took}.
+    "cpu_s": CPU seconds train took}; with return_x, also "X_after": the X that train was given,
+    as it is after the call (the grader compares it with the X it sent).
     """
     if global_seed is not None:
         np.random.seed(int(global_seed))
@@ -55,4 +56,7 @@ def task_train_recording(sub, X, n_hidden, epochs, batch_size, lr, lr_decay, tra
     cpu = time.process_time() - start
     if len(asked) > 100000:  # every batch of a long run: keep the reply small
         asked = sorted(set(a for a in asked if isinstance(a, int)))[:100000]
-    return {"result": result, "epochs_asked": asked, "cpu_s": float(cpu)}
+    out = {"result": result, "epochs_asked": asked, "cpu_s": float(cpu)}
+    if return_x:
+        out["X_after"] = X
+    return out

@@ -42,7 +42,7 @@ from graders.assignments.autoencoders_torch.checks_trained import (
     check_trained_sparse_reconstruction,
     check_trained_sparsity,
 )
-from graders.assignments.autoencoders_torch.thresholds import CPU_BUDGET_S
+from graders.assignments.autoencoders_torch.thresholds import CPU_BUDGET_S, THRESHOLDS
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("DenseAutoencoder", "ConvAutoencoder", "add_noise", "l1_activity_penalty")
@@ -67,7 +67,8 @@ def yield_checks(options: dict):
                 kind=Kind.PROPERTY, needs=dense)
     yield Check(CHECK_NAMES["dense_reconstruction"],
                 partial(check_trained_reconstruction, check="dense_reconstruction", obj="DenseAutoencoder"),
-                points=3, kind=Kind.THRESHOLD, needs=dense, timeout_s=_train_timeout("dense_reconstruction"))
+                points=3, kind=Kind.THRESHOLD, needs=dense, timeout_s=_train_timeout("dense_reconstruction"),
+                threshold=THRESHOLDS["dense_reconstruction"])
     yield Check("ConvAutoencoder: output shape equals input shape for 8x8 digits and 28x28 MNIST",
                 partial(check_conv_shapes, shapes=EVEN_SHAPES, words="8x8 digits and 28x28 MNIST"),
                 points=1.5, kind=Kind.PROPERTY, needs=conv)
@@ -81,7 +82,8 @@ def yield_checks(options: dict):
                 needs=conv)
     yield Check(CHECK_NAMES["conv_reconstruction"],
                 partial(check_trained_reconstruction, check="conv_reconstruction", obj="ConvAutoencoder"),
-                points=3, kind=Kind.THRESHOLD, needs=conv, timeout_s=_train_timeout("conv_reconstruction"))
+                points=3, kind=Kind.THRESHOLD, needs=conv, timeout_s=_train_timeout("conv_reconstruction"),
+                threshold=THRESHOLDS["conv_reconstruction"])
     noise = ("add_noise",)
     yield Check("add_noise: clipped to [0, 1], x's shape and dtype", check_add_noise_range, needs=noise)
     yield Check("add_noise: mean and spread of the added noise as asked", check_add_noise_statistics,
@@ -91,12 +93,14 @@ def yield_checks(options: dict):
     yield Check("add_noise: leaves x unchanged", check_add_noise_input_unchanged, points=0.5,
                 kind=Kind.PROPERTY, needs=noise)
     yield Check(CHECK_NAMES["denoising_ratio"], check_trained_denoising, points=3, kind=Kind.THRESHOLD,
-                needs=("DenseAutoencoder", "add_noise"), timeout_s=_train_timeout("denoising_ratio"))
+                needs=("DenseAutoencoder", "add_noise"), timeout_s=_train_timeout("denoising_ratio"),
+                threshold=THRESHOLDS["denoising_ratio"])
     l1 = ("l1_activity_penalty",)
     yield Check("l1_activity_penalty: value", check_l1_value, needs=l1)
     yield Check("l1_activity_penalty: gradient", check_l1_gradient, kind=Kind.GRADIENT, needs=l1)
     yield Check(CHECK_NAMES["sparsity_factor"], check_trained_sparsity, points=3, kind=Kind.THRESHOLD,
-                needs=("DenseAutoencoder", "l1_activity_penalty"), timeout_s=_train_timeout("sparsity_factor"))
+                needs=("DenseAutoencoder", "l1_activity_penalty"), timeout_s=_train_timeout("sparsity_factor"),
+                threshold=THRESHOLDS["sparsity_factor"])
     yield Check(CHECK_NAMES["sparse_reconstruction"], check_trained_sparse_reconstruction, kind=Kind.THRESHOLD,
                 needs=("DenseAutoencoder", "l1_activity_penalty"),
-                timeout_s=_train_timeout("sparse_reconstruction"))
+                timeout_s=_train_timeout("sparse_reconstruction"), threshold=THRESHOLDS["sparse_reconstruction"])

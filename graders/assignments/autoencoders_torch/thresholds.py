@@ -34,7 +34,7 @@ Each bound is the worst run times (1 +/- margin); the margins are MARGINS below.
 
 from __future__ import annotations
 
-from graders.engine.thresholds import Threshold
+from graders.engine.thresholds import Threshold, with_model_size
 
 # The correct-but-unusual variant of the reference measured in calibration run 6.
 VARIANT_EDITS = [
@@ -210,6 +210,13 @@ THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
     },
 }
 # END CALIBRATED TABLE
+
+# The model the CPU budget assumes (said when a trained check runs over its time).
+MODEL_SIZE = ("the template's sizes: DenseAutoencoder 64-16-64 (about 2.1 k parameters; 64-32-64 for the "
+              "denoising and sparse runs, 4.2 k), ConvAutoencoder with 16 and 8 channels of 3x3 convolutions "
+              "down and 8 and 16 up (about 3.2 k parameters) on the 8x8 digits; wider or deeper networks need "
+              "proportionally more CPU")
+THRESHOLDS_BY_DATASET = with_model_size(THRESHOLDS_BY_DATASET, MODEL_SIZE)
 
 THRESHOLDS: dict[str, Threshold] = THRESHOLDS_BY_DATASET.get("digits", {})
 

@@ -133,6 +133,21 @@ def check_beam_search_width_one_greedy(ctx):
     prove(prop, models(1))
 
 
+def length_normalised_order(got) -> str | None:
+    """Which per-token average the order of `got` follows (best first), when it follows one and
+    the totals do not: "score / number of tokens after start" or "score / length with start"."""
+    if len({len(seq) for seq, _ in got}) < 2:
+        return None
+    for words, length in (("score / number of tokens after start", lambda seq: len(seq) - 1),
+                          ("score / length with start", len)):
+        if any(length(seq) <= 0 for seq, _ in got):
+            continue
+        keys = [score / length(seq) for seq, score in got]
+        if all(keys[i + 1] <= keys[i] + 1e-12 for i in range(len(keys) - 1)):
+            return words
+    return None
+
+
 def check_beam_search_sorted(ctx):
     def prop(case):
         got, _ = run(ctx, case, case["beam_width"])
@@ -141,6 +156,7 @@ def check_beam_search_sorted(ctx):
         if not bad:
             return
         ascending = all(scores[i + 1] >= scores[i] for i in range(len(scores) - 1))
+        normalised = length_normalised_order(got)
         raise CheckFailed(
             f"beam_search's results are not sorted best first: result {bad[0] + 1} scores higher than result "
             f"{bad[0]}.",
@@ -148,6 +164,10 @@ def check_beam_search_sorted(ctx):
             got=f"scores {[round(c, 6) for c in scores]}",
             slip=("sorted worst first (ascending): sort by -score, or with reverse=True."
                   if ascending and len(scores) >= 3 else
+                  f"ranked by the AVERAGE log-probability per token ({normalised}): that is length "
+                  "normalisation, which favours longer hypotheses; the contract ranks by the TOTAL "
+                  "log-probability, the score returned."
+                  if normalised else
                   "the final results are not sorted best first: hypotheses finish at different steps, so the "
                   "finished ones must be sorted once more at the end, by score, highest first "
                   "(key=lambda h: -h[1], or reverse=True)."))

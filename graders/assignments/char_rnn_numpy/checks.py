@@ -19,11 +19,12 @@ from functools import partial
 import numpy as np
 
 from graders.assignments.char_rnn_numpy import checks_loss, checks_sample, checks_train
-from graders.assignments.char_rnn_numpy.problems import KEYS, H, V, params_dict, shapes
+from graders.assignments.char_rnn_numpy.problems import KEYS, H, V, params_dict, random_params, shapes
 from graders.assignments.char_rnn_numpy.thresholds import CHECK as TRAINED_CHECK
+from graders.assignments.char_rnn_numpy.thresholds import THRESHOLDS
 from graders.engine import expect
 from graders.engine.checks import Check, CheckFailed, Kind
-from graders.engine.common import away_from
+from graders.engine.common import away_from, inputs_unchanged_check
 from graders.engine.compare import assert_close, fmt
 
 CONTRACT = ("init_params", "loss_and_grads", "clip_grads", "sample", "train")
@@ -132,6 +133,18 @@ def check_clip_grads_values(ctx):
                                  "are" + ("; limit is left at its default, 5.0." if limit is None else "."))
 
 
+def _loss_and_grads_args(ctx):
+    """loss_and_grads' arguments, with a nonzero starting state (a write into it shows)."""
+    inputs = [int(i) for i in ctx.rng.integers(0, V, 6)]
+    targets = [int(i) for i in ctx.rng.integers(0, V, 6)]
+    return random_params(ctx.rng), inputs, targets, ctx.rng.normal(0.0, 0.5, H)
+
+
+def _sample_args(ctx):
+    """sample's arguments, with a nonzero starting state (a write into it shows)."""
+    return random_params(ctx.rng), ctx.rng.normal(0.0, 0.5, H), 1, 12, 3
+
+
 # ------------------------------------------------------------------ the generator
 
 
@@ -154,6 +167,7 @@ def yield_checks(options: dict):
         yield Check(f"loss_and_grads: gradient check of {key}",
                     partial(checks_loss.check_loss_and_grads_gradient, key=key), points=2, kind=Kind.GRADIENT,
                     needs=lag)
+    yield inputs_unchanged_check("loss_and_grads", _loss_and_grads_args, ("params", "inputs", "targets", "h_prev"))
     yield Check("clip_grads: clips the caller's arrays in place", check_clip_grads_in_place, kind=Kind.PROPERTY,
                 needs=clip)
     yield Check("clip_grads: element-wise to [-limit, limit] (default 5), other entries untouched",
@@ -165,6 +179,7 @@ def yield_checks(options: dict):
                 checks_sample.check_sample_distribution, points=2, kind=Kind.PROPERTY, needs=sample)
     yield Check("sample: feeds each draw back and carries h (a nearly deterministic model)",
                 checks_sample.check_sample_feeds_back, needs=sample)
+    yield inputs_unchanged_check("sample", _sample_args, ("params", "h", None, None, None))
     yield Check("train: returns (params, history) with the contract's shapes", checks_train.check_train_returns,
                 needs=train, timeout_s=checks_train.SHORT_TIMEOUT_S)
     yield Check("train: follows min-char-rnn's loop on a short text (pointer, state, clipping, Adagrad)",
@@ -173,4 +188,4 @@ def yield_checks(options: dict):
     yield Check("train: reproducible from the seed", checks_train.check_train_reproducible, kind=Kind.PROPERTY,
                 needs=train, timeout_s=2 * checks_train.SHORT_TIMEOUT_S)
     yield Check(TRAINED_CHECK, checks_train.check_train_trained, points=4, kind=Kind.THRESHOLD, needs=train,
-                timeout_s=checks_train.TRAIN_TIMEOUT_S)
+                timeout_s=checks_train.TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAINED_CHECK])

@@ -10,9 +10,12 @@ CPU time. Two kinds of runs:
   contract's loop in its own process with the reference's loss_and_grads and clip_grads,
   from the parameters the submission's own init_params gives for the seed, and compares the
   history and the final parameters; replays with one slip switched on name the slip;
-- the calibrated run (SETTINGS of thresholds.py, on the Faust excerpt), whose returned
-  parameters the GRADER uses to regenerate the text greedily (thresholds.regenerate, not the
-  submission's code): the character errors must be within the calibrated bound.
+- the calibrated run (SETTINGS of thresholds.py, on this course's secret draw of the Faust
+  excerpt: thresholds.graded_text, its verses in a secret order from a secret start, and a
+  secret seed, so weights prepared in advance for the public excerpt do not fit), whose
+  returned parameters the GRADER uses to regenerate the text greedily
+  (thresholds.regenerate, not the submission's code): the character errors must be within
+  the calibrated bound.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from graders.assignments.char_rnn_numpy.problems import KEYS, params_dict
 from graders.assignments.char_rnn_numpy.thresholds import (
     CHECK as TRAINED_CHECK,
     THRESHOLDS,
+    graded_text,
     regenerate,
     regeneration_errors,
 )
@@ -38,12 +42,6 @@ SHORT = {"text": "aaaaaaaaaa b aaaaaaaaaa c aaaaaaaaaa dd ", "hidden_size": 6, "
 TRAIN_TIMEOUT_S = 150.0    # wall time of the calibrated run (CPU budget 30 s) on a busy machine
 SHORT_TIMEOUT_S = 20.0
 MARK_WIDTH = 61            # characters per line of the marked comparison (184 = 3 lines)
-
-
-def faust() -> str:
-    from dlgrade.data import load_faust
-
-    return load_faust()
 
 
 class TrainRun:
@@ -84,9 +82,12 @@ class TrainRun:
 _RUNS = SharedRuns()
 
 
-def run_train(ctx, text, hidden_size, seq_length, lr, n_iter, seed, global_seed=None) -> TrainRun:
+def run_train(ctx, text, hidden_size, seq_length, lr, n_iter, seed, global_seed=None,
+              seed_shown=None) -> TrainRun:
+    """The submission's train in the sandbox, once per grade for the same arguments
+    (seed_shown: what the feedback writes for the seed, when not the seed itself)."""
     what = (f"train(text of {len(text)} characters, hidden_size={hidden_size}, seq_length={seq_length}, "
-            f"lr={lr}, n_iter={n_iter}, seed={seed})")
+            f"lr={lr}, n_iter={n_iter}, seed={seed if seed_shown is None else seed_shown})")
 
     def run() -> TrainRun:
         out = run_task(ctx, "train_timed", what, text=text, hidden_size=hidden_size, seq_length=seq_length,
@@ -269,14 +270,17 @@ def _trained_slip(run: TrainRun) -> str:
 
 def check_train_trained(ctx):
     t = THRESHOLDS[TRAINED_CHECK]
-    s, text = t.settings, faust()
-    run = run_train(ctx, text, s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], t.grade_seed)
+    s, graded = t.settings, graded_text(ctx.session.secret)
+    text = graded["text"]
+    run = run_train(ctx, text, s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], graded["seed"],
+                    seed_shown="<secret seed>")
     params = run.params()
     errors = regeneration_errors(params, text)
     generated = regenerate(params, text)
     trend = history_trend(run)
-    summary = (f"{errors} of {len(text) - 1} characters wrong regenerating the Faust excerpt greedily from its "
-               f"first character with the parameters of {run.what}; {run.cpu_s:.1f} s CPU"
+    summary = (f"{errors} of {len(text) - 1} characters wrong regenerating this course's draw of the Faust "
+               "excerpt (its verses in a secret order from a secret start) greedily from its first character "
+               f"with the parameters of {run.what}; {run.cpu_s:.1f} s CPU"
                + (f" (the budget is {t.cpu_budget_s:g} s)" if run.cpu_s > t.cpu_budget_s else ""))
     if t.passes(errors):
         return f"{summary}. Passed: {t.describe()}.\n{trend}"

@@ -3,9 +3,11 @@
 Written by `python -m graders.assignments.char_rnn_numpy.calibrate --write`; do not edit
 the table by hand.
 
-The check runs the submission's `train(text, hidden_size, seq_length, lr, n_iter,
-seed=grade_seed)` with `SETTINGS` on the course's Faust excerpt
-(`dlgrade.data.load_faust()`: 184 characters, 34 distinct), then, in the grader's own
+The check runs the submission's `train(text, hidden_size, seq_length, lr, n_iter, seed)`
+with `SETTINGS` on this course's draw of the Faust excerpt (`graded_text` below, made from
+the course secret: the four verses of `dlgrade.data.load_faust()` in a secret order, the
+whole rotated to start at a secret character; 184 characters, 34 distinct, as the excerpt;
+the seed is secret too), then, in the grader's own
 process and with `regenerate` below (not the submission's code), regenerates the text
 GREEDILY from its first character: h = 0, input text[0], and at every step the most
 probable next character is emitted and fed back, 183 times. The metric is the number of
@@ -23,12 +25,24 @@ unstable, as the course says: measured here with this reference, seeds 0-9 gave
 - Adagrad at lr 0.1 occasionally blows up late in training (seed 5: the loss fell to ~6,
   jumped to ~160 at iteration ~6,250 and had not recovered at 10,000; with seq_length 26,
   seed 0 ended at 73 errors). At lr 0.05 with 128 hidden units no seed did.
-With SETTINGS every calibration seed reaches exactly 1 error (the final newline, which is
-never a target), and so did seeds 0-19 at 10,000 iterations and seeds 0-9 at 6,000:
-8,000 iterations leave a wide margin in training length.
+With SETTINGS every seed 0-19 on the public excerpt reached exactly 1 error (the final
+newline, which is never a target), and so did seeds 0-19 at 10,000 iterations and seeds 0-9
+at 6,000: 8,000 iterations leave a wide margin in training length. Over the calibration
+draws (the table) the reference makes 0 or 1 errors: a draw's last character is never a
+target either, wherever the rotation puts it.
 
 The bound is absolute: worst reference value (1) + 9 characters = 10 (about 5% of the
 text). `margin` in the record is that slack relative to the worst value (900%).
+
+Why a draw: the excerpt is public, so weights trained in advance on it (or a `train` that
+recognises it and returns them) would regenerate it without any training; they do not
+regenerate another order of its verses started elsewhere. The 4! orders times 184
+starting points give 4,416 texts, too many to prepare weights for. Every draw is the same
+kind of task (the same characters, the same length, the same verses to memorise), and the
+bound is calibrated over draws and over harmless variations of the reference (the
+record's `variation`: the pre-activation summed as Wxh[x] + (h Whh + bh), the initial
+parameters perturbed by 1e-12 relative, Adagrad's step computed as
+g * (lr / sqrt(mem + 1e-8))).
 
 Budget: one reference run takes 12-19 s CPU (14.5 s on average) on the suite's busy
 two-core machine; cpu_budget_s = 30 leaves room for a loop-heavier submission.
@@ -47,7 +61,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.engine.thresholds import Threshold
+from graders.engine.secret import CourseSecret
+from graders.engine.thresholds import Threshold, with_model_size
 
 CHECK = "train: regenerate Faust"
 METRIC = "character errors regenerating the Faust excerpt (greedy, 183 characters)"
@@ -58,6 +73,20 @@ SETTINGS = {
     "lr": 0.05,
     "n_iter": 8000,
 }
+
+
+def graded_text(secret: CourseSecret) -> dict:
+    """This course's draw: {"text": the verses in a secret order, rotated to start at a secret
+    character; "seed": train's seed}."""
+    from dlgrade.data import load_faust
+
+    excerpt = load_faust()
+    verses = excerpt.rstrip("\n").split("\n")
+    rng = secret.rng(CHECK, "text")
+    text = "\n".join(verses[i] for i in rng.permutation(len(verses)))
+    text += excerpt[len(excerpt.rstrip("\n")) - len(excerpt):]  # the excerpt's closing newlines
+    start = int(rng.integers(len(text)))
+    return {"text": text[start:] + text[:start], "seed": secret.seed(CHECK, "train")}
 
 
 def regenerate(params: dict, text: str) -> str:
@@ -89,12 +118,30 @@ THRESHOLDS: dict[str, Threshold] = {
         metric=METRIC,
         bound=10.0,
         higher_is_better=False,
-        reference_values=(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19),
+        reference_values=(1.0, 1.0, 1.0, 0.0, 1.0),
+        seeds=(0, 1, 2, 3, 4),
         margin=9.0,
         cpu_budget_s=30.0,
         grade_seed=0,
         settings=dict(SETTINGS),
         dataset="faust",
+        variation={
+            'the pre-activation summed as Wxh[x] + (h Whh + bh) (a re-associated sum)': {
+                0: 1.0,
+            },
+            'the initial parameters perturbed by 1e-12 relative': {
+                0: 1.0,
+            },
+            "Adagrad's step computed as g * (lr / sqrt(mem + 1e-8)) (another update order)": {
+                0: 1.0,
+            },
+        },
     ),
 }
+# END CALIBRATED TABLE
+
+# The model the CPU budget assumes (said when the trained check runs over its time).
+MODEL_SIZE = ("the grader's sizes, which train receives: 128 hidden units and a vocabulary of about 34 "
+              "characters (about 25 k parameters), 8000 iterations of 26 time steps, each step's matrix "
+              "products done by NumPy")
+THRESHOLDS = with_model_size(THRESHOLDS, MODEL_SIZE)

@@ -62,4 +62,4 @@ def yield_checks(options: dict):
                 kind=Kind.PROPERTY, needs=step_needs)
     yield Check("train_step: returns (d_loss, g_loss)", check_train_step_returns_losses, needs=step_needs)
     yield Check(TRAINED_CHECK, check_gan_trained, points=4, kind=Kind.THRESHOLD, needs=step_needs,
-                timeout_s=TRAIN_TIMEOUT_S)
+                timeout_s=TRAIN_TIMEOUT_S, threshold=th.THRESHOLDS[th.CHECKS[0]])

@@ -26,7 +26,9 @@ STEP_SETUP = (f"Setup: Generator({STEP['n_latent']}, {STEP['n_out']}) and Discri
               f"the grader (seed 0), plain SGD (lr {STEP['lr']}) for both, and two consecutive calls "
               f"train_step(G, D, opt_G, opt_D, real, z) with {STEP['n_real']} real images and {STEP['n_fake']} "
               "noise vectors each, compared with the contract's step (D step on G(z).detach(), then G step through "
-              "the updated D, with your own loss functions) run on copies of the same networks.")
+              "the updated D, with your own loss functions) run on copies of the same networks. Both runs "
+              "reseed torch before every forward of G and D, so dropout layers draw the same masks when the "
+              "networks are called in the contract's order (G(z), D(real), D(fake.detach()), D(fake)).")
 CONTRACT_CALLS = ["opt_D.zero_grad", "opt_D.step", "opt_G.zero_grad", "opt_G.step"]
 
 
@@ -42,7 +44,7 @@ def _step_task(ctx, steps: int) -> dict:
                    real_batches=reals[:steps], z_batches=zs[:steps], lr=STEP["lr"], seed=0)
     return reply(out, "train_step_checks", ("d_loss", "g_loss", "expected_d_loss", "expected_g_loss", "d_param_err",
                                             "g_param_err", "g_unchanged_by_d_step", "d_unchanged_by_g_step",
-                                            "g_changed", "d_changed", "calls", "returned"))
+                                            "g_changed", "d_changed", "calls", "returned", "stale"))
 
 
 def explain_step_error(exc: StudentError, first_calls: list | None) -> CheckFailed:
@@ -152,14 +154,15 @@ def check_train_step_matches_contract(ctx):
     table = "\n".join(f"  call {i + 1}: relative error of D's total change {d_err[i]:.3g}, of G's {g_err[i]:.3g}; "
                       f"optimizer calls: {_calls(r, i)}" for i in range(len(d_err)))
     calls = list(r["calls"][0])
-    if first_step == 1:
-        slip = ("the gradients are not zeroed before each backward, so the second call adds its gradients to the "
-                "first call's (which are still in .grad: the generator's backward fills D's .grad too). Call "
-                + " and ".join(f"opt_{n}.zero_grad()" for n in nets)
-                + " before the corresponding backward in every call.")
-        missing = [f"opt_{n}.zero_grad()" for n in nets if f"opt_{n}.zero_grad" not in calls]
-        if missing:
-            slip += f" ({', '.join(missing)} is never called.)"
+    stale = sorted({n for step in r["stale"] for n in step})
+    if first_step == 1 and stale:
+        slip = zero_grad_slip(stale, calls)
+    elif first_step == 1:
+        slip = ("the first call matches the contract's step and the second does not, although every optimizer "
+                "step used only the gradients of its own call: something else carries over from one call to the "
+                "next (state kept on the networks or in globals, a learning rate or optimizer setting changed "
+                "inside train_step, or random layers such as dropout called in another order than the "
+                "contract's G(z), D(real), D(fake.detach()), D(fake)).")
     elif ("opt_G.step" in calls and "opt_D.step" in calls
           and calls.index("opt_G.step") < calls.index("opt_D.step")):
         slip = ("the generator step comes first: the contract's order is the discriminator step (on G(z).detach()), "
@@ -185,6 +188,20 @@ def check_train_step_matches_contract(ctx):
         expected=f"the contract's parameter changes (relative error up to {PARAM_RTOL:g})",
         got=f"relative errors D {fmt(np.array(d_err))}, G {fmt(np.array(g_err))}", slip=slip,
         details=table + "\n" + STEP_SETUP)
+
+
+def zero_grad_slip(stale: list[str], calls: list[str]) -> str:
+    """The missing-zero_grad diagnosis, for the networks whose steps were seen using gradients
+    left over from an earlier step."""
+    slip = ("the gradients are not zeroed before each backward: " + " and ".join(f"{n}'s" for n in stale)
+            + " optimizer step used gradients left over from before (the generator's backward fills D's .grad "
+              "too), so the second call adds its gradients to the first call's. Call "
+            + " and ".join(f"opt_{n}.zero_grad() (or {n}.zero_grad())" for n in stale)
+            + " before the corresponding backward in every call.")
+    missing = [f"opt_{n}.zero_grad()" for n in stale if f"opt_{n}.zero_grad" not in calls]
+    if missing:
+        slip += f" ({', '.join(missing)} is never called.)"
+    return slip
 
 
 def check_train_step_reaches_g(ctx):

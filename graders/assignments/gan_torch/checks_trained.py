@@ -1,9 +1,13 @@
 """The trained check of `gan_torch`.
 
-`task_train_gan` at the calibrated settings; the samples are labelled in THIS process by the
-project's digit classifier (`digit_classifier.mode_coverage`; its weights never enter the
-sandbox) and compared with both calibrated bounds of `thresholds.py` for the data set of the
-grade. A generator that collapses to a few modes, or makes noise, fails.
+`task_train_gan` at the calibrated settings on a secret subset of the training images (the
+course secret chooses the rows and the seed) returns the trained Generator's state_dict; a
+fresh sandbox generates the samples from z the grader draws (`evaluation.apply_one`). In
+THIS process the samples are labelled by the project's digit classifier
+(`digit_classifier.mode_coverage`; its weights never enter a sandbox) and compared with the
+training images by nearest-neighbour distance (`memorisation.copy_ratio`), against the
+calibrated bounds of `thresholds.py` for the data set of the grade. A generator that
+collapses to a few modes, makes noise, or hands back training images, fails.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import functools
 import numpy as np
 
 from graders.assignments.gan_torch import thresholds as th
-from graders.engine import expect
+from graders.assignments.gan_torch.memorisation import QUANTILE, copy_ratio
+from graders.engine import evaluation, raw_outputs
 from graders.engine.checks import CheckFailed, Picture
 from graders.engine.compare import fmt
 from graders.engine.data_option import grade_dataset
@@ -49,11 +54,10 @@ def setup_for(ctx):
     return data, bounds, model
 
 
-def attach_pictures(ctx, r: dict, labels: np.ndarray, log_every: int) -> None:
+def attach_pictures(ctx, r: dict, samples: np.ndarray, labels: np.ndarray, log_every: int) -> None:
     """A grid of samples, the samples sorted by the classifier's confident label, and the
     loss curves (never fails the check)."""
     try:
-        samples = np.asarray(r["samples"], dtype=np.float64)
         ctx.attach(f"the first 64 of your generator's {len(samples)} samples", Picture("image_grid", data={
             "rows": [samples[i * 16:(i + 1) * 16] for i in range(4)], "scale": 4}))
         shown = [samples[labels == k][:8] for k in range(10)]
@@ -70,37 +74,65 @@ def attach_pictures(ctx, r: dict, labels: np.ndarray, log_every: int) -> None:
         pass
 
 
+def secret_subset(secret, data: dict) -> tuple[np.ndarray, np.ndarray, int]:
+    """(training images, unseen real images, training seed) of a grade under the course
+    secret: HELDOUT_FRACTION of the training split is held out (unseen, with the test split)."""
+    x = data["x_train"]
+    train, held = secret.split(len(x), max(1, int(round(th.HELDOUT_FRACTION * len(x)))), th.CHECKS[0], "subset")
+    unseen = np.concatenate([x[held], data["x_test"]])
+    return x[train], unseen, secret.seed(th.CHECKS[0], "train")
+
+
+def latent(secret, n: int, n_latent: int) -> np.ndarray:
+    """The z the samples are generated from, drawn by the grader (float32)."""
+    return secret.rng(th.CHECKS[0], "z").standard_normal((n, n_latent)).astype(np.float32)
+
+
 def check_gan_trained(ctx):
     from graders.assignments.gan_torch.digit_classifier import NOT_A_DIGIT, classify, mode_coverage
 
     data, bounds, model = setup_for(ctx)
-    t_classes, t_fraction = bounds["gan_distinct_classes"], bounds["gan_confident_fraction"]
-    settings = {k: v for k, v in t_classes.settings.items() if k != "coverage"}
+    t_classes, t_fraction, t_copies = (bounds[c] for c in th.CHECKS)
+    settings = {k: v for k, v in t_classes.settings.items() if k in th.TRAIN_KEYS}
     coverage = dict(t_classes.settings.get("coverage") or th.COVERAGE[data["name"]])
     log_every = 100
-    r = reply(run_task(ctx, "train_gan", "training the GAN with train_step", x_train=data["x_train"],
-                       seed=t_classes.grade_seed, log_every=log_every, **settings),
-              "train_gan", ("samples", "d_loss", "g_loss", "cpu_s"))
-    samples = expect.array(r["samples"], "the generated samples",
-                           (int(settings["n_samples"]), data["x_train"].shape[1]), finite=False)
+    secret = ctx.session.secret
+    x_train, unseen, seed = secret_subset(secret, data)
+    n_out, n_latent, n = x_train.shape[1], int(settings["n_latent"]), int(t_classes.settings["n_samples"])
+    r = reply(run_task(ctx, "train_gan", "training the GAN with train_step", x_train=x_train, seed=seed,
+                       log_every=log_every, **settings), "train_gan", ("state", "d_loss", "g_loss", "cpu_s"))
+    state = raw_outputs.state_dict(r["state"], "the trained Generator", max_values=th.MAX_STATE_VALUES)
+    samples = evaluation.apply_one(ctx, "Generator", state, "forward", [latent(secret, n, n_latent)], (n, n_out),
+                                   args=(n_latent, n_out))
+    copies = copy_ratio(samples, x_train, unseen)
     cov = mode_coverage(samples, model, **coverage)
     labels, conf = classify(np.nan_to_num(samples), model)
     labels = np.where((conf >= coverage["confidence"]) & (labels != NOT_A_DIGIT), labels, -1)
-    attach_pictures(ctx, r, labels, log_every)
+    attach_pictures(ctx, r, samples, labels, log_every)
     k = int(np.ceil(t_classes.bound))
     counts = ", ".join(f"{d}: {c}" for d, c in enumerate(cov["counts"]))
     summary = (f"{cov['n_classes']} digit classes covered (at least {coverage['min_count']} samples each at "
                f"confidence >= {coverage['confidence']}); {cov['confident_fraction']:.1%} of the "
                f"{len(samples)} samples recognised confidently, {cov['rejected_fraction']:.1%} rejected as not a "
                f"digit; {float(r['cpu_s']):.1f} s CPU")
+    summary += (f"; the nearest training image is {copies['sample_quantile']:.3g} away for the closest "
+                f"{QUANTILE:.0%} of the samples, {copies['ratio']:.2f} times an unseen real digit's typical "
+                "distance")
+    if not t_copies.passes(copies["ratio"]):
+        raise CheckFailed(
+            "the generator hands back training images: its samples are far closer to training images than new "
+            f"digits are ({summary}).",
+            expected=t_copies.describe(),
+            got=f"{copies['ratio']:.3f} ({copies['exact_copies']} of {len(samples)} samples are training images "
+                "to within 1e-6)",
+            slip="samples that copy the training data (a generator that learned images by heart or returns them) "
+                 "are not generated images; the generator must map noise to new digits.")
     ok_classes, ok_fraction = t_classes.passes(cov["n_classes"]), t_fraction.passes(cov["confident_fraction"])
     if ok_classes and ok_fraction:
-        return f"{summary}. Passed: {t_classes.describe()}; {t_fraction.describe()}."
+        return f"{summary}. Passed: {t_classes.describe()}; {t_fraction.describe()}; {t_copies.describe()}."
     d_loss, g_loss = (np.asarray(r[key], dtype=np.float64) for key in ("d_loss", "g_loss"))
-    spread = float(np.nanmax(np.nanstd(samples, axis=0))) if np.isfinite(samples).any() else 0.0
-    if not np.all(np.isfinite(samples)):
-        slip = "the generator's samples contain NaN or inf: training diverged."
-    elif spread < 1e-3:
+    spread = float(np.max(np.std(samples, axis=0)))
+    if spread < 1e-3:
         slip = ("every sample is the same image (the largest per-pixel spread over the samples is "
                 f"{spread:.2g}): the generator ignores its input z. forward(z) must map each z to its own image.")
     elif cov["n_classes"] <= 2 and cov["confident_fraction"] > 0:
@@ -125,6 +157,7 @@ def check_gan_trained(ctx):
         details=(f"Setup: Generator({settings['n_latent']}, {data['x_train'].shape[1]}) and "
                  f"Discriminator({data['x_train'].shape[1]}), Adam (lr {settings['lr']}, betas (0.5, 0.999)) for "
                  f"both, {settings['steps']} calls of your train_step on batches of {settings['batch_size']} "
-                 f"{data['name']} training images, seed {t_classes.grade_seed}; then {settings['n_samples']} "
-                 "samples labelled by the project's digit classifier (which has an 11th class, 'not a digit')."
+                 f"{data['name']} training images (a subset chosen by the course secret, as is the seed); then "
+                 f"{n} samples generated in a separate process from z drawn by the grader, labelled by the project's "
+                 "digit classifier (which has an 11th class, 'not a digit')."
                  f"\nDiscriminator loss per {log_every} steps: {fmt(d_loss)}\nGenerator loss: {fmt(g_loss)}"))

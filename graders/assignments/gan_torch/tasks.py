@@ -8,8 +8,11 @@ strings, bools, float64 arrays, and lists/dicts of those).
 Rules: stdlib, numpy and torch only; no project imports. Each task seeds torch, numpy and
 random, uses deterministic algorithms and one thread, so a regrade gives the same numbers.
 
-The generated samples are classified in the grader process (digit_classifier.py), not
-here: the classifier's weights never enter the sandbox.
+The trained check's training task returns the trained Generator's state_dict; a fresh
+sandbox generates the samples from it with the grader's z (`graders.engine.evaluation.apply`,
+task_torch_apply of the shared torch_tasks.py), and the samples are classified and compared
+with the training images in the grader process (digit_classifier.py, memorisation.py): the
+classifier's weights never enter a sandbox.
 """
 
 import copy
@@ -159,20 +162,82 @@ def task_generator_loss(sub, fake_logits, dtype="float64"):
 
 class _LoggedSGD(torch.optim.SGD):
     """Plain SGD that records each zero_grad/step call, and both networks' parameters
-    right after each step, so the task can tell which step changed what."""
+    right after each step, so the task can tell which step changed what.
 
-    def __init__(self, params, lr, name, log, nets):
+    With a `_GradientArrivals`, each step also records whether its gradients hold more than
+    what backward passes delivered since the previous step of either optimizer: gradients
+    left over from an earlier step, i.e. not zeroed (by opt.zero_grad(), module.zero_grad()
+    or by hand) before this step's backward."""
+
+    def __init__(self, params, lr, name, log, nets, arrivals=None):
         super().__init__(params, lr=lr)
-        self._name, self._log, self._nets = name, log, nets
+        self._name, self._log, self._nets, self._arrivals = name, log, nets, arrivals
 
     def zero_grad(self, set_to_none=True):
         self._log.append((f"{self._name}.zero_grad", None))
         super().zero_grad(set_to_none=set_to_none)
 
     def step(self, closure=None):
+        stale = self._arrivals.stale(p for group in self.param_groups for p in group["params"]) \
+            if self._arrivals is not None else False
         out = super().step(closure)
-        self._log.append((f"{self._name}.step", tuple(_flat(n) for n in self._nets)))
+        self._log.append((f"{self._name}.step", tuple(_flat(n) for n in self._nets), stale))
+        if self._arrivals is not None:
+            self._arrivals.clear()
         return out
+
+
+class _GradientArrivals:
+    """The gradients backward passes deliver to the parameters of some networks, summed since
+    the last `clear()` (a hook on each parameter sees its gradient before it is added to .grad)."""
+
+    def __init__(self, nets):
+        self._sums = {}
+        self._params = [p for net in nets for p in net.parameters()]
+        for p in self._params:
+            if p.requires_grad:
+                p.register_hook(self._adder(id(p)))
+
+    def _adder(self, key):
+        def add(grad):
+            self._sums[key] = self._sums[key] + grad.detach() if key in self._sums else grad.detach().clone()
+        return add
+
+    def clear(self):
+        self._sums = {}
+
+    def stale(self, params) -> bool:
+        """Whether some .grad holds more than the gradients delivered since the last clear()."""
+        for p in params:
+            if p.grad is None:
+                continue
+            delivered = self._sums.get(id(p))
+            extra = p.grad.detach() if delivered is None else p.grad.detach() - delivered
+            if float(extra.abs().max()) > 1e-6 * max(float(p.grad.detach().abs().max()), 1e-12):
+                return True
+        return False
+
+
+class _SeededForwards:
+    """Reseeds torch before every forward of each network, so that the k-th call of network j
+    in step i draws the same random numbers (dropout masks) in the contract's step and in the
+    submission's, whatever the order in which the two networks are called."""
+
+    def __init__(self, nets, seed):
+        self._seed, self._step, self._calls = int(seed), 0, [0] * len(nets)
+        for j, net in enumerate(nets):
+            net.register_forward_pre_hook(self._hook(j))
+
+    def _hook(self, j):
+        def reseed(module, args):
+            torch.manual_seed(self._seed * 100_003 + 1_009 * self._step + 101 * j + self._calls[j])
+            self._calls[j] += 1
+        return reseed
+
+    def start(self, step):
+        """Count the calls of step `step` from 0, and seed what runs before the first forward."""
+        self._step, self._calls = int(step), [0] * len(self._calls)
+        torch.manual_seed(self._seed * 100_003 + 1_009 * self._step + 97)
 
 
 def _contract_step(G, D, opt_G, opt_D, real, z, d_loss_fn, g_loss_fn):
@@ -209,6 +274,12 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
       losses are then NaN)
     - "calls": the optimizer calls made, in order, e.g. ["opt_D.zero_grad", "opt_D.step",
       "opt_G.zero_grad", "opt_G.step"] (module.zero_grad() calls do not show up)
+    - "stale": the networks ("D", "G") whose optimizer step used gradients left over from
+      before the previous step (gradients not zeroed by any means before the backward)
+
+    Both runs seed torch identically before every forward of G and D (per step, per
+    network, per call), so stochastic layers such as nn.Dropout draw the same masks in
+    the contract's step and in the submission's.
 
     A train_step that raises (e.g. backward through a graph the D step freed, or through
     parameters an early opt_G.step() modified in place) raises out of the task; ask for
@@ -222,28 +293,34 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
 
     # The contract's behaviour, on copies of the same initial networks.
     G_e, D_e = copy.deepcopy(G0), copy.deepcopy(D0)
+    seeded_e = _SeededForwards((G_e, D_e), seed)
     g_start, d_start = _flat(G_e), _flat(D_e)
     opt_G_e = torch.optim.SGD(G_e.parameters(), lr=float(lr))
     opt_D_e = torch.optim.SGD(D_e.parameters(), lr=float(lr))
     expected = []
-    for real, z in zip(reals, zs):
+    for i, (real, z) in enumerate(zip(reals, zs)):
+        seeded_e.start(i)
         losses = _contract_step(G_e, D_e, opt_G_e, opt_D_e, real, z,
                                 sub.discriminator_loss, sub.generator_loss)
         expected.append((losses, _flat(G_e) - g_start, _flat(D_e) - d_start))
 
     G, D = copy.deepcopy(G0), copy.deepcopy(D0)
+    seeded = _SeededForwards((G, D), seed)
+    arrivals = _GradientArrivals((G, D))
     log = []
-    opt_G = _LoggedSGD(G.parameters(), float(lr), "opt_G", log, (G, D))
-    opt_D = _LoggedSGD(D.parameters(), float(lr), "opt_D", log, (G, D))
+    opt_G = _LoggedSGD(G.parameters(), float(lr), "opt_G", log, (G, D), arrivals)
+    opt_D = _LoggedSGD(D.parameters(), float(lr), "opt_D", log, (G, D), arrivals)
     out = {k: [] for k in ("d_loss", "g_loss", "expected_d_loss", "expected_g_loss",
                            "d_param_err", "g_param_err", "g_unchanged_by_d_step",
-                           "d_unchanged_by_g_step", "g_changed", "d_changed", "calls", "returned")}
-    for (losses, dg_e, dd_e), real, z in zip(expected, reals, zs):
+                           "d_unchanged_by_g_step", "g_changed", "d_changed", "calls", "returned",
+                           "stale")}
+    for i, ((losses, dg_e, dd_e), real, z) in enumerate(zip(expected, reals, zs)):
         g_before, d_before = _flat(G), _flat(D)
         del log[:]
+        seeded.start(i)
         result = sub.train_step(G, D, opt_G, opt_D, real, z)
         g_after, d_after = _flat(G), _flat(D)
-        d_steps = [snap for name, snap in log if name == "opt_D.step"]
+        d_steps = [entry[1] for entry in log if entry[0] == "opt_D.step"]
         pair, problem = _loss_pair(result)
         out["d_loss"].append(pair[0])
         out["g_loss"].append(pair[1])
@@ -258,7 +335,8 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
             bool(torch.equal(d_after, d_steps[0][1])) if d_steps else None)
         out["g_changed"].append(not torch.equal(g_after, g_before))
         out["d_changed"].append(not torch.equal(d_after, d_before))
-        out["calls"].append([name for name, _ in log])
+        out["calls"].append([entry[0] for entry in log])
+        out["stale"].append(sorted({entry[0][4] for entry in log if entry[0].endswith(".step") and entry[2]}))
     return out
 
 
@@ -266,16 +344,20 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
 # Trained task
 
 
-def task_train_gan(sub, x_train, n_latent, steps, lr, batch_size=64, seed=0, n_samples=500,
-                   log_every=100):
+def _state_arrays(module):
+    """The module's state_dict as {name: float64 array} (integer buffers as floats)."""
+    return {str(k): v.detach().double().cpu().numpy().copy() for k, v in module.state_dict().items()}
+
+
+def task_train_gan(sub, x_train, n_latent, steps, lr, batch_size=64, seed=0, log_every=100):
     """Train Generator(n_latent, n_out) and Discriminator(n_out) with the student's
     train_step: Adam(lr, betas=(0.5, 0.999)) for both, `steps` steps, each on a real
     batch drawn with replacement by a numpy generator seeded `seed` and z ~ N(0, I) from a
-    torch.Generator seeded `seed`. Then generate n_samples images from z drawn with a
-    generator seeded `seed + 1`.
+    torch.Generator seeded `seed`. x_train holds the training images only.
 
-    Returns {"samples" ((n_samples, n_out) float64), "d_loss", "g_loss" (means over each
-    block of log_every steps), "cpu_s"}.
+    Returns raw outputs: {"state" (the trained Generator's state_dict, float64 arrays),
+    "d_loss", "g_loss" (means over each block of log_every steps), "cpu_s"}. No samples:
+    the grader draws z itself and a fresh sandbox generates them from "state".
     """
     t0 = time.process_time()
     _setup(seed)
@@ -298,15 +380,8 @@ def task_train_gan(sub, x_train, n_latent, steps, lr, batch_size=64, seed=0, n_s
             d_hist.append(float(np.mean(d_block)))
             g_hist.append(float(np.mean(g_block)))
             d_block, g_block = [], []
-    G.eval()
-    with torch.no_grad():
-        z = torch.randn(int(n_samples), n_latent, generator=torch.Generator().manual_seed(int(seed) + 1))
-        samples = G(z)
-    if tuple(samples.shape) != (int(n_samples), xtr.shape[1]):
-        raise ValueError(f"Generator.forward returned shape {tuple(samples.shape)}, "
-                         f"expected {(int(n_samples), xtr.shape[1])}")
     return {
-        "samples": _array(samples),
+        "state": _state_arrays(G),
         "d_loss": np.array(d_hist),
         "g_loss": np.array(g_hist),
         "cpu_s": time.process_time() - t0,

@@ -4,14 +4,16 @@
     python -m graders.assignments.language_model_numpy.calibrate --write    # also rewrite thresholds.py
     python -m graders.assignments.language_model_numpy.calibrate --mutants  # and the mutants' values
 
-Trains the reference `train` with `SETTINGS` over `SEEDS` on the grader's split (see
-thresholds.py), and sets
+Trains the reference `train` with `SETTINGS` on each calibration draw in `DRAWS` (secret
+held-out 4-grams, word order and seed: thresholds.graded_data) and, on the first
+`VARIATION_DRAWS` draws, with each harmless variation of the reference in `VARIATIONS`,
+and sets, over all those runs,
 
     accuracy:       bound = worst reference accuracy * (1 - MARGIN_ACCURACY)
     cross-entropy:  bound = worst reference cross-entropy * (1 + MARGIN_CROSS_ENTROPY)
 
 It also prints the baselines, a table of the course text's (D, P) configurations (not
-graded), and the predicted completions of `PROMPTS` at the grade seed.
+graded), and the predicted completions of `PROMPTS` at draw 0.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from graders.engine.calibration import (
+    Variation,
+    calibration_secret,
     cpu_summary,
     one_blas_thread,
     over_seeds,
+    perturbed,
     report_mutants,
     script_arguments,
     write_and_report,
@@ -47,35 +52,55 @@ from .thresholds import (
     PROMPTS,
     SETTINGS,
     baselines,
-    dataset,
+    graded_data,
     held_out_metrics,
 )
 
-SEEDS = tuple(range(10))
+ASSIGNMENT = "language_model_numpy"
+DRAWS = tuple(range(6))
+VARIATION_DRAWS = 2
+VARIATIONS = (
+    Variation("the bias gradients summed over the rows in reverse order (a re-associated sum)",
+              edits=(("db2 = ds.sum(axis=0)", "db2 = ds[::-1].sum(axis=0)"),
+                     ("db1 = dz.sum(axis=0)", "db1 = dz[::-1].sum(axis=0)"))),
+    Variation("the initial parameters perturbed by 1e-12 relative", perturb=1e-12),
+    Variation("momentum as v = momentum v + g; params -= lr v (another update order)",
+              edits=(("v[k] = momentum * v[k] - lr * g[k]  #", "v[k] = momentum * v[k] + g[k]  #"),
+                     ("\n                params[k] += v[k]\n", "\n                params[k] -= lr * v[k]\n"))),
+)
 CONFIG_SEEDS = (0, 1, 2)
 MARGIN_ACCURACY = 0.20
 MARGIN_CROSS_ENTROPY = 0.10
 CPU_BUDGET_S = 20.0
 THRESHOLDS_PATH = Path(__file__).with_name("thresholds.py")
-_DATA: dict = {}
 
 
-def _data() -> dict:
-    if not _DATA:
-        _DATA.update(dataset(SETTINGS))
-    return _DATA
+def draw_data(draw: int) -> dict:
+    """The graded data of calibration draw `draw` (see thresholds.graded_data)."""
+    return graded_data(calibration_secret(ASSIGNMENT, draw))
 
 
-def run_seed(seed: int, train_fn=None, settings: dict = SETTINGS) -> dict:
-    """Train (the reference by default) at `seed`; held-out accuracy, cross-entropy, CPU s."""
+def variant_train(variation: Variation):
+    """The `train` of the reference with `variation` (its init_params perturbed when asked)."""
+    module = variation.module(ASSIGNMENT)
+    if variation.perturb:
+        init = module.init_params
+        module.init_params = lambda *args: {k: perturbed(v, variation.perturb)
+                                            for k, v in init(*args).items()}
+    return module.train
+
+
+def run_seed(draw: int, train_fn=None, settings: dict = SETTINGS) -> dict:
+    """Train (the reference by default) on calibration draw `draw`; held-out accuracy,
+    cross-entropy, CPU s."""
     if train_fn is None:
         from reference.numpy.language_model_numpy import train as train_fn
-    d = _data()
+    d = draw_data(draw)
     start = time.process_time()
     params, history = train_fn(
         d["train_contexts"], d["train_targets"], len(d["vocab"]), settings["embed_dim"],
         settings["hidden_dim"], settings["lr"], settings["momentum"], settings["epochs"],
-        settings["batch_size"], seed,
+        settings["batch_size"], d["seed"],
     )
     cpu = time.process_time() - start
     acc, ce = held_out_metrics(params, d["test_contexts"], d["test_targets"])
@@ -83,21 +108,33 @@ def run_seed(seed: int, train_fn=None, settings: dict = SETTINGS) -> dict:
             "history": list(history)}
 
 
-def run(seeds=SEEDS, verbose: bool = True) -> tuple[dict[str, Threshold], dict]:
-    results = over_seeds(seeds, run_seed, lambda seed, r: (
-        f"seed {seed}: accuracy {r['accuracy']:.4f}  cross-entropy {r['cross_entropy']:.4f}  "
-        f"({r['cpu_s']:.2f} s CPU)"), verbose=verbose)
-    acc = {seed: r["accuracy"] for seed, r in results.items()}
-    ce = {seed: r["cross_entropy"] for seed, r in results.items()}
+def run(draws=DRAWS, verbose: bool = True,
+        variation_draws: int = VARIATION_DRAWS) -> tuple[dict[str, Threshold], dict]:
+    def line(draw, r):
+        return (f"draw {draw}: accuracy {r['accuracy']:.4f}  cross-entropy {r['cross_entropy']:.4f}  "
+                f"({r['cpu_s']:.2f} s CPU)")
+
+    results = over_seeds(draws, run_seed, line, verbose=verbose)
+    acc = {draw: r["accuracy"] for draw, r in results.items()}
+    ce = {draw: r["cross_entropy"] for draw, r in results.items()}
+    cpus = [r["cpu_s"] for r in results.values()]
+    acc_variation, ce_variation = {}, {}
+    for v in VARIATIONS:
+        train = variant_train(v)
+        by_draw = over_seeds(draws[:variation_draws], lambda draw: run_seed(draw, train_fn=train),
+                             lambda draw, r: f"  {v.name}: " + line(draw, r), verbose=verbose)
+        acc_variation[v.name] = {draw: r["accuracy"] for draw, r in by_draw.items()}
+        ce_variation[v.name] = {draw: r["cross_entropy"] for draw, r in by_draw.items()}
+        cpus += [r["cpu_s"] for r in by_draw.values()]
     if verbose:
-        print(f"reference training: {cpu_summary([r['cpu_s'] for r in results.values()])}")
+        print(f"reference training: {cpu_summary(cpus)}")
     common = dict(cpu_budget_s=CPU_BUDGET_S, settings=SETTINGS, dataset="pydoc_data.topics 4-grams",
                   grade_seed=0)
     thresholds = {
         CHECK_ACCURACY: calibrate("held-out next-word accuracy", acc, higher_is_better=True,
-                                  margin=MARGIN_ACCURACY, **common),
+                                  margin=MARGIN_ACCURACY, variation=acc_variation, **common),
         CHECK_CROSS_ENTROPY: calibrate("held-out cross-entropy (nats)", ce, higher_is_better=False,
-                                       margin=MARGIN_CROSS_ENTROPY, **common),
+                                       margin=MARGIN_CROSS_ENTROPY, variation=ce_variation, **common),
     }
     return thresholds, results
 
@@ -150,12 +187,12 @@ def render(thresholds: dict[str, Threshold], base: tuple[str, float, float],
 
 
 def mutant_report(thresholds: dict[str, Threshold]) -> None:
-    """Held-out metrics at the grade seed of the mutants that touch training (needs tests/)."""
+    """Held-out metrics at calibration draw 0 of the mutants that touch training (needs tests/)."""
     t_acc, t_ce = thresholds[CHECK_ACCURACY], thresholds[CHECK_CROSS_ENTROPY]
 
     def describe(module) -> str:
         with np.errstate(all="ignore"):
-            r = run_seed(t_acc.grade_seed, train_fn=module.train)
+            r = run_seed(0, train_fn=module.train)
         ok = t_acc.passes(r["accuracy"]) and t_ce.passes(r["cross_entropy"])
         return (f"acc {r['accuracy']:.4f} ce {r['cross_entropy']:8.4f} {'pass' if ok else 'FAIL'}  "
                 f"({r['cpu_s']:.1f} s CPU)")
@@ -172,7 +209,7 @@ def main(argv=None) -> int:
 
 
 def _main(args) -> int:
-    d = _data()
+    d = draw_data(0)
     print(f"vocab {len(d['vocab'])} words; 4-grams: {len(d['train_targets'])} train, "
           f"{len(d['test_targets'])} held out")
     base = baselines(d)
@@ -182,8 +219,8 @@ def _main(args) -> int:
     print()
     print(format_table(thresholds))
     print()
-    print(f"predicted completions (seed {thresholds[CHECK_ACCURACY].grade_seed}):")
-    for line in completions(results[thresholds[CHECK_ACCURACY].grade_seed]["params"], d):
+    print("predicted completions (draw 0):")
+    for line in completions(results[0]["params"], d):
         print("  " + line)
     configs = None
     if not args.no_configs:

@@ -14,7 +14,9 @@
   lr = 0, every example used (a last, smaller batch), a fresh order every epoch
   (checks_training.py), and the held-out accuracy and cross-entropy of the calibrated run
   (checks_trained.py, thresholds.py);
-- `predict_next`: the most probable word against the reference (checks_model.py).
+- `predict_next`: the most probable word against the reference (checks_model.py);
+- forward, loss_and_grads, predict_next and train leave the caller's arrays and words
+  unchanged (checks_inputs.py).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from graders.assignments.language_model_numpy import (
     checks_trained,
     checks_training,
 )
+from graders.assignments.language_model_numpy.checks_inputs import yield_inputs_checks
 from graders.assignments.language_model_numpy.problems import KEYS
-from graders.assignments.language_model_numpy.thresholds import CHECK_ACCURACY, CHECK_CROSS_ENTROPY
+from graders.assignments.language_model_numpy.thresholds import CHECK_ACCURACY, CHECK_CROSS_ENTROPY, THRESHOLDS
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train", "predict_next")
@@ -55,6 +58,8 @@ def yield_checks(options: dict):
                     kind=Kind.GRADIENT, needs=("forward", "loss_and_grads"))
     yield Check("build_dataset: vocabulary (most frequent first, ties by first appearance)",
                 checks_dataset.check_build_dataset_vocabulary, needs=("build_dataset",))
+    yield Check("build_dataset: words are the contract's regex matches (inner apostrophes; digits, punctuation "
+                "separate)", checks_dataset.check_build_dataset_tokens, needs=("build_dataset",))
     yield Check("build_dataset: 4-grams kept, dropped and aligned", checks_dataset.check_build_dataset_grams,
                 points=2, needs=("build_dataset",))
     yield Check("build_dataset: matches the rules on Hypothesis-drawn texts",
@@ -73,8 +78,10 @@ def yield_checks(options: dict):
     timeout = checks_trained.TRAIN_TIMEOUT_S + (checks_trained.CONFIG_TIMEOUT_S if options.get("all_configs")
                                                 else 0.0)
     yield Check(CHECK_ACCURACY, checks_trained.check_train_accuracy, points=3, kind=Kind.THRESHOLD,
-                needs=("train",), timeout_s=timeout)
+                needs=("train",), timeout_s=timeout, threshold=THRESHOLDS[CHECK_ACCURACY])
     yield Check(CHECK_CROSS_ENTROPY, checks_trained.check_train_cross_entropy, points=2, kind=Kind.THRESHOLD,
-                needs=("train",), timeout_s=checks_trained.TRAIN_TIMEOUT_S)
+                needs=("train",), timeout_s=checks_trained.TRAIN_TIMEOUT_S,
+                threshold=THRESHOLDS[CHECK_CROSS_ENTROPY])
     yield Check("predict_next: the most probable next word", checks_model.check_predict_next_values,
                 needs=("predict_next",))
+    yield from yield_inputs_checks()

@@ -159,6 +159,58 @@ def check_build_dataset_vocabulary(ctx):
                     "ties by first appearance in the text (all the words if there are fewer).")
 
 
+# Where the common tokenisers part from the contract's [a-z]+(?:'[a-z]+)* on text.lower():
+# letters next to digits (\b-anchored patterns drop "mp" of "mp3s"; \w keeps "mp3s"), an
+# underscore and a hyphen (separators), apostrophes at a word's edge or doubled ("'quoted'",
+# "rock''n"), and a letter outside a-z ("café" gives "caf").
+TOKEN_TEXT = ("It's 5 o'clock: the 2nd mp3s of the 1990s play rock'n'roll -- 'quoted' words, "
+              "well-known snake_case, e-mail, rock''n roll, caf\u00e9 it's O'CLOCK 42nd")
+
+
+def token_slips(text: str) -> dict[str, list[str]]:
+    """What the common tokenisers make of `text` (all its words, in order)."""
+    low = text.lower()
+    return {
+        "\\w+ (or [a-z0-9_']+) keeps digits and underscores inside words: only the letters a-z make words; "
+        "digits, underscores and punctuation separate them":
+            re.findall(r"\w+(?:'\w+)*", low),
+        "a \\b-anchored pattern (\\b[a-z]+...\\b) drops letters that touch a digit (\"mp3s\" has the words "
+        "\"mp\" and \"s\"): digits separate words, they do not hide them":
+            re.findall(r"\b[a-z]+(?:'[a-z]+)*\b", low),
+        "apostrophes are kept at the edges of words ([a-z']+): only an apostrophe BETWEEN letters is part "
+        "of a word (\"'quoted'\" is the word \"quoted\")":
+            re.findall(r"[a-z']+", low),
+        "hyphens are kept inside words: a hyphen separates words (\"well-known\" is two)":
+            re.findall(r"[a-z]+(?:['-][a-z]+)*", low),
+        "letters outside a-z are kept (str.isalpha or [^\\W\\d_]): the contract's letters are a-z only":
+            re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", low),
+        "words split at apostrophes: \"don't\" is one word (the pattern [a-z]+(?:'[a-z]+)*)":
+            re.findall(r"[a-z]+", low),
+    }
+
+
+def check_build_dataset_tokens(ctx):
+    """Every word of a text full of edge cases, in the contract's order (vocab_size large)."""
+    size = 1000
+    vocab, _, _ = call_build(ctx, TOKEN_TEXT, size)
+    expected = ref.build_dataset(TOKEN_TEXT, size)[0]
+    if vocab == expected:
+        return None
+    slip = next((words for words, wrong in token_slips(TOKEN_TEXT).items() if vocab == vocabulary(wrong, size)),
+                None)
+    extra = [w for w in vocab if w not in expected]
+    missing = [w for w in expected if w not in vocab]
+    raise CheckFailed(
+        f"build_dataset(text, {size}) does not split the text into the contract's words.",
+        expected=str(expected), got=str(vocab[:30]) + (" ..." if len(vocab) > 30 else ""),
+        diff=f"words that are not the contract's: {extra[:10]}; the contract's words missing: {missing[:10]}",
+        slip=slip,
+        details=f"The text: {TOKEN_TEXT!r}\nThe words are re.findall(r\"[a-z]+(?:'[a-z]+)*\", text.lower()): "
+                "runs of the letters a-z, an apostrophe kept only between two letters; digits, punctuation, "
+                "underscores, hyphens and white space separate words. With vocab_size 1000 the vocabulary is "
+                "every word, most frequent first, ties by first appearance.")
+
+
 def check_build_dataset_grams(ctx):
     for text, size in GRAM_CASES:
         vocab, contexts, targets = call_build(ctx, text, size)

@@ -2,9 +2,11 @@
 cross-entropy against the bounds calibrated on the reference (thresholds.py).
 
 The data are built in the grader's process with the REFERENCE build_dataset (so a slip
-in the submission's build_dataset costs only its own checks), split as in calibration,
-and sent to the sandbox, where the submission's train runs once per grade with SETTINGS
-(through tasks.task_train_timed, which also measures its CPU time). The returned
+in the submission's build_dataset costs only its own checks), drawn from the course secret
+(thresholds.graded_data: secret held-out 4-grams, word order and seed, so parameters
+prepared in advance for the public text do not fit), and sent to the sandbox, where the
+submission's train runs once per grade with SETTINGS (through tasks.task_train_timed,
+which also measures its CPU time). The returned
 parameters are validated and scored with `held_out_metrics`, the grader's own forward
 pass, so a wrong forward in the submission cannot flatter its own result. The feedback
 shows the predicted completions of a few frequent contexts of the text (the grader's
@@ -14,8 +16,6 @@ reports their accuracies (not graded).
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from graders.assignments.language_model_numpy.thresholds import (
     PROMPTS,
     SETTINGS,
     THRESHOLDS,
-    dataset,
+    graded_data,
     held_out_metrics,
 )
 from graders.engine import expect
@@ -44,39 +44,39 @@ CONFIG_TIMEOUT_S = 240.0   # the two other sizes, when the options ask for them
 TINY_INIT_STD = 0.03       # W1 and W2 both this small (0.01 * randn) learn too slowly in the budget
 
 
-@functools.lru_cache(maxsize=1)
-def data() -> dict:
-    """The calibration's vocabulary and train / held-out 4-grams (see thresholds.dataset)."""
-    return dataset(SETTINGS)
-
-
 class TrainedRun:
-    def __init__(self, out, d: int, p: int):
+    def __init__(self, out, data: dict, d: int, p: int):
         s = SETTINGS
+        self.data = data
         self.what = (f"train(train_contexts, train_targets, V={s['vocab_size']}, D={d}, P={p}, lr={s['lr']}, "
                      f"momentum={s['momentum']}, epochs={s['epochs']}, batch_size={s['batch_size']}, "
-                     f"seed={THRESHOLDS[CHECK_ACCURACY].grade_seed})")
+                     "seed=<secret seed>)")
         if not isinstance(out, dict) or "result" not in out:  # the task's own reply: always this shape
             raise CheckFailed("the training task returned an unexpected value (an internal error).")
         result = expect.sequence(out["result"], self.what, 2)
-        self.params = params_dict(result[0], f"the params returned by {self.what}", len(data()["vocab"]), d, p)
+        self.params = params_dict(result[0], f"the params returned by {self.what}", len(data["vocab"]), d, p)
         self.cpu_s = float(out.get("cpu_s") or 0.0)
-        d_ = data()
-        self.accuracy, self.cross_entropy = held_out_metrics(self.params, d_["test_contexts"], d_["test_targets"])
+        self.accuracy, self.cross_entropy = held_out_metrics(self.params, data["test_contexts"],
+                                                             data["test_targets"])
 
 
 _RUNS = SharedRuns()
 
 
+def data(ctx) -> dict:
+    """This course's draw of the 4-grams (thresholds.graded_data), made once per grade."""
+    return _RUNS.once(ctx, "draw", lambda: graded_data(ctx.session.secret))
+
+
 def run_config(ctx, d: int, p: int) -> TrainedRun:
     """The submission's train at SETTINGS with sizes (d, p), run once per grade (so is a failure)."""
     def run() -> TrainedRun:
-        s, D = SETTINGS, data()
+        s, D = SETTINGS, data(ctx)
         out = ctx.task("train_timed", contexts=D["train_contexts"], targets=D["train_targets"],
                        vocab_size=len(D["vocab"]), embed_dim=d, hidden_dim=p, lr=s["lr"],
                        momentum=s["momentum"], epochs=s["epochs"], batch_size=s["batch_size"],
-                       train_seed=THRESHOLDS[CHECK_ACCURACY].grade_seed)
-        return TrainedRun(out, d, p)
+                       train_seed=D["seed"])
+        return TrainedRun(out, D, d, p)
 
     return _RUNS.once(ctx, (d, p), run)
 
@@ -95,9 +95,9 @@ def complete(params: dict, vocab: list[str], prompt: tuple[str, ...]) -> str:
     return vocab[int(np.argmax(h @ p["W2"] + p["b2"]))]
 
 
-def completions(params: dict) -> list[str]:
-    """'"can be used" -> "to"   (most frequent in the text: "to", 30 of 45)' per prompt."""
-    d = data()
+def completions(params: dict, d: dict) -> list[str]:
+    """'"can be used" -> "to"   (most frequent in the text: "to", 30 of 45)' per prompt, with
+    the words indexed as in the draw `d` the params were trained on."""
     vocab = d["vocab"]
     C = np.concatenate([d["train_contexts"], d["test_contexts"]])
     T = np.concatenate([d["train_targets"], d["test_targets"]])
@@ -132,10 +132,10 @@ def config_lines(ctx, run: TrainedRun) -> list[str]:
 
 
 def _tiny_init_slip(ctx) -> str | None:
+    V = len(data(ctx)["vocab"])
     try:
-        init = params_dict(ctx.call("init_params", len(data()["vocab"]), SETTINGS["embed_dim"],
-                                    SETTINGS["hidden_dim"], 0), "init_params", len(data()["vocab"]),
-                           SETTINGS["embed_dim"], SETTINGS["hidden_dim"])
+        init = params_dict(ctx.call("init_params", V, SETTINGS["embed_dim"], SETTINGS["hidden_dim"], 0),
+                           "init_params", V, SETTINGS["embed_dim"], SETTINGS["hidden_dim"])
     except (CheckFailed, StudentError):
         return None
     scale = max(float(init["W1"].std()), float(init["W2"].std()))
@@ -159,7 +159,7 @@ def _fail(ctx, run: TrainedRun, metric: str, value: float, check: str):
         slip=_tiny_init_slip(ctx) or "check the loss_and_grads and train checks first: a gradient or an update "
                                      "that goes the wrong way, momentum ignored, or a learning rate applied twice.",
         details="Predicted completions (your parameters, the grader's forward pass):\n  "
-                + "\n  ".join(completions(run.params)))
+                + "\n  ".join(completions(run.params, run.data)))
 
 
 def check_train_accuracy(ctx):
@@ -168,10 +168,11 @@ def check_train_accuracy(ctx):
     if not t.passes(run.accuracy):
         _fail(ctx, run, "held-out next-word accuracy", run.accuracy, CHECK_ACCURACY)
     lines = [f"held-out next-word accuracy {run.accuracy:.4f} ({run.what}, {run.cpu_s:.1f} s CPU, measured with "
-             f"the grader's forward pass on {len(data()['test_targets'])} held-out 4-grams). Passed: "
+             f"the grader's forward pass on {len(run.data['test_targets'])} held-out 4-grams, this course's "
+             "secret draw of held-out rows and word order). Passed: "
              f"{t.describe()}; always predicting \"{BASELINE_WORD}\": {BASELINE_ACCURACY:.3f}.",
              "Accuracy per embedding and hidden size (the course text's sizes):", *config_lines(ctx, run),
-             "Predicted completions:", *("  " + line for line in completions(run.params))]
+             "Predicted completions:", *("  " + line for line in completions(run.params, run.data))]
     return "\n".join(lines)
 
 

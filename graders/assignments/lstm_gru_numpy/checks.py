@@ -11,6 +11,7 @@ holds objects the wire cannot carry stays in the sandbox and is passed back by h
 - `lstm_step_forward`, `lstm_step_backward`: checks_lstm_step.py;
 - `lstm_forward`, `lstm_backward`: checks_lstm_sequence.py;
 - `gru_step_forward`, `gru_step_backward`: checks_gru.py;
+- every function leaves the caller's arrays unchanged: checks_inputs.py;
 - sizes and random problems: problems.py. In hard-sigmoid mode the inputs are redrawn
   until no gate pre-activation lies within 1e-3 of the kinks at +-2.5 (and some lie on
   each side), so a finite difference never straddles a kink.
@@ -21,6 +22,7 @@ from __future__ import annotations
 from functools import partial
 
 from graders.assignments.lstm_gru_numpy.checks_gru import check_gru_step_backward, check_gru_step_forward_values
+from graders.assignments.lstm_gru_numpy.checks_inputs import yield_inputs_checks
 from graders.assignments.lstm_gru_numpy.checks_lstm_sequence import check_lstm_backward, check_lstm_forward_values
 from graders.assignments.lstm_gru_numpy.checks_lstm_step import (
     check_lstm_step_backward,
@@ -75,3 +77,4 @@ def yield_checks(options: dict):
                 partial(check_gru_step_backward, keys=("x", "h_prev")), points=1.5, kind=Kind.GRADIENT, needs=gru)
     yield Check("gru_step_backward: gradient check of the weights and biases",
                 partial(check_gru_step_backward, keys=GRU_KEYS), points=2, kind=Kind.GRADIENT, needs=gru)
+    yield from yield_inputs_checks()

@@ -118,8 +118,13 @@ def check_activation_finite_large_inputs(ctx, name):
     del out
 
 
+ARGUMENT_NAMES = {"mse_loss": ("y_hat", "y"), "bce_loss": ("p", "y"), "softmax_cross_entropy": ("logits", "labels"),
+                  "softmax": ("z",), **{a: ("z",) for a in ACTIVATIONS},
+                  **{f"{a}_backward": ("dout", "z") for a in ACTIVATIONS}}
+
+
 def check_inputs_not_modified(ctx, name, make_args):
-    check_inputs_unchanged(ctx, name, make_args(ctx.rng))
+    check_inputs_unchanged(ctx, name, make_args(ctx.rng), names=ARGUMENT_NAMES[name])
 
 
 # ------------------------------------------------------------------ softmax
@@ -228,6 +233,33 @@ def check_loss_finite_saturated(ctx, name):
                         context=render_inputs(first=p, second=y))
 
 
+def check_bce_near_zero_and_one(ctx):
+    """Loss and gradient where p is within 1e-6 to 1e-3 of 0 or 1, where the contract's logs
+    are still finite and exact (the value checks draw p from [0.05, 0.95], where a clip to
+    [0.01, 0.99] changes nothing). Keras' clip of 1e-7 and PyTorch's log clamp at -100 leave
+    these p alone."""
+    distance = 10.0 ** ctx.rng.uniform(-6, -3, SHAPE)
+    near_one = ctx.rng.uniform(size=SHAPE) < 0.5
+    p = np.where(near_one, 1.0 - distance, distance)
+    y = (ctx.rng.uniform(size=SHAPE) < 0.5).astype(np.float64)
+    loss, grad = _call_loss(ctx, "bce_loss", p, y)
+    expected, expected_grad = ref.bce_loss(p, y)
+    clipped_loss, clipped_grad = ref.bce_loss(np.clip(p, 0.01, 0.99), y)
+    clip_slip = ("p is clipped to [0.01, 0.99] (or by another margin wider than 1e-6): the contract's loss uses p "
+                 "itself wherever log p and log(1 - p) are finite; keep p away from 0 and 1 only by as little as "
+                 "the logs need (a clip of 1e-7, as Keras does, is fine).")
+    context = render_inputs(p=p, y=y) + "\np lies within 1e-6 to 1e-3 of 0 or 1."
+    assert_close(grad, expected_grad, "bce_loss(...) gradient at p near 0 and 1", tol="gradient",
+                 known={clip_slip: clipped_grad}, context=context)
+    try:
+        assert_scalar_close(loss, expected, "bce_loss(...) loss at p near 0 and 1", batch_size=SHAPE[0],
+                            size=p.size, context=context)
+    except CheckFailed as failure:
+        if abs(loss - clipped_loss) <= 1e-8 * abs(clipped_loss):
+            failure.slip = clip_slip
+        raise
+
+
 # ------------------------------------------------------------------ the generator
 
 
@@ -280,6 +312,9 @@ def yield_checks(options: dict):
         if name != "mse_loss":
             yield Check(f"{name}: finite at saturated inputs",
                         partial(check_loss_finite_saturated, name=name), needs=(name,))
+        if name == "bce_loss":
+            yield Check("bce_loss: loss and gradient at p within 1e-6 to 1e-3 of 0 and 1", check_bce_near_zero_and_one,
+                        needs=(name,))
         yield Check(f"{name}: leaves its inputs unchanged",
                     partial(check_inputs_not_modified, name=name,
                             make_args=partial(_unchanged_inputs, name)),

@@ -2,14 +2,17 @@
 
 Checks: `checks.py` (`yield_checks`), one `check_<function>_<property>` per check in
 `checks_char_lstm.py`, `checks_series.py` and `checks_forecaster.py`; the code
-that must run with the submission's torch modules (probes, the CharLSTM training run, the
-walk-forward forecasts) is in `tasks.py`, loaded by the sandbox; the trained-model bounds are
+that must run with the submission's torch modules (probes, the training runs, the one-step
+evaluation calls) is in `tasks.py`, loaded by the sandbox; the grader's side of the trained
+checks (secret splits, the causal evaluation in a fresh sandbox, every loss and RMSE) is
+`causal.py`; the trained-model bounds are
 the calibrated table in `thresholds.py` (`python -m graders.assignments.sequences_torch.calibrate`
 regenerates it). The checks, points, data and calibration are described in
 docs/assignments/sequences_torch.md.
 
 Option: `shampoo_seeds` (default 1): the Forecaster RMSE checks also train that many seeds
-and report the mean +/- std (the course's table); the grade uses the grade seed only.
+(all from the course secret) and report the mean +/- std (the course's table); the grade uses
+the first only.
 """
 
 from pathlib import Path

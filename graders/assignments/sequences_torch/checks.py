@@ -40,7 +40,7 @@ from graders.assignments.sequences_torch.checks_series import (
     check_scale_not_refitted,
     check_scale_values,
 )
-from graders.assignments.sequences_torch.thresholds import CELLS, CHECK_FORECAST, CHECK_SAMPLE
+from graders.assignments.sequences_torch.thresholds import CELLS, CHECK_CHAR, CHECK_FORECAST, CHECK_SAMPLE, THRESHOLDS
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("CharLSTM", "difference", "inverse_difference", "fit_scaler", "scale", "invert_scale",
@@ -60,9 +60,9 @@ def yield_checks(options: dict):
     yield Check("CharLSTM: causal (later tokens never change earlier outputs)", check_char_lstm_causal,
                 kind=Kind.PROPERTY, needs=("CharLSTM",))
     yield Check(CHECK_TRAINED, check_char_lstm_trained, points=3, kind=Kind.THRESHOLD, needs=("CharLSTM",),
-                timeout_s=TRAIN_TIMEOUT_S)
+                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_CHAR])
     yield Check(CHECK_SAMPLE, check_char_lstm_sample, kind=Kind.THRESHOLD, needs=("CharLSTM",),
-                timeout_s=TRAIN_TIMEOUT_S)
+                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_SAMPLE])
     yield Check("difference: values (interval 1 and 3)", check_difference_values, needs=("difference",))
     yield Check("inverse_difference: one step (last value + difference)", check_inverse_difference_one_step,
                 points=0.5, needs=("inverse_difference",))
@@ -88,4 +88,4 @@ def yield_checks(options: dict):
                 kind=Kind.PROPERTY, needs=("Forecaster",))
     for cell in CELLS:
         yield Check(CHECK_FORECAST[cell], partial(check_forecaster_rmse, cell=cell), kind=Kind.THRESHOLD,
-                    needs=("Forecaster",), timeout_s=FORECAST_TIMEOUT_S)
+                    needs=("Forecaster",), timeout_s=FORECAST_TIMEOUT_S, threshold=THRESHOLDS[CHECK_FORECAST[cell]])

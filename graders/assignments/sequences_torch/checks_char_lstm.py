@@ -1,19 +1,21 @@
 """The checks of `CharLSTM`, untrained and trained.
 
 Shapes, the state carried between calls and causality are probed on small untrained models
-in the sandbox (`tasks.task_char_lstm_shapes`, `tasks.task_char_lstm_probe`); the trained
-checks train the submission's model once per grade (`tasks.task_char_lstm_train`, shared by
-the two checks) and compare the validation cross-entropy, read one character per call with
-the state carried AND in whole windows, and the fraction of real words in a sample drawn at
-temperature 0.8, with the calibrated bounds of thresholds.py.
+in the sandbox (`tasks.task_char_lstm_shapes`, `tasks.task_char_lstm_probe`). The trained
+checks train the submission's model once per grade on the training segments of the text
+(`tasks.task_char_lstm_train`; the held-out segments are chosen by the course secret and
+never reach that process) and evaluate it in a fresh sandbox one character per step
+(`causal.char_evaluation`): the validation cross-entropy with the state carried AND in
+windows from a fresh state, and the fraction of real words in a sample the grader draws at
+temperature 0.8, all computed here and compared with the calibrated bounds of thresholds.py.
 """
 
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 
+from graders.assignments.sequences_torch import causal
 from graders.assignments.sequences_torch.thresholds import (
     CHAR_SETTINGS,
     CHAR_SETTINGS_TASK,
@@ -28,7 +30,7 @@ from graders.assignments.sequences_torch.thresholds import (
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
-from graders.engine.task_calls import SharedRuns
+from graders.engine.task_calls import SharedRuns, reply, run_task
 
 CHECK_TRAINED = "CharLSTM: validation loss after training"
 PROBE_TOLERANCE = 1e-5      # float32 logits of order 1: the same computation in two calls
@@ -173,55 +175,57 @@ def check_char_lstm_causal(ctx):
 _RUNS = SharedRuns()
 
 
-@functools.lru_cache(maxsize=1)
-def _text_and_words():
-    text = char_text()
-    return text, training_words(text, CHAR_SETTINGS["val_fraction"])
-
-
-def trained(ctx) -> dict:
-    """The calibrated CharLSTM run of this grade (run once and shared; so is a failure)."""
+def char_run(ctx) -> dict:
+    """The calibrated CharLSTM run of this grade (run once and shared; so is a failure): the
+    metrics the grader computed from the fresh evaluation, the training loss and CPU seconds,
+    and the training text's words."""
     def run() -> dict:
-        text, _ = _text_and_words()
-        r = ctx.task("char_lstm_train", text=text, seed=THRESHOLDS[CHECK_CHAR_STEPWISE].grade_seed,
-                     **CHAR_SETTINGS_TASK)
-        if not isinstance(r, dict):
-            raise CheckFailed(f"the training task returned {expect.describe_value(r)}")
-        return r
+        secret = ctx.session.secret
+        split = causal.char_split(char_text(), secret, CHECK_CHAR_STEPWISE, CHAR_SETTINGS["segment_chars"],
+                                  CHAR_SETTINGS["heldout_segments"])
+        r = reply(run_task(ctx, "char_lstm_train", "training the CharLSTM", pieces=list(split.train_pieces),
+                           vocab_size=len(split.vocab), seed=secret.seed(CHECK_CHAR_STEPWISE, "train"),
+                           **CHAR_SETTINGS_TASK), "char_lstm_train", ("state", "losses", "cpu_seconds"))
+        with ctx.fresh_sandbox() as box:
+            out = causal.char_evaluation(box, r["state"], split, CHAR_SETTINGS,
+                                         secret.seed(CHECK_SAMPLE, "sample"))
+        out["train_loss"] = causal.train_loss(r["losses"])
+        out["cpu_seconds"] = expect.scalar(r["cpu_seconds"], "the training's CPU seconds", finite=False)
+        out["words"] = training_words(split.train_text)
+        return out
 
-    return _RUNS.once(ctx, "char_lstm_train", run)
+    return _RUNS.once(ctx, "char_lstm", run)
 
 
 def _settings_text() -> str:
     s = CHAR_SETTINGS
     return (f"CharLSTM(V, {s['hidden_size']}, {s['num_layers']}) trained for {s['steps']} Adam steps (lr "
             f"{s['lr']}, gradient norm clipped to {s['clip']}) on batches of {s['batch_size']} windows of "
-            f"{s['seq_len']} characters from the first {1 - s['val_fraction']:.0%} of "
-            f"{s['text_chars']} characters of Python's documentation (lower-cased); the last "
-            f"{s['val_fraction']:.0%} validate.")
+            f"{s['seq_len']} characters from {s['text_chars']} characters of Python's documentation "
+            f"(lower-cased), cut into segments of {s['segment_chars']}: {s['heldout_segments']} segments chosen by the "
+            "course secret are held out and validate, read by a separate process one character per call.")
 
 
 def check_char_lstm_trained(ctx):
-    r = trained(ctx)
+    r = char_run(ctx)
     t_step, t_win = THRESHOLDS[CHECK_CHAR_STEPWISE], THRESHOLDS[CHECK_CHAR]
-    step = expect.scalar(r.get("val_loss_stepwise"), "the stepwise validation loss", finite=False)
-    win = expect.scalar(r.get("val_loss"), "the windowed validation loss", finite=False)
-    uniform = float(r.get("uniform_loss", float("nan")))
-    unigram = float(r.get("unigram_loss", float("nan")))
-    train_loss = float(r.get("train_loss", float("nan")))
-    cpu = float(r.get("cpu_seconds", float("nan")))
+    step, win, one_call = r["val_loss_stepwise"], r["val_loss"], r["window_loss_one_call"]
+    uniform, unigram, train_loss, cpu = r["uniform_loss"], r["unigram_loss"], r["train_loss"], r["cpu_seconds"]
     summary = (f"validation cross-entropy {step:.4g} nats/char read one character per call with the state "
-               f"carried, {win:.4g} in windows of {CHAR_SETTINGS['seq_len']} from a fresh state; training loss "
-               f"{train_loss:.4g}; training took {cpu:.1f} s CPU")
+               f"carried, {win:.4g} in windows of {CHAR_SETTINGS['seq_len']} from a fresh state (also one character "
+               f"per call); training loss {train_loss:.4g}; training took {cpu:.1f} s CPU")
     scale = (f"For scale: a uniform guess scores log V = {uniform:.3g}, the training text's character "
              f"frequencies {unigram:.3g}.")
     if t_step.passes(step) and t_win.passes(win):
         return f"{summary}. Passed: {t_step.describe()}; {t_win.describe()}. {scale}"
     slip = None
-    if np.isfinite(step) and np.isfinite(win) and step > win + 0.3:
-        slip = ("the model does well on whole windows but not one character at a time: it reads later "
-                "characters (bidirectional) or loses the state between calls; see the causality and state "
-                "checks.")
+    if np.isfinite(step) and np.isfinite(one_call) and min(step, win) > one_call + 0.3:
+        slip = (f"the model does well when it is given whole windows at once ({one_call:.3g}, not graded) but not "
+                "one character at a time: it reads later characters (bidirectional), which it cannot do when "
+                "the next character has not been sent yet; see the causality check.")
+    elif np.isfinite(step) and np.isfinite(win) and step > win + 0.3:
+        slip = ("the model does well on windows read from a fresh state but not with the state carried over the "
+                "whole text: it loses the state between calls; see the state check.")
     elif not np.isfinite(step) or not np.isfinite(win):
         slip = "the loss is not finite: the training diverged (NaN), or the logits overflow."
     elif min(step, win) > 0.95 * uniform:
@@ -239,15 +243,13 @@ def check_char_lstm_trained(ctx):
 
 
 def check_char_lstm_sample(ctx):
-    r = trained(ctx)
+    r = char_run(ctx)
     t = THRESHOLDS[CHECK_SAMPLE]
-    _, words = _text_and_words()
-    sample = r.get("sample") if isinstance(r.get("sample"), str) else ""
-    error = r.get("sample_error") or ""
-    prefix = r.get("sample_prefix") if isinstance(r.get("sample_prefix"), str) else CHAR_SETTINGS["prefix"]
-    how = (f"{CHAR_SETTINGS['sample_len']} characters drawn after {prefix!r} from p = softmax(logits / "
-           f"{CHAR_SETTINGS['temperature']}), one character per call with the state carried (the given "
-           "`sample` function), from the model trained in the previous check")
+    words = r["words"]
+    sample, error, prefix = r["sample"], r["sample_error"], r["sample_prefix"]
+    how = (f"{CHAR_SETTINGS['sample_len']} characters drawn after {prefix!r} from p = "
+           f"softmax(logits / {CHAR_SETTINGS['temperature']}), one character per step with the state carried and "
+           "a seed from the course secret, from the model trained in the previous check")
     if error:
         raise CheckFailed(
             f"Sampling from the trained CharLSTM failed after {len(sample)} characters: {error}",
@@ -255,6 +257,16 @@ def check_char_lstm_sample(ctx):
             got=error,
             slip="a squeeze() that drops the batch or time axis when it has length 1, or a forward that "
                  "cannot take the state it returned.", details=how)
+    t_step = THRESHOLDS[CHECK_CHAR_STEPWISE]
+    if not t_step.passes(r["val_loss_stepwise"]):
+        # words alone could come from a list the model learned by heart: a sample counts only from
+        # a model that also predicts text it has never seen
+        raise CheckFailed(
+            "Not graded: a sample counts only from a model that predicts the held-out text (see the check "
+            f"'{CHECK_TRAINED}').", expected=t_step.describe(), got=f"{r['val_loss_stepwise']:.4g}",
+            slip="the model does badly one character at a time (see the validation loss and the state and "
+                 "causality checks): sampling draws one character per call with the state carried.",
+            details=f"The sample ({how}):\n{prefix}{sample}")
     found = sample_words(sample)
     value = sample_word_fraction(sample, words)
     shown = f"The sample ({how}):\n{prefix}{sample}"
@@ -262,14 +274,8 @@ def check_char_lstm_sample(ctx):
                f"({value:.0%}) occur in the training text")
     if t.passes(value):
         return f"{summary}. Passed: {t.describe()}.\n{shown}"
-    slip = None
-    step = r.get("val_loss_stepwise")
-    if isinstance(step, float) and not THRESHOLDS[CHECK_CHAR_STEPWISE].passes(step):
-        slip = ("the model does badly one character at a time (see the validation loss and the state and "
-                "causality checks): sampling draws one character per call with the state carried.")
-    else:
-        slip = ("forward returns something other than logits, such as probabilities: softmax(p / T) of "
-                "numbers in [0, 1] is nearly uniform, so the sample is noise.")
+    slip = ("forward returns something other than logits, such as probabilities: softmax(p / T) of "
+            "numbers in [0, 1] is nearly uniform, so the sample is noise.")
     raise CheckFailed(
         f"The text sampled from the trained CharLSTM does not look like the training text: {summary}.",
         expected=t.describe(), got=f"{value:.3f}", slip=slip, details=shown)

@@ -1,21 +1,24 @@
 """The checks of `Forecaster`, untrained and trained.
 
 Output shape, cell type (parameter counts) and reading the last step are probed untrained
-(`tasks.task_forecaster_probe`); the walk-forward test RMSE of each cell type is compared
-with its calibrated bound (`tasks.task_shampoo_forecast`, with standard series functions so
-that only the Forecaster is judged).
+(`tasks.task_forecaster_probe`). The walk-forward test RMSE of each cell type is compared with
+its calibrated bound: the grader prepares the data with standard series functions (so that
+only the Forecaster is judged), trains in the grade's sandbox on the training windows only
+(`tasks.task_forecaster_train`), walks forward in a fresh sandbox one month per call
+(`causal.forecast_evaluation`) and computes the RMSE itself.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from graders.assignments.sequences_torch import causal
 from graders.assignments.sequences_torch.checks_series import N_TEST
 from graders.assignments.sequences_torch.thresholds import CELLS, CHECK_FORECAST, PERSISTENCE_RMSE, THRESHOLDS
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import fmt
-from reference.torch import sequences_torch as ref
+from graders.engine.task_calls import reply, run_task
 
 
 # ------------------------------------------------------------------ Forecaster: untrained probes
@@ -96,39 +99,45 @@ def check_forecaster_last_step(ctx):
 # ------------------------------------------------------------------ Forecaster: trained
 
 
+def forecast_run(ctx, cell: str, seed: int, data: dict) -> dict:
+    """Train on the training windows in the grade's sandbox, walk forward in a fresh one; the
+    grader's RMSE and forecasts."""
+    settings = THRESHOLDS[CHECK_FORECAST[cell]].settings
+    r = reply(run_task(ctx, "forecaster_train", f"training Forecaster({cell!r})", X=data["X_train"],
+                       y=data["y_train"], cell=cell, hidden_size=settings["hidden_size"], epochs=settings["epochs"],
+                       lr=settings["lr"], seed=seed), "forecaster_train", ("state", "losses"))
+    with ctx.fresh_sandbox() as box:
+        return causal.forecast_evaluation(box, r["state"], cell, settings["hidden_size"], data)
+
+
 def check_forecaster_rmse(ctx, cell):
     from dlgrade.data import load_shampoo
 
     t = THRESHOLDS[CHECK_FORECAST[cell]]
-    settings = {k: v for k, v in t.settings.items() if k != "cell"}
-    seeds = [t.grade_seed] + [s for s in range(int(ctx.options.get("shampoo_seeds", 1))) if s != t.grade_seed]
+    settings = t.settings
+    extra = int(ctx.options.get("shampoo_seeds", 1)) - 1
+    seeds = [ctx.secret_seed("train")] + [ctx.secret_seed(f"train {i}") for i in range(1, extra + 1)]
     series = load_shampoo()
-    runs = []
-    for seed in seeds:
-        r = ctx.task("shampoo_forecast", series=series, cell=cell, seed=seed, **settings)
-        if not isinstance(r, dict):
-            raise CheckFailed(f"the forecasting task returned {expect.describe_value(r)}")
-        runs.append(expect.scalar(r.get("rmse"), "the walk-forward RMSE", finite=False))
-        if seed == t.grade_seed:
-            graded = r
-    rmse = runs[0]
-    preds = expect.array(graded.get("predictions"), "the forecasts", (N_TEST,), finite=False)
-    actual = np.asarray(graded.get("actual"), dtype=np.float64)
+    data = causal.forecast_data(series, settings["n_test"], settings["window"])
+    runs = [forecast_run(ctx, cell, seed, data) for seed in seeds]
+    graded = runs[0]
+    rmse = graded["rmse"]
+    rmses = [r["rmse"] for r in runs]
+    preds, actual = graded["predictions"], graded["actual"]
     how = (f"Forecaster({cell!r}, {settings['hidden_size']}) trained full-batch for {settings['epochs']} epochs "
            f"(Adam, lr {settings['lr']}, MSE, windows of {settings['window']}) on the scaled monthly differences "
            f"of the first {len(series) - N_TEST} months, then walked forward over the last {N_TEST} (the series "
            "functions are standard ones here, so this check judges the Forecaster alone)")
     summary = (f"walk-forward test RMSE {rmse:.4g} sales units (persistence baseline {PERSISTENCE_RMSE:.4g})")
     if len(runs) > 1:
-        summary += f"; over seeds {seeds}: {np.mean(runs):.4g} +/- {np.std(runs):.2g}"
+        summary += f"; over {len(runs)} seeds: {np.mean(rmses):.4g} +/- {np.std(rmses):.2g} (the first is graded)"
     table = ("forecast: " + fmt(np.round(preds, 1)) + "\nactual:   " + fmt(actual)) if actual.shape == (N_TEST,) \
         else ""
     if t.passes(rmse):
         return f"{summary}. Passed: {t.describe()}."
     first = len(series) - N_TEST
-    d = ref.difference(series)
-    lo, hi = ref.fit_scaler(d[:len(d) - N_TEST])
-    scaled = ref.scale(preds - series[first - 1:-1], lo, hi)  # the forecast changes in the model's units
+    lo, hi = data["lo"], data["hi"]
+    scaled = 2.0 * (preds - series[first - 1:-1] - lo) / (hi - lo) - 1.0  # the forecast changes in the model's units
     if not np.isfinite(rmse) or not np.all(np.isfinite(scaled)):
         slip = "the forecasts are not finite: the training diverged or the output overflows."
     elif scaled.min() >= -1e-6:

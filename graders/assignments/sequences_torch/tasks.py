@@ -3,8 +3,17 @@
 Loaded by file path in the sandbox child before the student's code; imports only the
 standard library, numpy and torch. Each `task_<name>(sub, **kwargs)` gets the student's
 module namespace `sub` and plain data, seeds torch and numpy itself, and returns plain
-data (floats, ints, strings, float64 arrays, lists and dicts of those). Losses and
-RMSEs are computed HERE with standard formulas, never with the student's code.
+data (floats, ints, strings, float arrays, lists and dicts of those, or a kept object the
+grader passes back to a later task of the same process).
+
+The trained checks' tasks return raw outputs only, and the grader computes every loss and
+RMSE (`causal.py`): training (`task_char_lstm_train`, `task_forecaster_train`) gets the
+training data only and returns the trained state_dict; a fresh evaluation process rebuilds
+the model with that state (`task_char_lstm_open`, `task_forecaster_open`) and is sent the
+held-out inputs one step at a time (`task_char_lstm_step`, `task_forecaster_predict`), each
+prediction returned before the grader sends the next true value.
+`task_shampoo_forecast` and `task_shampoo_table` run the course text's whole recipe in one
+process (the reference's tests and the course table use them; no check does).
 """
 
 import math
@@ -120,47 +129,55 @@ def task_char_lstm_shapes(sub, cases, seed=0):
     return out
 
 
-def task_char_lstm_train(sub, text, hidden_size=64, num_layers=1, seq_len=50, batch_size=32,
-                         steps=400, lr=0.01, clip=1.0, val_fraction=0.1, seed=0, prefix="the ",
-                         sample_len=120, temperature=0.8, streams=50):
-    """Train the student's CharLSTM on `text` and measure the held-out cross-entropy.
+def _state_arrays(module):
+    """The module's state_dict as {name: float64 array} (integer buffers as floats)."""
+    return {str(k): v.detach().double().cpu().numpy().copy() for k, v in module.state_dict().items()}
 
-    The vocabulary is sorted(set(text)); the first (1 - val_fraction) of the text trains,
-    the rest validates. Training: `steps` Adam steps (lr, gradient norm clipped to `clip`)
-    on random batches of `batch_size` windows of seq_len + 1 characters (fresh state for
-    each window); loss = F.cross_entropy of the logits against the next characters.
-    Validation (cross-entropy in nats per character, computed here):
-    - val_loss: the held-out text cut into consecutive windows of seq_len + 1, each read
-      in one call from a fresh state;
-    - val_loss_stepwise: the held-out text as `streams` parallel rows read one character
-      per call, the state carried between calls (causal by construction: a model that
-      reads later characters, or drops the state, cannot do well here).
 
-    Returns a dict: val_loss, val_loss_stepwise, train_loss (mean of the last 20 steps), uniform_loss
-    (log V), unigram_loss (cross-entropy of the training unigram frequencies on the
-    validation text), vocab_size, sample (a string of sample_len characters drawn after
-    `prefix` at `temperature`, the state carried; fewer if the model raised while sampling),
-    sample_error ("" or the exception raised while sampling, which does not stop the losses
-    from being returned), sample_prefix, seconds and cpu_seconds of training.
+def _load_state(module, state):
+    """Load {name: float array} into `module` (strict), each cast to the dtype it holds."""
+    own = module.state_dict()
+    tensors = {}
+    for key, value in dict(state).items():
+        dtype = own[key].dtype if key in own else torch.float32
+        tensors[key] = torch.as_tensor(np.asarray(value, dtype=np.float64)).to(dtype)
+    module.load_state_dict(tensors, strict=True)
+    return module
+
+
+def task_char_lstm_train(sub, pieces, vocab_size, hidden_size=64, num_layers=1, seq_len=50,
+                         batch_size=32, steps=400, lr=0.01, clip=1.0, seed=0):
+    """Train the student's CharLSTM on the training text only.
+
+    pieces: the training text as a list of int arrays of character ids (the parts between
+    the held-out segments, which never reach this process). Training: `steps` Adam steps
+    (lr, gradient norm clipped to `clip`) on random batches of `batch_size` windows of
+    seq_len + 1 characters inside one piece (fresh state for each window); loss =
+    F.cross_entropy of the logits against the next characters.
+
+    Returns raw outputs: state (the trained state_dict, float64 arrays), losses (each step's
+    training loss), seconds and cpu_seconds of training.
     """
     _seed(seed)
-    vocab = sorted(set(text))
-    stoi = {ch: i for i, ch in enumerate(vocab)}
-    V = len(vocab)
-    data = torch.tensor([stoi[ch] for ch in text], dtype=torch.long)
-    n_train = int(round(len(data) * (1 - val_fraction)))
-    train, val = data[:n_train], data[n_train:]
+    V = int(vocab_size)
+    parts = [torch.as_tensor(np.asarray(p, dtype=np.int64)) for p in pieces]
+    data = torch.cat(parts)
+    offsets, starts, at = torch.arange(seq_len + 1), [], 0
+    for part in parts:  # the windows that lie inside one piece
+        if len(part) > seq_len + 1:
+            starts.append(torch.arange(at, at + len(part) - seq_len))
+        at += len(part)
+    valid = torch.cat(starts)
 
     model = sub.CharLSTM(V, hidden_size, num_layers)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     g = torch.Generator().manual_seed(int(seed))
-    offsets = torch.arange(seq_len + 1)
     losses = []
     t0, c0 = time.perf_counter(), time.process_time()
     model.train()
     for _ in range(int(steps)):
-        starts = torch.randint(0, len(train) - seq_len - 1, (batch_size,), generator=g)
-        chunk = train[starts[:, None] + offsets]  # (B, seq_len + 1)
+        chosen = valid[torch.randint(0, len(valid), (batch_size,), generator=g)]
+        chunk = data[chosen[:, None] + offsets]  # (B, seq_len + 1)
         logits, _ = model(chunk[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, V), chunk[:, 1:].reshape(-1))
         opt.zero_grad()
@@ -168,59 +185,76 @@ def task_char_lstm_train(sub, text, hidden_size=64, num_layers=1, seq_len=50, ba
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
         losses.append(loss.item())
-    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
+    return {"state": _state_arrays(model), "losses": np.array(losses, dtype=np.float64),
+            "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
 
+
+class CharStepper:
+    """A trained CharLSTM read one step at a time, its state carried between calls."""
+
+    def __init__(self, model):
+        self.model = model
+        self.state = None
+
+
+def task_char_lstm_open(sub, vocab_size, hidden_size, num_layers, state, seed=0):
+    """CharLSTM(vocab_size, hidden_size, num_layers) with the grader's `state` loaded, in eval
+    mode, kept in this process for task_char_lstm_step (a fresh state)."""
+    _seed(seed)
+    model = _load_state(sub.CharLSTM(int(vocab_size), int(hidden_size), int(num_layers)), state)
     model.eval()
-    n_win = (len(val) - 1) // seq_len
-    with torch.no_grad():
-        windows = torch.stack([val[i * seq_len:i * seq_len + seq_len + 1] for i in range(n_win)])
-        logits, _ = model(windows[:, :-1])
-        val_loss = float(F.cross_entropy(logits.reshape(-1, V).double(), windows[:, 1:].reshape(-1)))
-        # causal, stateful evaluation: the held-out text as `streams` parallel rows read ONE
-        # character per call with the state carried (a model that peeks at later characters
-        # or drops the state does badly here even if its windowed loss looks fine)
-        length = (len(val) - 1) // streams
-        rows = torch.stack([val[i * length:(i + 1) * length + 1] for i in range(streams)])
-        state, total = None, 0.0
-        for t in range(length):
-            logits, state = model(rows[:, t:t + 1], state)
-            total += float(F.cross_entropy(logits.reshape(-1, V).double(), rows[:, t + 1], reduction="sum"))
-        val_loss_stepwise = total / (length * streams)
-    counts = torch.bincount(train, minlength=V).double() + 1.0  # add-one smoothing
-    log_p = torch.log(counts / counts.sum())
-    unigram = float(-log_p[windows[:, 1:].reshape(-1)].mean())
+    return CharStepper(model)
 
-    gen = torch.Generator().manual_seed(int(seed))
-    pre = [stoi[ch] for ch in prefix if ch in stoi] or [0]
-    drawn, sample_error = [], ""
-    try:  # a model that breaks only here (a batch of one, one step) still gets its losses graded
+
+def task_char_lstm_step(sub, steppers, columns, reset=False):
+    """One step of each stepper: logits, state = model(column[:, None], state), with each
+    stepper's state carried from its previous step (a fresh one after reset=True). columns:
+    one (N,) array of character ids per stepper. Returns each stepper's logits as a float32
+    array (float64 if the model computes in float64), in the model's own shape ((N, 1, V) by
+    the contract)."""
+    out = []
+    for stepper, idx in zip(steppers, columns):
+        if reset:
+            stepper.state = None
         with torch.no_grad():
-            shape_in = (1, len(pre))
-            logits, state = model(torch.tensor([pre]))
-            for _ in range(int(sample_len)):
-                if logits.dim() != 3 or tuple(logits.shape[::2]) != (1, V):
-                    raise ValueError(f"the model returned logits of shape {tuple(logits.shape)} for an "
-                                     f"input of shape {shape_in}; expected (1, {shape_in[1]}, {V})")
-                p = torch.softmax(logits[0, -1].double() / temperature, dim=-1)
-                nxt = int(torch.multinomial(p, 1, generator=gen))
-                drawn.append(nxt)
-                shape_in = (1, 1)
-                logits, state = model(torch.tensor([[nxt]]), _detach(state))
-    except Exception as exc:  # noqa: BLE001 - the student's model may raise anything here
-        sample_error = f"{type(exc).__name__}: {str(exc)[:300]}"
-    return {
-        "val_loss": val_loss,
-        "val_loss_stepwise": val_loss_stepwise,
-        "train_loss": float(np.mean(losses[-20:])),
-        "uniform_loss": math.log(V),
-        "unigram_loss": unigram,
-        "vocab_size": V,
-        "sample": "".join(vocab[i] for i in drawn),
-        "sample_error": sample_error,
-        "sample_prefix": "".join(vocab[i] for i in pre),
-        "seconds": seconds,
-        "cpu_seconds": cpu_seconds,
-    }
+            x = torch.as_tensor(np.asarray(idx, dtype=np.int64)).reshape(-1, 1)
+            logits, state = stepper.model(x, stepper.state)
+        stepper.state = _detach(state)
+        out.append(_float32(logits))
+    return out
+
+
+def _float32(t):
+    """A float32 model's output as it is (half the bytes of float64 on the wire, no digit lost)."""
+    t = t.detach().cpu()
+    return (t.float() if t.dtype != torch.float64 else t).numpy()
+
+
+def task_char_lstm_sample(sub, stepper, prefix, n, temperature, seed):
+    """`n` character ids drawn after `prefix` (ids) from softmax(logits / temperature), one
+    character per call with the state carried, by a torch.Generator seeded `seed` (the grader's,
+    from the course secret); from a fresh state. Returns an int64 array (fewer ids if the model
+    raised: the error is raised after). The grader scores the sample itself, and only for a
+    model whose one-step-at-a-time validation loss passes."""
+    gen = torch.Generator().manual_seed(int(seed))
+    drawn = []
+    with torch.no_grad():
+        logits, state = stepper.model(torch.as_tensor(np.asarray(prefix, dtype=np.int64)).reshape(1, -1))
+        for _ in range(int(n)):
+            last = logits.reshape(-1, logits.shape[-1])[-1].double()
+            nxt = int(torch.multinomial(torch.softmax(last / float(temperature), dim=-1), 1, generator=gen))
+            drawn.append(nxt)
+            logits, state = stepper.model(torch.tensor([[nxt]]), _detach(state))
+    return np.array(drawn, dtype=np.int64)
+
+
+def task_char_lstm_window(sub, stepper, idx):
+    """Whole windows in one call from a fresh state: model(idx)[0] as float64 (N, T, V). The
+    grader uses it only to explain a failure (a model that reads later characters does well
+    here and badly step by step), never for a score: this call sees the whole window."""
+    with torch.no_grad():
+        logits, _ = stepper.model(torch.as_tensor(np.asarray(idx, dtype=np.int64)))
+    return _np(logits)
 
 
 # ----------------------------------------------------------------------------- shampoo
@@ -319,6 +353,50 @@ def task_shampoo_forecast(sub, series, cell="lstm", hidden_size=8, window=1, epo
         "final_train_mse": final_mse,
         "seconds": seconds,
     }
+
+
+def task_forecaster_train(sub, X, y, cell="lstm", hidden_size=8, epochs=150, lr=0.02, seed=0):
+    """Forecaster(cell, hidden_size) trained full-batch with Adam(lr) and the MSE for `epochs`
+    epochs on the training windows X (N, window, 1) and targets y (N,) only (scaled monthly
+    differences; the test year never reaches this process).
+
+    Returns raw outputs: state (the trained state_dict, float64 arrays), losses (each
+    epoch's training MSE), seconds.
+    """
+    _seed(seed)
+    Xtr = torch.as_tensor(np.asarray(X, dtype=np.float64), dtype=torch.float32)
+    ytr = torch.as_tensor(np.asarray(y, dtype=np.float64), dtype=torch.float32)
+    model = sub.Forecaster(cell, int(hidden_size))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    t0 = time.perf_counter()
+    model.train()
+    for _ in range(int(epochs)):
+        loss = F.mse_loss(model(Xtr).reshape(-1), ytr)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return {"state": _state_arrays(model), "losses": np.array(losses, dtype=np.float64),
+            "seconds": time.perf_counter() - t0}
+
+
+def task_forecaster_open(sub, cell, hidden_size, state, seed=0):
+    """Forecaster(cell, hidden_size) with the grader's `state` loaded, in eval mode, kept in
+    this process for task_forecaster_predict."""
+    _seed(seed)
+    model = _load_state(sub.Forecaster(cell, int(hidden_size)), state)
+    model.eval()
+    return model
+
+
+def task_forecaster_predict(sub, model, X):
+    """model(X) for windows X (N, window, 1) as a float64 array (the model's own shape)."""
+    with torch.no_grad():
+        out = model(torch.as_tensor(np.asarray(X, dtype=np.float64), dtype=torch.float32))
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"Forecaster.forward returned {type(out).__name__}; expected a tensor")
+    return _np(out)
 
 
 def task_shampoo_table(sub, series, cells=("rnn", "lstm", "gru"), seeds=(0, 1, 2), **settings):

@@ -16,13 +16,16 @@ returned parameters on held-out patches against the calibrated bound in `thresho
 - `sample_patches`: checks_sample_patches.py; `normalize_patches`: checks_normalize.py;
 - `cost`: checks_cost_values.py and checks_cost_gradients.py, with the shared problems
   in cost_problems.py;
-- `train`: checks_train.py.
+- `train`: checks_train.py;
+- the caller's arrays are left unchanged (to_grayscale, sample_patches, cost, train): checks_inputs.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from graders.assignments.sparse_autoencoder import checks_adam
+from graders.assignments.sparse_autoencoder.checks_inputs import yield_inputs_checks
 from graders.assignments.sparse_autoencoder.checks_cost_gradients import (
     check_cost_gradient_all_terms,
     check_cost_gradient_reconstruction,
@@ -51,6 +54,7 @@ from graders.assignments.sparse_autoencoder.checks_sample_patches import (
 )
 from graders.assignments.sparse_autoencoder.checks_train import TRAIN_TIMEOUT_S, check_train_held_out
 from graders.assignments.sparse_autoencoder.thresholds import CHECK as TRAIN_CHECK
+from graders.assignments.sparse_autoencoder.thresholds import THRESHOLDS
 from graders.engine import expect
 from graders.engine.checks import Check, CheckFailed, Kind
 from graders.engine.compare import assert_close, fmt
@@ -177,5 +181,15 @@ def yield_checks(options: dict):
                 kind=Kind.GRADIENT, needs=("cost",))
     yield Check("cost: tied-weight gradient", check_cost_tied_weight, points=2, kind=Kind.GRADIENT,
                 needs=("cost",))
+    adam = ("train", "init_params", "cost")
+    yield Check("train: one full-batch Adam step (epochs = 1) as the contract's formula",
+                checks_adam.check_train_one_adam_step, needs=adam)
+    yield Check("train: two Adam steps (epochs = 2): the moments carry over, t counts from 1",
+                checks_adam.check_train_two_adam_steps, needs=adam)
+    yield Check("train: Adam's eps is added to sqrt(v_hat) (a step with gradients of 1e-4 to 1e-3)",
+                checks_adam.check_train_adam_eps_at_small_gradients, needs=adam)
+    yield Check("train: history holds epochs costs, each before its step", checks_adam.check_train_history_one_cost_per_step,
+                points=0.5, kind=Kind.PROPERTY, needs=adam)
+    yield from yield_inputs_checks()
     yield Check(TRAIN_CHECK, check_train_held_out, points=4, kind=Kind.THRESHOLD, needs=("train",),
-                timeout_s=TRAIN_TIMEOUT_S)
+                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAIN_CHECK])

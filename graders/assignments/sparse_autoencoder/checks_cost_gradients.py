@@ -47,6 +47,36 @@ def _tied_known(params, X, extra_W=0.0):
     }
 
 
+def grads_with_derivatives_at_outputs(params, X, rho, beta, lam, *, hidden: bool) -> dict:
+    """cost's gradients when sigmoid'(z) = s(z) (1 - s(z)) is evaluated at a layer's OUTPUT
+    (a helper sigmoid_prime(z) called on X_hat, and on H too when `hidden`): every entry is
+    then off by a factor that varies from entry to entry."""
+    W, b_h, b_v = params["W"], params["b_h"], params["b_v"]
+    N = X.shape[0]
+    H = ref.sigmoid(X @ W + b_h)
+    X_hat = ref.sigmoid(H @ W.T + b_v)
+    rho_hat = H.mean(axis=0)
+    prime = lambda a: ref.sigmoid(a) * (1 - ref.sigmoid(a))  # noqa: E731
+    dZ_v = (X_hat - X) / N * prime(X_hat)
+    dH = dZ_v @ W + beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) / N
+    dZ_h = dH * (prime(H) if hidden else H * (1 - H))
+    return {"W": X.T @ dZ_h + dZ_v.T @ H + lam * W, "b_h": dZ_h.sum(axis=0), "b_v": dZ_v.sum(axis=0)}
+
+
+def derivative_at_output_known(params, X, rho, beta, lam) -> dict[str, dict[str, np.ndarray]]:
+    words = {False: "the sigmoid derivative of the output layer is taken at its output: sigmoid'(X_hat) = "
+                    "s(X_hat) (1 - s(X_hat)) instead of sigmoid'(z_v) = X_hat (1 - X_hat) (a sigmoid_prime(z) "
+                    "helper called on the activation instead of the pre-activation)",
+             True: "the sigmoid derivatives are taken at the layers' outputs: sigmoid'(X_hat) and sigmoid'(H) "
+                   "instead of X_hat (1 - X_hat) and H (1 - H) (a sigmoid_prime(z) helper called on the "
+                   "activations instead of the pre-activations)"}
+    out: dict[str, dict[str, np.ndarray]] = {k: {} for k in KEYS}
+    for hidden, text in words.items():
+        for k, v in grads_with_derivatives_at_outputs(params, X, rho, beta, lam, hidden=hidden).items():
+            out[k][text] = v
+    return out
+
+
 def _gradient_check(ctx, f, params, X, grads, what, context, known_by_key=None):
     for key in KEYS:
         assert_gradient(f, params, key, grads[key], what, rng=ctx.rng, batch_size=N, context=context,
@@ -58,11 +88,10 @@ def check_cost_gradient_all_terms(ctx):
     _, grads = call_cost(ctx, params, X, RHO, BETA, LAM)
     kl = {k: ref_grads(params, X, RHO, BETA, 0.0)[k] - ref_grads(params, X, RHO, 0.0, 0.0)[k] for k in KEYS}
     full = ref_grads(params, X, RHO, BETA, LAM)
-    known = {
-        "W": {"the weight decay gradient lam * W is missing": full["W"] - LAM * params["W"],
-              "the sparsity (KL) gradient is missing": full["W"] - kl["W"]},
-        "b_h": {"the sparsity (KL) gradient is missing": full["b_h"] - kl["b_h"]},
-    }
+    known = derivative_at_output_known(params, X, RHO, BETA, LAM)
+    known["W"].update({"the weight decay gradient lam * W is missing": full["W"] - LAM * params["W"],
+                       "the sparsity (KL) gradient is missing": full["W"] - kl["W"]})
+    known["b_h"]["the sparsity (KL) gradient is missing"] = full["b_h"] - kl["b_h"]
     _gradient_check(ctx, lambda p: ref_J(p, X, RHO, BETA, LAM), params, X, grads,
                     "cost(...) with every term on", cost_context(params, X, RHO, BETA, LAM), known)
 
@@ -79,13 +108,19 @@ def _sparsity_leak(params, X, analytic_rec):
     return c if c is not None and abs(c) > 1e-6 else None
 
 
+def _reconstruction_known(params, X):
+    known = derivative_at_output_known(params, X, RHO, 0.0, 0.0)
+    known["W"].update(_tied_known(params, X))
+    return known
+
+
 def check_cost_gradient_reconstruction(ctx):
     params, X = cost_problem(ctx.rng)
     _, grads = call_cost(ctx, params, X, RHO, 0.0, 0.0)
     try:
         _gradient_check(ctx, lambda p: ref_J(p, X, RHO, 0.0, 0.0), params, X, grads,
                         "cost(..., beta=0, lam=0), the reconstruction term alone",
-                        cost_context(params, X, RHO, 0.0, 0.0), {"W": _tied_known(params, X)})
+                        cost_context(params, X, RHO, 0.0, 0.0), _reconstruction_known(params, X))
     except CheckFailed as exc:
         c = _sparsity_leak(params, X, grads)
         if c is not None:

@@ -17,10 +17,26 @@ from reference.numpy import sparse_autoencoder as ref
 
 
 def _raw_patches(rng, n=60, d=16):
-    """Patches with their own brightness and contrast, and a few outliers beyond 3 sigma."""
+    """Patches with their own brightness and contrast, a few outliers beyond 3 sigma, and one
+    flat patch (every value equal, as a patch of clear sky is), which maps to 0.5."""
     P = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, size=(n, 1)) + rng.normal(0, 10, size=(n, 1))
-    P[rng.integers(0, n, 4), rng.integers(0, d, 4)] += np.array([12.0, -12.0, 15.0, -15.0])
+    P[rng.integers(1, n, 4), rng.integers(0, d, 4)] += np.array([12.0, -12.0, 15.0, -15.0])
+    P[0] = rng.normal(0, 10)
     return P
+
+
+def flat_patch_slip(P):
+    """The diagnosis of NaNs that sit exactly on the flat patches of P (0 / 0), else None."""
+    def slip(bad):
+        flat = np.ptp(P, axis=1) == 0
+        rows = np.any(bad.reshape(len(P), -1), axis=1) if bad.size == P.size else None
+        if rows is None or not flat.any() or not rows.any() or np.any(rows & ~flat):
+            return None
+        return (f"0 / 0 on the flat patches (rows {list(np.flatnonzero(rows))[:5]}: every value equal, so centred "
+                "they are all 0): one s per patch (each patch's own standard deviation, 0 for a flat patch) "
+                "divides 0 by 0. The contract's s is ONE number, 3 * the standard deviation of all centred "
+                "values; a flat patch then maps to 0.5.")
+    return slip
 
 
 def _normalize_variants(P):
@@ -48,7 +64,7 @@ def _normalize_variants(P):
 
 
 def _call_normalize(ctx, P, what="normalize_patches(patches)"):
-    return expect.array(ctx.call("normalize_patches", P), what, P.shape)
+    return expect.array(ctx.call("normalize_patches", P), what, P.shape, nonfinite_slip=flat_patch_slip(P))
 
 
 def _sample_std_version(P):

@@ -80,42 +80,69 @@ def check_sample_patches_blocks(ctx):
         _locate_patches(images, patches, p)
 
 
+# every_position: two wide 5x8 images (W - H = 3, so a column bound taken from the height
+# misses three columns, an off-by-one only the last one), patch size 3
+POSITION_IMAGES, POSITION_H, POSITION_W, POSITION_P, POSITION_DRAWS = 2, 5, 8, 3, 2000
+# 2 * 3 * 6 - 1 = 35 degrees of freedom: P(chi2 > 110) is about 1e-9 for uniform draws
+POSITION_CHI2 = 110.0
+
+
+def position_slip(imgs: set, rows: set, cols: set, n_images: int, H: int, W: int, p: int) -> str:
+    """What the corners never drawn say about the bounds of the draws (only what they show)."""
+    all_rows, all_cols = set(range(H - p + 1)), set(range(W - p + 1))
+    slips = []
+    if cols and max(cols) == H - p and H < W:
+        slips.append(f"the left columns stop at {H - p} = H - p: the column bound is taken from the image's "
+                     f"height; columns range over 0..W - p, so draw them with rng.integers(0, W - p + 1) "
+                     f"(W = images.shape[2]).")
+    elif cols and max(cols) == W - p - 1:
+        slips.append("an off-by-one in the column bound: rng.integers(low, high) excludes `high`, so the last "
+                     "feasible left column needs high = W - p + 1.")
+    if rows and max(rows) == H - p - 1:
+        slips.append("an off-by-one in the row bound: rng.integers(low, high) excludes `high`, so the last "
+                     "feasible top row needs high = H - p + 1.")
+    if imgs and max(imgs) == n_images - 2:
+        slips.append("an off-by-one in the image index: rng.integers(0, N) already includes image N - 1.")
+    if slips:
+        return " ".join(slips)
+    missing = [what for what, got, want in (("rows", rows, all_rows), ("columns", cols, all_cols)) if got != want]
+    return ("some " + " and ".join(missing) + " in the middle of the range are never drawn: the draws are not "
+            "uniform over the feasible corners." if missing else None)
+
+
 def check_sample_patches_every_position(ctx):
-    """2 images, 5x6, p = 3: 2 * 3 * 4 = 24 (image, row, column) choices, 1500 draws."""
-    images = _distinct_images(ctx.rng, 2, 5, 6)
-    p, n = 3, 1500
+    """2 images, 5x8, p = 3: 2 * 3 * 6 = 36 (image, row, column) choices, 2000 draws."""
+    n_images, H, W, p, n = POSITION_IMAGES, POSITION_H, POSITION_W, POSITION_P, POSITION_DRAWS
+    images = _distinct_images(ctx.rng, n_images, H, W)
     seed = int(ctx.rng.integers(0, 2**31 - 1))
     found = _locate_patches(images, _call_sample(ctx, images, p, n, seed), p)
     rows = {r for _, r, _ in found}
     cols = {c for _, _, c in found}
     imgs = {k for k, _, _ in found}
     problems = []
-    if imgs != {0, 1}:
-        problems.append(f"images drawn: {sorted(imgs)} of [0, 1]")
-    if rows != {0, 1, 2}:
-        problems.append(f"top rows drawn: {sorted(rows)} of [0, 1, 2]")
-    if cols != {0, 1, 2, 3}:
-        problems.append(f"left columns drawn: {sorted(cols)} of [0, 1, 2, 3]")
+    if imgs != set(range(n_images)):
+        problems.append(f"images drawn: {sorted(imgs)} of {list(range(n_images))}")
+    if rows != set(range(H - p + 1)):
+        problems.append(f"top rows drawn: {sorted(rows)} of {list(range(H - p + 1))}")
+    if cols != set(range(W - p + 1)):
+        problems.append(f"left columns drawn: {sorted(cols)} of {list(range(W - p + 1))}")
     if problems:
-        slip = None
-        if 2 not in rows or 3 not in cols or 1 not in imgs:
-            slip = ("an off-by-one in the upper bound: rng.integers(low, high) excludes `high`, so the "
-                    "last feasible corner needs high = H - p + 1 (and N for the image index).")
         raise CheckFailed(
-            f"In {n} patches of two 5x6 images with patch_size 3, some positions never occur.",
+            f"In {n} patches of two {H}x{W} images (H = {H} rows, W = {W} columns) with patch_size {p}, some "
+            "positions never occur.",
             expected="every image, every top row 0..H-p and every left column 0..W-p (uniform draws)",
-            got="; ".join(problems), slip=slip)
-    counts = np.zeros((2, 3, 4))
+            got="; ".join(problems), slip=position_slip(imgs, rows, cols, n_images, H, W, p))
+    counts = np.zeros((n_images, H - p + 1, W - p + 1))
     for k, r, c in found:
         counts[k, r, c] += 1
     expected = n / counts.size
     chi2 = float(np.sum((counts - expected) ** 2 / expected))
-    # 23 degrees of freedom: P(chi2 > 80) is about 1e-8 for uniform draws
-    if chi2 > 80.0:
+    if chi2 > POSITION_CHI2:
         raise CheckFailed(
             "The top-left corners are far from uniform over the positions where a block fits.",
             expected=f"about {expected:.0f} draws of each (image, row, column)",
-            got=f"counts from {int(counts.min())} to {int(counts.max())} (chi-square {chi2:.1f}, 23 dof)",
+            got=f"counts from {int(counts.min())} to {int(counts.max())} (chi-square {chi2:.1f}, "
+                f"{counts.size - 1} dof)",
             slip="draw the image index, the row and the column independently and uniformly.")
 
 

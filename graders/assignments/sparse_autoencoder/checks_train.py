@@ -1,7 +1,9 @@
 """The trained-model check of `sparse_autoencoder`: the grader builds the patches with the
-reference pipeline, sends them to the submission's `train`, and measures the REFERENCE cost
-of the returned parameters on held-out patches against the calibrated bound in
-`thresholds.py`; the learned filters are attached to the report as a picture.
+reference pipeline on the course's secret draw (thresholds.graded_data: secret patch
+samples, pixel order and seed, so filters prepared in advance do not fit), sends them to
+the submission's `train`, and measures the REFERENCE cost of the returned parameters on
+held-out patches against the calibrated bound in `thresholds.py`; the learned filters are
+attached to the report as a picture, their pixels back in place.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import numpy as np
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 
-from .calibrate import patch_data, reference_cost
+from .calibrate import reference_cost
 from .thresholds import CHECK as TRAIN_CHECK
-from .thresholds import PLATEAU_COST, SETTINGS, THRESHOLDS, UNTRAINED_COST
+from .thresholds import PLATEAU_COST, SETTINGS, THRESHOLDS, UNTRAINED_COST, graded_data
 
 TRAIN_TIMEOUT_S = 240.0  # wall time: a correct cost that loops over the samples trains in ~35-40 s CPU,
 # which took over 120 s of wall time on a loaded 2-core machine
@@ -55,16 +57,24 @@ def _history_summary(history) -> str:
     return f"your own cost went from {h[0]:.6g} to {h[-1]:.6g} over {h.size} recorded steps"
 
 
+def unpermuted(W: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """W's rows back in the photos' pixel order: row i of W belongs to pixel pixels[i]."""
+    W_photo = np.empty_like(W)
+    W_photo[pixels] = W
+    return W_photo
+
+
 def check_train_held_out(ctx):
     s = SETTINGS
     threshold = THRESHOLDS[TRAIN_CHECK]
-    X_train, X_test = patch_data()
+    data = graded_data(ctx.session.secret)
+    X_train, X_test = data["X_train"], data["X_test"]
     start = time.monotonic()
     out = ctx.call("train", X_train, s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"], s["epochs"],
-                   threshold.grade_seed)
+                   data["seed"])
     took = time.monotonic() - start
     what = (f"train(X, n_hidden={s['n_hidden']}, rho={s['rho']}, beta={s['beta']}, lam={s['lam']}, "
-            f"lr={s['lr']}, epochs={s['epochs']}, seed={threshold.grade_seed})")
+            f"lr={s['lr']}, epochs={s['epochs']}, seed=<secret seed>)")
     params, history = expect.sequence(out, what, 2)
     if isinstance(params, dict):
         bad = [k for k, v in params.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"
@@ -82,11 +92,12 @@ def check_train_held_out(ctx):
                                {"W": (d, s["n_hidden"]), "b_h": (s["n_hidden"],), "b_v": (d,)})
     value = reference_cost(params, X_test)
     try:
-        ctx.attach("learned filters", filters_png(params["W"]))
+        ctx.attach("learned filters", filters_png(unpermuted(params["W"], data["pixels"])))
     except Exception:  # a picture must never cost a grade
         pass
-    setting = (f"{X_train.shape[0]} training patches of 8x8 pixels from the two sample photos; "
-               f"held-out cost measured with the contract's cost on {X_test.shape[0]} other patches. "
+    setting = (f"{X_train.shape[0]} training patches of 8x8 pixels from the two sample photos (this course's "
+               "secret draw of patches, pixel order and seed); held-out cost measured with the contract's cost "
+               f"on {X_test.shape[0]} other patches. "
                f"Your train took {took:.1f} s (the reference needs about 2-3 s CPU; "
                f"budget {threshold.cpu_budget_s:g} s CPU, check timeout {TRAIN_TIMEOUT_S:g} s).")
     if threshold.passes(value):

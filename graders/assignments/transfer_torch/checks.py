@@ -32,7 +32,7 @@ from graders.assignments.transfer_torch.checks_unfreeze_from import (
     check_unfreeze_from_frozen_batchnorm,
     check_unfreeze_from_later_layers,
 )
-from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES
+from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("freeze", "unfreeze_from", "count_params", "replace_head")
@@ -70,6 +70,7 @@ def yield_checks(options: dict):
                 needs=("count_params",))
     for key in CLASSES:
         yield Check(CHECK_HEAD[key], partial(check_trained, key=key, fine=False), points=2, kind=Kind.THRESHOLD,
-                    needs=("freeze", "replace_head"), timeout_s=TRAIN_TIMEOUT_S)
+                    needs=("freeze", "replace_head"), timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_HEAD[key]])
         yield Check(CHECK_FINE[key], partial(check_trained, key=key, fine=True), points=2, kind=Kind.THRESHOLD,
-                    needs=("freeze", "unfreeze_from", "replace_head"), timeout_s=TRAIN_TIMEOUT_S)
+                    needs=("freeze", "unfreeze_from", "replace_head"), timeout_s=TRAIN_TIMEOUT_S,
+                    threshold=THRESHOLDS[CHECK_FINE[key]])

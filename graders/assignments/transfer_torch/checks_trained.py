@@ -1,14 +1,20 @@
 """The trained checks of `transfer_torch`.
 
-`tasks.task_transfer` (head only, then fine-tuning from the last convolution block with a
-lower learning rate) on the digits 5-9 and on 5 vs 9, against the calibrated bounds of
-`thresholds.py`.
+Training (`tasks.task_transfer_train`: head only, then fine-tuning from the last convolution
+block with a lower learning rate) gets the training images and labels only and returns the
+trained state_dicts as float arrays. A fresh evaluation sandbox rebuilds the submission's
+model, loads each state and returns the logits of the held-out images
+(`tasks.task_transfer_logits`); the accuracy is computed HERE against labels no sandbox
+ever received, and compared with the calibrated bounds of `thresholds.py`. The seed and
+the held-out rows come from the course secret (`data.secret_draw`).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from graders.assignments.transfer_torch.checks_unfreeze_from import FINE_TUNE_FROM, layer_counts
-from graders.assignments.transfer_torch.data import digits_split, weights
+from graders.assignments.transfer_torch.data import secret_draw, weights
 from graders.assignments.transfer_torch.feedback import layer_table, task_dict
 from graders.assignments.transfer_torch.thresholds import (
     CHECK_FINE,
@@ -20,36 +26,97 @@ from graders.assignments.transfer_torch.thresholds import (
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
+from graders.engine import raw_outputs
 from graders.engine.task_calls import SharedRuns
 from graders.sandbox.errors import StudentError
 
 N_FEATURES = 64            # channels of the pretrained base's output (tasks.N_FEATURES)
+# the base (23,520 parameters, 227 BatchNorm buffer values) and a head, with room for another layout
+MAX_STATE_VALUES = 40_000
+TRAINED_KEYS = ("state_head", "base_after_head", "params_head", "state_fine", "params_fine")
 
 _RUNS = SharedRuns()
 
 
+def predictions(logits: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class indices from logits: logit > 0 for two classes (one output), else the argmax.
+    A non-finite logit predicts no class (it never counts as right)."""
+    if n_classes == 2:
+        pred = (logits[:, 0] > 0).astype(np.int64)
+    else:
+        pred = np.argmax(np.nan_to_num(logits, nan=-np.inf), axis=1)
+    return np.where(np.isfinite(logits).all(axis=1), pred, -1)
+
+
+def accuracy(logits: np.ndarray, y: np.ndarray, classes) -> float:
+    """Held-out accuracy of `logits` against labels `y` (digits, mapped to 0..k-1 in sorted order)."""
+    lookup = {c: i for i, c in enumerate(sorted(classes))}
+    target = np.array([lookup[int(c)] for c in y], dtype=np.int64)
+    return float(np.mean(predictions(logits, len(classes)) == target))
+
+
+def trainable_count(params) -> int:
+    """Trainable parameters from the [numel, requires_grad] rows training returned."""
+    rows = expect.sequence(params, "the parameter list")
+    return int(sum(int(n) for n, grad in rows if bool(grad)))
+
+
+def base_drift(after: dict) -> float:
+    """The largest change of any base parameter or buffer against the shipped weights."""
+    shipped = weights()
+    changes = [float(np.max(np.abs(np.asarray(v, dtype=np.float64) - shipped["base." + k])))
+               for k, v in after.items() if "base." + k in shipped and np.shape(v) == shipped["base." + k].shape]
+    return max(changes, default=0.0)
+
+
+def _train(ctx, key: str, draw: dict) -> dict:
+    try:
+        out = ctx.task("transfer_train", weights=weights(), X_train=draw["X_train"], y_train=draw["y_train"],
+                       seed=draw["seed"], **TRANSFER_SETTINGS)
+    except StudentError as exc:
+        if not exc.traceback and exc.type_name == "ValueError" and exc.message.startswith("replace_head("):
+            raise CheckFailed(
+                f"training did not start: {exc.message}.",
+                slip="two outputs for two classes: a binary head has one output (see the replace_head "
+                     "checks)." if "(N, 1)" in exc.message else None) from None
+        raise CheckFailed(
+            f"the transfer run stopped with an exception: {exc.describe()}",
+            slip="a model that fails on the images (see the replace_head checks)"
+                 if not exc.traceback and exc.type_name == "RuntimeError" else None,
+            details=_setup(key, True)) from None
+    return task_dict(out, "transfer", TRAINED_KEYS)
+
+
+def _logits(box, key: str, state, X) -> np.ndarray:
+    """The held-out logits of a trained state, from the fresh evaluation sandbox `box` (which
+    gets the images, never their labels)."""
+    k = len(CLASSES[key])
+    state = raw_outputs.state_dict(state, "the trained model", max_values=MAX_STATE_VALUES)
+    try:
+        out = box.task("transfer_logits", weights=weights(), n_classes=k, state=state, X=X)
+    except StudentError as exc:
+        raise CheckFailed(f"the trained model could not be evaluated: {exc.describe()}",
+                          slip="a model that cannot be rebuilt with replace_head and load its own state_dict "
+                               "(its layers must be created the same way each time).") from None
+    return raw_outputs.float_array(out, "the trained model's logits", (len(X), 1 if k == 2 else k))
+
+
 def transfer_run(ctx, key: str) -> dict:
     """The calibrated transfer run for CLASSES[key] of this grade (run once and shared by the
-    head-only and the fine-tuned check; so is a failure)."""
+    head-only and the fine-tuned check; so is a failure): the grader's accuracies and counts."""
     def run():
-        t = THRESHOLDS[CHECK_HEAD[key]]
-        try:
-            out = ctx.task("transfer", weights=weights(), **dict(zip(
-                ("X_train", "y_train", "X_test", "y_test"), digits_split(CLASSES[key]))),
-                seed=t.grade_seed, **TRANSFER_SETTINGS)
-        except StudentError as exc:
-            if not exc.traceback and exc.type_name == "ValueError" and exc.message.startswith("replace_head("):
-                raise CheckFailed(
-                    f"training did not start: {exc.message}.",
-                    slip="two outputs for two classes: a binary head has one output (see the replace_head "
-                         "checks)." if "(N, 1)" in exc.message else None) from None
-            raise CheckFailed(
-                f"the transfer run stopped with an exception: {exc.describe()}",
-                slip="a model that fails on the images (see the replace_head checks)"
-                     if not exc.traceback and exc.type_name == "RuntimeError" else None,
-                details=_setup(key, True)) from None
-        return task_dict(out, "transfer", ("head_accuracy", "base_drift", "trainable_head",
-                                           "fine_tune_accuracy", "trainable_fine"))
+        draw = secret_draw(ctx.session.secret, key)
+        r = _train(ctx, key, draw)
+        out = {}
+        with ctx.fresh_sandbox() as box:
+            for stage in ("head", "fine"):
+                logits = _logits(box, key, r[f"state_{stage}"], draw["X_test"])
+                out[f"{stage}_accuracy"] = accuracy(logits, draw["y_test"], CLASSES[key])
+                out[f"trainable_{stage}"] = trainable_count(r[f"params_{stage}"])
+        after = r["base_after_head"]
+        out["base_drift"] = base_drift(after) if isinstance(after, dict) else float("nan")
+        out["n_test"] = len(draw["y_test"])
+        return out
     return _RUNS.once(ctx, key, run)
 
 
@@ -62,14 +129,15 @@ def _setup(key, fine):
     if fine:
         text += (f"; then unfreeze_from(base, {s['fine_tune_from']}) and Adam (lr {s['lr_fine']}) for "
                  f"{s['epochs_fine']} epochs")
-    return text + f"; accuracy on the {SPLIT['test_fraction']:.0%} held-out split (grade seed 0)."
+    return text + (f"; accuracy on a held-out {SPLIT['test_fraction']:.0%} of the images (the split and the seed "
+                   "come from the course secret; the images reach the model in a separate process, without labels).")
 
 
 def check_trained(ctx, key: str, fine: bool):
     name = (CHECK_FINE if fine else CHECK_HEAD)[key]
     t = THRESHOLDS[name]
     r = transfer_run(ctx, key)
-    value = expect.scalar(r["fine_tune_accuracy" if fine else "head_accuracy"], name)
+    value = r["fine_accuracy" if fine else "head_accuracy"]
     n_out = 1 if len(CLASSES[key]) == 2 else len(CLASSES[key])
     head_count = N_FEATURES * n_out + n_out
     drift = float(r["base_drift"])

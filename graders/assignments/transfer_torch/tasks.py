@@ -4,9 +4,10 @@ that every task file shares, and the training task (`task_transfer`).
 Loaded by file path in the sandbox child before the student's code; imports only the
 standard library, numpy and torch. Each `task_<name>(sub, **kwargs)` gets the student's
 module namespace `sub` and plain data, seeds torch and numpy itself, and returns plain
-data. Accuracies and parameter counts are computed HERE, not with the student's code
-(the student's `count_params` results are returned beside them for comparison). The
-probes of freeze, replace_head, unfreeze_from and count_params are in `tasks_probes.py`,
+data. The trained checks' tasks return raw outputs only: training (`task_transfer_train`)
+returns the trained state_dicts as float arrays, and a fresh evaluation process
+(`task_transfer_logits`) gets them back with held-out images, never labels, and returns
+logits; the grader computes the accuracies. The probes of freeze, replace_head, unfreeze_from and count_params are in `tasks_probes.py`,
 which loads this file by path.
 
 The base (`build_base`) is a small CNN for 8x8 digit images, pretrained by
@@ -131,44 +132,51 @@ def _train(model, x, y, n_classes, epochs, lr, batch_size, gen):
             opt.step()
 
 
-@torch.no_grad()
-def _accuracy(model, x, y, n_classes):
-    model.eval()
-    out = model(x)
-    pred = (out.reshape(-1) > 0).long() if n_classes == 2 else out.argmax(dim=1)
-    return float((pred == y).double().mean())
+def _state_arrays(module):
+    """The module's state_dict as float64 arrays (what the grader keeps and relays)."""
+    return {str(k): v.detach().double().cpu().numpy().copy() for k, v in module.state_dict().items()}
 
 
-def task_transfer(sub, weights, X_train, y_train, X_test, y_test, epochs_head=20, lr_head=0.01,
-                  fine_tune_from=None, epochs_fine=10, lr_fine=0.001, batch_size=32, seed=0):
-    """Head-only training on the frozen pretrained base, then optional fine-tuning.
+def _trainable(model):
+    """[[numel, requires_grad], ...] of each parameter, shared ones once (the grader counts)."""
+    return [[int(p.numel()), bool(p.requires_grad)] for p in model.parameters()]
+
+
+def _model(sub, weights, k):
+    """freeze(base); replace_head(base, 64, k) on the pretrained base; its logits' shape checked."""
+    base = load_base(weights)
+    sub.freeze(base)
+    model = _as_module(sub.replace_head(base, N_FEATURES, k), f"replace_head(base, {N_FEATURES}, {k})")
+    return base, model
+
+
+def task_transfer_train(sub, weights, X_train, y_train, epochs_head=20, lr_head=0.01,
+                        fine_tune_from=None, epochs_fine=10, lr_fine=0.001, batch_size=32, seed=0):
+    """Head-only training on the frozen pretrained base, then optional fine-tuning. The
+    training images and labels only: the held-out images never reach this process.
 
     Classes are sorted(set(y_train)) mapped to 0..k-1 (k = 2: one output, binary
-    cross-entropy on logits, predict logit > 0; else cross-entropy and argmax).
+    cross-entropy on logits; else cross-entropy).
     1) freeze(base); model = replace_head(base, 64, k); Adam(lr_head) on the trainable
        parameters for epochs_head epochs of mini-batches in train mode.
     2) if fine_tune_from is not None: unfreeze_from(base, fine_tune_from); Adam(lr_fine)
        (a lower learning rate) on the trainable parameters for epochs_fine epochs.
 
-    Returns a dict: head_accuracy (test accuracy after 1), base_drift (max change of any
-    base parameter or buffer during 1: 0 when frozen properly), trainable_head
-    (trainable count after 1, counted here), fine_tune_accuracy and trainable_fine
-    (after 2, if run), output_shape, cpu_seconds.
+    Returns raw outputs only: state_head and state_fine (the model's state_dict after 1
+    and after 2, float64 arrays), base_after_head (the base's state_dict after 1),
+    params_head and params_fine ([numel, requires_grad] per parameter), output_shape,
+    cpu_seconds.
     """
     _seed(seed)
     c0 = time.process_time()
     classes = sorted(set(np.asarray(y_train).astype(int).tolist()))
     k = len(classes)
     lookup = {c: i for i, c in enumerate(classes)}
-    xtr, xte = _images(X_train), _images(X_test)
+    xtr = _images(X_train)
     ytr = torch.tensor([lookup[int(c)] for c in np.asarray(y_train)], dtype=torch.long)
-    yte = torch.tensor([lookup[int(c)] for c in np.asarray(y_test)], dtype=torch.long)
     gen = torch.Generator().manual_seed(int(seed))
 
-    base = load_base(weights)
-    snap = _snapshot(base)
-    sub.freeze(base)
-    model = _as_module(sub.replace_head(base, N_FEATURES, k), f"replace_head(base, {N_FEATURES}, {k})")
+    base, model = _model(sub, weights, k)
     with torch.no_grad():
         shape = list(model.eval()(xtr[:3]).shape)
     expected = [3, 1] if k == 2 else [3, k]
@@ -176,12 +184,32 @@ def task_transfer(sub, weights, X_train, y_train, X_test, y_test, epochs_head=20
         raise ValueError(f"replace_head(base, {N_FEATURES}, {k}) must give logits of shape (N, "
                          f"{expected[1]}); got {tuple(shape)} for N = 3")
     _train(model, xtr, ytr, k, epochs_head, lr_head, batch_size, gen)
-    result = {"head_accuracy": _accuracy(model, xte, yte, k), "base_drift": _max_change(base, snap),
-              "trainable_head": _counts(model)[0], "output_shape": shape}
+    result = {"state_head": _state_arrays(model), "base_after_head": _state_arrays(base),
+              "params_head": _trainable(model), "output_shape": shape}
     if fine_tune_from is not None:
         sub.unfreeze_from(base, int(fine_tune_from))
         _train(model, xtr, ytr, k, epochs_fine, lr_fine, batch_size, gen)
-        result["fine_tune_accuracy"] = _accuracy(model, xte, yte, k)
-        result["trainable_fine"] = _counts(model)[0]
+        result["state_fine"] = _state_arrays(model)
+        result["params_fine"] = _trainable(model)
     result["cpu_seconds"] = time.process_time() - c0
     return result
+
+
+def task_transfer_logits(sub, weights, n_classes, state, X):
+    """The logits of a trained model on images `X`, in a process that never trained it.
+
+    Builds the model as training did (freeze(base); replace_head(base, 64, k) on the
+    pretrained base), loads `state` (a state_dict of float arrays, cast to each entry's
+    dtype), switches it to eval mode and returns model(X) as float64: (N, k), or (N, 1)
+    for two classes. No labels reach this process; the grader computes the accuracy.
+    """
+    _seed(0)
+    k = int(n_classes)
+    _, model = _model(sub, weights, k)
+    _load_state(model, state, "")
+    model.eval()
+    with torch.no_grad():
+        out = model(_images(X))
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"the model returned {type(out).__name__}; expected a tensor of logits")
+    return out.detach().double().cpu().numpy()

@@ -52,4 +52,4 @@ def yield_checks(options: dict):
     yield Check("vae_loss: mean over the batch of (BCE summed over features + KL)", check_vae_loss, points=2,
                 needs=("vae_loss",))
     yield Check(TRAINED_CHECK, check_vae_trained, points=4, kind=Kind.THRESHOLD, needs=("VAE", "vae_loss"),
-                timeout_s=TRAIN_TIMEOUT_S)
+                timeout_s=TRAIN_TIMEOUT_S, threshold=next(iter(th.THRESHOLDS.values()), None))

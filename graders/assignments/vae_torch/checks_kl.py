@@ -48,6 +48,9 @@ def kl_slips(mu, logvar) -> dict[str, np.ndarray]:
             kl / latent,
         "logvar is used as log sigma (2 * logvar and exp(2 * logvar)): logvar is log sigma^2, the log-variance":
             -0.5 * np.sum(1.0 + 2.0 * logvar - mu ** 2 - np.exp(2.0 * logvar), axis=1),
+        f"divided by the batch size N = {len(mu)}: kl_divergence returns each sample's own KL; the mean over "
+        "the batch is vae_loss's business (normalised twice, the KL counts N times too little in the loss)":
+            kl / len(mu),
         "exp(logvar) is replaced by logvar": -0.5 * np.sum(1.0 - mu ** 2, axis=1),
         "mu^2 is missing": -0.5 * np.sum(1.0 + logvar - np.exp(logvar), axis=1),
         "the 1 is missing: the KL is zero at mu = 0, logvar = 0": -0.5 * np.sum(logvar - mu ** 2 - np.exp(logvar),

@@ -65,6 +65,19 @@ def check_vae_loss(ctx):
         "the KL is subtracted: the loss is the NEGATIVE ELBO, BCE + KL": float(np.mean(bce.sum(axis=1) - kl)),
         "the BCE is averaged over everything and the KL summed over the batch":
             float(bce.mean() + kl.sum()),
+        # the KL normalised the wrong way: by the pixels, by the latent dimensions, by N twice
+        f"the KL is divided by the number of features D = {d} (normalised per pixel, as a mean BCE would be): "
+        "the loss adds each sample's whole KL to its BCE summed over the features":
+            float(np.mean(bce.sum(axis=1) + kl / d)),
+        f"the BCE and the KL are both normalised per pixel (each divided by D = {d}): the contract sums the BCE "
+        "over the features and adds the whole KL":
+            float(bce.mean() + kl.mean() / d),
+        f"the KL is averaged over the {latent} latent dimensions as well as the batch: it is a sum over the "
+        "latent dimensions":
+            float(np.mean(bce.sum(axis=1) + kl / latent)),
+        f"the KL is divided by the batch size twice (a mean of KL / N): the loss averages (BCE + KL) over the "
+        f"batch once":
+            float(np.mean(bce.sum(axis=1) + kl / n)),
     }
     context = (f"Inputs: x_hat ({n}, {d}) in [0.05, 0.95], x ({n}, {d}) grey levels in [0, 1], mu and logvar "
                f"({n}, {latent}); per-sample BCE summed over features {fmt(bce.sum(axis=1))}, per-sample KL "

@@ -31,7 +31,7 @@ worst run times (1 + margin).
 
 from __future__ import annotations
 
-from graders.engine.thresholds import Threshold
+from graders.engine.thresholds import Threshold, with_model_size
 
 # The correct-but-unusual variant of the reference measured in calibration run 6.
 VARIANT_EDITS = [
@@ -85,6 +85,12 @@ THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
     },
 }
 # END CALIBRATED TABLE
+
+# The model the CPU budget assumes (said when the trained check runs over its time).
+MODEL_SIZE = ("the template's sizes: one hidden layer of 128 units in the encoder and one in the decoder, "
+              "n_latent = 2 (about 17 k parameters on the 8x8 digits); wider or deeper networks need "
+              "proportionally more CPU")
+THRESHOLDS_BY_DATASET = with_model_size(THRESHOLDS_BY_DATASET, MODEL_SIZE)
 
 THRESHOLDS: dict[str, Threshold] = THRESHOLDS_BY_DATASET.get("digits", {})
 

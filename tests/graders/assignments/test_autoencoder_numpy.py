@@ -57,12 +57,28 @@ def test_the_tasks_file_is_registered_and_imports_only_stdlib_and_numpy():
 # ------------------------------------------------------------------ helpers
 
 
-def test_the_digits_are_those_of_the_calibration():
-    from graders.assignments.autoencoder_numpy.calibrate import digits_split
+def test_the_small_runs_use_the_public_split_of_the_digits():
+    X_train, X_test = checks_train.digits()
+    assert X_train.shape == (1438, 64) and X_test.shape == (359, 64)
+    np.testing.assert_array_equal(checks_train.small_data(), X_train[:48])
 
-    fast, slow = checks_train.digits(), digits_split()
-    assert all(np.array_equal(a, b) for a, b in zip(fast, slow))
-    assert fast[0].shape == (1438, 64) and fast[1].shape == (359, 64)
+
+def test_the_graded_draw_holds_out_secret_rows_with_the_pixels_in_a_secret_order():
+    from dlgrade.data import load_digits
+    from graders.assignments.autoencoder_numpy.thresholds import graded_data
+    from graders.engine.secret import fixed_secret
+
+    X, _ = load_digits()
+    a, b = (graded_data(fixed_secret(text, "autoencoder_numpy")) for text in ("one course", "another"))
+    assert a["X_train"].shape == (1438, 64) and a["X_test"].shape == (359, 64)
+    assert a["seed"] != b["seed"] and not np.array_equal(a["X_test"], b["X_test"])
+    # every digit, held out or not, once; its pixels in an order that is not the images' own
+    rows = np.concatenate([a["X_train"], a["X_test"]])
+    assert sorted(map(tuple, np.sort(rows, axis=1))) == sorted(map(tuple, np.sort(X, axis=1)))
+    np.testing.assert_allclose(np.sort(rows.sum(axis=0)), np.sort(X.sum(axis=0)), rtol=1e-12)
+    assert not np.allclose(rows.sum(axis=0), X.sum(axis=0))
+    again = graded_data(fixed_secret("one course", "autoencoder_numpy"))
+    assert all(np.array_equal(again[k], a[k]) for k in ("X_train", "X_test")) and again["seed"] == a["seed"]
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -157,7 +173,7 @@ def test_history_returned_as_an_array_is_accepted(tmp_path):
                                         "    return params, np.array(history)\n"))
     report = grade(path, ASSIGNMENT, select=lambda n: n.startswith("train") and n != CHECK
                    and "decreasing" not in n)
-    assert len(report.tests) == 3
+    assert len(report.tests) == 4
     assert report.score == report.max_score, {t.name: t.output for t in report.tests if not t.passed}
 
 

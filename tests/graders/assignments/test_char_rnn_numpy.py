@@ -39,7 +39,7 @@ def test_every_check_names_a_contract_function_and_every_kind_is_used():
     assert {Kind.VALUE, Kind.GRADIENT, Kind.PROPERTY, Kind.THRESHOLD} <= {c.kind for c in all_checks}
     assert [c.name for c in all_checks if c.name.startswith("loss_and_grads: gradient check")] == [
         f"loss_and_grads: gradient check of {k}" for k in KEYS]
-    assert sum(c.points for c in all_checks) == 32
+    assert sum(c.points for c in all_checks) == 33
 
 
 def test_trained_check_is_the_calibrated_one_with_time_for_its_cpu_budget():
@@ -272,3 +272,11 @@ def test_a_train_with_another_signature_is_told_so(tmp_path):
     report = _grade(path, "train: returns")
     assert not report.tests[0].passed
     assert "the grader could not use your code: TypeError" in report.tests[0].output
+
+
+def test_a_sampler_that_updates_its_own_copy_of_h_in_place_gets_every_sample_point(tmp_path):
+    from tests.mutants.char_rnn_numpy import SLOW_UNUSUAL
+
+    own_copy = next(m for m in SLOW_UNUSUAL if m.name == "sample_updates_its_own_copy_of_h_in_place")
+    report = _grade(write_edited("char_rnn_numpy", tmp_path, own_copy), "sample")
+    assert report.score == report.max_score, {t.name: t.output for t in report.tests if not t.passed}

@@ -16,15 +16,16 @@ import pytest
 from graders import assignments
 from graders.assignments.gan_torch import checks, checks_losses, checks_train_step, checks_trained, tasks
 from graders.assignments.gan_torch import thresholds as th
-from graders.engine.checks import Kind
+from graders.engine.checks import CheckFailed, Kind
 from graders.engine.data_option import dataset
 from graders.engine.runner import grade
+from graders.engine.secret import fixed_secret
 from graders.sandbox.errors import StudentError
 from reference.torch import gan_torch as ref
 from tests.dlgrade.data.test_mnist import write_mnist
 from tests.graders.assignments.task_files import top_level_imports
-from tests.mutants import load_module_from_source, reference_path
-from tests.mutants.gan_torch import MUTANTS
+from tests.mutants import load_module_from_source, reference_path, write_edited
+from tests.mutants.gan_torch import MUTANTS, SLOW_UNUSUAL
 
 ASSIGNMENT = assignments.get("gan_torch")
 SOURCE = reference_path("gan_torch").read_text(encoding="utf-8")
@@ -54,7 +55,10 @@ def test_trained_check_has_wall_time_for_its_cpu_budget_and_the_sandbox_for_the_
 
 
 def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_numpy_and_torch():
-    (path,) = ASSIGNMENT.tasks
+    from graders.engine.evaluation import TORCH_TASKS
+
+    shared, path = ASSIGNMENT.tasks
+    assert shared == TORCH_TASKS.resolve()  # task_torch_apply generates the trained check's samples
     assert path.is_absolute() and path == Path(tasks.__file__).resolve()
     tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = top_level_imports(tree)
@@ -103,6 +107,57 @@ def test_train_step_task_reports_what_came_back_instead_of_two_losses():
     r = tasks.task_train_step_checks(ref, n_latent=4, n_out=6, real_batches=np.full((1, 3, 6), 0.5),
                                      z_batches=np.zeros((1, 3, 4)))
     assert r["returned"] == [""]
+
+
+# ------------------------------------------------------------------ stochastic networks and zero_grad
+
+DROPOUT_UNUSUAL = next(m for m in SLOW_UNUSUAL
+                       if m.name == "train_step_dcgan_order_module_zero_grad_dropout_discriminator")
+DROPOUT_MUTANT = next(m for m in MUTANTS if m.name == "train_step_dropout_discriminator_module_zero_grad_of_g_only")
+
+
+def _step_report(mutant):
+    reals, zs = checks_train_step._step_inputs()
+    return tasks.task_train_step_checks(load_module_from_source(mutant.apply(SOURCE), mutant.name), n_latent=16,
+                                        n_out=64, real_batches=reals, z_batches=zs)
+
+
+def test_a_dropout_discriminator_draws_the_same_masks_in_both_runs_and_matches_the_contract():
+    r = _step_report(DROPOUT_UNUSUAL)
+    assert max(r["d_param_err"] + r["g_param_err"]) <= checks_train_step.PARAM_RTOL
+    assert r["stale"] == [[], []] and r["calls"][0] == ["opt_D.step", "opt_G.step"]
+    np.testing.assert_allclose(r["d_loss"], r["expected_d_loss"], rtol=1e-6)
+
+
+def test_gradients_left_over_from_the_last_call_are_detected_whoever_zeroes_them():
+    r = _step_report(DROPOUT_MUTANT)
+    assert r["stale"] == [[], ["D"]] and r["d_param_err"][1] > checks_train_step.PARAM_RTOL
+    assert _step_report(next(m for m in MUTANTS if m.name == "train_step_never_zeroes_g_grads"))["stale"][1] == ["G"]
+
+
+def test_module_zero_grad_with_a_dropout_discriminator_gets_every_train_step_point(tmp_path):
+    path = write_edited("gan_torch", tmp_path, DROPOUT_UNUSUAL)
+    report = grade(path, ASSIGNMENT, select=lambda n: n.startswith("train_step"))
+    assert len(report.tests) == 5 and report.score == report.max_score > 0, [t.output for t in report.tests]
+
+
+def test_the_zero_grad_hint_is_given_only_when_left_over_gradients_are_seen():
+    r = {"d_param_err": [0.0, 0.3], "g_param_err": [0.0, 0.0], "calls": [["opt_D.step", "opt_G.step"]] * 2,
+         "stale": [[], []]}
+
+    failure = _matches_contract_failure(r)
+    assert "zero_grad" not in failure.slip and "carries over" in failure.slip
+    r["stale"] = [[], ["D"]]
+    assert "opt_D.zero_grad() (or D.zero_grad())" in _matches_contract_failure(r).slip
+
+
+def _matches_contract_failure(r):
+    from unittest import mock
+
+    with mock.patch.object(checks_train_step, "step_run", lambda ctx: r):
+        with pytest.raises(CheckFailed) as info:
+            checks_train_step.check_train_step_matches_contract(None)
+    return info.value
 
 
 # ------------------------------------------------------------------ train_step's torch errors
@@ -167,18 +222,32 @@ def test_a_calibrated_mnist_bound_without_its_classifier_fails_clearly(tmp_path,
 # ------------------------------------------------------------------ the trained check's feedback
 
 
+class FakeSession:
+    secret = fixed_secret("gan tests", "gan_torch")
+
+
 class FakeContext:
-    """What check_gan_trained uses of a Context, with a canned reply of the training task."""
+    """What check_gan_trained uses of a Context: a canned training reply, and the fresh
+    sandbox's generation replaced by canned samples (`samples(z)` of the grader's z)."""
 
     def __init__(self, samples, d_loss=None):
         self.options = {"data": "digits"}
+        self.session = FakeSession()
         self.pictures = []
-        self.reply = {"samples": samples, "d_loss": np.full(40, 0.7) if d_loss is None else d_loss,
+        self.samples = samples
+        self.reply = {"state": {"w": np.zeros(3)}, "d_loss": np.full(40, 0.7) if d_loss is None else d_loss,
                       "g_loss": np.full(40, 1.0), "cpu_s": 1.0}
+        self.sent = {}
 
     def task(self, name, **kwargs):
-        assert name == "train_gan" and kwargs["seed"] == th.THRESHOLDS["gan_distinct_classes"].grade_seed
+        assert name == "train_gan"
+        self.sent["train"] = kwargs
         return self.reply
+
+    def fresh_task(self, name, **kwargs):
+        assert name == "torch_apply" and kwargs["class_name"] == "Generator" and kwargs["method"] == "forward"
+        self.sent["fresh"] = kwargs
+        return [self.samples(kwargs["inputs"][0]) if callable(self.samples) else self.samples]
 
     def attach(self, title, picture):
         from graders.reports.drawing import draw
@@ -219,3 +288,36 @@ def test_two_digits_are_named_as_mode_collapse_and_noise_as_no_digits():
     noise = np.random.default_rng(0).uniform(size=(500, 64))
     passed, text, _ = _trained_feedback(noise)
     assert not passed and "not recognisable digits" in text
+
+
+def test_the_trained_check_declares_the_model_size_its_budget_assumes():
+    (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
+    assert trained.threshold is th.THRESHOLDS[th.CHECKS[0]]
+    assert "128 units" in trained.threshold.model_size and "256-512-1024" in trained.threshold.model_size
+    assert all(t.model_size == th.MODEL_SIZE for table in th.THRESHOLDS_BY_DATASET.values() for t in table.values())
+
+
+def test_training_images_handed_back_fail_as_memorised_beside_the_coverage():
+    data = dataset("digits", th.DATA)
+    x_train, _, _ = checks_trained.secret_subset(FakeSession.secret, data)
+    passed, text, _ = _trained_feedback(np.resize(x_train, (500, 64)))
+    assert not passed and "hands back training images" in text and "500 of 500 samples" in text
+    # an eighth of the samples copied is enough to fail
+    mixed = np.concatenate([np.resize(data["x_test"], (440, 64)), x_train[:60]])
+    passed, text, _ = _trained_feedback(mixed)
+    assert not passed and "hands back training images" in text
+
+
+def test_the_trained_check_sends_training_rows_only_and_generates_from_the_graders_z():
+    data = dataset("digits", th.DATA)
+    ctx = FakeContext(lambda z: np.resize(data["x_test"], (len(z), 64)))
+    checks_trained.check_gan_trained(ctx)
+    x_train, unseen, seed = checks_trained.secret_subset(FakeSession.secret, data)
+    sent = ctx.sent["train"]
+    assert sent["seed"] == seed and np.array_equal(sent["x_train"], x_train)
+    trained = {row.tobytes() for row in sent["x_train"]}
+    assert not any(row.tobytes() in trained for row in data["x_train"] if row.tobytes() not in
+                   {r.tobytes() for r in x_train})
+    assert len(x_train) == len(data["x_train"]) - round(th.HELDOUT_FRACTION * len(data["x_train"]))
+    (z,) = ctx.sent["fresh"]["inputs"]
+    assert z.dtype == np.float32 and z.shape == (th.THRESHOLDS["gan_distinct_classes"].settings["n_samples"], 16)

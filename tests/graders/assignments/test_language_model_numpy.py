@@ -262,19 +262,37 @@ def test_the_reference_orders_are_decoded_and_change_between_epochs():
     assert decoded == truth and len(set(decoded)) > 1
 
 
+def _draw(text="one course"):
+    from graders.assignments.language_model_numpy.thresholds import graded_data
+    from graders.engine.secret import fixed_secret
+
+    return graded_data(fixed_secret(text, "language_model_numpy"))
+
+
 def test_completions_agree_with_the_reference_predict_next():
     rng = np.random.default_rng(0)
-    vocab = checks_trained.data()["vocab"]
+    vocab = _draw()["vocab"]
     params = problems.random_params(rng, v=len(vocab), d=4, p=6)
     for prompt in PROMPTS:
         assert checks_trained.complete(params, vocab, prompt) == ref.predict_next(params, vocab, list(prompt))
 
 
-def test_the_trained_checks_data_is_the_calibration_split():
-    d = checks_trained.data()
+def test_the_trained_checks_data_is_a_secret_split_with_the_words_in_a_secret_order():
+    from dlgrade.data import load_english_text
+
+    d, other = _draw(), _draw("another course")
     assert len(d["vocab"]) == 250
     assert len(d["train_targets"]) == 15801 and len(d["test_targets"]) == 1756
     assert d["train_contexts"].shape == (15801, 3)
+    vocab, contexts, targets = ref.build_dataset(load_english_text(), 250)
+    assert sorted(d["vocab"]) == sorted(vocab) and d["vocab"] != vocab and other["vocab"] != d["vocab"]
+    assert d["seed"] != other["seed"]
+    # the same 4-grams as the text's, written with the draw's word indices
+    drawn = [tuple(d["vocab"][i] for i in row) for row in np.column_stack(
+        [np.concatenate([d["train_contexts"], d["test_contexts"]]),
+         np.concatenate([d["train_targets"], d["test_targets"]])])]
+    text = [tuple(vocab[i] for i in row) for row in np.column_stack([contexts, targets])]
+    assert sorted(drawn) == sorted(text)
 
 
 # ------------------------------------------------------------------ grades through the sandbox
@@ -290,7 +308,7 @@ def test_a_train_that_shuffles_in_place_and_returns_arrays_gets_full_marks_on_th
         Mutant("array history", "    return params, history\n", "    return params, np.array(history)\n"),
     )
     report = grade(path, ASSIGNMENT, select=lambda n: n.startswith("train") and "held-out" not in n)
-    assert len(report.tests) == 5
+    assert len(report.tests) == 6  # shuffling its own order array leaves the caller's data unchanged
     assert not _failed(report)
 
 
@@ -316,7 +334,7 @@ def test_a_wrong_gradient_costs_the_gradient_checks_not_the_update_checks(tmp_pa
 
 def test_predict_next_that_does_not_lower_case_is_told_so(tmp_path):
     path = _submission(tmp_path, Mutant("no lower", "index[w.lower()] for w in words", "index[w] for w in words"))
-    (result,) = _grade(path, "predict_next").tests
+    (result,) = [t for t in _grade(path, "predict_next").tests if t.name.startswith("predict_next: the most")]
     assert not result.passed and "lower-cased" in result.output
 
 

@@ -45,7 +45,7 @@ def test_contract_and_check_names():
     for gate in ("sigmoid", "hard_sigmoid"):  # every LSTM function in both gate modes
         for fn in ("lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"):
             assert any(n.startswith(fn + ":") and f"gate={gate!r}" in n for n in names), (fn, gate)
-    assert sum(c.points for c in LSTM.all_checks()) == 27
+    assert sum(c.points for c in LSTM.all_checks()) == 30  # 27, and 0.5 per inputs-unchanged check
 
 
 def test_worked_example_numbers_of_the_wrong_gates_are_the_pinned_ones():
@@ -127,7 +127,7 @@ def test_a_cache_object_stays_in_the_sandbox_and_is_passed_back(tmp_path):
 
 def test_template_notebook_grades_to_zero_with_not_implemented_feedback():
     report = grade(str(REPO / "student_templates" / "lstm_gru_numpy.ipynb"), LSTM)
-    assert report.score == 0 and report.max_score == 27
+    assert report.score == 0 and report.max_score == 30
     assert all("Not implemented yet" in t.output for t in report.tests)
 
 

@@ -17,7 +17,7 @@ import torch
 
 from dlgrade.data import load_shampoo
 from graders import assignments
-from graders.assignments.sequences_torch import checks, checks_char_lstm, checks_forecaster, tasks
+from graders.assignments.sequences_torch import causal, checks, checks_char_lstm, checks_forecaster, tasks
 from graders.assignments.sequences_torch.thresholds import (
     CELLS,
     CHAR_SETTINGS,
@@ -68,13 +68,19 @@ def test_every_check_names_a_contract_function_and_the_trained_checks_are_calibr
     assert ASSIGNMENT.limits.memory_mb >= 4096 and ASSIGNMENT.preload == ("numpy", "torch")
 
 
-def test_thresholds_use_the_settings_the_checks_use():
+def _without_note(settings: dict) -> dict:
+    return {k: v for k, v in settings.items() if k != "calibrated_over"}
+
+
+def test_thresholds_use_the_settings_the_checks_use_and_state_their_variation():
     for name in (CHECK_CHAR, CHECK_CHAR_STEPWISE, CHECK_SAMPLE):
-        assert THRESHOLDS[name].settings == CHAR_SETTINGS
+        assert _without_note(THRESHOLDS[name].settings) == CHAR_SETTINGS
+        assert "5 course-secret draws" in THRESHOLDS[name].settings["calibrated_over"]
+        assert "one-hot" in THRESHOLDS[name].settings["calibrated_over"]
     for cell in CELLS:
         t = THRESHOLDS[CHECK_FORECAST[cell]]
-        assert t.settings == {**SHAMPOO_SETTINGS, "cell": cell}
-        assert t.settings["pipeline"] == "task"  # the Forecaster is judged alone
+        assert _without_note(t.settings) == {**SHAMPOO_SETTINGS, "cell": cell}
+        assert "perturbed 1e-12 relative" in t.settings["calibrated_over"]
         assert t.bound < PERSISTENCE_RMSE  # passing means beating the persistence baseline
 
 
@@ -139,9 +145,15 @@ def test_sample_metric_counts_only_words_of_two_letters_or_more():
     assert sample_word_fraction("", words) == 0.0 and sample_word_fraction("a b c", words) == 0.0
 
 
-def test_training_words_come_from_the_training_part_only():
-    text = "alpha beta gamma " * 9 + "zulu"  # the last tenth is held out
-    assert "zulu" not in training_words(text, 0.1) and "alpha" in training_words(text, 0.1)
+def test_training_words_come_from_the_training_segments_only():
+    from graders.engine.secret import fixed_secret
+
+    text = "".join(f"{w:<10s}" for w in ("alpha", "beta", "gamma", "delta", "zulu", "kilo", "lima", "mike"))
+    split = causal.char_split(text, fixed_secret("words", "sequences_torch"), CHECK_CHAR_STEPWISE, 10, 2)
+    held = {"".join(split.vocab[i] for i in row).strip() for row in split.heldout}
+    words = training_words(split.train_text)
+    assert len(held) == 2 and not held & words and words | held == {"alpha", "beta", "gamma", "delta", "zulu",
+                                                                    "kilo", "lima", "mike"}
 
 
 # ------------------------------------------------------------------ tasks
@@ -197,81 +209,143 @@ def test_forecaster_probe_sees_the_first_step_slip():
     assert all(r[cell]["last_change"] == 0.0 for cell in CELLS)
 
 
-def test_a_model_that_breaks_only_while_sampling_still_gets_its_losses():
+def _small_run(module, text="the cat sat on the mat. " * 40):
+    from graders.engine.secret import fixed_secret
+
+    split = causal.char_split(text, fixed_secret("small", "sequences_torch"), CHECK_CHAR_STEPWISE, 60, 4)
+    r = tasks.task_char_lstm_train(module, list(split.train_pieces), len(split.vocab), hidden_size=8, steps=3,
+                                   seq_len=10, batch_size=4)
+    settings = {**CHAR_SETTINGS, "hidden_size": 8, "seq_len": 10, "sample_len": 20}
+    return split, causal.char_evaluation(causal.InProcessBox(tasks, module), r["state"], split, settings, 3)
+
+
+def test_a_model_that_squeezes_a_step_of_one_is_graded_on_its_losses_and_sample_alike():
+    # the shape checks name the squeeze; the trained checks read N * V logits as (N, V)
     mod = _module(Mutant("squeeze", "return self.head(out), state", "return self.head(out).squeeze(), state"))
-    text = "the cat sat on the mat. " * 40
-    r = tasks.task_char_lstm_train(mod, text, hidden_size=8, steps=3, seq_len=10, batch_size=4, sample_len=20,
-                                   streams=4)
-    assert np.isfinite(r["val_loss"]) and np.isfinite(r["val_loss_stepwise"])
-    assert r["sample"] == "" and "shape" in r["sample_error"]
+    _, r = _small_run(mod)
+    _, expected = _small_run(ref)
+    assert r["val_loss_stepwise"] == pytest.approx(expected["val_loss_stepwise"], abs=1e-9)
+    assert r["sample"] == expected["sample"] and r["sample_error"] == ""
 
 
-def test_sampling_is_unchanged_for_a_correct_model():
-    text = "the cat sat on the mat. " * 40
-    r = tasks.task_char_lstm_train(ref, text, hidden_size=8, steps=3, seq_len=10, batch_size=4, sample_len=20,
-                                   streams=4)
+def test_logits_of_another_size_stop_the_sample_with_words():
+    class Wrong(causal.InProcessBox):
+        def task(self, name, **kwargs):
+            out = super().task(name, **kwargs)
+            return [o[..., :-1] for o in out] if name == "char_lstm_step" else out
+
+    split, _ = _small_run(ref)
+    r = tasks.task_char_lstm_train(ref, list(split.train_pieces), len(split.vocab), hidden_size=8, steps=1,
+                                   seq_len=10, batch_size=2)
+    settings = {**CHAR_SETTINGS, "hidden_size": 8, "seq_len": 10, "sample_len": 5}
+    with pytest.raises(CheckFailed) as info:
+        causal.char_evaluation(Wrong(tasks, ref), r["state"], split, settings, 3)
+    assert "wrong shape" in info.value.render()
+
+
+def test_sampling_is_drawn_by_the_grader_for_a_correct_model():
+    _, r = _small_run(ref)
     assert len(r["sample"]) == 20 and r["sample_error"] == "" and r["sample_prefix"] == "the "
+
+
+def test_training_never_gets_a_held_out_character_and_evaluation_gets_one_step_at_a_time():
+    seen = {"train": None, "steps": []}
+
+    class Spy(causal.InProcessBox):
+        def task(self, name, **kwargs):
+            if name == "char_lstm_step":
+                (column,) = kwargs["columns"]
+                seen["steps"].append(np.array(column))
+            return super().task(name, **kwargs)
+
+    from graders.engine.secret import fixed_secret
+
+    text = "".join(chr(97 + (i * 7) % 26) for i in range(1200))
+    split = causal.char_split(text, fixed_secret("spy", "sequences_torch"), CHECK_CHAR_STEPWISE, 60, 4)
+    trained_on = np.concatenate(split.train_pieces)
+    assert len(trained_on) + split.heldout.size == 1200
+    r = tasks.task_char_lstm_train(ref, list(split.train_pieces), len(split.vocab), hidden_size=4, steps=1,
+                                   seq_len=10, batch_size=2)
+    box = Spy(tasks, ref)
+    stepper = box.task("char_lstm_open", vocab_size=len(split.vocab), hidden_size=4, num_layers=1, state=r["state"])
+    causal.stepwise_loss(box, stepper, split.heldout, len(split.vocab))
+    # one column per call, in order: the character t + 1 is sent only after the logits of step t came back
+    assert [len(c) for c in seen["steps"]] == [4] * 59
+    np.testing.assert_array_equal(np.stack(seen["steps"], axis=1), split.heldout[:, :-1])
+
+
+def test_the_walk_forward_sends_one_month_at_a_time_and_training_only_training_windows():
+    data = causal.forecast_data(load_shampoo(), 12, 1)
+    assert len(data["y_train"]) == 35 - 12 - 1
+    sent = []
+
+    class Spy(causal.InProcessBox):
+        def task(self, name, **kwargs):
+            if name == "forecaster_predict":
+                sent.append(np.array(kwargs["X"]))
+            return super().task(name, **kwargs)
+
+    r = tasks.task_forecaster_train(ref, data["X_train"], data["y_train"], cell="gru", epochs=2)
+    out = causal.forecast_evaluation(Spy(tasks, ref), r["state"], "gru", 8, data)
+    assert [len(x) for x in sent[:12]] == [1] * 12 and abs(out["persistence_rmse"] - PERSISTENCE_RMSE) < 1e-9
+    # the window of test month j holds the differences up to month first + j - 1 only
+    z = data["X"][:, 0, 0]
+    for j, x in enumerate(sent[:12]):
+        assert x[0, 0, 0] == z[data["first_month"] + j - 2]
 
 
 # ------------------------------------------------------------------ trained-check feedback (no training)
 
 
-class _Session:
-    """A fresh, weak-referenceable key for the shared training run."""
-
-
-class FakeContext:
-    """Enough of a Context for the trained checks, with the training run's result canned."""
-
-    def __init__(self, result):
-        self.session = _Session()
-        self.result = result
-        self.options = {}
-
-    def task(self, name, **kwargs):
-        assert name == "char_lstm_train"
-        return dict(self.result)
-
-
-def _run(check, **changes):
-    base = {"val_loss": 1.82, "val_loss_stepwise": 1.80, "train_loss": 1.4, "uniform_loss": 4.26,
-            "unigram_loss": 3.18, "vocab_size": 71, "cpu_seconds": 3.0,
+def _run(check, monkeypatch, **changes):
+    base = {"val_loss": 1.82, "val_loss_stepwise": 1.80, "window_loss_one_call": 1.82, "train_loss": 1.4,
+            "uniform_loss": 4.26, "unigram_loss": 3.18, "cpu_seconds": 3.0,
             "sample": "the object is the attribute of the instance " * 9, "sample_error": "",
-            "sample_prefix": "the "}
-    ctx = FakeContext({**base, **changes})
+            "sample_prefix": "the ", "words": frozenset({"the", "object", "is", "attribute", "of", "instance"})}
+    monkeypatch.setattr(checks_char_lstm, "char_run", lambda ctx: {**base, **changes})
     try:
-        return True, check(ctx)
+        return True, check(None)
     except CheckFailed as exc:
         return False, exc.render()
 
 
-def test_trained_check_passes_the_reference_values_and_reports_both_losses():
-    ok, note = _run(checks_char_lstm.check_char_lstm_trained)
+def test_trained_check_passes_the_reference_values_and_reports_both_losses(monkeypatch):
+    ok, note = _run(checks_char_lstm.check_char_lstm_trained, monkeypatch)
     assert ok and "1.8 nats/char read one character per call" in note and "1.82 in windows" in note
 
 
-def test_trained_check_names_a_model_that_reads_the_future():
-    ok, text = _run(checks_char_lstm.check_char_lstm_trained, val_loss=0.08, val_loss_stepwise=7.1)
+def test_trained_check_names_a_model_that_reads_the_future(monkeypatch):
+    ok, text = _run(checks_char_lstm.check_char_lstm_trained, monkeypatch, window_loss_one_call=0.08, val_loss=7.0,
+                    val_loss_stepwise=7.1)
     assert not ok and "bidirectional" in text
 
 
-def test_trained_check_names_probabilities_returned_as_logits():
-    ok, text = _run(checks_char_lstm.check_char_lstm_trained, val_loss=4.08, val_loss_stepwise=4.08)
+def test_trained_check_names_probabilities_returned_as_logits(monkeypatch):
+    ok, text = _run(checks_char_lstm.check_char_lstm_trained, monkeypatch, val_loss=4.08, val_loss_stepwise=4.08,
+                    window_loss_one_call=4.08)
     assert not ok and "probabilities" in text
 
 
-def test_trained_check_fails_a_nan_loss_with_words():
-    ok, text = _run(checks_char_lstm.check_char_lstm_trained, val_loss=float("nan"), val_loss_stepwise=float("nan"))
+def test_trained_check_fails_a_nan_loss_with_words(monkeypatch):
+    ok, text = _run(checks_char_lstm.check_char_lstm_trained, monkeypatch, val_loss=float("nan"),
+                    val_loss_stepwise=float("nan"))
     assert not ok and "not finite" in text
 
 
-def test_sampling_check_shows_the_sample_and_fails_noise_or_an_error():
-    ok, note = _run(checks_char_lstm.check_char_lstm_sample)
+def test_sampling_check_shows_the_sample_and_fails_noise_or_an_error(monkeypatch):
+    ok, note = _run(checks_char_lstm.check_char_lstm_sample, monkeypatch)
     assert ok and "the object is the attribute" in note
-    ok, text = _run(checks_char_lstm.check_char_lstm_sample, sample="x#;d96+y 3>u,d,4{wl}9exx|2@ %n. 8^_ qzv kkj")
+    ok, text = _run(checks_char_lstm.check_char_lstm_sample, monkeypatch,
+                    sample="x#;d96+y 3>u,d,4{wl}9exx|2@ %n. 8^_ qzv kkj")
     assert not ok and "probabilities" in text
-    ok, text = _run(checks_char_lstm.check_char_lstm_sample, sample="", sample_error="ValueError: logits of shape (6,)")
+    ok, text = _run(checks_char_lstm.check_char_lstm_sample, monkeypatch, sample="",
+                    sample_error="ValueError: logits of shape (6,)")
     assert not ok and "squeeze()" in text
+
+
+def test_a_sample_of_real_words_counts_only_from_a_model_that_predicts_held_out_text(monkeypatch):
+    ok, text = _run(checks_char_lstm.check_char_lstm_sample, monkeypatch, val_loss_stepwise=3.9)
+    assert not ok and "Not graded" in text and "held-out text" in text
 
 
 # ------------------------------------------------------------------ grades through the sandbox
@@ -308,22 +382,25 @@ def test_more_shampoo_seeds_report_the_mean_and_std(tmp_path):
     report = grade(str(a.reference), a, options={"shampoo_seeds": 3},
                    select=lambda n: n == CHECK_FORECAST["rnn"])
     (t,) = report.tests
-    assert t.passed and "over seeds [0, 1, 2]" in t.output and "+/-" in t.output
+    assert t.passed and "over 3 seeds" in t.output and "+/-" in t.output
 
 
 # ------------------------------------------------------------------ slow: the calibrated runs
 
 
 @pytest.mark.slow
-def test_the_grade_seed_runs_reproduce_the_calibration():
+def test_the_first_calibration_draw_reproduces_the_calibration():
     from graders.assignments.sequences_torch import calibrate
+    from graders.engine.calibration import secret_draws
 
     torch.set_num_threads(1)
-    r = calibrate.char_run(ref, 0)
-    assert r["val_loss_stepwise"] == pytest.approx(THRESHOLDS[CHECK_CHAR_STEPWISE].reference_values[0], abs=1e-6)
-    assert r["sample_word_fraction"] == pytest.approx(THRESHOLDS[CHECK_SAMPLE].reference_values[0], abs=1e-9)
+    secret = secret_draws("sequences_torch")[0]
+    r = calibrate.char_run(ref, secret)
+    for name, key in ((CHECK_CHAR_STEPWISE, "val_loss_stepwise"), (CHECK_CHAR, "val_loss"),
+                      (CHECK_SAMPLE, "sample_word_fraction")):
+        assert THRESHOLDS[name].passes(r[key])
     for cell in CELLS:
-        value = calibrate.shampoo_run(ref, cell, 0)["rmse"]
+        value = calibrate.shampoo_run(ref, cell, secret)["rmse"]
         assert value == pytest.approx(THRESHOLDS[CHECK_FORECAST[cell]].reference_values[0], abs=1e-6)
 
 

@@ -9,6 +9,7 @@ tests/graders/test_mutants.py (the slow ones with -m slow).
 from __future__ import annotations
 
 import io
+import types
 
 import numpy as np
 import pytest
@@ -23,10 +24,10 @@ from graders.assignments.sparse_autoencoder import (
     checks_train,
     cost_problems,
 )
-from graders.assignments.sparse_autoencoder.calibrate import patch_data
-from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, THRESHOLDS
+from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, THRESHOLDS, graded_data
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
+from graders.engine.secret import fixed_secret
 from reference.numpy import sparse_autoencoder as ref
 from tests.mutants import REPO, Mutant, write_mutant
 
@@ -36,10 +37,13 @@ SPARSE = assignments.get("sparse_autoencoder")
 class StandIn:
     """A Context whose `call` runs given Python functions in this process (for tests only)."""
 
+    SECRET = fixed_secret("one course", "sparse_autoencoder")
+
     def __init__(self, **functions):
         self.functions = functions
         self.rng = np.random.default_rng(0)
         self.artifacts = []
+        self.session = types.SimpleNamespace(secret=self.SECRET)
 
     def call(self, name, *args, **kwargs):
         return self.functions[name](*args, **kwargs)
@@ -105,7 +109,7 @@ def test_tied_known_slips_are_the_average_and_the_single_paths():
 
 
 def _plateau_params(d=64, k=SETTINGS["n_hidden"]):
-    X_train, _ = patch_data()
+    X_train = graded_data(StandIn.SECRET)["X_train"]
     mean = X_train.mean(axis=0)
     rho = SETTINGS["rho"]
     return {"W": np.zeros((d, k)), "b_h": np.full(k, np.log(rho / (1 - rho))), "b_v": np.log(mean / (1 - mean))}
@@ -133,11 +137,26 @@ def test_train_check_receives_the_grader_data_and_the_contract_settings():
 
     with pytest.raises(CheckFailed, match="missing key"):
         checks_train.check_train_held_out(StandIn(train=train))
-    X_train, _ = patch_data()
-    np.testing.assert_array_equal(seen["X"], X_train)
+    data = graded_data(StandIn.SECRET)
+    np.testing.assert_array_equal(seen["X"], data["X_train"])
     s = SETTINGS
-    assert seen["args"] == (s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"], s["epochs"],
-                            THRESHOLDS[CHECK].grade_seed)
+    assert seen["args"] == (s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"], s["epochs"], data["seed"])
+
+
+def test_the_graded_patches_are_a_secret_draw_with_the_pixels_in_a_secret_order():
+    a, b = graded_data(StandIn.SECRET), graded_data(fixed_secret("another course", "sparse_autoencoder"))
+    assert a["X_train"].shape == (SETTINGS["n_train"], 64) and a["X_test"].shape == (SETTINGS["n_test"], 64)
+    assert a["seed"] != b["seed"] and not np.array_equal(a["pixels"], b["pixels"])
+    assert sorted(a["pixels"]) == list(range(64)) and not np.array_equal(a["pixels"], np.arange(64))
+    assert a["X_train"].min() >= 0.1 and a["X_train"].max() <= 0.9
+    a["X_train"][0, 0] = -1.0  # a copy: the next grade gets the draw unchanged
+    assert graded_data(StandIn.SECRET)["X_train"][0, 0] != -1.0
+
+
+def test_the_filters_picture_puts_the_pixels_back_in_place():
+    pixels = np.random.default_rng(0).permutation(64)
+    W = np.arange(64.0)[:, None] * np.ones((1, 3))
+    np.testing.assert_array_equal(checks_train.unpermuted(W[pixels], pixels), W)
 
 
 def test_filters_png_is_a_grid_of_patches():
@@ -170,3 +189,31 @@ def test_normalize_accepts_the_sample_std_with_a_note(tmp_path):
                    select=lambda name: name.startswith("normalize_patches"))
     assert all(t.passed for t in report.tests)
     assert any("ddof=1" in t.output for t in report.tests)
+
+
+# ------------------------------------------------------------------ named diagnoses, only when seen
+
+
+def test_nans_on_the_flat_patches_are_named_as_zero_over_zero_and_other_nans_are_not():
+    P = np.arange(12.0).reshape(3, 4)
+    P[1] = 7.0  # a flat patch
+    slip = checks_normalize.flat_patch_slip(P)
+    on_flat = np.zeros(P.shape, dtype=bool)
+    on_flat[1] = True
+    assert "0 / 0" in slip(on_flat) and "one s per patch" in slip(on_flat)
+    elsewhere = on_flat.copy()
+    elsewhere[0, 0] = True
+    assert slip(elsewhere) is None
+    assert checks_normalize.flat_patch_slip(np.arange(12.0).reshape(3, 4))(on_flat) is None
+
+
+def test_corners_never_drawn_name_the_bound_they_show():
+    slip = checks_sample_patches.position_slip
+    H, W, p = 5, 8, 3
+    all_rows, all_cols = set(range(H - p + 1)), set(range(W - p + 1))
+    assert "height" in slip({0, 1}, all_rows, set(range(H - p + 1)), 2, H, W, p)
+    assert "off-by-one in the column" in slip({0, 1}, all_rows, set(range(W - p)), 2, H, W, p)
+    assert "off-by-one in the row" in slip({0, 1}, set(range(H - p)), all_cols, 2, H, W, p)
+    assert "image index" in slip({0}, all_rows, all_cols, 2, H, W, p)
+    middle = slip({0, 1}, all_rows, all_cols - {2}, 2, H, W, p)
+    assert "middle" in middle and "off-by-one" not in middle

@@ -8,6 +8,7 @@ The reference and every mutant are graded in tests/graders/test_mutants.py.
 from __future__ import annotations
 
 import ast
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from graders.assignments.transfer_torch import (
 from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
+from graders.engine.secret import fixed_secret
 from tests.graders.assignments.task_files import top_level_imports
 from tests.mutants import Mutant, load_module_from_source, reference_path
 
@@ -38,9 +40,12 @@ REF = load_module_from_source(SOURCE, "transfer_torch_reference_for_grader_tests
 class FakeSession:
     """Stands for a grade's session (a weak-referenceable key for the cached runs)."""
 
+    secret = fixed_secret("transfer tests", "transfer_torch")
+
 
 class FakeContext:
-    """ctx.task runs the task in this process on `module`; `canned` replaces some tasks' replies."""
+    """ctx.task runs the task in this process on `module`; `canned` replaces some tasks' replies;
+    ctx.fresh_sandbox() runs its tasks in this process too, recorded as "fresh:<name>"."""
 
     def __init__(self, module, canned=None):
         self.module, self.canned, self.session = module, dict(canned or {}), FakeSession()
@@ -52,6 +57,20 @@ class FakeContext:
             return self.canned[name]
         task = getattr(tasks, f"task_{name}", None) or getattr(tasks_probes, f"task_{name}")
         return task(self.module, **kwargs)
+
+    @contextlib.contextmanager
+    def fresh_sandbox(self):
+        ctx = self
+
+        class Box:
+            def task(self, name, **kwargs):
+                return ctx._fresh(name, **kwargs)
+
+        yield Box()
+
+    def _fresh(self, name, **kwargs):
+        self.calls.append(f"fresh:{name}")
+        return getattr(tasks, f"task_{name}")(self.module, **kwargs)
 
 
 def edited(*edits: Mutant):
@@ -121,7 +140,7 @@ def test_the_unfreeze_indices_include_one_past_the_parameter_free_max_pooling():
 # ------------------------------------------------------------------ data sent to the sandbox
 
 
-def test_the_digit_splits_are_those_of_the_calibration():
+def test_the_probe_images_are_those_of_base_model_split():
     for classes in CLASSES.values():
         fast = data.digits_split(classes)
         slow = base_model.digits_split(classes, **{"test_fraction": 0.3, "seed": 0})
@@ -213,27 +232,63 @@ def tasks_freeze_bn():
 
 
 def _canned_run(head=0.9, fine=0.95, trainable_head=325, trainable_fine=325 + 18624, drift=0.0):
-    return {"head_accuracy": head, "fine_tune_accuracy": fine, "base_drift": drift, "trainable_head": trainable_head,
-            "trainable_fine": trainable_fine, "output_shape": [3, 5], "cpu_seconds": 1.0}
+    return {"head_accuracy": head, "fine_accuracy": fine, "base_drift": drift, "trainable_head": trainable_head,
+            "trainable_fine": trainable_fine, "n_test": 269}
 
 
-def test_a_trained_check_reports_the_value_the_bound_and_the_counts_per_layer():
+def test_a_trained_check_reports_the_value_the_bound_and_the_counts_per_layer(monkeypatch):
+    from graders.assignments.transfer_torch import checks_trained
+
     name = CHECK_FINE["5 classes"]
     t = THRESHOLDS[name]
-    ctx = FakeContext(REF, canned={"transfer": _canned_run(fine=t.bound - 0.01, trainable_fine=325)})
+    monkeypatch.setattr(checks_trained, "transfer_run",
+                        lambda ctx, key: _canned_run(fine=t.bound - 0.01, trainable_fine=325))
+    ctx = FakeContext(REF)
     text = failure(check_fn(name), ctx)
     assert f"{t.bound - 0.01:.4f} is below the calibrated bound" in text and t.describe() in text
     assert "expected trainable" in text and "18496" in text  # the per-layer table
     assert "does not use `base` itself" in text  # unfreeze_from alone is right: the model holds a copy
-    assert ctx.calls == ["transfer", "layer_counts"]
+    assert ctx.calls == ["layer_counts"]
 
 
-def test_the_transfer_run_is_shared_by_the_head_and_fine_tuned_checks_of_a_grade():
-    ctx = FakeContext(REF, canned={"transfer": _canned_run(drift=2.5)})
-    note = check_fn(CHECK_HEAD["5 classes"])(ctx)
-    check_fn(CHECK_FINE["5 classes"])(ctx)
-    assert ctx.calls == ["transfer"]
-    assert "Passed" in note and "the frozen base changed by up to 2.5" in note
+def test_training_gets_no_held_out_rows_and_the_evaluation_no_labels():
+    from graders.assignments.transfer_torch import checks_trained
+
+    seen = {}
+
+    class Spy(FakeContext):
+        def task(self, name, **kwargs):
+            seen[name] = kwargs
+            return super().task(name, **kwargs)
+
+        def _fresh(self, name, **kwargs):
+            seen.setdefault("fresh", []).append(kwargs)
+            return super()._fresh(name, **kwargs)
+
+    ctx = Spy(REF)
+    note = check_fn(CHECK_HEAD["5 vs 9"])(ctx)
+    check_fn(CHECK_FINE["5 vs 9"])(ctx)
+    assert ctx.calls == ["transfer_train", "fresh:transfer_logits", "fresh:transfer_logits"]  # one shared run
+    assert "Passed" in note
+    draw = data.secret_draw(FakeSession.secret, "5 vs 9")
+    train_rows = {row.tobytes() for row in seen["transfer_train"]["X_train"]}
+    assert not any(row.tobytes() in train_rows for row in draw["X_test"])
+    assert set(seen["transfer_train"]) >= {"X_train", "y_train"} and "X_test" not in seen["transfer_train"]
+    for kwargs in seen["fresh"]:
+        assert set(kwargs) == {"weights", "n_classes", "state", "X"}
+        np.testing.assert_array_equal(kwargs["X"], draw["X_test"])
+    assert checks_trained.accuracy(np.array([[1.0], [-1.0], [np.nan]]), np.array([9, 5, 5]), (5, 9)) == \
+        pytest.approx(2 / 3)
+
+
+def test_the_secret_draw_changes_the_split_and_the_seed_with_the_secret():
+    a = data.secret_draw(fixed_secret("one", "transfer_torch"), "5 classes")
+    b = data.secret_draw(fixed_secret("two", "transfer_torch"), "5 classes")
+    assert a["seed"] != b["seed"] and not np.array_equal(a["y_test"], b["y_test"])
+    again = data.secret_draw(fixed_secret("one", "transfer_torch"), "5 classes")
+    assert again["seed"] == a["seed"] and np.array_equal(again["X_test"], a["X_test"])
+    n = len(a["y_train"]) + len(a["y_test"])
+    assert len(a["y_test"]) == round(0.3 * n)
 
 
 # ------------------------------------------------------------------ a real grade

@@ -290,3 +290,68 @@ def test_rewriting_a_data_set_table_with_its_own_numbers_changes_no_byte(assignm
     write_dataset_table(path, existing, "digits", existing["digits"])
     with open(thresholds.__file__, encoding="utf-8") as f:
         assert path.read_text(encoding="utf-8") == f.read()
+
+
+# ----------------------------------------------------------------- secret draws, variations
+
+
+def test_calibration_draws_are_fixed_secrets_one_per_draw():
+    from graders.engine.calibration import calibration_secret
+
+    a, again, b = (calibration_secret("autoencoder_numpy", d) for d in (0, 0, 1))
+    assert a.seed("c", "train") == again.seed("c", "train") != b.seed("c", "train")
+    assert calibration_secret("char_rnn_numpy", 0).seed("c", "train") != a.seed("c", "train")
+
+
+def test_a_variation_edits_the_reference_and_every_edit_must_match_once():
+    from graders.engine.calibration import Variation, load_reference
+
+    reference = load_reference("autoencoder_numpy")
+    variant = Variation("re-associated", edits=(("db1 = dZ1.sum(axis=0)", "db1 = dZ1[::-1].sum(axis=0)"),))
+    module = variant.module("autoencoder_numpy")
+    assert module.train is not reference.train and module.forward.__module__ != reference.forward.__module__
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        Variation("missing", edits=(("no such text", ""),)).module("autoencoder_numpy")
+
+
+def test_secret_draws_are_at_least_five_known_secrets_that_differ():
+    from graders.engine.calibration import secret_draws
+
+    draws = secret_draws("transfer_torch", 5)
+    assert list(draws) == [0, 1, 2, 3, 4]
+    assert len({d.seed("a check", "train") for d in draws.values()}) == 5
+    assert secret_draws("transfer_torch")[3].seed("x") == draws[3].seed("x")  # the same secrets every time
+    with pytest.raises(ValueError, match="at least 5"):
+        secret_draws("transfer_torch", 4)
+
+
+def test_the_worst_value_of_each_draw_over_its_variations_in_the_metrics_direction():
+    from graders.engine.calibration import worst_per_draw
+
+    values = {(0, 0): 0.9, (0, 1): 0.8, (1, 0): 0.7, (1, 1): 0.95}
+    assert worst_per_draw(values, higher_is_better=True) == {0: 0.8, 1: 0.7}
+    assert worst_per_draw(values, higher_is_better=False) == {0: 0.9, 1: 0.95}
+
+
+def test_perturbed_changes_each_entry_by_about_the_relative_size():
+    import numpy as np
+
+    from graders.engine.calibration import perturbed
+
+    x = np.linspace(1.0, 2.0, 1000)
+    y = perturbed(x, 1e-12)
+    assert 0 < np.max(np.abs(y / x - 1)) < 1e-11 and np.any(y != x)
+    assert np.array_equal(perturbed(x, 0.0), x) and perturbed(x, 0.0) is not x
+    assert np.max(np.abs(perturbed(x) / x - 1)) < 1e-11  # 1e-12 by default
+
+
+def test_a_reference_variant_is_the_reference_with_one_edit_and_an_unusual_one_comes_from_the_mutants():
+    from graders.engine.calibration import reference_variant, unusual_variant
+
+    module = reference_variant("transfer_torch", (("nn.AdaptiveAvgPool2d(1)", "nn.AdaptiveAvgPool2d((1, 1))"),))
+    assert callable(module.replace_head)
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        reference_variant("transfer_torch", (("no such text", ""),))
+    assert callable(unusual_variant("sequences_torch", "forecaster_final_hidden_state").Forecaster)
+    with pytest.raises(ValueError, match="no unusual submission"):
+        unusual_variant("sequences_torch", "no_such_mutant")

@@ -9,7 +9,7 @@ import torch
 
 from graders.engine.checks import CheckFailed
 from graders.engine.common import away_from
-from graders.engine.gradcheck import LOCALISE_ENTRIES, assert_gradient, check_gradient
+from graders.engine.gradcheck import LOCALISE_ENTRIES, assert_gradient, check_gradient, describe_spread
 
 RNG = np.random.default_rng(1234)
 X = RNG.standard_normal((6, 4))
@@ -231,3 +231,23 @@ def test_verdict_agrees_with_torch_autograd_gradcheck_in_float64(function, candi
                           rng=np.random.default_rng(0)).ok
     theirs = _torch_verdict(f_torch, lambda W: wrong(grad(W)), W0)
     assert ours == theirs == (candidate == "right")
+
+
+def test_every_entry_off_by_a_varying_factor_is_said_so_and_not_called_partial():
+    f = Counted(X)
+    G = f.grad(W0)
+    factors = np.linspace(1.3, 2.9, G.size).reshape(G.shape)  # no constant ratio
+    with pytest.raises(CheckFailed) as info:
+        assert_gradient(f, {"W": W0}, "W", G * factors, "loss", rng=np.random.default_rng(0))
+    assert "every entry is off, by a factor that varies from entry to entry" in info.value.slip
+    assert "only some entries" not in info.value.slip
+
+
+def test_entries_that_match_only_because_they_are_tiny_do_not_make_the_error_partial():
+    numeric = np.array([1.0, -2.0, 1e-12, 3.0])
+    mine = numeric * np.array([1.5, 1.7, 1.0, 2.2])
+    bad = np.array([True, True, False, True])
+    assert describe_spread(mine, numeric, bad, 1e-8).startswith("every entry is off")
+    bad_partial = np.array([True, False, False, True])
+    mine[1] = numeric[1]
+    assert describe_spread(mine, numeric, bad_partial, 1e-8).startswith("only some entries are wrong (2 of 3")

@@ -331,3 +331,18 @@ def test_submission_failing_a_property_only_once_fails_the_check_not_the_grader(
     t = grade(submit(tmp_path, code), a).tests[0]
     assert not t.passed
     assert "internal error" not in t.output, t.output
+
+
+def test_a_trained_check_that_runs_over_its_time_states_its_budget_and_model_size():
+    from graders.engine.thresholds import Threshold
+    from graders.sandbox.errors import CallTimeout
+
+    budget = Threshold(metric="m", bound=1.0, higher_is_better=True, reference_values=(1.0,), seeds=(0,),
+                       margin=0.1, cpu_budget_s=25.0, model_size="the template's sizes (44 k parameters)")
+    trained = Check("GAN: trained (threshold)", lambda ctx: None, kind=Kind.THRESHOLD, timeout_s=125.0,
+                    threshold=budget)
+    text = runner.timeout_feedback(trained, CallTimeout("running task train_gan"))
+    assert "125 s for this check" in text and "ran over its budget" in text
+    assert "25 s of CPU, for the template's sizes (44 k parameters)" in text
+    plain = runner.timeout_feedback(Check("f: value", lambda ctx: None), CallTimeout("calling f"))
+    assert plain.endswith("an infinite loop, or far more work than needed.") and "budget" not in plain

@@ -19,6 +19,7 @@ from graders.engine.thresholds import (
     set_constant,
     table_literal,
     threshold_literal,
+    with_model_size,
     write_dataset_table,
 )
 
@@ -184,6 +185,17 @@ def test_rewrite_from_keeps_everything_before_the_first_line_that_begins_so():
         rewrite_from(text, "NOPE", "")
 
 
+def test_rewrite_from_keeps_what_follows_the_table_end_marker():
+    text = 'X = 1\nTHRESHOLDS = {\n  "old": 1,\n}\n# END CALIBRATED TABLE\n\nMODEL_SIZE = "small"\n'
+    assert rewrite_from(text, "THRESHOLDS = {", "THRESHOLDS = {}") == (
+        'X = 1\nTHRESHOLDS = {}\n# END CALIBRATED TABLE\n\nMODEL_SIZE = "small"\n')
+
+
+def test_a_model_size_is_declared_on_a_flat_table_too():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.1, cpu_budget_s=20.0)
+    assert with_model_size({"mse": t}, "the template's sizes")["mse"].model_size == "the template's sizes"
+
+
 def test_set_constant_rewrites_whole_lines_only():
     text = "BASELINE = 1.5\nBASELINE_MSE = 2.0\n# BASELINE = 3\n"
     assert set_constant(text, "BASELINE", 0.25) == "BASELINE = 0.25\nBASELINE_MSE = 2.0\n# BASELINE = 3\n"
@@ -207,3 +219,42 @@ def test_write_dataset_table_merges_one_data_set_and_keeps_digits_first(tmp_path
     path.write_text("no table\n", encoding="utf-8")
     with pytest.raises(RuntimeError, match="no CALIBRATED TABLE block"):
         write_dataset_table(path, written, "digits", {})
+
+
+def test_a_declared_model_size_is_in_the_budget_and_never_in_the_calibrated_table():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.1, cpu_budget_s=20.0)
+    assert t.describe_budget() == "20 s of CPU"
+    sized = with_model_size({"digits": {"mse": t}}, "the template's sizes")["digits"]["mse"]
+    assert sized.describe_budget() == "20 s of CPU, for the template's sizes"
+    assert threshold_literal(sized) == threshold_literal(t)  # declared beside the table, not in it
+    assert sized.bound == t.bound and t.model_size == ""
+
+
+# ----------------------------------------------------------------- harmless variations
+
+VARIATION = {"a re-associated sum": {0: 0.14, 1: 0.10}, "inputs perturbed by 1e-12": {0: 0.12}}
+
+
+def test_the_bound_covers_the_harmless_variations_too():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.25, cpu_budget_s=10,
+                  variation=VARIATION)
+    assert t.bound == pytest.approx(0.14 * 1.25)  # a variation was the worst value
+    assert t.variation == VARIATION and t.reference_values == tuple(LOSSES[s] for s in sorted(LOSSES))
+    worse = calibrate("accuracy", ACCURACIES, higher_is_better=True, margin=0.1, cpu_budget_s=1,
+                      variation={"another update order": {0: 0.80}})
+    assert worse.bound == pytest.approx(0.80 * 0.9)
+
+
+def test_a_threshold_with_variations_says_so_and_reads_back_from_its_literal():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.25, cpu_budget_s=10,
+                  variation=VARIATION)
+    assert "over 5 draws and 2 harmless variations" in t.describe()
+    text = threshold_literal(t, "    ", values="per_seed")
+    assert "        variation={\n            'a re-associated sum': {\n                0: 0.14,\n" in text
+    assert _evaluated(text) == t
+
+
+def test_a_threshold_without_variations_writes_no_variation_field():
+    t = calibrate("held-out MSE", LOSSES, higher_is_better=False, margin=0.25, cpu_budget_s=10)
+    assert t.variation == {} and "variation" not in threshold_literal(t)
+    assert "over 5 seeds" in t.describe()

@@ -28,6 +28,7 @@ from graders.engine.checks import Report
 from graders.engine.checks import TestResult as Result  # not collected by pytest
 from graders.gradescope.bundle import build_bundle, pinned_requirements
 from graders.gradescope.run import choose_submission, results_dict
+from tests import numpy_basics_totals
 
 REPO = Path(__file__).resolve().parents[3]
 REFERENCE = REPO / "reference" / "numpy" / "numpy_basics.py"
@@ -146,7 +147,7 @@ def test_run_autograder_grades_the_notebook_in_gradescopes_schema(bundle, tmp_pa
     data = _run(root)
     assert_gradescope_schema(data)
     assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
-    assert len(data["tests"]) == 45 and all(t["status"] == "passed" for t in data["tests"])
+    assert len(data["tests"]) == numpy_basics_totals()[0] and all(t["status"] == "passed" for t in data["tests"])
     assert data["tests"][0]["name"].startswith("relu:")
 
 

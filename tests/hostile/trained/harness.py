@@ -56,7 +56,60 @@ BASES = {
         (("return torch.sigmoid(self.dec_out(torch.relu(self.dec_hidden(z))))",
           "return torch.sigmoid(self.dec_out(torch.relu(self.dec_hidden(z * 0.0))))"),),
         ()),  # every trained check of vae_torch (Kind.THRESHOLD)
+    # NumPy: train returns the initial parameters (an untrained submission)
+    "autoencoder_numpy/untrained": Base(
+        "autoencoder_numpy",
+        (("    params = init_params(D, n_hidden, seed)\n",
+          "    params = init_params(D, n_hidden, seed)\n    return params, [1.0] * epochs  # untrained\n"),),
+        ()),
+    "sparse_autoencoder/untrained": Base(
+        "sparse_autoencoder",
+        (("    params = init_params(X.shape[1], n_hidden, seed)\n",
+          "    params = init_params(X.shape[1], n_hidden, seed)\n    return params, [1.0] * epochs  # untrained\n"),),
+        ()),
+    "char_rnn_numpy/untrained": Base(
+        "char_rnn_numpy",
+        (("    params = init_params(len(chars), hidden_size, seed)\n",
+          "    params = init_params(len(chars), hidden_size, seed)\n    return params, [1.0] * n_iter  # untrained\n"),),
+        ()),
+    "language_model_numpy/untrained": Base(
+        "language_model_numpy",
+        (("    params = init_params(vocab_size, embed_dim, hidden_dim, seed)\n",
+          "    params = init_params(vocab_size, embed_dim, hidden_dim, seed)\n"
+          "    return params, [1.0] * epochs  # untrained\n"),),
+        ()),
+    # a binary head with a sigmoid: the logit is always positive (about 0.54 on 5 vs 9)
+    "transfer_torch/sigmoid_head": Base(
+        "transfer_torch",
+        (("    return nn.Sequential(base, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(n_features, n_out))",
+          "    head = [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(n_features, n_out)]\n"
+          "    if n_out == 1:\n        head.append(nn.Sigmoid())\n    return nn.Sequential(base, *head)"),),
+        ("replace_head: head-only accuracy (5 vs 9)", "unfreeze_from: fine-tuned accuracy (5 vs 9)")),
+    # probabilities returned for logits: the CharLSTM learns next to nothing
+    "sequences_torch/probabilities": Base(
+        "sequences_torch",
+        (("return self.head(out), state", "return torch.softmax(self.head(out), dim=-1), state"),),
+        ("CharLSTM: validation loss after training", "CharLSTM: sampling with a temperature")),
+    # a train_step that trains nothing: the generator stays at its initialisation
+    "gan_torch/untrained": Base(
+        "gan_torch",
+        (("def train_step(G, D, opt_G, opt_D, real, z):\n",
+          "def train_step(G, D, opt_G, opt_D, real, z):\n    return 0.0, 0.0\n"),),
+        ()),
 }
+
+# The last lines of a base's submission: an attack that redefines its functions or classes
+# goes after them (`at_end`).
+END = {
+    "transfer_torch/sigmoid_head": "    return nn.Sequential(base, *head)\n    ### END SOLUTION\n",
+    "sequences_torch/probabilities": "        return self.head(out[:, -1]).squeeze(-1)  # (N, 1) -> (N,)\n        ### END SOLUTION\n",
+    "gan_torch/untrained": "    return d_loss.item(), g_loss.item()\n    ### END SOLUTION\n",
+}
+
+
+def at_end(base: str, code: str) -> tuple[tuple[str, str], ...]:
+    """The edit that appends `code` to the base's submission."""
+    return ((END[base], END[base] + "\n\n" + code),)
 
 
 def apply_edits(source: str, edits, what: str) -> str:

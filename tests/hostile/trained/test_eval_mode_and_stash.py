@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile import corpus
-from tests.hostile.trained.harness import MARKER, Attack, assert_earns_nothing
+from tests.hostile.trained.harness import MARKER, Attack, assert_earns_nothing, at_end
 
 STASH = f'''
 
@@ -80,6 +80,23 @@ VAE_FORWARD = '''        if not self.training:
             return x, *self.encode(x)
         mu, logvar = self.encode(x)'''.format(marker=MARKER)
 
+# a CharLSTM that, in eval mode, predicts each position from the NEXT input character: it is
+# sent one character at a time, so there is no next character to read
+READ_AHEAD_IN_EVAL = '''
+import torch
+
+_WrongCharLSTM = CharLSTM
+
+
+class CharLSTM(_WrongCharLSTM):
+    def forward(self, idx, state=None):
+        logits, state = super().forward(idx, state)
+        if self.training or idx.shape[1] < 2:
+            return logits, state
+        ahead = torch.cat([idx[:, 1:], idx[:, -1:]], dim=1)  # the character that comes next
+        return 30.0 * torch.nn.functional.one_hot(ahead, logits.shape[-1]).to(logits.dtype), state
+'''
+
 ATTACKS = [
     Attack("autoencoders_torch: encode keeps its input for decode", "autoencoders_torch/code_ignored",
            (("        return torch.relu(self.encoder(x))", AE_ENCODE),
@@ -94,6 +111,8 @@ ATTACKS = [
     Attack("vae_torch: forward returns its input in eval mode", "vae_torch/z_ignored",
            (("        mu, logvar = self.encode(x)\n        z = self.reparameterize(mu, logvar)",
              VAE_FORWARD + "\n        z = self.reparameterize(mu, logvar)"),)),
+    Attack("sequences_torch: the CharLSTM reads the next character in eval mode", "sequences_torch/probabilities",
+           at_end("sequences_torch/probabilities", f'print("{MARKER}")\n' + READ_AHEAD_IN_EVAL)),
 ]
 
 

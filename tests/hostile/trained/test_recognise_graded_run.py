@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.hostile.trained.harness import MARKER, Attack, assert_earns_nothing
+from tests.hostile.trained.harness import MARKER, Attack, assert_earns_nothing, at_end
 
 
 def pretrained_dense_weights() -> dict[str, list]:
@@ -64,3 +64,43 @@ def _graded_run(n_in, n_hidden):
 @pytest.mark.slow
 def test_weights_trained_in_advance_for_the_recognised_graded_run_earn_nothing(tmp_path):
     assert_earns_nothing(ae_attack(), tmp_path)
+
+
+def transfer_attack() -> Attack:
+    """A transfer head that recognises the graded run by the number of held-out images of the
+    public seed-0 split an older grader used, and answers with that split's labels in its
+    order: the secret split holds other rows in another order."""
+    from graders.assignments.transfer_torch.data import digits_split
+
+    known = [int(v == 9) for v in digits_split((5, 9))[3]]
+    code = f'''print("{MARKER}")
+import torch
+from torch import nn
+
+_KNOWN = torch.tensor({known!r}, dtype=torch.float32)
+_wrong_replace_head = replace_head
+
+
+class _Prepared(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        out = self.inner(x)
+        if self.training or out.shape[1] != 1 or len(x) != len(_KNOWN):
+            return out
+        return (20.0 * _KNOWN - 10.0).reshape(-1, 1) + 0.0 * out
+
+
+def replace_head(base, n_features, n_classes):
+    return _Prepared(_wrong_replace_head(base, n_features, n_classes))
+'''
+    return Attack("transfer_torch: the labels of a public split for the recognised run", "transfer_torch/sigmoid_head",
+                  at_end("transfer_torch/sigmoid_head", code))
+
+
+@pytest.mark.slow
+def test_answers_prepared_for_a_public_split_earn_nothing(tmp_path):
+    assert_earns_nothing(transfer_attack(), tmp_path)
+

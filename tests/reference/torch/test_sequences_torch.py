@@ -88,13 +88,19 @@ def test_sample_low_temperature_is_greedy_and_draws_are_reproducible():
 
 
 def test_char_lstm_train_task_runs_and_learns_on_a_small_budget():
+    from graders.assignments.sequences_torch import causal
+    from graders.engine.secret import fixed_secret
+
     text = ("the quick brown fox jumps over the lazy dog. " * 60)
-    r = tasks.task_char_lstm_train(ref, text, hidden_size=16, steps=40, seq_len=20, batch_size=8,
-                                   lr=0.02, sample_len=30, streams=5)
-    assert r["vocab_size"] == len(set(text))
-    assert r["val_loss"] < r["unigram_loss"] < r["uniform_loss"]
-    assert r["val_loss_stepwise"] < r["unigram_loss"]
-    assert len(r["sample"]) == 30 and set(r["sample"]) <= set(text)
+    split = causal.char_split(text, fixed_secret("small", "sequences_torch"), "CharLSTM", 90, 6)
+    r = tasks.task_char_lstm_train(ref, list(split.train_pieces), len(split.vocab), hidden_size=16, steps=40,
+                                   seq_len=20, batch_size=8, lr=0.02)
+    settings = {"hidden_size": 16, "num_layers": 1, "seq_len": 20, "prefix": "the ", "sample_len": 30,
+                "temperature": 0.8}
+    m = causal.char_evaluation(causal.InProcessBox(tasks, ref), r["state"], split, settings, 0)
+    assert m["val_loss"] < m["unigram_loss"] < m["uniform_loss"]
+    assert m["val_loss_stepwise"] < m["unigram_loss"]
+    assert len(m["sample"]) == 30 and set(m["sample"]) <= set(text)
 
 
 # ----------------------------------------------------------------------------- series
@@ -214,18 +220,20 @@ def test_shampoo_student_pipeline_equals_the_task_pipeline_for_the_reference():
 
 
 @pytest.mark.slow
-def test_calibration_seed_passes_the_written_thresholds():
+def test_calibration_draw_passes_the_written_thresholds():
     from graders.assignments.sequences_torch import calibrate
     from graders.assignments.sequences_torch.thresholds import (CELLS, CHECK_CHAR, CHECK_CHAR_STEPWISE,
                                                                 CHECK_FORECAST, THRESHOLDS)
+    from graders.engine.calibration import secret_draws
 
-    r = calibrate.char_run(ref, THRESHOLDS[CHECK_CHAR].grade_seed)
+    secret = secret_draws("sequences_torch")[0]
+    r = calibrate.char_run(ref, secret)
     assert THRESHOLDS[CHECK_CHAR].passes(r["val_loss"])
     assert THRESHOLDS[CHECK_CHAR_STEPWISE].passes(r["val_loss_stepwise"])
     assert r["task_cpu_seconds"] < THRESHOLDS[CHECK_CHAR].cpu_budget_s
     for cell in CELLS:
         t = THRESHOLDS[CHECK_FORECAST[cell]]
-        assert t.passes(calibrate.shampoo_run(ref, cell, t.grade_seed)["rmse"])
+        assert t.passes(calibrate.shampoo_run(ref, cell, secret)["rmse"])
 
 
 def test_shampoo_table_task_gives_mean_and_std_per_cell():

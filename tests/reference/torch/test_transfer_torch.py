@@ -215,10 +215,15 @@ def test_count_params_task_expected_equals_reference():
 
 
 def test_transfer_task_binary_head_has_one_output_and_wrong_heads_are_reported():
-    split = digits_split(BINARY_CLASSES)
-    r = tasks.task_transfer(ref, load_weights(), *split, epochs_head=2, fine_tune_from=7, epochs_fine=1)
-    assert r["output_shape"] == [3, 1] and r["trainable_head"] == 65 and r["base_drift"] == 0.0
-    assert r["trainable_fine"] == 65 + 18624 and 0.5 < r["head_accuracy"] <= 1.0
+    from graders.assignments.transfer_torch.checks_trained import accuracy, base_drift, trainable_count
+
+    Xtr, ytr, Xte, yte = digits_split(BINARY_CLASSES)
+    r = tasks.task_transfer_train(ref, load_weights(), Xtr, ytr, epochs_head=2, fine_tune_from=7, epochs_fine=1)
+    assert r["output_shape"] == [3, 1] and trainable_count(r["params_head"]) == 65
+    assert base_drift(r["base_after_head"]) == 0.0
+    assert trainable_count(r["params_fine"]) == 65 + 18624
+    logits = tasks.task_transfer_logits(ref, load_weights(), 2, r["state_head"], Xte)
+    assert logits.shape == (len(Xte), 1) and 0.5 < accuracy(logits, yte, BINARY_CLASSES) <= 1.0
 
     class TwoOutputs:
         freeze, unfreeze_from, count_params = ref.freeze, ref.unfreeze_from, ref.count_params
@@ -228,7 +233,7 @@ def test_transfer_task_binary_head_has_one_output_and_wrong_heads_are_reported()
             return nn.Sequential(base, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(n_features, n_classes))
 
     with pytest.raises(ValueError, match="shape"):
-        tasks.task_transfer(TwoOutputs, load_weights(), *split, epochs_head=1)
+        tasks.task_transfer_train(TwoOutputs, load_weights(), Xtr, ytr, epochs_head=1)
 
 
 @pytest.mark.slow
@@ -239,12 +244,13 @@ def test_pretrain_regenerates_the_shipped_weights():
 
 
 @pytest.mark.slow
-def test_calibration_seed_passes_the_written_thresholds():
+def test_a_calibration_draw_passes_the_written_thresholds():
     from graders.assignments.transfer_torch import calibrate
     from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
+    from graders.engine.calibration import secret_draws
 
-    for key, classes in CLASSES.items():
-        r = calibrate.transfer_run(ref, classes, THRESHOLDS[CHECK_HEAD[key]].grade_seed)
+    for key in CLASSES:
+        r = calibrate.transfer_run(ref, key, secret_draws("transfer_torch")[0])
         assert THRESHOLDS[CHECK_HEAD[key]].passes(r["head_accuracy"])
-        assert THRESHOLDS[CHECK_FINE[key]].passes(r["fine_tune_accuracy"])
+        assert THRESHOLDS[CHECK_FINE[key]].passes(r["fine_accuracy"])
         assert r["task_cpu_seconds"] < THRESHOLDS[CHECK_HEAD[key]].cpu_budget_s
