@@ -122,6 +122,7 @@ def pytest_generate_tests(metafunc):
 def dlgrade_report(request):
     """The Report of the submission, graded once, with the checks this session selected."""
     from graders.engine.runner import grade
+    from graders.sandbox.environment import isolation_from_environment
 
     settings = _settings(request.config)
     if settings is None:
@@ -130,7 +131,8 @@ def dlgrade_report(request):
               if hasattr(item, "callspec") and "dlgrade_check" in item.callspec.params}
     select = wanted.__contains__ if wanted else None
     report = grade(str(settings["path"]), settings["assignment"], options=settings["options"],
-                   include_hidden=not settings["visible_only"], select=select)
+                   include_hidden=not settings["visible_only"], select=select,
+                   isolation=isolation_from_environment())
     request.config.stash[_REPORT] = report
     return report
 

@@ -1,14 +1,12 @@
 """Calling an assignment's sandbox tasks: an error of the grader's own code around the
-submission put in words, the shape of a task's reply checked, and a run shared by the
-checks of one grade.
+submission put in words, and the shape of a task's reply checked. (A run shared by the
+checks of one grade: `ctx.shared`, graders.engine.shared.)
 """
 
 from __future__ import annotations
 
-import weakref
-
 from graders.engine.checks import CheckFailed
-from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
+from graders.sandbox.errors import StudentError
 
 
 def raised_around_the_submission(exc: StudentError) -> bool:
@@ -37,29 +35,3 @@ def reply(value, what: str, keys: tuple[str, ...]) -> dict:
     if not isinstance(value, dict) or any(k not in value for k in keys):
         raise RuntimeError(f"{what}: unexpected reply from the grader's task")
     return value
-
-
-class SharedRuns:
-    """Runs shared by the checks of one grade (keyed by the grade's session, forgotten with
-    it): the first check that needs a run runs it, the others get its result, or the same
-    failure raised again, so a slow training runs (and fails) once per grade."""
-
-    # What a run may fail with that the checks after it must see too: the submission's own
-    # error, a check's verdict on the reply, a timeout, a crash of the sandbox.
-    FAILURES = (CheckFailed, StudentError, CallTimeout, SandboxCrashed)
-
-    def __init__(self):
-        self._by_session: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-    def once(self, ctx, key, run):
-        """run() for `key`, once in this grade; any other exception is not remembered."""
-        runs = self._by_session.setdefault(ctx.session, {})
-        if key not in runs:
-            try:
-                runs[key] = ("ok", run())
-            except self.FAILURES as exc:
-                runs[key] = ("error", exc)
-        status, value = runs[key]
-        if status == "error":
-            raise value
-        return value

@@ -18,7 +18,6 @@ from graders.assignments.autoencoders_torch.thresholds import METRIC_KEYS, TASKS
 from graders.assignments.autoencoders_torch.trained_runs import Reach, measure
 from graders.engine import evaluation, expect
 from graders.engine.checks import CheckFailed, Picture
-from graders.engine.task_calls import SharedRuns
 
 CALIBRATE = "python -m graders.assignments.autoencoders_torch.calibrate"
 
@@ -52,7 +51,6 @@ OBJECTS = {"train_dense_autoencoder": ("DenseAutoencoder",),
            "train_conv_autoencoder": ("ConvAutoencoder",),
            "train_denoising_autoencoder": ("DenseAutoencoder", "add_noise"),
            "train_sparse_autoencoder": ("DenseAutoencoder", "l1_activity_penalty")}
-_MEASURED = SharedRuns()
 
 
 def sandbox_reach(ctx, task: str) -> Reach:
@@ -73,7 +71,7 @@ def trained(ctx, check: str) -> tuple:
     spec, t = threshold(ctx, check)
     data = dataset(spec)
     task = TASKS[check]
-    out = _MEASURED.once(ctx, (task, spec), lambda: measure(task, t.settings, data, ctx.session.secret,
+    out = ctx.shared(("measured", task, spec), lambda: measure(task, t.settings, data, ctx.session.secret,
                                                             sandbox_reach(ctx, task)))
     return t, data, out
 

@@ -1,11 +1,10 @@
-"""Running the sandbox tasks of `autoencoders_torch` for the checks: results shared within a grade,
-timeouts remembered per contract object, the task's own errors put in words.
+"""Running the sandbox tasks of `autoencoders_torch` for the checks: results shared within a grade
+(`ctx.shared`), timeouts remembered per contract object, the task's own errors put in words.
 """
 
 from __future__ import annotations
 
 import hashlib
-import weakref
 
 import numpy as np
 
@@ -15,53 +14,40 @@ from graders.engine.task_calls import raised_around_the_submission
 from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
 
 
-# Per grade (keyed on the session): task results shared between checks, and the contract
-# objects whose task already ran out of time (later checks that need them fail at once).
-_RESULTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_TIMED_OUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def run_task(ctx, name: str, objects: tuple[str, ...], *, share: bool = True, **kwargs) -> dict:
     """`tasks.task_<name>(submission, **kwargs)` in the sandbox, its dict result.
 
     share: reuse the result (or the failure) of the same call earlier in this grade; a
         crash of the sandbox is not shared (the next call gets a fresh sandbox), a timeout is.
     """
-    timed_out = _TIMED_OUT.setdefault(ctx.session, {})
+    # the contract objects whose task already ran out of time in this grade: later checks
+    # that need them fail at once
+    timed_out = ctx.shared("objects timed out", dict)
     for obj in objects:
         if obj in timed_out:
             raise CheckFailed(
                 f"not run: `{obj}` did not finish in time in an earlier check ({timed_out[obj]}).",
                 slip="an infinite loop, or far more work than needed (a Python loop over samples or "
                      "pixels?).")
-    key = (name, _key(kwargs))
-    results = _RESULTS.setdefault(ctx.session, {})
-    if share and key in results:
-        status, value = results[key]
-        if status == "error":
-            raise value
-        return value
-    try:
-        out = ctx.task(name, **kwargs)
+
+    def run() -> dict:
+        try:
+            out = ctx.task(name, **kwargs)
+        except CallTimeout:
+            for obj in objects:
+                timed_out[obj] = f"'{ctx.check.name}'"
+            raise
+        except StudentError as exc:
+            raise _explain(exc, objects) from None
         if not isinstance(out, dict):
             raise CheckFailed(f"the grader's task {name!r} returned {expect.describe_value(out)} (an "
                               "internal error; please tell your instructor).")
-        outcome = ("ok", out)
-    except CallTimeout as exc:
-        for obj in objects:
-            timed_out[obj] = f"'{ctx.check.name}'"
-        outcome = ("error", exc)
-    except StudentError as exc:
-        outcome = ("error", _explain(exc, objects))
-    except CheckFailed as exc:
-        outcome = ("error", exc)
-    except SandboxCrashed:  # e.g. the sandbox's CPU for its whole life: a fresh one may do
-        raise
-    if share:
-        results[key] = outcome
-    if outcome[0] == "error":
-        raise outcome[1]
-    return outcome[1]
+        return out
+
+    if not share:
+        return run()
+    # e.g. the sandbox's CPU for its whole life ran out: a fresh one may do, so not remembered
+    return ctx.shared(("task", name, _key(kwargs)), run, retry=(SandboxCrashed,))
 
 
 def _key(value):
