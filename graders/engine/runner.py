@@ -69,14 +69,14 @@ class Context:
         """(train_idx, heldout_idx): this check's secret partition of range(n)."""
         return self.session.secret.split(n, n_heldout, self.check.name, purpose)
 
-    def shared(self, key, make, *, retry: tuple = ()):
+    def shared(self, key, make, *, retry=None):
         """make(), once per grade, shared by every check of the grade that asks for `key`.
 
         The way for checks to share a run (a training several checks measure, a data draw)
         or any other per-grade state (`ctx.shared("timed out", dict)` is a dict kept for the
         grade): the first check that asks calls make(); the others get its value, or the
         same failure raised again (the submission's error, a CheckFailed, a timeout, a crash)
-        without running it again, except the failures listed in `retry`. Keys are the
+        without running it again, unless `retry(exception)` says so. Keys are the
         assignment's own (one grade runs one assignment); values go with the grade.
         """
         return self.session.shared.get(key, make, retry=retry)

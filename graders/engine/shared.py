@@ -21,17 +21,18 @@ class SharedValues:
     def __init__(self):
         self._values: dict = {}
 
-    def get(self, key, make, *, retry: tuple = ()):
+    def get(self, key, make, *, retry=None):
         """make() for `key`, the first time it is asked for in this grade.
 
-        retry: failures not remembered (e.g. SandboxCrashed where the next call gets a fresh
-            sandbox and may succeed): raised to this caller only, make() runs again next time.
+        retry: a predicate on a failure that is not to be remembered (e.g. a crash where the
+            next call gets a fresh sandbox and may succeed): raised to this caller only,
+            make() runs again for the next one.
         """
         if key not in self._values:
             try:
                 self._values[key] = ("ok", make())
             except FAILURES as exc:
-                if isinstance(exc, retry):
+                if retry is not None and retry(exc):
                     raise
                 self._values[key] = ("error", exc)
         status, value = self._values[key]
