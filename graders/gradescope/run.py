@@ -98,7 +98,7 @@ def grade_submission(root: Path, config: dict) -> dict:
     else:
         path = choice.path
     report = grade(str(path), assignment, options=config.get("options") or {},
-                   isolation=isolation_from_environment())
+                   isolation=isolation_from_environment(), source=choice.source if choice else None)
     report.submission = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
     report.load_messages.insert(0, note or choice_note(choice, report.submission))
     return apply_late_policy(results_dict(report, hidden_checks), root, config)

@@ -137,7 +137,8 @@ def grade_submission(root: Path, config: dict) -> dict:
                             f"{', '.join(found) or 'nothing'}). Submit your notebook, e.g. "
                             f"{assignment.id}.ipynb.")
     name = choice.path.relative_to(folder).as_posix()
-    source = read_submission(choice.path)  # read once: for the problems here and for the grade
+    # read once: while choosing (a notebook), else here; for the problems and for the grade
+    source = choice.source or read_submission(choice.path)
     if source.problems:
         return not_gradable(f"Your submission {name} could not be read: " + " ".join(source.problems),
                             source.problems)
