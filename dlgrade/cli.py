@@ -119,11 +119,11 @@ def _usage_error(message: str) -> int:
     return 2
 
 
-def _resolve_assignment(submission: str, requested: str | None):
+def _resolve_assignment(submission: str, requested: str | None, source=None):
     from graders import assignments
     from graders.engine.source import read_submission
 
-    assignment_id = requested or read_submission(submission).assignment
+    assignment_id = requested or (source or read_submission(submission)).assignment
     if not assignment_id:
         raise LookupError("cannot tell which assignment this is; pass --assignment ID "
                           f"(one of: {', '.join(assignments.assignment_ids())})")
@@ -159,17 +159,26 @@ def _options(args, assignment=None) -> dict:
 
 def cmd_grade(args, *, include_hidden: bool, fmt: str, out: str | None) -> int:
     from graders.engine.runner import grade
+    from graders.engine.source import read_submission
     from graders.reports import render
+    from graders.sandbox.environment import isolation_from_environment
 
+    # the submission, read once: for its assignment id here and for the grade
     try:
-        assignment = _resolve_assignment(args.submission, args.assignment)
+        source = read_submission(args.submission)
+    except Exception:  # a reader bug: the grade reads it again and reports it
+        source = None
+    try:
+        assignment = _resolve_assignment(args.submission, args.assignment, source)
     except LookupError as exc:
         return _usage_error(str(exc))
     try:
         options = _options(args, assignment)
     except ValueError as exc:
         return _usage_error(str(exc))
-    report = grade(args.submission, assignment, options=options, include_hidden=include_hidden)
+    isolation = isolation_from_environment(getattr(args, "autograder", False))
+    report = grade(args.submission, assignment, options=options, include_hidden=include_hidden,
+                   isolation=isolation, source=source)
     text = render(report, fmt)
     if out:
         Path(out).write_text(text, encoding="utf-8")
@@ -287,8 +296,6 @@ def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "grade":
-            if args.autograder:
-                os.environ["DLGRADE_AUTOGRADER"] = "1"  # read by every Sandbox this process starts
             return cmd_grade(args, include_hidden=not args.visible_only, fmt=args.format, out=args.out)
         if args.command == "check":
             return cmd_grade(args, include_hidden=False, fmt="text", out=None)

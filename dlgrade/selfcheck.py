@@ -56,6 +56,7 @@ def check_notebook(assignment: str, path: str | None = None, *, show: bool = Tru
 
     from graders import assignments
     from graders.engine.runner import grade
+    from graders.sandbox.environment import isolation_from_environment
 
     target = assignments.get(assignment)
     with tempfile.TemporaryDirectory(prefix="dlgrade-selfcheck-") as tmp:
@@ -68,7 +69,7 @@ def check_notebook(assignment: str, path: str | None = None, *, show: bool = Tru
             path = str(Path(tmp) / "notebook.ipynb")
             nbformat.write(history_notebook(history, assignment), path)
             submission = NOTEBOOK_SUBMISSION
-        report = grade(path, target, include_hidden=False)
+        report = grade(path, target, include_hidden=False, isolation=isolation_from_environment())
     if submission:
         report.submission = submission
     if not show:

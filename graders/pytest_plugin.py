@@ -55,7 +55,8 @@ def _settings(config) -> dict | None:
         path = Path(path).expanduser().resolve()
         if not path.is_file():
             raise pytest.UsageError(f"--dlgrade-submission {path}: no such file")
-        aid = config.getoption("dlgrade_assignment") or read_submission(path).assignment
+        source = read_submission(path)  # read once: for its assignment id here and for the grade
+        aid = config.getoption("dlgrade_assignment") or source.assignment
         if not aid:
             raise pytest.UsageError("cannot tell which assignment this is; pass --dlgrade-assignment ID")
         try:
@@ -68,7 +69,7 @@ def _settings(config) -> dict | None:
             options.update(assignment.parse_options(config.getoption("dlgrade_option") or []))
         except ValueError as exc:
             raise pytest.UsageError(str(exc).replace("--option", "--dlgrade-option", 1)) from None
-        settings = {"path": path, "assignment": assignment, "options": options,
+        settings = {"path": path, "source": source, "assignment": assignment, "options": options,
                     "visible_only": bool(config.getoption("dlgrade_visible_only")),
                     "only": list(config.getoption("dlgrade_check") or [])}
         known = {c.name for c in assignment.all_checks(options)}
@@ -122,6 +123,7 @@ def pytest_generate_tests(metafunc):
 def dlgrade_report(request):
     """The Report of the submission, graded once, with the checks this session selected."""
     from graders.engine.runner import grade
+    from graders.sandbox.environment import isolation_from_environment
 
     settings = _settings(request.config)
     if settings is None:
@@ -130,7 +132,8 @@ def dlgrade_report(request):
               if hasattr(item, "callspec") and "dlgrade_check" in item.callspec.params}
     select = wanted.__contains__ if wanted else None
     report = grade(str(settings["path"]), settings["assignment"], options=settings["options"],
-                   include_hidden=not settings["visible_only"], select=select)
+                   include_hidden=not settings["visible_only"], select=select,
+                   isolation=isolation_from_environment(), source=settings["source"])
     request.config.stash[_REPORT] = report
     return report
 

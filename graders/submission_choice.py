@@ -37,6 +37,9 @@ class Choice:
 
     path: Path
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    # the chosen file as `read_submission` read it while choosing, so that the grade does not
+    # read it again; None when choosing did not need to read it
+    source: object = field(default=None, compare=False, repr=False)
 
 
 def _normalise(code: str) -> str:
@@ -69,28 +72,29 @@ class TemplateCode:
         return self._code
 
 
-def _describe(path: Path, assignment: str | None, template: TemplateCode | None) -> tuple[bool, bool, str]:
-    """(for another assignment, no work in it, why it would be passed over)."""
+def _describe(path: Path, assignment: str | None, template: TemplateCode | None) -> tuple[bool, bool, str, object]:
+    """(for another assignment, no work in it, why it would be passed over, the file as read
+    or None)."""
     from graders.engine.source import read_submission
 
     if path.suffix.lower() != ".ipynb":
-        return False, False, "a .py file; a notebook is graded first"
+        return False, False, "a .py file; a notebook is graded first", None
     if assignment is None or template is None:
-        return False, False, "another notebook"
+        return False, False, "another notebook", None
     source = read_submission(path)
     if source.assignment and source.assignment != assignment:
-        return True, False, f"a notebook of another assignment ({source.assignment})"
+        return True, False, f"a notebook of another assignment ({source.assignment})", source
     code = [_normalise(c) for _, c in source.cells if _normalise(c)]
     if not source.problems and set(code) <= template():
-        return False, True, "the template with nothing filled in"
-    return False, False, "another notebook"
+        return False, True, "the template with nothing filled in", source
+    return False, False, "another notebook", source
 
 
 def choose(folder: Path, assignment: str | None, template: TemplateCode | None = None) -> Choice | None:
     """The file of `folder` to grade for `assignment`, and why the others were not; None
     when there is no candidate. `template`: the assignment's template code, when the caller
     chooses for many folders (built here otherwise, only if a notebook needs it)."""
-    ranked = []
+    ranked, sources = [], {}
     if assignment is not None and template is None:
         template = TemplateCode(assignment)
     if folder.is_dir():
@@ -101,14 +105,16 @@ def choose(folder: Path, assignment: str | None, template: TemplateCode | None =
             suffix = path.suffix.lower()
             if suffix not in SUFFIXES:
                 continue
-            other, blank, why = _describe(path, assignment, template)
+            other, blank, why, source = _describe(path, assignment, template)
             key = (other, blank, SUFFIXES.index(suffix), path.stem != assignment, len(rel.parts),
                    str(rel).lower())
             ranked.append((key, rel.as_posix(), why, path))
+            sources[path] = source
     if not ranked:
         return None
     ranked.sort()
-    return Choice(ranked[0][-1], [(rel, why) for _, rel, why, _ in ranked[1:]])
+    chosen = ranked[0][-1]
+    return Choice(chosen, [(rel, why) for _, rel, why, _ in ranked[1:]], sources[chosen])
 
 
 def files_found(folder: Path, limit: int = 20) -> list[str]:

@@ -36,12 +36,17 @@ def make_job(student, assignment: str, options: dict | None, checks: list[str] |
             "trusted": bool(trusted), "hide": [str(p) for p in hide]}
 
 
+def job_isolation(job: dict) -> str:
+    """The sandbox's mode for this job, passed to the grade: autograder mode unless the job
+    is trusted (whatever DLGRADE_AUTOGRADER says in this process)."""
+    return "default" if job.get("trusted") else "autograder"
+
+
 @contextmanager
-def _isolation(job: dict):
-    """The sandbox's mode and hidden folders for this job, through the environment every
-    Sandbox of this process reads (DLGRADE_AUTOGRADER, DLGRADE_HIDE); restored afterwards."""
-    saved = {k: os.environ.get(k) for k in ("DLGRADE_AUTOGRADER", "DLGRADE_HIDE")}
-    os.environ["DLGRADE_AUTOGRADER"] = "0" if job.get("trusted") else "1"
+def _hidden_paths(job: dict):
+    """The folders this job's sandboxes may not read, through the environment every Sandbox
+    of this process reads (DLGRADE_HIDE); restored afterwards."""
+    saved = {k: os.environ.get(k) for k in ("DLGRADE_HIDE",)}
     hide = [p for p in (saved["DLGRADE_HIDE"] or "").split(os.pathsep) if p] + list(job.get("hide") or ())
     os.environ["DLGRADE_HIDE"] = os.pathsep.join(hide)
     try:
@@ -76,10 +81,11 @@ def _grade(job: dict) -> dict:
     if job.get("checks") is not None:
         wanted = set(job["checks"])
         select = wanted.__contains__
-    with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp, _isolation(job):
+    with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp, _hidden_paths(job):
         path = Path(tmp) / Path(job["filename"]).name
         path.write_bytes(job["data"])
-        report = grade(str(path), assignment, options=job.get("options") or {}, select=select)
+        report = grade(str(path), assignment, options=job.get("options") or {}, select=select,
+                       isolation=job_isolation(job))
     report.submission = job["relpath"]
     data = json.loads(render_json(report))
     data["student"] = job["student"]

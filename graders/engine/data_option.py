@@ -16,6 +16,8 @@ def dataset(spec: str, sizes: dict[str, dict]) -> dict:
     return _load(spec, tuple(sorted(sizes.get(name, {}).items())))
 
 
+# Cached for the process, not per grade: a pure function of the data set's files (the same
+# arrays for every grade); the few specs a course uses fit.
 @functools.lru_cache(maxsize=4)
 def _load(spec: str, sizes: tuple) -> dict:
     from graders.data import load_dataset

@@ -20,6 +20,7 @@ from graders.engine.assignment import Assignment
 from graders.engine.checks import Check, CheckFailed, Picture, Report, TestResult, Visibility, render_failure
 from graders.engine.feedback import fields_of_message, shown_fields
 from graders.engine.secret import CourseSecret, load_course_secret
+from graders.engine.shared import SharedValues
 from graders.engine.source import Source, read_submission
 from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
 from graders.sandbox.process import Sandbox
@@ -67,6 +68,18 @@ class Context:
     def secret_split(self, n: int, n_heldout: int, purpose: str = "split"):
         """(train_idx, heldout_idx): this check's secret partition of range(n)."""
         return self.session.secret.split(n, n_heldout, self.check.name, purpose)
+
+    def shared(self, key, make, *, retry=None):
+        """make(), once per grade, shared by every check of the grade that asks for `key`.
+
+        The way for checks to share a run (a training several checks measure, a data draw)
+        or any other per-grade state (`ctx.shared("timed out", dict)` is a dict kept for the
+        grade): the first check that asks calls make(); the others get its value, or the
+        same failure raised again (the submission's error, a CheckFailed, a timeout, a crash)
+        without running it again, unless `retry(exception)` says so. Keys are the
+        assignment's own (one grade runs one assignment); values go with the grade.
+        """
+        return self.session.shared.get(key, make, retry=retry)
 
     def task(self, name: str, **kwargs):
         """Run `task_<name>(submission, **kwargs)` from the assignment's tasks.py in the sandbox."""
@@ -128,12 +141,16 @@ class FreshBox:
 
 
 class Session:
-    """The sandbox of one grade, restarted after a crash; fresh ones on request."""
+    """One grade's state: its sandbox, restarted after a crash; fresh ones on request; the
+    isolation mode of every sandbox; the course secret; the values its checks share."""
 
-    def __init__(self, assignment: Assignment, source: Source, secret: CourseSecret | None = None):
+    def __init__(self, assignment: Assignment, source: Source, secret: CourseSecret | None = None,
+                 isolation: str | None = None):
         self.assignment = assignment
         self.source = source
         self._secret = secret
+        self.isolation = isolation  # every sandbox of the grade: "default" or "autograder"
+        self.shared = SharedValues()  # what the checks share (Context.shared)
         self.current: Sandbox | None = None
         self.load_report: dict | None = None
         self.load_failure: str | None = None
@@ -152,7 +169,8 @@ class Session:
                 self.load_failure = "your code crashed the sandbox too many times; remaining checks not run"
                 raise SandboxCrashed(self.load_failure)
         a = self.assignment
-        self.current = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits)
+        self.current = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits,
+                               isolation=self.isolation)
         try:
             report = self.current.start()
         except SandboxCrashed as exc:
@@ -170,7 +188,8 @@ class Session:
         if self.load_failure:
             raise SandboxCrashed(self.load_failure)
         a = self.assignment
-        box = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits)
+        box = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits,
+                      isolation=self.isolation)
         try:
             box.start()
         except SandboxCrashed as exc:
@@ -269,12 +288,18 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
 
 
 def grade(path: str, assignment: Assignment, *, options: dict | None = None,
-          include_hidden: bool = True, select=None, secret: bytes | None = None) -> Report:
+          include_hidden: bool = True, select=None, secret: bytes | None = None,
+          isolation: str | None = None, source: Source | None = None) -> Report:
     """Grade the submission at `path`; never raises for anything the submission does.
 
     include_hidden: False runs only the visible checks (a student's self-check).
     select: optional predicate on a check's name, to run only some checks.
     secret: the course secret's bytes (default: `load_course_secret()` when a check needs it).
+    isolation: the sandbox's mode, "default" or "autograder" (docs/security.md); the front
+        door decides it (a command-line flag, DLGRADE_AUTOGRADER read there); None leaves it
+        to `Sandbox`'s own default.
+    source: the submission already read from `path` (`read_submission`), e.g. by a front door
+        that read it to find its assignment; None reads it here.
     """
     start = time.monotonic()
     options = {**assignment.options, **(options or {})}
@@ -285,13 +310,13 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
     if not include_hidden:
         checks = [c for c in checks if c.visibility is Visibility.VISIBLE]
     try:
-        source = read_submission(path)
+        source = source if source is not None else read_submission(path)
     except Exception as exc:  # a reader bug must still give a report
         source = Source(path=str(path), kind="unknown",
                         problems=[f"the submission could not be read ({type(exc).__name__}: {exc})"])
     messages = list(source.problems) + list(source.notes)
     session = Session(assignment, source,
-                      CourseSecret(secret, assignment.id) if secret is not None else None)
+                      CourseSecret(secret, assignment.id) if secret is not None else None, isolation)
     if source.problems:
         session.load_failure = "the submission could not be read: " + " ".join(source.problems)
     results = []

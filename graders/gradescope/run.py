@@ -83,6 +83,7 @@ def failure_results(message: str) -> dict:
 def grade_submission(root: Path, config: dict) -> dict:
     from graders import assignments
     from graders.engine.runner import grade
+    from graders.sandbox.environment import isolation_from_environment
 
     assignment = assignments.get(config["assignment"])
     hidden_checks = config.get("hidden_checks") or "as_declared"
@@ -96,7 +97,8 @@ def grade_submission(root: Path, config: dict) -> dict:
         path = folder / f"{assignment.id}.ipynb"
     else:
         path = choice.path
-    report = grade(str(path), assignment, options=config.get("options") or {})
+    report = grade(str(path), assignment, options=config.get("options") or {},
+                   isolation=isolation_from_environment(), source=choice.source if choice else None)
     report.submission = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
     report.load_messages.insert(0, note or choice_note(choice, report.submission))
     return apply_late_policy(results_dict(report, hidden_checks), root, config)

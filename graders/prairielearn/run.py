@@ -123,6 +123,7 @@ def grade_submission(root: Path, config: dict) -> dict:
     from graders import assignments
     from graders.engine.runner import grade
     from graders.engine.source import read_submission
+    from graders.sandbox.environment import isolation_from_environment
 
     assignment = assignments.get(config["assignment"])
     if config.get("dlgrade_version") not in (None, __version__):
@@ -136,10 +137,13 @@ def grade_submission(root: Path, config: dict) -> dict:
                             f"{', '.join(found) or 'nothing'}). Submit your notebook, e.g. "
                             f"{assignment.id}.ipynb.")
     name = choice.path.relative_to(folder).as_posix()
-    problems = read_submission(choice.path).problems
-    if problems:
-        return not_gradable(f"Your submission {name} could not be read: " + " ".join(problems), problems)
-    report = grade(str(choice.path), assignment, options=config.get("options") or {})
+    # read once: while choosing (a notebook), else here; for the problems and for the grade
+    source = choice.source or read_submission(choice.path)
+    if source.problems:
+        return not_gradable(f"Your submission {name} could not be read: " + " ".join(source.problems),
+                            source.problems)
+    report = grade(str(choice.path), assignment, options=config.get("options") or {},
+                   isolation=isolation_from_environment(), source=source)
     report.submission = name
     report.load_messages.insert(0, choice_note(choice, name))
     return results_dict(report)

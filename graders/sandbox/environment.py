@@ -25,6 +25,13 @@ def autograder_requested() -> bool:
     return os.environ.get("DLGRADE_AUTOGRADER", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def isolation_from_environment(autograder: bool = False) -> str:
+    """The isolation mode a front door passes to the grade: "autograder" when its own flag
+    asks for it or the environment does (DLGRADE_AUTOGRADER=1, set by the Gradescope and
+    PrairieLearn scripts), else "default". Read once, where the grade starts."""
+    return "autograder" if autograder or autograder_requested() else "default"
+
+
 VCS_DIRS = (".git", ".hg", ".svn")
 # what marks the folder above the `graders` package as a source checkout (an editable install)
 # rather than an environment's site-packages

@@ -365,3 +365,76 @@ def test_reveal_answers_help_says_what_it_changes_per_kind_of_check():
     grade_parser = cli.build_parser()._subparsers._group_actions[0].choices["grade"]
     text = " ".join(grade_parser.format_help().split())
     assert "answer checks (kind symbolic" in text and "value, gradient, property, trained" in text
+
+
+# ------------------------------------------------------------------ the mode and the submission, read once
+
+
+@pytest.fixture
+def recorded_grades(monkeypatch):
+    """grade() replaced by a recorder of its keyword arguments (the real one still runs)."""
+    import graders.engine.runner as runner
+
+    calls, real = [], runner.grade
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "grade", recording)
+    return calls
+
+
+@pytest.mark.parametrize("argv, env, mode", [
+    (["--autograder"], None, "autograder"),
+    ([], "1", "autograder"),
+    ([], None, "default"),
+    ([], "0", "default"),
+])
+def test_the_isolation_mode_is_passed_to_the_grade_and_the_environment_left_alone(
+        capsys, monkeypatch, tiny_registry, recorded_grades, argv, env, mode):
+    if env is None:
+        monkeypatch.delenv("DLGRADE_AUTOGRADER", raising=False)
+    else:
+        monkeypatch.setenv("DLGRADE_AUTOGRADER", env)
+    monkeypatch.setattr(graders.engine.runner, "Sandbox", _NoSandbox)
+    assert main(["grade", REFERENCE, "-a", "tiny", "-f", "json", *argv]) == 0
+    assert [c["isolation"] for c in recorded_grades] == [mode]
+    assert os.environ.get("DLGRADE_AUTOGRADER") == env
+
+
+class _NoSandbox:
+    """Stands in for Sandbox (these tests look at the arguments, not at the checks)."""
+
+    def __init__(self, cells, **kwargs):
+        self.alive = True
+
+    def start(self):
+        return {"names": {"relu": "function"}, "cells": []}
+
+    def invoke(self, name, args, kwargs, **options):
+        return np.maximum(args[0], 0)
+
+    def close(self):
+        self.alive = False
+
+    def captured_output(self):
+        return ""
+
+
+def test_the_submission_is_opened_once_per_grade(capsys, monkeypatch, tmp_path):
+    import graders.engine.source as source
+
+    sub = _write(tmp_path, "mine.py", "# dlgrade-assignment: numpy_basics\nimport numpy as np\n\n\n"
+                                      "def relu(z):\n    return np.maximum(z, 0)\n")
+    reads, real = [], Path.read_bytes
+
+    def counting(path):
+        if str(path) == sub:
+            reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(source.Path, "read_bytes", counting)
+    monkeypatch.setattr(graders.engine.runner, "Sandbox", _NoSandbox)
+    assert main(["grade", sub, "-f", "json"]) == 0  # the assignment named inside the file
+    assert len(reads) == 1

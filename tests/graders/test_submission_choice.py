@@ -116,3 +116,11 @@ def test_an_assignment_without_a_template_treats_only_empty_notebooks_as_blank(t
     _work(tmp_path / "numpy_basics.ipynb", code="")
     work = _work(tmp_path / "z.ipynb", code="def relu(z):\n    return z")
     assert choose(tmp_path, "numpy_basics").path == work
+
+
+def test_the_chosen_notebook_comes_with_the_source_read_while_choosing(tmp_path):
+    work = _work(tmp_path / "hw1.ipynb")
+    _template(tmp_path / "blank.ipynb")
+    choice = choose(tmp_path, "numpy_basics")
+    assert choice.path == work and choice.source is not None and choice.source.path == str(work)
+    assert choose(tmp_path, None).source is None  # nothing was read to choose

@@ -60,6 +60,7 @@ def dataset_name(spec: str) -> str:
     return "ts:" + path.rstrip("/").rsplit("/", 1)[-1]
 
 
+# Cached for the process, not per grade: a pure function of the data set's files.
 @functools.lru_cache(maxsize=4)
 def grade_data(spec: str = DEFAULT_DATA) -> dict:
     """{"name", "labels", "X_train", "y_train", "X_test", "y_test"}: every EVERY-th step, every

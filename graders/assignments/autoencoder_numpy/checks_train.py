@@ -10,7 +10,6 @@ in advance for the public digits do not fit it.
 from __future__ import annotations
 
 import functools
-import weakref
 
 import numpy as np
 
@@ -25,13 +24,13 @@ from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.common import assert_unchanged
 from graders.engine.compare import fmt
-from graders.engine.task_calls import SharedRuns
 from graders.sandbox.errors import CallTimeout, StudentError
 from reference.numpy import autoencoder_numpy as ref
 
 TINY_INIT_STD = 0.015      # weights this small (0.01 * randn: sample std about 0.01) train too slowly
 
 
+# Cached for the process, not per grade: a pure function of the bundled digits.
 @functools.lru_cache(maxsize=1)
 def digits():
     """(X_train (1438, 64), X_test (359, 64)): the public split of the digits, whose first
@@ -93,16 +92,14 @@ class TrainRun:
         return np.array([expect.scalar(v, f"history[{i}] of {self.what}") for i, v in enumerate(history)])
 
 
-# Sessions (grades) in which train already ran out of time: later train checks fail at once
-# instead of waiting out their own time limits (the runs only get larger).
-_TIMED_OUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def run_train(ctx, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed, global_seed=None,
               seed_shown=None, return_x=False) -> TrainRun:
     """The submission's train on X with lr_schedule(e) = lr * lr_decay ** e, in the sandbox
     (seed_shown: what the feedback writes for the seed, when not the seed itself)."""
-    earlier = _TIMED_OUT.get(ctx.session)
+    # Once train ran out of time in this grade, later train checks fail at once instead of
+    # waiting out their own time limits (the runs only get larger).
+    timed_out = ctx.shared("train timed out", dict)
+    earlier = timed_out.get("train")
     if earlier is not None:
         raise CheckFailed(f"not run: train did not finish in time in an earlier check ({earlier}).",
                           slip="an infinite loop (a while loop whose condition never changes?) or far more "
@@ -111,7 +108,7 @@ def run_train(ctx, X, n_hidden, epochs, batch_size, lr, lr_decay, train_seed, gl
         out = ctx.task("train_recording", X=X, n_hidden=n_hidden, epochs=epochs, batch_size=batch_size, lr=lr,
                        lr_decay=lr_decay, train_seed=train_seed, global_seed=global_seed, return_x=return_x)
     except CallTimeout:
-        _TIMED_OUT[ctx.session] = f"'{ctx.check.name}', on {X.shape[0]} rows for {epochs} epochs"
+        timed_out["train"] = f"'{ctx.check.name}', on {X.shape[0]} rows for {epochs} epochs"
         raise
     return TrainRun(out, X, n_hidden, epochs, batch_size, train_seed, seed_shown)
 
@@ -226,14 +223,10 @@ def check_train_reproducible(ctx):
                  "np.random.shuffle); make all randomness come from rng = np.random.default_rng(seed).")
 
 
-# The calibrated run is shared by the history check and the threshold check of one grade.
-_RUNS = SharedRuns()
-
-
 def graded(ctx) -> dict:
     """This course's draw of the calibrated run (thresholds.graded_data): the same for every
     check of the grade, whichever check asks first."""
-    return _RUNS.once(ctx, "draw", lambda: graded_data(ctx.session.secret))
+    return ctx.shared("draw", lambda: graded_data(ctx.session.secret))
 
 
 def trained(ctx) -> TrainRun:
@@ -243,7 +236,7 @@ def trained(ctx) -> TrainRun:
         s = THRESHOLDS[TRAINED_CHECK].settings
         return run_train(ctx, data["X_train"], s["n_hidden"], s["epochs"], s["batch_size"], s["lr"],
                          s["lr_decay"], train_seed=data["seed"], seed_shown="<secret seed>")
-    return _RUNS.once(ctx, "train", run)
+    return ctx.shared("train", run)
 
 
 def check_train_history_decreases(ctx):

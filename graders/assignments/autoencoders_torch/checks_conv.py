@@ -6,8 +6,9 @@ with 3 channels, and the output's range.
 
 from __future__ import annotations
 
-from graders.assignments.autoencoders_torch.task_calls import field, run_task
+from graders.assignments.autoencoders_torch.task_calls import field
 from graders.engine.checks import CheckFailed
+from graders.engine.task_calls import run_task
 
 EVEN_SHAPES = ((4, 1, 8, 8), (2, 1, 28, 28))          # the sizes the template names
 ODD_SHAPES = ((3, 1, 7, 7), (2, 1, 13, 13))           # 7 -> 4 -> 2 -> 8 -> crop to 7
@@ -15,7 +16,7 @@ CHANNEL_SHAPES = ((2, 3, 8, 8),)
 
 
 def conv_shapes(ctx, shapes, scale: float = 1.0) -> dict:
-    return run_task(ctx, "conv_autoencoder_shapes", ("ConvAutoencoder",),
+    return run_task(ctx, "conv_autoencoder_shapes", "ConvAutoencoder", share=True, objects=("ConvAutoencoder",),
                     shapes=[list(s) for s in shapes], seed=0, scale=scale)
 
 

@@ -8,8 +8,9 @@ output exceeds 1).
 from __future__ import annotations
 
 from graders.assignments.autoencoders_torch.data import dense_probe_input
-from graders.assignments.autoencoders_torch.task_calls import field, run_task
+from graders.assignments.autoencoders_torch.task_calls import field
 from graders.engine.checks import CheckFailed
+from graders.engine.task_calls import run_task
 
 DENSE_SIZES = ((64, 16), (20, 7), (784, 32))          # (n_in, n_hidden): all different
 BIG_INPUT = 30.0                                      # the range check's inputs reach 30
@@ -17,8 +18,8 @@ BIG_INPUT = 30.0                                      # the range check's inputs
 
 def inspect_dense(ctx, n_in: int, n_hidden: int, scale: float = 1.0) -> dict:
     x = dense_probe_input(n_in) * scale
-    return run_task(ctx, "inspect_dense_autoencoder", ("DenseAutoencoder",), n_in=n_in, n_hidden=n_hidden,
-                    x=x, seed=0)
+    return run_task(ctx, "inspect_dense_autoencoder", "DenseAutoencoder", share=True,
+                    objects=("DenseAutoencoder",), n_in=n_in, n_hidden=n_hidden, x=x, seed=0)
 
 
 def check_dense_parameter_count(ctx):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.assignments.autoencoders_torch.task_calls import field, run_task
+from graders.assignments.autoencoders_torch.task_calls import field
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.common import away_from, render_inputs
 from graders.engine.compare import fmt
 from graders.engine.gradcheck import assert_gradient
+from graders.engine.task_calls import run_task
 
 L1_SHAPE = (6, 5)                                     # N != H, so N- and H-factors differ
 L1_FACTOR = 0.3
@@ -43,7 +44,8 @@ def l1_slips(code, factor) -> dict[str, float]:
 
 
 def call_l1(ctx, code) -> dict:
-    return run_task(ctx, "l1_penalty", ("l1_activity_penalty",), code=code, factor=L1_FACTOR)
+    return run_task(ctx, "l1_penalty", "l1_activity_penalty", share=True, objects=("l1_activity_penalty",),
+                    code=code, factor=L1_FACTOR)
 
 
 def _l1_returned(r: dict, what: str):

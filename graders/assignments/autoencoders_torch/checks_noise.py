@@ -11,9 +11,10 @@ import functools
 
 import numpy as np
 
-from graders.assignments.autoencoders_torch.task_calls import field, run_task
+from graders.assignments.autoencoders_torch.task_calls import field
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
+from graders.engine.task_calls import run_task
 
 NOISE_RANGE_FACTOR = 0.5                              # many pixels clipped at 0 and 1
 NOISE_STAT_FACTORS = (0.1, 0.15)                      # on x = 0.5: clipping below 0.1%
@@ -22,7 +23,8 @@ NOISE_STAT_SEED = 7
 
 
 def noise_run(ctx, x: np.ndarray, factor: float, seed: int) -> dict:
-    return run_task(ctx, "add_noise", ("add_noise",), x=x, noise_factor=factor, seed=seed)
+    return run_task(ctx, "add_noise", "add_noise", share=True, objects=("add_noise",), x=x,
+                    noise_factor=factor, seed=seed)
 
 
 def _noisy(r: dict, key: str, what: str, shape) -> np.ndarray:
@@ -67,6 +69,7 @@ def _noise_stats(d: np.ndarray) -> tuple[float, float, float]:
     return float(d.mean()), std, float(np.mean(np.abs(d) <= std)) if std > 0 else 0.0
 
 
+# Cached for the process, not per grade: a pure function of `factor` (a fixed-seed sample).
 @functools.lru_cache(maxsize=None)
 def _slip_stats(factor: float) -> dict[str, tuple[float, float]]:
     """(mean, std) of the added noise (noisy - x) on x = 0.5 for the common slips, by name,

@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from graders.assignments.autoencoders_torch.data import data_name, dataset
-from graders.assignments.autoencoders_torch.task_calls import field, run_task
+from graders.assignments.autoencoders_torch.task_calls import field
 from graders.assignments.autoencoders_torch.thresholds import METRIC_KEYS, TASKS, thresholds_for
 from graders.assignments.autoencoders_torch.trained_runs import Reach, measure
 from graders.engine import evaluation, expect
 from graders.engine.checks import CheckFailed, Picture
-from graders.engine.task_calls import SharedRuns
+from graders.engine.task_calls import run_task
 
 CALIBRATE = "python -m graders.assignments.autoencoders_torch.calibrate"
 
@@ -52,14 +52,13 @@ OBJECTS = {"train_dense_autoencoder": ("DenseAutoencoder",),
            "train_conv_autoencoder": ("ConvAutoencoder",),
            "train_denoising_autoencoder": ("DenseAutoencoder", "add_noise"),
            "train_sparse_autoencoder": ("DenseAutoencoder", "l1_activity_penalty")}
-_MEASURED = SharedRuns()
 
 
 def sandbox_reach(ctx, task: str) -> Reach:
     """Training in the grade's sandbox (shared by the checks of one grade), every evaluation
     call in a fresh sandbox of the submission."""
     def train(name, kwargs):
-        return run_task(ctx, name, OBJECTS[task], **kwargs)
+        return run_task(ctx, name, ", ".join(OBJECTS[task]), share=True, objects=OBJECTS[task], **kwargs)
 
     def apply(class_name, state, method, inputs, args):
         return evaluation.apply(ctx, class_name, state, method, inputs, args=args)
@@ -73,7 +72,7 @@ def trained(ctx, check: str) -> tuple:
     spec, t = threshold(ctx, check)
     data = dataset(spec)
     task = TASKS[check]
-    out = _MEASURED.once(ctx, (task, spec), lambda: measure(task, t.settings, data, ctx.session.secret,
+    out = ctx.shared(("measured", task, spec), lambda: measure(task, t.settings, data, ctx.session.secret,
                                                             sandbox_reach(ctx, task)))
     return t, data, out
 

@@ -33,7 +33,7 @@ from graders.assignments.char_rnn_numpy.thresholds import (
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import assert_close, fmt
-from graders.engine.task_calls import SharedRuns, run_task
+from graders.engine.task_calls import run_task
 from graders.sandbox.errors import StudentError
 from reference.numpy import char_rnn_numpy as ref
 
@@ -78,10 +78,6 @@ class TrainRun:
         return np.array([expect.scalar(v, f"history[{i}] of {self.what}") for i, v in enumerate(history)])
 
 
-# Runs of one grade, so that checks sharing a run run it once.
-_RUNS = SharedRuns()
-
-
 def run_train(ctx, text, hidden_size, seq_length, lr, n_iter, seed, global_seed=None,
               seed_shown=None) -> TrainRun:
     """The submission's train in the sandbox, once per grade for the same arguments
@@ -94,7 +90,7 @@ def run_train(ctx, text, hidden_size, seq_length, lr, n_iter, seed, global_seed=
                        lr=lr, n_iter=n_iter, train_seed=seed, global_seed=global_seed)
         return TrainRun(out, text, hidden_size, n_iter, what)
 
-    return _RUNS.once(ctx, (text, hidden_size, seq_length, lr, n_iter, seed, global_seed), run)
+    return ctx.shared((text, hidden_size, seq_length, lr, n_iter, seed, global_seed), run)
 
 
 def short_run(ctx, global_seed=None) -> TrainRun:

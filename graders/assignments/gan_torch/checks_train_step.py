@@ -14,14 +14,11 @@ import numpy as np
 from graders.assignments.gan_torch.checks_losses import LOSS_RTOL
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import fmt
-from graders.engine.task_calls import SharedRuns, reply, run_task
+from graders.engine.task_calls import reply, run_task
 from graders.sandbox.errors import StudentError
 
 STEP = {"n_latent": 16, "n_out": 64, "n_real": 6, "n_fake": 5, "lr": 0.05}  # the train_step probe
 PARAM_RTOL = 1e-4          # train_step: relative error of a network's total change (float32 networks)
-
-
-_RUNS = SharedRuns()
 STEP_SETUP = (f"Setup: Generator({STEP['n_latent']}, {STEP['n_out']}) and Discriminator({STEP['n_out']}) built by "
               f"the grader (seed 0), plain SGD (lr {STEP['lr']}) for both, and two consecutive calls "
               f"train_step(G, D, opt_G, opt_D, real, z) with {STEP['n_real']} real images and {STEP['n_fake']} "
@@ -91,7 +88,7 @@ def step_run(ctx) -> dict:
             except (StudentError, CheckFailed, RuntimeError, IndexError, TypeError):
                 pass
             raise explain_step_error(exc, first) from None
-    return _RUNS.once(ctx, "train_step", run)
+    return ctx.shared("train_step", run)
 
 
 def _calls(r, i=0) -> str:

@@ -25,6 +25,8 @@ from graders.engine.data_option import grade_dataset
 from graders.engine.task_calls import reply, run_task
 
 
+# Cached for the process, not per grade: the trusted digit classifier, loaded from its file,
+# the same for every grade.
 @functools.lru_cache(maxsize=4)
 def classifier(name: str):
     from graders.assignments.gan_torch.digit_classifier import load_classifier

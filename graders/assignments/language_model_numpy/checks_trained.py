@@ -34,9 +34,8 @@ from graders.assignments.language_model_numpy.thresholds import (
     graded_data,
     held_out_metrics,
 )
-from graders.engine import expect
+from graders.engine import expect, shared
 from graders.engine.checks import CheckFailed
-from graders.engine.task_calls import SharedRuns
 from graders.sandbox.errors import StudentError
 
 TRAIN_TIMEOUT_S = 120.0    # wall time of the calibrated run (CPU budget 20 s) on a busy machine
@@ -60,12 +59,9 @@ class TrainedRun:
                                                              data["test_targets"])
 
 
-_RUNS = SharedRuns()
-
-
 def data(ctx) -> dict:
     """This course's draw of the 4-grams (thresholds.graded_data), made once per grade."""
-    return _RUNS.once(ctx, "draw", lambda: graded_data(ctx.session.secret))
+    return ctx.shared("draw", lambda: graded_data(ctx.session.secret))
 
 
 def run_config(ctx, d: int, p: int) -> TrainedRun:
@@ -78,7 +74,7 @@ def run_config(ctx, d: int, p: int) -> TrainedRun:
                        train_seed=D["seed"])
         return TrainedRun(out, D, d, p)
 
-    return _RUNS.once(ctx, (d, p), run)
+    return ctx.shared((d, p), run)
 
 
 def graded_run(ctx) -> TrainedRun:
@@ -120,7 +116,7 @@ def config_lines(ctx, run: TrainedRun) -> list[str]:
         if not graded and ctx.options.get("all_configs"):
             try:
                 mine = run_config(ctx, d, p)
-            except SharedRuns.FAILURES as exc:
+            except shared.FAILURES as exc:
                 lines.append(f"  D = {d:2d}, P = {p:3d}: your run failed ({str(exc)[:100]}); reference "
                              f"{ref_acc:.3f}")
                 continue

@@ -102,6 +102,7 @@ BASELINE_ACCURACY = 0.09111617312072894
 BASELINE_CROSS_ENTROPY = 4.828492209652992
 
 
+# Cached for the process, not per grade: a pure function of the bundled text (read-only arrays).
 @functools.lru_cache(maxsize=1)
 def _four_grams(vocab_size: int) -> tuple:
     from dlgrade.data import load_english_text

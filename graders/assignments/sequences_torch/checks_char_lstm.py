@@ -30,7 +30,7 @@ from graders.assignments.sequences_torch.thresholds import (
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
-from graders.engine.task_calls import SharedRuns, reply, run_task
+from graders.engine.task_calls import reply, run_task
 
 CHECK_TRAINED = "CharLSTM: validation loss after training"
 PROBE_TOLERANCE = 1e-5      # float32 logits of order 1: the same computation in two calls
@@ -171,10 +171,6 @@ def check_char_lstm_causal(ctx):
 # ------------------------------------------------------------------ CharLSTM: trained
 
 
-# The calibrated training run is shared by the two trained checks of one grade.
-_RUNS = SharedRuns()
-
-
 def char_run(ctx) -> dict:
     """The calibrated CharLSTM run of this grade (run once and shared; so is a failure): the
     metrics the grader computed from the fresh evaluation, the training loss and CPU seconds,
@@ -194,7 +190,7 @@ def char_run(ctx) -> dict:
         out["words"] = training_words(split.train_text)
         return out
 
-    return _RUNS.once(ctx, "char_lstm", run)
+    return ctx.shared("char_lstm", run)
 
 
 def _settings_text() -> str:

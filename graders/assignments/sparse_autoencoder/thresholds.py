@@ -55,6 +55,9 @@ SETTINGS = {
     "epochs": 500,
 }
 
+
+# Cached for the process, not per grade: a pure function of the course secret, the settings
+# and the bundled photos (the same draw for every grade of a course).
 @functools.lru_cache(maxsize=4)
 def _graded_data(secret: CourseSecret, items: tuple) -> dict:
     from dlgrade.data import load_sample_photos

@@ -27,15 +27,12 @@ from graders.assignments.transfer_torch.thresholds import (
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine import raw_outputs
-from graders.engine.task_calls import SharedRuns
 from graders.sandbox.errors import StudentError
 
 N_FEATURES = 64            # channels of the pretrained base's output (tasks.N_FEATURES)
 # the base (23,520 parameters, 227 BatchNorm buffer values) and a head, with room for another layout
 MAX_STATE_VALUES = 40_000
 TRAINED_KEYS = ("state_head", "base_after_head", "params_head", "state_fine", "params_fine")
-
-_RUNS = SharedRuns()
 
 
 def predictions(logits: np.ndarray, n_classes: int) -> np.ndarray:
@@ -117,7 +114,7 @@ def transfer_run(ctx, key: str) -> dict:
         out["base_drift"] = base_drift(after) if isinstance(after, dict) else float("nan")
         out["n_test"] = len(draw["y_test"])
         return out
-    return _RUNS.once(ctx, key, run)
+    return ctx.shared(key, run)
 
 
 def _setup(key, fine):

@@ -15,6 +15,8 @@ WEIGHTS = Path(__file__).with_name("base_weights.npz")
 PROBE_ROWS = 12            # digit images in the probes
 
 
+# The lru_caches here are kept for the process, not per grade: pure functions of the bundled
+# files (the base's weights, the digits), the same for every grade.
 @functools.lru_cache(maxsize=1)
 def weights() -> dict[str, np.ndarray]:
     """The pretrained base's weights as plain arrays (sent to the sandbox: in autograder

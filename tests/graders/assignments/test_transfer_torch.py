@@ -29,6 +29,7 @@ from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
 from graders.engine.secret import fixed_secret
+from graders.engine.shared import SharedValues
 from tests.graders.assignments.task_files import top_level_imports
 from tests.mutants import Mutant, load_module_from_source, reference_path
 
@@ -38,9 +39,12 @@ REF = load_module_from_source(SOURCE, "transfer_torch_reference_for_grader_tests
 
 
 class FakeSession:
-    """Stands for a grade's session (a weak-referenceable key for the cached runs)."""
+    """Stands for a grade's session: the course secret and the values its checks share."""
 
     secret = fixed_secret("transfer tests", "transfer_torch")
+
+    def __init__(self):
+        self.shared = SharedValues()
 
 
 class FakeContext:
@@ -50,6 +54,9 @@ class FakeContext:
     def __init__(self, module, canned=None):
         self.module, self.canned, self.session = module, dict(canned or {}), FakeSession()
         self.calls: list[str] = []
+
+    def shared(self, key, make, *, retry=None):
+        return self.session.shared.get(key, make, retry=retry)
 
     def task(self, name, **kwargs):
         self.calls.append(name)

@@ -346,3 +346,78 @@ def test_a_trained_check_that_runs_over_its_time_states_its_budget_and_model_siz
     assert "25 s of CPU, for the template's sizes (44 k parameters)" in text
     plain = runner.timeout_feedback(Check("f: value", lambda ctx: None), CallTimeout("calling f"))
     assert plain.endswith("an infinite loop, or far more work than needed.") and "budget" not in plain
+
+
+def test_a_shared_run_is_made_once_per_grade_and_again_in_the_next_grade(tmp_path):
+    made, seen = [], []
+
+    def check_uses_the_run(ctx):
+        seen.append(ctx.shared("run", lambda: made.append(ctx.check.name) or len(made)))
+
+    checks = [Check("double: shared a", check_uses_the_run), Check("double: shared b", check_uses_the_run)]
+    a = tiny(tmp_path, checks)
+    grade(str(a.reference), a)
+    assert made == ["double: shared a"] and seen == [1, 1]
+    grade(str(a.reference), a)
+    assert made == ["double: shared a", "double: shared a"] and seen == [1, 1, 2, 2]
+
+
+def test_a_shared_runs_failure_fails_every_check_that_asks_and_runs_once(tmp_path):
+    made = []
+
+    def make():
+        made.append(1)
+        raise CheckFailed("the training diverged.")
+
+    def check_uses_the_run(ctx):
+        ctx.shared("run", make)
+
+    checks = [Check("double: shared a", check_uses_the_run), Check("double: shared b", check_uses_the_run)]
+    a = tiny(tmp_path, checks)
+    report = grade(str(a.reference), a)
+    assert [t.output for t in report.tests] == ["the training diverged."] * 2
+    assert made == [1]
+
+
+class RecordingSandbox:
+    """Stands in for Sandbox: records the isolation mode it is given, loads nothing."""
+
+    modes: list = []
+
+    def __init__(self, cells, *, isolation=None, **kwargs):
+        self.modes.append(isolation)
+        self.alive = True
+
+    def start(self):
+        return {"names": {"double": "function"}, "cells": []}
+
+    def close(self):
+        self.alive = False
+
+    def captured_output(self):
+        return ""
+
+
+@pytest.mark.parametrize("isolation", ["autograder", "default"])
+def test_the_isolation_mode_reaches_every_sandbox_from_the_argument(tmp_path, monkeypatch, isolation):
+    monkeypatch.delenv("DLGRADE_AUTOGRADER", raising=False)
+    monkeypatch.setattr(runner, "Sandbox", RecordingSandbox)
+    monkeypatch.setattr(RecordingSandbox, "modes", [])
+
+    def check_with_a_fresh_sandbox(ctx):
+        with ctx.fresh_sandbox():
+            pass
+
+    a = tiny(tmp_path, [Check("double: fresh", check_with_a_fresh_sandbox)])
+    report = grade(str(a.reference), a, isolation=isolation)
+    assert report.tests[0].passed
+    assert RecordingSandbox.modes == [isolation, isolation]  # the grade's sandbox, the fresh one
+
+
+def test_a_submission_already_read_is_not_read_again(tmp_path, monkeypatch):
+    from graders.engine.source import read_submission
+
+    a = tiny(tmp_path, [DOUBLE])
+    source = read_submission(a.reference)
+    monkeypatch.setattr(runner, "read_submission", lambda path: pytest.fail("read again"))
+    assert grade(str(a.reference), a, source=source).tests[0].passed

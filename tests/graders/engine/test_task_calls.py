@@ -1,26 +1,34 @@
-"""graders.engine.task_calls: which task errors are put in words, the replies checked, and runs
-shared within a grade."""
+"""graders.engine.task_calls: which task errors are put in words, replies shared within a grade,
+timeouts remembered per contract object, and the replies checked."""
 
 from __future__ import annotations
 
-import gc
-import weakref
+import types
 
+import numpy as np
 import pytest
 
 from graders.engine.checks import CheckFailed
-from graders.engine.task_calls import SharedRuns, raised_around_the_submission, reply, run_task
+from graders.engine.shared import SharedValues
+from graders.engine.task_calls import call_key, raised_around_the_submission, reply, run_task
 from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
 
 
 class FakeCtx:
-    def __init__(self, answer):
+    """A check's context: task calls answered by `answer`, the grade's shared values."""
+
+    def __init__(self, answer, shared=None, check="a check"):
         self.answer = answer
         self.calls = []
+        self.values = shared if shared is not None else SharedValues()
+        self.check = types.SimpleNamespace(name=check)
 
     def task(self, name, **kwargs):
         self.calls.append((name, kwargs))
         return self.answer()
+
+    def shared(self, key, make, *, retry=None):
+        return self.values.get(key, make, retry=retry)
 
 
 def _raises(exc):
@@ -64,62 +72,48 @@ def test_reply_returns_a_dict_with_the_keys_and_calls_anything_else_internal():
             reply(value, "t", ("a",))
 
 
-class Session:
-    """A grade's session: SharedRuns only needs it to be weakly referenceable."""
+def test_a_shared_call_runs_once_per_grade_and_arguments():
+    ctx = FakeCtx(lambda: {"v": 1})
+    x = np.arange(3.0)
+    first = run_task(ctx, "forward", "f", share=True, x=x)
+    assert run_task(ctx, "forward", "f", share=True, x=x.copy()) is first   # equal arguments
+    run_task(ctx, "forward", "f", share=True, x=x + 1)                      # other arguments
+    run_task(ctx, "forward", "f", x=x)                                      # not shared
+    assert len(ctx.calls) == 3
+    run_task(FakeCtx(ctx.answer), "forward", "f", share=True, x=x)          # another grade
+    assert len(ctx.calls) == 3
 
 
-class Ctx:
-    def __init__(self, session):
-        self.session = session
-
-
-def _counting(result):
-    calls = []
-
-    def run():
-        calls.append(1)
-        if isinstance(result, BaseException):
-            raise result
-        return result
-    return run, calls
-
-
-def test_a_shared_run_runs_once_per_grade_and_key():
-    runs, session = SharedRuns(), Session()
-    run, calls = _counting({"loss": 1.0})
-    assert runs.once(Ctx(session), "train", run) is runs.once(Ctx(session), "train", run)
-    assert len(calls) == 1
-    runs.once(Ctx(session), ("train", 2), run)        # another key
-    runs.once(Ctx(Session()), "train", run)           # another grade
-    SharedRuns().once(Ctx(session), "train", run)     # another module's runs
-    assert len(calls) == 4
-
-
-@pytest.mark.parametrize("exc", [CheckFailed("bad reply"), StudentError("ValueError", "bad"),
-                                 CallTimeout("too slow"), SandboxCrashed("gone")])
-def test_a_shared_runs_failure_is_raised_again_without_running_again(exc):
-    runs, ctx = SharedRuns(), Ctx(Session())
-    run, calls = _counting(exc)
+def test_a_shared_calls_timeout_is_raised_again_and_a_crash_is_not_remembered():
+    timeout = FakeCtx(_raises(CallTimeout("too slow")))
     for _ in range(2):
-        with pytest.raises(type(exc)) as info:
-            runs.once(ctx, "train", run)
-        assert info.value is exc
-    assert len(calls) == 1
-
-
-def test_any_other_error_is_not_remembered():
-    runs, ctx = SharedRuns(), Ctx(Session())
-    run, calls = _counting(RuntimeError("the grader's own bug"))
+        with pytest.raises(CallTimeout):
+            run_task(timeout, "train", "f", share=True)
+    assert len(timeout.calls) == 1
+    crash = FakeCtx(_raises(SandboxCrashed("CPU time")))
     for _ in range(2):
-        with pytest.raises(RuntimeError):
-            runs.once(ctx, "train", run)
-    assert len(calls) == 2
+        with pytest.raises(SandboxCrashed):
+            run_task(crash, "train", "f", share=True)
+    assert len(crash.calls) == 2
 
 
-def test_a_grades_runs_are_forgotten_with_its_session():
-    runs, session = SharedRuns(), Session()
-    result = weakref.ref(runs.once(Ctx(session), "train", Session))
-    assert result() is not None
-    del session
-    gc.collect()
-    assert result() is None
+def test_after_a_timeout_calls_needing_the_same_object_fail_at_once_in_that_grade_only():
+    shared = SharedValues()
+    with pytest.raises(CallTimeout):
+        run_task(FakeCtx(_raises(CallTimeout("too slow")), shared, "dense: train"), "train", "Dense",
+                 objects=("Dense",))
+    later = FakeCtx(lambda: {"v": 1}, shared)
+    with pytest.raises(CheckFailed, match="`Dense` did not finish in time in an earlier check .'dense: train'."):
+        run_task(later, "inspect", "Dense", objects=("Dense", "add_noise"))
+    assert later.calls == []
+    assert run_task(later, "noise", "add_noise", objects=("add_noise",)) == {"v": 1}
+    assert run_task(FakeCtx(lambda: {"v": 2}), "inspect", "Dense", objects=("Dense",)) == {"v": 2}
+
+
+def test_call_keys_tell_arrays_with_the_same_repr_apart():
+    a = np.zeros((2000, 64))
+    b = a.copy()
+    b[1000, 30] = 1.0
+    assert repr(a) == repr(b)
+    assert call_key({"x": a}) != call_key({"x": b})
+    assert call_key({"x": a, "n": 3}) == call_key({"n": 3, "x": a.copy()})

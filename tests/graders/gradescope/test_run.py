@@ -34,6 +34,27 @@ def test_a_submission_with_the_work_and_a_blank_copy_grades_the_work_and_says_so
             in data["output"].splitlines())
 
 
+def test_the_graded_notebook_is_opened_once(tmp_path, monkeypatch):
+    import graders.engine.source as source
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["dlgrade"] = {"assignment": "numpy_basics"}
+    nb.cells = [nbformat.v4.new_code_cell(REFERENCE.read_text())]
+    (folder / "hw1.ipynb").write_text(nbformat.writes(nb))
+    reads, real = [], source.Path.read_bytes
+
+    def counting(path):
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(source.Path, "read_bytes", counting)
+    data = grade_submission(tmp_path, {"assignment": "numpy_basics"})
+    assert data["score"] == float(numpy_basics_totals()[1])
+    assert reads.count("hw1.ipynb") == 1
+
+
 def _report():
     return Report("theory", "hw.ipynb", [
         Result("q1: visible", 1, 1, "passed", "", "value", "visible", "1"),

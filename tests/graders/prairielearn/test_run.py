@@ -90,3 +90,27 @@ def test_a_grader_written_with_another_dlgrade_version_says_so_to_the_instructor
     data = grade_submission(tmp_path, {"assignment": "theory", "dlgrade_version": "0.0.0-old"})
     assert data["gradable"] is False
     assert "written with dlgrade 0.0.0-old" in capsys.readouterr().err
+
+
+def test_the_graded_file_is_opened_once_and_graded_in_the_mode_the_environment_asks_for(tmp_path, monkeypatch):
+    import graders.engine.runner as runner
+    import graders.engine.source as source
+    from graders.prairielearn.run import grade_submission
+
+    (tmp_path / "student").mkdir()
+    (tmp_path / "student" / "answers.py").write_text("q = 1\n", encoding="utf-8")
+    reads, modes, real_read, real_grade = [], [], source.Path.read_bytes, runner.grade
+
+    def counting(path):
+        reads.append(path.name)
+        return real_read(path)
+
+    def recording(*args, **kwargs):
+        modes.append(kwargs.get("isolation"))
+        return real_grade(*args, **kwargs)
+
+    monkeypatch.setattr(source.Path, "read_bytes", counting)
+    monkeypatch.setattr(runner, "grade", recording)
+    monkeypatch.setenv("DLGRADE_AUTOGRADER", "1")
+    grade_submission(tmp_path, {"assignment": "theory"})
+    assert reads.count("answers.py") == 1 and modes == ["autograder"]

@@ -366,6 +366,19 @@ def test_isolation_mode_comes_from_the_argument_or_the_environment(monkeypatch):
         Sandbox([], isolation="lenient")
 
 
+@pytest.mark.parametrize("flag, env, mode", [(True, None, "autograder"), (False, "1", "autograder"),
+                                             (False, "yes", "autograder"), (False, "0", "default"),
+                                             (False, None, "default")])
+def test_a_front_door_reads_the_mode_from_its_flag_or_the_environment(monkeypatch, flag, env, mode):
+    from graders.sandbox.environment import isolation_from_environment
+
+    if env is None:
+        monkeypatch.delenv("DLGRADE_AUTOGRADER", raising=False)
+    else:
+        monkeypatch.setenv("DLGRADE_AUTOGRADER", env)
+    assert isolation_from_environment(flag) == mode
+
+
 def test_limits_spec_marks_the_processes_and_keeps_nproc_for_non_root():
     spec = dict(item.split("=") for item in Limits().spec().split(","))
     assert spec["msgqueue"] == "0" and spec["core"] == "0"
