@@ -66,7 +66,7 @@ class Check:
     def function(self) -> str:
         return self.name.split(":", 1)[0].strip()
 
-    def with_contract(self, contract) -> "Check":
+    def with_contract(self, contract) -> Check:
         """This check with its `needs` resolved against the assignment's contract names: the
         named function when it is one of them and the check states no needs of its own."""
         if self.needs is not None:
