@@ -43,7 +43,7 @@ class Assignment:
 
     def all_checks(self, options: dict | None = None) -> list[Check]:
         merged = {**self.options, **(options or {})}
-        checks = list(self.checks(merged))
+        checks = [check.with_contract(self.contract) for check in self.checks(merged)]
         names = [c.name for c in checks]
         duplicates = {n for n in names if names.count(n) > 1}
         if duplicates:

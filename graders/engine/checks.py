@@ -11,7 +11,7 @@ its checks from one generator (scikit-learn's `estimator_checks` is the model).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 
@@ -38,6 +38,9 @@ class Check:
     name: starts with the contract function, then a colon: "relu_backward: gradient check".
     run: `run(ctx) -> str | None`; raises CheckFailed on failure.
     needs: the contract names the check calls; a missing one fails it with a clear message.
+        Left out (None), it is the function named before the colon when that is a contract
+        name, else nothing: `Assignment.all_checks` resolves it with `with_contract`. A check
+        that calls more or other names states them all.
     timeout_s: wall time for all of the check's calls into the sandbox.
     threshold: for a trained check, the calibrated declaration it is graded against (its CPU
         budget and the model size the budget assumes go into the feedback of a timeout).
@@ -48,7 +51,7 @@ class Check:
     points: float = 1.0
     kind: Kind = Kind.VALUE
     visibility: Visibility = Visibility.VISIBLE
-    needs: tuple[str, ...] = ()
+    needs: tuple[str, ...] | None = None
     timeout_s: float = 20.0
     description: str = ""
     threshold: object = None
@@ -62,6 +65,13 @@ class Check:
     @property
     def function(self) -> str:
         return self.name.split(":", 1)[0].strip()
+
+    def with_contract(self, contract) -> Check:
+        """This check with its `needs` resolved against the assignment's contract names: the
+        named function when it is one of them and the check states no needs of its own."""
+        if self.needs is not None:
+            return self
+        return replace(self, needs=(self.function,) if self.function in contract else ())
 
 
 @dataclass(frozen=True)

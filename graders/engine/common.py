@@ -72,7 +72,7 @@ def inputs_unchanged_check(function: str, make_args, names: tuple, *, points: fl
         check_inputs_unchanged(ctx, function, tuple(make_args(ctx)), returns_value=returns_value,
                                names=names)
     return Check(f"{function}: leaves its inputs unchanged", run, points=points, kind=Kind.PROPERTY,
-                 needs=tuple(needs) if needs is not None else (function,))
+                 needs=None if needs is None else tuple(needs))
 
 
 def assert_unchanged(function: str, name: str, before, after) -> None:

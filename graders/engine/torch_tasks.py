@@ -10,7 +10,7 @@ An assignment lists this file first in its `Assignment.tasks` (`TORCH_TASKS` of
   sees the evaluation's inputs, and a process that encodes never sees what is decoded.
 
 An assignment's own tasks.py uses the helpers (`setup`, `tensor`, `array`, `state_arrays`,
-`load_state`, `build`) by loading this file by path at its top level -- the sandbox loads
+`state_arrays_float64`, `load_state`, `build`) by loading this file by path at its top level -- the sandbox loads
 task files before the submission runs and before the isolation hides `graders/`, and
 `graders` itself cannot be imported there:
 
@@ -66,6 +66,12 @@ def state_arrays(model):
             value = value.to(torch.float64)
         out[str(key)] = value.detach().to(torch.float32).cpu().numpy()
     return out
+
+
+def state_arrays_float64(module):
+    """The module's state_dict as {name: float64 array} (integer buffers as floats): what a
+    training task returns when the grader keeps the trained state in float64."""
+    return {str(k): v.detach().double().cpu().numpy().copy() for k, v in module.state_dict().items()}
 
 
 def load_state(model, state):

@@ -202,22 +202,10 @@ class Sandbox:
 
     def _discard_process(self) -> None:
         """Forget a process that failed before the submission ran (its output is not shown)."""
-        if self.proc is not None:
-            for fd in (self._req, self._rep):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            self._kill_all()
-            if self.output is not None:
-                self.output.join(timeout=2)
-            self.proc = None
+        self._end_process()
         self.output = None
         self.dead_reason = None
         self.launcher = None
-        if self.cgroup is not None:
-            self.cgroup.remove()
-            self.cgroup = None
 
     def _fork_server(self):
         """The fork server to fork this sandbox's process from, or None (with `launch_note`)."""
@@ -234,6 +222,14 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill every process of the sandbox and remove the temporary directory."""
+        self._end_process()
+        if self.workdir:
+            remove_tree(self.workdir)
+            self.workdir = None
+
+    def _end_process(self) -> None:
+        """The one teardown of a sandbox's process: close its pipes, kill everything it started,
+        let the output reader finish, remove its cgroup (the work directory stays)."""
         if self.proc is not None:
             for fd in (self._req, self._rep):
                 try:
@@ -247,9 +243,6 @@ class Sandbox:
         if self.cgroup is not None:
             self.cgroup.remove()
             self.cgroup = None
-        if self.workdir:
-            remove_tree(self.workdir)
-            self.workdir = None
 
     def _kill_all(self) -> None:
         """SIGKILL the process group, tree, orphans, uid and cgroup; reap the main process."""

@@ -69,3 +69,16 @@ def test_a_malformed_manifest_says_which_file_and_what_is_wrong(tmp_path):
         assignments.read_manifest(folder)
     (folder / "assignment.toml").write_text('id = "thing"\ntitle = "T"\n', encoding="utf-8")
     assert assignments.read_manifest(folder).preload == ("numpy",)
+
+
+@pytest.mark.parametrize("aid", PACKAGES)
+def test_every_check_needs_contract_names_and_states_only_needs_its_name_does_not_imply(aid):
+    assignment = assignments.get(aid)
+    contract = set(assignment.contract)
+    for declared in assignment.checks(dict(assignment.options)):
+        if declared.needs is None:
+            assert declared.function in contract, f"{declared.name}: names no contract function; state its needs"
+        else:
+            assert declared.needs != (declared.function,), f"{declared.name}: needs= repeats its name's function"
+    for check in assignment.all_checks():
+        assert check.needs and set(check.needs) <= contract, (check.name, check.needs)

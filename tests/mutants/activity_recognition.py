@@ -4,7 +4,7 @@
 Each one is an exact text edit of `reference/numpy/activity_recognition.py`. `catches` names
 the checks of graders/assignments/activity_recognition/ that must fail on it, the check of
 the function the slip is in first; `says` are words its feedback must contain
-(tests/graders/test_mutants.py). `tests/mutants/test_activity_recognition_mutants.py` shows
+(tests/graders/test_mutants.py). `tests/mutants/probes/activity_recognition.py` (run by test_mutant_probes.py) shows
 that every MUTANT changes some contract function's output and every UNUSUAL one matches
 the reference to 1e-10.
 

@@ -3,7 +3,7 @@
 Each one is an exact text edit of `reference/numpy/autoencoder_numpy.py`. `catches` names
 the checks of graders/assignments/autoencoder_numpy/ that must fail on it, the check of
 the function the slip is in first; `says` are words its feedback must contain
-(tests/graders/test_mutants.py). `tests/mutants/test_autoencoder_numpy_mutants.py` shows
+(tests/graders/test_mutants.py). `tests/mutants/probes/autoencoder_numpy.py` (run by test_mutant_probes.py) shows
 that every MUTANT changes some contract function's output and every UNUSUAL one matches
 the reference to 1e-10 (except where `INEXACT` says why not). The MUTANTS of
 `adagrad_update` and `train` are in tests/mutants/autoencoder_numpy_training.py.

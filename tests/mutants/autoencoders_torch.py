@@ -1,7 +1,7 @@
 """Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `autoencoders_torch`.
 
 Each one is an exact text edit of `reference/torch/autoencoders_torch.py`.
-`tests/mutants/test_autoencoders_torch_mutants.py` shows that every MUTANT changes some
+`tests/mutants/probes/autoencoders_torch.py` (run by test_mutant_probes.py) shows that every MUTANT changes some
 contract output (value, gradient, shape, the input left untouched, or raising) and every
 UNUSUAL one matches the reference to 1e-10 (the ConvAutoencoder's values are compared on
 the even sizes only, where cropping and resizing agree; odd sizes are compared by shape,

@@ -3,7 +3,7 @@
 Each one is an exact text edit of `reference/numpy/char_rnn_numpy.py`. `catches` names the
 checks of graders/assignments/char_rnn_numpy/ that must fail on it, the check of the function
 the slip is in first; `says` are words its feedback must contain (tests/graders/test_mutants.py).
-`tests/mutants/test_char_rnn_numpy_mutants.py` shows that every MUTANT changes some contract
+`tests/mutants/probes/char_rnn_numpy.py` (run by test_mutant_probes.py) shows that every MUTANT changes some contract
 function's output and every UNUSUAL one matches the reference to 1e-10, except where `INEXACT`
 says why not (a sampler that draws from the same distribution with a different use of the
 generator: only a statistical test of `sample` can accept it, never an exact comparison of

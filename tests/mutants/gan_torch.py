@@ -3,7 +3,7 @@
 Each one is an exact text edit of `reference/torch/gan_torch.py`. `catches` names the checks
 of the grader that fail on it (filled by `python -m tests.mutants.survey gan_torch --write`,
 then reviewed); `says`, words the first one's feedback contains.
-`tests/mutants/test_gan_torch_mutants.py` shows that every MUTANT changes some contract
+`tests/mutants/probes/gan_torch.py` (run by test_mutant_probes.py) shows that every MUTANT changes some contract
 output (value, gradient, shape, parameters after two train_step calls, or raising) and
 every UNUSUAL one matches the reference to 1e-10.
 

@@ -1,7 +1,7 @@
 """Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `lstm_gru_numpy`.
 
 Each one is an exact text edit of `reference/numpy/lstm_gru_numpy.py`. `catches` is left
-empty until the grader's check names exist. `tests/mutants/test_lstm_gru_numpy_mutants.py`
+empty until the grader's check names exist. `tests/mutants/probes/lstm_gru_numpy.py` (run by test_mutant_probes.py)
 shows that every MUTANT changes some contract function's output and every UNUSUAL one
 matches the reference to 1e-10.
 

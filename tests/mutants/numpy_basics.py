@@ -1,7 +1,7 @@
 """Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `numpy_basics`.
 
 Each one is an exact text edit of `reference/numpy/numpy_basics.py`. `catches` is left
-empty until the grader's check names exist. `tests/mutants/test_numpy_basics_mutants.py`
+empty until the grader's check names exist. `tests/mutants/probes/numpy_basics.py` (run by test_mutant_probes.py)
 shows that every MUTANT changes some contract function's output (or its finiteness at
 |z| = 1e3) and every UNUSUAL one matches the reference to 1e-10.
 """

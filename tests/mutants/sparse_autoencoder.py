@@ -1,9 +1,10 @@
 """Realistic buggy (MUTANTS) and correct-but-unusual (UNUSUAL) submissions of `sparse_autoencoder`.
 
 Each one is an exact text edit of `reference/numpy/sparse_autoencoder.py`. `catches` is
-left empty until the grader's check names exist. `tests/mutants/test_sparse_autoencoder_mutants.py`
-shows that every MUTANT changes some contract function's output and every UNUSUAL one
-matches the reference to 1e-10 (except where `INEXACT` says why not).
+left empty until the grader's check names exist.
+`tests/mutants/probes/sparse_autoencoder.py` (run by test_mutant_probes.py) shows that every
+MUTANT changes some contract function's output and every UNUSUAL one matches the reference to
+1e-10 (except where `INEXACT` says why not).
 
 Note for the trained-model check: `train` takes Adam steps, which divide each gradient by
 the root of its own running mean square, so a gradient off by a constant factor (missing

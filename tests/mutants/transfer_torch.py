@@ -238,7 +238,7 @@ MUTANTS = [
     ),
 ]
 
-# Not seen by the reference-level probes of test_transfer_torch_mutants.py (a copy of the
+# Not seen by the reference-level probes of probes/transfer_torch.py (a copy of the
 # base computes the same outputs); what it breaks is fine-tuning through unfreeze_from(base).
 SLOW_MUTANTS = [
     Mutant(

@@ -3,7 +3,7 @@
 Each one is an exact text edit of `reference/torch/vae_torch.py`. `catches` names the checks
 of the grader that fail on it (filled by `python -m tests.mutants.survey vae_torch --write`,
 then reviewed); `says`, words the first one's feedback contains.
-`tests/mutants/test_vae_torch_mutants.py` shows that every MUTANT changes some contract
+`tests/mutants/probes/vae_torch.py` (run by test_mutant_probes.py) shows that every MUTANT changes some contract
 output (value, gradient, shape, or raising) and every UNUSUAL one matches the reference
 to 1e-10.
 

@@ -139,20 +139,17 @@ def _loss_args(ctx):
 
 def yield_checks(options: dict):
     """Every check of autoencoder_numpy, in the order of the contract."""
-    yield Check("init_params: shapes and dtype", check_init_params_shapes, needs=("init_params",))
+    yield Check("init_params: shapes and dtype", check_init_params_shapes)
     yield Check("init_params: reproducible from the seed, different for another seed", check_init_params_seed,
-                kind=Kind.PROPERTY, needs=("init_params",))
-    yield Check("init_params: biases start at zero", check_init_params_zero_biases, points=0.5,
-                needs=("init_params",))
+                kind=Kind.PROPERTY)
+    yield Check("init_params: biases start at zero", check_init_params_zero_biases, points=0.5)
     yield Check("init_params: random weights of a sensible scale", check_init_params_scale,
-                kind=Kind.PROPERTY, needs=("init_params",))
-    yield Check("forward: values on random inputs", check_forward_values, points=2, needs=("forward",))
-    yield Check("forward: finite and exact at output pre-activations of 1e3", check_forward_large_preactivations,
-                needs=("forward",))
+                kind=Kind.PROPERTY)
+    yield Check("forward: values on random inputs", check_forward_values, points=2)
+    yield Check("forward: finite and exact at output pre-activations of 1e3", check_forward_large_preactivations)
     yield inputs_unchanged_check("forward", _forward_args, ("params", "X"))
-    yield Check("loss: value", check_loss_value, needs=("loss",))
-    yield Check("loss: zero at the target, never negative", check_loss_zero_at_target, kind=Kind.PROPERTY,
-                needs=("loss",))
+    yield Check("loss: value", check_loss_value)
+    yield Check("loss: zero at the target, never negative", check_loss_zero_at_target, kind=Kind.PROPERTY)
     yield inputs_unchanged_check("loss", _loss_args, ("X_hat", "X"))
     for key in KEYS:
         yield Check(f"backward: gradient check of {key}", partial(check_backward_gradient, key=key), points=2,
@@ -160,22 +157,17 @@ def yield_checks(options: dict):
     yield Check("backward: leaves params, cache and X unchanged", check_backward_inputs_unchanged, points=0.5,
                 kind=Kind.PROPERTY, needs=("forward", "backward"))
     yield Check("adagrad_update: updates params and state in place", check_adagrad_in_place,
-                kind=Kind.PROPERTY, needs=("adagrad_update",))
-    yield Check("adagrad_update: one step from an empty state", check_adagrad_one_step, points=2,
-                needs=("adagrad_update",))
-    yield Check("adagrad_update: two steps accumulate the squared gradients", check_adagrad_accumulates,
-                needs=("adagrad_update",))
+                kind=Kind.PROPERTY)
+    yield Check("adagrad_update: one step from an empty state", check_adagrad_one_step, points=2)
+    yield Check("adagrad_update: two steps accumulate the squared gradients", check_adagrad_accumulates)
     yield Check("adagrad_update: small gradients and an explicit eps (sqrt(state) + eps)",
-                check_adagrad_small_gradients_explicit_eps, needs=("adagrad_update",))
-    yield Check("train: asks lr_schedule for every epoch", check_train_asks_schedule, kind=Kind.PROPERTY,
-                needs=("train",))
+                check_adagrad_small_gradients_explicit_eps)
+    yield Check("train: asks lr_schedule for every epoch", check_train_asks_schedule, kind=Kind.PROPERTY)
     yield Check("train: history[e] is the mean loss of epoch e (learning rate 0)",
-                check_train_history_with_zero_rate, needs=("train",))
-    yield Check("train: reproducible from the seed", check_train_reproducible, kind=Kind.PROPERTY,
-                needs=("train",))
-    yield Check("train: leaves its inputs unchanged", check_train_inputs_unchanged, points=0.5, kind=Kind.PROPERTY,
-                needs=("train",))
+                check_train_history_with_zero_rate)
+    yield Check("train: reproducible from the seed", check_train_reproducible, kind=Kind.PROPERTY)
+    yield Check("train: leaves its inputs unchanged", check_train_inputs_unchanged, points=0.5, kind=Kind.PROPERTY)
     yield Check("train: history has one mean loss per epoch, decreasing", check_train_history_decreases,
-                kind=Kind.PROPERTY, needs=("train",), timeout_s=TRAIN_TIMEOUT_S)
-    yield Check(TRAINED_CHECK, check_train_trained, points=4, kind=Kind.THRESHOLD, needs=("train",),
+                kind=Kind.PROPERTY, timeout_s=TRAIN_TIMEOUT_S)
+    yield Check(TRAINED_CHECK, check_train_trained, points=4, kind=Kind.THRESHOLD,
                 timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAINED_CHECK])

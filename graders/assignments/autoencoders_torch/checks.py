@@ -58,46 +58,41 @@ def _train_timeout(check: str) -> float:
 
 def yield_checks(options: dict):
     """Every check of autoencoders_torch, in the order of the contract."""
-    dense, conv = ("DenseAutoencoder",), ("ConvAutoencoder",)
     yield Check("DenseAutoencoder: parameter count 2 * n_in * n_hidden + n_in + n_hidden",
-                check_dense_parameter_count, needs=dense)
-    yield Check("DenseAutoencoder: encode gives (N, n_hidden) codes, non-negative", check_dense_encode_code_size,
-                needs=dense)
+                check_dense_parameter_count)
+    yield Check("DenseAutoencoder: encode gives (N, n_hidden) codes, non-negative", check_dense_encode_code_size)
     yield Check("DenseAutoencoder: forward gives (N, n_in) in [0, 1]", check_dense_output_range,
-                kind=Kind.PROPERTY, needs=dense)
+                kind=Kind.PROPERTY)
     yield Check(CHECK_NAMES["dense_reconstruction"],
                 partial(check_trained_reconstruction, check="dense_reconstruction", obj="DenseAutoencoder"),
-                points=3, kind=Kind.THRESHOLD, needs=dense, timeout_s=_train_timeout("dense_reconstruction"),
+                points=3, kind=Kind.THRESHOLD, timeout_s=_train_timeout("dense_reconstruction"),
                 threshold=THRESHOLDS["dense_reconstruction"])
     yield Check("ConvAutoencoder: output shape equals input shape for 8x8 digits and 28x28 MNIST",
                 partial(check_conv_shapes, shapes=EVEN_SHAPES, words="8x8 digits and 28x28 MNIST"),
-                points=1.5, kind=Kind.PROPERTY, needs=conv)
+                points=1.5, kind=Kind.PROPERTY)
     yield Check("ConvAutoencoder: output shape equals input shape for odd sizes 7x7 and 13x13",
                 partial(check_conv_shapes, shapes=ODD_SHAPES, words="odd sizes too: pool with ceil_mode and crop"),
-                kind=Kind.PROPERTY, needs=conv)
+                kind=Kind.PROPERTY)
     yield Check("ConvAutoencoder: in_channels=3 gives 3 channels back",
                 partial(check_conv_shapes, shapes=CHANNEL_SHAPES, words="in_channels=3"), points=0.5,
-                kind=Kind.PROPERTY, needs=conv)
-    yield Check("ConvAutoencoder: output in [0, 1]", check_conv_output_range, points=0.5, kind=Kind.PROPERTY,
-                needs=conv)
+                kind=Kind.PROPERTY)
+    yield Check("ConvAutoencoder: output in [0, 1]", check_conv_output_range, points=0.5, kind=Kind.PROPERTY)
     yield Check(CHECK_NAMES["conv_reconstruction"],
                 partial(check_trained_reconstruction, check="conv_reconstruction", obj="ConvAutoencoder"),
-                points=3, kind=Kind.THRESHOLD, needs=conv, timeout_s=_train_timeout("conv_reconstruction"),
+                points=3, kind=Kind.THRESHOLD, timeout_s=_train_timeout("conv_reconstruction"),
                 threshold=THRESHOLDS["conv_reconstruction"])
-    noise = ("add_noise",)
-    yield Check("add_noise: clipped to [0, 1], x's shape and dtype", check_add_noise_range, needs=noise)
+    yield Check("add_noise: clipped to [0, 1], x's shape and dtype", check_add_noise_range)
     yield Check("add_noise: mean and spread of the added noise as asked", check_add_noise_statistics,
-                points=2, kind=Kind.PROPERTY, needs=noise)
+                points=2, kind=Kind.PROPERTY)
     yield Check("add_noise: reproducible with a torch.Generator, different seeds differ",
-                check_add_noise_reproducible, kind=Kind.PROPERTY, needs=noise)
+                check_add_noise_reproducible, kind=Kind.PROPERTY)
     yield Check("add_noise: leaves x unchanged", check_add_noise_input_unchanged, points=0.5,
-                kind=Kind.PROPERTY, needs=noise)
+                kind=Kind.PROPERTY)
     yield Check(CHECK_NAMES["denoising_ratio"], check_trained_denoising, points=3, kind=Kind.THRESHOLD,
                 needs=("DenseAutoencoder", "add_noise"), timeout_s=_train_timeout("denoising_ratio"),
                 threshold=THRESHOLDS["denoising_ratio"])
-    l1 = ("l1_activity_penalty",)
-    yield Check("l1_activity_penalty: value", check_l1_value, needs=l1)
-    yield Check("l1_activity_penalty: gradient", check_l1_gradient, kind=Kind.GRADIENT, needs=l1)
+    yield Check("l1_activity_penalty: value", check_l1_value)
+    yield Check("l1_activity_penalty: gradient", check_l1_gradient, kind=Kind.GRADIENT)
     yield Check(CHECK_NAMES["sparsity_factor"], check_trained_sparsity, points=3, kind=Kind.THRESHOLD,
                 needs=("DenseAutoencoder", "l1_activity_penalty"), timeout_s=_train_timeout("sparsity_factor"),
                 threshold=THRESHOLDS["sparsity_factor"])

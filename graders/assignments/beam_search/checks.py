@@ -310,10 +310,8 @@ def check_beam_search_worked_example(ctx):
 
 def yield_checks(options: dict):
     """Every check of beam_search."""
-    needs = ("beam_search",)
-
     def prop_check(name, fn, points=1.0):
-        return Check(f"beam_search: {name}", fn, points=points, kind=Kind.PROPERTY, needs=needs,
+        return Check(f"beam_search: {name}", fn, points=points, kind=Kind.PROPERTY,
                      timeout_s=PROPERTY_TIMEOUT_S)
 
     yield prop_check("wide beam finds the exact best", check_beam_search_wide_beam_exact, 2)
@@ -324,4 +322,4 @@ def yield_checks(options: dict):
     yield prop_check("at most beam_width results", check_beam_search_at_most_width)
     yield prop_check("(tuple, score) pairs, start included", check_beam_search_tuples, 0.5)
     yield Check("beam_search: worked example (greedy misses the best, a beam of 2 finds it)",
-                check_beam_search_worked_example, kind=Kind.VALUE, needs=needs)
+                check_beam_search_worked_example, kind=Kind.VALUE)

@@ -150,42 +150,39 @@ def _sample_args(ctx):
 
 def yield_checks(options: dict):
     """Every check of char_rnn_numpy, in the order of the contract."""
-    init, lag, clip, sample, train = (("init_params",), ("loss_and_grads",), ("clip_grads",), ("sample",),
-                                      ("train",))
-    yield Check("init_params: shapes and dtype", check_init_params_shapes, needs=init)
+    init, train = ("init_params",), ("train",)
+    yield Check("init_params: shapes and dtype", check_init_params_shapes)
     yield Check("init_params: reproducible from the seed, different for another seed", check_init_params_seed,
-                kind=Kind.PROPERTY, needs=init)
+                kind=Kind.PROPERTY)
     yield Check("loss_and_grads: the loss is the SUM over time steps of -log p_t[target]",
-                checks_loss.check_loss_and_grads_loss_value, points=2, needs=lag)
+                checks_loss.check_loss_and_grads_loss_value, points=2)
     yield Check("loss_and_grads: h_last is the hidden state after the last input",
-                checks_loss.check_loss_and_grads_h_last, needs=lag)
+                checks_loss.check_loss_and_grads_h_last)
     yield Check("loss_and_grads: the loss depends on h_prev as the recurrence says (its derivative)",
-                checks_loss.check_loss_and_grads_h_prev_dependence, kind=Kind.GRADIENT, needs=lag)
+                checks_loss.check_loss_and_grads_h_prev_dependence, kind=Kind.GRADIENT)
     yield Check("loss_and_grads: carrying h_last into the next chunk gives the loss of the whole sequence",
-                checks_loss.check_loss_and_grads_carries_state, kind=Kind.PROPERTY, needs=lag)
+                checks_loss.check_loss_and_grads_carries_state, kind=Kind.PROPERTY)
     for key in KEYS:
         yield Check(f"loss_and_grads: gradient check of {key}",
-                    partial(checks_loss.check_loss_and_grads_gradient, key=key), points=2, kind=Kind.GRADIENT,
-                    needs=lag)
+                    partial(checks_loss.check_loss_and_grads_gradient, key=key), points=2, kind=Kind.GRADIENT)
     yield inputs_unchanged_check("loss_and_grads", _loss_and_grads_args, ("params", "inputs", "targets", "h_prev"))
-    yield Check("clip_grads: clips the caller's arrays in place", check_clip_grads_in_place, kind=Kind.PROPERTY,
-                needs=clip)
+    yield Check("clip_grads: clips the caller's arrays in place", check_clip_grads_in_place, kind=Kind.PROPERTY)
     yield Check("clip_grads: element-wise to [-limit, limit] (default 5), other entries untouched",
-                check_clip_grads_values, needs=clip)
-    yield Check("sample: returns n ints in [0, V)", checks_sample.check_sample_returns_indices, needs=sample)
+                check_clip_grads_values)
+    yield Check("sample: returns n ints in [0, V)", checks_sample.check_sample_returns_indices)
     yield Check("sample: reproducible from the seed, different for another seed",
-                checks_sample.check_sample_reproducible, kind=Kind.PROPERTY, needs=sample)
+                checks_sample.check_sample_reproducible, kind=Kind.PROPERTY)
     yield Check("sample: draws follow the model's distribution (chi-square test)",
-                checks_sample.check_sample_distribution, points=2, kind=Kind.PROPERTY, needs=sample)
+                checks_sample.check_sample_distribution, points=2, kind=Kind.PROPERTY)
     yield Check("sample: feeds each draw back and carries h (a nearly deterministic model)",
-                checks_sample.check_sample_feeds_back, needs=sample)
+                checks_sample.check_sample_feeds_back)
     yield inputs_unchanged_check("sample", _sample_args, ("params", "h", None, None, None))
     yield Check("train: returns (params, history) with the contract's shapes", checks_train.check_train_returns,
-                needs=train, timeout_s=checks_train.SHORT_TIMEOUT_S)
+                timeout_s=checks_train.SHORT_TIMEOUT_S)
     yield Check("train: follows min-char-rnn's loop on a short text (pointer, state, clipping, Adagrad)",
                 checks_train.check_train_replays_the_loop, points=2, needs=train + init,
                 timeout_s=checks_train.SHORT_TIMEOUT_S)
     yield Check("train: reproducible from the seed", checks_train.check_train_reproducible, kind=Kind.PROPERTY,
-                needs=train, timeout_s=2 * checks_train.SHORT_TIMEOUT_S)
-    yield Check(TRAINED_CHECK, checks_train.check_train_trained, points=4, kind=Kind.THRESHOLD, needs=train,
+                timeout_s=2 * checks_train.SHORT_TIMEOUT_S)
+    yield Check(TRAINED_CHECK, checks_train.check_train_trained, points=4, kind=Kind.THRESHOLD,
                 timeout_s=checks_train.TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAINED_CHECK])

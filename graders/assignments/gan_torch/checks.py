@@ -45,12 +45,10 @@ def yield_checks(options: dict):
     models = ("Generator", "Discriminator")
     losses = ("discriminator_loss", "generator_loss")
     yield Check("Generator/Discriminator: shapes, samples in [0,1], logits (N,)", check_models, needs=models)
-    yield Check("discriminator_loss: closed form on given logits", check_discriminator_loss_closed_form, points=2,
-                needs=("discriminator_loss",))
-    yield Check("discriminator_loss: finite at |logit| = 100", check_discriminator_loss_extreme,
-                needs=("discriminator_loss",))
+    yield Check("discriminator_loss: closed form on given logits", check_discriminator_loss_closed_form, points=2)
+    yield Check("discriminator_loss: finite at |logit| = 100", check_discriminator_loss_extreme)
     yield Check("generator_loss: non-saturating (BCE-with-logits(fake, 1)), closed form, finite at |logit| = 100",
-                check_generator_loss, points=2, needs=("generator_loss",))
+                check_generator_loss, points=2)
     step_needs = models + losses + ("train_step",)
     yield Check("train_step: the discriminator step leaves the generator unchanged", check_train_step_d_step_keeps_g,
                 kind=Kind.PROPERTY, needs=step_needs)

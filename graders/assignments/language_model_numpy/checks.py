@@ -41,29 +41,25 @@ GRADIENT_POINTS = {"E": 3, "W1": 2, "b1": 1, "W2": 2, "b2": 1}
 
 def yield_checks(options: dict):
     """Every check of language_model_numpy, in the order of the contract."""
-    yield Check("init_params: shapes, dtype and zero biases", checks_model.check_init_params_shapes,
-                needs=("init_params",))
+    yield Check("init_params: shapes, dtype and zero biases", checks_model.check_init_params_shapes)
     yield Check("init_params: reproducible from the seed, different for another seed",
-                checks_model.check_init_params_seed, kind=Kind.PROPERTY, needs=("init_params",))
-    yield Check("forward: values on random inputs", checks_model.check_forward_values, points=2,
-                needs=("forward",))
-    yield Check("forward: finite and exact at scores up to 1e3", checks_model.check_forward_large_scores,
-                needs=("forward",))
-    yield Check("loss_and_grads: loss value (mean over N)", checks_gradients.check_loss_value,
-                needs=("loss_and_grads",))
+                checks_model.check_init_params_seed, kind=Kind.PROPERTY)
+    yield Check("forward: values on random inputs", checks_model.check_forward_values, points=2)
+    yield Check("forward: finite and exact at scores up to 1e3", checks_model.check_forward_large_scores)
+    yield Check("loss_and_grads: loss value (mean over N)", checks_gradients.check_loss_value)
     for key in KEYS:
         suffix = " (repeated words in a context)" if key == "E" else ""
         yield Check(f"loss_and_grads: gradient check of {key}{suffix}",
                     partial(checks_gradients.check_gradient, key=key), points=GRADIENT_POINTS[key],
                     kind=Kind.GRADIENT, needs=("forward", "loss_and_grads"))
     yield Check("build_dataset: vocabulary (most frequent first, ties by first appearance)",
-                checks_dataset.check_build_dataset_vocabulary, needs=("build_dataset",))
+                checks_dataset.check_build_dataset_vocabulary)
     yield Check("build_dataset: words are the contract's regex matches (inner apostrophes; digits, punctuation "
-                "separate)", checks_dataset.check_build_dataset_tokens, needs=("build_dataset",))
+                "separate)", checks_dataset.check_build_dataset_tokens)
     yield Check("build_dataset: 4-grams kept, dropped and aligned", checks_dataset.check_build_dataset_grams,
-                points=2, needs=("build_dataset",))
+                points=2)
     yield Check("build_dataset: matches the rules on Hypothesis-drawn texts",
-                checks_dataset.check_build_dataset_property, kind=Kind.PROPERTY, needs=("build_dataset",))
+                checks_dataset.check_build_dataset_property, kind=Kind.PROPERTY)
     yield Check("train: one full-batch update is p - lr * g", checks_training.check_train_one_update,
                 needs=("init_params", "train"))
     yield Check("train: two full-batch updates carry the momentum", checks_training.check_train_two_updates,
@@ -77,11 +73,10 @@ def yield_checks(options: dict):
                 kind=Kind.PROPERTY, needs=("init_params", "train"))
     timeout = checks_trained.TRAIN_TIMEOUT_S + (checks_trained.CONFIG_TIMEOUT_S if options.get("all_configs")
                                                 else 0.0)
-    yield Check(CHECK_ACCURACY, checks_trained.check_train_accuracy, points=3, kind=Kind.THRESHOLD,
-                needs=("train",), timeout_s=timeout, threshold=THRESHOLDS[CHECK_ACCURACY])
+    yield Check(CHECK_ACCURACY, checks_trained.check_train_accuracy, points=3, kind=Kind.THRESHOLD, timeout_s=timeout,
+                threshold=THRESHOLDS[CHECK_ACCURACY])
     yield Check(CHECK_CROSS_ENTROPY, checks_trained.check_train_cross_entropy, points=2, kind=Kind.THRESHOLD,
-                needs=("train",), timeout_s=checks_trained.TRAIN_TIMEOUT_S,
+                timeout_s=checks_trained.TRAIN_TIMEOUT_S,
                 threshold=THRESHOLDS[CHECK_CROSS_ENTROPY])
-    yield Check("predict_next: the most probable next word", checks_model.check_predict_next_values,
-                needs=("predict_next",))
+    yield Check("predict_next: the most probable next word", checks_model.check_predict_next_values)
     yield from yield_inputs_checks()

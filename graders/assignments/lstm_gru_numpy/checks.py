@@ -42,12 +42,10 @@ GATES = ("sigmoid", "hard_sigmoid")
 
 def yield_checks(options: dict):
     """Every check of lstm_gru_numpy, in the order of the contract."""
-    step = ("lstm_step_forward",)
     for gate in GATES:
-        yield Check(f"lstm_step_forward: h and c (gate={gate!r})", partial(check_lstm_step_forward_values, gate=gate),
-                    needs=step)
+        yield Check(f"lstm_step_forward: h and c (gate={gate!r})", partial(check_lstm_step_forward_values, gate=gate))
     yield Check("lstm_step_forward: the course's hard-sigmoid worked example (c, a, y at t = 1, 2)",
-                check_lstm_step_forward_worked_example, points=2, needs=step)
+                check_lstm_step_forward_worked_example, points=2)
     both = ("lstm_step_forward", "lstm_step_backward")
     for gate in GATES:
         yield Check(f"lstm_step_backward: gradient check of dx and dh_prev (gate={gate!r})",
@@ -61,7 +59,7 @@ def yield_checks(options: dict):
                     kind=Kind.GRADIENT, needs=both)
     for gate in GATES:
         yield Check(f"lstm_forward: Hs over {T} time steps (gate={gate!r})",
-                    partial(check_lstm_forward_values, gate=gate), needs=("lstm_forward",))
+                    partial(check_lstm_forward_values, gate=gate))
     seq = ("lstm_forward", "lstm_backward")
     for gate in GATES:
         yield Check(f"lstm_backward: gradient check of dX, dh0 and the weights, dHs on every step (gate={gate!r})",
@@ -70,8 +68,7 @@ def yield_checks(options: dict):
         yield Check(f"lstm_backward: the cell-state path across time, only the last dH nonzero (gate={gate!r})",
                     partial(check_lstm_backward, gate=gate, last_only=True), points=1.5,
                     kind=Kind.GRADIENT, needs=seq)
-    yield Check("gru_step_forward: h in PyTorch's convention", check_gru_step_forward_values, points=1.5,
-                needs=("gru_step_forward",))
+    yield Check("gru_step_forward: h in PyTorch's convention", check_gru_step_forward_values, points=1.5)
     gru = ("gru_step_forward", "gru_step_backward")
     yield Check("gru_step_backward: gradient check of dx and dh_prev",
                 partial(check_gru_step_backward, keys=("x", "h_prev")), points=1.5, kind=Kind.GRADIENT, needs=gru)

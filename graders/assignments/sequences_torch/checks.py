@@ -54,38 +54,32 @@ FORECAST_TIMEOUT_S = 60.0   # one walk-forward run (CPU budget 5 s) with slack
 
 def yield_checks(options: dict):
     """Every check of sequences_torch, in the order of the contract."""
-    yield Check("CharLSTM: output shapes", check_char_lstm_shapes, needs=("CharLSTM",))
-    yield Check("CharLSTM: state carried between calls", check_char_lstm_state, kind=Kind.PROPERTY,
-                needs=("CharLSTM",))
+    yield Check("CharLSTM: output shapes", check_char_lstm_shapes)
+    yield Check("CharLSTM: state carried between calls", check_char_lstm_state, kind=Kind.PROPERTY)
     yield Check("CharLSTM: causal (later tokens never change earlier outputs)", check_char_lstm_causal,
-                kind=Kind.PROPERTY, needs=("CharLSTM",))
-    yield Check(CHECK_TRAINED, check_char_lstm_trained, points=3, kind=Kind.THRESHOLD, needs=("CharLSTM",),
+                kind=Kind.PROPERTY)
+    yield Check(CHECK_TRAINED, check_char_lstm_trained, points=3, kind=Kind.THRESHOLD,
                 timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_CHAR])
-    yield Check(CHECK_SAMPLE, check_char_lstm_sample, kind=Kind.THRESHOLD, needs=("CharLSTM",),
+    yield Check(CHECK_SAMPLE, check_char_lstm_sample, kind=Kind.THRESHOLD,
                 timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_SAMPLE])
-    yield Check("difference: values (interval 1 and 3)", check_difference_values, needs=("difference",))
+    yield Check("difference: values (interval 1 and 3)", check_difference_values)
     yield Check("inverse_difference: one step (last value + difference)", check_inverse_difference_one_step,
-                points=0.5, needs=("inverse_difference",))
+                points=0.5)
     yield Check("inverse_difference: round trip with difference", check_inverse_difference_round_trip,
-                kind=Kind.PROPERTY, needs=("inverse_difference",))
-    yield Check("fit_scaler: minimum and maximum of the values given", check_fit_scaler_values,
-                needs=("fit_scaler",))
-    yield Check("fit_scaler: fitted on the training split only (no test-set leak)", check_fit_scaler_train_only,
-                needs=("fit_scaler",))
-    yield Check("scale: maps [lo, hi] onto [-1, 1]", check_scale_values, needs=("scale",))
-    yield Check("scale: uses the given (lo, hi), never re-fitted on its input", check_scale_not_refitted,
-                needs=("scale",))
+                kind=Kind.PROPERTY)
+    yield Check("fit_scaler: minimum and maximum of the values given", check_fit_scaler_values)
+    yield Check("fit_scaler: fitted on the training split only (no test-set leak)", check_fit_scaler_train_only)
+    yield Check("scale: maps [lo, hi] onto [-1, 1]", check_scale_values)
+    yield Check("scale: uses the given (lo, hi), never re-fitted on its input", check_scale_not_refitted)
     yield Check("scale: leaves its input unchanged", check_scale_input_unchanged, points=0.5,
-                kind=Kind.PROPERTY, needs=("scale",))
-    yield Check("invert_scale: inverse of scale", check_invert_scale_values, needs=("invert_scale",))
-    yield Check("make_windows: shapes (N, window, 1) and (N,)", check_make_windows_shapes, needs=("make_windows",))
-    yield Check("make_windows: alignment (X[i, :, 0] = s[i:i+w], y[i] = s[i+w])", check_make_windows_alignment,
-                needs=("make_windows",))
-    yield Check("Forecaster: output shape (N,)", check_forecaster_shape, needs=("Forecaster",))
-    yield Check("Forecaster: uses the requested cell type", check_forecaster_cell, kind=Kind.PROPERTY,
-                needs=("Forecaster",))
+                kind=Kind.PROPERTY)
+    yield Check("invert_scale: inverse of scale", check_invert_scale_values)
+    yield Check("make_windows: shapes (N, window, 1) and (N,)", check_make_windows_shapes)
+    yield Check("make_windows: alignment (X[i, :, 0] = s[i:i+w], y[i] = s[i+w])", check_make_windows_alignment)
+    yield Check("Forecaster: output shape (N,)", check_forecaster_shape)
+    yield Check("Forecaster: uses the requested cell type", check_forecaster_cell, kind=Kind.PROPERTY)
     yield Check("Forecaster: forecast read from the last time step", check_forecaster_last_step,
-                kind=Kind.PROPERTY, needs=("Forecaster",))
+                kind=Kind.PROPERTY)
     for cell in CELLS:
         yield Check(CHECK_FORECAST[cell], partial(check_forecaster_rmse, cell=cell), kind=Kind.THRESHOLD,
-                    needs=("Forecaster",), timeout_s=FORECAST_TIMEOUT_S, threshold=THRESHOLDS[CHECK_FORECAST[cell]])
+                    timeout_s=FORECAST_TIMEOUT_S, threshold=THRESHOLDS[CHECK_FORECAST[cell]])

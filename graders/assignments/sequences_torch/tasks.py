@@ -16,8 +16,9 @@ prediction returned before the grader sends the next true value.
 process (the reference's tests and the course table use them; no check does).
 """
 
+import importlib.util
 import math
-import random
+import os
 import time
 
 import numpy as np
@@ -25,17 +26,18 @@ import torch
 import torch.nn.functional as F
 
 
-def _seed(seed):
-    """Seed every generator and run on one deterministic thread, so a regrade repeats."""
-    random.seed(int(seed))
-    np.random.seed(int(seed) % (2**32))
-    torch.manual_seed(int(seed))
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+def _shared_torch_tasks():
+    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "engine",
+                        "torch_tasks.py")
+    spec = importlib.util.spec_from_file_location("_dlgrade_torch_tasks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _np(t):
-    return t.detach().double().cpu().numpy()
+_shared = _shared_torch_tasks()
+_seed, _np, _state_arrays = _shared.setup, _shared.array, _shared.state_arrays_float64
 
 
 def _state_list(state):
@@ -127,11 +129,6 @@ def task_char_lstm_shapes(sub, cases, seed=0):
             "state_shapes": [list(s.shape) for s in tensors],
         })
     return out
-
-
-def _state_arrays(module):
-    """The module's state_dict as {name: float64 array} (integer buffers as floats)."""
-    return {str(k): v.detach().double().cpu().numpy().copy() for k, v in module.state_dict().items()}
 
 
 def _load_state(module, state):

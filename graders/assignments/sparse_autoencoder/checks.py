@@ -142,45 +142,40 @@ def check_init_params_reproducible(ctx):
 
 def yield_checks(options: dict):
     """Every check of sparse_autoencoder, in the order of the contract."""
-    yield Check("to_grayscale: luminance weights 0.2126 R + 0.7152 G + 0.0722 B", check_to_grayscale_values,
-                needs=("to_grayscale",))
+    yield Check("to_grayscale: luminance weights 0.2126 R + 0.7152 G + 0.0722 B", check_to_grayscale_values)
     yield Check("sample_patches: every patch is a contiguous row-major block of one image",
-                check_sample_patches_blocks, points=2, kind=Kind.PROPERTY, needs=("sample_patches",))
+                check_sample_patches_blocks, points=2, kind=Kind.PROPERTY)
     yield Check("sample_patches: every image and every position can be drawn",
-                check_sample_patches_every_position, kind=Kind.PROPERTY, needs=("sample_patches",))
+                check_sample_patches_every_position, kind=Kind.PROPERTY)
     yield Check("sample_patches: reproducible with the seed, different seeds differ",
-                check_sample_patches_reproducible, kind=Kind.PROPERTY, needs=("sample_patches",))
-    yield Check("normalize_patches: values on random patches", check_normalize_values,
-                needs=("normalize_patches",))
-    yield Check("normalize_patches: values lie in [0.1, 0.9]", check_normalize_range, kind=Kind.PROPERTY,
-                needs=("normalize_patches",))
+                check_sample_patches_reproducible, kind=Kind.PROPERTY)
+    yield Check("normalize_patches: values on random patches", check_normalize_values)
+    yield Check("normalize_patches: values lie in [0.1, 0.9]", check_normalize_range, kind=Kind.PROPERTY)
     yield Check("normalize_patches: each patch's own mean is removed", check_normalize_centring,
-                kind=Kind.PROPERTY, needs=("normalize_patches",))
+                kind=Kind.PROPERTY)
     yield Check("normalize_patches: -3 sigma -> 0.1, patch mean -> 0.5, +3 sigma -> 0.9",
-                check_normalize_mapping, needs=("normalize_patches",))
+                check_normalize_mapping)
     yield Check("normalize_patches: leaves its input unchanged", check_normalize_unchanged, points=0.5,
-                kind=Kind.PROPERTY, needs=("normalize_patches",))
+                kind=Kind.PROPERTY)
     yield Check("init_params: zero biases, W uniform in [-r, r]", check_init_params_range,
-                kind=Kind.PROPERTY, needs=("init_params",))
+                kind=Kind.PROPERTY)
     yield Check("init_params: reproducible with the seed", check_init_params_reproducible, points=0.5,
-                kind=Kind.PROPERTY, needs=("init_params",))
-    yield Check("cost: J with every term on", check_cost_value_all_terms, needs=("cost",))
-    yield Check("cost: reconstruction term of J (beta = 0, lam = 0)", check_cost_value_reconstruction,
-                needs=("cost",))
-    yield Check("cost: weight-decay term of J", check_cost_value_weight_decay, points=0.5, needs=("cost",))
-    yield Check("cost: sparsity (KL) term of J", check_cost_value_sparsity, needs=("cost",))
+                kind=Kind.PROPERTY)
+    yield Check("cost: J with every term on", check_cost_value_all_terms)
+    yield Check("cost: reconstruction term of J (beta = 0, lam = 0)", check_cost_value_reconstruction)
+    yield Check("cost: weight-decay term of J", check_cost_value_weight_decay, points=0.5)
+    yield Check("cost: sparsity (KL) term of J", check_cost_value_sparsity)
     yield Check("cost: KL term is 0 when rho_hat = rho, positive otherwise", check_cost_kl_zero_at_target,
-                kind=Kind.PROPERTY, needs=("cost",))
+                kind=Kind.PROPERTY)
     yield Check("cost: gradient check with every term on", check_cost_gradient_all_terms, points=2,
-                kind=Kind.GRADIENT, needs=("cost",))
+                kind=Kind.GRADIENT)
     yield Check("cost: gradient of the reconstruction term alone (beta = 0, lam = 0)",
-                check_cost_gradient_reconstruction, points=1.5, kind=Kind.GRADIENT, needs=("cost",))
+                check_cost_gradient_reconstruction, points=1.5, kind=Kind.GRADIENT)
     yield Check("cost: gradient of the weight-decay term alone", check_cost_gradient_weight_decay,
-                kind=Kind.GRADIENT, needs=("cost",))
+                kind=Kind.GRADIENT)
     yield Check("cost: gradient of the sparsity (KL) term alone", check_cost_gradient_sparsity, points=1.5,
-                kind=Kind.GRADIENT, needs=("cost",))
-    yield Check("cost: tied-weight gradient", check_cost_tied_weight, points=2, kind=Kind.GRADIENT,
-                needs=("cost",))
+                kind=Kind.GRADIENT)
+    yield Check("cost: tied-weight gradient", check_cost_tied_weight, points=2, kind=Kind.GRADIENT)
     adam = ("train", "init_params", "cost")
     yield Check("train: one full-batch Adam step (epochs = 1) as the contract's formula",
                 checks_adam.check_train_one_adam_step, needs=adam)
@@ -191,5 +186,5 @@ def yield_checks(options: dict):
     yield Check("train: history holds epochs costs, each before its step", checks_adam.check_train_history_one_cost_per_step,
                 points=0.5, kind=Kind.PROPERTY, needs=adam)
     yield from yield_inputs_checks()
-    yield Check(TRAIN_CHECK, check_train_held_out, points=4, kind=Kind.THRESHOLD, needs=("train",),
+    yield Check(TRAIN_CHECK, check_train_held_out, points=4, kind=Kind.THRESHOLD,
                 timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAIN_CHECK])

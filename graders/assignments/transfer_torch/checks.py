@@ -45,29 +45,27 @@ TRAIN_TIMEOUT_S = 90.0     # wall time of one transfer run (CPU budget 10 s) wit
 def yield_checks(options: dict):
     """Every check of transfer_torch, in the order of the contract."""
     yield Check("freeze: no gradients and unchanged by an optimizer step", check_freeze_no_gradients, points=2,
-                kind=Kind.PROPERTY, needs=("freeze",))
+                kind=Kind.PROPERTY)
     yield Check("freeze: BatchNorm stays in inference mode", check_freeze_batchnorm_inference, points=2,
-                kind=Kind.PROPERTY, needs=("freeze",))
+                kind=Kind.PROPERTY)
     yield Check("replace_head: global average pool + linear (n_features + 1 trainable parameters for 2 classes)",
-                check_replace_head_average_pool_linear, points=2, kind=Kind.VALUE, needs=("replace_head",))
+                check_replace_head_average_pool_linear, points=2, kind=Kind.VALUE)
     yield Check("replace_head: uses the given base, not a copy", check_replace_head_uses_the_base, points=0.5,
-                kind=Kind.PROPERTY, needs=("replace_head",))
+                kind=Kind.PROPERTY)
     yield Check("replace_head: one output for two classes", check_replace_head_one_output_for_two_classes,
-                kind=Kind.VALUE, needs=("replace_head",))
+                kind=Kind.VALUE)
     yield Check("unfreeze_from: exactly the later layers trainable", check_unfreeze_from_later_layers, points=2,
                 kind=Kind.PROPERTY, needs=("freeze", "unfreeze_from"), timeout_s=40.0)
     yield Check("unfreeze_from: the earlier BatchNorm layers stay in inference mode",
                 check_unfreeze_from_frozen_batchnorm, kind=Kind.PROPERTY, needs=("freeze", "unfreeze_from"))
     yield Check("count_params: every parameter, as scalars", partial(check_count_params, cases=(("plain", 0),)),
-                points=0.5, needs=("count_params",))
+                points=0.5)
     yield Check("count_params: trainable_only counts only trainable parameters",
-                partial(check_count_params, cases=(("classifier", 1), ("plain", 1))), points=0.5,
-                needs=("count_params",))
+                partial(check_count_params, cases=(("classifier", 1), ("plain", 1))), points=0.5)
     yield Check("count_params: shared weights counted once",
-                partial(check_count_params, cases=(("shared", 0),)), points=0.5, needs=("count_params",))
+                partial(check_count_params, cases=(("shared", 0),)), points=0.5)
     yield Check("count_params: buffers not counted",
-                partial(check_count_params, cases=(("base", 0), ("classifier", 0))), points=0.5,
-                needs=("count_params",))
+                partial(check_count_params, cases=(("base", 0), ("classifier", 0))), points=0.5)
     for key in CLASSES:
         yield Check(CHECK_HEAD[key], partial(check_trained, key=key, fine=False), points=2, kind=Kind.THRESHOLD,
                     needs=("freeze", "replace_head"), timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_HEAD[key]])

@@ -16,7 +16,8 @@ keys "base.<state_dict key>" and "head.weight"/"head.bias" of its 5-class head).
 receives the weights as `weights`: a dict of arrays or the path of that file.
 """
 
-import random
+import importlib.util
+import os
 import time
 
 import numpy as np
@@ -26,6 +27,20 @@ from torch import nn
 
 N_FEATURES = 64  # channels of the base's output maps (N, 64, 4, 4) for 8x8 inputs
 FINE_TUNE_FROM = 7  # the last convolution block: children 7 (conv), 8 (BatchNorm), 9 (ReLU)
+
+
+def _shared_torch_tasks():
+    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "engine",
+                        "torch_tasks.py")
+    spec = importlib.util.spec_from_file_location("_dlgrade_torch_tasks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_shared = _shared_torch_tasks()
+_seed, _state_arrays = _shared.setup, _shared.state_arrays_float64
 
 
 def build_base():
@@ -80,15 +95,6 @@ def load_classifier(weights):
     return model.eval()
 
 
-def _seed(seed):
-    """Seed every generator and run on one deterministic thread, so a regrade repeats."""
-    random.seed(int(seed))
-    np.random.seed(int(seed) % (2**32))
-    torch.manual_seed(int(seed))
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
-
-
 def _images(X):
     return torch.as_tensor(np.asarray(X, dtype=np.float64), dtype=torch.float32).reshape(-1, 1, 8, 8)
 
@@ -130,11 +136,6 @@ def _train(model, x, y, n_classes, epochs, lr, batch_size, gen):
             opt.zero_grad()
             loss.backward()
             opt.step()
-
-
-def _state_arrays(module):
-    """The module's state_dict as float64 arrays (what the grader keeps and relays)."""
-    return {str(k): v.detach().double().cpu().numpy().copy() for k, v in module.state_dict().items()}
 
 
 def _trainable(model):

@@ -62,7 +62,7 @@ def test_the_tasks_file_is_registered_by_absolute_path_and_imports_only_stdlib_n
     assert path.is_absolute() and path == Path(tasks.__file__).resolve()
     tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = top_level_imports(tree)
-    assert imported <= {"copy", "random", "time", "numpy", "torch"}
+    assert imported <= {"copy", "importlib", "os", "time", "numpy", "torch"}
 
 
 # ------------------------------------------------------------------ the loss tasks and closed forms

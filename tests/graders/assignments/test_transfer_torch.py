@@ -121,7 +121,7 @@ def test_torch_is_preloaded_with_room_for_it_and_the_tasks_files_are_registered(
 def test_the_tasks_files_import_only_stdlib_numpy_and_torch(module):
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = top_level_imports(tree)
-    assert imported <= {"random", "time", "importlib", "pathlib", "numpy", "torch"}
+    assert imported <= {"time", "importlib", "os", "pathlib", "numpy", "torch"}
     assert not any(isinstance(node, ast.ImportFrom) and node.level for node in ast.walk(tree))
 
 

@@ -45,3 +45,12 @@ def test_duplicate_check_names_are_refused():
     a = Assignment(id="dup", title="Dup", contract=("f",), checks=checks, reference=None)
     with pytest.raises(ValueError, match="duplicate check names"):
         a.all_checks()
+
+
+def test_all_checks_resolve_a_checks_needs_against_the_contract():
+    def checks(opts):
+        yield Check("f: named", lambda ctx: None)
+        yield Check("helper: not a contract name", lambda ctx: None)
+        yield Check("f: more", lambda ctx: None, needs=("f", "g"))
+    a = Assignment(id="tiny", title="Tiny", contract=("f", "g"), checks=checks, reference=None)
+    assert [c.needs for c in a.all_checks()] == [("f",), (), ("f", "g")]

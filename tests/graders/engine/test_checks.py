@@ -32,8 +32,15 @@ def test_check_function_is_the_text_before_the_first_colon():
 
 def test_check_defaults_are_visible_value_one_point():
     c = Check("f: x", _noop)
-    assert (c.points, c.kind, c.visibility, c.needs) == (1.0, Kind.VALUE, Visibility.VISIBLE, ())
+    assert (c.points, c.kind, c.visibility, c.needs) == (1.0, Kind.VALUE, Visibility.VISIBLE, None)
     assert c.timeout_s > 0
+
+
+def test_a_check_without_needs_needs_the_function_in_its_name_when_that_is_a_contract_name():
+    assert Check("f: x", _noop).with_contract(("f", "g")).needs == ("f",)
+    assert Check("ANSWERS[q1]: x", _noop).with_contract(("ANSWERS",)).needs == ()
+    assert Check("f: x", _noop, needs=("f", "g")).with_contract(("f", "g")).needs == ("f", "g")
+    assert Check("f: x", _noop, needs=()).with_contract(("f",)).needs == ()
 
 
 def test_kind_and_visibility_values_are_gradescope_and_report_strings():

@@ -1,15 +1,12 @@
-"""Every language_model_numpy MUTANT is a real slip; every UNUSUAL submission matches the
-reference."""
+"""The probe of language_model_numpy's contract for its mutants (the harness: tests/mutants/probing.py)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from tests.mutants import load_module_from_source, reference_path
+from tests.mutants.probing import same
 from tests.mutants.language_model_numpy import MUTANTS, SLOW_MUTANTS, UNUSUAL
 
-SOURCE = reference_path("language_model_numpy").read_text(encoding="utf-8")
 CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train", "predict_next")
 TEXTS = (
     "Zeta alpha zeta, ALPHA beta beta gamma zeta alpha beta gamma delta",
@@ -54,7 +51,7 @@ def probe(mod) -> dict[str, object]:
 
     record("init_params", lambda: mod.init_params(9, 3, 5, seed=3))
     record("init_params:reproducible",
-           lambda: _same(mod.init_params(9, 3, 5, 3), mod.init_params(9, 3, 5, 3), 0))
+           lambda: same(mod.init_params(9, 3, 5, 3), mod.init_params(9, 3, 5, 3), 0))
     record("forward", lambda: mod.forward(_copy(params), context.copy())[0])
     record("forward:large logits",
            lambda: mod.forward({k: v * 3000.0 for k, v in params.items()}, context.copy())[0])
@@ -81,7 +78,7 @@ def probe(mod) -> dict[str, object]:
         return {"params": trained, "history": np.asarray(history)}
 
     record("train", train)
-    record("train:reproducible", lambda: _same(train(), train(), 0))
+    record("train:reproducible", lambda: same(train(), train(), 0))
     record("predict_next", lambda: "|".join(
         mod.predict_next(_copy(params), VOCAB, [VOCAB[i] for i in c]) for c in context))
     # the arguments after the call: a function that modifies its input in place changes them
@@ -101,62 +98,14 @@ def _inputs_after(function, *args):
     return {str(i): "|".join(a) if isinstance(a, list) else a for i, a in enumerate(args)}
 
 
-def _same(a, b, tol: float) -> bool:
-    """Deep comparison of probe values: dicts, lists, arrays, numbers, strings."""
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    if isinstance(a, dict) or isinstance(b, dict):
-        if not (isinstance(a, dict) and isinstance(b, dict)) or set(a) != set(b):
-            return False
-        return all(_same(a[k], b[k], tol) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) != len(b):
-        return False
-    try:
-        x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    if x.shape != y.shape or not np.array_equal(np.isfinite(x), np.isfinite(y)):
-        return False
-    return bool(np.allclose(x, y, rtol=tol, atol=tol, equal_nan=True))
+BUGGY, CORRECT = MUTANTS + SLOW_MUTANTS, UNUSUAL
+CHANGED = 1e-6
 
 
-REFERENCE = probe(load_module_from_source(SOURCE, "language_model_numpy_reference"))
-
-
-def test_reference_probe_is_clean():
-    assert not any(isinstance(v, str) and v.startswith("raised") for v in REFERENCE.values())
-    assert REFERENCE["init_params:reproducible"] and REFERENCE["train:reproducible"]
-    assert np.isfinite(REFERENCE["forward:large logits"]).all()
+def check_reference(reference: dict) -> None:
+    assert not any(isinstance(v, str) and v.startswith("raised") for v in reference.values())
+    assert reference["init_params:reproducible"] and reference["train:reproducible"]
+    assert np.isfinite(reference["forward:large logits"]).all()
     # the predictions are not simply the last context word
     last = [VOCAB[c[2]] for c in _problem()[1]]
-    assert REFERENCE["predict_next"].split("|") != last
-
-
-def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS + SLOW_MUTANTS + UNUSUAL]
-    assert len(names) == len(set(names))
-
-
-@pytest.mark.parametrize("mutant", MUTANTS + SLOW_MUTANTS, ids=lambda m: m.name)
-def test_mutant_changes_some_contract_output(mutant):
-    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
-    changed = [k for k, v in probe(mod).items() if not _same(v, REFERENCE[k], 1e-6)]
-    assert changed, f"{mutant.name} behaves like the reference on every probe"
-
-
-@pytest.mark.parametrize("mutant", UNUSUAL, ids=lambda m: m.name)
-def test_unusual_matches_reference(mutant):
-    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
-    got = probe(mod)
-    changed = [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-10)]
-    assert not changed, f"{mutant.name} differs from the reference on {changed}"
-
-
-def test_every_contract_function_has_a_mutant():
-    hit = set()
-    for m in MUTANTS + SLOW_MUTANTS:
-        mod = load_module_from_source(m.apply(SOURCE), m.name)
-        for k, v in probe(mod).items():
-            if not _same(v, REFERENCE[k], 1e-6):
-                hit.add(k.split(":")[0])
-    assert set(CONTRACT) <= hit, set(CONTRACT) - hit
+    assert reference["predict_next"].split("|") != last

@@ -1,9 +1,8 @@
-"""Every lstm_gru_numpy MUTANT is a real slip; every UNUSUAL submission matches the reference."""
+"""The probe of lstm_gru_numpy's contract for its mutants (the harness: tests/mutants/probing.py)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from tests.mutants import load_module_from_source, reference_path
 from tests.mutants.lstm_gru_numpy import MUTANTS, UNUSUAL
@@ -61,63 +60,16 @@ def probe(mod) -> dict[str, object]:
     return out
 
 
-def _same(a, b, tol: float) -> bool:
-    """Deep comparison of probe values: dicts, tuples, arrays, numbers, strings."""
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    if isinstance(a, dict) or isinstance(b, dict):
-        if not (isinstance(a, dict) and isinstance(b, dict)) or set(a) != set(b):
-            return False
-        return all(_same(a[k], b[k], tol) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y, tol) for x, y in zip(a, b))
-    try:
-        x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    if x.shape != y.shape or not np.array_equal(np.isfinite(x), np.isfinite(y)):
-        return False
-    return bool(np.allclose(x, y, rtol=tol, atol=tol, equal_nan=True))
+BUGGY, CORRECT = MUTANTS, UNUSUAL
+CHANGED = 1e-6
 
 
-REFERENCE_MODULE = load_module_from_source(SOURCE, "lstm_gru_numpy_reference")
-REFERENCE = probe(REFERENCE_MODULE)
-
-
-def test_reference_probe_is_clean():
-    assert not any(isinstance(v, str) for v in REFERENCE.values()), REFERENCE
+def check_reference(reference: dict) -> None:
+    """No crash; the hard-sigmoid probe reaches both regimes and no kink."""
+    assert not any(isinstance(v, str) for v in reference.values()), reference
     lstm, _, X, h0, _, _, _ = _data()
-    _, cache = REFERENCE_MODULE.lstm_forward(X, h0, lstm, "hard_sigmoid")
+    module = load_module_from_source(SOURCE, "lstm_gru_numpy_reference_gates")
+    _, cache = module.lstm_forward(X, h0, lstm, "hard_sigmoid")
     a = np.concatenate([step[3][k].ravel() for step in cache for k in "ifo"])
     assert np.min(np.abs(np.abs(a) - 2.5)) > 1e-3  # no kink
     assert np.any(np.abs(a) > 2.5) and np.any(np.abs(a) < 2.5)  # both regimes
-
-
-def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS + UNUSUAL]
-    assert len(names) == len(set(names))
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_changes_some_contract_output(mutant):
-    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
-    changed = [k for k, v in probe(mod).items() if not _same(v, REFERENCE[k], 1e-6)]
-    assert changed, f"{mutant.name} behaves like the reference on every probe"
-
-
-@pytest.mark.parametrize("mutant", UNUSUAL, ids=lambda m: m.name)
-def test_unusual_matches_reference(mutant):
-    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
-    got = probe(mod)
-    changed = [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-10)]
-    assert not changed, f"{mutant.name} differs from the reference on {changed}"
-
-
-def test_every_contract_function_has_a_mutant():
-    hit = set()
-    for m in MUTANTS:
-        mod = load_module_from_source(m.apply(SOURCE), m.name)
-        for k, v in probe(mod).items():
-            if not _same(v, REFERENCE[k], 1e-6):
-                hit.add(k.split(":")[0])
-    assert set(CONTRACT) <= hit, set(CONTRACT) - hit

@@ -1,14 +1,11 @@
-"""Every numpy_basics MUTANT is a real slip; every UNUSUAL submission matches the reference."""
+"""The probe of numpy_basics's contract for its mutants (the harness: tests/mutants/probing.py)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from tests.mutants import load_module_from_source, reference_path
 from tests.mutants.numpy_basics import MUTANTS, UNUSUAL
 
-SOURCE = reference_path("numpy_basics").read_text(encoding="utf-8")
 ELEMENTWISE = ("relu", "sigmoid", "tanh", "hard_sigmoid")
 CHANGED = 1e-9  # a MUTANT differs by more than this somewhere; UNUSUAL ones agree to 1e-10
 
@@ -64,60 +61,21 @@ def _flat(value) -> list:
     return list(value) if isinstance(value, tuple) else [value]
 
 
-def same(a, b, tol: float) -> bool:
-    if isinstance(a, (str, bool)) or isinstance(b, (str, bool)):
-        return a == b
-    a_parts, b_parts = _flat(a), _flat(b)
-    if len(a_parts) != len(b_parts):
-        return False
-    for x, y in zip(a_parts, b_parts):
-        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        if x.shape != y.shape or not np.array_equal(np.isfinite(x), np.isfinite(y)):
-            return False
-        if not np.allclose(x, y, rtol=tol, atol=tol, equal_nan=True):
-            return False
-    return True
+BUGGY, CORRECT = MUTANTS, UNUSUAL
+CONTRACT = tuple(f for e in ELEMENTWISE for f in (e, e + "_backward")) + (
+    "softmax", "mse_loss", "bce_loss", "softmax_cross_entropy")
 
 
-REFERENCE = probe(load_module_from_source(SOURCE, "numpy_basics_reference"))
+def contract_name(key: str) -> str:
+    return key.split("@")[0].split(":")[0]
 
 
-def test_reference_probe_is_finite():
-    for name, value in REFERENCE.items():
+def check_reference(reference: dict) -> None:
+    """Finite outputs everywhere, inputs left alone."""
+    for name, value in reference.items():
         assert not isinstance(value, str), (name, value)
         if name.endswith(":inputs unchanged"):
             assert value is True, name
             continue
         for part in _flat(value):
             assert np.all(np.isfinite(part)), name
-
-
-def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS + UNUSUAL]
-    assert len(names) == len(set(names))
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_changes_some_contract_output(mutant):
-    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
-    changed = [k for k, v in probe(mod).items() if not same(v, REFERENCE[k], CHANGED)]
-    assert changed, f"{mutant.name} behaves like the reference on every probe"
-
-
-@pytest.mark.parametrize("mutant", UNUSUAL, ids=lambda m: m.name)
-def test_unusual_matches_reference(mutant):
-    mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
-    changed = [k for k, v in probe(mod).items() if not same(v, REFERENCE[k], 1e-10)]
-    assert not changed, f"{mutant.name} differs from the reference on {changed}"
-
-
-def test_every_contract_function_has_a_mutant():
-    functions = [f for e in ELEMENTWISE for f in (e, e + "_backward")]
-    functions += ["softmax", "mse_loss", "bce_loss", "softmax_cross_entropy"]
-    hit = set()
-    for m in MUTANTS:
-        mod = load_module_from_source(m.apply(SOURCE), m.name)
-        for k, v in probe(mod).items():
-            if not same(v, REFERENCE[k], CHANGED):
-                hit.add(k.split("@")[0].split(":")[0])
-    assert set(functions) <= hit, set(functions) - hit
