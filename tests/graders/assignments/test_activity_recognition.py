@@ -17,7 +17,7 @@ import pytest
 
 from graders import assignments
 from graders.assignments.activity_recognition import checks, problems, tasks, thresholds
-from graders.assignments.activity_recognition.calibrate import calibration_seeds
+from graders.assignments.activity_recognition.calibrate import VARIATION_DRAWS, VARIATIONS, calibration_seeds
 from graders.assignments.activity_recognition.thresholds import evaluate
 from graders.engine.checks import Kind
 from reference.numpy import activity_recognition as ref
@@ -50,6 +50,54 @@ def test_trained_checks_are_the_calibrated_ones_with_time_for_their_cpu_budget()
         assert len(t.seeds) >= 5 and t.settings == thresholds.SETTINGS
         assert 1 / 4 < t.bound < min(t.reference_values)   # above chance, below every reference draw
     assert ASSIGNMENT.limits.cpu_s >= 3 * 4 * thresholds.CPU_BUDGET_S
+
+
+def test_trained_bounds_are_calibrated_over_the_harmless_variations_too():
+    """Each bound holds, with its margin, for every variation run (a correct program whose
+    arithmetic differs from the reference's only in rounding), as it does for every draw."""
+    table = thresholds.thresholds_for(thresholds.DEFAULT_DATA)
+    for cell in ref.CELLS:
+        t = table[thresholds.CHECKS[cell]]
+        assert list(t.variation) == [v.name for v in VARIATIONS]
+        for by_seed in t.variation.values():
+            assert tuple(by_seed) == tuple(sorted(calibration_seeds(cell, VARIATION_DRAWS)))
+        every = [*t.reference_values, *(a for by_seed in t.variation.values() for a in by_seed.values())]
+        assert t.bound == pytest.approx(min(every) * (1 - t.margin)) and t.bound < min(every)
+        assert "harmless variations" in t.describe()
+
+
+def _variant(name_part: str):
+    (variation,) = [v for v in VARIATIONS if name_part in v.name]
+    return variation
+
+
+@pytest.mark.parametrize("cell", ref.CELLS)
+def test_the_re_associated_sum_changes_the_bias_gradients_in_rounding_only(cell):
+    variant = _variant("re-associated").module("activity_recognition")
+    params, X, y = problems.problem(np.random.default_rng(0), cell)
+    _, right = ref.loss_and_grads(params, X, y, cell)
+    _, varied = variant.loss_and_grads(params, X, y, cell)
+    for k in right:
+        np.testing.assert_allclose(varied[k], right[k], rtol=1e-12, atol=1e-15)
+    changed = {k for k in right if not np.array_equal(varied[k], right[k])}
+    assert changed and all(k.startswith("b") for k in changed)
+
+
+def test_the_other_momentum_order_changes_the_update_in_rounding_only():
+    variant = _variant("another update order").module("activity_recognition")
+    rng = np.random.default_rng(0)
+    grads = [{k: rng.standard_normal(200) for k in "ab"} for _ in range(3)]
+    start = {k: rng.standard_normal(200) for k in "ab"}
+    right, varied = {k: a.copy() for k, a in start.items()}, {k: a.copy() for k, a in start.items()}
+    right_velocity, varied_velocity = {}, {}
+    for g in grads:
+        ref.momentum_update(right, g, right_velocity, 0.005, 0.9)
+        variant.momentum_update(varied, g, varied_velocity, 0.005, 0.9)
+    for k in start:
+        np.testing.assert_allclose(varied[k], right[k], rtol=1e-13, atol=1e-15)
+        np.testing.assert_array_equal(varied_velocity[k], right_velocity[k])
+    assert any(not np.array_equal(varied[k], right[k]) for k in start)
+    assert _variant("perturbed").perturb == 1e-12 and not _variant("perturbed").edits
 
 
 def test_reference_runs_are_recorded_for_the_pictures():
@@ -259,6 +307,7 @@ def test_calibrating_a_ts_data_set_adds_its_table_and_reference_runs(tmp_path, m
     assert written.THRESHOLDS_BY_DATASET["basic_motions"] == thresholds.THRESHOLDS_BY_DATASET["basic_motions"]
     small = written.THRESHOLDS_BY_DATASET["ts:Small"]
     assert set(small) == set(thresholds.CHECKS.values()) and all(len(t.seeds) == 5 for t in small.values())
+    assert all(list(t.variation) == [v.name for v in VARIATIONS] for t in small.values())
     runs = json.loads(runs_copy.read_text(encoding="utf-8"))
     assert set(runs) == {"basic_motions", "ts:Small"}
     assert np.asarray(runs["ts:Small"]["gru"]["confusion"]).shape == (2, 2)
