@@ -350,8 +350,12 @@ def test_default_mode_with_landlock_hides_the_reference_and_refuses_writes_outsi
                 out.append("refused")
             return out
     """
+    # a checkout under /tmp (as some CI services make) lies in the sandbox's private /tmp, where
+    # writing is allowed and vanishes with it: there only the host's copy must stay untouched
+    in_private_tmp = str(REFERENCE.resolve()).startswith(("/tmp/", "/var/tmp/", "/dev/shm/"))
     with sandbox(code, isolation="default") as sb:
-        assert sb.call("probe")[0] == "refused" and sb.call("probe")[2] == "refused"
+        read, _, wrote = sb.call("probe")
+        assert read == "refused" and (wrote == "refused" or in_private_tmp)
         assert sb.isolation.get("landlock")
     assert not (REFERENCE.parents[2] / "dlgrade-test-written").exists()
 
