@@ -300,22 +300,18 @@ def test_mutant_names_are_unique_across_all_four_lists():
 
 @pytest.mark.parametrize("mutant", _slow_lists()[1], ids=lambda m: m.name)
 def test_slow_mutant_changes_some_contract_output(mutant):
-    """tests/mutants/test_autoencoders_torch_mutants.py probes MUTANTS; the same probe here for
+    """tests/mutants/test_mutant_probes.py probes MUTANTS; the same probe here for
     SLOW_MUTANTS, so a slip graded only with -m slow is still shown to be a real slip."""
-    from tests.mutants import load_module_from_source
-    from tests.mutants.test_autoencoders_torch_mutants import REFERENCE, SOURCE, _same, probe
+    from tests.mutants.test_mutant_probes import test_buggy_mutant_changes_some_contract_output as probe
 
-    got = probe(load_module_from_source(mutant.apply(SOURCE), mutant.name))
-    assert [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-6)]
+    probe("autoencoders_torch", mutant)
 
 
 @pytest.mark.parametrize("mutant", _slow_lists()[3], ids=lambda m: m.name)
 def test_slow_unusual_matches_the_reference(mutant):
-    from tests.mutants import load_module_from_source
-    from tests.mutants.test_autoencoders_torch_mutants import REFERENCE, SOURCE, _same, probe
+    from tests.mutants.test_mutant_probes import test_correct_mutant_matches_the_reference as probe
 
-    got = probe(load_module_from_source(mutant.apply(SOURCE), mutant.name))
-    assert not [k for k, v in got.items() if not _same(v, REFERENCE[k], 1e-10)]
+    probe("autoencoders_torch", mutant)
 
 
 # ------------------------------------------------------------------ separate evaluation

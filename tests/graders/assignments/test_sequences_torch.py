@@ -425,13 +425,13 @@ def _slow(kind):
 
 @pytest.mark.parametrize("mutant", _slow("SLOW_MUTANTS"), ids=lambda m: m.name)
 def test_slow_buggy_mutant_changes_a_contract_output(mutant):
-    from tests.mutants import test_sequences_torch_mutants as harness
+    from tests.mutants.test_mutant_probes import test_buggy_mutant_changes_some_contract_output as probe
 
-    harness.test_buggy_mutant_changes_a_contract_output(mutant)
+    probe("sequences_torch", mutant)
 
 
 @pytest.mark.parametrize("mutant", _slow("SLOW_UNUSUAL"), ids=lambda m: m.name)
 def test_slow_unusual_submission_matches_the_reference(mutant):
-    from tests.mutants import test_sequences_torch_mutants as harness
+    from tests.mutants.test_mutant_probes import test_correct_mutant_matches_the_reference as probe
 
-    harness.test_unusual_submission_matches_the_reference(mutant)
+    probe("sequences_torch", mutant)
