@@ -90,6 +90,15 @@ class Variation:
     def module(self, assignment_id: str):
         return reference_variant(assignment_id, self.edits)
 
+    def train_with_perturbed_init(self, assignment_id: str):
+        """The variant's `train`, its `init_params` perturbed when `perturb` is set: for
+        assignments whose inputs are ints or text, where only the parameters can move."""
+        module = self.module(assignment_id)
+        if self.perturb:
+            init = module.init_params
+            module.init_params = lambda *args: {k: perturbed(v, self.perturb) for k, v in init(*args).items()}
+        return module.train
+
 
 def perturbed(x, relative: float = 1e-12, seed: int = 0):
     """x * (1 + relative * N(0, 1)) elementwise, float64 (a copy of x when relative is 0): a

@@ -32,7 +32,6 @@ from graders.engine.calibration import (
     cpu_summary,
     one_blas_thread,
     over_seeds,
-    perturbed,
     print_tables,
     report_mutants,
     script_arguments,
@@ -63,16 +62,6 @@ THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 def draw_text(draw: int) -> dict:
     """The graded text and seed of calibration draw `draw` (see thresholds.graded_text)."""
     return graded_text(calibration_secret(ASSIGNMENT, draw))
-
-
-def variant_train(variation: Variation):
-    """The `train` of the reference with `variation` (its init_params perturbed when asked)."""
-    module = variation.module(ASSIGNMENT)
-    if variation.perturb:
-        init = module.init_params
-        module.init_params = lambda *args: {k: perturbed(v, variation.perturb)
-                                            for k, v in init(*args).items()}
-    return module.train
 
 
 def run_seed(draw: int, train_fn=None, settings: dict = SETTINGS) -> dict:
@@ -124,7 +113,7 @@ def run(draws=DRAWS, verbose: bool = True, variation_draws: int = VARIATION_DRAW
     cpus = [r["cpu_s"] for r in results.values()]
     variation = {}
     for v in VARIATIONS:
-        train = variant_train(v)
+        train = v.train_with_perturbed_init(ASSIGNMENT)
         by_draw = over_seeds(draws[:variation_draws], lambda draw: run_seed(draw, train_fn=train),
                              lambda draw, r: f"  {v.name}: " + line(draw, r), verbose=verbose)
         variation[v.name] = {draw: r["errors"] for draw, r in by_draw.items()}

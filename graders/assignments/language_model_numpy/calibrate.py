@@ -30,7 +30,6 @@ from graders.engine.calibration import (
     cpu_summary,
     one_blas_thread,
     over_seeds,
-    perturbed,
     report_mutants,
     script_arguments,
     write_and_report,
@@ -80,16 +79,6 @@ def draw_data(draw: int) -> dict:
     return graded_data(calibration_secret(ASSIGNMENT, draw))
 
 
-def variant_train(variation: Variation):
-    """The `train` of the reference with `variation` (its init_params perturbed when asked)."""
-    module = variation.module(ASSIGNMENT)
-    if variation.perturb:
-        init = module.init_params
-        module.init_params = lambda *args: {k: perturbed(v, variation.perturb)
-                                            for k, v in init(*args).items()}
-    return module.train
-
-
 def run_seed(draw: int, train_fn=None, settings: dict = SETTINGS) -> dict:
     """Train (the reference by default) on calibration draw `draw`; held-out accuracy,
     cross-entropy, CPU s."""
@@ -120,7 +109,7 @@ def run(draws=DRAWS, verbose: bool = True,
     cpus = [r["cpu_s"] for r in results.values()]
     acc_variation, ce_variation = {}, {}
     for v in VARIATIONS:
-        train = variant_train(v)
+        train = v.train_with_perturbed_init(ASSIGNMENT)
         by_draw = over_seeds(draws[:variation_draws], lambda draw: run_seed(draw, train_fn=train),
                              lambda draw, r: f"  {v.name}: " + line(draw, r), verbose=verbose)
         acc_variation[v.name] = {draw: r["accuracy"] for draw, r in by_draw.items()}

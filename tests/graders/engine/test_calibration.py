@@ -355,3 +355,17 @@ def test_a_reference_variant_is_the_reference_with_one_edit_and_an_unusual_one_c
     assert callable(unusual_variant("sequences_torch", "forecaster_final_hidden_state").Forecaster)
     with pytest.raises(ValueError, match="no unusual submission"):
         unusual_variant("sequences_torch", "no_such_mutant")
+
+
+def test_a_perturbed_init_variation_moves_the_initial_parameters_of_the_train_it_returns():
+    import numpy as np
+
+    from graders.engine.calibration import Variation, load_reference
+
+    train = Variation("init perturbed", perturb=1e-12).train_with_perturbed_init("char_rnn_numpy")
+    moved = train.__globals__["init_params"](5, 4, 3)
+    plain = load_reference("char_rnn_numpy").init_params(5, 4, 3)
+    for key, value in plain.items():
+        assert not np.array_equal(moved[key], value) and np.allclose(moved[key], value, rtol=1e-10)
+    same = Variation("as is").train_with_perturbed_init("char_rnn_numpy")
+    assert np.array_equal(same.__globals__["init_params"](5, 4, 3)["Wxh"], plain["Wxh"])
