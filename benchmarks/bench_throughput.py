@@ -1,7 +1,7 @@
 """Benchmark 4: batch throughput, numpy_basics submissions per minute with 1 and 2 workers.
 
 The class is a folder of one file per student: copies of the reference and mutants from
-tests/mutants/numpy_basics.py (realistic slips, whose failing checks also build feedback).
+graders/assignments/numpy_basics/slips.py (realistic slips, whose failing checks also build feedback).
 It is graded with graders.batch.run.run_batch (what `dlgrade batch` runs: a spawned
 process pool, one sandbox per grade, JSON and HTML reports, the gradebook), twice per
 number of workers:
@@ -26,7 +26,7 @@ from pathlib import Path
 from benchmarks.common import fork_server_off, log, main, median, result
 from graders.batch.run import process_executor, run_batch
 from tests.mutants import reference_path
-from tests.mutants.numpy_basics import MUTANTS
+from graders.assignments.numpy_basics.slips import MUTANTS
 
 ASSIGNMENT = "numpy_basics"
 

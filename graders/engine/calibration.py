@@ -4,7 +4,7 @@ A calibrate script retrains the reference solution over several seeds, turns eac
 check's values into a `Threshold` (`graders.engine.thresholds.calibrate`), prints the
 table and, with `--write`, rewrites the table in the assignment's thresholds.py (the
 writers are in `graders.engine.thresholds`). With `--mutants` it also reports how the
-buggy and unusual submissions of `tests/mutants/<assignment>.py` fare at the grade seed.
+buggy and unusual submissions of `graders/assignments/<assignment>/slips.py` fare at the grade seed.
 
 Two kinds of script use this:
 - one table (numpy and most torch assignments): `script_arguments`, `over_seeds`,
@@ -192,13 +192,13 @@ def verdict(threshold: Threshold, value: float) -> str:
 
 def mutant_modules(assignment_id: str, names=None, skip: tuple[str, ...] = (), *,
                    slow: bool = False):
-    """(kind, name, module) of each mutant of `tests/mutants/<assignment_id>.py` (needs
+    """(kind, name, module) of each mutant of `graders/assignments/<assignment_id>/slips.py` (needs
     the tests/ tree): kind "MUTANT" or "UNUSUAL"; only those in `names` when given, none
     whose name starts with one of `skip`. slow: the SLOW_MUTANTS too (as "MUTANT", after
     the others)."""
     from tests.mutants import load_module_from_source, reference_path
 
-    lists = importlib.import_module(f"tests.mutants.{assignment_id}")
+    lists = importlib.import_module(f"graders.assignments.{assignment_id}.slips")
     source = reference_path(assignment_id).read_text(encoding="utf-8")
     buggy = lists.MUTANTS + (lists.SLOW_MUTANTS if slow else [])
     for kind, mutants in (("MUTANT", buggy), ("UNUSUAL", lists.UNUSUAL)):
@@ -329,12 +329,12 @@ def variation_note(variations, draws) -> str:
 
 
 def unusual_variant(assignment_id: str, name: str):
-    """The correct-but-unusual submission `name` of tests/mutants/<assignment_id>.py (UNUSUAL
+    """The correct-but-unusual submission `name` of graders/assignments/<assignment_id>/slips.py (UNUSUAL
     or SLOW_UNUSUAL), loaded as a module: a variation a bound must hold over (needs the
     tests/ tree, as `--mutants` does)."""
     from tests.mutants import load_module_from_source, reference_path
 
-    lists = importlib.import_module(f"tests.mutants.{assignment_id}")
+    lists = importlib.import_module(f"graders.assignments.{assignment_id}.slips")
     found = [m for m in lists.UNUSUAL + getattr(lists, "SLOW_UNUSUAL", []) if m.name == name]
     if len(found) != 1:
         raise ValueError(f"no unusual submission {name!r} of {assignment_id}")

@@ -35,7 +35,7 @@ def _mutants(kind: str) -> list:
     """MUTANTS or UNUSUAL of every assignment; SLOW_MUTANTS / SLOW_UNUSUAL are marked slow."""
     params = []
     for aid in _assignments_with_mutants():
-        module = importlib.import_module(f"tests.mutants.{aid}")
+        module = importlib.import_module(f"graders.assignments.{aid}.slips")
         for m in getattr(module, kind, []):
             params.append(pytest.param(aid, m, id=f"{aid}-{m.name}"))
         for m in getattr(module, f"SLOW_{kind}", []):
@@ -91,7 +91,7 @@ def test_correct_but_unusual_submission_gets_full_marks(aid, mutant):
 
 @pytest.mark.parametrize("aid", _assignments_with_mutants())
 def test_every_check_is_named_by_some_mutant(aid):
-    module = importlib.import_module(f"tests.mutants.{aid}")
+    module = importlib.import_module(f"graders.assignments.{aid}.slips")
     buggy = list(module.MUTANTS) + list(getattr(module, "SLOW_MUTANTS", []))
     prefixes = [p for m in buggy for p in m.catches]
     checks = [c.name for c in assignments.get(aid).all_checks()]

@@ -23,7 +23,7 @@ re_lone_comma = __import__("re").compile(r"([^\n]*)\n,\n")
 
 
 def survey(assignment_id: str, workers: int = 2) -> dict[str, list]:
-    module = importlib.import_module(f"tests.mutants.{assignment_id}")
+    module = importlib.import_module(f"graders.assignments.{assignment_id}.slips")
     assignment = assignments.get(assignment_id)
     with tempfile.TemporaryDirectory(prefix="dlgrade-survey-") as tmp:
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.mutants import load_module_from_source
-from tests.mutants.autoencoder_numpy import MUTANTS, UNUSUAL
+from graders.assignments.autoencoder_numpy.slips import MUTANTS, UNUSUAL
 from tests.mutants.probing import source
 
 SOURCE = source("autoencoder_numpy")

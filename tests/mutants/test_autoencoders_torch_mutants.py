@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.mutants import load_module_from_source
-from tests.mutants.autoencoders_torch import MUTANTS, UNUSUAL
+from graders.assignments.autoencoders_torch.slips import MUTANTS, UNUSUAL
 from tests.mutants.probing import source
 
 SOURCE = source("autoencoders_torch")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.mutants import load_module_from_source
-from tests.mutants.char_rnn_numpy import MUTANTS
+from graders.assignments.char_rnn_numpy.slips import MUTANTS
 from tests.mutants.probes.char_rnn_numpy import TEXT, _joint_counts, distributions_differ
 from tests.mutants.probing import source
 

@@ -15,7 +15,7 @@ import pytest
 from graders.assignments.theory.answer_key import check_all, check_answer
 from graders.symbolic import to_plain
 from tests.mutants import load_module_from_source, reference_path
-from tests.mutants.theory import MUTANTS, UNUSUAL
+from graders.assignments.theory.slips import MUTANTS, UNUSUAL
 
 SOURCE = reference_path("theory").read_text(encoding="utf-8")
 

@@ -14,7 +14,7 @@ reference in `VARIATIONS`; the bound is the worst of all those values times (1 +
 
 For comparison it also prints the trivial baseline (predict every held-out image as the
 per-pixel mean of the training images) and, with --mutants, the value reached by the
-buggy and unusual submissions of tests/mutants/autoencoder_numpy.py.
+buggy and unusual submissions of graders/assignments/autoencoder_numpy/slips.py.
 """
 
 from __future__ import annotations

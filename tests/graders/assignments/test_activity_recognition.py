@@ -274,7 +274,7 @@ def test_a_trained_check_attaches_the_confusion_matrix_and_loss_curve_to_the_htm
 
 def test_predict_that_agrees_with_a_wrong_forward_is_not_failed_twice(tmp_path):
     from tests.mutants import write_edited
-    from tests.mutants.activity_recognition import MUTANTS
+    from graders.assignments.activity_recognition.slips import MUTANTS
 
     (transposed,) = [m for m in MUTANTS if m.name == "forward_transposed_recurrent_weight"]
     path = write_edited("activity_recognition", tmp_path, transposed)

@@ -160,7 +160,7 @@ def test_adagrad_that_also_returns_params_gets_full_marks(tmp_path):
 
 
 def test_adagrad_returning_a_new_dict_loses_only_the_in_place_check(tmp_path):
-    from tests.mutants.autoencoder_numpy import MUTANTS
+    from graders.assignments.autoencoder_numpy.slips import MUTANTS
 
     (mutant,) = [m for m in MUTANTS if m.name == "adagrad_not_in_place_returns_new_dict"]
     report = _grade(_submission(tmp_path, mutant), "adagrad_update")
@@ -178,7 +178,7 @@ def test_history_returned_as_an_array_is_accepted(tmp_path):
 
 
 def test_a_forward_slip_is_pointed_out_in_the_gradient_check_feedback(tmp_path):
-    from tests.mutants.autoencoder_numpy import MUTANTS
+    from graders.assignments.autoencoder_numpy.slips import MUTANTS
 
     (mutant,) = [m for m in MUTANTS if m.name == "forward_forgets_b2"]
     report = _grade(_submission(tmp_path, mutant), "backward: gradient check of W2")

@@ -288,7 +288,7 @@ def test_the_template_notebook_grades_to_zero_with_not_implemented_feedback():
 
 
 def _slow_lists():
-    from tests.mutants import autoencoders_torch as m
+    from graders.assignments.autoencoders_torch import slips as m
 
     return m.MUTANTS, m.SLOW_MUTANTS, m.UNUSUAL, m.SLOW_UNUSUAL
 

@@ -275,7 +275,7 @@ def test_a_train_with_another_signature_is_told_so(tmp_path):
 
 
 def test_a_sampler_that_updates_its_own_copy_of_h_in_place_gets_every_sample_point(tmp_path):
-    from tests.mutants.char_rnn_numpy import SLOW_UNUSUAL
+    from graders.assignments.char_rnn_numpy.slips import SLOW_UNUSUAL
 
     own_copy = next(m for m in SLOW_UNUSUAL if m.name == "sample_updates_its_own_copy_of_h_in_place")
     report = _grade(write_edited("char_rnn_numpy", tmp_path, own_copy), "sample")

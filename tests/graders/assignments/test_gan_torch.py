@@ -25,7 +25,7 @@ from reference.torch import gan_torch as ref
 from tests.dlgrade.data.test_mnist import write_mnist
 from tests.graders.assignments.task_files import top_level_imports
 from tests.mutants import load_module_from_source, reference_path, write_edited
-from tests.mutants.gan_torch import MUTANTS, SLOW_UNUSUAL
+from graders.assignments.gan_torch.slips import MUTANTS, SLOW_UNUSUAL
 
 ASSIGNMENT = assignments.get("gan_torch")
 SOURCE = reference_path("gan_torch").read_text(encoding="utf-8")

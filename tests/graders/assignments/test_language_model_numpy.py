@@ -321,7 +321,7 @@ def test_a_build_dataset_with_int32_arrays_and_a_tuple_vocab_gets_full_marks(tmp
 
 
 def test_a_wrong_gradient_costs_the_gradient_checks_not_the_update_checks(tmp_path):
-    from tests.mutants.language_model_numpy import MUTANTS
+    from graders.assignments.language_model_numpy.slips import MUTANTS
 
     (mutant,) = [m for m in MUTANTS if m.name == "sigmoid_derivative_without_one_minus_h"]
     report = grade(_submission(tmp_path, mutant), ASSIGNMENT,
@@ -360,7 +360,7 @@ def test_the_trained_checks_report_completions_and_the_configurations(tmp_path):
 
 @pytest.mark.slow
 def test_the_0_01_randn_initialisation_fails_the_trained_checks_and_is_named(tmp_path):
-    from tests.mutants.language_model_numpy import SLOW_MUTANTS
+    from graders.assignments.language_model_numpy.slips import SLOW_MUTANTS
 
     (mutant,) = [m for m in SLOW_MUTANTS if m.name == "init_params_tiny_0_01_randn"]
     report = _grade(_submission(tmp_path, mutant), "train: held-out")

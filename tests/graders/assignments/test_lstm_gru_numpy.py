@@ -1,7 +1,7 @@
 """The `lstm_gru_numpy` grader beyond the mutants: the worked example's feedback, the
 kink-free problems, the cell-state problem, caches kept in the sandbox, and the template.
 
-The buggy and unusual submissions of tests/mutants/lstm_gru_numpy.py are graded by
+The buggy and unusual submissions of graders/assignments/lstm_gru_numpy/slips.py are graded by
 tests/graders/test_mutants.py.
 """
 
@@ -21,7 +21,7 @@ from graders.sandbox import wire
 from graders.sandbox.process import Sandbox
 from reference.numpy import lstm_gru_numpy as ref
 from tests.mutants import REPO, reference_path, write_mutant
-from tests.mutants.lstm_gru_numpy import MUTANTS, UNUSUAL
+from graders.assignments.lstm_gru_numpy.slips import MUTANTS, UNUSUAL
 from tests.reference.numpy.test_lstm_gru_numpy import (
     WORKED_EXAMPLE_WITH_SIGMOID,
     WORKED_EXAMPLE_WITH_TORCH_HARDSIGMOID,

@@ -418,7 +418,7 @@ def test_course_table_every_cell_beats_persistence_on_average():
 
 
 def _slow(kind):
-    from tests.mutants import sequences_torch as mutants
+    from graders.assignments.sequences_torch import slips as mutants
 
     return getattr(mutants, kind)
 

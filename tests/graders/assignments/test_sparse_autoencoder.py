@@ -2,7 +2,7 @@
 checks, the trained check's feedback and picture (with a stand-in context, no training),
 and the template.
 
-The buggy and unusual submissions of tests/mutants/sparse_autoencoder.py are graded by
+The buggy and unusual submissions of graders/assignments/sparse_autoencoder/slips.py are graded by
 tests/graders/test_mutants.py (the slow ones with -m slow).
 """
 

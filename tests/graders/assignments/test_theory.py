@@ -1,6 +1,6 @@
 """The `theory` grader end to end: its checks, its sandbox task, its safety and its template.
 
-The buggy and unusual submissions of tests/mutants/theory.py are graded by
+The buggy and unusual submissions of graders/assignments/theory/slips.py are graded by
 tests/graders/test_mutants.py; here: the task's copy of `to_plain`, the task's replies,
 answers written differently, hostile answer text (never evaluated), a submission whose
 ANSWERS is missing, misspelt or odd, the template notebook, and hidden checks.

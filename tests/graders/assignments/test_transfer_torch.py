@@ -233,7 +233,7 @@ def test_a_frozen_base_whose_batchnorm_follows_model_train_is_reported_with_both
 
 
 def tasks_freeze_bn():
-    from tests.mutants.transfer_torch import _FREEZE_BN
+    from graders.assignments.transfer_torch.slips import _FREEZE_BN
 
     return _FREEZE_BN
 

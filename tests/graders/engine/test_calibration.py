@@ -127,7 +127,7 @@ def test_verdict():
 
 
 def test_mutant_modules_yields_the_named_mutants_as_modules():
-    from tests.mutants.autoencoder_numpy import MUTANTS, UNUSUAL
+    from graders.assignments.autoencoder_numpy.slips import MUTANTS, UNUSUAL
 
     first, unusual = MUTANTS[0].name, UNUSUAL[0].name
     found = list(mutant_modules("autoencoder_numpy", names=[first, unusual]))
@@ -138,7 +138,7 @@ def test_mutant_modules_yields_the_named_mutants_as_modules():
 
 
 def test_mutant_modules_adds_the_slow_mutants_after_the_others_when_asked():
-    from tests.mutants.language_model_numpy import MUTANTS, SLOW_MUTANTS, UNUSUAL
+    from graders.assignments.language_model_numpy.slips import MUTANTS, SLOW_MUTANTS, UNUSUAL
 
     names = [MUTANTS[0].name, SLOW_MUTANTS[0].name, UNUSUAL[0].name]
     found = [(kind, name) for kind, name, _ in mutant_modules("language_model_numpy", names=names, slow=True)]
@@ -148,7 +148,7 @@ def test_mutant_modules_adds_the_slow_mutants_after_the_others_when_asked():
 
 
 def test_report_mutants_prints_a_line_each_or_what_it_raised(capsys):
-    from tests.mutants.autoencoder_numpy import MUTANTS
+    from graders.assignments.autoencoder_numpy.slips import MUTANTS
 
     names = [m.name for m in MUTANTS[:2]]
 

@@ -24,7 +24,7 @@ from dlgrade.cli import main
 from graders.prairielearn.grader import CONFIG, ENTRY_POINT, SECRET, write_grader
 from graders.prairielearn.run import WITHHELD
 from tests.mutants import reference_path
-from tests.mutants.theory import MUTANTS
+from graders.assignments.theory.slips import MUTANTS
 
 ASSIGNMENT = "theory"  # quick to grade, and it has hidden checks
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from tests.mutants import load_module_from_source, reference_path
 from tests.mutants.probing import same
-from tests.mutants.activity_recognition import MUTANTS, SLOW_MUTANTS, UNUSUAL
+from graders.assignments.activity_recognition.slips import MUTANTS, SLOW_MUTANTS, UNUSUAL
 
 SOURCE = reference_path("activity_recognition").read_text(encoding="utf-8")
 CONTRACT = ("init_params", "forward", "loss_and_grads", "momentum_update", "train", "predict", "confusion_matrix")

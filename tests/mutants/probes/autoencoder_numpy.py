@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.mutants.probing import same
-from tests.mutants.autoencoder_numpy import INEXACT, MUTANTS, UNUSUAL
+from graders.assignments.autoencoder_numpy.slips import INEXACT, MUTANTS, UNUSUAL
 
 CHANGED = 1e-9  # a MUTANT differs by more than this somewhere; UNUSUAL ones agree to 1e-10
 CONTRACT = ("init_params", "forward", "loss", "backward", "adagrad_update", "train")

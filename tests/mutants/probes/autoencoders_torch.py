@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from tests.mutants.autoencoders_torch import MUTANTS, UNUSUAL
+from graders.assignments.autoencoders_torch.slips import MUTANTS, UNUSUAL
 
 torch.set_num_threads(1)  # tiny tensors: threads only add overhead on a shared machine
 CONTRACT = ("DenseAutoencoder", "ConvAutoencoder", "add_noise", "l1_activity_penalty")

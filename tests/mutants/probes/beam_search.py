@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.mutants.beam_search import MUTANTS, UNUSUAL
+from graders.assignments.beam_search.slips import MUTANTS, UNUSUAL
 
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from tests.mutants import load_module_from_source, reference_path
 from tests.mutants.probing import same
-from tests.mutants.char_rnn_numpy import INEXACT, MUTANTS, SLOW_MUTANTS, SLOW_UNUSUAL, UNUSUAL
+from graders.assignments.char_rnn_numpy.slips import INEXACT, MUTANTS, SLOW_MUTANTS, SLOW_UNUSUAL, UNUSUAL
 
 SOURCE = reference_path("char_rnn_numpy").read_text(encoding="utf-8")
 CONTRACT = ("init_params", "loss_and_grads", "clip_grads", "sample", "train")

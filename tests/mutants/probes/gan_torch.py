@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from tests.mutants.gan_torch import MUTANTS, UNUSUAL
+from graders.assignments.gan_torch.slips import MUTANTS, UNUSUAL
 
 torch.set_num_threads(1)  # tiny tensors: threads only add overhead on a shared machine
 CONTRACT = ("Generator", "Discriminator", "discriminator_loss", "generator_loss", "train_step")

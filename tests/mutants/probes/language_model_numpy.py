@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.mutants.probing import same
-from tests.mutants.language_model_numpy import MUTANTS, SLOW_MUTANTS, UNUSUAL
+from graders.assignments.language_model_numpy.slips import MUTANTS, SLOW_MUTANTS, UNUSUAL
 
 CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train", "predict_next")
 TEXTS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.mutants import load_module_from_source, reference_path
-from tests.mutants.lstm_gru_numpy import MUTANTS, UNUSUAL
+from graders.assignments.lstm_gru_numpy.slips import MUTANTS, UNUSUAL
 
 SOURCE = reference_path("lstm_gru_numpy").read_text(encoding="utf-8")
 CONTRACT = ("lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.mutants.numpy_basics import MUTANTS, UNUSUAL
+from graders.assignments.numpy_basics.slips import MUTANTS, UNUSUAL
 
 ELEMENTWISE = ("relu", "sigmoid", "tanh", "hard_sigmoid")
 CHANGED = 1e-9  # a MUTANT differs by more than this somewhere; UNUSUAL ones agree to 1e-10

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from tests.mutants.sequences_torch import MUTANTS, UNUSUAL
+from graders.assignments.sequences_torch.slips import MUTANTS, UNUSUAL
 
 # unusual submissions whose CharLSTM has other parameters than the reference's (so the
 # same seed gives other weights): compared on the shape, state and causality properties

@@ -7,7 +7,7 @@ import numpy as np
 from graders.assignments.sparse_autoencoder.checks_adam import reconstruction_fixed_point
 from reference.numpy import sparse_autoencoder as reference_sparse
 from tests.mutants.probing import same
-from tests.mutants.sparse_autoencoder import INEXACT, MUTANTS, SLOW_UNUSUAL, UNUSUAL
+from graders.assignments.sparse_autoencoder.slips import INEXACT, MUTANTS, SLOW_UNUSUAL, UNUSUAL
 
 CONTRACT = ("to_grayscale", "sample_patches", "normalize_patches", "init_params", "cost", "train")
 RHO, BETA, LAM = 0.05, 3.0, 1e-3

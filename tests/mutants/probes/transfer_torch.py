@@ -6,7 +6,7 @@ from torch import nn
 
 from graders.assignments.transfer_torch.tasks import build_base
 from tests.mutants.probing import same
-from tests.mutants.transfer_torch import MUTANTS, UNUSUAL
+from graders.assignments.transfer_torch.slips import MUTANTS, UNUSUAL
 
 X = torch.tensor(np.random.default_rng(0).normal(size=(6, 1, 8, 8)), dtype=torch.float64)
 

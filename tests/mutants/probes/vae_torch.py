@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from tests.mutants.vae_torch import MUTANTS, UNUSUAL
+from graders.assignments.vae_torch.slips import MUTANTS, UNUSUAL
 
 torch.set_num_threads(1)  # tiny tensors: threads only add overhead on a shared machine
 CONTRACT = ("VAE", "VAE.reparameterize", "kl_divergence", "vae_loss")

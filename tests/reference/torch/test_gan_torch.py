@@ -92,7 +92,7 @@ def test_train_step_task_finds_the_reference_exact():
 
 def _mutated(name):
     from tests.mutants import load_module_from_source
-    from tests.mutants.gan_torch import MUTANTS
+    from graders.assignments.gan_torch.slips import MUTANTS
 
     mutant = next(m for m in MUTANTS if m.name == name)
     return load_module_from_source(mutant.apply(open(ref.__file__).read()), name)

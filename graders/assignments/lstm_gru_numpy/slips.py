@@ -10,7 +10,7 @@ reference's), as a student who then derives the backward pass by hand from the c
 would do; forward value checks catch it either way.
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 _LSTM_FORWARD_HEAD = "    N, T, _ = X.shape\n    h = h0\n"
 _LSTM_FORWARD_STACK = """    hs, caches = [], []

@@ -26,7 +26,7 @@ without abs is the same penalty on ReLU codes, an L2 activity penalty still pass
 sparsity factor; only add_noise's and l1_activity_penalty's own checks catch those.
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 PARAMS = "DenseAutoencoder: parameter count"
 ENCODE = "DenseAutoencoder: encode gives"

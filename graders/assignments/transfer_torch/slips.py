@@ -1,6 +1,10 @@
 """Buggy and unusual submissions of `transfer_torch` (edits of the reference)."""
 
-from tests.mutants import Mutant, reference_path
+from pathlib import Path
+
+from graders.engine.mutants import Mutant
+
+REFERENCE = Path(__file__).resolve().parents[3] / "reference" / "torch" / "transfer_torch.py"
 
 _FREEZE_BN = """    for m in module.modules():
         if isinstance(m, _BATCHNORMS):
@@ -17,7 +21,7 @@ _RELEASE_BN = """        for m in child.modules():  # release the BatchNorm laye
 
 def _span(first: str, last: str) -> str:
     """The reference text from `first` up to and including `last` (both must occur once)."""
-    source = reference_path("transfer_torch").read_text(encoding="utf-8")
+    source = REFERENCE.read_text(encoding="utf-8")
     if source.count(first) != 1 or source.count(last) != 1:
         raise AssertionError(f"anchors of a transfer_torch mutant are gone: {first!r} / {last!r}")
     start = source.index(first)

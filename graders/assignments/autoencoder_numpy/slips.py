@@ -6,7 +6,7 @@ the function the slip is in first; `says` are words its feedback must contain
 (tests/graders/test_mutants.py). `tests/mutants/probes/autoencoder_numpy.py` (run by test_mutant_probes.py) shows
 that every MUTANT changes some contract function's output and every UNUSUAL one matches
 the reference to 1e-10 (except where `INEXACT` says why not). The MUTANTS of
-`adagrad_update` and `train` are in tests/mutants/autoencoder_numpy_training.py.
+`adagrad_update` and `train` are in graders/assignments/autoencoder_numpy/slips_training.py.
 
 `catches` lists the checks that catch the slip by design. Several slips also make the
 calibrated run fail ("train: held-out reconstruction"); that check is named only where it
@@ -21,8 +21,8 @@ bias gradient averaged, ...) trains almost exactly like the right one. Only grad
 checks catch those; the trained check catches what changes the direction of the step.
 """
 
-from tests.mutants import Mutant
-from tests.mutants.autoencoder_numpy_training import ADAGRAD_BODY, TRAINING_MUTANTS
+from graders.engine.mutants import Mutant
+from graders.assignments.autoencoder_numpy.slips_training import ADAGRAD_BODY, TRAINING_MUTANTS
 
 # Early-return rewrites of `backward`: the rest of the reference body stays behind as dead
 # code, which is harmless and keeps each mutant a single exact edit.
@@ -317,7 +317,7 @@ MUTANTS = [
         catches=("loss: leaves its inputs unchanged",),
         says=("argument X_hat", "X_hat +="),
     ),
-    # --- adagrad_update, train: tests/mutants/autoencoder_numpy_training.py
+    # --- adagrad_update, train: graders/assignments/autoencoder_numpy/slips_training.py
     *TRAINING_MUTANTS,
 ]
 

@@ -1,6 +1,6 @@
 """Buggy and unusual submissions of `sequences_torch` (edits of the reference)."""
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 _LSTM_INIT = """        self.embed = nn.Embedding(vocab_size, hidden_size)
         self.lstm = nn.LSTM(hidden_size, hidden_size, num_layers=num_layers, batch_first=True)

@@ -15,7 +15,7 @@ import math
 
 from dlgrade.data import load_lstm_worked_example
 from graders.assignments.theory.answer_key import lstm_forward
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 _LSTM_NAMES = ("c1", "a1", "y1", "c2", "a2", "y2")
 _LSTM_BLOCK = """    "lstm_c1": (0.0, 0.6854),

@@ -13,7 +13,7 @@ one. Gradient checks (of each term alone) catch those; the trained check catches
 changes the direction of the steps, and a `train` that takes plain gradient steps.
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 # Early-return rewrites: the rest of the reference body stays behind as dead code, which
 # is harmless and keeps each mutant a single exact edit.

@@ -16,7 +16,7 @@ Notes for the checks:
   digit classifier finds one class at most (the trained check's bound is several).
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 # The checks (graders/assignments/gan_torch/checks.py), by the names the catches use.
 MODELS = "Generator/Discriminator: shapes, samples in [0,1], logits (N,)"

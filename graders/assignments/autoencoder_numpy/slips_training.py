@@ -1,9 +1,9 @@
 """The buggy submissions (MUTANTS) of `autoencoder_numpy` that break `adagrad_update` or
-`train`; tests/mutants/autoencoder_numpy.py lists them with the others (see its docstring
+`train`; graders/assignments/autoencoder_numpy/slips.py lists them with the others (see its docstring
 for what `catches` and `says` mean).
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 # The reference's Adagrad loop, which the rewrites of adagrad_update replace whole.
 ADAGRAD_BODY = """    for k, g in grads.items():

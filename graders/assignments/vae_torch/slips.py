@@ -13,7 +13,7 @@ the prior: the model ignores its input) and the KL with the wrong sign (diverges
 others are caught by the value and gradient checks.
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 # The checks (graders/assignments/vae_torch/checks.py), by the names the catches use.
 SHAPES = "VAE: encode/decode shapes, probabilities in [0,1]"

@@ -6,7 +6,7 @@ shows that every MUTANT changes some contract function's output (or its finitene
 |z| = 1e3) and every UNUSUAL one matches the reference to 1e-10.
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 MUTANTS = [
     # --- relu / relu_backward

@@ -22,7 +22,7 @@ What catches what, and why:
   keep every hidden pre-activation at least 0.01 away from 0.
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 INIT_SHAPES = "init_params: keys, shapes and zero biases"
 INIT_SEED = "init_params: reproducible from the seed"

@@ -26,7 +26,7 @@ Notes for the grader:
   does not catch a gradient off by a constant factor; the gradient checks do.
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 MUTANTS = [
     # --- init_params

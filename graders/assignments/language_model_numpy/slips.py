@@ -35,7 +35,7 @@ What catches what, and why:
   generator of its own, passes.
 """
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 INIT_SHAPES = "init_params: shapes, dtype and zero biases"
 INIT_SEED = "init_params: reproducible from the seed"

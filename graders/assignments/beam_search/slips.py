@@ -1,6 +1,6 @@
 """Buggy and unusual submissions of `beam_search` (edits of the reference)."""
 
-from tests.mutants import Mutant
+from graders.engine.mutants import Mutant
 
 _KEEP = """        candidates.sort(key=lambda c: -c[1])  # best first; a stable sort keeps ties in order
         live = []
