@@ -29,7 +29,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from dlgrade import course_commands
+from dlgrade import build_command, course_commands, new_command
 from graders.reports import FORMATS
 
 DEMO_SUBMISSION = "numpy_basics_example.py"
@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
                                                           '(its "due" may be "gradescope": the assignment\'s due date)')
     course_commands.add_parsers(sub)
+    new_command.add_parser(sub)  # verbs with their own module set args.run
+    build_command.add_parser(sub)
 
     pl = sub.add_parser("prairielearn-grader",
                         help="write the PrairieLearn external grader of an assignment into a folder")
@@ -307,6 +309,8 @@ def _run(argv: list[str] | None) -> int:
             return cmd_batch(args)
         if args.command == "gradescope-bundle":
             return cmd_gradescope_bundle(args)
+        if callable(getattr(args, "run", None)):  # a verb with its own module (dlgrade/<verb>_command.py)
+            return args.run(args)
         course = course_commands.run(args)
         if course is not None:
             return course

@@ -154,7 +154,13 @@ def _first_line(node) -> int:
     return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
-def build_notebook(assignment_id: str, reference: Path) -> nbformat.NotebookNode:
+def build_notebook(assignment_id: str, reference: Path, *, hidden: int | None = None,
+                   contract_note: str | None = None) -> nbformat.NotebookNode:
+    """The student notebook of an assignment from its reference module.
+
+    hidden: how many of its checks students cannot see (None: counted from the bundled
+    course's grader). contract_note: the cell that says where the contract is (None: the
+    bundled course's CONTRACT.md)."""
     source = reference.read_text(encoding="utf-8")
     doc, preamble, chunks = split_module(source)
     nb = nbformat.v4.new_notebook()
@@ -164,7 +170,8 @@ def build_notebook(assignment_id: str, reference: Path) -> nbformat.NotebookNode
         "dlgrade": {"assignment": assignment_id},
     }
     cells = [nbformat.v4.new_markdown_cell(doc or f"# {assignment_id}"),
-             nbformat.v4.new_markdown_cell(CONTRACT_CELL.format(assignment=assignment_id))]
+             nbformat.v4.new_markdown_cell(contract_note if contract_note is not None
+                                           else CONTRACT_CELL.format(assignment=assignment_id))]
     if "QUESTIONS" in _top_level_names(source):
         cells += question_cells(source, _load(reference).QUESTIONS)
     else:
@@ -175,7 +182,7 @@ def build_notebook(assignment_id: str, reference: Path) -> nbformat.NotebookNode
                 heading = f"## `{name}`\n\n" + (_markdown_docstring(docstring) if docstring else "")
                 cells.append(nbformat.v4.new_markdown_cell(heading.rstrip()))
             cells.append(nbformat.v4.new_code_cell(strip_solutions(code).rstrip("\n")))
-    cells += self_check_cells(assignment_id, hidden_checks(assignment_id))
+    cells += self_check_cells(assignment_id, hidden_checks(assignment_id) if hidden is None else hidden)
     for i, cell in enumerate(cells):
         cell.id = f"{assignment_id[:40]}-{i:03d}"  # stable ids: a rebuild is byte-identical
     nb.cells = cells
