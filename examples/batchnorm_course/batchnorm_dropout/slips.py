@@ -143,6 +143,11 @@ MUTANTS = [
            catches=(
                'dropout_backward: gradient check',),
            says=('without the 1 / p scale',)),
+    Mutant("dropout_backward_scales_by_p_in_test_mode",  # one mask for both modes, p in test mode
+           "mask = None\n        out = x.copy()",
+           "mask = np.full(x.shape, p)\n        out = x.copy()",
+           catches=('dropout_backward: test mode passes dout through',),
+           more=(("return dout.copy()", "return dout * mask"),)),
     Mutant("dropout_backward_masks_dout_in_place",
            "return dout * mask",
            "dout *= mask\n        return dout",
