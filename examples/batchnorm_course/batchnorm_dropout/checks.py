@@ -9,8 +9,6 @@ dropout have no kinks (the variance is kept well away from 0), so every input is
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
 from graders.authoring import (
