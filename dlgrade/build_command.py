@@ -8,16 +8,16 @@ into `student_templates/`; with it, the course's own assignments into DIR/notebo
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
+
+from dlgrade.course_option import add_course_argument, course_from_environment
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("build", help="write a course's student notebooks from its references")
     p.add_argument("assignment", metavar="ID", nargs="*", help="only these assignments (default: all of the course)")
-    p.add_argument("--course", default=os.environ.get("DLGRADE_COURSE"),
-                   help="the course folder (default: DLGRADE_COURSE; without either, the bundled course)")
+    add_course_argument(p)  # without --course or DLGRADE_COURSE: the bundled course
     p.add_argument("--out", "-o", help="the folder to write (default: COURSE/notebooks, or student_templates/ "
                                        "for the bundled course)")
     p.add_argument("--check", action="store_true",
@@ -31,7 +31,8 @@ def run(args) -> int:
     from graders.tooling.notebooks import build_notebooks, course_ids
     from student_templates.build import HERE as BUNDLED_NOTEBOOKS
 
-    course = Path(args.course) if args.course else None
+    chosen = course_from_environment(args.course)
+    course = Path(chosen) if chosen else None
     try:
         found = catalog(course)
         own = course_ids(found, course)

@@ -8,17 +8,16 @@ It grades at once: the reference gets full marks, `dlgrade build` writes its not
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-COURSE_HELP = "the course folder (default: DLGRADE_COURSE)"
+from dlgrade.course_option import add_course_argument, course_from_environment
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("new", help="scaffold a new assignment in a course folder, ready to grade")
     p.add_argument("assignment", metavar="ID", help="the new assignment's id (a Python identifier)")
-    p.add_argument("--course", default=os.environ.get("DLGRADE_COURSE"), help=COURSE_HELP)
+    add_course_argument(p)
     p.add_argument("--kind", choices=("numpy", "torch"), default="numpy",
                    help="what the reference computes with (default: numpy)")
     p.add_argument("--title", help="the assignment's title (default: from its id)")
@@ -29,6 +28,7 @@ def run(args) -> int:
     from graders.course_config import CourseError
     from graders.tooling.scaffold import ScaffoldError, scaffold
 
+    args.course = course_from_environment(args.course)
     if not args.course:
         print("dlgrade: error: dlgrade new needs --course DIR (or DLGRADE_COURSE)", file=sys.stderr)
         return 2

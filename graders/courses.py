@@ -254,12 +254,12 @@ def entry_point_courses() -> list[Course]:
 
 
 def catalog(course=None) -> Catalog:
-    """The bundled course, the installed courses, and the course folder `course` (a path, or
-    None for none), checked: an id defined by two courses, an extension of an unknown id or an
-    override of an unknown assignment is a CourseError."""
+    """The bundled course, the installed courses, and the course folder `course` (a path, a
+    list of paths, or None for none), checked: an id defined by two courses, an extension of
+    an unknown id or an override of an unknown assignment is a CourseError."""
     courses = [Course.bundled()] + entry_point_courses()
-    if course is not None and str(course).strip():
-        courses.append(Course.from_folder(course))
+    given = course if isinstance(course, (list, tuple)) else [course]
+    courses += [Course.from_folder(c) for c in given if c is not None and str(c).strip()]
     seen: dict[Path, Course] = {}
     for c in courses:
         seen.setdefault(c.folder, c)  # a course given twice (installed and named) counts once
