@@ -86,3 +86,21 @@ def test_committed_notebook_is_what_build_writes(tmp_path):
 def test_the_template_notebook_gets_no_marks_and_a_valid_report():
     report = grade(str(COURSE / "notebooks" / f"{ASSIGNMENT_ID}.ipynb"), assignment())
     assert report.tests and report.score == 0
+
+
+def test_a_gradescope_bundle_of_the_course_grades_the_reference_with_full_marks(tmp_path):
+    import nbformat
+
+    from graders.gradescope.bundle import build_bundle
+    from tests.graders.gradescope.test_bundle import _autograder, _run, assert_gradescope_schema
+
+    bundle = build_bundle(ASSIGNMENT_ID, tmp_path / "batchnorm_dropout_autograder.zip", course=COURSE)
+    root = _autograder(tmp_path / "run", bundle)
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["dlgrade"] = {"assignment": ASSIGNMENT_ID}
+    notebook.cells = [nbformat.v4.new_code_cell(Path(assignment().reference).read_text(encoding="utf-8"))]
+    (root / "submission" / "batchnorm_dropout.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
+    data = _run(root)
+    assert_gradescope_schema(data)
+    assert len(data["tests"]) == len(assignment().all_checks())
+    assert all(t["score"] == t["max_score"] > 0 for t in data["tests"]), data["tests"]
