@@ -94,6 +94,12 @@ class Threshold:
         )
 
 
+def derived_bound(values, higher_is_better: bool, margin: float) -> float:
+    """The worst of `values` with the relative `margin` added on the losing side."""
+    worst = min(values) if higher_is_better else max(values)
+    return worst * (1 - margin) if higher_is_better else worst * (1 + margin)
+
+
 def calibrate(
     metric: str,
     values_by_seed: dict[int, float],
@@ -116,11 +122,9 @@ def calibrate(
     variation = {what: {int(s): float(v) for s, v in sorted(by_seed.items())}
                  for what, by_seed in (variation or {}).items()}
     every = values + tuple(v for by_seed in variation.values() for v in by_seed.values())
-    worst = min(every) if higher_is_better else max(every)
-    bound = worst * (1 - margin) if higher_is_better else worst * (1 + margin)
     return Threshold(
         metric=metric,
-        bound=bound,
+        bound=derived_bound(every, higher_is_better, margin),
         higher_is_better=higher_is_better,
         reference_values=values,
         seeds=seeds,

@@ -78,3 +78,20 @@ def test_dlgrade_reexports_the_version_without_importing_graders_on_import():
     source = (ROOT / "dlgrade" / "__init__.py").read_text(encoding="utf-8")
     top_level = [n for n in ast.parse(source).body if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert top_level == []  # a submission's sandbox reads dlgrade (for dlgrade.data) but not graders
+
+
+def test_the_engine_imports_neither_the_tooling_nor_the_tests():
+    assert _imports_of("graders/engine", "graders.tooling") == []
+    assert _imports_of("graders/engine", "tests") == []
+
+
+def test_the_tooling_imports_no_tests():
+    assert _modules_under("graders/tooling")
+    assert _imports_of("graders/tooling", "tests") == []
+
+
+def test_only_the_front_doors_and_the_calibrate_modules_import_the_tooling():
+    inside = ("graders/engine", "graders/sandbox", "graders/reports", "graders/gradescope", "graders/batch",
+              "graders/assignments")
+    hits = [hit for folder in inside for hit in _imports_of(folder, "graders.tooling")]
+    assert [hit for hit in hits if not hit.split(" imports ")[0].endswith("calibrate.py")] == []

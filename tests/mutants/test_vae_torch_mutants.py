@@ -25,17 +25,18 @@ def _trained_value(mod):
     (tasks run in this process)."""
     from dlgrade.data.mnist import load_dataset
     from graders.assignments.vae_torch.calibrate import in_process_measure
-    from graders.assignments.vae_torch.thresholds import METRIC_KEYS, SETTINGS, THRESHOLDS, TASKS
+    from graders.assignments.vae_torch.thresholds import declared
     from graders.engine.secret import CourseSecret, load_course_secret
 
     data = load_dataset("digits")
-    bound = THRESHOLDS["vae_test_loss"]
+    check = declared()["vae_test_loss"]
+    bound = check.for_dataset("digits")
     secret = CourseSecret(load_course_secret(), "vae_torch")
     try:
-        r = in_process_measure(TASKS["vae_test_loss"], SETTINGS["digits"]["vae_test_loss"], data, secret, mod)
+        r = in_process_measure(check.task, bound.settings, data, secret, mod)
     except Exception:
         return bound, float("nan")
-    return bound, r[METRIC_KEYS["vae_test_loss"]]
+    return bound, r[check.metric_key]
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graders.engine.calibration import Variation, cpu_summary, one_blas_thread, perturbed, report_mutants
+from graders.tooling.calibration import Variation, cpu_summary, one_blas_thread, perturbed, report_mutants
 from graders.engine.secret import fixed_secret
 from graders.engine.thresholds import calibrate, format_table, write_dataset_table
 

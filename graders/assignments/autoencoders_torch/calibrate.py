@@ -7,7 +7,7 @@
 Measures each check exactly as a grade does (`trained_runs.measure`: secret subset and seed,
 training, encode and decode of the relayed code, the metric computed by the grader), with
 the tasks run in this process on the reference, over the runs of
-`graders.engine.calibration_runs` (five course-secret draws, a draw with inputs perturbed
+`graders.tooling.calibration_runs` (five course-secret draws, a draw with inputs perturbed
 by 1e-12 relative, a draw with the unusual variant of `thresholds.VARIANT_EDITS`), and
 derives each bound from the worst run with the check's margin. `--write` replaces this data
 set's entry in the CALIBRATED TABLE block of thresholds.py. The checks `sparsity_factor`
@@ -21,8 +21,8 @@ import sys
 import torch
 
 from graders.engine import torch_tasks
-from graders.engine.calibration import dataset_main, load_calibration_data, load_reference
-from graders.engine.calibration_runs import calibrate_over_runs, standard_runs, variant_module
+from graders.tooling.calibration import dataset_main, load_calibration_data, load_reference
+from graders.tooling.calibration_runs import calibrate_over_runs, standard_runs, variant_module
 
 ASSIGNMENT = "autoencoders_torch"
 

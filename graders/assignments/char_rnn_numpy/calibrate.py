@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graders.engine.calibration import (
+from graders.tooling.calibration import (
     Variation,
     calibration_secret,
     cpu_summary,

@@ -20,7 +20,7 @@ import sys
 
 import torch
 
-from graders.engine.calibration import (DATASET_SEEDS, calibrate_check, dataset_main, load_calibration_data,
+from graders.tooling.calibration import (DATASET_SEEDS, calibrate_check, dataset_main, load_calibration_data,
                                         load_reference, perturbed, timed, unusual_variant, variation_note,
                                         worst_per_draw)
 from graders.engine.secret import fixed_secret

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graders.engine.calibration import (
+from graders.tooling.calibration import (
     Variation,
     calibration_secret,
     cpu_summary,

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from dlgrade.data import load_shampoo
-from graders.engine.calibration import (cpu_summary, load_reference, or_raised, perturbed, print_tables,
+from graders.tooling.calibration import (cpu_summary, load_reference, or_raised, perturbed, print_tables,
                                         report_mutants, script_arguments, secret_draws, unusual_variant,
                                         variation_note, verdict, worst_per_draw, write_and_report)
 from graders.engine.thresholds import Threshold, calibrate, rewrite_from, set_constant, table_literal

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graders.engine.calibration import (Variation, calibration_secret, cpu_summary,
+from graders.tooling.calibration import (Variation, calibration_secret, cpu_summary,
                                         one_blas_thread, over_seeds, perturbed, print_tables,
                                         report_mutants, script_arguments, timed, verdict,
                                         write_and_report)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from graders.engine.calibration import (cpu_summary, load_reference, or_raised, perturbed, print_tables,
+from graders.tooling.calibration import (cpu_summary, load_reference, or_raised, perturbed, print_tables,
                                         reference_variant, report_mutants, script_arguments, secret_draws,
                                         variation_note, verdict, worst_per_draw, write_and_report)
 from graders.engine.thresholds import Threshold, calibrate, rewrite_from, set_constant, table_literal

@@ -1,61 +1,47 @@
 """Calibrate the trained-model bound of `vae_torch` on the reference solution.
 
-    python -m graders.assignments.vae_torch.calibrate                    # digits, print
-    python -m graders.assignments.vae_torch.calibrate --write            # rewrite the table
-    python -m graders.assignments.vae_torch.calibrate --dataset mnist:PATH --write
+    dlgrade calibrate vae_torch                               # digits, print the table
+    dlgrade calibrate vae_torch --write                       # write thresholds.json
+    dlgrade calibrate vae_torch --dataset mnist:PATH --write  # (or python -m graders.assignments.vae_torch.calibrate)
 
 Measures the check exactly as a grade does (`trained_runs.measure`: secret subset, seed and
 eps, training, encode and decode in turn, the loss computed by the grader) with the tasks
-run in this process on the reference, over the runs of `graders.engine.calibration_runs`
+run in this process on the reference, over the runs of `graders.tooling.calibration_runs`
 (five course-secret draws, a draw with inputs perturbed by 1e-12 relative, a draw with the
-unusual variant of `thresholds.VARIANT_EDITS`), and derives the bound from the worst run
-with the margin. `--write` replaces this data set's entry in the CALIBRATED TABLE block of
-thresholds.py.
+unusual variant of VARIANT_EDITS), and derives the bound from the worst run with the margin.
 """
 
 from __future__ import annotations
 
 import sys
 
-import torch
-
-from graders.engine import torch_tasks
-from graders.engine.calibration import dataset_main, load_calibration_data, load_reference
-from graders.engine.calibration_runs import calibrate_over_runs, standard_runs, variant_module
+from graders.tooling.calibrate_assignment import main as calibrate_main
+from graders.tooling.calibration_runs import calibrate_trained_runs, in_process
 
 ASSIGNMENT = "vae_torch"
+
+# The correct-but-unusual variant of the reference measured in calibration run 6.
+VARIANT_EDITS = [
+    ("return mu + torch.exp(0.5 * logvar) * eps", "return mu + torch.sqrt(torch.exp(logvar)) * eps"),
+    ("return -0.5 * torch.sum(1.0 + logvar - mu.pow(2) - logvar.exp(), dim=1)",
+     "return -0.5 * (torch.sum(1.0 + logvar, dim=1) - torch.sum(mu * mu, dim=1) - torch.sum(logvar.exp(), dim=1))"),
+    ("return torch.sigmoid(self.dec_out(torch.relu(self.dec_hidden(z))))",
+     "return 1.0 / (1.0 + torch.exp(-self.dec_out(torch.relu(self.dec_hidden(z)))))"),
+]
 
 
 def in_process_measure(task, settings, data, secret, module):
     """trained_runs.measure with the tasks called directly on `module` (no sandbox)."""
-    from . import tasks
-    from .trained_runs import Reach, measure
+    from . import tasks, trained_runs
 
-    reach = Reach(train=lambda name, kwargs: getattr(tasks, f"task_{name}")(module, **kwargs),
-                  apply=lambda class_name, state, method, inputs, args: torch_tasks.task_torch_apply(
-                      module, class_name, state, method, inputs, args=args))
-    return measure(task, settings, data, secret, reach)
+    return in_process(trained_runs, tasks)(task, settings, data, secret, module)
 
 
-def run(dataset_spec: str = "digits", seeds=None, checks=None, verbose: bool = True):
-    """Calibrate `checks` (all by default); returns (dataset name, {check: Threshold}).
-    (`seeds` is the command line's --seeds, unused: the runs are calibration_runs'.)"""
-    from . import thresholds
-
-    torch.set_num_threads(1)
-    name, data = load_calibration_data(dataset_spec, thresholds.DATA)
-    ref = load_reference(ASSIGNMENT)
-    runs = standard_runs(ASSIGNMENT, ref, variant_module(ref, thresholds.VARIANT_EDITS, "variant"))
-    table = calibrate_over_runs(list(checks or thresholds.TASKS), runs, in_process_measure, thresholds,
-                                data, name, verbose=verbose)
-    return name, table
-
-
-def main(argv=None) -> int:
-    from . import thresholds
-
-    return dataset_main(argv, __doc__, thresholds, thresholds.TASKS, run)
+def calibrate(checks, dataset_spec: str = "digits", n_draws: int = 5, verbose: bool = True):
+    """(data set name, {check key: Threshold}) of the declared `checks`."""
+    return calibrate_trained_runs(ASSIGNMENT, list(checks), dataset_spec, n_draws, verbose,
+                                  variant_edits=VARIANT_EDITS, measure=in_process_measure)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(calibrate_main(ASSIGNMENT))

@@ -3,8 +3,8 @@
 `task_train_vae` trains on a secret subset at a secret seed (Adam at the calibrated
 settings) and returns the state_dict; encode and decode run in fresh sandboxes and the
 grader computes the held-out negative ELBO with the contract's formula (`trained_runs.py`),
-compared with the calibrated bound of `thresholds.py` for the data set of the grade
-(`--data digits` or `mnist:PATH`), with pictures of the latent space and of a decoded scan
+compared with the calibrated bound of the check's declaration (`ctx.check.threshold`, see
+thresholds.py) for the data set of the grade (`--data digits` or `mnist:PATH`), with pictures of the latent space and of a decoded scan
 of the latent plane.
 """
 
@@ -12,28 +12,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.assignments.vae_torch import thresholds as th
 from graders.assignments.vae_torch.trained_runs import Reach, measure
 from graders.engine import evaluation
 from graders.engine.checks import CheckFailed, Picture
 from graders.engine.compare import fmt
 from graders.engine.data_option import grade_dataset
 from graders.engine.task_calls import run_task
-
-CHECK = "vae_test_loss"     # the key of the calibrated table
+from graders.engine.trained_checks import CalibrationError
 
 
 def data_and_threshold(ctx):
-    """(data, Threshold) for the grade's data set (option "data": "digits" or "mnist:PATH")."""
-    _, name, data = grade_dataset(ctx, th.DATA)
+    """(data, Threshold) for the grade's data set (option "data": "digits" or "mnist:PATH"), from
+    the check's declaration."""
+    declared = ctx.check.threshold
+    _, name, data = grade_dataset(ctx, declared.data)
     try:
-        t = th.thresholds_for(name)[CHECK]
-    except KeyError as exc:
+        t = declared.for_dataset(name)
+    except CalibrationError as exc:
         raise CheckFailed(
             f"not graded: the grader has no calibrated bound for the data set {name!r} (a setting of the grade, "
             "not your code).",
-            slip=f"for the instructor: {exc.args[0] if exc.args else exc} (it retrains the reference over 5 "
-                 f"seeds on this data and writes the bound into graders/assignments/vae_torch/thresholds.py).",
+            slip=f"for the instructor: {exc} (it retrains the reference over 5 course-secret draws on this data "
+                 f"and writes the bound into the assignment's thresholds.json).",
         ) from None
     return data, t
 
@@ -73,7 +73,7 @@ def sandbox_reach(ctx) -> Reach:
 def check_vae_trained(ctx):
     data, t = data_and_threshold(ctx)
     settings = dict(t.settings)
-    r = measure(th.TASKS[CHECK], settings, data, ctx.session.secret, sandbox_reach(ctx))
+    r = measure(ctx.check.threshold.task, settings, data, ctx.session.secret, sandbox_reach(ctx))
     attach_pictures(ctx, r, data, int(settings.get("n_latent", 2)))
     value = float(r["test_excess"])
     loss, bce, kl, floor = (float(r[k]) for k in ("test_loss", "test_bce", "test_kl", "entropy_floor"))

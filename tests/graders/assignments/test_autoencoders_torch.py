@@ -97,7 +97,7 @@ def test_the_digits_data_set_is_that_of_the_calibration():
 def test_the_numpy_penalty_is_the_reference_penalty():
     import torch
 
-    from graders.engine.calibration import load_reference
+    from graders.tooling.calibration import load_reference
 
     ref = load_reference("autoencoders_torch")
     code = np.random.default_rng(0).normal(size=(7, 3, 2))

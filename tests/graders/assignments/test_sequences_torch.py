@@ -391,7 +391,7 @@ def test_more_shampoo_seeds_report_the_mean_and_std(tmp_path):
 @pytest.mark.slow
 def test_the_first_calibration_draw_reproduces_the_calibration():
     from graders.assignments.sequences_torch import calibrate
-    from graders.engine.calibration import secret_draws
+    from graders.tooling.calibration import secret_draws
 
     torch.set_num_threads(1)
     secret = secret_draws("sequences_torch")[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import types
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from graders.assignments.vae_torch import thresholds as th
 from graders.engine.checks import Kind
 from graders.engine.data_option import dataset
 from graders.engine.runner import grade
-from graders.engine.thresholds import Threshold
+from graders.engine.trained_checks import Calibration
 from tests.dlgrade.data.test_mnist import write_mnist
 from tests.graders.assignments.task_files import top_level_imports
 from tests.mutants import reference_path
@@ -41,7 +42,8 @@ def test_every_check_names_a_contract_function_or_the_vae_method_it_checks():
 def test_trained_check_has_wall_time_for_its_cpu_budget_and_the_sandbox_for_the_whole_grade():
     (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
     assert trained.name == checks.TRAINED_CHECK
-    budget = th.THRESHOLDS[checks_trained.CHECK].cpu_budget_s
+    assert trained.threshold.key == th.VAE_TEST_LOSS.key and trained.threshold.calibrated  # graded against it
+    budget = trained.threshold.cpu_budget_s
     assert trained.timeout_s >= 3 * budget
     assert ASSIGNMENT.limits.cpu_s >= 4 * budget and ASSIGNMENT.limits.memory_mb >= 8192
     assert ASSIGNMENT.preload == ("numpy", "torch") and ASSIGNMENT.options == {"data": "digits"}
@@ -112,11 +114,11 @@ def _grade_trained(options):
 
 
 def test_a_data_set_without_calibrated_bounds_fails_with_the_instructors_command(tmp_path, monkeypatch):
-    monkeypatch.delitem(th.THRESHOLDS_BY_DATASET, "mnist", raising=False)
+    assert "mnist" not in th.declared()[th.VAE_TEST_LOSS.key].calibrated
     write_mnist(tmp_path / "mnist", n_train=12, n_test=4)
     (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
     assert not result.passed and "not graded" in result.output
-    assert "python -m graders.assignments.vae_torch.calibrate --dataset mnist:PATH --write" in result.output
+    assert "dlgrade calibrate vae_torch --dataset mnist:PATH --write" in result.output
     assert "not your code" in result.output
 
 
@@ -128,10 +130,11 @@ def test_a_missing_mnist_folder_fails_with_the_loaders_message(tmp_path):
 def test_a_calibrated_mnist_bound_grades_mnist_sized_images_with_pictures(tmp_path, monkeypatch):
     write_mnist(tmp_path / "mnist", n_train=40, n_test=10)
     settings = {"n_latent": 2, "epochs": 1, "lr": 1e-3, "batch_size": 16}
-    bound = Threshold(metric="held-out negative ELBO above the entropy floor (nats per image)", bound=1e6,
-                      higher_is_better=False, reference_values=(1.0,) * 5, seeds=(0, 1, 2, 3, 4), margin=0.1,
-                      cpu_budget_s=15.0, settings=settings, dataset="mnist")
-    monkeypatch.setitem(th.THRESHOLDS_BY_DATASET, "mnist", {checks_trained.CHECK: bound})
+    shipped = th.declared()[th.VAE_TEST_LOSS.key]
+    mnist = Calibration(bound=1e6, reference_values=(1.0,) * 5, seeds=(0, 1, 2, 3, 4), settings=settings)
+    declared = replace(shipped, settings={**shipped.settings, "mnist": settings},
+                       calibrated={**shipped.calibrated, "mnist": mnist})
+    monkeypatch.setattr(th, "declared", lambda: {declared.key: declared})
     (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
     assert result.passed, result.output
     assert "mnist" in result.output and "Passed" in result.output
@@ -153,6 +156,7 @@ class FakeContext:
     """What check_vae_trained uses of a Context; `measure` gives a canned run (see `canned`)."""
 
     def __init__(self):
+        self.check = types.SimpleNamespace(threshold=th.declared()[th.VAE_TEST_LOSS.key])
         self.options = {"data": "digits"}
         self.pictures = []
         self.session = types.SimpleNamespace(secret=None)
@@ -168,7 +172,7 @@ def canned(monkeypatch, **values) -> FakeContext:
     """A FakeContext, with checks_trained.measure replaced by a canned measured run."""
     from graders.assignments.vae_torch.trained_runs import latent_grid
 
-    x_test = dataset("digits", th.DATA)["x_test"]
+    x_test = dataset("digits", th.VAE_TEST_LOSS.data)["x_test"]
     run = {"test_loss": 27.0, "test_bce": 27.0, "test_kl": 1e-5, "entropy_floor": 13.66,
            "test_excess": 13.34, "history": np.linspace(0.6, 0.43, 60),
            "latent_mu": np.zeros((len(x_test), 2)), "latent_labels": np.zeros(len(x_test)),
@@ -176,7 +180,7 @@ def canned(monkeypatch, **values) -> FakeContext:
            "reconstructions": x_test[:8], "cpu_s": 2.0, **values}
 
     def measure(task, settings, data, secret, reach):
-        assert task == "train_vae" and settings == th.THRESHOLDS[checks_trained.CHECK].settings
+        assert task == "train_vae" and settings == th.VAE_TEST_LOSS.settings["digits"]
         return run
 
     monkeypatch.setattr(checks_trained, "measure", measure)

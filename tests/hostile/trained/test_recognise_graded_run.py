@@ -17,7 +17,7 @@ def pretrained_dense_weights() -> dict[str, list]:
     """The reference DenseAutoencoder(64, 16) trained with Adam on the public digits' training
     split in its usual pixel order (what a student can do at home)."""
     from dlgrade.data.mnist import load_dataset
-    from graders.engine.calibration import load_reference
+    from graders.tooling.calibration import load_reference
 
     ref = load_reference("autoencoders_torch")
     torch.manual_seed(0)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graders.assignments.autoencoders_torch import tasks
-from graders.engine.calibration import load_reference
+from graders.tooling.calibration import load_reference
 
 torch.set_num_threads(1)
 ref = load_reference("autoencoders_torch")

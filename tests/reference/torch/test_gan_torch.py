@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from graders.engine.calibration import load_reference
+from graders.tooling.calibration import load_reference
 from graders.assignments.gan_torch import digit_classifier as dc
 from graders.assignments.gan_torch import tasks
 

@@ -224,7 +224,7 @@ def test_calibration_draw_passes_the_written_thresholds():
     from graders.assignments.sequences_torch import calibrate
     from graders.assignments.sequences_torch.thresholds import (CELLS, CHECK_CHAR, CHECK_CHAR_STEPWISE,
                                                                 CHECK_FORECAST, THRESHOLDS)
-    from graders.engine.calibration import secret_draws
+    from graders.tooling.calibration import secret_draws
 
     secret = secret_draws("sequences_torch")[0]
     r = calibrate.char_run(ref, secret)

@@ -247,7 +247,7 @@ def test_pretrain_regenerates_the_shipped_weights():
 def test_a_calibration_draw_passes_the_written_thresholds():
     from graders.assignments.transfer_torch import calibrate
     from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
-    from graders.engine.calibration import secret_draws
+    from graders.tooling.calibration import secret_draws
 
     for key in CLASSES:
         r = calibrate.transfer_run(ref, key, secret_draws("transfer_torch")[0])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from graders.engine.calibration import load_reference
+from graders.tooling.calibration import load_reference
 from graders.assignments.vae_torch import tasks
 
 torch.set_num_threads(1)
@@ -251,26 +251,29 @@ def test_entropy_floor_is_the_bce_of_the_perfect_reconstruction():
 # Threshold
 
 
-def test_threshold_table_holds_the_calibrated_bound_and_settings():
+def test_the_declared_check_holds_the_calibrated_bound_and_settings():
     from graders.assignments.vae_torch import thresholds as th
+    from graders.engine.trained_checks import CalibrationError
 
-    t = th.THRESHOLDS["vae_test_loss"]
+    declared = th.declared()["vae_test_loss"]
+    t = declared.for_dataset("digits")
     assert t.dataset == "digits" and len(t.seeds) >= 5 and not t.higher_is_better
-    assert t.settings == th.SETTINGS["digits"]["vae_test_loss"]
+    assert t.settings == th.VAE_TEST_LOSS.settings["digits"]
     assert all(t.passes(v) for v in t.reference_values)
-    with pytest.raises(KeyError, match="mnist:PATH"):
-        th.thresholds_for("mnist")
+    with pytest.raises(CalibrationError, match="mnist:PATH"):
+        declared.for_dataset("mnist")
 
 
 @pytest.mark.slow
 def test_reference_passes_the_bound_under_the_suites_secret_within_its_cpu_budget():
     from dlgrade.data.mnist import load_dataset
     from graders.assignments.vae_torch.calibrate import in_process_measure
-    from graders.assignments.vae_torch.thresholds import METRIC_KEYS, SETTINGS, TASKS, THRESHOLDS
+    from graders.assignments.vae_torch.thresholds import declared
     from graders.engine.secret import CourseSecret, load_course_secret
 
     data = load_dataset("digits")
-    t = THRESHOLDS["vae_test_loss"]
+    check = declared()["vae_test_loss"]
+    t = check.for_dataset("digits")
     secret = CourseSecret(load_course_secret(), "vae_torch")
-    r = in_process_measure(TASKS["vae_test_loss"], SETTINGS["digits"]["vae_test_loss"], data, secret, ref)
-    assert t.passes(r[METRIC_KEYS["vae_test_loss"]]) and r["cpu_s"] <= t.cpu_budget_s
+    r = in_process_measure(check.task, t.settings, data, secret, ref)
+    assert t.passes(r[check.metric_key]) and r["cpu_s"] <= t.cpu_budget_s

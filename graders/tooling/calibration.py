@@ -1,65 +1,65 @@
-"""What the assignments' calibrate.py scripts share.
+"""The helpers of calibration: retraining the reference to set the trained checks' bounds.
 
-A calibrate script retrains the reference solution over several seeds, turns each
-check's values into a `Threshold` (`graders.engine.thresholds.calibrate`), prints the
-table and, with `--write`, rewrites the table in the assignment's thresholds.py (the
-writers are in `graders.engine.thresholds`). With `--mutants` it also reports how the
-buggy and unusual submissions of `graders/assignments/<assignment>/slips.py` fare at the grade seed.
-
-Two kinds of script use this:
-- one table (numpy and most torch assignments): `script_arguments`, `over_seeds`,
-  `print_tables`, `report_mutants`, `write_and_report`;
-- one table per data set ("digits", "mnist:PATH": autoencoders_torch, vae_torch,
-  gan_torch), whose thresholds module holds TASKS / METRIC_KEYS / METRICS / MARGINS /
-  CPU_BUDGET_S / DATA / SETTINGS: `load_calibration_data`, `calibrate_task_checks`,
-  `calibrate_check` and `dataset_main`.
+A calibration retrains the reference solution over several course-secret draws and harmless
+variations, turns each check's values into a `Threshold` (`graders.engine.thresholds.calibrate`,
+with the margin and budget of the check's `TrainedCheck` declaration), prints the table and,
+with `--write`, writes the assignment's thresholds.json (`write_calibrations`; read back by
+`graders.engine.trained_checks`). With `--mutants` a script also reports how the known slips
+of `graders/assignments/<id>/slips.py` fare. The runs of a calibration over secret draws and
+variations are in `calibration_runs`; the command line is `dlgrade calibrate`.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
+import json
 import time
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
-from .secret import CourseSecret, fixed_secret
-from .thresholds import Threshold, calibrate, format_table, write_dataset_table
+from graders.engine.secret import CourseSecret, fixed_secret
+from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.trained_checks import THRESHOLDS_FILE, Calibration, TrainedCheck
 
-REPO = Path(__file__).resolve().parents[2]
 DATASET_SEEDS = (0, 1, 2, 3, 4)  # the per-data-set scripts' default: the fewest `calibrate` takes
 
 
-def load_reference(assignment_id: str):
-    """The reference module `reference/{numpy,torch}/<assignment_id>.py`, loaded by path
-    (not imported as a package module) as the sandbox loads a submission."""
-    for folder in ("numpy", "torch"):
-        path = REPO / "reference" / folder / f"{assignment_id}.py"
-        if path.exists():
-            break
-    else:
-        raise FileNotFoundError(f"no reference solution of {assignment_id!r}")
-    spec = importlib.util.spec_from_file_location(f"{assignment_id}_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def reference_path(assignment_id: str) -> Path:
+    """The reference solution of an assignment (`Assignment.reference`)."""
+    from graders.assignments import get
+
+    return Path(get(assignment_id).reference)
+
+
+def module_from_source(source: str, name: str, file: str | None = None):
+    """`source` executed as a fresh module named `name` (its __file__ set to `file`)."""
+    module = types.ModuleType(name)
+    if file:
+        module.__file__ = file
+    exec(compile(source, f"<{name}>", "exec"), module.__dict__)
     return module
 
 
-def reference_variant(assignment_id: str, edits: tuple[tuple[str, str], ...]):
+def load_reference(assignment_id: str):
+    """The reference module, loaded by path (not imported as a package module) as the sandbox
+    loads a submission."""
+    path = reference_path(assignment_id)
+    return module_from_source(path.read_text(encoding="utf-8"), f"{assignment_id}_reference", str(path))
+
+
+def reference_variant(assignment_id: str, edits, name: str | None = None):
     """The reference module with each (old, new) text replacement applied (`old` must occur
-    exactly once), loaded by path like `load_reference`."""
-    reference = load_reference(assignment_id)
-    source = Path(reference.__file__).read_text(encoding="utf-8")
+    exactly once): a harmless variation, loaded like `load_reference`."""
+    path = reference_path(assignment_id)
+    source = path.read_text(encoding="utf-8")
     for old, new in edits:
         if source.count(old) != 1:
-            raise ValueError(f"{old!r} occurs {source.count(old)} times in the reference of {assignment_id}")
+            raise ValueError(f"{old[:60]!r} occurs {source.count(old)} times in the reference of {assignment_id}")
         source = source.replace(old, new)
-    module = type(reference)(f"{assignment_id}_variant")
-    module.__file__ = reference.__file__
-    exec(compile(source, f"<{assignment_id} variant>", "exec"), module.__dict__)
-    return module
+    return module_from_source(source, name or f"{assignment_id}_variant", str(path))
 
 
 # ----------------------------------------------------------------- secret draws, variations
@@ -190,22 +190,24 @@ def verdict(threshold: Threshold, value: float) -> str:
     return "pass" if threshold.passes(value) else "FAIL"
 
 
+def slips_module(assignment_id: str):
+    """The known slips of an assignment: `graders/assignments/<id>/slips.py`."""
+    return importlib.import_module(f"graders.assignments.{assignment_id}.slips")
+
+
 def mutant_modules(assignment_id: str, names=None, skip: tuple[str, ...] = (), *,
                    slow: bool = False):
-    """(kind, name, module) of each mutant of `graders/assignments/<assignment_id>/slips.py` (needs
-    the tests/ tree): kind "MUTANT" or "UNUSUAL"; only those in `names` when given, none
-    whose name starts with one of `skip`. slow: the SLOW_MUTANTS too (as "MUTANT", after
-    the others)."""
-    from tests.mutants import load_module_from_source, reference_path
-
-    lists = importlib.import_module(f"graders.assignments.{assignment_id}.slips")
+    """(kind, name, module) of each slip of `graders/assignments/<assignment_id>/slips.py`:
+    kind "MUTANT" or "UNUSUAL"; only those in `names` when given, none whose name starts with
+    one of `skip`. slow: the SLOW_MUTANTS too (as "MUTANT", after the others)."""
+    lists = slips_module(assignment_id)
     source = reference_path(assignment_id).read_text(encoding="utf-8")
-    buggy = lists.MUTANTS + (lists.SLOW_MUTANTS if slow else [])
+    buggy = lists.MUTANTS + (getattr(lists, "SLOW_MUTANTS", []) if slow else [])
     for kind, mutants in (("MUTANT", buggy), ("UNUSUAL", lists.UNUSUAL)):
         for m in mutants:
             if (names and m.name not in names) or m.name.startswith(tuple(skip)):
                 continue
-            yield kind, m.name, load_module_from_source(m.apply(source), m.name)
+            yield kind, m.name, module_from_source(m.apply(source), m.name)
 
 
 def or_raised(prefix: str, fn, limit: int | None = None) -> str:
@@ -225,80 +227,45 @@ def report_mutants(assignment_id: str, describe, *, names=None, skip: tuple[str,
         print(f"{kind:8s} {name:{width}s} {text}", flush=True)
 
 
-# ----------------------------------------------------------------- one table per data set
+# ----------------------------------------------------------------- declared checks, thresholds.json
 
 
-def dataset_arguments(argv, description: str, checks) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--dataset", default="digits", help='"digits" or "mnist:PATH"')
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(DATASET_SEEDS))
-    parser.add_argument("--checks", nargs="+", choices=list(checks), default=list(checks))
-    parser.add_argument("--write", action="store_true", help="rewrite the table in thresholds.py")
-    return parser.parse_args(argv)
-
-
-def load_calibration_data(dataset_spec: str, sizes: dict) -> tuple[str, dict]:
-    """(data set name, its splits) for "digits" or "mnist:PATH"; `sizes` is the thresholds
-    module's DATA (the subset sizes of each data set)."""
+def load_calibration_data(dataset_spec: str, check: TrainedCheck) -> tuple[str, dict]:
+    """(data set name, its splits) for "digits" or "mnist:PATH", with the subset sizes the
+    declaration `check` states for that data set."""
     from graders.data import load_dataset
 
     name = dataset_spec.split(":", 1)[0]
-    return name, load_dataset(dataset_spec, **sizes[name])
+    return name, load_dataset(dataset_spec, **check.data.get(name, {}))
 
 
-def calibrate_check(check: str, values: dict, cpus, *, table, settings: dict, dataset: str,
-                    verbose: bool = True) -> Threshold:
-    """The Threshold of `check` from its values by seed, with the metric, margin and CPU
-    budget of the thresholds module `table`; warns when a run took more than the budget."""
-    metric, higher = table.METRICS[check]
-    budget = table.CPU_BUDGET_S[check]
-    threshold = calibrate(metric, values, higher_is_better=higher, margin=table.MARGINS[check],
-                          cpu_budget_s=budget, settings=dict(settings), dataset=dataset)
-    if verbose and max(cpus) > budget:
-        print(f"WARNING: {check} took {max(cpus):.1f} s CPU > budget {budget} s")
+def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *,
+                       verbose: bool = True) -> Threshold:
+    """The Threshold of the declared `check` on `dataset` from the reference's values by run
+    (or seed, or draw), with the declared metric, margin, budget and settings; warns when a
+    run took more CPU than the budget."""
+    threshold = calibrate(check.metric, values, higher_is_better=check.higher_is_better, margin=check.margin,
+                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings[dataset]), dataset=dataset)
+    if verbose and cpus and max(cpus) > check.cpu_budget_s:
+        print(f"WARNING: {check.key} took {max(cpus):.1f} s CPU > budget {check.cpu_budget_s} s")
     return threshold
 
 
-def calibrate_task_checks(tasks, reference, data: dict, dataset: str, checks, seeds, table,
-                          details=None, verbose: bool = True) -> dict[str, Threshold]:
-    """Calibrate each check on `tasks.task_<table.TASKS[check]>(reference, x_train, x_test,
-    seed, **table.SETTINGS[dataset][check])`, comparing result[table.METRIC_KEYS[check]].
-
-    Checks that share a task share its run at each seed. details(result) -> text printed
-    before the CPU seconds (e.g. "KL 3.1; ").
-    """
-    results: dict[tuple[str, int], tuple[dict, float]] = {}  # (task, seed) -> (result, CPU s)
-    thresholds = {}
-    for check in checks:
-        settings = table.SETTINGS[dataset][check]
-        values, cpus = {}, []
-        for seed in seeds:
-            key = (table.TASKS[check], seed)
-            if key not in results:
-                results[key] = timed(getattr(tasks, f"task_{key[0]}"), reference,
-                                     x_train=data["x_train"], x_test=data["x_test"], seed=seed,
-                                     **settings)
-            result, cpu = results[key]
-            values[seed] = result[table.METRIC_KEYS[check]]
-            cpus.append(cpu)
-            if verbose:
-                extra = details(result) if details else ""
-                print(f"{check} seed {seed}: {values[seed]:.6g} ({extra}{cpu:.1f} s CPU)", flush=True)
-        thresholds[check] = calibrate_check(check, values, cpus, table=table, settings=settings,
-                                            dataset=dataset, verbose=verbose)
-    return thresholds
+def thresholds_path(assignment_id: str) -> Path:
+    """The assignment's thresholds.json (beside its thresholds.py)."""
+    module = importlib.import_module(f"graders.assignments.{assignment_id}")
+    return Path(module.__file__).with_name(THRESHOLDS_FILE)
 
 
-def dataset_main(argv, doc: str, table, checks, run) -> int:
-    """The command line of a per-data-set script: run(dataset_spec, seeds, checks) ->
-    (data set name, {check: Threshold}); --write puts it into `table`'s file."""
-    args = dataset_arguments(argv, doc.split("\n\n")[0], checks)
-    name, thresholds = run(args.dataset, tuple(args.seeds), args.checks)
-    print_tables(thresholds)
-    if args.write:
-        write_dataset_table(Path(table.__file__), table.THRESHOLDS_BY_DATASET, name, thresholds)
-        print(f"\nwrote the {name!r} table to {table.__file__}")
-    return 0
+def write_calibrations(path: Path, dataset: str, table: dict[str, Threshold]) -> None:
+    """Put `table` ({check key: Threshold}) in as `dataset`'s entries of the thresholds.json at
+    `path`, over that data set's other checks; the other data sets are kept ("digits" first,
+    the rest by name)."""
+    path = Path(path)
+    tables = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    tables[dataset] = {**tables.get(dataset, {}), **{key: Calibration.of(t).to_json() for key, t in table.items()}}
+    tables = dict(sorted(tables.items(), key=lambda kv: (kv[0] != "digits", kv[0])))
+    path.write_text(json.dumps(tables, indent=2) + "\n", encoding="utf-8")
 
 
 # ----------------------------------------------------------------- secret draws and harmless variation
@@ -329,14 +296,11 @@ def variation_note(variations, draws) -> str:
 
 
 def unusual_variant(assignment_id: str, name: str):
-    """The correct-but-unusual submission `name` of graders/assignments/<assignment_id>/slips.py (UNUSUAL
-    or SLOW_UNUSUAL), loaded as a module: a variation a bound must hold over (needs the
-    tests/ tree, as `--mutants` does)."""
-    from tests.mutants import load_module_from_source, reference_path
-
-    lists = importlib.import_module(f"graders.assignments.{assignment_id}.slips")
+    """The correct-but-unusual submission `name` of graders/assignments/<assignment_id>/slips.py
+    (UNUSUAL or SLOW_UNUSUAL), loaded as a module: a variation a bound must hold over."""
+    lists = slips_module(assignment_id)
     found = [m for m in lists.UNUSUAL + getattr(lists, "SLOW_UNUSUAL", []) if m.name == name]
     if len(found) != 1:
         raise ValueError(f"no unusual submission {name!r} of {assignment_id}")
     source = reference_path(assignment_id).read_text(encoding="utf-8")
-    return load_module_from_source(found[0].apply(source), name)
+    return module_from_source(found[0].apply(source), name)

@@ -1,4 +1,4 @@
-"""calibration: what the calibrate.py scripts share, and their --write on the real files."""
+"""calibration: the helpers of the calibrations, and their writers on the real files."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import types
 
 import pytest
 
-from graders.engine.calibration import (
+from graders.engine.trained_checks import TrainedCheck, with_calibration
+from graders.tooling.calibration import (
     DATASET_SEEDS,
-    calibrate_check,
-    calibrate_task_checks,
+    calibrate_declared,
     cpu_summary,
-    dataset_arguments,
-    dataset_main,
     load_calibration_data,
     load_reference,
     mutant_modules,
@@ -27,9 +25,10 @@ from graders.engine.calibration import (
     timed,
     verdict,
     write_and_report,
+    write_calibrations,
     write_thresholds,
 )
-from graders.engine.thresholds import Threshold, dataset_table_literal, format_table, write_dataset_table
+from graders.engine.thresholds import Threshold, format_table
 
 DOC = "Calibrate something.\n\nMore prose.\n"
 
@@ -38,7 +37,7 @@ def test_load_reference_loads_numpy_and_torch_references_by_path():
     numpy_ref = load_reference("autoencoder_numpy")
     assert numpy_ref.__name__ == "autoencoder_numpy_reference" and hasattr(numpy_ref, "train")
     assert load_reference("transfer_torch").__file__.endswith("reference/torch/transfer_torch.py")
-    with pytest.raises(FileNotFoundError, match="no_such_assignment"):
+    with pytest.raises(KeyError, match="no_such_assignment"):
         load_reference("no_such_assignment")
 
 
@@ -168,7 +167,7 @@ def test_or_raised_gives_the_text_or_what_was_raised_cut_to_a_limit():
     assert or_raised("", lambda: 1 / 0, 8) == "raised ZeroDivisionError: division"
 
 
-# ----------------------------------------------------------------- one table per data set
+# ----------------------------------------------------------------- declared checks, thresholds.json
 
 
 def _threshold(bound: float = 1.0, dataset: str = "digits") -> Threshold:
@@ -176,86 +175,47 @@ def _threshold(bound: float = 1.0, dataset: str = "digits") -> Threshold:
                      seeds=DATASET_SEEDS, margin=0.1, cpu_budget_s=5.0, dataset=dataset)
 
 
-def _table_module(**extra):
-    """A stand-in for a per-data-set thresholds module."""
-    return types.SimpleNamespace(
-        TASKS={"a": "shared", "b": "shared", "c": "own"},
-        METRIC_KEYS={"a": "x", "b": "y", "c": "x"},
-        METRICS={"a": ("metric a", False), "b": ("metric b", True), "c": ("metric c", False)},
-        MARGINS={"a": 0.1, "b": 0.2, "c": 0.3},
-        CPU_BUDGET_S={"a": 1.0, "b": 1.0, "c": 1e-9},
-        SETTINGS={"digits": {"a": {"k": 1}, "b": {"k": 1}, "c": {"k": 2}}},
-        **extra)
+def _declared(key: str = "a", **changes) -> TrainedCheck:
+    fields = dict(assignment="an_assignment", key=key, metric=f"metric {key}", higher_is_better=True, margin=0.2,
+                  cpu_budget_s=1.0, settings={"digits": {"k": 1}, "mnist": {"k": 2}}, task="t", metric_key="x",
+                  data={"digits": {"n_train": 50, "n_test": 20}})
+    return TrainedCheck(**{**fields, **changes})
 
 
-def test_dataset_arguments_defaults_and_choices():
-    args = dataset_arguments([], "Calibrate.", ["a", "b"])
-    assert (args.dataset, args.seeds, args.checks, args.write) == (
-        "digits", [0, 1, 2, 3, 4], ["a", "b"], False)
-    args = dataset_arguments(["--dataset", "mnist:/d", "--seeds", "5", "6", "--checks", "b", "--write"],
-                             "Calibrate.", ["a", "b"])
-    assert (args.dataset, args.seeds, args.checks, args.write) == ("mnist:/d", [5, 6], ["b"], True)
-    with pytest.raises(SystemExit):
-        dataset_arguments(["--checks", "z"], "Calibrate.", ["a", "b"])
-
-
-def test_load_calibration_data_names_the_data_set_and_takes_its_sizes():
-    name, data = load_calibration_data("digits", {"digits": {"n_train": 50, "n_test": 20}})
+def test_load_calibration_data_names_the_data_set_and_takes_the_declared_sizes():
+    name, data = load_calibration_data("digits", _declared())
     assert name == "digits" and len(data["x_train"]) == 50 and len(data["x_test"]) == 20
 
 
-def test_calibrate_check_uses_the_modules_metric_margin_and_budget_and_warns(capsys):
-    table = _table_module()
+def test_calibrate_declared_uses_the_declared_metric_margin_budget_and_settings_and_warns(capsys):
     values = {s: 1.0 + s for s in DATASET_SEEDS}
-    t = calibrate_check("b", values, [0.5], table=table, settings={"k": 1}, dataset="digits")
-    assert (t.metric, t.higher_is_better, t.margin, t.cpu_budget_s) == ("metric b", True, 0.2, 1.0)
-    assert t.bound == pytest.approx(0.8) and t.settings == {"k": 1} and capsys.readouterr().out == ""
-    calibrate_check("c", values, [0.5], table=table, settings={}, dataset="digits")
-    assert capsys.readouterr().out == "WARNING: c took 0.5 s CPU > budget 1e-09 s\n"
-    calibrate_check("c", values, [0.5], table=table, settings={}, dataset="digits", verbose=False)
+    t = calibrate_declared(_declared(), values, [0.5], "digits")
+    assert (t.metric, t.higher_is_better, t.margin, t.cpu_budget_s) == ("metric a", True, 0.2, 1.0)
+    assert t.bound == pytest.approx(0.8) and t.settings == {"k": 1} and t.dataset == "digits"
+    assert capsys.readouterr().out == ""
+    assert calibrate_declared(_declared(), values, [0.5], "mnist").settings == {"k": 2}
+    calibrate_declared(_declared(cpu_budget_s=1e-9), values, [0.5], "digits")
+    assert capsys.readouterr().out == "WARNING: a took 0.5 s CPU > budget 1e-09 s\n"
+    calibrate_declared(_declared(cpu_budget_s=1e-9), values, [0.5], "digits", verbose=False)
     assert capsys.readouterr().out == ""
 
 
-def test_calibrate_task_checks_runs_a_shared_task_once_per_seed(capsys):
-    calls = []
-
-    def task(name):
-        def run(reference, x_train, x_test, seed, k):
-            calls.append((name, seed))
-            return {"x": seed + k + len(x_train), "y": 10.0 + seed}
-        return run
-
-    tasks = types.SimpleNamespace(task_shared=task("shared"), task_own=task("own"))
-    data = {"x_train": [0, 0], "x_test": [0]}
-    table = calibrate_task_checks(tasks, "ref", data, "digits", ["a", "b", "c"], DATASET_SEEDS,
-                                  _table_module(), details=lambda r: f"y {r['y']:g}; ")
-    assert calls == [("shared", s) for s in DATASET_SEEDS] + [("own", s) for s in DATASET_SEEDS]
-    assert table["a"].reference_values == (3.0, 4.0, 5.0, 6.0, 7.0)
-    assert table["b"].reference_values == (10.0, 11.0, 12.0, 13.0, 14.0) and table["b"].higher_is_better
-    assert table["c"].reference_values == (4.0, 5.0, 6.0, 7.0, 8.0) and table["c"].settings == {"k": 2}
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("a seed 0: 3 (y 10; ") and lines[0].endswith(" s CPU)")
-    assert lines[-1].startswith("WARNING: c took ")
-
-
-def test_dataset_main_prints_and_writes_the_data_sets_entry(tmp_path, capsys):
-    path = tmp_path / "thresholds.py"
-    existing = {"digits": {"a": _threshold()}}
-    path.write_text(dataset_table_literal(existing) + "\n", encoding="utf-8")
-    module = types.SimpleNamespace(__file__=str(path), THRESHOLDS_BY_DATASET=existing)
-    seen = []
-
-    def run(dataset_spec, seeds, checks):
-        seen.append((dataset_spec, seeds, checks))
-        return "mnist", {"a": _threshold(2.0, "mnist")}
-
-    assert dataset_main(["--dataset", "mnist:/d", "--write"], DOC, module, ["a"], run) == 0
-    assert seen == [("mnist:/d", DATASET_SEEDS, ["a"])]
-    out = capsys.readouterr().out
-    assert out == f"\n{format_table({'a': _threshold(2.0, 'mnist')})}\n\nwrote the 'mnist' table to {path}\n"
-    namespace = {}
-    exec(path.read_text(encoding="utf-8"), {"Threshold": Threshold}, namespace)
-    assert namespace["THRESHOLDS_BY_DATASET"]["mnist"] == {"a": _threshold(2.0, "mnist")}
+def test_written_calibrations_read_back_as_the_same_bounds_and_keep_the_other_data_sets(tmp_path):
+    checks = [_declared("a"), _declared("b", higher_is_better=False)]
+    values = {s: 1.0 + s for s in DATASET_SEEDS}
+    path = tmp_path / "thresholds.json"
+    digits = {c.key: calibrate_declared(c, values, [], "digits") for c in checks}
+    write_calibrations(path, "mnist", {"a": calibrate_declared(checks[0], values, [], "mnist")})
+    write_calibrations(path, "digits", digits)
+    read = with_calibration(tmp_path, checks)
+    assert read["a"].for_dataset("digits") == digits["a"] and read["b"].for_dataset("digits") == digits["b"]
+    assert read["a"].for_dataset("mnist").settings == {"k": 2} and "mnist" not in read["b"].calibrated
+    assert list(__import__("json").loads(path.read_text(encoding="utf-8"))) == ["digits", "mnist"]
+    write_calibrations(path, "digits", {"a": calibrate_declared(checks[0], {s: 2.0 for s in DATASET_SEEDS}, [],
+                                                                           "digits")})
+    again = with_calibration(tmp_path, checks)
+    assert again["a"].for_dataset("digits").bound == pytest.approx(1.6)
+    assert again["b"].for_dataset("digits") == digits["b"]  # the other check of the data set is kept
 
 
 # ----------------------------------------------------------------- --write on the real files
@@ -281,22 +241,11 @@ def test_rewriting_a_thresholds_file_with_its_own_numbers_changes_no_byte(assign
         assert ONE_TABLE[assignment](calibrate, thresholds) == f.read()
 
 
-@pytest.mark.parametrize("assignment", ["autoencoders_torch", "gan_torch", "vae_torch"])
-def test_rewriting_a_data_set_table_with_its_own_numbers_changes_no_byte(assignment, tmp_path):
-    thresholds = importlib.import_module(f"graders.assignments.{assignment}.thresholds")
-    path = tmp_path / "thresholds.py"
-    shutil.copy(thresholds.__file__, path)
-    existing = thresholds.THRESHOLDS_BY_DATASET
-    write_dataset_table(path, existing, "digits", existing["digits"])
-    with open(thresholds.__file__, encoding="utf-8") as f:
-        assert path.read_text(encoding="utf-8") == f.read()
-
-
 # ----------------------------------------------------------------- secret draws, variations
 
 
 def test_calibration_draws_are_fixed_secrets_one_per_draw():
-    from graders.engine.calibration import calibration_secret
+    from graders.tooling.calibration import calibration_secret
 
     a, again, b = (calibration_secret("autoencoder_numpy", d) for d in (0, 0, 1))
     assert a.seed("c", "train") == again.seed("c", "train") != b.seed("c", "train")
@@ -304,7 +253,7 @@ def test_calibration_draws_are_fixed_secrets_one_per_draw():
 
 
 def test_a_variation_edits_the_reference_and_every_edit_must_match_once():
-    from graders.engine.calibration import Variation, load_reference
+    from graders.tooling.calibration import Variation, load_reference
 
     reference = load_reference("autoencoder_numpy")
     variant = Variation("re-associated", edits=(("db1 = dZ1.sum(axis=0)", "db1 = dZ1[::-1].sum(axis=0)"),))
@@ -315,7 +264,7 @@ def test_a_variation_edits_the_reference_and_every_edit_must_match_once():
 
 
 def test_secret_draws_are_at_least_five_known_secrets_that_differ():
-    from graders.engine.calibration import secret_draws
+    from graders.tooling.calibration import secret_draws
 
     draws = secret_draws("transfer_torch", 5)
     assert list(draws) == [0, 1, 2, 3, 4]
@@ -326,7 +275,7 @@ def test_secret_draws_are_at_least_five_known_secrets_that_differ():
 
 
 def test_the_worst_value_of_each_draw_over_its_variations_in_the_metrics_direction():
-    from graders.engine.calibration import worst_per_draw
+    from graders.tooling.calibration import worst_per_draw
 
     values = {(0, 0): 0.9, (0, 1): 0.8, (1, 0): 0.7, (1, 1): 0.95}
     assert worst_per_draw(values, higher_is_better=True) == {0: 0.8, 1: 0.7}
@@ -336,7 +285,7 @@ def test_the_worst_value_of_each_draw_over_its_variations_in_the_metrics_directi
 def test_perturbed_changes_each_entry_by_about_the_relative_size():
     import numpy as np
 
-    from graders.engine.calibration import perturbed
+    from graders.tooling.calibration import perturbed
 
     x = np.linspace(1.0, 2.0, 1000)
     y = perturbed(x, 1e-12)
@@ -346,7 +295,7 @@ def test_perturbed_changes_each_entry_by_about_the_relative_size():
 
 
 def test_a_reference_variant_is_the_reference_with_one_edit_and_an_unusual_one_comes_from_the_mutants():
-    from graders.engine.calibration import reference_variant, unusual_variant
+    from graders.tooling.calibration import reference_variant, unusual_variant
 
     module = reference_variant("transfer_torch", (("nn.AdaptiveAvgPool2d(1)", "nn.AdaptiveAvgPool2d((1, 1))"),))
     assert callable(module.replace_head)
@@ -360,7 +309,7 @@ def test_a_reference_variant_is_the_reference_with_one_edit_and_an_unusual_one_c
 def test_a_perturbed_init_variation_moves_the_initial_parameters_of_the_train_it_returns():
     import numpy as np
 
-    from graders.engine.calibration import Variation, load_reference
+    from graders.tooling.calibration import Variation, load_reference
 
     train = Variation("init perturbed", perturb=1e-12).train_with_perturbed_init("char_rnn_numpy")
     moved = train.__globals__["init_params"](5, 4, 3)

@@ -1,0 +1,114 @@
+"""Calibrating one assignment's trained checks: what `dlgrade calibrate ID` runs.
+
+An assignment with trained checks declares them in its thresholds.py (`TRAINED_CHECKS`, each a
+`graders.engine.trained_checks.TrainedCheck`) and says how to measure the reference in its
+calibrate.py:
+
+    calibrate(checks, dataset_spec="digits", n_draws=5, verbose=True)
+        -> (data set name, {check key: Threshold})
+
+This module picks the declarations (all, or those of --checks; with --set KEY=VALUE changes of
+their settings, for a quick trial), runs that function, prints the table and, with --write,
+puts the bounds into the assignment's thresholds.json (or the file of --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from graders.engine.trained_checks import N_DRAWS, THRESHOLDS_FILE, TrainedCheck
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of a calibration (the assignment id is the caller's)."""
+    parser.add_argument("--dataset", default="digits", metavar="SPEC",
+                        help='the data set: "digits" (default) or "mnist:PATH" for the assignments that take one')
+    parser.add_argument("--runs", type=int, default=N_DRAWS, metavar="N",
+                        help=f"course-secret draws to calibrate over (default {N_DRAWS}, at least 5); the "
+                             "harmless variations come on top")
+    parser.add_argument("--checks", nargs="+", metavar="KEY", help="only these trained checks (their keys)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help="change a training setting for this run (a quick trial; its bounds do not fit "
+                             "the declared settings, so write them with --out)")
+    parser.add_argument("--write", action="store_true", help="write the bounds into the assignment's thresholds.json")
+    parser.add_argument("--out", type=Path, metavar="FILE", help="write the bounds to FILE instead (implies --write)")
+    return parser
+
+
+def calibrate_module(assignment_id: str):
+    """The assignment's calibrate.py (the measurement of its reference)."""
+    return importlib.import_module(f"graders.assignments.{assignment_id}.calibrate")
+
+
+def declarations(assignment_id: str) -> dict[str, TrainedCheck]:
+    """{key: TrainedCheck} of the assignment's thresholds.py; ValueError when it has none."""
+    try:
+        module = importlib.import_module(f"graders.assignments.{assignment_id}.thresholds")
+    except ModuleNotFoundError:
+        module = None
+    checks = getattr(module, "TRAINED_CHECKS", ())
+    if not checks:
+        raise ValueError(f"{assignment_id} declares no trained checks (TRAINED_CHECKS in its thresholds.py)")
+    return {c.key: c for c in checks}
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """"epochs=2" -> ("epochs", 2): the value read as JSON, else kept as text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"--set takes KEY=VALUE, not {text!r}")
+    try:
+        return key.strip(), json.loads(value)
+    except ValueError:
+        return key.strip(), value
+
+
+def chosen(checks: dict[str, TrainedCheck], keys, overrides, dataset: str) -> list[TrainedCheck]:
+    """The declarations of `keys` (all when None), each with `overrides` ["KEY=VALUE"] applied to
+    its settings of `dataset` (a key the settings do not have is an error)."""
+    unknown = sorted(set(keys or ()) - set(checks))
+    if unknown:
+        raise ValueError(f"unknown trained checks {unknown}; the keys are {sorted(checks)}")
+    picked = [checks[k] for k in (keys or checks)]
+    missing = [c.key for c in picked if dataset not in c.settings]
+    if missing:
+        raise ValueError(f"no settings of {missing} for the data set {dataset!r}")
+    changes = dict(parse_override(o) for o in overrides)
+    out = []
+    for check in picked:
+        settings = dict(check.settings[dataset])
+        for key, value in changes.items():
+            if key not in settings:
+                raise ValueError(f"{check.key} has no setting {key!r} (it has {', '.join(settings)})")
+            settings[key] = value
+        out.append(replace(check, settings={**check.settings, dataset: settings}))
+    return out
+
+
+def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -> int:
+    """Calibrate, print the table, write it when asked; the exit status."""
+    checks = chosen(declarations(assignment_id), args.checks, args.overrides, args.dataset.split(":", 1)[0])
+    if args.runs < 5:
+        raise ValueError("calibrate over at least 5 course-secret draws (--runs 5 or more)")
+    from graders.engine.thresholds import format_table
+    from graders.tooling.calibration import write_calibrations
+
+    name, table = calibrate_module(assignment_id).calibrate(checks, args.dataset, args.runs, verbose)
+    print()
+    print(format_table(table))
+    if args.write or args.out:
+        path = args.out or Path(importlib.import_module(f"graders.assignments.{assignment_id}").__file__).with_name(
+            THRESHOLDS_FILE)
+        write_calibrations(path, name, table)
+        print(f"\nwrote the {name!r} bounds of {', '.join(table)} to {path}")
+    return 0
+
+
+def main(assignment_id: str, argv=None) -> int:
+    """`python -m graders.assignments.<id>.calibrate [options]`: the same as `dlgrade calibrate ID`."""
+    parser = add_arguments(argparse.ArgumentParser(description=f"Calibrate the trained checks of {assignment_id}."))
+    return run(assignment_id, parser.parse_args(argv))

@@ -1,0 +1,41 @@
+"""`dlgrade calibrate ID`: the reference retrained over the standard runs, the bounds written
+as thresholds.json (here with tiny settings, to a file of tmp_path: the shipped one is never
+rewritten by a test)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from dlgrade.cli import main
+from graders.assignments.vae_torch import thresholds as vae
+from graders.engine.trained_checks import with_calibration
+
+
+def test_calibrate_writes_a_thresholds_file_that_reads_back_with_the_settings_it_ran(tmp_path, capsys):
+    out = tmp_path / "thresholds.json"
+    assert main(["calibrate", "vae_torch", "--set", "epochs=1", "--set", "batch_size=128", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "vae_test_loss run 6 (draw 1, unusual variant)" in printed and "| vae_test_loss |" in printed
+    entry = json.loads(out.read_text(encoding="utf-8"))["digits"]["vae_test_loss"]
+    assert entry["seeds"] == list(range(7)) and len(entry["reference_values"]) == 7
+    assert entry["settings"] == {**vae.VAE_TEST_LOSS.settings["digits"], "epochs": 1, "batch_size": 128}
+    trial = replace(vae.VAE_TEST_LOSS, settings={**vae.VAE_TEST_LOSS.settings, "digits": entry["settings"]})
+    t = with_calibration(tmp_path, [trial])["vae_test_loss"].for_dataset("digits")
+    assert t.bound == pytest.approx(max(t.reference_values) * 1.1) and all(t.passes(v) for v in t.reference_values)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["calibrate", "no_such_assignment"], "unknown assignment 'no_such_assignment'"),
+    (["calibrate", "numpy_basics"], "numpy_basics declares no trained checks"),
+    (["calibrate", "vae_torch", "--checks", "nope"], "unknown trained checks ['nope']"),
+    (["calibrate", "vae_torch", "--set", "no_such_setting=1"], "has no setting 'no_such_setting'"),
+    (["calibrate", "vae_torch", "--set", "epochs"], "--set takes KEY=VALUE"),
+    (["calibrate", "vae_torch", "--runs", "3"], "at least 5 course-secret draws"),
+    (["calibrate", "vae_torch", "--dataset", "cifar"], "no settings of ['vae_test_loss'] for the data set 'cifar'"),
+])
+def test_bad_requests_get_a_clear_message_and_status_2(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
