@@ -39,8 +39,9 @@ Property checks (Hypothesis, derandomised, the smallest failing input reported)
     check_property, floats_array, matrix_shapes, strategies
 Symbolic answers (SymPy behind a restricted parser)
     AnswerSpec, AnswerSlip, AnswerVerdict, check_answer, assert_answer, equivalent, parse_answer
-Trained thresholds
-    Threshold, calibrate_threshold, with_model_size, format_thresholds
+Trained thresholds (declared once, calibrated numbers in thresholds.json: `dlgrade calibrate`)
+    TrainedCheck, with_calibration, Calibration, CalibrationError, STANDARD_RUNS, Threshold,
+    calibrate_threshold, derived_bound, format_thresholds
 Named slips
     Mutant
 """
@@ -77,9 +78,16 @@ from graders.engine.mutants import Mutant
 from graders.engine.properties import check_property, floats_array, matrix_shapes
 from graders.engine.runner import Context
 from graders.engine.slips import best_ratio, describe_ratio, diagnose, match_known
-from graders.engine.thresholds import Threshold, with_model_size
+from graders.engine.thresholds import Threshold, derived_bound
 from graders.engine.thresholds import calibrate as calibrate_threshold
 from graders.engine.thresholds import format_table as format_thresholds
+from graders.engine.trained_checks import (
+    STANDARD_RUNS,
+    Calibration,
+    CalibrationError,
+    TrainedCheck,
+    with_calibration,
+)
 from graders.sandbox.limits import Limits
 from graders.symbolic import Slip as AnswerSlip
 from graders.symbolic import Spec as AnswerSpec
@@ -128,7 +136,8 @@ __all__ = [
     "AnswerSpec", "AnswerSlip", "AnswerVerdict", "check_answer", "assert_answer", "equivalent",
     "parse_answer",
     # trained thresholds
-    "Threshold", "calibrate_threshold", "with_model_size", "format_thresholds",
+    "TrainedCheck", "with_calibration", "Calibration", "CalibrationError", "STANDARD_RUNS", "Threshold",
+    "calibrate_threshold", "derived_bound", "format_thresholds",
     # named slips
     "Mutant",
 ]
