@@ -29,7 +29,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from dlgrade import course_commands
+from dlgrade import course_commands, verify_command
 from graders.reports import FORMATS
 
 DEMO_SUBMISSION = "numpy_basics_example.py"
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
                                                           '(its "due" may be "gradescope": the assignment\'s due date)')
     course_commands.add_parsers(sub)
+    verify_command.add_parser(sub)
 
     pl = sub.add_parser("prairielearn-grader",
                         help="write the PrairieLearn external grader of an assignment into a folder")
@@ -307,6 +308,8 @@ def _run(argv: list[str] | None) -> int:
             return cmd_batch(args)
         if args.command == "gradescope-bundle":
             return cmd_gradescope_bundle(args)
+        if args.command == "verify":
+            return verify_command.run(args)
         course = course_commands.run(args)
         if course is not None:
             return course
