@@ -32,7 +32,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from dlgrade import build_command, calibrate_command, course_commands, new_command
+from dlgrade import build_command, calibrate_command, course_commands, new_command, verify_command
 from dlgrade.course_option import add_course_argument, catalog_from_args, known_assignment, resolve_course_argument
 from graders.reports import FORMATS
 
@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     new_command.add_parser(sub)  # verbs with their own module set args.run
     build_command.add_parser(sub)
     calibrate_command.add_parser(sub)
+    verify_command.add_parser(sub)
 
     pl = sub.add_parser("prairielearn-grader",
                         help="write the PrairieLearn external grader of an assignment into a folder")
@@ -318,6 +319,8 @@ def _run(argv: list[str] | None) -> int:
             return cmd_gradescope_bundle(args)
         if args.command == "calibrate":
             return calibrate_command.run(args)
+        if args.command == "verify":
+            return verify_command.run(args)
         if callable(getattr(args, "run", None)):  # a verb with its own module (dlgrade/<verb>_command.py)
             return args.run(args)
         course = course_commands.run(args)

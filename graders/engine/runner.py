@@ -17,6 +17,7 @@ import zlib
 import numpy as np
 
 from graders.engine.assignment import Assignment
+from graders.engine.call_record import CallRecorder
 from graders.engine.checks import Check, CheckFailed, Picture, Report, TestResult, Visibility, render_failure
 from graders.engine.feedback import fields_of_message, shown_fields
 from graders.engine.secret import CourseSecret, load_course_secret
@@ -53,12 +54,29 @@ class Context:
 
         Every other keyword argument goes to the submission's function (seed=3 included).
         """
-        return self.session.sandbox().invoke(name, args, kwargs, timeout=self._left(), method=method)
+        return self._recorded(name if method is None else f"{getattr(name, 'type', name)}.{method}", (args, kwargs),
+                              lambda: self.session.sandbox().invoke(name, args, kwargs, timeout=self._left(),
+                                                                    method=method))
+
+    def _recorded(self, what: str, sent, call):
+        """call(), its (call, reply) pair recorded when the grade records its calls."""
+        recorder = self.session.recorder
+        if recorder is None:
+            return call()
+        try:
+            reply = call()
+        except Exception as exc:
+            recorder.add(self.check.name, what, sent, error=exc)
+            raise
+        recorder.add(self.check.name, what, sent, reply)
+        return reply
 
     def call_echo(self, name, *args, method: str | None = None, **kwargs):
         """Like call, returning (value, args_after, kwargs_after) to see what it modified."""
-        return self.session.sandbox().invoke(name, args, kwargs, timeout=self._left(), echo=True,
-                                             method=method)
+        return self._recorded(f"{name if method is None else getattr(name, 'type', name)}"
+                              f"{'.' + method if method else ''} (echo)", (args, kwargs),
+                              lambda: self.session.sandbox().invoke(name, args, kwargs, timeout=self._left(),
+                                                                    echo=True, method=method))
 
     def secret_seed(self, purpose: str = "seed") -> int:
         """A seed for this check's `purpose`, derived from the course secret: the same on every
@@ -83,7 +101,8 @@ class Context:
 
     def task(self, name: str, **kwargs):
         """Run `task_<name>(submission, **kwargs)` from the assignment's tasks.py in the sandbox."""
-        return self.session.sandbox().run_task(name, kwargs, timeout=self._left())
+        return self._recorded(f"task {name}", kwargs,
+                              lambda: self.session.sandbox().run_task(name, kwargs, timeout=self._left()))
 
     def fresh_task(self, name: str, **kwargs):
         """Run `task_<name>(submission, **kwargs)` in a FRESH sandbox of the same submission
@@ -137,7 +156,8 @@ class FreshBox:
         self._sandbox = sandbox
 
     def task(self, name: str, **kwargs):
-        return self._sandbox.run_task(name, kwargs, timeout=self._ctx._left())
+        return self._ctx._recorded(f"fresh task {name}", kwargs,
+                                   lambda: self._sandbox.run_task(name, kwargs, timeout=self._ctx._left()))
 
 
 class Session:
@@ -145,8 +165,9 @@ class Session:
     isolation mode of every sandbox; the course secret; the values its checks share."""
 
     def __init__(self, assignment: Assignment, source: Source, secret: CourseSecret | None = None,
-                 isolation: str | None = None):
+                 isolation: str | None = None, recorder: CallRecorder | None = None):
         self.assignment = assignment
+        self.recorder = recorder  # digests of every call's reply, when the grade records them
         self.source = source
         self._secret = secret
         self.isolation = isolation  # every sandbox of the grade: "default" or "autograder"
@@ -289,7 +310,8 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
 
 def grade(path: str, assignment: Assignment, *, options: dict | None = None,
           include_hidden: bool = True, select=None, secret: bytes | None = None,
-          isolation: str | None = None, source: Source | None = None) -> Report:
+          isolation: str | None = None, source: Source | None = None,
+          record_calls: CallRecorder | None = None, stop_at_first_failure: bool = False) -> Report:
     """Grade the submission at `path`; never raises for anything the submission does.
 
     include_hidden: False runs only the visible checks (a student's self-check).
@@ -300,6 +322,10 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
         to `Sandbox`'s own default.
     source: the submission already read from `path` (`read_submission`), e.g. by a front door
         that read it to find its assignment; None reads it here.
+    record_calls: a `CallRecorder` that digests each call of the checks and its reply, in
+        order (to tell whether two submissions answered every call alike); None records nothing.
+    stop_at_first_failure: run no check after the first that fails (the report then holds the
+        checks run so far: enough to know that a submission is wrong, and by which check).
     """
     start = time.monotonic()
     options = {**assignment.options, **(options or {})}
@@ -316,7 +342,8 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
                         problems=[f"the submission could not be read ({type(exc).__name__}: {exc})"])
     messages = list(source.problems) + list(source.notes)
     session = Session(assignment, source,
-                      CourseSecret(secret, assignment.id) if secret is not None else None, isolation)
+                      CourseSecret(secret, assignment.id) if secret is not None else None, isolation,
+                      record_calls)
     if source.problems:
         session.load_failure = "the submission could not be read: " + " ".join(source.problems)
     results = []
@@ -325,6 +352,8 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
             result = run_check(check, session, options)
             result.number = str(number)
             results.append(result)
+            if stop_at_first_failure and not result.passed:
+                break
     finally:
         session.close()
     if session.load_report:
