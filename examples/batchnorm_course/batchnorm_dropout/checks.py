@@ -108,6 +108,28 @@ def check_batchnorm_forward_running_averages(ctx):
                      context=render_inputs(x=x, **{key: old}) + "; momentum = 0.9")
 
 
+def check_batchnorm_forward_defaults(ctx):
+    """bn_param holding only the mode: eps 1e-5, momentum 0.9, running averages starting at
+    zeros and ones, stored into bn_param."""
+    x, gamma, beta = batch(ctx.rng)
+    value, args_after, _ = ctx.call_echo("batchnorm_forward", x, gamma, beta, {"mode": "train"})
+    out, _ = expect_sequence(value, "batchnorm_forward(...)", 2)
+    expected_param = {"mode": "train"}
+    expected, _ = ref.batchnorm_forward(x, gamma, beta, expected_param)
+    context = render_inputs(x=x, gamma=gamma, beta=beta) + '; bn_param = {"mode": "train"}'
+    assert_close(expect_array(out, "batchnorm_forward(...) out", (N, D)), expected,
+                 "batchnorm_forward(x, gamma, beta, {'mode': 'train'})", context=context)
+    after = args_after[3] if len(args_after) > 3 and isinstance(args_after[3], dict) else {}
+    for key in ("running_mean", "running_var"):
+        if key not in after:
+            raise CheckFailed(f"bn_param has no {key!r} after a train-mode call that did not give one.",
+                              slip="the running averages start at zeros (mean) and ones (variance) and must be "
+                                   "stored into bn_param.")
+        got = expect_array(after[key], f"bn_param[{key!r}] after a train-mode call", (D,))
+        assert_close(got, expected_param[key], f"bn_param[{key!r}] from its default after one train-mode call",
+                     context=context)
+
+
 def check_batchnorm_forward_test_values(ctx):
     x, gamma, beta = batch(ctx.rng)
     param = bn_param(ctx.rng, mode="test")
@@ -296,6 +318,8 @@ def yield_checks(options: dict):
     yield Check("batchnorm_forward: running averages after one train-mode call",
                 check_batchnorm_forward_running_averages)
     yield Check("batchnorm_forward: test mode uses the running averages", check_batchnorm_forward_test_values)
+    yield Check("batchnorm_forward: eps, momentum and running averages default as the contract says",
+                check_batchnorm_forward_defaults)
     yield Check("batchnorm_forward: each feature normalised to mean 0 and variance var / (var + eps)",
                 check_batchnorm_forward_normalises_each_feature, kind=Kind.PROPERTY)
     yield inputs_unchanged_check("batchnorm_forward", batchnorm_args, ("x", "gamma", "beta", None))

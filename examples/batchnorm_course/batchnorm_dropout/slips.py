@@ -50,6 +50,10 @@ MUTANTS = [
            catches=(
                'batchnorm_forward: running averages after one train-mode call',),
            says=('never updated',)),
+    Mutant("batchnorm_running_variance_starts_at_zero",
+           'running_var = bn_param.get("running_var", np.ones(d))',
+           'running_var = bn_param.get("running_var", np.zeros(d))',
+           catches=('batchnorm_forward: eps, momentum and running averages default as the contract says',)),
     Mutant("batchnorm_test_mode_uses_batch_statistics",
            "xhat = (x - running_mean) / np.sqrt(running_var + eps)",
            "xhat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)",
