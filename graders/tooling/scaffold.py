@@ -42,7 +42,7 @@ def scaffold(assignment_id: str, course: Path, *, kind: str = "numpy", title: st
         raise ScaffoldError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
     course = Path(course)
     check_new_id(assignment_id, course)
-    title = title or f"{assignment_id.replace('_', ' ').capitalize()}: an affine layer, forward and backward"
+    title = title or f"{assignment_id}: an affine layer, forward and backward"
     preload = PRELOAD[kind]
     values = {"id": assignment_id, "title": title.replace('"', "'"),
               "preload": "[" + ", ".join(f'"{p}"' for p in preload) + "]",

@@ -1,0 +1,57 @@
+"""docs/authoring.md: its tutorial's commands run, in order, in a fresh folder, and every
+`dlgrade` command the guide shows is one the command line knows; README.md links the guide."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from dlgrade.cli import build_parser, main
+
+REPO = Path(__file__).resolve().parents[1]
+GUIDE = REPO / "docs" / "authoring.md"
+
+
+def bash_commands(text: str) -> list[str]:
+    """The lines of the ```bash blocks of `text`."""
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def tutorial() -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    return text.split("## Tutorial", 1)[1].split("### The example course", 1)[0]
+
+
+def test_readme_links_the_guide():
+    assert "docs/authoring.md" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_tutorial_runs_from_new_to_a_gradescope_bundle(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DLGRADE_COURSE", raising=False)
+    commands = bash_commands(tutorial())
+    assert [shlex.split(c)[1] for c in commands] == ["new", "list", "grade", "verify", "build", "gradescope-bundle"]
+    for command in commands:
+        assert main(shlex.split(command)[1:]) == 0, (command, capsys.readouterr())
+    out = capsys.readouterr().out
+    assert "Score: 3 / 3" in out and "verify affine_layer: OK" in out
+    assert (tmp_path / "mycourse" / "notebooks" / "affine_layer.ipynb").is_file()
+    assert (tmp_path / "affine_layer_autograder.zip").is_file()
+
+
+@pytest.mark.parametrize("command", bash_commands(GUIDE.read_text(encoding="utf-8")))
+def test_every_command_the_guide_shows_parses(command):
+    words = shlex.split(command)
+    assert words[0] == "dlgrade"
+    build_parser().parse_args(words[1:])
+
+
+@pytest.mark.slow  # about a minute: 100 automatic mutants graded
+def test_the_example_course_command_of_the_guide_passes(monkeypatch):
+    monkeypatch.chdir(REPO)
+    command = [c for c in bash_commands(GUIDE.read_text(encoding="utf-8")) if "batchnorm_dropout" in c]
+    assert command and main(shlex.split(command[0])[1:] + ["--min-kill-rate", "0.9"]) == 0
