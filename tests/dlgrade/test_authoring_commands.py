@@ -9,7 +9,7 @@ from dlgrade.cli import main
 
 
 def test_new_writes_an_assignment_and_says_what_to_run_next(tmp_path, capsys):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     assert main(["new", "affine_layer", "--course", str(course)]) == 0
     out = capsys.readouterr().out
     assert (course / "affine_layer" / "slips.py").is_file()
@@ -18,9 +18,9 @@ def test_new_writes_an_assignment_and_says_what_to_run_next(tmp_path, capsys):
 
 
 def test_new_reads_the_course_from_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("DLGRADE_COURSE", str(tmp_path / "course"))
+    monkeypatch.setenv("DLGRADE_COURSE", str(tmp_path / "my_course"))
     assert main(["new", "affine_layer"]) == 0
-    assert (tmp_path / "course" / "affine_layer" / "reference.py").is_file()
+    assert (tmp_path / "my_course" / "affine_layer" / "reference.py").is_file()
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -30,20 +30,20 @@ def test_new_reads_the_course_from_the_environment(tmp_path, monkeypatch):
 ])
 def test_new_usage_errors(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("DLGRADE_COURSE", raising=False)
-    argv = [a.format(course=tmp_path / "course") for a in argv]
+    argv = [a.format(course=tmp_path / "my_course") for a in argv]
     assert main(argv) == 2
     assert message in capsys.readouterr().err
 
 
 def test_new_refuses_to_overwrite(tmp_path, capsys):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     assert main(["new", "affine_layer", "--course", str(course)]) == 0
     assert main(["new", "affine_layer", "--course", str(course)]) == 2
     assert "never overwrites" in capsys.readouterr().err
 
 
 def test_build_writes_the_course_notebooks_and_check_finds_them_current(tmp_path, capsys):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     assert main(["new", "affine_layer", "--course", str(course)]) == 0
     assert main(["build", "--course", str(course)]) == 0
     assert (course / "notebooks" / "affine_layer.ipynb").is_file()
@@ -56,7 +56,7 @@ def test_build_writes_the_course_notebooks_and_check_finds_them_current(tmp_path
 
 
 def test_build_writes_only_the_ids_asked_for_into_out(tmp_path):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     for aid in ("first_layer", "second_layer"):
         assert main(["new", aid, "--course", str(course)]) == 0
     assert main(["build", "second_layer", "--course", str(course), "--out", str(tmp_path / "out")]) == 0
@@ -64,7 +64,7 @@ def test_build_writes_only_the_ids_asked_for_into_out(tmp_path):
 
 
 def test_build_refuses_an_assignment_the_course_does_not_define(tmp_path, capsys):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     assert main(["new", "affine_layer", "--course", str(course)]) == 0
     assert main(["build", "numpy_basics", "--course", str(course)]) == 2
     assert "its assignments: affine_layer" in capsys.readouterr().err

@@ -43,7 +43,7 @@ def assert_grades_at_once(course: Path, assignment_id: str, tmp_path: Path):
 
 
 def test_numpy_scaffold_grades_at_once(tmp_path):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     folder = scaffold("affine_layer", course)
     assert sorted(p.name for p in folder.iterdir()) == [
         "__init__.py", "assignment.toml", "checks.py", "reference.py", "slips.py"]
@@ -52,7 +52,7 @@ def test_numpy_scaffold_grades_at_once(tmp_path):
 
 @pytest.mark.slow  # starts PyTorch in the grader and in every sandbox
 def test_torch_scaffold_grades_at_once(tmp_path):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     scaffold("affine_layer_torch", course, kind="torch")
     assert catalog(course).get("affine_layer_torch").preload == ("numpy", "torch")
     assert_grades_at_once(course, "affine_layer_torch", tmp_path)
@@ -60,7 +60,7 @@ def test_torch_scaffold_grades_at_once(tmp_path):
 
 @pytest.mark.parametrize("kind", ["numpy", "torch"])
 def test_scaffold_files_are_valid_python_importing_only_the_public_api(kind, tmp_path):
-    folder = scaffold("layer", tmp_path / "course", kind=kind)
+    folder = scaffold("layer", tmp_path / "my_course", kind=kind)
     for path in folder.glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
@@ -69,7 +69,7 @@ def test_scaffold_files_are_valid_python_importing_only_the_public_api(kind, tmp
 
 
 def test_scaffold_notebook_builds_with_the_stubs_and_the_id(tmp_path):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     scaffold("affine_layer", course)
     written, stale = build_notebooks(catalog(course), ["affine_layer"], tmp_path / "out")
     text = written[0].read_text(encoding="utf-8")
@@ -78,7 +78,7 @@ def test_scaffold_notebook_builds_with_the_stubs_and_the_id(tmp_path):
 
 
 def test_scaffold_refuses_to_overwrite(tmp_path):
-    course = tmp_path / "course"
+    course = tmp_path / "my_course"
     scaffold("affine_layer", course)
     (course / "affine_layer" / "reference.py").write_text("# mine\n", encoding="utf-8")
     with pytest.raises(ScaffoldError, match="already exists"):
@@ -89,16 +89,16 @@ def test_scaffold_refuses_to_overwrite(tmp_path):
 @pytest.mark.parametrize("bad", ["1layer", "my-layer", "class", "_private", ""])
 def test_scaffold_refuses_an_id_that_is_not_an_identifier(bad, tmp_path):
     with pytest.raises(ScaffoldError, match="not a valid assignment id"):
-        scaffold(bad, tmp_path / "course")
-    assert not (tmp_path / "course").exists()
+        scaffold(bad, tmp_path / "my_course")
+    assert not (tmp_path / "my_course").exists()
 
 
 def test_scaffold_refuses_an_id_of_the_catalog(tmp_path):
     with pytest.raises(ScaffoldError, match="already exists"):
-        scaffold("numpy_basics", tmp_path / "course")
-    assert not (tmp_path / "course" / "numpy_basics").exists()
+        scaffold("numpy_basics", tmp_path / "my_course")
+    assert not (tmp_path / "my_course" / "numpy_basics").exists()
 
 
 def test_scaffold_refuses_an_unknown_kind(tmp_path):
     with pytest.raises(ScaffoldError, match="unknown kind"):
-        scaffold("layer", tmp_path / "course", kind="jax")
+        scaffold("layer", tmp_path / "my_course", kind="jax")
