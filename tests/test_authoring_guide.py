@@ -55,3 +55,50 @@ def test_the_example_course_command_of_the_guide_passes(monkeypatch):
     monkeypatch.chdir(REPO)
     command = [c for c in bash_commands(GUIDE.read_text(encoding="utf-8")) if "batchnorm_dropout" in c]
     assert command and main(shlex.split(command[0])[1:] + ["--min-kill-rate", "0.9"]) == 0
+
+
+SCALE_REFERENCE = '''"""# Scaling"""
+
+import numpy as np
+
+
+def scale(x, factor):
+    """x * factor."""
+    ### BEGIN SOLUTION
+    return x * factor
+    ### END SOLUTION
+
+
+def scale_backward(dout, x, factor):
+    """The gradient of sum(dout * scale(x, factor)) with respect to x."""
+    ### BEGIN SOLUTION
+    return dout * factor
+    ### END SOLUTION
+'''
+
+SCALE_INIT = '''from pathlib import Path
+
+from graders.authoring import Assignment
+
+from .checks import yield_checks
+
+ASSIGNMENT = Assignment(id="scaling_guide", title="Scaling", contract=("scale", "scale_backward"),
+                        checks=yield_checks, reference=Path(__file__).resolve().parent / "reference.py")
+'''
+
+
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_the_tutorials_check_and_slip_examples_grade_and_verify(tmp_path, capsys):
+    """The guide's checks.py and slips.py examples, with a reference of `scale`, make an
+    assignment whose grader `dlgrade verify` proves."""
+    checks, slips = python_blocks(tutorial())
+    folder = tmp_path / "guide_course" / "scaling_guide"
+    folder.mkdir(parents=True)
+    files = {"assignment.toml": 'id = "scaling_guide"\ntitle = "Scaling"\npreload = ["numpy"]\n',
+             "__init__.py": SCALE_INIT, "reference.py": SCALE_REFERENCE, "checks.py": checks, "slips.py": slips}
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert main(["verify", "scaling_guide", "--course", str(folder.parent)]) == 0, capsys.readouterr().out
