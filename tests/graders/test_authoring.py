@@ -76,3 +76,9 @@ def test_the_comparison_helpers_are_the_engines_tolerance_table():
     assert authoring.TOLERANCES["value"].rtol == 1e-6
     with pytest.raises(CheckFailed, match="does not match"):
         authoring.assert_close(np.ones(3), np.zeros(3), "f(x)")
+
+
+def test_the_authoring_module_imports_only_the_engine_the_symbolic_package_and_hypothesis():
+    allowed = ("graders.engine", "graders.sandbox.limits", "graders.symbolic", "hypothesis", "__future__")
+    path = REPO / "graders" / "authoring.py"
+    assert all(module.startswith(allowed) for module in imported_modules(path)), imported_modules(path)
