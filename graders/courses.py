@@ -29,6 +29,7 @@ import importlib
 import importlib.machinery
 import importlib.metadata
 import importlib.util
+import os
 import re
 import sys
 import tomllib
@@ -48,7 +49,7 @@ COURSE_ENVIRONMENT = "DLGRADE_COURSE"
 BUNDLED_FOLDER = Path(__file__).resolve().parent / "assignments"
 BUNDLED_PACKAGE = "graders.assignments"
 
-__all__ = ["Catalog", "Course", "CourseError", "Manifest", "catalog", "read_manifest"]
+__all__ = ["Catalog", "Course", "CourseError", "Manifest", "catalog", "course_from_environment", "read_manifest"]
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,12 @@ class Catalog:
         if not (course.folder / assignment_id / "slips.py").is_file():
             return None
         return course.import_module(f"{assignment_id}.slips")
+
+
+def course_from_environment(given=None):
+    """The course folder a front door uses: `given` (its --course), else DLGRADE_COURSE, else None."""
+    chosen = given if given else os.environ.get(COURSE_ENVIRONMENT, "").strip()
+    return chosen or None
 
 
 def entry_point_courses() -> list[Course]:
