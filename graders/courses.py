@@ -133,16 +133,18 @@ class Course:
 
     def manifests(self) -> dict[str, Manifest]:
         """The manifests of the assignments this course defines, by id, sorted by id."""
-        return {folder.name: read_manifest(folder) for folder in self._assignment_folders()
-                if (folder / MANIFEST).is_file() and (folder / "__init__.py").is_file()}
+        found = {}
+        for folder in self._assignment_folders():
+            if (folder / MANIFEST).is_file():
+                if not (folder / "__init__.py").is_file():
+                    raise CourseError(f"{folder}: has {MANIFEST} but no __init__.py defining ASSIGNMENT")
+                found[folder.name] = read_manifest(folder)
+        return found
 
-    def extension_ids(self) -> list[str]:
-        """Ids of the folders that extend another course's assignment: no manifest, but
-        listed in course.toml as having extra checks, or holding Python modules."""
-        found = [f.name for f in self._assignment_folders()
-                 if not (f / MANIFEST).is_file() and any(f.glob("*.py"))]
-        listed = [aid for aid, o in self.config.assignments.items() if o.extra_checks]
-        return sorted(set(found) | set(listed))
+    def module_folders(self) -> list[str]:
+        """Names of its folders without a manifest that hold Python modules: extensions of
+        another course's assignment (named after it), or the course's own shared code."""
+        return [f.name for f in self._assignment_folders() if not (f / MANIFEST).is_file() and any(f.glob("*.py"))]
 
     def package_module(self) -> ModuleType:
         """The course's package, imported (a synthetic one registered in sys.modules, with the
@@ -283,11 +285,12 @@ def _checked(found: Catalog) -> Catalog:
                                   "assignment of another course in a folder without assignment.toml")
             defined[aid] = course
     for course in found.courses:
-        for aid in course.extension_ids():
-            if aid not in defined:
-                raise CourseError(f"{course.folder / aid}: extends no known assignment (no assignment {aid!r}); "
-                                  f"a new assignment needs {MANIFEST} and an __init__.py")
         for aid in course.config.assignments:
             if aid not in defined:
                 raise CourseError(f"{course.config.path}: [assignments.{aid}]: no such assignment")
+        for aid in course.module_folders():  # named after an assignment: its modules must be listed
+            table = course.config.assignments.get(aid)
+            if aid in defined and defined[aid] is not course and not (table and table.extra_checks):
+                raise CourseError(f"{course.folder / aid}: extends {aid}, but {course.folder / 'course.toml'} lists "
+                                  f"none of its modules: add [assignments.{aid}] extra_checks = [\"MODULE\", ...]")
     return found

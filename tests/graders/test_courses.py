@@ -107,8 +107,20 @@ def test_a_course_defining_a_bundled_id_again_is_a_clear_error(tmp_path):
         catalog(root)
 
 
-def test_a_folder_extending_no_known_assignment_is_a_clear_error(course):
-    (course / "nosuch").mkdir()
-    (course / "nosuch" / "checks.py").write_text("", encoding="utf-8")
-    with pytest.raises(CourseError, match="extends no known assignment"):
+def test_a_folder_of_shared_code_is_not_an_assignment(course):
+    (course / "common").mkdir()
+    (course / "common" / "helpers.py").write_text("X = 1\n", encoding="utf-8")
+    assert "common" not in catalog(course).ids()
+
+
+def test_a_folder_extending_an_assignment_without_listing_its_modules_is_a_clear_error(course):
+    (course / "numpy_basics").mkdir()
+    (course / "numpy_basics" / "more.py").write_text("", encoding="utf-8")
+    with pytest.raises(CourseError, match=r"extends numpy_basics, but .*course.toml lists none of its modules"):
+        catalog(course)
+
+
+def test_a_manifest_without_a_package_is_a_clear_error(course):
+    (course / ASSIGNMENT_ID / "__init__.py").unlink()
+    with pytest.raises(CourseError, match="has assignment.toml but no __init__.py"):
         catalog(course)
