@@ -161,9 +161,19 @@ class Course:
         return module
 
     def import_module(self, dotted: str) -> ModuleType:
-        """`<package>.<dotted>` imported (e.g. "numpy_basics.slips")."""
+        """`<package>.<dotted>` imported (e.g. "numpy_basics.slips"). For a course of an
+        instructor's own, an error in its code is a CourseError naming the file and line."""
         self.package_module()
-        return importlib.import_module(f"{self.package}.{dotted}")
+        name = f"{self.package}.{dotted}"
+        if self.folder == BUNDLED_FOLDER:
+            return importlib.import_module(name)
+        try:
+            return importlib.import_module(name)
+        except CourseError:
+            raise
+        except Exception as exc:
+            raise CourseError(f"{self.folder / dotted.replace('.', '/')}: cannot be imported: "
+                              f"{_where(exc, self.folder)}{type(exc).__name__}: {exc}") from None
 
     def load(self, assignment_id: str) -> Assignment:
         """The assignment this course defines under `assignment_id` (no overrides applied);
@@ -178,6 +188,14 @@ class Course:
         if not isinstance(found, Assignment):
             raise CourseError(f"{folder / '__init__.py'}: defines no ASSIGNMENT = Assignment(...)")
         return found
+
+
+def _where(exc: BaseException, folder: Path) -> str:
+    """"FILE:LINE: " of the innermost frame of `exc` in the course folder ("" if none)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(folder))]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,16 @@ def test_a_malformed_manifest_of_a_course_names_its_file(course):
         catalog(course)
 
 
+@pytest.mark.parametrize("code, message", [("def broken(:\n", "SyntaxError"),
+                                           ("X = 1\nraise RuntimeError('no data here')\n",
+                                            r"checks.py:2: RuntimeError: no data here")])
+def test_an_error_in_a_course_module_is_a_clear_error_naming_the_file(course, code, message):
+    (course / ASSIGNMENT_ID / "checks.py").write_text(code, encoding="utf-8")
+    with pytest.raises(CourseError, match=message) as caught:
+        catalog(course).get(ASSIGNMENT_ID)
+    assert f"{course.resolve() / ASSIGNMENT_ID}: cannot be imported" in str(caught.value)
+
+
 def test_a_package_without_assignment_is_a_clear_error(course):
     (course / ASSIGNMENT_ID / "__init__.py").write_text("X = 1\n", encoding="utf-8")
     with pytest.raises(CourseError, match="defines no ASSIGNMENT"):
