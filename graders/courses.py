@@ -117,6 +117,9 @@ class Course:
         folder = Path(folder).expanduser().resolve()
         if not folder.is_dir():
             raise CourseError(f"{folder}: no such course folder ({origin})")
+        if (folder / MANIFEST).is_file():
+            raise CourseError(f"{folder}: an assignment's folder, not a course's ({origin}); give the folder "
+                              "that holds it")
         config = read_course_config(folder)
         if package is not None:
             return cls(folder, package, synthetic=False, config=config, origin=origin)

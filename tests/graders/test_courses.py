@@ -82,6 +82,11 @@ def test_a_missing_course_folder_is_a_clear_error(tmp_path):
         catalog(tmp_path / "nowhere")
 
 
+def test_an_assignment_folder_given_as_the_course_is_a_clear_error(course):
+    with pytest.raises(CourseError, match="an assignment's folder, not a course's"):
+        catalog(course / ASSIGNMENT_ID)
+
+
 def test_a_malformed_manifest_of_a_course_names_its_file(course):
     manifest = course / ASSIGNMENT_ID / "assignment.toml"
     manifest.write_text("id = [\n", encoding="utf-8")
