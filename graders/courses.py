@@ -190,6 +190,9 @@ class Course:
         found = getattr(module, "ASSIGNMENT", None)
         if not isinstance(found, Assignment):
             raise CourseError(f"{folder / '__init__.py'}: defines no ASSIGNMENT = Assignment(...)")
+        if found.id != assignment_id:
+            raise CourseError(f"{folder / '__init__.py'}: its ASSIGNMENT's id is {found.id!r}, its {MANIFEST}'s "
+                              f"{assignment_id!r}")
         return found
 
 

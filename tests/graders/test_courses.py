@@ -113,6 +113,13 @@ def test_a_package_without_assignment_is_a_clear_error(course):
         catalog(course).get(ASSIGNMENT_ID)
 
 
+def test_an_assignment_whose_id_is_not_its_manifests_is_a_clear_error(course):
+    init = course / ASSIGNMENT_ID / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8").replace('id="scaling"', 'id="scale"'), encoding="utf-8")
+    with pytest.raises(CourseError, match="its ASSIGNMENT's id is 'scale', its assignment.toml's 'scaling'"):
+        catalog(course).get(ASSIGNMENT_ID)
+
+
 def test_a_course_defining_a_bundled_id_again_is_a_clear_error(tmp_path):
     root = write_tiny_course(tmp_path / "course")
     (root / ASSIGNMENT_ID).rename(root / "numpy_basics")
