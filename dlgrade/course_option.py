@@ -8,21 +8,13 @@
 
 from __future__ import annotations
 
-import os
-
-COURSE_ENVIRONMENT = "DLGRADE_COURSE"
+from graders.courses import COURSE_ENVIRONMENT, course_from_environment
 COURSE_HELP = ("a course folder of assignments and overrides (docs/courses.md, \"Your own course\"); "
                f"default: ${COURSE_ENVIRONMENT}")
 
 
 def add_course_argument(parser) -> None:
     parser.add_argument("--course", metavar="DIR", default=None, help=COURSE_HELP)
-
-
-def course_from_environment(given: str | None = None) -> str | None:
-    """The course folder: `given` (a --course), else DLGRADE_COURSE, else None."""
-    chosen = given if given else os.environ.get(COURSE_ENVIRONMENT, "").strip()
-    return chosen or None
 
 
 def resolve_course_argument(args) -> None:
@@ -33,7 +25,8 @@ def resolve_course_argument(args) -> None:
 
 
 def catalog_from_args(args):
-    """The catalog for this command: the bundled course, installed courses and args.course."""
+    """The catalog for this command: the bundled course, installed courses and args.course
+    (else DLGRADE_COURSE)."""
     from graders.courses import catalog
 
     return catalog(course_from_environment(getattr(args, "course", None)))

@@ -97,3 +97,15 @@ def test_a_missing_course_folder_is_a_usage_error(tmp_path, capsys, monkeypatch)
     monkeypatch.setenv("DLGRADE_COURSE", str(tmp_path / "nowhere"))
     assert main(["list"]) == 2
     assert "no such course folder" in capsys.readouterr().err
+
+
+def test_similarity_with_a_course_ignores_the_template_built_from_its_reference(course, tmp_path, capsys):
+    students = tmp_path / "class"
+    students.mkdir()
+    body = "def double(x):\n    y = np.asarray(x, dtype=np.float64)\n    return y + y\n"
+    for name in ("ada", "bob"):
+        write_submission(students / f"{name}.py", "import numpy as np\n\n\n" + body * 3)
+    assert main(["similarity", str(students), "-a", ASSIGNMENT_ID, "--course", str(course), "--no-progress"]) == 0
+    assert "ada  bob" in capsys.readouterr().out
+    assert main(["similarity", str(students), "-a", ASSIGNMENT_ID, "--no-progress"]) == 2
+    assert f"unknown assignment {ASSIGNMENT_ID!r}" in capsys.readouterr().err
