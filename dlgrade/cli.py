@@ -14,6 +14,7 @@
     dlgrade dashboard --db PATH --out DIR           a static HTML page of the class
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
+    dlgrade verify ID [--auto N] [--course DIR]     prove the graders against known and automatic mutants
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
