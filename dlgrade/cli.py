@@ -14,6 +14,7 @@
     dlgrade dashboard --db PATH --out DIR           a static HTML page of the class
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
+    dlgrade verify ID [--auto N] [--course DIR]     prove the graders against known and automatic mutants
 
 Every verb that takes an assignment also takes --course DIR (default: DLGRADE_COURSE), a course
 folder whose assignments and overrides join the bundled ones (graders.courses, docs/courses.md).

@@ -111,6 +111,8 @@ def candidate_edits(source: str, contract=()) -> list[_Edit]:
     parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
     edits = []
     for node in ast.walk(tree):
+        if _is_axis(node, parents):  # the axis operator's own: a constant scaled would repeat it
+            continue
         if isinstance(node, (ast.expr, ast.stmt)) and hasattr(node, "end_lineno") and inside(node):
             edits += [_Edit(op, (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset),
                             _text(new, node, parents))
@@ -209,6 +211,13 @@ def _call_replacements(node: ast.Call) -> Iterator[tuple[str, ast.AST]]:
                 yield "axis", ast.Call(func, node.args, changed)
         elif keyword.arg == "keepdims":
             yield "axis", ast.Call(func, node.args, others)
+
+
+def _is_axis(node, parents) -> bool:
+    parent = parents.get(node)
+    if isinstance(parent, ast.UnaryOp):
+        parent = parents.get(parent)
+    return isinstance(node, ast.Constant) and isinstance(parent, ast.keyword) and parent.arg == "axis"
 
 
 def _is_numpy(node) -> bool:

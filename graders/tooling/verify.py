@@ -154,7 +154,7 @@ def verify(assignment: Assignment, slips: ModuleType | None, grader: Callable, *
                                       list(failed), problems))
     outcomes += broken
     reference_calls = results[0]["calls"]
-    auto_outcomes = [_auto_outcome(m, r, reference_calls) for m, r in zip(mutants, results[len(kinds):])]
+    auto_outcomes = [auto_outcome(m, r, reference_calls) for m, r in zip(mutants, results[len(kinds):])]
     return Verification(assignment.id, checks, outcomes, uncovered_checks(checks, caught), auto_outcomes,
                         auto, seed, min_kill_rate, time.monotonic() - start)
 
@@ -163,10 +163,12 @@ def _applied(variant, reference: str) -> tuple[str, str | None]:
     try:
         return variant.apply(reference), None
     except AssertionError as exc:  # its `old` text is no longer in the reference
-        return "", str(exc)
+        return "", str(exc).removeprefix(f"mutant {variant.name!r}: ")
 
 
-def _auto_outcome(mutant, result: dict, reference_calls: dict | None) -> AutoOutcome:
+def auto_outcome(mutant, result: dict, reference_calls: dict | None) -> AutoOutcome:
+    """An automatic mutant's grade (a `grade_variant` result) against the reference's call
+    record: killed, or survived and likely equivalent or not (and where its replies differ)."""
     failed = list(result["failed"])
     killed = bool(failed) or result["score"] < result["max_score"]
     outcome = AutoOutcome(mutant.name, mutant.operator, mutant.diff, killed, failed[0] if failed else None)
