@@ -15,6 +15,8 @@
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
     dlgrade verify ID [--auto N] [--course DIR]     prove the graders against known and automatic mutants
+    dlgrade new ID --course DIR [--kind numpy|torch]  scaffold an assignment that grades at once
+    dlgrade build [ID ...] [--course DIR] [--out DIR] [--check]  write the student notebooks
 
 Every verb that takes an assignment also takes --course DIR (default: DLGRADE_COURSE), a course
 folder whose assignments and overrides join the bundled ones (graders.courses, docs/courses.md).
