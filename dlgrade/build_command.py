@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from graders.course_config import CourseError
     from graders.courses import catalog
-    from graders.tooling.notebooks import build_notebooks, course_ids
+    from graders.tooling.notebooks import NotebookError, build_notebooks, course_ids
     from student_templates.build import HERE as BUNDLED_NOTEBOOKS
 
     chosen = course_from_environment(args.course)
@@ -45,7 +45,11 @@ def run(args) -> int:
               f"{course or 'the bundled course'}; its assignments: {', '.join(own) or 'none'}", file=sys.stderr)
         return 2
     out = Path(args.out) if args.out else (course / "notebooks" if course else BUNDLED_NOTEBOOKS)
-    written, stale = build_notebooks(found, args.assignment or own, out, bundled=course is None, check=args.check)
+    try:
+        written, stale = build_notebooks(found, args.assignment or own, out, bundled=course is None, check=args.check)
+    except (CourseError, NotebookError) as exc:
+        print(f"dlgrade: error: {exc}", file=sys.stderr)
+        return 2
     for path in written:
         print(f"wrote {path}")
     if stale:

@@ -16,6 +16,11 @@ COURSE_CONTRACT_NOTE = ("The names, signatures, shapes and conventions this note
                         "your functions by these names.")
 
 
+class NotebookError(ValueError):
+    """A reference that cannot become a notebook (a solution block never closed, a syntax
+    error): the message names the file."""
+
+
 def course_ids(found, course: Path | None) -> list[str]:
     """The assignments `dlgrade build` writes by default: those the course folder defines
     (the bundled course's when no folder is given)."""
@@ -31,8 +36,11 @@ def notebook_text(found, assignment_id: str, *, bundled: bool) -> str:
 
     assignment = found.get(assignment_id)
     hidden = sum(1 for c in assignment.all_checks() if c.visibility.value != "visible")
-    notebook = build_notebook(assignment_id, Path(assignment.reference), hidden=hidden,
-                              contract_note=None if bundled else COURSE_CONTRACT_NOTE)
+    try:
+        notebook = build_notebook(assignment_id, Path(assignment.reference), hidden=hidden,
+                                  contract_note=None if bundled else COURSE_CONTRACT_NOTE)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise NotebookError(f"{assignment.reference}: cannot build its notebook: {exc}") from None
     return render(notebook)
 
 

@@ -72,3 +72,14 @@ def test_build_refuses_an_assignment_the_course_does_not_define(tmp_path, capsys
 
 def test_build_of_the_bundled_course_matches_student_templates(capsys):
     assert main(["build", "numpy_basics", "--check"]) == 0
+
+
+def test_build_of_a_reference_with_an_unclosed_solution_block_is_a_clear_error(tmp_path, capsys):
+    course = tmp_path / "my_course"
+    assert main(["new", "affine_layer", "--course", str(course)]) == 0
+    reference = course / "affine_layer" / "reference.py"
+    reference.write_text(reference.read_text(encoding="utf-8").replace("    ### END SOLUTION\n", "", 1),
+                         encoding="utf-8")
+    assert main(["build", "--course", str(course)]) == 2
+    err = capsys.readouterr().err
+    assert "reference.py: cannot build its notebook" in err and "END SOLUTION" in err
