@@ -15,7 +15,7 @@ dicts) to a sandbox and gets plain data back.
 
 Declaring
     Assignment, Limits, Check, Kind, Visibility, CheckFailed, Picture, option_value
-Calling the submission (the `Context` a check receives)
+Calling the submission (the `Context` a check receives; `Handle`)
     ctx.call(name, *args, method=None, **kwargs)   call a contract function (or a method of a
                                                    returned object, a `Handle`) in the sandbox
     ctx.call_echo(name, *args, **kwargs)           (value, args_after, kwargs_after): what it changed
@@ -89,6 +89,7 @@ from graders.engine.trained_checks import (
     with_calibration,
 )
 from graders.sandbox.limits import Limits
+from graders.sandbox.wire import Handle
 from graders.symbolic import Slip as AnswerSlip
 from graders.symbolic import Spec as AnswerSpec
 from graders.symbolic import Verdict as AnswerVerdict
@@ -120,7 +121,7 @@ def assert_answer(answer, spec: AnswerSpec, what: str) -> str:
 __all__ = [
     # declaring an assignment and its checks
     "Assignment", "Limits", "option_value", "Check", "Kind", "Visibility", "CheckFailed", "Picture",
-    "Context",
+    "Context", "Handle",
     # validating what came back
     "expect_array", "expect_scalar", "expect_sequence", "expect_array_dict", "describe_value",
     # comparing values
