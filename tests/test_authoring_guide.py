@@ -26,6 +26,15 @@ def tutorial() -> str:
     return text.split("## Tutorial", 1)[1].split("### The example course", 1)[0]
 
 
+def test_the_example_courses_grade_and_build_commands_run(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    commands = [c for c in bash_commands(EXAMPLE_README.read_text(encoding="utf-8")) if c.split()[1] in ("grade", "build")]
+    assert len(commands) == 2
+    for command in commands:
+        assert main(shlex.split(command)[1:]) == 0, command
+    assert "Score: 18 / 18" in capsys.readouterr().out
+
+
 def test_readme_links_the_guide():
     assert "docs/authoring.md" in (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -43,8 +52,12 @@ def test_the_tutorial_runs_from_new_to_a_gradescope_bundle(tmp_path, monkeypatch
     assert (tmp_path / "affine_layer_autograder.zip").is_file()
 
 
-@pytest.mark.parametrize("command", bash_commands(GUIDE.read_text(encoding="utf-8")))
-def test_every_command_the_guide_shows_parses(command):
+EXAMPLE_README = REPO / "examples" / "batchnorm_course" / "README.md"
+SHOWN = bash_commands(GUIDE.read_text(encoding="utf-8")) + bash_commands(EXAMPLE_README.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("command", SHOWN)
+def test_every_command_the_guide_and_the_example_show_parses(command):
     words = shlex.split(command)
     assert words[0] == "dlgrade"
     build_parser().parse_args(words[1:])
