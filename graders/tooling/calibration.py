@@ -50,13 +50,14 @@ def load_reference(assignment_id: str):
     return module_from_source(path.read_text(encoding="utf-8"), f"{assignment_id}_reference", str(path))
 
 
-def reference_variant(assignment_id: str, edits, name: str | None = None):
-    """The reference module with each (old, new) text replacement applied (`old` must occur
-    exactly once): a harmless variation, loaded like `load_reference`."""
+def reference_variant(assignment_id: str, edits, name: str | None = None, *, once: bool = True):
+    """The reference module with each (old, new) text replacement applied: a harmless variation,
+    loaded like `load_reference`. `old` must occur exactly once, or (once=False) at least once,
+    every occurrence replaced."""
     path = reference_path(assignment_id)
     source = path.read_text(encoding="utf-8")
     for old, new in edits:
-        if source.count(old) != 1:
+        if source.count(old) != 1 and (once or not source.count(old)):
             raise ValueError(f"{old[:60]!r} occurs {source.count(old)} times in the reference of {assignment_id}")
         source = source.replace(old, new)
     return module_from_source(source, name or f"{assignment_id}_variant", str(path))

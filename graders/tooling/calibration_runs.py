@@ -59,8 +59,8 @@ def perturbed_data(data: dict, relative: float = PERTURBATION, seed: int = 0) ->
 
 def standard_runs(assignment: str, reference, variant_edits, n_draws: int = N_DRAWS) -> list[CalibrationRun]:
     """The runs of RUNS_TEXT: `n_draws` draws, a perturbed draw 0, draw 1 with the reference
-    edited by `variant_edits` ((old, new) pairs)."""
-    variant = reference_variant(assignment, variant_edits, "variant")
+    edited by `variant_edits` ((old, new) pairs, each replacing every occurrence of old)."""
+    variant = reference_variant(assignment, variant_edits, "variant", once=False)
     runs = [CalibrationRun(f"draw {i}", calibration_secret(assignment, i), reference) for i in range(n_draws)]
     runs.append(CalibrationRun("draw 0, inputs perturbed", calibration_secret(assignment, 0), reference,
                                perturbed_data))
