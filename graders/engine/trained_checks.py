@@ -145,6 +145,31 @@ class TrainedCheck:
         return replace(self, calibrated=calibrated)
 
 
+@dataclass(frozen=True)
+class TrainedGroup:
+    """The declarations of the bounds one check compares a single training run with (a GAN's
+    coverage, confidence and memorisation bounds): what such a check's `Check.threshold` holds."""
+
+    checks: tuple
+
+    def __getitem__(self, key: str) -> TrainedCheck:
+        for check in self.checks:
+            if check.key == key:
+                return check
+        raise KeyError(key)
+
+    def keys(self) -> list[str]:
+        return [c.key for c in self.checks]
+
+    def describe_budget(self) -> str:
+        return max(self.checks, key=lambda c: c.cpu_budget_s).describe_budget()
+
+    def with_bound(self, key: str, bound: float, dataset: str = "digits") -> TrainedGroup:
+        """This group with the bound of `key` on `dataset` replaced (a course's override)."""
+        self[key]  # noqa: B018 - KeyError for a key the group does not hold
+        return TrainedGroup(tuple(c.with_bound(bound, dataset) if c.key == key else c for c in self.checks))
+
+
 def _numbers(value, what: str, kind=float) -> tuple:
     if not isinstance(value, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                               for v in value):
