@@ -258,13 +258,14 @@ def thresholds_path(assignment_id: str) -> Path:
     return Path(module.__file__).with_name(THRESHOLDS_FILE)
 
 
-def write_calibrations(path: Path, dataset: str, table: dict[str, Threshold]) -> None:
-    """Put `table` ({check key: Threshold}) in as `dataset`'s entries of the thresholds.json at
-    `path`, over that data set's other checks; the other data sets are kept ("digits" first,
-    the rest by name)."""
+def write_calibrations(path: Path, table: dict[str, Threshold]) -> None:
+    """Put `table` ({check key: Threshold}) into the thresholds.json at `path`, each bound as the
+    entry of its data set (`Threshold.dataset`), over the other entries; the other checks and
+    data sets are kept ("digits" first, the rest by name)."""
     path = Path(path)
     tables = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    tables[dataset] = {**tables.get(dataset, {}), **{key: Calibration.of(t).to_json() for key, t in table.items()}}
+    for key, t in table.items():
+        tables[t.dataset] = {**tables.get(t.dataset, {}), key: Calibration.of(t).to_json()}
     tables = dict(sorted(tables.items(), key=lambda kv: (kv[0] != "digits", kv[0])))
     path.write_text(json.dumps(tables, indent=2) + "\n", encoding="utf-8")
 

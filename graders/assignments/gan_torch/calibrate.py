@@ -55,14 +55,14 @@ def graded_metrics(module, data: dict, secret, classifier, settings: dict, cover
     return out, cpu
 
 
-def calibrate(checks, dataset_spec: str = "digits", n_draws: int = 5, verbose: bool = True):
-    """(data set name, {check key: Threshold}) of the declared `checks` (they share one run a
-    draw and variation: the same settings)."""
+def calibrate(checks, dataset_spec: str | None = None, n_draws: int = 5, verbose: bool = True):
+    """{check key: Threshold} of the declared `checks` on `dataset_spec` ("digits" by default; they
+    share one run a draw and variation: the same settings)."""
     from .digit_classifier import load_classifier
 
     checks = list(checks)
     torch.set_num_threads(1)
-    name, data = load_calibration_data(dataset_spec, checks[0])
+    name, data = load_calibration_data(dataset_spec or "digits", checks[0])
     classifier = load_classifier(name)
     settings = checks[0].settings[name]
     if any(c.settings[name] != settings for c in checks):
@@ -79,7 +79,7 @@ def calibrate(checks, dataset_spec: str = "digits", n_draws: int = 5, verbose: b
             if verbose:
                 print(f"draw {d} ({what[:40]}): " + ", ".join(f"{k} {values[k][d, v]:.4g}" for k in values)
                       + f" ({cpu:.1f} s CPU)", flush=True)
-    return name, {c.key: calibrate_declared(c, worst_per_draw(values[c.key], c.higher_is_better), cpus, name,
+    return {c.key: calibrate_declared(c, worst_per_draw(values[c.key], c.higher_is_better), cpus, name,
                                             verbose=verbose) for c in checks}
 
 

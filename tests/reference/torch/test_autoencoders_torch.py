@@ -277,11 +277,11 @@ def test_calibration_runs_on_mnist_idx_files_and_adds_an_mnist_entry(tmp_path):
     from tests.dlgrade.data.test_mnist import write_mnist
 
     write_mnist(tmp_path / "mnist", n_train=40, n_test=10)
-    name, table = calibrate.calibrate([th.DENSE_RECONSTRUCTION], f"mnist:{tmp_path / 'mnist'}", verbose=False)
+    table = calibrate.calibrate([th.DENSE_RECONSTRUCTION], f"mnist:{tmp_path / 'mnist'}", verbose=False)
     t = table["dense_reconstruction"]
-    assert name == "mnist" and t.dataset == "mnist" and t.settings == th.DENSE_RECONSTRUCTION.settings["mnist"]
+    assert t.dataset == "mnist" and t.settings == th.DENSE_RECONSTRUCTION.settings["mnist"]
     shutil.copy(Path(th.__file__).with_name("thresholds.json"), tmp_path / "thresholds.json")
-    write_calibrations(tmp_path / "thresholds.json", name, table)
+    write_calibrations(tmp_path / "thresholds.json", table)
     read_back = with_calibration(tmp_path, th.TRAINED_CHECKS)
     assert read_back["dense_reconstruction"].for_dataset("mnist") == dataclasses.replace(t, model_size=th.MODEL_SIZE)
     assert {k: c.for_dataset("digits") for k, c in read_back.items()} == {
