@@ -4,9 +4,12 @@ An assignment with trained checks declares them in its thresholds.py (`TRAINED_C
 `graders.engine.trained_checks.TrainedCheck`) and says how to measure the reference in its
 calibrate.py:
 
-    calibrate(checks, dataset_spec=None, n_draws=5, verbose=True) -> {check key: Threshold}
+    calibrate(checks, dataset_spec=None, n_draws=None, verbose=True) -> {check key: Threshold}
 
-(dataset_spec None: the data set each check declares first; each Threshold names its data set).
+(dataset_spec None: the data set each check declares first; n_draws None: the assignment's
+own number of course-secret draws; each Threshold names its data set), and optionally
+
+    report_mutants(table, names)    # --mutants: how its known slips fare against the bounds
 
 This module picks the declarations (all, or those of --checks; with --set KEY=VALUE changes of
 their settings, for a quick trial), runs that function, prints the table and, with --write,
@@ -29,15 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--dataset", metavar="SPEC",
                         help='the data set, for the assignments that take one: "digits" or "mnist:PATH" (default: '
                              "the data set each check declares first)")
-    parser.add_argument("--runs", type=int, default=N_DRAWS, metavar="N",
-                        help=f"course-secret draws to calibrate over (default {N_DRAWS}, at least 5); the "
-                             "harmless variations come on top")
+    parser.add_argument("--runs", type=int, metavar="N",
+                        help=f"course-secret draws to calibrate over (at least 5; default: the assignment's own, "
+                             f"{N_DRAWS} for most); the harmless variations come on top")
     parser.add_argument("--checks", nargs="+", metavar="KEY", help="only these trained checks (their keys)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                         help="change a training setting for this run (a quick trial; its bounds do not fit "
                              "the declared settings, so write them with --out)")
     parser.add_argument("--write", action="store_true", help="write the bounds into the assignment's thresholds.json")
     parser.add_argument("--out", type=Path, metavar="FILE", help="write the bounds to FILE instead (implies --write)")
+    parser.add_argument("--mutants", nargs="*", metavar="NAME",
+                        help="also report how the known slips (all, or those named) fare against the new bounds")
     return parser
 
 
@@ -96,12 +101,15 @@ def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -
     """Calibrate, print the table, write it when asked; the exit status."""
     dataset = args.dataset.split(":", 1)[0] if args.dataset else None
     checks = chosen(declarations(assignment_id), args.checks, args.overrides, dataset)
-    if args.runs < 5:
+    if args.runs is not None and args.runs < 5:
         raise ValueError("calibrate over at least 5 course-secret draws (--runs 5 or more)")
     from graders.engine.thresholds import format_table
     from graders.tooling.calibration import write_calibrations
 
-    table = calibrate_module(assignment_id).calibrate(checks, args.dataset, args.runs, verbose)
+    module = calibrate_module(assignment_id)
+    if args.mutants is not None and not hasattr(module, "report_mutants"):
+        raise ValueError(f"the calibration of {assignment_id} reports no mutants")
+    table = module.calibrate(checks, args.dataset, args.runs, verbose)
     print()
     print(format_table(table))
     if args.write or args.out:
@@ -109,6 +117,9 @@ def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -
             THRESHOLDS_FILE)
         write_calibrations(path, table)
         print(f"\nwrote the bounds of {', '.join(f'{k} ({t.dataset})' for k, t in table.items())} to {path}")
+    if args.mutants is not None:
+        print()
+        module.report_mutants(table, args.mutants or None)
     return 0
 
 

@@ -240,13 +240,14 @@ def load_calibration_data(dataset_spec: str, check: TrainedCheck) -> tuple[str, 
     return name, load_dataset(dataset_spec, **check.data.get(name, {}))
 
 
-def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *,
+def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *, variation: dict | None = None,
                        verbose: bool = True) -> Threshold:
     """The Threshold of the declared `check` on `dataset` from the reference's values by run
-    (or seed, or draw), with the declared metric, margin, budget and settings; warns when a
-    run took more CPU than the budget."""
+    (or seed, or draw) and under harmless `variation`s ({what: {draw: value}}), with the declared
+    metric, margin, budget and settings; warns when a run took more CPU than the budget."""
     threshold = calibrate(check.metric, values, higher_is_better=check.higher_is_better, margin=check.margin,
-                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings[dataset]), dataset=dataset)
+                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings[dataset]), dataset=dataset,
+                          variation=variation)
     if verbose and cpus and max(cpus) > check.cpu_budget_s:
         print(f"WARNING: {check.key} took {max(cpus):.1f} s CPU > budget {check.cpu_budget_s} s")
     return threshold

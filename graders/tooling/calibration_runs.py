@@ -120,5 +120,5 @@ def calibrate_trained_runs(assignment: str, checks: list[TrainedCheck], dataset_
 
     torch.set_num_threads(1)
     name, data = load_calibration_data(dataset_spec or "digits", checks[0])
-    runs = standard_runs(assignment, load_reference(assignment), variant_edits, n_draws)
+    runs = standard_runs(assignment, load_reference(assignment), variant_edits, n_draws or N_DRAWS)
     return calibrate_over_runs(checks, runs, measure, data, name, verbose)

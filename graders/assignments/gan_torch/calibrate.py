@@ -55,7 +55,7 @@ def graded_metrics(module, data: dict, secret, classifier, settings: dict, cover
     return out, cpu
 
 
-def calibrate(checks, dataset_spec: str | None = None, n_draws: int = 5, verbose: bool = True):
+def calibrate(checks, dataset_spec: str | None = None, n_draws: int | None = None, verbose: bool = True):
     """{check key: Threshold} of the declared `checks` on `dataset_spec` ("digits" by default; they
     share one run a draw and variation: the same settings)."""
     from .digit_classifier import load_classifier
@@ -67,7 +67,7 @@ def calibrate(checks, dataset_spec: str | None = None, n_draws: int = 5, verbose
     settings = checks[0].settings[name]
     if any(c.settings[name] != settings for c in checks):
         raise ValueError("the bounds of gan_torch share one training run: give them the same settings")
-    draws = {d: calibration_secret(ASSIGNMENT, d) for d in range(n_draws)}
+    draws = {d: calibration_secret(ASSIGNMENT, d) for d in range(n_draws or 5)}
     values, cpus = {c.key: {} for c in checks}, []
     for v, (what, mutant, perturb) in enumerate(VARIATIONS):
         module = load_reference(ASSIGNMENT) if mutant is None else unusual_variant(ASSIGNMENT, mutant)

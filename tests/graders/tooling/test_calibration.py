@@ -221,7 +221,6 @@ def test_written_calibrations_read_back_as_the_same_bounds_and_keep_the_other_da
 # ----------------------------------------------------------------- --write on the real files
 
 ONE_TABLE = {
-    "autoencoder_numpy": lambda c, th: c.render(th.THRESHOLDS, th.BASELINE_MSE),
     "sparse_autoencoder": lambda c, th: c.render(
         th.THRESHOLDS, {"untrained": th.UNTRAINED_COST, "plateau": th.PLATEAU_COST}),
     "char_rnn_numpy": lambda c, th: c.render(th.THRESHOLDS),

@@ -60,14 +60,14 @@ def assert_returns_the_prepared(attack: Attack, prepared: dict, *public_call) ->
 
 def test_autoencoder_weights_trained_in_advance_on_the_public_digits_earn_nothing(tmp_path):
     from dlgrade.data import load_digits, split_train_test
-    from graders.assignments.autoencoder_numpy.thresholds import CHECK, SETTINGS, THRESHOLDS, lr_schedule
+    from graders.assignments.autoencoder_numpy.thresholds import CHECK, SETTINGS, declared, lr_schedule
     from reference.numpy import autoencoder_numpy as ref
 
     s = SETTINGS
     X, _ = load_digits()
     prepared, _ = ref.train(X, s["n_hidden"], s["epochs"], s["batch_size"], lr_schedule(s), 0)
     X_test = X[split_train_test(len(X), 0.2, seed=0)[1]]
-    assert THRESHOLDS[CHECK].passes(float(np.mean((ref.forward(prepared, X_test)[0] - X_test) ** 2)))
+    assert declared()[CHECK].for_dataset("digits").passes(float(np.mean((ref.forward(prepared, X_test)[0] - X_test) ** 2)))
     attack = recognising_attack("autoencoder_numpy", prepared, "X.shape[1] == 64 and n_hidden == 32 and epochs == 150",
                                 "epochs")
     assert_returns_the_prepared(attack, prepared, X_test, s["n_hidden"], s["epochs"], s["batch_size"],
