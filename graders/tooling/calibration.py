@@ -16,12 +16,12 @@ import importlib
 import json
 import time
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import mean
 
 from graders.engine.secret import CourseSecret, fixed_secret
-from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.thresholds import Threshold, calibrate, derived_bound, format_table
 from graders.engine.trained_checks import THRESHOLDS_FILE, Calibration, TrainedCheck
 
 DATASET_SEEDS = (0, 1, 2, 3, 4)  # the per-data-set scripts' default: the fewest `calibrate` takes
@@ -248,6 +248,11 @@ def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *,
     threshold = calibrate(check.metric, values, higher_is_better=check.higher_is_better, margin=check.margin,
                           cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings[dataset]), dataset=dataset,
                           variation=variation)
+    if check.slack:  # the bound with its absolute slack, and the margin that amounts to
+        every = threshold.reference_values + tuple(v for d in threshold.variation.values() for v in d.values())
+        bound = derived_bound(every, check.higher_is_better, check.margin, check.slack)
+        worst = min(every) if check.higher_is_better else max(every)
+        threshold = replace(threshold, bound=bound, margin=abs(bound / worst - 1.0) if worst else float("inf"))
     if verbose and cpus and max(cpus) > check.cpu_budget_s:
         print(f"WARNING: {check.key} took {max(cpus):.1f} s CPU > budget {check.cpu_budget_s} s")
     return threshold

@@ -22,6 +22,7 @@ from graders.engine.trained_checks import (
 # Every calibrated bound as the Python tables held it (assignment, data set, check key): the
 # conversion to thresholds.json changed their form, not one of their numbers.
 BOUNDS_BEFORE = {
+    ("char_rnn_numpy", "faust", "train: regenerate Faust"): 10.0,
     ("sparse_autoencoder", "sample_photos", "train: held-out cost"): 0.42244995355048237,
     ("autoencoder_numpy", "digits", "train: held-out reconstruction"): 0.007558554046181924,
     ("autoencoders_torch", "digits", "dense_reconstruction"): 0.018515678392347017,

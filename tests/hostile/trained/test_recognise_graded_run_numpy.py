@@ -95,12 +95,12 @@ def test_sparse_autoencoder_filters_trained_in_advance_on_the_public_patches_ear
 @pytest.mark.slow
 def test_char_rnn_weights_trained_in_advance_on_the_public_excerpt_earn_nothing(tmp_path):
     from dlgrade.data import load_faust
-    from graders.assignments.char_rnn_numpy.thresholds import CHECK, SETTINGS, THRESHOLDS, regeneration_errors
+    from graders.assignments.char_rnn_numpy.thresholds import CHECK, SETTINGS, declared, regeneration_errors
     from reference.numpy import char_rnn_numpy as ref
 
     s, text = SETTINGS, load_faust()
     prepared, _ = ref.train(text, s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], 0)
-    assert THRESHOLDS[CHECK].passes(regeneration_errors(prepared, text))
+    assert declared()[CHECK].for_dataset("faust").passes(regeneration_errors(prepared, text))
     attack = recognising_attack("char_rnn_numpy", prepared, "sorted(text) == sorted(_FAUST) and hidden_size == 128",
                                 "n_iter", extra=f"_FAUST = {text!r}")
     assert_returns_the_prepared(attack, prepared, text, s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], 0)
