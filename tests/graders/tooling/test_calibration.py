@@ -222,9 +222,6 @@ def test_written_calibrations_read_back_as_the_same_bounds_and_keep_the_other_da
 
 ONE_TABLE = {
     "sequences_torch": lambda c, th: c.render(th.THRESHOLDS),
-    "language_model_numpy": lambda c, th: c.render(
-        th.THRESHOLDS, (th.BASELINE_WORD, th.BASELINE_ACCURACY, th.BASELINE_CROSS_ENTROPY),
-        th.CONFIG_REFERENCE),
     "transfer_torch": lambda c, th: c.render(th.THRESHOLDS),
 }
 
