@@ -94,10 +94,11 @@ class Threshold:
         )
 
 
-def derived_bound(values, higher_is_better: bool, margin: float) -> float:
-    """The worst of `values` with the relative `margin` added on the losing side."""
+def derived_bound(values, higher_is_better: bool, margin: float, slack: float = 0.0) -> float:
+    """The worst of `values` with the relative `margin`, then the absolute `slack`, added on the
+    losing side."""
     worst = min(values) if higher_is_better else max(values)
-    return worst * (1 - margin) if higher_is_better else worst * (1 + margin)
+    return worst * (1 - margin) - slack if higher_is_better else worst * (1 + margin) + slack
 
 
 def calibrate(

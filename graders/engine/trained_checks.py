@@ -100,6 +100,9 @@ class TrainedCheck:
     data: {data set: the subset sizes of `graders.data.load_dataset`}.
     model_size: the model the budget assumes, in words a student can compare with their own.
     runs: the calibration runs in words (secret draws, harmless variations).
+    slack: an absolute slack added after the margin (a count of errors, where a relative margin
+        of a small worst value means little); its Threshold then states the margin the bound
+        amounts to (bound / worst - 1), as such a bound always has.
     calibrated: {data set: Calibration}, filled from thresholds.json by `with_calibration`.
     """
 
@@ -115,6 +118,7 @@ class TrainedCheck:
     data: dict = field(default_factory=lambda: {"digits": {}})
     model_size: str = ""
     runs: str = ""
+    slack: float = 0.0
     calibrated: dict = field(default_factory=dict)
 
     def for_dataset(self, dataset: str = "digits") -> Threshold:
@@ -126,8 +130,13 @@ class TrainedCheck:
             raise CalibrationError(f"no calibrated threshold of {self.assignment}'s {self.key!r} for {dataset!r}; "
                                    f"run `{calibrate_command(self.assignment, dataset)}`")
         c = self.calibrated[dataset]
+        margin = self.margin
+        if self.slack:
+            every = c.reference_values + tuple(v for by_seed in c.variation.values() for v in by_seed.values())
+            worst = min(every) if self.higher_is_better else max(every)
+            margin = abs(c.bound / worst - 1.0) if worst else math.inf
         return Threshold(metric=self.metric, bound=c.bound, higher_is_better=self.higher_is_better,
-                         reference_values=c.reference_values, seeds=c.seeds, margin=self.margin,
+                         reference_values=c.reference_values, seeds=c.seeds, margin=margin,
                          cpu_budget_s=self.cpu_budget_s, grade_seed=c.grade_seed,
                          settings=dict(self.settings[dataset]), dataset=dataset, model_size=self.model_size,
                          variation=dict(c.variation))
@@ -143,6 +152,31 @@ class TrainedCheck:
                                    f"to override")
         calibrated = {**self.calibrated, dataset: replace(self.calibrated[dataset], bound=float(bound))}
         return replace(self, calibrated=calibrated)
+
+
+@dataclass(frozen=True)
+class TrainedGroup:
+    """The declarations of the bounds one check compares a single training run with (a GAN's
+    coverage, confidence and memorisation bounds): what such a check's `Check.threshold` holds."""
+
+    checks: tuple
+
+    def __getitem__(self, key: str) -> TrainedCheck:
+        for check in self.checks:
+            if check.key == key:
+                return check
+        raise KeyError(key)
+
+    def keys(self) -> list[str]:
+        return [c.key for c in self.checks]
+
+    def describe_budget(self) -> str:
+        return max(self.checks, key=lambda c: c.cpu_budget_s).describe_budget()
+
+    def with_bound(self, key: str, bound: float, dataset: str = "digits") -> TrainedGroup:
+        """This group with the bound of `key` on `dataset` replaced (a course's override)."""
+        self[key]  # noqa: B018 - KeyError for a key the group does not hold
+        return TrainedGroup(tuple(c.with_bound(bound, dataset) if c.key == key else c for c in self.checks))
 
 
 def _numbers(value, what: str, kind=float) -> tuple:
@@ -175,10 +209,11 @@ def parse_entry(entry, check: TrainedCheck, dataset: str) -> Calibration:
         raise ValueError(f"it was calibrated with the settings {settings}, not the declared "
                          f"{as_json(check.settings.get(dataset))}")
     every = values + tuple(v for by_seed in variation.values() for v in by_seed.values())
-    expected = derived_bound(every, check.higher_is_better, check.margin)
+    expected = derived_bound(every, check.higher_is_better, check.margin, check.slack)
     if not math.isclose(bound, expected, rel_tol=1e-9, abs_tol=1e-12):
         raise ValueError(f"its bound {bound!r} is not the worst reference value with the declared margin "
-                         f"{check.margin:g} ({expected!r})")
+                         f"{check.margin:g}" + (f" and slack {check.slack:g}" if check.slack else "") +
+                         f" ({expected!r})")
     return Calibration(bound=float(bound), reference_values=values, seeds=seeds,
                        grade_seed=int(entry.get("grade_seed", 0)), settings=settings, variation=variation)
 

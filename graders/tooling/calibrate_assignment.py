@@ -4,8 +4,12 @@ An assignment with trained checks declares them in its thresholds.py (`TRAINED_C
 `graders.engine.trained_checks.TrainedCheck`) and says how to measure the reference in its
 calibrate.py:
 
-    calibrate(checks, dataset_spec="digits", n_draws=5, verbose=True)
-        -> (data set name, {check key: Threshold})
+    calibrate(checks, dataset_spec=None, n_draws=None, verbose=True) -> {check key: Threshold}
+
+(dataset_spec None: the data set each check declares first; n_draws None: the assignment's
+own number of course-secret draws; each Threshold names its data set), and optionally
+
+    report_mutants(table, names)    # --mutants: how its known slips fare against the bounds
 
 This module picks the declarations (all, or those of --checks; with --set KEY=VALUE changes of
 their settings, for a quick trial), runs that function, prints the table and, with --write,
@@ -25,17 +29,20 @@ from graders.engine.trained_checks import N_DRAWS, THRESHOLDS_FILE, TrainedCheck
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of a calibration (the assignment id is the caller's)."""
-    parser.add_argument("--dataset", default="digits", metavar="SPEC",
-                        help='the data set: "digits" (default) or "mnist:PATH" for the assignments that take one')
-    parser.add_argument("--runs", type=int, default=N_DRAWS, metavar="N",
-                        help=f"course-secret draws to calibrate over (default {N_DRAWS}, at least 5); the "
-                             "harmless variations come on top")
+    parser.add_argument("--dataset", metavar="SPEC",
+                        help='the data set, for the assignments that take one: "digits" or "mnist:PATH" (default: '
+                             "the data set each check declares first)")
+    parser.add_argument("--runs", type=int, metavar="N",
+                        help=f"course-secret draws to calibrate over (at least 5; default: the assignment's own, "
+                             f"{N_DRAWS} for most); the harmless variations come on top")
     parser.add_argument("--checks", nargs="+", metavar="KEY", help="only these trained checks (their keys)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                         help="change a training setting for this run (a quick trial; its bounds do not fit "
                              "the declared settings, so write them with --out)")
     parser.add_argument("--write", action="store_true", help="write the bounds into the assignment's thresholds.json")
     parser.add_argument("--out", type=Path, metavar="FILE", help="write the bounds to FILE instead (implies --write)")
+    parser.add_argument("--mutants", nargs="*", metavar="NAME",
+                        help="also report how the known slips (all, or those named) fare against the new bounds")
     return parser
 
 
@@ -67,44 +74,52 @@ def parse_override(text: str) -> tuple[str, object]:
         return key.strip(), value
 
 
-def chosen(checks: dict[str, TrainedCheck], keys, overrides, dataset: str) -> list[TrainedCheck]:
+def chosen(checks: dict[str, TrainedCheck], keys, overrides, dataset: str | None) -> list[TrainedCheck]:
     """The declarations of `keys` (all when None), each with `overrides` ["KEY=VALUE"] applied to
-    its settings of `dataset` (a key the settings do not have is an error)."""
+    its settings of `dataset` (None: the data set it declares first; a key the settings do not
+    have is an error)."""
     unknown = sorted(set(keys or ()) - set(checks))
     if unknown:
         raise ValueError(f"unknown trained checks {unknown}; the keys are {sorted(checks)}")
     picked = [checks[k] for k in (keys or checks)]
-    missing = [c.key for c in picked if dataset not in c.settings]
+    missing = [c.key for c in picked if dataset is not None and dataset not in c.settings]
     if missing:
         raise ValueError(f"no settings of {missing} for the data set {dataset!r}")
     changes = dict(parse_override(o) for o in overrides)
     out = []
     for check in picked:
-        settings = dict(check.settings[dataset])
+        settings = dict(check.settings[dataset or next(iter(check.settings))])
         for key, value in changes.items():
             if key not in settings:
                 raise ValueError(f"{check.key} has no setting {key!r} (it has {', '.join(settings)})")
             settings[key] = value
-        out.append(replace(check, settings={**check.settings, dataset: settings}))
+        out.append(replace(check, settings={**check.settings, dataset or next(iter(check.settings)): settings}))
     return out
 
 
 def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -> int:
     """Calibrate, print the table, write it when asked; the exit status."""
-    checks = chosen(declarations(assignment_id), args.checks, args.overrides, args.dataset.split(":", 1)[0])
-    if args.runs < 5:
+    dataset = args.dataset.split(":", 1)[0] if args.dataset else None
+    checks = chosen(declarations(assignment_id), args.checks, args.overrides, dataset)
+    if args.runs is not None and args.runs < 5:
         raise ValueError("calibrate over at least 5 course-secret draws (--runs 5 or more)")
     from graders.engine.thresholds import format_table
     from graders.tooling.calibration import write_calibrations
 
-    name, table = calibrate_module(assignment_id).calibrate(checks, args.dataset, args.runs, verbose)
+    module = calibrate_module(assignment_id)
+    if args.mutants is not None and not hasattr(module, "report_mutants"):
+        raise ValueError(f"the calibration of {assignment_id} reports no mutants")
+    table = module.calibrate(checks, args.dataset, args.runs, verbose)
     print()
     print(format_table(table))
     if args.write or args.out:
         path = args.out or Path(importlib.import_module(f"graders.assignments.{assignment_id}").__file__).with_name(
             THRESHOLDS_FILE)
-        write_calibrations(path, name, table)
-        print(f"\nwrote the {name!r} bounds of {', '.join(table)} to {path}")
+        write_calibrations(path, table)
+        print(f"\nwrote the bounds of {', '.join(f'{k} ({t.dataset})' for k, t in table.items())} to {path}")
+    if args.mutants is not None:
+        print()
+        module.report_mutants(table, args.mutants or None)
     return 0
 
 

@@ -16,12 +16,12 @@ import importlib
 import json
 import time
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import mean
 
 from graders.engine.secret import CourseSecret, fixed_secret
-from graders.engine.thresholds import Threshold, calibrate, format_table
+from graders.engine.thresholds import Threshold, calibrate, derived_bound, format_table
 from graders.engine.trained_checks import THRESHOLDS_FILE, Calibration, TrainedCheck
 
 DATASET_SEEDS = (0, 1, 2, 3, 4)  # the per-data-set scripts' default: the fewest `calibrate` takes
@@ -50,13 +50,14 @@ def load_reference(assignment_id: str):
     return module_from_source(path.read_text(encoding="utf-8"), f"{assignment_id}_reference", str(path))
 
 
-def reference_variant(assignment_id: str, edits, name: str | None = None):
-    """The reference module with each (old, new) text replacement applied (`old` must occur
-    exactly once): a harmless variation, loaded like `load_reference`."""
+def reference_variant(assignment_id: str, edits, name: str | None = None, *, once: bool = True):
+    """The reference module with each (old, new) text replacement applied: a harmless variation,
+    loaded like `load_reference`. `old` must occur exactly once, or (once=False) at least once,
+    every occurrence replaced."""
     path = reference_path(assignment_id)
     source = path.read_text(encoding="utf-8")
     for old, new in edits:
-        if source.count(old) != 1:
+        if source.count(old) != 1 and (once or not source.count(old)):
             raise ValueError(f"{old[:60]!r} occurs {source.count(old)} times in the reference of {assignment_id}")
         source = source.replace(old, new)
     return module_from_source(source, name or f"{assignment_id}_variant", str(path))
@@ -239,13 +240,19 @@ def load_calibration_data(dataset_spec: str, check: TrainedCheck) -> tuple[str, 
     return name, load_dataset(dataset_spec, **check.data.get(name, {}))
 
 
-def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *,
+def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *, variation: dict | None = None,
                        verbose: bool = True) -> Threshold:
     """The Threshold of the declared `check` on `dataset` from the reference's values by run
-    (or seed, or draw), with the declared metric, margin, budget and settings; warns when a
-    run took more CPU than the budget."""
+    (or seed, or draw) and under harmless `variation`s ({what: {draw: value}}), with the declared
+    metric, margin, budget and settings; warns when a run took more CPU than the budget."""
     threshold = calibrate(check.metric, values, higher_is_better=check.higher_is_better, margin=check.margin,
-                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings[dataset]), dataset=dataset)
+                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings[dataset]), dataset=dataset,
+                          variation=variation)
+    if check.slack:  # the bound with its absolute slack, and the margin that amounts to
+        every = threshold.reference_values + tuple(v for d in threshold.variation.values() for v in d.values())
+        bound = derived_bound(every, check.higher_is_better, check.margin, check.slack)
+        worst = min(every) if check.higher_is_better else max(every)
+        threshold = replace(threshold, bound=bound, margin=abs(bound / worst - 1.0) if worst else float("inf"))
     if verbose and cpus and max(cpus) > check.cpu_budget_s:
         print(f"WARNING: {check.key} took {max(cpus):.1f} s CPU > budget {check.cpu_budget_s} s")
     return threshold
@@ -257,13 +264,14 @@ def thresholds_path(assignment_id: str) -> Path:
     return Path(module.__file__).with_name(THRESHOLDS_FILE)
 
 
-def write_calibrations(path: Path, dataset: str, table: dict[str, Threshold]) -> None:
-    """Put `table` ({check key: Threshold}) in as `dataset`'s entries of the thresholds.json at
-    `path`, over that data set's other checks; the other data sets are kept ("digits" first,
-    the rest by name)."""
+def write_calibrations(path: Path, table: dict[str, Threshold]) -> None:
+    """Put `table` ({check key: Threshold}) into the thresholds.json at `path`, each bound as the
+    entry of its data set (`Threshold.dataset`), over the other entries; the other checks and
+    data sets are kept ("digits" first, the rest by name)."""
     path = Path(path)
     tables = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    tables[dataset] = {**tables.get(dataset, {}), **{key: Calibration.of(t).to_json() for key, t in table.items()}}
+    for key, t in table.items():
+        tables[t.dataset] = {**tables.get(t.dataset, {}), key: Calibration.of(t).to_json()}
     tables = dict(sorted(tables.items(), key=lambda kv: (kv[0] != "digits", kv[0])))
     path.write_text(json.dumps(tables, indent=2) + "\n", encoding="utf-8")
 

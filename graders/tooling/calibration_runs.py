@@ -59,8 +59,8 @@ def perturbed_data(data: dict, relative: float = PERTURBATION, seed: int = 0) ->
 
 def standard_runs(assignment: str, reference, variant_edits, n_draws: int = N_DRAWS) -> list[CalibrationRun]:
     """The runs of RUNS_TEXT: `n_draws` draws, a perturbed draw 0, draw 1 with the reference
-    edited by `variant_edits` ((old, new) pairs)."""
-    variant = reference_variant(assignment, variant_edits, "variant")
+    edited by `variant_edits` ((old, new) pairs, each replacing every occurrence of old)."""
+    variant = reference_variant(assignment, variant_edits, "variant", once=False)
     runs = [CalibrationRun(f"draw {i}", calibration_secret(assignment, i), reference) for i in range(n_draws)]
     runs.append(CalibrationRun("draw 0, inputs perturbed", calibration_secret(assignment, 0), reference,
                                perturbed_data))
@@ -109,16 +109,16 @@ def in_process(trained_runs, tasks):
     return measure
 
 
-def calibrate_trained_runs(assignment: str, checks: list[TrainedCheck], dataset_spec: str, n_draws: int,
-                           verbose: bool, *, variant_edits, measure) -> tuple[str, dict[str, Threshold]]:
+def calibrate_trained_runs(assignment: str, checks: list[TrainedCheck], dataset_spec: str | None, n_draws: int,
+                           verbose: bool, *, variant_edits, measure) -> dict[str, Threshold]:
     """The calibration of an assignment whose trained checks are measured by `measure` (see
-    `in_process`: autoencoders_torch, vae_torch) over `standard_runs` with `n_draws` draws.
-    Returns (data set name, {check key: Threshold})."""
+    `in_process`: autoencoders_torch, vae_torch) over `standard_runs` with `n_draws` draws, on
+    `dataset_spec` (None: "digits"). Returns {check key: Threshold}."""
     import torch
 
     from graders.tooling.calibration import load_calibration_data, load_reference
 
     torch.set_num_threads(1)
-    name, data = load_calibration_data(dataset_spec, checks[0])
-    runs = standard_runs(assignment, load_reference(assignment), variant_edits, n_draws)
-    return name, calibrate_over_runs(checks, runs, measure, data, name, verbose)
+    name, data = load_calibration_data(dataset_spec or "digits", checks[0])
+    runs = standard_runs(assignment, load_reference(assignment), variant_edits, n_draws or N_DRAWS)
+    return calibrate_over_runs(checks, runs, measure, data, name, verbose)

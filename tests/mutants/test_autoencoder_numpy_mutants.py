@@ -30,9 +30,9 @@ FAILS_TRAINED_BOUND = (
 )
 def test_trained_bound_rejects_broken_training_and_accepts_unusual(mutant):
     from graders.assignments.autoencoder_numpy import calibrate
-    from graders.assignments.autoencoder_numpy.thresholds import CHECK, THRESHOLDS
+    from graders.assignments.autoencoder_numpy.thresholds import CHECK, declared
 
-    bound = THRESHOLDS[CHECK]
+    bound = declared()[CHECK].for_dataset("digits")
     mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
     with np.errstate(all="ignore"):
         value, _cpu = calibrate.held_out_mse(mod.train, 0)

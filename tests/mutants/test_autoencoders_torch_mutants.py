@@ -26,18 +26,18 @@ def _trained_value(mod, check):
     secret, encode and decode in turn, the metric in the grader), tasks run in this process."""
     from dlgrade.data.mnist import load_dataset
     from graders.assignments.autoencoders_torch.calibrate import in_process_measure
-    from graders.assignments.autoencoders_torch.thresholds import (METRIC_KEYS, SETTINGS, TASKS,
-                                                                   THRESHOLDS)
+    from graders.assignments.autoencoders_torch.thresholds import declared
     from graders.engine.secret import CourseSecret, load_course_secret
 
     data = load_dataset("digits")
-    bound = THRESHOLDS[check]
+    declaration = declared()[check]
+    bound = declaration.for_dataset("digits")
     secret = CourseSecret(load_course_secret(), "autoencoders_torch")
     try:
-        r = in_process_measure(TASKS[check], SETTINGS["digits"][check], data, secret, mod)
+        r = in_process_measure(declaration.task, bound.settings, data, secret, mod)
     except Exception:
         return bound, float("nan")
-    return bound, r[METRIC_KEYS[check]]
+    return bound, r[declaration.metric_key]
 
 
 @pytest.mark.slow

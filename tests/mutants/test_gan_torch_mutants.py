@@ -33,12 +33,13 @@ def test_trained_bound_separates_mode_collapse_from_unusual_training(mutant):
     from dlgrade.data.mnist import load_dataset
     from graders.assignments.gan_torch.calibrate import graded_metrics
     from graders.assignments.gan_torch.digit_classifier import load_classifier
-    from graders.assignments.gan_torch.thresholds import CHECKS, COVERAGE, METRIC_KEYS, SETTINGS, THRESHOLDS
+    from graders.assignments.gan_torch.thresholds import SETTINGS, declared
     from graders.engine.secret import fixed_secret
 
     mod = load_module_from_source(mutant.apply(SOURCE), mutant.name)
     secret = fixed_secret("dlgrade-test-suite-secret", "gan_torch")
-    m, _ = graded_metrics(mod, load_dataset("digits"), secret, load_classifier("digits"), SETTINGS["digits"]["gan"],
-                          COVERAGE["digits"])
-    passed = all(THRESHOLDS[c].passes(m[METRIC_KEYS[c]]) for c in CHECKS)
+    settings = SETTINGS["digits"]
+    m, _ = graded_metrics(mod, load_dataset("digits"), secret, load_classifier("digits"), settings,
+                          settings["coverage"])
+    passed = all(c.for_dataset("digits").passes(m[c.metric_key]) for c in declared().checks)
     assert passed == (mutant.name in PASSES_TRAINED_BOUND), (mutant.name, m)

@@ -1,7 +1,8 @@
 """Calibrate the trained-model bound of `autoencoder_numpy` on the reference solution.
 
-    python -m graders.assignments.autoencoder_numpy.calibrate            # print the table
-    python -m graders.assignments.autoencoder_numpy.calibrate --write    # also rewrite thresholds.py
+    dlgrade calibrate autoencoder_numpy              # print the table
+    dlgrade calibrate autoencoder_numpy --write      # also write thresholds.json
+    dlgrade calibrate autoencoder_numpy --mutants    # and how the known slips fare
 
 The grader trains the submission's `train` on a secret draw of the digits (scaled to
 [0, 1]; `thresholds.graded_data`: secret held-out rows, the pixels in a secret order, a
@@ -10,29 +11,27 @@ measures the held-out mean squared reconstruction error of the trained parameter
 REFERENCE forward pass (so a wrong `forward` in the submission cannot flatter its own
 result). This script does the same with the reference `train` over the calibration draws
 `DRAWS` and, on the first `VARIATION_DRAWS` of them, with each harmless variation of the
-reference in `VARIATIONS`; the bound is the worst of all those values times (1 + MARGIN).
+reference in `VARIATIONS`; the bound is the worst of all those values times (1 + the declared
+margin).
 
 For comparison it also prints the trivial baseline (predict every held-out image as the
-per-pixel mean of the training images) and, with --mutants, the value reached by the
-buggy and unusual submissions of graders/assignments/autoencoder_numpy/slips.py.
+per-pixel mean of the training images: thresholds.BASELINE_MSE) and, with --mutants, the
+value reached by the buggy and unusual submissions of graders/assignments/autoencoder_numpy/slips.py.
 """
 
 from __future__ import annotations
 
-import pprint
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from graders.tooling.calibration import (Variation, calibration_secret, cpu_summary,
-                                        one_blas_thread, over_seeds, perturbed, print_tables,
-                                        report_mutants, script_arguments, timed, verdict,
-                                        write_and_report)
-from graders.engine.thresholds import (Threshold, calibrate, quoted, rewrite_from, set_constant,
-                                       table_literal)
+from graders.engine.thresholds import Threshold
+from graders.tooling.calibrate_assignment import main as calibrate_main
+from graders.tooling.calibration import (Variation, calibrate_declared, calibration_secret, cpu_summary,
+                                         one_blas_thread, over_seeds, perturbed, report_mutants as report,
+                                         timed, verdict)
 
-from .thresholds import CHECK, METRIC, SETTINGS, graded_data, lr_schedule
+from .thresholds import CHECK, SETTINGS, graded_data, lr_schedule
 
 ASSIGNMENT = "autoencoder_numpy"
 DRAWS = tuple(range(10))
@@ -46,9 +45,6 @@ VARIATIONS = (
               edits=(("params[k] -= lr * g / (np.sqrt(state[k]) + eps)",
                       "params[k] -= g * (lr / (np.sqrt(state[k]) + eps))"),)),
 )
-MARGIN = 0.30
-CPU_BUDGET_S = 20.0
-THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 
 
 def draw_data(draw: int) -> dict:
@@ -83,13 +79,20 @@ def held_out_mse(train_fn, draw: int, settings: dict = SETTINGS, *,
     return float(np.mean((X_hat - X_test) ** 2)), cpu
 
 
-def run(draws=DRAWS, margin: float = MARGIN, verbose: bool = True,
-        variation_draws: int = VARIATION_DRAWS) -> dict[str, Threshold]:
-    """Retrain the reference over `draws` (and its variations over the first
-    `variation_draws`) and build the THRESHOLDS table."""
+def calibrate(checks, dataset_spec=None, n_draws: int | None = None, verbose: bool = True,
+              variation_draws: int = VARIATION_DRAWS) -> dict[str, Threshold]:
+    """Retrain the reference over the draws (and its variations over the first
+    `variation_draws`) with the declared settings; {check key: Threshold}."""
+    return one_blas_thread(_calibrate, list(checks), tuple(range(n_draws)) if n_draws else DRAWS, verbose,
+                           variation_draws)
+
+
+def _calibrate(checks, draws, verbose, variation_draws) -> dict[str, Threshold]:
     from reference.numpy import autoencoder_numpy as ref
 
-    runs = over_seeds(draws, lambda draw: held_out_mse(ref.train, draw),
+    (check,) = checks
+    settings = check.settings["digits"]
+    runs = over_seeds(draws, lambda draw: held_out_mse(ref.train, draw, settings),
                       lambda draw, r: f"draw {draw}: held-out MSE {r[0]:.6f}  ({r[1]:.2f} s CPU)",
                       verbose=verbose)
     cpus = [cpu for _, cpu in runs.values()]
@@ -97,30 +100,19 @@ def run(draws=DRAWS, margin: float = MARGIN, verbose: bool = True,
     for v in VARIATIONS:
         train = v.module(ASSIGNMENT).train
         by_draw = over_seeds(draws[:variation_draws],
-                             lambda draw: held_out_mse(train, draw, perturb=v.perturb),
+                             lambda draw: held_out_mse(train, draw, settings, perturb=v.perturb),
                              lambda draw, r: f"  {v.name}, draw {draw}: {r[0]:.6f}", verbose=verbose)
         variation[v.name] = {draw: value for draw, (value, _) in by_draw.items()}
         cpus += [cpu for _, cpu in by_draw.values()]
     if verbose:
         print(f"reference training: {cpu_summary(cpus)}")
-        print(f"baseline (per-pixel training mean): held-out MSE {baseline_mse(draws):.6f}")
+        print(f"baseline (per-pixel training mean): held-out MSE {baseline_mse(draws):.6f} (thresholds.BASELINE_MSE)")
     values = {draw: value for draw, (value, _) in runs.items()}
-    threshold = calibrate(METRIC, values, higher_is_better=False, margin=margin,
-                          cpu_budget_s=CPU_BUDGET_S, settings=SETTINGS, dataset="digits",
-                          grade_seed=0, variation=variation)
-    return {CHECK: threshold}
+    return {CHECK: calibrate_declared(check, values, cpus, "digits", variation=variation, verbose=verbose)}
 
 
-def render(thresholds: dict[str, Threshold], baseline: float) -> str:
-    """thresholds.py with the table (and the baseline) written as literals."""
-    source = set_constant(THRESHOLDS_FILE.read_text(encoding="utf-8"), "BASELINE_MSE", baseline)
-    table = table_literal(thresholds, key=quoted, values="per_seed", sources=lambda _, t: {
-        "metric": "METRIC", "settings": "dict(SETTINGS)", "dataset": quoted(t.dataset)})
-    return rewrite_from(source, "THRESHOLDS = {", table)
-
-
-def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
-    """Held-out MSE of the mutants at calibration draw 0 (needs the tests/ tree)."""
+def report_mutants(thresholds: dict[str, Threshold], names=None) -> None:
+    """Held-out MSE of the mutants at calibration draw 0."""
     bound = thresholds[CHECK]
 
     def describe(module) -> str:
@@ -128,20 +120,8 @@ def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
             value, cpu = held_out_mse(module.train, 0)
         return f"{value:10.6f} {verdict(bound, value)}  ({cpu:.2f} s CPU)"
 
-    report_mutants("autoencoder_numpy", describe, names=names, width=45)
-
-
-def main(argv=None) -> int:
-    args = script_arguments(__doc__, margin=MARGIN).parse_args(argv)
-    return one_blas_thread(_main, args)
-
-
-def _main(args) -> int:
-    thresholds = run(margin=args.margin)
-    print_tables(thresholds, pprint.pformat(SETTINGS, sort_dicts=False))
-    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds, baseline_mse()),
-                            lambda names: mutant_report(thresholds, names))
+    report(ASSIGNMENT, describe, names=names, width=45)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(calibrate_main(ASSIGNMENT))

@@ -1,8 +1,8 @@
 """The checks of `train` in `autoencoder_numpy`, through the sandbox task
 `tasks.task_train_recording`, which gives the submission's train a recording lr_schedule:
 the epochs asked, the history, reproducibility, and the calibrated trained-model bound
-(held-out MSE of the returned parameters under the REFERENCE forward pass, THRESHOLDS in
-thresholds.py). The calibrated run trains on the course's secret draw of the digits
+(held-out MSE of the returned parameters under the REFERENCE forward pass, against the bound
+the check is declared with, `ctx.check.threshold`, see thresholds.py). The calibrated run trains on the course's secret draw of the digits
 (thresholds.graded_data: secret held-out rows, pixel order and seed), so weights prepared
 in advance for the public digits do not fit it.
 """
@@ -14,12 +14,7 @@ import functools
 import numpy as np
 
 from graders.assignments.autoencoder_numpy.problems import KEYS, params_dict
-from graders.assignments.autoencoder_numpy.thresholds import (
-    BASELINE_MSE,
-    CHECK as TRAINED_CHECK,
-    THRESHOLDS,
-    graded_data,
-)
+from graders.assignments.autoencoder_numpy.thresholds import BASELINE_MSE, TRAINED, graded_data
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.common import assert_unchanged
@@ -233,7 +228,7 @@ def trained(ctx) -> TrainRun:
     """The calibrated training run of this grade (run once and shared; so is a failure)."""
     def run():
         data = graded(ctx)
-        s = THRESHOLDS[TRAINED_CHECK].settings
+        s = TRAINED.settings["digits"]  # the declared settings (the history check shares this run)
         return run_train(ctx, data["X_train"], s["n_hidden"], s["epochs"], s["batch_size"], s["lr"],
                          s["lr_decay"], train_seed=data["seed"], seed_shown="<secret seed>")
     return ctx.shared("train", run)
@@ -259,7 +254,7 @@ def check_train_history_decreases(ctx):
 
 
 def check_train_trained(ctx):
-    t = THRESHOLDS[TRAINED_CHECK]
+    t = ctx.check.threshold.for_dataset("digits")
     run = trained(ctx)
     params = run.params()
     X_test = graded(ctx)["X_test"]

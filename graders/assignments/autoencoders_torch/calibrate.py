@@ -1,62 +1,52 @@
 """Calibrate the trained-model bounds of `autoencoders_torch` on the reference solution.
 
-    python -m graders.assignments.autoencoders_torch.calibrate                    # digits, print
-    python -m graders.assignments.autoencoders_torch.calibrate --write            # rewrite the table
-    python -m graders.assignments.autoencoders_torch.calibrate --dataset mnist:PATH --write
+    dlgrade calibrate autoencoders_torch                               # digits, print the table
+    dlgrade calibrate autoencoders_torch --write                       # write thresholds.json
+    dlgrade calibrate autoencoders_torch --dataset mnist:PATH --write  # (or python -m ...calibrate)
 
 Measures each check exactly as a grade does (`trained_runs.measure`: secret subset and seed,
 training, encode and decode of the relayed code, the metric computed by the grader), with
 the tasks run in this process on the reference, over the runs of
 `graders.tooling.calibration_runs` (five course-secret draws, a draw with inputs perturbed
-by 1e-12 relative, a draw with the unusual variant of `thresholds.VARIANT_EDITS`), and
-derives each bound from the worst run with the check's margin. `--write` replaces this data
-set's entry in the CALIBRATED TABLE block of thresholds.py. The checks `sparsity_factor`
-and `sparse_reconstruction` share one measurement per run.
+by 1e-12 relative, a draw with the unusual variant of VARIANT_EDITS), and derives each bound
+from the worst run with the check's margin. The checks `sparsity_factor` and
+`sparse_reconstruction` share one measurement per run.
 """
 
 from __future__ import annotations
 
 import sys
 
-import torch
-
-from graders.engine import torch_tasks
-from graders.tooling.calibration import dataset_main, load_calibration_data, load_reference
-from graders.tooling.calibration_runs import calibrate_over_runs, standard_runs, variant_module
+from graders.tooling.calibrate_assignment import main as calibrate_main
+from graders.tooling.calibration_runs import calibrate_trained_runs, in_process
 
 ASSIGNMENT = "autoencoders_torch"
+
+# The correct-but-unusual variant of the reference measured in calibration run 6.
+VARIANT_EDITS = [
+    ("return torch.relu(self.encoder(x))", "return torch.relu(x @ self.encoder.weight.T + self.encoder.bias)"),
+    ("return torch.sigmoid(self.decoder(code))", "return 1.0 / (1.0 + torch.exp(-self.decoder(code)))"),
+    ("return factor * code.abs().flatten(1).sum(dim=1).mean()",
+     "total = 0.0\n    for sample in code:\n        total = total + sample.abs().sum()\n"
+     "    return factor * total / len(code)"),
+    ('nn.Upsample(scale_factor=2, mode="nearest")', "nn.UpsamplingNearest2d(scale_factor=2)"),
+    ("eps = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)",
+     "eps = torch.normal(0.0, 1.0, size=tuple(x.shape), generator=generator, dtype=x.dtype)"),
+]
 
 
 def in_process_measure(task, settings, data, secret, module):
     """trained_runs.measure with the tasks called directly on `module` (no sandbox)."""
-    from . import tasks
-    from .trained_runs import Reach, measure
+    from . import tasks, trained_runs
 
-    reach = Reach(train=lambda name, kwargs: getattr(tasks, f"task_{name}")(module, **kwargs),
-                  apply=lambda class_name, state, method, inputs, args: torch_tasks.task_torch_apply(
-                      module, class_name, state, method, inputs, args=args))
-    return measure(task, settings, data, secret, reach)
+    return in_process(trained_runs, tasks)(task, settings, data, secret, module)
 
 
-def run(dataset_spec: str = "digits", seeds=None, checks=None, verbose: bool = True):
-    """Calibrate `checks` (all by default); returns (dataset name, {check: Threshold}).
-    (`seeds` is the command line's --seeds, unused: the runs are calibration_runs'.)"""
-    from . import thresholds
-
-    torch.set_num_threads(1)
-    name, data = load_calibration_data(dataset_spec, thresholds.DATA)
-    ref = load_reference(ASSIGNMENT)
-    runs = standard_runs(ASSIGNMENT, ref, variant_module(ref, thresholds.VARIANT_EDITS, "variant"))
-    table = calibrate_over_runs(list(checks or thresholds.TASKS), runs, in_process_measure, thresholds,
-                                data, name, verbose=verbose)
-    return name, table
-
-
-def main(argv=None) -> int:
-    from . import thresholds
-
-    return dataset_main(argv, __doc__, thresholds, thresholds.TASKS, run)
+def calibrate(checks, dataset_spec: str | None = None, n_draws: int | None = None, verbose: bool = True):
+    """{check key: Threshold} of the declared `checks` on `dataset_spec` ("digits" by default)."""
+    return calibrate_trained_runs(ASSIGNMENT, list(checks), dataset_spec, n_draws, verbose,
+                                  variant_edits=VARIANT_EDITS, measure=in_process_measure)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(calibrate_main(ASSIGNMENT))

@@ -42,7 +42,7 @@ from graders.assignments.autoencoders_torch.checks_trained import (
     check_trained_sparse_reconstruction,
     check_trained_sparsity,
 )
-from graders.assignments.autoencoders_torch.thresholds import CPU_BUDGET_S, THRESHOLDS
+from graders.assignments.autoencoders_torch import thresholds as th
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("DenseAutoencoder", "ConvAutoencoder", "add_noise", "l1_activity_penalty")
@@ -52,21 +52,22 @@ TRAIN_SLACK = 3.0                                     # wall time = CPU budget x
 # ------------------------------------------------------------------ the generator
 
 
-def _train_timeout(check: str) -> float:
-    return TRAIN_SLACK * CPU_BUDGET_S[check]
+def trained(declared) -> dict:
+    """A trained check's kind, wall time and the declaration it is graded against."""
+    return {"kind": Kind.THRESHOLD, "timeout_s": TRAIN_SLACK * declared.cpu_budget_s, "threshold": declared}
 
 
 def yield_checks(options: dict):
     """Every check of autoencoders_torch, in the order of the contract."""
+    declared = th.declared()
     yield Check("DenseAutoencoder: parameter count 2 * n_in * n_hidden + n_in + n_hidden",
                 check_dense_parameter_count)
     yield Check("DenseAutoencoder: encode gives (N, n_hidden) codes, non-negative", check_dense_encode_code_size)
     yield Check("DenseAutoencoder: forward gives (N, n_in) in [0, 1]", check_dense_output_range,
                 kind=Kind.PROPERTY)
     yield Check(CHECK_NAMES["dense_reconstruction"],
-                partial(check_trained_reconstruction, check="dense_reconstruction", obj="DenseAutoencoder"),
-                points=3, kind=Kind.THRESHOLD, timeout_s=_train_timeout("dense_reconstruction"),
-                threshold=THRESHOLDS["dense_reconstruction"])
+                partial(check_trained_reconstruction, obj="DenseAutoencoder"),
+                points=3, **trained(declared["dense_reconstruction"]))
     yield Check("ConvAutoencoder: output shape equals input shape for 8x8 digits and 28x28 MNIST",
                 partial(check_conv_shapes, shapes=EVEN_SHAPES, words="8x8 digits and 28x28 MNIST"),
                 points=1.5, kind=Kind.PROPERTY)
@@ -78,9 +79,8 @@ def yield_checks(options: dict):
                 kind=Kind.PROPERTY)
     yield Check("ConvAutoencoder: output in [0, 1]", check_conv_output_range, points=0.5, kind=Kind.PROPERTY)
     yield Check(CHECK_NAMES["conv_reconstruction"],
-                partial(check_trained_reconstruction, check="conv_reconstruction", obj="ConvAutoencoder"),
-                points=3, kind=Kind.THRESHOLD, timeout_s=_train_timeout("conv_reconstruction"),
-                threshold=THRESHOLDS["conv_reconstruction"])
+                partial(check_trained_reconstruction, obj="ConvAutoencoder"),
+                points=3, **trained(declared["conv_reconstruction"]))
     yield Check("add_noise: clipped to [0, 1], x's shape and dtype", check_add_noise_range)
     yield Check("add_noise: mean and spread of the added noise as asked", check_add_noise_statistics,
                 points=2, kind=Kind.PROPERTY)
@@ -88,14 +88,14 @@ def yield_checks(options: dict):
                 check_add_noise_reproducible, kind=Kind.PROPERTY)
     yield Check("add_noise: leaves x unchanged", check_add_noise_input_unchanged, points=0.5,
                 kind=Kind.PROPERTY)
-    yield Check(CHECK_NAMES["denoising_ratio"], check_trained_denoising, points=3, kind=Kind.THRESHOLD,
-                needs=("DenseAutoencoder", "add_noise"), timeout_s=_train_timeout("denoising_ratio"),
-                threshold=THRESHOLDS["denoising_ratio"])
+    yield Check(CHECK_NAMES["denoising_ratio"], check_trained_denoising, points=3,
+                needs=("DenseAutoencoder", "add_noise"),
+                **trained(declared["denoising_ratio"]))
     yield Check("l1_activity_penalty: value", check_l1_value)
     yield Check("l1_activity_penalty: gradient", check_l1_gradient, kind=Kind.GRADIENT)
-    yield Check(CHECK_NAMES["sparsity_factor"], check_trained_sparsity, points=3, kind=Kind.THRESHOLD,
-                needs=("DenseAutoencoder", "l1_activity_penalty"), timeout_s=_train_timeout("sparsity_factor"),
-                threshold=THRESHOLDS["sparsity_factor"])
-    yield Check(CHECK_NAMES["sparse_reconstruction"], check_trained_sparse_reconstruction, kind=Kind.THRESHOLD,
+    yield Check(CHECK_NAMES["sparsity_factor"], check_trained_sparsity, points=3,
                 needs=("DenseAutoencoder", "l1_activity_penalty"),
-                timeout_s=_train_timeout("sparse_reconstruction"), threshold=THRESHOLDS["sparse_reconstruction"])
+                **trained(declared["sparsity_factor"]))
+    yield Check(CHECK_NAMES["sparse_reconstruction"], check_trained_sparse_reconstruction,
+                needs=("DenseAutoencoder", "l1_activity_penalty"),
+                **trained(declared["sparse_reconstruction"]))

@@ -3,8 +3,8 @@
 The tasks train the submission's models with Adam on a secret subset of the data set of the
 `data` option ("digits", or "mnist:PATH") at a secret seed; the trained parameters are
 evaluated in fresh sandboxes (encode in one, decode of the relayed code in another) and the
-metric, computed here (`trained_runs.py`), is compared with the calibrated bound of
-`thresholds.py` for that data set. Pictures for the report: inputs, noisy inputs,
+metric, computed here (`trained_runs.py`), is compared with the calibrated bound of the
+check's declaration (`ctx.check.threshold`, see thresholds.py) for that data set. Pictures for the report: inputs, noisy inputs,
 reconstructions, the loss curve.
 """
 
@@ -14,13 +14,11 @@ import numpy as np
 
 from graders.assignments.autoencoders_torch.data import data_name, dataset
 from graders.assignments.autoencoders_torch.task_calls import field
-from graders.assignments.autoencoders_torch.thresholds import METRIC_KEYS, TASKS, thresholds_for
 from graders.assignments.autoencoders_torch.trained_runs import Reach, measure
 from graders.engine import evaluation, expect
 from graders.engine.checks import CheckFailed, Picture
 from graders.engine.task_calls import run_task
-
-CALIBRATE = "python -m graders.assignments.autoencoders_torch.calibrate"
+from graders.engine.trained_checks import CalibrationError
 
 CHECK_NAMES = {
     "dense_reconstruction": "DenseAutoencoder: held-out reconstruction after training",
@@ -31,19 +29,20 @@ CHECK_NAMES = {
 }
 
 
-def threshold(ctx, check: str):
-    """The calibrated Threshold of `check` for the data option, or CheckFailed saying what the
-    instructor must run."""
+def threshold(ctx):
+    """(data option, the calibrated Threshold of the check's declaration for it), or CheckFailed
+    saying what the instructor must run."""
     spec = ctx.options.get("data", "digits") or "digits"
     name = data_name(spec)
+    declared = ctx.check.threshold
     try:
-        return spec, thresholds_for(name)[check]
-    except KeyError:
+        return spec, declared.for_dataset(name)
+    except CalibrationError:
         shown = spec if name != "digits" else "digits"
         raise CheckFailed(
-            f"not graded: there is no calibrated bound of {check!r} for the data set {name!r} yet (an "
-            f"instructor's step, not your code). The instructor must run `{CALIBRATE} --dataset {shown} "
-            f"--write` once to calibrate the bounds on this data, then grade again.",
+            f"not graded: there is no calibrated bound of {declared.key!r} for the data set {name!r} yet (an "
+            f"instructor's step, not your code). The instructor must run `dlgrade calibrate autoencoders_torch "
+            f"--dataset {shown} --write` once to calibrate the bounds on this data, then grade again.",
             slip="nothing in your submission: the thresholds of each data set are calibrated on the "
                  "reference solution.") from None
 
@@ -66,12 +65,12 @@ def sandbox_reach(ctx, task: str) -> Reach:
     return Reach(train=train, apply=apply)
 
 
-def trained(ctx, check: str) -> tuple:
-    """(Threshold, data, measured run) behind `check`: trained on a secret subset at a secret
+def trained(ctx) -> tuple:
+    """(Threshold, data, measured run) behind the check: trained on a secret subset at a secret
     seed, evaluated in fresh sandboxes, scored here (see trained_runs; shared per grade)."""
-    spec, t = threshold(ctx, check)
+    spec, t = threshold(ctx)
     data = dataset(spec)
-    task = TASKS[check]
+    task = ctx.check.threshold.task
     out = ctx.shared(("measured", task, spec), lambda: measure(task, t.settings, data, ctx.session.secret,
                                                             sandbox_reach(ctx, task)))
     return t, data, out
@@ -133,9 +132,9 @@ def _note(value, t, out, extra="") -> str:
     return f"{t.metric} {value:.6g}{extra}{cpu_words}. Passed: {t.describe()}."
 
 
-def check_trained_reconstruction(ctx, check: str, obj: str):
-    t, data, out = trained(ctx, check)
-    value = expect.scalar(field(out, METRIC_KEYS[check], obj), f"the held-out MSE of {obj}", finite=False)
+def check_trained_reconstruction(ctx, obj: str):
+    t, data, out = trained(ctx)
+    value = expect.scalar(field(out, ctx.check.threshold.metric_key, obj), f"the held-out MSE of {obj}", finite=False)
     _attach_pictures(ctx, out, t, obj, ("inputs", "reconstructions"), ["input", "yours"])
     if t.passes(value):
         return _note(value, t, out)
@@ -151,8 +150,7 @@ def check_trained_reconstruction(ctx, check: str, obj: str):
 
 
 def check_trained_denoising(ctx):
-    check = "denoising_ratio"
-    t, data, out = trained(ctx, check)
+    t, data, out = trained(ctx)
     value = expect.scalar(field(out, "ratio", "denoising"), "denoised MSE / noisy MSE", finite=False)
     _attach_pictures(ctx, out, t, "denoising", ("inputs", "noisy", "reconstructions"),
                      ["clean", "noisy", "yours"], bound_line=False)
@@ -172,8 +170,7 @@ def check_trained_denoising(ctx):
 
 
 def check_trained_sparsity(ctx):
-    check = "sparsity_factor"
-    t, data, out = trained(ctx, check)
+    t, data, out = trained(ctx)
     value = expect.scalar(field(out, "sparsity_factor", "sparsity"), "the sparsity factor", finite=False)
     words = (f" (mean |code| {float(out.get('mean_abs_code_plain', np.nan)):.4g} without the penalty, "
              f"{float(out.get('mean_abs_code_l1', np.nan)):.4g} with it; codes at 0: "
@@ -193,8 +190,7 @@ def check_trained_sparsity(ctx):
 
 
 def check_trained_sparse_reconstruction(ctx):
-    check = "sparse_reconstruction"
-    t, data, out = trained(ctx, check)
+    t, data, out = trained(ctx)
     value = expect.scalar(field(out, "test_mse_l1", "sparse"), "the held-out MSE with the penalty", finite=False)
     if t.passes(value):
         return _note(value, t, out)

@@ -21,7 +21,7 @@ import numpy as np
 from graders.assignments.char_rnn_numpy import checks_loss, checks_sample, checks_train
 from graders.assignments.char_rnn_numpy.problems import KEYS, H, V, params_dict, random_params, shapes
 from graders.assignments.char_rnn_numpy.thresholds import CHECK as TRAINED_CHECK
-from graders.assignments.char_rnn_numpy.thresholds import THRESHOLDS
+from graders.assignments.char_rnn_numpy.thresholds import declared
 from graders.engine import expect
 from graders.engine.checks import Check, CheckFailed, Kind
 from graders.engine.common import away_from, inputs_unchanged_check
@@ -185,4 +185,4 @@ def yield_checks(options: dict):
     yield Check("train: reproducible from the seed", checks_train.check_train_reproducible, kind=Kind.PROPERTY,
                 timeout_s=2 * checks_train.SHORT_TIMEOUT_S)
     yield Check(TRAINED_CHECK, checks_train.check_train_trained, points=4, kind=Kind.THRESHOLD,
-                timeout_s=checks_train.TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAINED_CHECK])
+                timeout_s=checks_train.TRAIN_TIMEOUT_S, threshold=declared()[TRAINED_CHECK])

@@ -24,8 +24,6 @@ import numpy as np
 
 from graders.assignments.char_rnn_numpy.problems import KEYS, params_dict
 from graders.assignments.char_rnn_numpy.thresholds import (
-    CHECK as TRAINED_CHECK,
-    THRESHOLDS,
     graded_text,
     regenerate,
     regeneration_errors,
@@ -265,7 +263,7 @@ def _trained_slip(run: TrainRun) -> str:
 
 
 def check_train_trained(ctx):
-    t = THRESHOLDS[TRAINED_CHECK]
+    t = ctx.check.threshold.for_dataset("faust")
     s, graded = t.settings, graded_text(ctx.session.secret)
     text = graded["text"]
     run = run_train(ctx, text, s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], graded["seed"],

@@ -1,17 +1,16 @@
 """Calibrate the trained-model bounds of `gan_torch` on the reference solution.
 
-    python -m graders.assignments.gan_torch.calibrate                    # digits, print
-    python -m graders.assignments.gan_torch.calibrate --write            # rewrite the table
-    python -m graders.assignments.gan_torch.calibrate --dataset mnist:PATH --write
+    dlgrade calibrate gan_torch                               # digits, print the table
+    dlgrade calibrate gan_torch --write                       # write thresholds.json
+    dlgrade calibrate gan_torch --dataset mnist:PATH --write  # (or python -m graders.assignments.gan_torch.calibrate)
 
-Runs what a grade runs, in this process, with the settings of `thresholds.py`: over course-secret
-draws (>= 5; `--seeds` numbers them, default 0-4) and the harmless VARIATIONS, the training
+Runs what a grade runs, in this process, with the declared settings (`thresholds.py`): over
+course-secret draws (>= 5; `--runs` sets how many, default 5) and the harmless VARIATIONS, the training
 task `tasks.task_train_gan` on the draw's training subset, the samples generated from the
 trained state with the draw's z (the shared `task_torch_apply`), labelled by the shipped
 digit classifier (`digit_classifier.mode_coverage`) and compared with the training images
 (`memorisation.copy_ratio`); each bound comes from `graders.engine.thresholds.calibrate`
-(the worst value of each draw over its variations, minus the margin). `--write` replaces
-this data set's entry in the CALIBRATED TABLE block of thresholds.py.
+(the worst value of each draw over its variations, minus the margin).
 """
 
 from __future__ import annotations
@@ -20,12 +19,14 @@ import sys
 
 import torch
 
-from graders.tooling.calibration import (DATASET_SEEDS, calibrate_check, dataset_main, load_calibration_data,
-                                        load_reference, perturbed, timed, unusual_variant, variation_note,
-                                        worst_per_draw)
-from graders.engine.secret import fixed_secret
+from graders.tooling.calibrate_assignment import main as calibrate_main
+from graders.tooling.calibration import (calibrate_declared, calibration_secret, load_calibration_data,
+                                         load_reference, perturbed, timed, unusual_variant, worst_per_draw)
 
-# (what, the unusual submission of tests/mutants or None for the reference, perturb the images)
+ASSIGNMENT = "gan_torch"
+
+# (what, the unusual submission of slips.py or None for the reference, perturb the images); the
+# declarations' `runs` say the same in words.
 VARIATIONS = (("the reference", None, False),
               ("training images perturbed 1e-12 relative", None, True),
               ("train_step regenerating the fakes for the generator step (another correct update order)",
@@ -54,43 +55,33 @@ def graded_metrics(module, data: dict, secret, classifier, settings: dict, cover
     return out, cpu
 
 
-def run(dataset_spec: str = "digits", seeds=DATASET_SEEDS, checks=None, verbose: bool = True):
-    """Calibrate `checks` (all by default); returns (dataset name, {check: Threshold})."""
-    from . import thresholds
+def calibrate(checks, dataset_spec: str | None = None, n_draws: int | None = None, verbose: bool = True):
+    """{check key: Threshold} of the declared `checks` on `dataset_spec` ("digits" by default; they
+    share one run a draw and variation: the same settings)."""
     from .digit_classifier import load_classifier
 
+    checks = list(checks)
     torch.set_num_threads(1)
-    name, data = load_calibration_data(dataset_spec, thresholds.DATA)
+    name, data = load_calibration_data(dataset_spec or "digits", checks[0])
     classifier = load_classifier(name)
-    settings = thresholds.SETTINGS[name]["gan"]
-    coverage = thresholds.COVERAGE[name]
-    draws = {d: fixed_secret(f"calibration draw {d}", "gan_torch") for d in seeds}
-    values, cpus = {c: {} for c in thresholds.CHECKS}, []
+    settings = checks[0].settings[name]
+    if any(c.settings[name] != settings for c in checks):
+        raise ValueError("the bounds of gan_torch share one training run: give them the same settings")
+    draws = {d: calibration_secret(ASSIGNMENT, d) for d in range(n_draws or 5)}
+    values, cpus = {c.key: {} for c in checks}, []
     for v, (what, mutant, perturb) in enumerate(VARIATIONS):
-        module = load_reference("gan_torch") if mutant is None else unusual_variant("gan_torch", mutant)
+        module = load_reference(ASSIGNMENT) if mutant is None else unusual_variant(ASSIGNMENT, mutant)
         for d, secret in draws.items():
-            m, cpu = graded_metrics(module, data, secret, classifier, settings, coverage, perturb)
+            m, cpu = graded_metrics(module, data, secret, classifier, settings, settings["coverage"], perturb)
             cpus.append(cpu)
-            for check in values:
-                values[check][d, v] = m[thresholds.METRIC_KEYS[check]]
+            for check in checks:
+                values[check.key][d, v] = m[check.metric_key]
             if verbose:
-                print(f"draw {d} ({what[:40]}): " + ", ".join(f"{c} {values[c][d, v]:.4g}" for c in values)
+                print(f"draw {d} ({what[:40]}): " + ", ".join(f"{k} {values[k][d, v]:.4g}" for k in values)
                       + f" ({cpu:.1f} s CPU)", flush=True)
-    note = variation_note([w for w, _, _ in VARIATIONS], draws)
-    table = {}
-    for check in list(checks or thresholds.CHECKS):
-        higher = thresholds.METRICS[check][1]
-        table[check] = calibrate_check(
-            check, worst_per_draw(values[check], higher), cpus, table=thresholds, dataset=name, verbose=verbose,
-            settings={**settings, "coverage": dict(coverage), "calibrated_over": note})
-    return name, table
-
-
-def main(argv=None) -> int:
-    from . import thresholds
-
-    return dataset_main(argv, __doc__, thresholds, thresholds.CHECKS, run)
+    return {c.key: calibrate_declared(c, worst_per_draw(values[c.key], c.higher_is_better), cpus, name,
+                                            verbose=verbose) for c in checks}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(calibrate_main(ASSIGNMENT))

@@ -6,7 +6,8 @@ fresh sandbox generates the samples from z the grader draws (`evaluation.apply_o
 THIS process the samples are labelled by the project's digit classifier
 (`digit_classifier.mode_coverage`; its weights never enter a sandbox) and compared with the
 training images by nearest-neighbour distance (`memorisation.copy_ratio`), against the
-calibrated bounds of `thresholds.py` for the data set of the grade. A generator that
+calibrated bounds the check was declared with (`ctx.check.threshold`, see thresholds.py) for
+the data set of the grade. A generator that
 collapses to a few modes, makes noise, or hands back training images, fails.
 """
 
@@ -23,6 +24,10 @@ from graders.engine.checks import CheckFailed, Picture
 from graders.engine.compare import fmt
 from graders.engine.data_option import grade_dataset
 from graders.engine.task_calls import reply, run_task
+from graders.engine.trained_checks import CalibrationError
+
+# The name the course secret draws the run's training subset, seed and z under.
+DRAWN_AS = th.DISTINCT_CLASSES.key
 
 
 # Cached for the process, not per grade: the trusted digit classifier, loaded from its file,
@@ -35,19 +40,19 @@ def classifier(name: str):
 
 
 def setup_for(ctx):
-    """(data, {check: Threshold}, classifier) for the grade's data set ("digits" or "mnist:PATH")."""
-    spec, name, data = grade_dataset(ctx, th.DATA)
+    """(data, {key: Threshold}, classifier) for the grade's data set ("digits" or "mnist:PATH"), from
+    the check's declarations."""
+    declared = ctx.check.threshold
+    spec, name, data = grade_dataset(ctx, declared.checks[0].data)
     try:
-        table = th.thresholds_for(name)
-        bounds = {check: table[check] for check in th.CHECKS}
-    except KeyError as exc:
+        bounds = {check.key: check.for_dataset(name) for check in declared.checks}
+    except CalibrationError as exc:
         raise CheckFailed(
             f"not graded: the grader has no calibrated bounds for the data set {name!r} (a setting of the grade, "
             "not your code).",
             slip=f"for the instructor: first `python -m graders.assignments.gan_torch.digit_classifier --dataset "
-                 f"{spec} --write` (if there is no classifier for it yet), then "
-                 f"{exc.args[0] if exc.args else exc} (it retrains the reference over 5 seeds and writes the bounds "
-                 "into graders/assignments/gan_torch/thresholds.py).") from None
+                 f"{spec} --write` (if there is no classifier for it yet), then {exc} (it retrains the reference "
+                 "over 5 course-secret draws and writes the bounds into the assignment's thresholds.json).") from None
     try:
         model = classifier(name)
     except (OSError, ValueError) as exc:
@@ -80,23 +85,23 @@ def secret_subset(secret, data: dict) -> tuple[np.ndarray, np.ndarray, int]:
     """(training images, unseen real images, training seed) of a grade under the course
     secret: HELDOUT_FRACTION of the training split is held out (unseen, with the test split)."""
     x = data["x_train"]
-    train, held = secret.split(len(x), max(1, int(round(th.HELDOUT_FRACTION * len(x)))), th.CHECKS[0], "subset")
+    train, held = secret.split(len(x), max(1, int(round(th.HELDOUT_FRACTION * len(x)))), DRAWN_AS, "subset")
     unseen = np.concatenate([x[held], data["x_test"]])
-    return x[train], unseen, secret.seed(th.CHECKS[0], "train")
+    return x[train], unseen, secret.seed(DRAWN_AS, "train")
 
 
 def latent(secret, n: int, n_latent: int) -> np.ndarray:
     """The z the samples are generated from, drawn by the grader (float32)."""
-    return secret.rng(th.CHECKS[0], "z").standard_normal((n, n_latent)).astype(np.float32)
+    return secret.rng(DRAWN_AS, "z").standard_normal((n, n_latent)).astype(np.float32)
 
 
 def check_gan_trained(ctx):
     from graders.assignments.gan_torch.digit_classifier import NOT_A_DIGIT, classify, mode_coverage
 
     data, bounds, model = setup_for(ctx)
-    t_classes, t_fraction, t_copies = (bounds[c] for c in th.CHECKS)
+    t_classes, t_fraction, t_copies = (bounds[c.key] for c in th.TRAINED_CHECKS)
     settings = {k: v for k, v in t_classes.settings.items() if k in th.TRAIN_KEYS}
-    coverage = dict(t_classes.settings.get("coverage") or th.COVERAGE[data["name"]])
+    coverage = dict(t_classes.settings["coverage"])
     log_every = 100
     secret = ctx.session.secret
     x_train, unseen, seed = secret_subset(secret, data)

@@ -1,48 +1,33 @@
 """Calibrate the trained-model bounds of `language_model_numpy` on the reference solution.
 
-    python -m graders.assignments.language_model_numpy.calibrate            # print the tables
-    python -m graders.assignments.language_model_numpy.calibrate --write    # also rewrite thresholds.py
-    python -m graders.assignments.language_model_numpy.calibrate --mutants  # and the mutants' values
+    dlgrade calibrate language_model_numpy              # print the tables
+    dlgrade calibrate language_model_numpy --write      # also write thresholds.json
+    dlgrade calibrate language_model_numpy --mutants    # and the mutants' values
 
-Trains the reference `train` with `SETTINGS` on each calibration draw in `DRAWS` (secret
+Trains the reference `train` with the declared settings on each calibration draw in `DRAWS` (secret
 held-out 4-grams, word order and seed: thresholds.graded_data) and, on the first
 `VARIATION_DRAWS` draws, with each harmless variation of the reference in `VARIATIONS`,
 and sets, over all those runs,
 
-    accuracy:       bound = worst reference accuracy * (1 - MARGIN_ACCURACY)
-    cross-entropy:  bound = worst reference cross-entropy * (1 + MARGIN_CROSS_ENTROPY)
+    accuracy:       bound = worst reference accuracy * (1 - its declared margin)
+    cross-entropy:  bound = worst reference cross-entropy * (1 + its declared margin)
 
 It also prints the baselines, a table of the course text's (D, P) configurations (not
-graded), and the predicted completions of `PROMPTS` at draw 0.
+graded; thresholds.CONFIG_REFERENCE holds its means), and the predicted completions of
+`PROMPTS` at draw 0.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-from graders.tooling.calibration import (
-    Variation,
-    calibration_secret,
-    cpu_summary,
-    one_blas_thread,
-    over_seeds,
-    report_mutants,
-    script_arguments,
-    write_and_report,
-)
-from graders.engine.thresholds import (
-    Threshold,
-    calibrate,
-    format_table,
-    quoted,
-    rewrite_from,
-    set_constant,
-    table_literal,
-)
+from graders.engine.thresholds import Threshold
+from graders.tooling.calibrate_assignment import main as calibrate_main
+from graders.tooling.calibration import (Variation, calibrate_declared, calibration_secret, cpu_summary,
+                                         one_blas_thread, over_seeds, report_mutants as report)
 
 from .thresholds import (
     CHECK_ACCURACY,
@@ -68,10 +53,7 @@ VARIATIONS = (
                      ("\n                params[k] += v[k]\n", "\n                params[k] -= lr * v[k]\n"))),
 )
 CONFIG_SEEDS = (0, 1, 2)
-MARGIN_ACCURACY = 0.20
-MARGIN_CROSS_ENTROPY = 0.10
-CPU_BUDGET_S = 20.0
-THRESHOLDS_PATH = Path(__file__).with_name("thresholds.py")
+METRIC_KEYS = {CHECK_ACCURACY: "accuracy", CHECK_CROSS_ENTROPY: "cross_entropy"}  # entries of run_seed's result
 
 
 def draw_data(draw: int) -> dict:
@@ -97,43 +79,61 @@ def run_seed(draw: int, train_fn=None, settings: dict = SETTINGS) -> dict:
             "history": list(history)}
 
 
-def run(draws=DRAWS, verbose: bool = True,
-        variation_draws: int = VARIATION_DRAWS) -> tuple[dict[str, Threshold], dict]:
+def calibrate(checks, dataset_spec=None, n_draws: int | None = None, verbose: bool = True,
+              variation_draws: int = VARIATION_DRAWS, configs: bool = True) -> dict[str, Threshold]:
+    """Retrain the reference over the draws (and its variations over the first
+    `variation_draws`) with the declared settings (the two checks share each run); print the
+    baselines, completions and, with `configs`, the (D, P) table; {check key: Threshold}."""
+    return one_blas_thread(_calibrate, list(checks), tuple(range(n_draws)) if n_draws else DRAWS, verbose,
+                           variation_draws, configs)
+
+
+def _calibrate(checks, draws, verbose, variation_draws, configs) -> dict[str, Threshold]:
+    settings = checks[0].settings["pydoc_data.topics 4-grams"]
+    if any(c.settings["pydoc_data.topics 4-grams"] != settings for c in checks):
+        raise ValueError("the checks of language_model_numpy share one training run: give them the same settings")
+
     def line(draw, r):
         return (f"draw {draw}: accuracy {r['accuracy']:.4f}  cross-entropy {r['cross_entropy']:.4f}  "
                 f"({r['cpu_s']:.2f} s CPU)")
 
-    results = over_seeds(draws, run_seed, line, verbose=verbose)
-    acc = {draw: r["accuracy"] for draw, r in results.items()}
-    ce = {draw: r["cross_entropy"] for draw, r in results.items()}
+    d = draw_data(0)
+    base = baselines(d)
+    if verbose:
+        print(f"vocab {len(d['vocab'])} words; 4-grams: {len(d['train_targets'])} train, "
+              f"{len(d['test_targets'])} held out")
+        print(f'baseline: always "{base[0]}": held-out accuracy {base[1]:.4f}; '
+              f"training unigram: held-out cross-entropy {base[2]:.4f} (thresholds.BASELINE_*)")
+    results = over_seeds(draws, lambda draw: run_seed(draw, settings=settings), line, verbose=verbose)
     cpus = [r["cpu_s"] for r in results.values()]
-    acc_variation, ce_variation = {}, {}
+    variation = {key: {} for key in METRIC_KEYS}
     for v in VARIATIONS:
         train = v.train_with_perturbed_init(ASSIGNMENT)
-        by_draw = over_seeds(draws[:variation_draws], lambda draw: run_seed(draw, train_fn=train),
+        by_draw = over_seeds(draws[:variation_draws], lambda draw: run_seed(draw, train_fn=train, settings=settings),
                              lambda draw, r: f"  {v.name}: " + line(draw, r), verbose=verbose)
-        acc_variation[v.name] = {draw: r["accuracy"] for draw, r in by_draw.items()}
-        ce_variation[v.name] = {draw: r["cross_entropy"] for draw, r in by_draw.items()}
+        for key, entry in METRIC_KEYS.items():
+            variation[key][v.name] = {draw: r[entry] for draw, r in by_draw.items()}
         cpus += [r["cpu_s"] for r in by_draw.values()]
     if verbose:
         print(f"reference training: {cpu_summary(cpus)}")
-    common = dict(cpu_budget_s=CPU_BUDGET_S, settings=SETTINGS, dataset="pydoc_data.topics 4-grams",
-                  grade_seed=0)
-    thresholds = {
-        CHECK_ACCURACY: calibrate("held-out next-word accuracy", acc, higher_is_better=True,
-                                  margin=MARGIN_ACCURACY, variation=acc_variation, **common),
-        CHECK_CROSS_ENTROPY: calibrate("held-out cross-entropy (nats)", ce, higher_is_better=False,
-                                       margin=MARGIN_CROSS_ENTROPY, variation=ce_variation, **common),
-    }
-    return thresholds, results
+        print("predicted completions (draw 0):")
+        for text in completions(results[draws[0]]["params"], draw_data(draws[0])):
+            print("  " + text)
+        if configs:
+            print()
+            print(config_table(settings=settings)[0])
+            print("(thresholds.CONFIG_REFERENCE holds the means of this table)")
+    return {c.key: calibrate_declared(c, {draw: r[METRIC_KEYS[c.key]] for draw, r in results.items()}, cpus,
+                                      "pydoc_data.topics 4-grams", variation=variation[c.key], verbose=verbose)
+            for c in checks}
 
 
-def config_table(seeds=CONFIG_SEEDS) -> tuple[str, dict]:
+def config_table(seeds=CONFIG_SEEDS, settings: dict = SETTINGS) -> tuple[str, dict]:
     """(markdown table, {(D, P): (mean accuracy, mean cross-entropy, mean CPU s)})."""
     lines = ["| D | P | held-out accuracy | held-out cross-entropy | CPU s |", "|---|---|---|---|---|"]
     means = {}
     for D, P in CONFIGS:
-        rs = [run_seed(s, settings={**SETTINGS, "embed_dim": D, "hidden_dim": P}) for s in seeds]
+        rs = [run_seed(s, settings={**settings, "embed_dim": D, "hidden_dim": P}) for s in seeds]
         a = [r["accuracy"] for r in rs]
         c = [r["cross_entropy"] for r in rs]
         t = [r["cpu_s"] for r in rs]
@@ -160,23 +160,8 @@ def completions(params: dict, data: dict) -> list[str]:
     return lines
 
 
-def render(thresholds: dict[str, Threshold], base: tuple[str, float, float],
-           configs: dict | None = None) -> str:
-    """thresholds.py with the table, the baselines (and the configurations' means) as literals."""
-    text = THRESHOLDS_PATH.read_text(encoding="utf-8")
-    if configs:
-        text = set_constant(text, "CONFIG_REFERENCE", configs)
-    for name, value in zip(("BASELINE_WORD", "BASELINE_ACCURACY", "BASELINE_CROSS_ENTROPY"), base):
-        text = set_constant(text, name, value)
-    table = table_literal(
-        thresholds, "THRESHOLDS: dict[str, Threshold] = {", key=quoted, values="per_seed",
-        sources=lambda _, t: {"metric": quoted(t.metric), "settings": "dict(SETTINGS)",
-                              "dataset": quoted(t.dataset)})
-    return rewrite_from(text, "THRESHOLDS", table)
-
-
-def mutant_report(thresholds: dict[str, Threshold]) -> None:
-    """Held-out metrics at calibration draw 0 of the mutants that touch training (needs tests/)."""
+def report_mutants(thresholds: dict[str, Threshold], names=None) -> None:
+    """Held-out metrics at calibration draw 0 of the mutants that touch training."""
     t_acc, t_ce = thresholds[CHECK_ACCURACY], thresholds[CHECK_CROSS_ENTROPY]
 
     def describe(module) -> str:
@@ -187,38 +172,9 @@ def mutant_report(thresholds: dict[str, Threshold]) -> None:
                 f"({r['cpu_s']:.1f} s CPU)")
 
     # the grader builds the data itself, and init_params_ignores is not a training question
-    report_mutants("language_model_numpy", describe, width=50, slow=True,
-                   skip=("build_dataset", "predict_next", "init_params_ignores"))
-
-
-def main(argv=None) -> int:
-    parser = script_arguments(__doc__, mutants="all")
-    parser.add_argument("--no-configs", action="store_true", help="skip the (D, P) table")
-    return one_blas_thread(_main, parser.parse_args(argv))
-
-
-def _main(args) -> int:
-    d = draw_data(0)
-    print(f"vocab {len(d['vocab'])} words; 4-grams: {len(d['train_targets'])} train, "
-          f"{len(d['test_targets'])} held out")
-    base = baselines(d)
-    print(f'baseline: always "{base[0]}": held-out accuracy {base[1]:.4f}; '
-          f"training unigram: held-out cross-entropy {base[2]:.4f}")
-    thresholds, results = run()
-    print()
-    print(format_table(thresholds))
-    print()
-    print("predicted completions (draw 0):")
-    for line in completions(results[0]["params"], d):
-        print("  " + line)
-    configs = None
-    if not args.no_configs:
-        print()
-        table, configs = config_table()
-        print(table)
-    return write_and_report(args, THRESHOLDS_PATH, lambda: render(thresholds, base, configs),
-                            lambda _: mutant_report(thresholds))
+    report(ASSIGNMENT, describe, names=names, width=50, slow=True,
+           skip=("build_dataset", "predict_next", "init_params_ignores"))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(calibrate_main(ASSIGNMENT))

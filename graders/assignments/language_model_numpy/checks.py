@@ -32,7 +32,7 @@ from graders.assignments.language_model_numpy import (
 )
 from graders.assignments.language_model_numpy.checks_inputs import yield_inputs_checks
 from graders.assignments.language_model_numpy.problems import KEYS
-from graders.assignments.language_model_numpy.thresholds import CHECK_ACCURACY, CHECK_CROSS_ENTROPY, THRESHOLDS
+from graders.assignments.language_model_numpy.thresholds import CHECK_ACCURACY, CHECK_CROSS_ENTROPY, declared
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train", "predict_next")
@@ -74,9 +74,9 @@ def yield_checks(options: dict):
     timeout = checks_trained.TRAIN_TIMEOUT_S + (checks_trained.CONFIG_TIMEOUT_S if options.get("all_configs")
                                                 else 0.0)
     yield Check(CHECK_ACCURACY, checks_trained.check_train_accuracy, points=3, kind=Kind.THRESHOLD, timeout_s=timeout,
-                threshold=THRESHOLDS[CHECK_ACCURACY])
+                threshold=declared()[CHECK_ACCURACY])
     yield Check(CHECK_CROSS_ENTROPY, checks_trained.check_train_cross_entropy, points=2, kind=Kind.THRESHOLD,
                 timeout_s=checks_trained.TRAIN_TIMEOUT_S,
-                threshold=THRESHOLDS[CHECK_CROSS_ENTROPY])
+                threshold=declared()[CHECK_CROSS_ENTROPY])
     yield Check("predict_next: the most probable next word", checks_model.check_predict_next_values)
     yield from yield_inputs_checks()

@@ -1,8 +1,8 @@
 """Calibrate the trained-model bound of `sparse_autoencoder` on the reference solution.
 
-    python -m graders.assignments.sparse_autoencoder.calibrate            # print the table
-    python -m graders.assignments.sparse_autoencoder.calibrate --write    # also rewrite thresholds.py
-    python -m graders.assignments.sparse_autoencoder.calibrate --mutants  # and grade the mutants
+    dlgrade calibrate sparse_autoencoder              # print the table
+    dlgrade calibrate sparse_autoencoder --write      # also write thresholds.json
+    dlgrade calibrate sparse_autoencoder --mutants    # and grade the mutants
 
 The grader prepares 8x8 patches of the two scikit-learn sample photos with the reference
 pipeline on a draw made from the course secret (`thresholds.graded_data`: secret patch
@@ -11,28 +11,27 @@ measures the held-out cost J of the returned parameters with the REFERENCE `cost
 wrong `cost` in the submission cannot flatter its own result). This script does the same
 with the reference `train` over the calibration draws `DRAWS` and, on the first
 `VARIATION_DRAWS` of them, with each harmless variation in `VARIATIONS`; the bound is the
-worst of all those values times (1 + MARGIN).
+worst of all those values times (1 + the declared margin).
 
 For comparison it prints the held-out cost of the untrained network (`init_params`) and
 of the "plateau" (every hidden unit at rho, no weights, X_hat = the mean training patch),
-which a training loop that never gets going ends near.
+which a training loop that never gets going ends near (thresholds.UNTRAINED_COST and
+PLATEAU_COST hold them).
 """
 
 from __future__ import annotations
 
-import pprint
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from graders.tooling.calibration import (Variation, calibration_secret, cpu_summary,
-                                        one_blas_thread, over_seeds, perturbed, print_tables,
-                                        report_mutants, script_arguments, timed, verdict,
-                                        write_and_report)
-from graders.engine.thresholds import Threshold, calibrate, rewrite_from, table_literal
+from graders.engine.thresholds import Threshold
+from graders.tooling.calibrate_assignment import main as calibrate_main
+from graders.tooling.calibration import (Variation, calibrate_declared, calibration_secret, cpu_summary,
+                                         one_blas_thread, over_seeds, perturbed, report_mutants as report,
+                                         timed, verdict)
 
-from .thresholds import CHECK, METRIC, SETTINGS, graded_data
+from .thresholds import CHECK, SETTINGS, graded_data
 
 ASSIGNMENT = "sparse_autoencoder"
 DRAWS = tuple(range(10))
@@ -45,9 +44,6 @@ VARIATIONS = (
               edits=(("params[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + eps)",
                       "params[k] = params[k] - m_hat * (lr / (np.sqrt(v_hat) + eps))"),)),
 )
-MARGIN = 0.05
-CPU_BUDGET_S = 20.0
-THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
 
 
 def patch_data(draw: int = 0, settings: dict = SETTINGS) -> tuple[np.ndarray, np.ndarray]:
@@ -94,13 +90,20 @@ def held_out_cost(train_fn, draw: int, settings: dict = SETTINGS, *,
     return reference_cost(params, X_test, settings), cpu, untrained
 
 
-def run(draws=DRAWS, margin: float = MARGIN, verbose: bool = True,
-        variation_draws: int = VARIATION_DRAWS) -> tuple[dict[str, Threshold], dict]:
-    """Retrain the reference over `draws` (and its variations over the first
-    `variation_draws`); return (THRESHOLDS table, extra numbers)."""
+def calibrate(checks, dataset_spec=None, n_draws: int | None = None, verbose: bool = True,
+              variation_draws: int = VARIATION_DRAWS) -> dict[str, Threshold]:
+    """Retrain the reference over the draws (and its variations over the first
+    `variation_draws`) with the declared settings; {check key: Threshold}."""
+    return one_blas_thread(_calibrate, list(checks), tuple(range(n_draws)) if n_draws else DRAWS, verbose,
+                           variation_draws)
+
+
+def _calibrate(checks, draws, verbose, variation_draws) -> dict[str, Threshold]:
     from reference.numpy import sparse_autoencoder as ref
 
-    runs = over_seeds(draws, lambda draw: held_out_cost(ref.train, draw),
+    (check,) = checks
+    settings = check.settings["sample_photos"]
+    runs = over_seeds(draws, lambda draw: held_out_cost(ref.train, draw, settings),
                       lambda draw, r: f"draw {draw}: held-out cost {r[0]:.6f}  "
                                       f"(untrained {r[2]:.4f}; {r[1]:.2f} s CPU)", verbose=verbose)
     values = {draw: value for draw, (value, _, _) in runs.items()}
@@ -110,35 +113,22 @@ def run(draws=DRAWS, margin: float = MARGIN, verbose: bool = True,
     for v in VARIATIONS:
         train = v.module(ASSIGNMENT).train
         by_draw = over_seeds(draws[:variation_draws],
-                             lambda draw: held_out_cost(train, draw, perturb=v.perturb),
+                             lambda draw: held_out_cost(train, draw, settings, perturb=v.perturb),
                              lambda draw, r: f"  {v.name}, draw {draw}: {r[0]:.6f}", verbose=verbose)
         variation[v.name] = {draw: value for draw, (value, _, _) in by_draw.items()}
         cpus += [cpu for _, cpu, _ in by_draw.values()]
-    extra = {"untrained": float(np.mean(untrained)),
-             "plateau": float(np.mean([plateau_cost(draw) for draw in draws]))}
     if verbose:
         print(f"reference training: {cpu_summary(cpus)}")
-        print(f"untrained network: held-out cost {extra['untrained']:.4f} on average "
-              f"({min(untrained):.4f} .. {max(untrained):.4f})")
-        print(f"plateau (all hidden units at rho, X_hat = mean patch): held-out cost {extra['plateau']:.6f}")
-    threshold = calibrate(METRIC, values, higher_is_better=False, margin=margin,
-                          cpu_budget_s=CPU_BUDGET_S, settings=SETTINGS, dataset="sample_photos",
-                          grade_seed=0, variation=variation)
-    return {CHECK: threshold}, extra
+        print(f"untrained network: held-out cost {np.mean(untrained):.4f} on average "
+              f"({min(untrained):.4f} .. {max(untrained):.4f}) (thresholds.UNTRAINED_COST)")
+        plateau = float(np.mean([plateau_cost(draw, settings) for draw in draws]))
+        print(f"plateau (all hidden units at rho, X_hat = mean patch): held-out cost {plateau:.6f} "
+              "(thresholds.PLATEAU_COST)")
+    return {CHECK: calibrate_declared(check, values, cpus, "sample_photos", variation=variation, verbose=verbose)}
 
 
-def render(thresholds: dict[str, Threshold], extra: dict) -> str:
-    """thresholds.py with the table written as literals."""
-    table = table_literal(thresholds, sources=lambda _, t: {"metric": "METRIC",
-                                                            "settings": "dict(SETTINGS)"})
-    constants = [f"UNTRAINED_COST = {round(extra['untrained'], 4)!r}",
-                 f"PLATEAU_COST = {round(extra['plateau'], 6)!r}", "", table]
-    return rewrite_from(THRESHOLDS_FILE.read_text(encoding="utf-8"), "UNTRAINED_COST = ",
-                        "\n".join(constants))
-
-
-def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
-    """Held-out cost of the mutants at calibration draw 0 (needs the tests/ tree)."""
+def report_mutants(thresholds: dict[str, Threshold], names=None) -> None:
+    """Held-out cost of the mutants at calibration draw 0."""
     bound = thresholds[CHECK]
 
     def describe(module) -> str:
@@ -146,20 +136,8 @@ def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
             value, cpu, _ = held_out_cost(module.train, 0)
         return f"{value:10.6f} {verdict(bound, value)}  ({cpu:.2f} s CPU)"
 
-    report_mutants("sparse_autoencoder", describe, names=names, width=50)
-
-
-def main(argv=None) -> int:
-    args = script_arguments(__doc__, margin=MARGIN).parse_args(argv)
-    return one_blas_thread(_main, args)
-
-
-def _main(args) -> int:
-    thresholds, extra = run(margin=args.margin)
-    print_tables(thresholds, pprint.pformat(SETTINGS, sort_dicts=False))
-    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds, extra),
-                            lambda names: mutant_report(thresholds, names))
+    report(ASSIGNMENT, describe, names=names, width=50)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(calibrate_main(ASSIGNMENT))

@@ -54,7 +54,7 @@ from graders.assignments.sparse_autoencoder.checks_sample_patches import (
 )
 from graders.assignments.sparse_autoencoder.checks_train import TRAIN_TIMEOUT_S, check_train_held_out
 from graders.assignments.sparse_autoencoder.thresholds import CHECK as TRAIN_CHECK
-from graders.assignments.sparse_autoencoder.thresholds import THRESHOLDS
+from graders.assignments.sparse_autoencoder.thresholds import declared
 from graders.engine import expect
 from graders.engine.checks import Check, CheckFailed, Kind
 from graders.engine.compare import assert_close, fmt
@@ -187,4 +187,4 @@ def yield_checks(options: dict):
                 points=0.5, kind=Kind.PROPERTY, needs=adam)
     yield from yield_inputs_checks()
     yield Check(TRAIN_CHECK, check_train_held_out, points=4, kind=Kind.THRESHOLD,
-                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[TRAIN_CHECK])
+                timeout_s=TRAIN_TIMEOUT_S, threshold=declared()[TRAIN_CHECK])

@@ -18,7 +18,7 @@ from graders.engine.checks import CheckFailed
 
 from .calibrate import reference_cost
 from .thresholds import CHECK as TRAIN_CHECK
-from .thresholds import PLATEAU_COST, SETTINGS, THRESHOLDS, UNTRAINED_COST, graded_data
+from .thresholds import PLATEAU_COST, UNTRAINED_COST, graded_data
 
 TRAIN_TIMEOUT_S = 240.0  # wall time: a correct cost that loops over the samples trains in ~35-40 s CPU,
 # which took over 120 s of wall time on a loaded 2-core machine
@@ -65,9 +65,9 @@ def unpermuted(W: np.ndarray, pixels: np.ndarray) -> np.ndarray:
 
 
 def check_train_held_out(ctx):
-    s = SETTINGS
-    threshold = THRESHOLDS[TRAIN_CHECK]
-    data = graded_data(ctx.session.secret)
+    threshold = ctx.check.threshold.for_dataset("sample_photos")
+    s = threshold.settings
+    data = graded_data(ctx.session.secret, s)
     X_train, X_test = data["X_train"], data["X_test"]
     start = time.monotonic()
     out = ctx.call("train", X_train, s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"], s["epochs"],

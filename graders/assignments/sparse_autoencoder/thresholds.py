@@ -1,7 +1,8 @@
-"""Calibrated bound of the trained-model check of `sparse_autoencoder`.
+"""The trained-model check of `sparse_autoencoder`, declared once (`TRAINED`).
 
-Written by `python -m graders.assignments.sparse_autoencoder.calibrate --write`; do not
-edit the table by hand.
+Its calibrated numbers are data, in thresholds.json beside this file, written by
+`dlgrade calibrate sparse_autoencoder --write`; do not edit them by hand. UNTRAINED_COST
+and PLATEAU_COST below are the calibration's printed reference points.
 
 Data (prepared by the grader with the REFERENCE pipeline, so a wrong pipeline in the
 submission cannot change the task), a draw made from the course secret (`graded_data`
@@ -37,8 +38,10 @@ import functools
 
 import numpy as np
 
+from pathlib import Path
+
 from graders.engine.secret import CourseSecret
-from graders.engine.thresholds import Threshold, with_model_size
+from graders.engine.trained_checks import TrainedCheck, with_calibration
 
 CHECK = "train: held-out cost"
 METRIC = "held-out cost J"
@@ -87,47 +90,25 @@ def graded_data(secret: CourseSecret, settings: dict = SETTINGS) -> dict:
 UNTRAINED_COST = 41.4854
 PLATEAU_COST = 0.453221
 
-THRESHOLDS = {
-    'train: held-out cost': Threshold(
-        metric=METRIC,
-        bound=0.42244995355048237,
-        higher_is_better=False,
-        reference_values=(0.39108750822965044, 0.38217127341356105, 0.40233328909569627, 0.3822098803040118, 0.3814623015894998, 0.3955482552737793, 0.39648096652054154, 0.39346077380387645, 0.3840881416318283, 0.39280365382374277,),
-        seeds=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-        margin=0.05,
-        cpu_budget_s=20.0,
-        grade_seed=0,
-        settings=dict(SETTINGS),
-        dataset='sample_photos',
-        variation={
-            "the tied-weight gradient's terms added as dW_enc + (dW_dec + lam W) (a re-associated sum)": {
-                0: 0.3910875082296499,
-                1: 0.38217127341356066,
-                2: 0.4023332890956969,
-                3: 0.38220988030401254,
-                4: 0.38146230158949956,
-            },
-            'the training patches perturbed by 1e-12 relative': {
-                0: 0.39108750822965793,
-                1: 0.38217127341356744,
-                2: 0.4023332890956968,
-                3: 0.3822098803040474,
-                4: 0.3814623015895382,
-            },
-            "Adam's step computed as m_hat * (lr / (sqrt(v_hat) + eps)) (another update order)": {
-                0: 0.39108750822965044,
-                1: 0.38217127341356,
-                2: 0.4023332890956975,
-                3: 0.38220988030401226,
-                4: 0.38146230158950006,
-            },
-        },
-    ),
-}
-# END CALIBRATED TABLE
+TRAINED = TrainedCheck(
+    assignment="sparse_autoencoder",
+    key=CHECK,
+    metric=METRIC,
+    higher_is_better=False,
+    margin=0.05,
+    cpu_budget_s=20.0,
+    settings={"sample_photos": SETTINGS},
+    # The model the CPU budget assumes (said when the trained check runs over its time).
+    model_size=("the grader's sizes, which train receives: 64 visible and 25 hidden units with tied weights "
+                "(about 1.7 k parameters), 500 full-batch Adam steps on 2000 patches, each step vectorised over "
+                "all rows"),
+    runs=("10 course-secret draws (patch samples, pixel order, seed) of the reference; on the first 5, the "
+          "harmless variations named in the calibrate module's VARIATIONS"),
+)
 
-# The model the CPU budget assumes (said when the trained check runs over its time).
-MODEL_SIZE = ("the grader's sizes, which train receives: 64 visible and 25 hidden units with tied weights "
-              "(about 1.7 k parameters), 500 full-batch Adam steps on 2000 patches, each step vectorised over "
-              "all rows")
-THRESHOLDS = with_model_size(THRESHOLDS, MODEL_SIZE)
+TRAINED_CHECKS = (TRAINED,)
+
+
+def declared() -> dict[str, TrainedCheck]:
+    """{key: declaration} with the calibrated numbers of thresholds.json."""
+    return with_calibration(Path(__file__).parent, TRAINED_CHECKS)

@@ -37,8 +37,8 @@ def in_process_measure(task, settings, data, secret, module):
     return in_process(trained_runs, tasks)(task, settings, data, secret, module)
 
 
-def calibrate(checks, dataset_spec: str = "digits", n_draws: int = 5, verbose: bool = True):
-    """(data set name, {check key: Threshold}) of the declared `checks`."""
+def calibrate(checks, dataset_spec: str | None = None, n_draws: int | None = None, verbose: bool = True):
+    """{check key: Threshold} of the declared `checks` on `dataset_spec` ("digits" by default)."""
     return calibrate_trained_runs(ASSIGNMENT, list(checks), dataset_spec, n_draws, verbose,
                                   variant_edits=VARIANT_EDITS, measure=in_process_measure)
 

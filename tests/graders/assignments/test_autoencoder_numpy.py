@@ -16,7 +16,7 @@ import pytest
 
 from graders import assignments
 from graders.assignments.autoencoder_numpy import checks, checks_backward, checks_train, problems, tasks
-from graders.assignments.autoencoder_numpy.thresholds import CHECK, THRESHOLDS
+from graders.assignments.autoencoder_numpy.thresholds import CHECK, declared
 from graders.engine.checks import Kind
 from graders.engine.runner import grade
 from reference.numpy import autoencoder_numpy as ref
@@ -42,8 +42,8 @@ def test_every_check_names_a_contract_function_and_every_kind_is_used():
 def test_trained_check_is_the_calibrated_one_with_time_for_its_cpu_budget():
     (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
     assert trained.name == CHECK
-    assert trained.timeout_s >= 2 * THRESHOLDS[CHECK].cpu_budget_s
-    assert ASSIGNMENT.limits.cpu_s >= 4 * THRESHOLDS[CHECK].cpu_budget_s
+    assert trained.timeout_s >= 2 * declared()[CHECK].for_dataset("digits").cpu_budget_s
+    assert ASSIGNMENT.limits.cpu_s >= 4 * declared()[CHECK].for_dataset("digits").cpu_budget_s
 
 
 def test_the_tasks_file_is_registered_and_imports_only_stdlib_and_numpy():

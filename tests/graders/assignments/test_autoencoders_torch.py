@@ -31,6 +31,7 @@ from graders.engine.common import away_from
 from graders.engine.runner import grade
 from graders.engine.shared import SharedValues
 from graders.engine.task_calls import run_task
+from graders.engine.trained_checks import Calibration, as_json
 from graders.sandbox.errors import CallTimeout, StudentError
 from tests.graders.assignments.task_files import top_level_imports
 
@@ -56,19 +57,20 @@ def test_trained_checks_are_the_calibrated_ones_with_wall_time_for_their_cpu_bud
     assert sorted(c.name for c in TRAINED) == sorted(checks_trained.CHECK_NAMES.values())
     by_name = {v: k for k, v in checks_trained.CHECK_NAMES.items()}
     for c in TRAINED:
-        t = thresholds.THRESHOLDS[by_name[c.name]]
-        assert c.timeout_s >= 3 * t.cpu_budget_s
-    assert ASSIGNMENT.limits.cpu_s >= sum(thresholds.CPU_BUDGET_S.values()) + 60
+        assert c.threshold.key == by_name[c.name] and c.threshold.calibrated["digits"]  # graded against it
+        assert c.timeout_s >= 3 * c.threshold.cpu_budget_s
+    assert ASSIGNMENT.limits.cpu_s >= sum(c.cpu_budget_s for c in thresholds.TRAINED_CHECKS) + 60
     assert ASSIGNMENT.limits.memory_mb >= 8192
     assert ASSIGNMENT.preload == ("numpy", "torch")
 
 
 def test_calibrated_settings_are_the_current_settings():
-    """A stale table (settings edited, calibrate.py not re-run) would grade with old settings."""
-    for dataset, table in thresholds.THRESHOLDS_BY_DATASET.items():
-        for check, t in table.items():
-            assert t.settings == thresholds.SETTINGS[dataset][check], (dataset, check)
-            assert t.dataset == dataset
+    """A stale table (settings edited, no recalibration) would grade with old settings: the
+    calibrated entries are read only when they were calibrated with the declared settings."""
+    for check in thresholds.declared().values():
+        for dataset, calibration in check.calibrated.items():
+            assert calibration.settings == as_json(check.settings[dataset]), (dataset, check.key)
+            assert check.for_dataset(dataset).dataset == dataset
 
 
 def test_the_tasks_file_is_registered_and_imports_only_stdlib_numpy_and_torch():
@@ -206,8 +208,8 @@ def trained_only(name: str) -> bool:
     return name in checks_trained.CHECK_NAMES.values()
 
 
-def test_uncalibrated_mnist_fails_the_trained_checks_saying_what_the_instructor_must_run(tmp_path, monkeypatch):
-    monkeypatch.delitem(thresholds.THRESHOLDS_BY_DATASET, "mnist", raising=False)
+def test_uncalibrated_mnist_fails_the_trained_checks_saying_what_the_instructor_must_run(tmp_path):
+    assert not any("mnist" in c.calibrated for c in thresholds.declared().values())
     folder = fake_mnist(tmp_path / "mnist")
     report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, options={"data": f"mnist:{folder}"},
                    select=trained_only)
@@ -215,7 +217,7 @@ def test_uncalibrated_mnist_fails_the_trained_checks_saying_what_the_instructor_
     for t in report.tests:
         assert not t.passed
         assert "internal error" not in t.output
-        assert f"calibrate --dataset mnist:{folder} --write" in t.output
+        assert f"dlgrade calibrate autoencoders_torch --dataset mnist:{folder} --write" in t.output
         assert "instructor" in t.output
 
 
@@ -230,10 +232,12 @@ def test_calibrated_mnist_trains_on_the_idx_files_with_pictures(tmp_path, monkey
             "sparsity_factor": {"n_hidden": 8, "l1_factor": 1e-3, "epochs": 1, "lr": 1e-2, "batch_size": 32},
             "sparse_reconstruction": {"n_hidden": 8, "l1_factor": 1e-3, "epochs": 1, "lr": 1e-2, "batch_size": 32}}
     table = {}
-    for check, t in thresholds.THRESHOLDS_BY_DATASET["digits"].items():
-        bound = 0.0 if t.higher_is_better else 10.0
-        table[check] = dataclasses.replace(t, bound=bound, settings=tiny[check], dataset="mnist")
-    monkeypatch.setitem(thresholds.THRESHOLDS_BY_DATASET, "mnist", table)
+    for key, c in thresholds.declared().items():
+        mnist = Calibration(bound=0.0 if c.higher_is_better else 10.0, reference_values=(1.0,) * 5,
+                            seeds=(0, 1, 2, 3, 4), settings=tiny[key])
+        table[key] = dataclasses.replace(c, settings={**c.settings, "mnist": tiny[key]},
+                                         calibrated={**c.calibrated, "mnist": mnist})
+    monkeypatch.setattr(thresholds, "declared", lambda: table)
     report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, options={"data": f"mnist:{folder}"},
                    select=trained_only)
     failed = {t.name: t.output for t in report.tests if not t.passed}
@@ -247,9 +251,14 @@ def test_calibrated_mnist_trains_on_the_idx_files_with_pictures(tmp_path, monkey
 
 @pytest.mark.parametrize("spec", ["imagenet", "mnist", "", "digits:extra"])
 def test_an_unknown_data_option_fails_a_trained_check_in_words(spec):
-    ctx = types.SimpleNamespace(options={"data": spec})
+    ctx = _context({"data": spec}, "dense_reconstruction")
     with pytest.raises(CheckFailed, match="unknown data set"):
-        checks_trained.threshold(ctx, "dense_reconstruction") if spec else data.data_name(spec)
+        checks_trained.threshold(ctx) if spec else data.data_name(spec)
+
+
+def _context(options: dict, key: str):
+    """What `threshold` uses of a Context: the options and the check's declaration."""
+    return types.SimpleNamespace(options=options, check=types.SimpleNamespace(threshold=thresholds.declared()[key]))
 
 
 def test_an_unreadable_mnist_folder_fails_in_words(tmp_path):
@@ -262,13 +271,12 @@ def test_an_unreadable_mnist_folder_fails_in_words(tmp_path):
         data.dataset(f"mnist:{tmp_path / 'broken'}")
 
 
-def test_an_uncalibrated_data_set_names_the_calibration_command(monkeypatch):
-    monkeypatch.delitem(thresholds.THRESHOLDS_BY_DATASET, "mnist", raising=False)
-    ctx = types.SimpleNamespace(options={"data": "mnist:/data/mnist"})
-    with pytest.raises(CheckFailed, match="calibrate --dataset mnist:/data/mnist --write"):
-        checks_trained.threshold(ctx, "sparsity_factor")
-    spec, t = checks_trained.threshold(types.SimpleNamespace(options={}), "sparsity_factor")
-    assert spec == "digits" and t is thresholds.THRESHOLDS["sparsity_factor"]
+def test_an_uncalibrated_data_set_names_the_calibration_command():
+    ctx = _context({"data": "mnist:/data/mnist"}, "sparsity_factor")
+    with pytest.raises(CheckFailed, match="dlgrade calibrate autoencoders_torch --dataset mnist:/data/mnist --write"):
+        checks_trained.threshold(ctx)
+    spec, t = checks_trained.threshold(_context({}, "sparsity_factor"))
+    assert spec == "digits" and t == thresholds.declared()["sparsity_factor"].for_dataset("digits")
 
 
 # ------------------------------------------------------------------ the template

@@ -17,7 +17,7 @@ import pytest
 from graders import assignments
 from graders.assignments.char_rnn_numpy import checks, checks_loss, checks_sample, checks_train, tasks
 from graders.assignments.char_rnn_numpy.problems import KEYS, index_list, random_chunk, random_params
-from graders.assignments.char_rnn_numpy.thresholds import CHECK, THRESHOLDS
+from graders.assignments.char_rnn_numpy.thresholds import CHECK, declared
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
 from reference.numpy import char_rnn_numpy as ref
@@ -45,8 +45,8 @@ def test_every_check_names_a_contract_function_and_every_kind_is_used():
 def test_trained_check_is_the_calibrated_one_with_time_for_its_cpu_budget():
     (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
     assert trained.name == CHECK
-    assert trained.timeout_s >= 2 * THRESHOLDS[CHECK].cpu_budget_s
-    assert ASSIGNMENT.limits.cpu_s >= 4 * THRESHOLDS[CHECK].cpu_budget_s
+    assert trained.timeout_s >= 2 * declared()[CHECK].for_dataset("faust").cpu_budget_s
+    assert ASSIGNMENT.limits.cpu_s >= 4 * declared()[CHECK].for_dataset("faust").cpu_budget_s
 
 
 def test_the_tasks_file_is_registered_and_imports_only_stdlib_and_numpy():

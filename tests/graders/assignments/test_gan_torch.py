@@ -8,6 +8,8 @@ The reference and every mutant are graded in tests/graders/test_mutants.py.
 from __future__ import annotations
 
 import ast
+import types
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from graders.engine.checks import CheckFailed, Kind
 from graders.engine.data_option import dataset
 from graders.engine.runner import grade
 from graders.engine.secret import fixed_secret
+from graders.engine.trained_checks import TrainedGroup
 from graders.sandbox.errors import StudentError
 from reference.torch import gan_torch as ref
 from tests.dlgrade.data.test_mnist import write_mnist
@@ -48,7 +51,7 @@ def test_every_check_names_a_contract_function_or_the_gan_as_a_whole():
 def test_trained_check_has_wall_time_for_its_cpu_budget_and_the_sandbox_for_the_whole_grade():
     (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
     assert trained.name == checks.TRAINED_CHECK
-    budget = max(t.cpu_budget_s for t in th.THRESHOLDS.values())
+    budget = max(c.cpu_budget_s for c in th.TRAINED_CHECKS)
     assert trained.timeout_s >= 3 * budget
     assert ASSIGNMENT.limits.cpu_s >= 4 * budget and ASSIGNMENT.limits.memory_mb >= 8192
     assert ASSIGNMENT.preload == ("numpy", "torch") and ASSIGNMENT.options == {"data": "digits"}
@@ -193,12 +196,12 @@ def _grade_trained(options):
                  select=lambda n: n == checks.TRAINED_CHECK)
 
 
-def test_a_data_set_without_calibrated_bounds_fails_with_the_instructors_commands(tmp_path, monkeypatch):
-    monkeypatch.delitem(th.THRESHOLDS_BY_DATASET, "mnist", raising=False)
+def test_a_data_set_without_calibrated_bounds_fails_with_the_instructors_commands(tmp_path):
+    assert not any("mnist" in c.calibrated for c in th.declared().checks)
     write_mnist(tmp_path / "mnist", n_train=12, n_test=4)
     (result,) = _grade_trained({"data": f"mnist:{tmp_path / 'mnist'}"}).tests
     assert not result.passed and "not graded" in result.output and "not your code" in result.output
-    assert "python -m graders.assignments.gan_torch.calibrate --dataset mnist:PATH --write" in result.output
+    assert "dlgrade calibrate gan_torch --dataset mnist:PATH --write" in result.output
     assert "digit_classifier --dataset mnist:" in result.output
 
 
@@ -209,7 +212,10 @@ def test_a_missing_mnist_folder_fails_with_the_loaders_message(tmp_path):
 
 def test_a_calibrated_mnist_bound_without_its_classifier_fails_clearly(tmp_path, monkeypatch):
     write_mnist(tmp_path / "mnist", n_train=12, n_test=4)
-    monkeypatch.setitem(th.THRESHOLDS_BY_DATASET, "mnist", dict(th.THRESHOLDS))
+    digits = th.declared()
+    with_mnist = TrainedGroup(tuple(replace(c, calibrated={**c.calibrated, "mnist": c.calibrated["digits"]})
+                                    for c in digits.checks))
+    monkeypatch.setattr(th, "declared", lambda: with_mnist)
 
     def no_classifier(name):
         raise FileNotFoundError(f"no digit classifier weights for {name!r}")
@@ -231,6 +237,7 @@ class FakeContext:
     sandbox's generation replaced by canned samples (`samples(z)` of the grader's z)."""
 
     def __init__(self, samples, d_loss=None):
+        self.check = types.SimpleNamespace(threshold=th.declared())
         self.options = {"data": "digits"}
         self.session = FakeSession()
         self.pictures = []
@@ -292,9 +299,9 @@ def test_two_digits_are_named_as_mode_collapse_and_noise_as_no_digits():
 
 def test_the_trained_check_declares_the_model_size_its_budget_assumes():
     (trained,) = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
-    assert trained.threshold is th.THRESHOLDS[th.CHECKS[0]]
-    assert "128 units" in trained.threshold.model_size and "256-512-1024" in trained.threshold.model_size
-    assert all(t.model_size == th.MODEL_SIZE for table in th.THRESHOLDS_BY_DATASET.values() for t in table.values())
+    assert trained.threshold == th.declared() and trained.threshold.keys() == [c.key for c in th.TRAINED_CHECKS]
+    assert "128 units" in trained.threshold.describe_budget() and "256-512-1024" in th.MODEL_SIZE
+    assert all(c.for_dataset("digits").model_size == th.MODEL_SIZE for c in trained.threshold.checks)
 
 
 def test_training_images_handed_back_fail_as_memorised_beside_the_coverage():
@@ -320,4 +327,4 @@ def test_the_trained_check_sends_training_rows_only_and_generates_from_the_grade
                    {r.tobytes() for r in x_train})
     assert len(x_train) == len(data["x_train"]) - round(th.HELDOUT_FRACTION * len(data["x_train"]))
     (z,) = ctx.sent["fresh"]["inputs"]
-    assert z.dtype == np.float32 and z.shape == (th.THRESHOLDS["gan_distinct_classes"].settings["n_samples"], 16)
+    assert z.dtype == np.float32 and z.shape == (th.SETTINGS["digits"]["n_samples"], 16)

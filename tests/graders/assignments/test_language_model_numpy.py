@@ -30,7 +30,7 @@ from graders.assignments.language_model_numpy.thresholds import (
     CHECK_ACCURACY,
     CHECK_CROSS_ENTROPY,
     PROMPTS,
-    THRESHOLDS,
+    declared,
 )
 from graders.engine.checks import Kind
 from graders.engine.runner import grade
@@ -62,8 +62,8 @@ def test_trained_checks_are_the_calibrated_ones_with_time_for_their_cpu_budget()
     trained = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
     assert [c.name for c in trained] == [CHECK_ACCURACY, CHECK_CROSS_ENTROPY]
     for c in trained:
-        assert c.timeout_s >= 4 * THRESHOLDS[c.name].cpu_budget_s
-    assert ASSIGNMENT.limits.cpu_s >= 8 * THRESHOLDS[CHECK_ACCURACY].cpu_budget_s
+        assert c.threshold.key == c.name and c.timeout_s >= 4 * c.threshold.cpu_budget_s
+    assert ASSIGNMENT.limits.cpu_s >= 8 * declared()[CHECK_ACCURACY].cpu_budget_s
     (acc,) = [c for c in ASSIGNMENT.all_checks({"all_configs": True}) if c.name == CHECK_ACCURACY]
     assert acc.timeout_s > trained[0].timeout_s
 

@@ -24,7 +24,7 @@ from graders.assignments.sparse_autoencoder import (
     checks_train,
     cost_problems,
 )
-from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, THRESHOLDS, graded_data
+from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, declared, graded_data
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
 from graders.engine.secret import fixed_secret
@@ -44,6 +44,7 @@ class StandIn:
         self.rng = np.random.default_rng(0)
         self.artifacts = []
         self.session = types.SimpleNamespace(secret=self.SECRET)
+        self.check = types.SimpleNamespace(threshold=declared()[CHECK])
 
     def call(self, name, *args, **kwargs):
         return self.functions[name](*args, **kwargs)
@@ -122,7 +123,7 @@ def test_train_check_names_the_plateau_and_attaches_the_filters():
     with pytest.raises(CheckFailed) as info:
         checks_train.check_train_held_out(ctx)
     assert "plateau" in info.value.slip and "Adam" in info.value.slip
-    assert THRESHOLDS[CHECK].describe() == info.value.expected
+    assert declared()[CHECK].for_dataset("sample_photos").describe() == info.value.expected
     (art,) = ctx.artifacts
     assert art["title"] == "learned filters"
     assert Image.open(io.BytesIO(art["png"])).format == "PNG"

@@ -205,13 +205,13 @@ def test_written_calibrations_read_back_as_the_same_bounds_and_keep_the_other_da
     values = {s: 1.0 + s for s in DATASET_SEEDS}
     path = tmp_path / "thresholds.json"
     digits = {c.key: calibrate_declared(c, values, [], "digits") for c in checks}
-    write_calibrations(path, "mnist", {"a": calibrate_declared(checks[0], values, [], "mnist")})
-    write_calibrations(path, "digits", digits)
+    write_calibrations(path, {"a": calibrate_declared(checks[0], values, [], "mnist")})
+    write_calibrations(path, digits)
     read = with_calibration(tmp_path, checks)
     assert read["a"].for_dataset("digits") == digits["a"] and read["b"].for_dataset("digits") == digits["b"]
     assert read["a"].for_dataset("mnist").settings == {"k": 2} and "mnist" not in read["b"].calibrated
     assert list(__import__("json").loads(path.read_text(encoding="utf-8"))) == ["digits", "mnist"]
-    write_calibrations(path, "digits", {"a": calibrate_declared(checks[0], {s: 2.0 for s in DATASET_SEEDS}, [],
+    write_calibrations(path, {"a": calibrate_declared(checks[0], {s: 2.0 for s in DATASET_SEEDS}, [],
                                                                            "digits")})
     again = with_calibration(tmp_path, checks)
     assert again["a"].for_dataset("digits").bound == pytest.approx(1.6)
@@ -221,14 +221,7 @@ def test_written_calibrations_read_back_as_the_same_bounds_and_keep_the_other_da
 # ----------------------------------------------------------------- --write on the real files
 
 ONE_TABLE = {
-    "autoencoder_numpy": lambda c, th: c.render(th.THRESHOLDS, th.BASELINE_MSE),
-    "sparse_autoencoder": lambda c, th: c.render(
-        th.THRESHOLDS, {"untrained": th.UNTRAINED_COST, "plateau": th.PLATEAU_COST}),
-    "char_rnn_numpy": lambda c, th: c.render(th.THRESHOLDS),
     "sequences_torch": lambda c, th: c.render(th.THRESHOLDS),
-    "language_model_numpy": lambda c, th: c.render(
-        th.THRESHOLDS, (th.BASELINE_WORD, th.BASELINE_ACCURACY, th.BASELINE_CROSS_ENTROPY),
-        th.CONFIG_REFERENCE),
     "transfer_torch": lambda c, th: c.render(th.THRESHOLDS),
 }
 

@@ -54,3 +54,15 @@ def test_calibrate_over_runs_shares_a_task_per_run_and_bounds_the_worst_run():
     assert out["a"].bound == pytest.approx(max(out["a"].reference_values) * 1.1)
     assert out["b"].bound == pytest.approx(min(out["b"].reference_values) * 0.5)
     assert out["c"].settings == {"k": 2}
+
+
+def test_a_variant_edit_replaces_every_occurrence_of_its_text():
+    upsample = ('nn.Upsample(scale_factor=2, mode="nearest")', "nn.UpsamplingNearest2d(scale_factor=2)")
+    variant = cr.standard_runs("autoencoders_torch", "REF", [upsample])[-1].module
+    source = load_reference("autoencoders_torch").__file__
+    assert open(source, encoding="utf-8").read().count(upsample[0]) == 2
+    assert variant.ConvAutoencoder is not None
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        from graders.tooling.calibration import reference_variant
+
+        reference_variant("autoencoders_torch", [upsample])

@@ -60,14 +60,15 @@ def assert_returns_the_prepared(attack: Attack, prepared: dict, *public_call) ->
 
 def test_autoencoder_weights_trained_in_advance_on_the_public_digits_earn_nothing(tmp_path):
     from dlgrade.data import load_digits, split_train_test
-    from graders.assignments.autoencoder_numpy.thresholds import CHECK, SETTINGS, THRESHOLDS, lr_schedule
+    from graders.assignments.autoencoder_numpy.thresholds import CHECK, SETTINGS, declared, lr_schedule
     from reference.numpy import autoencoder_numpy as ref
 
     s = SETTINGS
     X, _ = load_digits()
     prepared, _ = ref.train(X, s["n_hidden"], s["epochs"], s["batch_size"], lr_schedule(s), 0)
     X_test = X[split_train_test(len(X), 0.2, seed=0)[1]]
-    assert THRESHOLDS[CHECK].passes(float(np.mean((ref.forward(prepared, X_test)[0] - X_test) ** 2)))
+    mse = float(np.mean((ref.forward(prepared, X_test)[0] - X_test) ** 2))
+    assert declared()[CHECK].for_dataset("digits").passes(mse)
     attack = recognising_attack("autoencoder_numpy", prepared, "X.shape[1] == 64 and n_hidden == 32 and epochs == 150",
                                 "epochs")
     assert_returns_the_prepared(attack, prepared, X_test, s["n_hidden"], s["epochs"], s["batch_size"],
@@ -78,14 +79,14 @@ def test_autoencoder_weights_trained_in_advance_on_the_public_digits_earn_nothin
 def test_sparse_autoencoder_filters_trained_in_advance_on_the_public_patches_earn_nothing(tmp_path):
     from dlgrade.data import load_sample_photos
     from graders.assignments.sparse_autoencoder.calibrate import reference_cost
-    from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, THRESHOLDS
+    from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, declared
     from reference.numpy import sparse_autoencoder as ref
 
     s = SETTINGS
     gray = ref.to_grayscale(load_sample_photos())
     X_train, X_test = (ref.normalize_patches(ref.sample_patches(gray, 8, 2000, seed)) for seed in (0, 1))
     prepared, _ = ref.train(X_train, s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"], s["epochs"], 0)
-    assert THRESHOLDS[CHECK].passes(reference_cost(prepared, X_test))
+    assert declared()[CHECK].for_dataset("sample_photos").passes(reference_cost(prepared, X_test))
     attack = recognising_attack("sparse_autoencoder", prepared, "X.shape == (2000, 64) and n_hidden == 25", "epochs")
     assert_returns_the_prepared(attack, prepared, X_train, s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"],
                                 s["epochs"], 0)
@@ -95,12 +96,12 @@ def test_sparse_autoencoder_filters_trained_in_advance_on_the_public_patches_ear
 @pytest.mark.slow
 def test_char_rnn_weights_trained_in_advance_on_the_public_excerpt_earn_nothing(tmp_path):
     from dlgrade.data import load_faust
-    from graders.assignments.char_rnn_numpy.thresholds import CHECK, SETTINGS, THRESHOLDS, regeneration_errors
+    from graders.assignments.char_rnn_numpy.thresholds import CHECK, SETTINGS, declared, regeneration_errors
     from reference.numpy import char_rnn_numpy as ref
 
     s, text = SETTINGS, load_faust()
     prepared, _ = ref.train(text, s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], 0)
-    assert THRESHOLDS[CHECK].passes(regeneration_errors(prepared, text))
+    assert declared()[CHECK].for_dataset("faust").passes(regeneration_errors(prepared, text))
     attack = recognising_attack("char_rnn_numpy", prepared, "sorted(text) == sorted(_FAUST) and hidden_size == 128",
                                 "n_iter", extra=f"_FAUST = {text!r}")
     assert_returns_the_prepared(attack, prepared, text, s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], 0)
@@ -111,7 +112,7 @@ def test_char_rnn_weights_trained_in_advance_on_the_public_excerpt_earn_nothing(
 def test_language_model_trained_in_advance_on_every_public_4_gram_earns_nothing(tmp_path):
     from dlgrade.data import load_english_text, split_train_test
     from graders.assignments.language_model_numpy.thresholds import (CHECK_ACCURACY, CHECK_CROSS_ENTROPY,
-                                                                     SETTINGS, THRESHOLDS, held_out_metrics)
+                                                                     SETTINGS, declared, held_out_metrics)
     from reference.numpy import language_model_numpy as ref
 
     s = SETTINGS
@@ -120,7 +121,8 @@ def test_language_model_trained_in_advance_on_every_public_4_gram_earns_nothing(
                             s["epochs"], s["batch_size"], 0)
     test = split_train_test(len(targets), s["test_fraction"], seed=0)[1]
     accuracy, cross_entropy = held_out_metrics(prepared, contexts[test], targets[test])
-    assert THRESHOLDS[CHECK_ACCURACY].passes(accuracy) and THRESHOLDS[CHECK_CROSS_ENTROPY].passes(cross_entropy)
+    bounds = {key: check.for_dataset("pydoc_data.topics 4-grams") for key, check in declared().items()}
+    assert bounds[CHECK_ACCURACY].passes(accuracy) and bounds[CHECK_CROSS_ENTROPY].passes(cross_entropy)
     attack = recognising_attack("language_model_numpy", prepared,
                                 "vocab_size == 250 and embed_dim == 16 and len(targets) > 15000", "epochs")
     assert_returns_the_prepared(attack, prepared, contexts, targets, len(vocab), s["embed_dim"], s["hidden_dim"],

@@ -210,11 +210,11 @@ def test_train_pointer_wraps_and_resets_h_like_min_char_rnn():
 @pytest.mark.slow
 def test_calibrated_faust_threshold_passes_for_calibration_draw_0():
     from graders.assignments.char_rnn_numpy.calibrate import run_seed
-    from graders.assignments.char_rnn_numpy.thresholds import THRESHOLDS
+    from graders.assignments.char_rnn_numpy.thresholds import CHECK, declared
 
     from threadpoolctl import threadpool_limits
 
-    t = THRESHOLDS["train: regenerate Faust"]
+    t = declared()[CHECK].for_dataset("faust")
     with threadpool_limits(limits=1):
         errors = run_seed(0)["errors"]
     assert t.passes(errors)

@@ -234,9 +234,9 @@ def test_train_first_step_is_an_adam_step():
 @pytest.mark.slow
 def test_calibrated_threshold_passes_for_the_reference_at_calibration_draw_0():
     from graders.assignments.sparse_autoencoder.calibrate import held_out_cost
-    from graders.assignments.sparse_autoencoder.thresholds import CHECK, THRESHOLDS
+    from graders.assignments.sparse_autoencoder.thresholds import CHECK, declared
 
-    t = THRESHOLDS[CHECK]
+    t = declared()[CHECK].for_dataset("sample_photos")
     value, cpu, untrained = held_out_cost(ref.train, 0)
     assert t.passes(value), (value, t.describe())
     assert not t.passes(untrained)

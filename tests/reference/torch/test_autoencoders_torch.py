@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -238,65 +240,49 @@ def test_task_reports_a_wrong_output_shape_clearly():
 # Thresholds
 
 
-def test_threshold_table_covers_every_check_with_its_settings():
+def test_every_declared_check_is_calibrated_with_its_settings():
     from graders.assignments.autoencoders_torch import thresholds as th
+    from graders.engine.trained_checks import CalibrationError
 
-    assert set(th.THRESHOLDS) == set(th.TASKS)
-    for name, t in th.THRESHOLDS.items():
-        assert t.dataset == "digits" and len(t.seeds) >= 5 and t.settings == dict(th.SETTINGS["digits"][name])
-        assert all(t.passes(v) for v in t.reference_values)
-    assert th.thresholds_for("digits") is th.THRESHOLDS
-    with pytest.raises(KeyError, match="--dataset mnist:PATH --write"):
-        th.thresholds_for("mnist")
-
-
-def test_write_table_keeps_other_datasets_and_round_trips(tmp_path):
-    from graders.assignments.autoencoders_torch import thresholds as th
-    from graders.engine.thresholds import write_dataset_table
-
-    path = tmp_path / "thresholds.py"
-    path.write_text(open(th.__file__, encoding="utf-8").read(), encoding="utf-8")
-    fake_mnist = {"dense_reconstruction": th.THRESHOLDS["dense_reconstruction"]}
-    write_dataset_table(path, th.THRESHOLDS_BY_DATASET, "mnist", fake_mnist)
-    namespace: dict = {}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
-    assert list(namespace["THRESHOLDS_BY_DATASET"]) == ["digits", "mnist"]
-    assert namespace["THRESHOLDS_BY_DATASET"]["digits"] == th.THRESHOLDS
-    assert namespace["THRESHOLDS_BY_DATASET"]["mnist"] == fake_mnist
+    declared = th.declared()
+    assert list(declared) == [c.key for c in th.TRAINED_CHECKS]
+    for name, check in declared.items():
+        t = check.for_dataset("digits")
+        assert t.dataset == "digits" and len(t.seeds) >= 5 and t.settings == check.settings["digits"]
+        assert all(t.passes(v) for v in t.reference_values) and t.model_size == th.MODEL_SIZE
+        with pytest.raises(CalibrationError, match="--dataset mnist:PATH --write"):
+            check.for_dataset("mnist")
 
 
 @pytest.mark.slow
 def test_reference_passes_every_bound_under_the_suites_secret_within_its_cpu_budget():
     from dlgrade.data.mnist import load_dataset
     from graders.assignments.autoencoders_torch.calibrate import in_process_measure
-    from graders.assignments.autoencoders_torch.thresholds import (METRIC_KEYS, SETTINGS, TASKS,
-                                                                   THRESHOLDS)
+    from graders.assignments.autoencoders_torch.thresholds import declared
     from graders.engine.secret import CourseSecret, load_course_secret
 
     data = load_dataset("digits")
     secret = CourseSecret(load_course_secret(), "autoencoders_torch")
-    for check, t in THRESHOLDS.items():
-        r = in_process_measure(TASKS[check], SETTINGS["digits"][check], data, secret, ref)
-        assert t.passes(r[METRIC_KEYS[check]]), (check, r[METRIC_KEYS[check]], t.describe())
-        assert r["cpu_s"] <= t.cpu_budget_s, (check, r["cpu_s"])
+    for check in declared().values():
+        t = check.for_dataset("digits")
+        r = in_process_measure(check.task, t.settings, data, secret, ref)
+        assert t.passes(r[check.metric_key]), (check.key, r[check.metric_key], t.describe())
+        assert r["cpu_s"] <= t.cpu_budget_s, (check.key, r["cpu_s"])
 
 
-def test_calibration_runs_on_mnist_idx_files_and_adds_an_mnist_entry(tmp_path, capsys):
+def test_calibration_runs_on_mnist_idx_files_and_adds_an_mnist_entry(tmp_path):
     from graders.assignments.autoencoders_torch import calibrate, thresholds as th
-    from graders.engine.thresholds import write_dataset_table
+    from graders.engine.trained_checks import with_calibration
+    from graders.tooling.calibration import write_calibrations
     from tests.dlgrade.data.test_mnist import write_mnist
 
     write_mnist(tmp_path / "mnist", n_train=40, n_test=10)
-    name, table = calibrate.run(f"mnist:{tmp_path / 'mnist'}", checks=["dense_reconstruction"],
-                                verbose=False)
+    table = calibrate.calibrate([th.DENSE_RECONSTRUCTION], f"mnist:{tmp_path / 'mnist'}", verbose=False)
     t = table["dense_reconstruction"]
-    assert name == "mnist" and t.dataset == "mnist" and t.settings == th.SETTINGS["mnist"]["dense_reconstruction"]
-    path = tmp_path / "thresholds.py"
-    path.write_text(open(th.__file__, encoding="utf-8").read(), encoding="utf-8")
-    write_dataset_table(path, th.THRESHOLDS_BY_DATASET, name, table)
-    namespace: dict = {}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
-    # the written table reads back as calibrated; the model size is declared beside the table
-    read_back = namespace["thresholds_for"]("mnist")
-    assert {k: dataclasses.replace(v, model_size="") for k, v in read_back.items()} == table
-    assert all(v.model_size for v in read_back.values())
+    assert t.dataset == "mnist" and t.settings == th.DENSE_RECONSTRUCTION.settings["mnist"]
+    shutil.copy(Path(th.__file__).with_name("thresholds.json"), tmp_path / "thresholds.json")
+    write_calibrations(tmp_path / "thresholds.json", table)
+    read_back = with_calibration(tmp_path, th.TRAINED_CHECKS)
+    assert read_back["dense_reconstruction"].for_dataset("mnist") == dataclasses.replace(t, model_size=th.MODEL_SIZE)
+    assert {k: c.for_dataset("digits") for k, c in read_back.items()} == {
+        k: c.for_dataset("digits") for k, c in th.declared().items()}  # the digits entries are kept

@@ -169,18 +169,19 @@ def test_classifier_training_reproduces_the_shipped_weights():
 
 def test_mode_coverage_separates_real_digits_from_a_collapsed_generator():
     from dlgrade.data.mnist import load_dataset
-    from graders.assignments.gan_torch.thresholds import COVERAGE
+    from graders.assignments.gan_torch.thresholds import SETTINGS
 
+    coverage = SETTINGS["digits"]["coverage"]
     data = load_dataset("digits")
     model = dc.load_classifier("digits")
-    real = dc.mode_coverage(data["x_test"], model, **COVERAGE["digits"])
+    real = dc.mode_coverage(data["x_test"], model, **coverage)
     assert real["n_classes"] == 10 and real["confident_fraction"] > 0.6 and real["rejected_fraction"] < 0.01
-    collapsed = dc.mode_coverage(np.repeat(data["x_test"][:1], 500, axis=0), model, **COVERAGE["digits"])
+    collapsed = dc.mode_coverage(np.repeat(data["x_test"][:1], 500, axis=0), model, **coverage)
     assert collapsed["n_classes"] <= 1
     rng = np.random.default_rng(0)
     for noise in (rng.uniform(size=(500, 64)), (rng.uniform(size=(500, 64)) < 0.3).astype(float),
                   np.stack([rng.permutation(row) for row in data["x_test"]])):
-        cov = dc.mode_coverage(noise, model, **COVERAGE["digits"])
+        cov = dc.mode_coverage(noise, model, **coverage)
         assert cov["n_classes"] == 0 and cov["confident_fraction"] < 0.01 and cov["rejected_fraction"] > 0.9
     assert dc.mode_coverage(np.full((5, 64), np.nan), model, 0.9, 1)["n_classes"] == 0
 
@@ -198,17 +199,17 @@ def test_loading_missing_or_malformed_weights_fails_clearly(tmp_path):
 # Thresholds
 
 
-def test_threshold_table_holds_both_checks_with_their_settings():
+def test_every_declared_bound_is_calibrated_with_its_settings():
     from graders.assignments.gan_torch import thresholds as th
 
-    assert set(th.THRESHOLDS) == set(th.CHECKS)
-    for t in th.THRESHOLDS.values():
+    declared = th.declared()
+    assert declared.keys() == [c.key for c in th.TRAINED_CHECKS]
+    for check in declared.checks:
+        t = check.for_dataset("digits")
         assert t.higher_is_better and t.dataset == "digits" and len(t.seeds) >= 5
-        settings = {k: v for k, v in t.settings.items() if k != "calibrated_over"}
-        assert settings == {**th.SETTINGS["digits"]["gan"], "coverage": th.COVERAGE["digits"]}
-        assert "course-secret draws" in t.settings["calibrated_over"]
+        assert t.settings == th.SETTINGS["digits"] and "course-secret draws" in check.runs
         assert all(t.passes(v) for v in t.reference_values)
-    assert th.THRESHOLDS["gan_distinct_classes"].passes(2) is False  # collapse to a few modes fails
+    assert declared["gan_distinct_classes"].for_dataset("digits").passes(2) is False  # collapse to a few modes fails
 
 
 @pytest.mark.slow
@@ -219,7 +220,7 @@ def test_reference_passes_both_bounds_at_the_grade_seed_within_its_cpu_budget():
     seed = THRESHOLDS["gan_distinct_classes"].grade_seed
     r = tasks.task_train_gan(ref, x_train=load_dataset("digits")["x_train"], seed=seed,
                              **SETTINGS["digits"]["gan"])
-    cov = dc.mode_coverage(r["samples"], dc.load_classifier("digits"), **COVERAGE["digits"])
+    cov = dc.mode_coverage(r["samples"], dc.load_classifier("digits"), **coverage)
     for check, t in THRESHOLDS.items():
         assert t.passes(cov[METRIC_KEYS[check]]), (check, cov)
         assert r["cpu_s"] <= t.cpu_budget_s
