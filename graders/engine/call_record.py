@@ -10,7 +10,8 @@ likely equivalent).
 Floats are compared to about 12 significant digits (their mantissas rounded to 2**-40), so
 that a harmless reordering of a sum does not make two programs look different; NaN and
 infinities are kept apart. The record is bounded: the first `max_calls` digests are kept,
-and a running hash covers them all.
+and a running hash per check covers them all (so the order the checks ran in does not
+matter, only the order of each check's own calls).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class CallRecorder:
         self.max_calls = max_calls
         self.calls: list[CallDigest] = []
         self.count = 0
-        self._all = hashlib.blake2b(digest_size=16)
+        self._by_check: dict[str, tuple] = {}  # check -> (running hash of its calls, their number)
 
     def add(self, check: str, what: str, sent, reply=None, error: BaseException | None = None) -> None:
         """Record one call: `sent` its arguments, `reply` its decoded value, or `error` what
@@ -54,32 +55,47 @@ class CallRecorder:
             _feed(h, reply)
         digest = h.hexdigest()
         self.count += 1
-        self._all.update(digest.encode("ascii"))
+        running, count = self._by_check.get(check) or (hashlib.blake2b(digest_size=16), 0)
+        running.update(digest.encode("ascii"))
+        self._by_check[check] = (running, count + 1)
         if len(self.calls) < self.max_calls:
             self.calls.append(CallDigest(check, what, digest))
 
+    def by_check(self) -> dict[str, str]:
+        """For each check that made calls, one digest of its calls in order, and how many."""
+        return {check: f"{running.hexdigest()}:{count}" for check, (running, count) in self._by_check.items()}
+
     def fingerprint(self) -> str:
-        """One digest of every call recorded, and how many."""
-        return f"{self._all.hexdigest()}:{self.count}"
+        """One digest of every check's calls (whatever order the checks ran in)."""
+        h = hashlib.blake2b(digest_size=16)
+        for check, digest in sorted(self.by_check().items()):
+            h.update(f"{check}\x00{digest}\x00".encode("utf-8", "backslashreplace"))
+        return f"{h.hexdigest()}:{self.count}"
 
     def summary(self) -> dict:
-        """Plain data (for another process): the fingerprint and the kept digests."""
-        return {"fingerprint": self.fingerprint(),
+        """Plain data (for another process): the fingerprint, each check's digest, and the
+        kept digests of the calls."""
+        return {"fingerprint": self.fingerprint(), "checks": self.by_check(),
                 "calls": [(c.check, c.what, c.digest) for c in self.calls]}
 
 
 def first_difference(ours: dict, theirs: dict) -> str | None:
     """Where two recorders' summaries first differ ("check: call"), or None when they are the
-    same record."""
+    same record. Checks are compared in the order `theirs` ran them."""
     if ours["fingerprint"] == theirs["fingerprint"]:
         return None
-    for a, b in zip(ours["calls"], theirs["calls"]):
-        if tuple(a) != tuple(b):
-            return f"{a[0]}: {a[1]}" if a[:2] == b[:2] else f"{a[0]}: {a[1]} (the calls themselves differ)"
-    longer = ours["calls"] if len(ours["calls"]) > len(theirs["calls"]) else theirs["calls"]
-    shorter = min(len(ours["calls"]), len(theirs["calls"]))
-    if len(longer) > shorter:
-        return f"{longer[shorter][0]}: one record has more calls"
+    order = list(dict.fromkeys([c[0] for c in theirs["calls"]] + list(theirs["checks"]) + list(ours["checks"])))
+    for check in order:
+        if ours["checks"].get(check) == theirs["checks"].get(check):
+            continue
+        mine = [c for c in ours["calls"] if c[0] == check]
+        other = [c for c in theirs["calls"] if c[0] == check]
+        for a, b in zip(mine, other):
+            if tuple(a) != tuple(b):
+                return f"{check}: {a[1]}" if a[1] == b[1] else f"{check}: {a[1]} (the calls themselves differ)"
+        if len(mine) != len(other):
+            return f"{check}: {'more' if len(mine) > len(other) else 'fewer'} calls than the reference's"
+        return f"{check}: beyond the calls kept"
     return "beyond the calls kept"
 
 
@@ -120,7 +136,7 @@ def _feed(h, value, depth: int = 0) -> None:
             _feed(h, key, depth + 1)
             _feed(h, value[key], depth + 1)
     elif hasattr(value, "type") and hasattr(value, "id") and type(value).__name__ == "Handle":
-        h.update(f"handle:{value.type}:{value.id}".encode("utf-8", "backslashreplace"))
+        h.update(f"handle:{value.type}".encode("utf-8", "backslashreplace"))  # ids depend on the process
     else:
         h.update(f"{type(value).__name__}:{value!r}"[:1000].encode("utf-8", "backslashreplace"))
 

@@ -49,6 +49,9 @@ class AutoMutant:
     operator: one of OPERATORS.
     line: the (first) line edited, 1-based.
     before, after: that line of the reference and of the mutant, stripped (the one-line diff).
+    source: the whole mutated module.
+    function: the top-level function or class the edit is in ("" if none): the checks of
+        that contract name are the likeliest to notice it.
     """
 
     name: str
@@ -57,6 +60,7 @@ class AutoMutant:
     before: str
     after: str
     source: str
+    function: str = ""
 
     @property
     def diff(self) -> str:
@@ -126,19 +130,22 @@ def automatic_mutants(source: str, n: int, seed: int = 0, contract=()) -> list[A
     """Up to `n` mutants (fewer when fewer edits exist), deterministic in (source, n, seed)."""
     edits = candidate_edits(source, contract)
     random.Random(seed).shuffle(edits)
-    seen = {ast.dump(ast.parse(source))}
+    tree = ast.parse(source)
+    seen = {ast.dump(tree)}
     lines = source.splitlines()
+    spans = [(node.lineno, node.end_lineno, node.name) for node in tree.body
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     mutants = []
     for edit in edits:
         if len(mutants) >= n:
             break
         mutated = _apply(source, edit)
         try:
-            tree = compile(mutated, "<mutant>", "exec", ast.PyCF_ONLY_AST)
-            compile(tree, "<mutant>", "exec")
+            mutated_tree = compile(mutated, "<mutant>", "exec", ast.PyCF_ONLY_AST)
+            compile(mutated_tree, "<mutant>", "exec")
         except (SyntaxError, ValueError):
             continue
-        key = ast.dump(tree)
+        key = ast.dump(mutated_tree)
         if key in seen:  # the same program as the reference or as an earlier mutant
             continue
         seen.add(key)
@@ -150,7 +157,8 @@ def automatic_mutants(source: str, n: int, seed: int = 0, contract=()) -> list[A
             before, after = _deleted_text(lines, edit), ""
         before, after = _without_shared_comment(before, after)
         mutants.append(AutoMutant(f"{edit.operator}@{line}:{edit.start[1]}#{len(mutants)}", edit.operator,
-                                  line, before, after, mutated))
+                                  line, before, after, mutated,
+                                  next((name for a, b, name in spans if a <= line <= b), "")))
     return mutants
 
 

@@ -5,7 +5,8 @@
    on those checks only (`graders.tooling.known_slips` states what "caught" means).
 3. Every check is failed by some listed buggy variant.
 4. With `auto=N`, N automatic mutants of the reference (`graders.tooling.automutants`) are
-   graded, each stopping at its first failed check. A survivor whose grade made the same
+   graded, each stopping at its first failed check (the checks of the function it edits
+   first, then the others). A survivor whose grade made the same
    calls and got the same replies as the reference's (`graders.engine.call_record`) is
    marked likely equivalent: no check could tell it apart, and none may need to. The kill
    rate is killed / (killed + survivors not likely equivalent).
@@ -138,7 +139,8 @@ def verify(assignment: Assignment, slips: ModuleType | None, grader: Callable, *
             jobs.append(make_job(variant.name, source, [c for c in checks if named_by(variant.catches)(c)]))
             kinds.append("mutant")
     mutants = automatic_mutants(reference, auto, seed, assignment.contract) if auto > 0 else []
-    jobs += [make_job(m.name, m.source, checks, record=True, stop_at_first_failure=True) for m in mutants]
+    jobs += [make_job(m.name, m.source, checks, record=True, stop_at_first_failure=True,
+                      first=[c for c in checks if _checks_function(c, m.function)]) for m in mutants]
 
     results = list(grader(jobs))
     by_name = {m.name: m for m in listed.mutants}
@@ -157,6 +159,11 @@ def verify(assignment: Assignment, slips: ModuleType | None, grader: Callable, *
     auto_outcomes = [auto_outcome(m, r, reference_calls) for m, r in zip(mutants, results[len(kinds):])]
     return Verification(assignment.id, checks, outcomes, uncovered_checks(checks, caught), auto_outcomes,
                         auto, seed, min_kill_rate, time.monotonic() - start)
+
+
+def _checks_function(check: str, function: str) -> bool:
+    """Whether a check's name says it checks `function` ("relu: ...", "Layer.forward: ...")."""
+    return bool(function) and (check.startswith(f"{function}:") or check.startswith(f"{function}."))
 
 
 def _applied(variant, reference: str) -> tuple[str, str | None]:

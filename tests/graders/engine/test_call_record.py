@@ -61,3 +61,35 @@ def test_first_difference_names_the_check_and_the_call():
         recorder.add("g: values", "g", (), last)
     assert first_difference(a.summary(), a.summary()) is None
     assert first_difference(a.summary(), b.summary()) == "g: values: g"
+
+
+def _numpy_basics_checks(prefix):
+    from graders import assignments
+
+    return assignments.get("numpy_basics"), (lambda name: name.startswith(prefix))
+
+
+def test_a_grade_records_every_call_of_its_checks_the_same_way_each_time():
+    from graders.engine.runner import grade
+
+    a, select = _numpy_basics_checks("sigmoid")
+    records = []
+    for _ in range(2):
+        recorder = CallRecorder()
+        report = grade(str(a.reference), a, select=select, record_calls=recorder)
+        assert report.score == report.max_score
+        records.append(recorder)
+    assert records[0].count > len(report.tests) and records[0].fingerprint() == records[1].fingerprint()
+    assert set(records[0].by_check()) == {t.name for t in report.tests}
+
+
+def test_stop_at_first_failure_runs_no_check_after_the_first_that_fails(tmp_path):
+    from graders.engine.runner import grade
+
+    a, select = _numpy_basics_checks("")
+    broken = a.reference.read_text(encoding="utf-8").replace("return dout * (z > 0)", "return dout")
+    path = tmp_path / "submission.py"
+    path.write_text(broken, encoding="utf-8")
+    report = grade(str(path), a, stop_at_first_failure=True)
+    assert [t.passed for t in report.tests][-1] is False and all(t.passed for t in report.tests[:-1])
+    assert report.tests[-1].name.startswith("relu_backward:") and len(report.tests) < len(a.all_checks())

@@ -110,3 +110,12 @@ def test_verify_fails_with_the_problem_in_its_table(capsys, monkeypatch):
 def test_verify_of_an_unknown_assignment_is_a_usage_error(capsys):
     assert main(["verify", "no_such_assignment"]) == 2
     assert "unknown assignment 'no_such_assignment'" in capsys.readouterr().err
+
+
+def test_an_automatic_mutant_meets_the_checks_of_its_function_first_and_stops_at_the_first_failure():
+    a = assignments.get("numpy_basics")
+    broken = a.reference.read_text(encoding="utf-8").replace("return dout * (1.0 - t * t)", "return dout * (1.0 - t)")
+    checks = [c.name for c in a.all_checks()]
+    first = [c for c in checks if c.startswith("tanh_backward:")]
+    result = grade_variant(a, make_job("m", broken, checks, stop_at_first_failure=True, first=first))
+    assert result["graded"] == [first[0]] and list(result["failed"]) == [first[0]]
