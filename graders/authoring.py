@@ -40,8 +40,8 @@ Property checks (Hypothesis, derandomised, the smallest failing input reported)
 Symbolic answers (SymPy behind a restricted parser)
     AnswerSpec, AnswerSlip, AnswerVerdict, check_answer, assert_answer, equivalent, parse_answer
 Trained thresholds (declared once, calibrated numbers in thresholds.json: `dlgrade calibrate`)
-    TrainedCheck, with_calibration, Calibration, CalibrationError, STANDARD_RUNS, Threshold,
-    calibrate_threshold, derived_bound, format_thresholds
+    TrainedCheck, TrainedGroup, with_calibration, Calibration, CalibrationError, STANDARD_RUNS,
+    Threshold, calibrate_threshold, derived_bound, format_thresholds
 Named slips
     Mutant
 """
@@ -86,6 +86,7 @@ from graders.engine.trained_checks import (
     Calibration,
     CalibrationError,
     TrainedCheck,
+    TrainedGroup,
     with_calibration,
 )
 from graders.sandbox.limits import Limits
@@ -137,7 +138,7 @@ __all__ = [
     "AnswerSpec", "AnswerSlip", "AnswerVerdict", "check_answer", "assert_answer", "equivalent",
     "parse_answer",
     # trained thresholds
-    "TrainedCheck", "with_calibration", "Calibration", "CalibrationError", "STANDARD_RUNS", "Threshold",
+    "TrainedCheck", "TrainedGroup", "with_calibration", "Calibration", "CalibrationError", "STANDARD_RUNS", "Threshold",
     "calibrate_threshold", "derived_bound", "format_thresholds",
     # named slips
     "Mutant",
