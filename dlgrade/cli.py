@@ -14,6 +14,7 @@
     dlgrade dashboard --db PATH --out DIR           a static HTML page of the class
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
+    dlgrade engine-dist [--out DIR]                 the dlgrade-engine wheel: the engine without a course
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
@@ -29,7 +30,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from dlgrade import course_commands
+from dlgrade import course_commands, engine_dist_command
 from graders.reports import FORMATS
 
 DEMO_SUBMISSION = "numpy_basics_example.py"
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
                                                           '(its "due" may be "gradescope": the assignment\'s due date)')
     course_commands.add_parsers(sub)
+    engine_dist_command.add_parser(sub)
 
     pl = sub.add_parser("prairielearn-grader",
                         help="write the PrairieLearn external grader of an assignment into a folder")
@@ -191,7 +193,10 @@ def cmd_list(args) -> int:
     from graders import assignments
 
     if not args.assignment:  # from the manifests alone: no assignment's checks are imported
-        for aid, manifest in assignments.manifests().items():
+        found = assignments.manifests()
+        if not found:
+            print(NO_ASSIGNMENT, file=sys.stderr)
+        for aid, manifest in found.items():
             print(f"{aid:24s} {manifest.title}")
         return 0
     try:
@@ -210,7 +215,10 @@ def cmd_list(args) -> int:
 def cmd_contract(args) -> int:
     from dlgrade.contract import assignment_part, contract_text
 
-    text = contract_text()
+    try:
+        text = contract_text()
+    except FileNotFoundError:
+        return _usage_error("this installation has no course contract (dlgrade-engine holds no course)")
     if args.assignment:
         part = assignment_part(text, args.assignment)
         if part is None:
@@ -275,6 +283,11 @@ def cmd_prairielearn_grader(args) -> int:
     return 0
 
 
+# what dlgrade-engine (graders/tooling/engine_dist.py) leaves out, in part or whole
+FULL_DISTRIBUTION_PACKAGES = ("graders", "reference", "student_templates")
+NO_ASSIGNMENT = ("No assignment is installed: this dlgrade has no course of its own (the engine alone). "
+                 "Give a course folder with --course DIR or DLGRADE_COURSE.")
+
 CLOSED_PIPE_STATUS = 128 + 13  # 128 + SIGPIPE, the shell's status of a command a pipe stopped
 
 
@@ -307,6 +320,8 @@ def _run(argv: list[str] | None) -> int:
             return cmd_batch(args)
         if args.command == "gradescope-bundle":
             return cmd_gradescope_bundle(args)
+        if args.command == "engine-dist":
+            return engine_dist_command.run(args)
         course = course_commands.run(args)
         if course is not None:
             return course
@@ -322,6 +337,9 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # an internal error of the grader, not of a submission
+        if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in FULL_DISTRIBUTION_PACKAGES:
+            return _usage_error(f"`dlgrade {args.command}` needs the full dlgrade distribution ({exc.name} is "
+                                "not installed; dlgrade-engine, the engine alone, leaves it out)")
         print(f"dlgrade: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return 2
