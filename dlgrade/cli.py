@@ -252,6 +252,8 @@ def cmd_batch(args) -> int:
 def cmd_gradescope_bundle(args) -> int:
     from graders import assignments
     from graders.gradescope.bundle import build_bundle
+    from graders.gradescope.contents import BundleError
+    from graders.gradescope.selftest import BundleSelfTestFailed, self_test_bundle
 
     if args.assignment not in assignments.assignment_ids():
         return _usage_error(f"unknown assignment {args.assignment!r}; "
@@ -265,7 +267,19 @@ def cmd_gradescope_bundle(args) -> int:
         late = course_commands.bundle_late_policy(args)
     except ValueError as exc:
         return _usage_error(str(exc))
-    path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks, **late)
+    try:
+        path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks, **late)
+    except BundleError as exc:
+        print(f"dlgrade: error: cannot build the bundle of {args.assignment}: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}; self-test: grading the reference and an empty submission with it ...", file=sys.stderr)
+    try:
+        result = self_test_bundle(path, assignments.get(args.assignment).reference)
+    except BundleSelfTestFailed as exc:
+        print(f"dlgrade: error: {path} failed its self-test, do not upload it: {exc}", file=sys.stderr)
+        return 1
+    print(f"self-test passed: the reference gets {result.reference_score:g} of {result.max_score:g} "
+          f"({result.checks} checks), an empty submission {result.empty_score:g}", file=sys.stderr)
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
