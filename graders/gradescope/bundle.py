@@ -10,9 +10,15 @@
                               held-out rows of the trained checks, the same as on the instructor's
                               machine; it lies in the grader's own files under /autograder, which
                               autograder mode hides from the sandbox (DLGRADE_HIDE)
-    dlgrade_src/              the engine and this one assignment: its graders, data, reference
-                              and the course modules they import, nothing of other assignments
-                              (contents.py); torch is installed only when its sandbox preloads it
+    dlgrade_src/              the engine and, of the bundled course, this one assignment: its
+                              graders, data, reference and the course modules they import,
+                              nothing of other assignments (contents.py)
+    dlgrade_courses/          of the course folders in use (`--course`, installed courses), those
+                              that define or extend this assignment, with only what it needs and
+                              their course.toml reduced to it (contents.py); the config's
+                              "courses" names them and run.py loads them
+
+torch is installed only when the assignment's sandbox preloads it.
 
 The zip is reproducible: sorted entries, fixed timestamps, the scripts executable.
 """
@@ -28,7 +34,7 @@ from pathlib import Path
 
 from graders.version import __version__
 from graders.engine.secret import load_course_secret
-from graders.gradescope.contents import bundle_files
+from graders.gradescope.contents import bundle_contents, check_sources
 from graders.gradescope.scripts import NO_TORCH_SETUP, RUN_AUTOGRADER, SECRET_FILE, SETUP_SH, TORCH_SETUP
 
 NOT_PINNED = {"torch"}  # setup.sh installs the CPU build first, from PyTorch's index
@@ -88,35 +94,53 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, 
     zf.writestr(info, data)
 
 
+def _installed(pins: list[str]) -> set[str]:
+    return {_norm(p.split("==")[0]) for p in pins}
+
+
+def check_assignment_sources(assignment: str, course=None) -> None:
+    """BundleError for what the assignment's own files import and its bundle cannot satisfy,
+    read without importing them (a front door asks before it loads the assignment)."""
+    from graders.courses import catalog
+
+    check_sources(catalog(course), assignment, _installed(pinned_requirements()))
+
+
 def bundle_config(assignment: str, options: dict | None = None, hidden_checks: str = "as_declared",
-                  torch: bool = True) -> dict:
+                  courses: list[str] | None = None, torch: bool = True) -> dict:
     """The bundle's dlgrade_autograder.json; "torch" is the version setup.sh installs, or None."""
-    return {"assignment": assignment, "options": dict(options or {}), "hidden_checks": hidden_checks,
-            "dlgrade_version": __version__, "python": "%d.%d" % sys.version_info[:2],
-            "torch": _torch_version() if torch else None}
+    config = {"assignment": assignment, "options": dict(options or {}), "hidden_checks": hidden_checks,
+              "dlgrade_version": __version__, "python": "%d.%d" % sys.version_info[:2],
+              "torch": _torch_version() if torch else None}
+    if courses:
+        config["courses"] = list(courses)
+    return config
 
 
 def build_bundle(assignment: str, out, *, options: dict | None = None,
                  hidden_checks: str = "as_declared", late_policy: dict | None = None,
-                 secret: bytes | None = None) -> Path:
+                 secret: bytes | None = None, course=None) -> Path:
     """Write the autograder zip of `assignment` to `out`; returns its path.
 
     late_policy: a late policy (graders/gradebook/late.py) that run_autograder applies.
     secret: the course secret's bytes (default: the instructor's, `load_course_secret()`), so
     that Gradescope grades with the seeds and held-out rows the instructor's own runs use.
+    course: a course folder (graders.courses); the bundle carries what the assignment needs of
+    it and of the installed courses, so that the assignment grades on Gradescope as it does here.
     Raises KeyError for an unknown id and BundleError when the assignment's files cannot all be
     resolved (graders/gradescope/contents.py), before anything is written.
     """
-    from graders import assignments
+    from graders.courses import catalog
     from graders.gradescope.run import HIDDEN_CHECKS
 
-    found = assignments.get(assignment)
+    found = catalog(course)
     if hidden_checks not in HIDDEN_CHECKS:
         raise ValueError(f"hidden_checks must be one of {', '.join(HIDDEN_CHECKS)}, not {hidden_checks!r}")
-    torch = "torch" in found.preload
     pins = pinned_requirements()
-    files = bundle_files(found, {_norm(p.split("==")[0]) for p in pins})
-    config = bundle_config(assignment, options, hidden_checks, torch=torch)
+    # KeyError for an unknown id, BundleError for what cannot be resolved: before anything is written
+    contents = bundle_contents(found, assignment, _installed(pins))
+    torch = "torch" in found.get(assignment).preload
+    config = bundle_config(assignment, options, hidden_checks, contents.courses, torch=torch)
     if late_policy is not None:
         config["late_policy"] = late_policy
     out = Path(out)
@@ -135,7 +159,7 @@ def build_bundle(assignment: str, out, *, options: dict | None = None,
               + "\n").encode())
         _add(zf, CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
         _add(zf, SECRET_FILE, secret + b"\n", private=True)
-        for name, path in files:
-            _add(zf, name, path.read_bytes())
+        for name, data in contents.files:
+            _add(zf, name, data)
     tmp.replace(out)
     return out

@@ -39,6 +39,10 @@ ENGINE_FILES = (
     "graders/__init__.py",
     "graders/version.py",
     "graders/data.py",
+    "graders/courses.py",  # course folders: the only assignments this distribution ever grades
+    "graders/course_config.py",
+    "graders/course_overrides.py",
+    "graders/course_files.py",
     "graders/assignments/__init__.py",  # the registry alone: it finds no assignment here
     "graders/engine/*.py",
     "graders/sandbox/*.py",

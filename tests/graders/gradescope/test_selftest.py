@@ -13,8 +13,8 @@ import graders.gradescope.bundle as bundle_module
 from dlgrade.cli import main
 from graders import assignments
 from graders.gradescope.bundle import build_bundle
-from graders.gradescope.contents import BundleError
 from graders.gradescope.selftest import BundleSelfTestFailed, results_problems, self_test_bundle
+from tests.tiny_course import ASSIGNMENT_ID, write_tiny_course
 
 REFERENCE = assignments.get("numpy_basics").reference
 CHECKS = "dlgrade_src/graders/assignments/numpy_basics/checks.py"
@@ -71,13 +71,13 @@ def test_cli_says_upload_only_after_the_self_test_passes(bundle, tmp_path, monke
 
 
 def test_cli_reports_what_cannot_be_resolved_and_writes_nothing(tmp_path, monkeypatch, capsys):
-    def unresolved(*args, **kwargs):
-        raise BundleError("graders/assignments/numpy_basics/checks.py imports reference.numpy.gone, "
-                          "which is not in dlgrade's source")
-
-    monkeypatch.setattr(bundle_module, "bundle_files", unresolved)
+    monkeypatch.delenv("DLGRADE_COURSE", raising=False)
+    course = write_tiny_course(tmp_path / "course")
+    checks = course / ASSIGNMENT_ID / "checks.py"
+    checks.write_text(checks.read_text(encoding="utf-8") + "from .helpers_gone import helper\n", encoding="utf-8")
     out_zip = tmp_path / "b.zip"
-    assert main(["gradescope-bundle", "-a", "numpy_basics", "--out", str(out_zip)]) == 1
+    assert main(["gradescope-bundle", "-a", ASSIGNMENT_ID, "--course", str(course), "--out", str(out_zip)]) == 1
     out, err = capsys.readouterr()
-    assert "upload" not in out and "cannot build the bundle of numpy_basics" in err and "reference.numpy.gone" in err
+    assert "upload" not in out and f"cannot build the bundle of {ASSIGNMENT_ID}" in err
+    assert "helpers_gone, which is in neither dlgrade's source nor the course" in err and "Traceback" not in err
     assert not out_zip.exists()
