@@ -2,8 +2,9 @@
 
 The wheel is built from this source tree (graders/tooling/engine_dist.py). Fast tests read the
 wheel; the slow one installs it into a fresh virtual environment (its requirements from PyPI or
-pip's cache, no torch), grades a tiny assignment written here with it, runs `dlgrade list`, and
-scans every file of that environment for reference code and for the names of hidden checks.
+pip's cache, no torch), grades a tiny assignment written here with it, lists and checks a tiny
+course folder given by DLGRADE_COURSE, and scans every file of that environment for reference
+code and for the names of hidden checks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from dlgrade.cli import main
 from graders.tooling.engine_dist import (FORBIDDEN, EngineDistError, build_engine_dist, check_wheel,
                                          engine_files)
+from tests.tiny_course import ASSIGNMENT_ID, HIDDEN_CHECK, VALUE_CHECK, WRONG, write_tiny_course
 
 REPO = Path(__file__).resolve().parents[2]
 MIN_LINE = 35  # shorter solution lines are too generic to say that a reference was copied
@@ -85,7 +87,7 @@ def test_wheel_holds_the_engine_and_its_front_doors(wheel):
     assert wheel.name.startswith("dlgrade_engine-")
     assert {"dlgrade/cli.py", "dlgrade/selfcheck.py", "dlgrade/data/mnist.py", "dlgrade/data/files/faust.txt",
             "graders/engine/runner.py", "graders/sandbox/child.py", "graders/reports/text.py",
-            "graders/symbolic/parse.py", "graders/version.py", "graders/data.py",
+            "graders/symbolic/parse.py", "graders/version.py", "graders/data.py", "graders/courses.py",
             "graders/assignments/__init__.py"} <= names
     assert "Name: dlgrade-engine" in metadata and "Requires-Dist: numpy" in metadata
     assert "torch" not in metadata.lower()
@@ -179,8 +181,8 @@ def _venv_env(tmp_path: Path) -> dict:
     return env
 
 
-def _in_venv(venv: Path, args: list[str], tmp_path: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=tmp_path, env=_venv_env(tmp_path), capture_output=True, text=True,
+def _in_venv(venv: Path, args: list[str], tmp_path: Path, timeout: float = 300, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=tmp_path, env={**_venv_env(tmp_path), **env}, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
 
 
@@ -227,6 +229,26 @@ def test_installed_engine_grades_an_assignment_of_its_own_in_the_sandbox(engine_
     assert proc.returncode == 0, proc.stderr[-3000:]
     scores = json.loads(proc.stdout.strip().splitlines()[-1])
     assert scores == {"reference.py": [2.0, 2.0], "wrong.py": [0.0, 2.0]}
+
+
+@pytest.mark.slow
+def test_installed_engine_lists_checks_and_grades_a_course_given_by_dlgrade_course(engine_venv, tmp_path):
+    (tmp_path / "home").mkdir()
+    course = write_tiny_course(tmp_path / "course")
+    (tmp_path / "wrong.py").write_text(WRONG, encoding="utf-8")
+    dlgrade = str(engine_venv / "bin" / "dlgrade")
+    listed = _in_venv(engine_venv, [dlgrade, "list"], tmp_path, DLGRADE_COURSE=str(course))
+    assert listed.returncode == 0 and listed.stdout.split()[0] == ASSIGNMENT_ID, listed.stderr
+    checked = _in_venv(engine_venv, [dlgrade, "check", "wrong.py", "-a", ASSIGNMENT_ID], tmp_path,
+                       DLGRADE_COURSE=str(course))
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    assert "Score: 0 / 2" in checked.stdout and f"FAIL  {VALUE_CHECK}" in checked.stdout
+    assert HIDDEN_CHECK not in checked.stdout and "1 hidden check(s) were not run" in checked.stdout
+    graded = _in_venv(engine_venv, [dlgrade, "grade", str(course / ASSIGNMENT_ID / "reference.py"), "-a",
+                                    ASSIGNMENT_ID, "--course", str(course), "--format", "json"], tmp_path)
+    assert graded.returncode == 0, graded.stderr[-3000:]
+    report = json.loads(graded.stdout)
+    assert report["score"] == sum(t["max_score"] for t in report["tests"]) == 3
 
 
 @pytest.mark.slow
