@@ -46,19 +46,28 @@ def history_notebook(history: list[str], assignment: str):
     return nb
 
 
-def check_notebook(assignment: str, path: str | None = None, *, show: bool = True):
+def check_notebook(assignment, path: str | None = None, *, show: bool = True,
+                   hidden_not_run: int | None = None):
     """Run the visible checks of `assignment` on this notebook's code (or on `path`).
 
+    assignment: an id of the bundled course, or an `Assignment` (a student pack passes its own).
     show: display the report (HTML in Jupyter, else printed text) and return None, so that
     nothing more is printed under it; show=False displays nothing and returns the report.
+    hidden_not_run: how many hidden checks the report says were not run, where `assignment`
+    does not hold them (a student pack carries only the count).
     """
     import nbformat
 
-    from graders import assignments
     from graders.engine.runner import grade
     from graders.sandbox.environment import isolation_from_environment
 
-    target = assignments.get(assignment)
+    if isinstance(assignment, str):
+        from graders import assignments
+
+        target = assignments.get(assignment)
+    else:
+        target = assignment
+    assignment = target.id
     with tempfile.TemporaryDirectory(prefix="dlgrade-selfcheck-") as tmp:
         submission = None
         if path is None:
@@ -72,6 +81,8 @@ def check_notebook(assignment: str, path: str | None = None, *, show: bool = Tru
         report = grade(path, target, include_hidden=False, isolation=isolation_from_environment())
     if submission:
         report.submission = submission
+    if hidden_not_run is not None:
+        report.hidden_not_run = hidden_not_run
     if not show:
         return report
     show_report(report)

@@ -1,0 +1,165 @@
+"""Writing a student pack: the notebook and a self-check that carries no solution.
+
+    OUT/
+      README.md                   how to install it and run the self-check
+      pyproject.toml              the distribution dlgrade-selfcheck-<id> (needs dlgrade's engine)
+      <id>.ipynb                  the student notebook; its last cell runs the pack's self-check
+      dlgrade_selfcheck_<id>/
+        __init__.py               check_notebook(), assignment(), HIDDEN_CHECKS (a count)
+        pack.json                 what was packed: the visible checks, those the pack cannot replay
+        assignment/               the assignment's modules the checks import, imports rewritten
+          _reference/<ref>.py     the stand-in reference: answers from the recording beside it
+          _reference/<ref>.json   the recorded calls (graders.engine.recorded)
+          _reference/<ref>.npz    their arrays
+
+The recording comes from grading the reference, and each known slip of the assignment
+(`slips.py`: MUTANTS and UNUSUAL), with the visible checks, so the paths a check takes when
+a submission is wrong are recorded too. Built, the pack is scanned (graders.tooling.
+student_pack.leaks) and loaded here to grade the reference: any leak, or any visible check
+whose verdict on the reference differs from the full grader's, fails the build.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graders.engine.assignment import Assignment
+from graders.engine.checks import Kind, Visibility
+from graders.tooling.student_pack.leaks import scan
+from graders.tooling.student_pack.recorder import package_of, record_grades, reference_module
+from graders.tooling.student_pack.sources import STANDIN_PACKAGE, PackError, carried_sources
+from graders.tooling.student_pack.standin import pack_init_source, pyproject_source, readme_source, standin_source
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class PackSummary:
+    folder: Path
+    package: str
+    visible: list[str]
+    hidden: int
+    not_replayable: dict[str, list[str]] = field(default_factory=dict)
+    zip_path: Path | None = None
+
+
+def pack_package(assignment_id: str) -> str:
+    return f"dlgrade_selfcheck_{assignment_id}"
+
+
+def slip_submissions(slips, reference: Path, folder: Path) -> list[Path]:
+    """The slips (MUTANTS and UNUSUAL) written out as submissions in `folder`."""
+    if slips is None:
+        return []
+    source = reference.read_text(encoding="utf-8")
+    paths = []
+    for mutant in [*getattr(slips, "MUTANTS", ()), *getattr(slips, "UNUSUAL", ())]:
+        path = folder / f"{len(paths):03d}_{mutant.name}.py"
+        path.write_text(mutant.apply(source), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def refuse_unpackable(assignment: Assignment) -> None:
+    """Answer checks compare a student's formula with the answer itself, at points that depend
+    on the formula: no recording of the reference can stand in for the answer key."""
+    visible = [c for c in assignment.all_checks() if c.visibility is Visibility.VISIBLE]
+    answers = [c.name for c in visible if c.kind is Kind.SYMBOLIC]
+    if answers:
+        raise PackError(f"{assignment.id}: its visible answer checks ({answers[0]!r} and {len(answers) - 1} more) "
+                        "judge an answer against the answer key itself, so a self-check would carry the answers; "
+                        "student-pack does not pack such an assignment (its students use the autograder's "
+                        "feedback instead)")
+
+
+def build_student_pack(assignment: Assignment, out: Path, *, slips=None, template: Path | None = None,
+                       make_zip: bool = False) -> PackSummary:
+    """Write the pack of `assignment` into the folder `out` (replaced if it exists)."""
+    refuse_unpackable(assignment)
+    out = Path(out)
+    package = package_of(assignment)
+    folder = Path(sys.modules[package].__file__).resolve().parent
+    module = reference_module(assignment)
+    sources = carried_sources(folder, package, module.__name__,
+                              extra=[Path(t).resolve().relative_to(folder).as_posix() for t in assignment.tasks])
+    checks = assignment.all_checks()
+    visible = [c.name for c in checks if c.visibility is Visibility.VISIBLE]
+    hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
+    with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
+        submissions = [Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
+        book, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names))
+    name = pack_package(assignment.id)
+    if out.exists():
+        shutil.rmtree(out)
+    target = out / name / "assignment"
+    for relative, text in sources.files.items():
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        (target / relative).write_text(text, encoding="utf-8")
+    for data in folder.rglob("*"):
+        if data.is_file() and data.suffix in (".toml", ".json", ".npz") and data.name != "thresholds.json":
+            (target / data.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(data, target / data.relative_to(folder))
+    ref_name = module.__name__.rpartition(".")[2]
+    standin = target / STANDIN_PACKAGE
+    standin.mkdir(parents=True, exist_ok=True)
+    (standin / "__init__.py").write_text('"""The stand-in of the reference module (recorded answers)."""\n',
+                                         encoding="utf-8")
+    (standin / f"{ref_name}.py").write_text(standin_source(module.__name__), encoding="utf-8")
+    book.recording().save(standin / ref_name)
+    not_replayable = {check: sorted(reasons) for check, reasons in book.problems.items()}
+    summary = PackSummary(out, name, visible, len(hidden), not_replayable)
+    (out / name / "__init__.py").write_text(pack_init_source(assignment, len(hidden)), encoding="utf-8")
+    (out / name / "pack.json").write_text(json.dumps(
+        {"assignment": assignment.id, "visible_checks": visible, "hidden_checks": len(hidden),
+         "not_replayable": not_replayable}, indent=1), encoding="utf-8")
+    (out / "pyproject.toml").write_text(pyproject_source(assignment, name), encoding="utf-8")
+    (out / "README.md").write_text(readme_source(assignment, name), encoding="utf-8")
+    notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
+    if notebook.is_file():
+        (out / f"{assignment.id}.ipynb").write_text(pack_notebook(notebook, name), encoding="utf-8")
+    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden)
+    if leaks:
+        shutil.rmtree(out)
+        listed = "; ".join(f"{leak.file}: {leak.what}" for leak in leaks[:10])
+        raise PackError(f"{assignment.id}: the pack would leak ({len(leaks)} found): {listed}. Nothing was written.")
+    verify_reference(summary, assignment, reports[0])
+    if make_zip:
+        summary.zip_path = Path(shutil.make_archive(str(out), "zip", root_dir=out))
+    return summary
+
+
+def pack_notebook(template: Path, package: str) -> str:
+    """The template with its self-check cell calling the pack's own `check_notebook()`."""
+    import nbformat
+
+    nb = nbformat.read(template, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "check_notebook(" in cell.source:
+            cell.source = ("# Self-check: runs the visible checks of this assignment on the functions defined above,\n"
+                           "# in a sandbox, and shows the same feedback the autograder gives. (The grader skips this "
+                           "cell.)\n"
+                           f"from {package} import check_notebook\n\ncheck_notebook()")
+    return nbformat.writes(nb)
+
+
+def verify_reference(summary: PackSummary, assignment: Assignment, full) -> None:
+    """Grade the reference with the pack just built: every visible check as the full grader."""
+    from graders.engine.runner import grade
+    from graders.tooling.student_pack.loading import load_pack
+
+    pack = load_pack(summary.folder)
+    report = grade(str(assignment.reference), pack.assignment(), include_hidden=False)
+    expected = {t.name: (t.status, t.score) for t in full.tests}
+    got = {t.name: (t.status, t.score) for t in report.tests}
+    differ = [name for name in expected if got.get(name) != expected[name]]
+    for name in differ:
+        summary.not_replayable.setdefault(name, []).append("the pack's verdict on the reference differs")
+    if differ:
+        shutil.rmtree(summary.folder)
+        raise PackError(f"{assignment.id}: graded with the pack, the reference does not get the full grader's "
+                        f"verdicts on {len(differ)} check(s), e.g. {differ[0]!r}. Nothing was written.")
