@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from dlgrade import course_commands
+from dlgrade import student_pack_command
 from graders.reports import FORMATS
 
 DEMO_SUBMISSION = "numpy_basics_example.py"
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
                                                           '(its "due" may be "gradescope": the assignment\'s due date)')
     course_commands.add_parsers(sub)
+    student_pack_command.add_parser(sub)
 
     pl = sub.add_parser("prairielearn-grader",
                         help="write the PrairieLearn external grader of an assignment into a folder")
@@ -310,6 +312,8 @@ def _run(argv: list[str] | None) -> int:
         course = course_commands.run(args)
         if course is not None:
             return course
+        if args.command == "student-pack":
+            return student_pack_command.run(args)
         if args.command == "prairielearn-grader":
             return cmd_prairielearn_grader(args)
         if args.command == "demo":

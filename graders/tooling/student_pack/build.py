@@ -5,14 +5,16 @@
       pyproject.toml              the distribution dlgrade-selfcheck-<id> (needs dlgrade's engine)
       <id>.ipynb                  the student notebook; its last cell runs the pack's self-check
       dlgrade_selfcheck_<id>/
-        __init__.py               check_notebook(), assignment(), HIDDEN_CHECKS (a count)
+        __init__.py               check_notebook(), load_assignment(), HIDDEN_CHECKS (a count)
         pack.json                 what was packed: the visible checks, those the pack cannot replay
         assignment/               the assignment's modules the checks import, imports rewritten
           _reference/<ref>.py     the stand-in reference: answers from the recording beside it
           _reference/<ref>.json   the recorded calls (graders.engine.recorded)
           _reference/<ref>.npz    their arrays
 
-The recording comes from grading the reference, and each known slip of the assignment
+A visible check whose calls cannot be recorded (an argument or a result that is not plain
+data) is left out of the pack, by name, and counted among the checks only the autograder
+runs. The recording comes from grading the reference, and each known slip of the assignment
 (`slips.py`: MUTANTS and UNUSUAL), with the visible checks, so the paths a check takes when
 a submission is wrong are recorded too. Built, the pack is scanned (graders.tooling.
 student_pack.leaks) and loaded here to grade the reference: any leak, or any visible check
@@ -112,11 +114,12 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     (standin / f"{ref_name}.py").write_text(standin_source(module.__name__), encoding="utf-8")
     book.recording().save(standin / ref_name)
     not_replayable = {check: sorted(reasons) for check, reasons in book.problems.items()}
-    summary = PackSummary(out, name, visible, len(hidden), not_replayable)
-    (out / name / "__init__.py").write_text(pack_init_source(assignment, len(hidden)), encoding="utf-8")
+    left_out = [c for c in visible if c in not_replayable]
+    summary = PackSummary(out, name, [c for c in visible if c not in left_out], len(hidden), not_replayable)
+    (out / name / "__init__.py").write_text(pack_init_source(assignment, len(hidden), left_out), encoding="utf-8")
     (out / name / "pack.json").write_text(json.dumps(
-        {"assignment": assignment.id, "visible_checks": visible, "hidden_checks": len(hidden),
-         "not_replayable": not_replayable}, indent=1), encoding="utf-8")
+        {"assignment": assignment.id, "visible_checks": summary.visible, "hidden_checks": len(hidden),
+         "full_grader_only": not_replayable}, indent=1), encoding="utf-8")
     (out / "pyproject.toml").write_text(pyproject_source(assignment, name), encoding="utf-8")
     (out / "README.md").write_text(readme_source(assignment, name), encoding="utf-8")
     notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
@@ -153,12 +156,10 @@ def verify_reference(summary: PackSummary, assignment: Assignment, full) -> None
     from graders.tooling.student_pack.loading import load_pack
 
     pack = load_pack(summary.folder)
-    report = grade(str(assignment.reference), pack.assignment(), include_hidden=False)
-    expected = {t.name: (t.status, t.score) for t in full.tests}
+    report = grade(str(assignment.reference), pack.load_assignment(), include_hidden=False)
+    expected = {t.name: (t.status, t.score) for t in full.tests if t.name in summary.visible}
     got = {t.name: (t.status, t.score) for t in report.tests}
     differ = [name for name in expected if got.get(name) != expected[name]]
-    for name in differ:
-        summary.not_replayable.setdefault(name, []).append("the pack's verdict on the reference differs")
     if differ:
         shutil.rmtree(summary.folder)
         raise PackError(f"{assignment.id}: graded with the pack, the reference does not get the full grader's "

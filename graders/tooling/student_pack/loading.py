@@ -15,7 +15,7 @@ from types import ModuleType
 
 
 def load_pack(folder: Path) -> ModuleType:
-    """The pack's package (its `assignment()`, `check_notebook()`, `HIDDEN_CHECKS`)."""
+    """The pack's package (its `load_assignment()`, `check_notebook()`, `HIDDEN_CHECKS`)."""
     folder = Path(folder).resolve()
     inits = sorted(folder.glob("dlgrade_selfcheck_*/__init__.py"))
     if len(inits) != 1:

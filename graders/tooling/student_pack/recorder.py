@@ -34,9 +34,11 @@ class CallBook:
     arrays: list = field(default_factory=list)
     problems: dict = field(default_factory=dict)  # check name -> set of reasons
     current_check: str | None = None
+    noting: bool = True  # while grading the reference: what it cannot record leaves a check out
 
     def note(self, reason: str) -> None:
-        self.problems.setdefault(self.current_check or "(import)", set()).add(reason)
+        if self.noting:
+            self.problems.setdefault(self.current_check or "(import)", set()).add(reason)
 
     def call(self, name: str, function, args: tuple, kwargs: dict):
         """function(*args, **kwargs), recorded."""
@@ -181,6 +183,8 @@ def _announcing(name: str, run, book: CallBook):
 
 def record_grades(assignment: Assignment, submissions, *, constants=()) -> tuple[CallBook, list[Report]]:
     """Grade each submission path with the visible checks, recording their reference calls.
+    The first submission is the reference: only its calls that cannot be recorded count as
+    problems of their checks (a slip's such call just stays unrecorded).
 
     constants: names the pack imports from the reference module (plain data, recorded as
     values; functions among them are recorded as calls)."""
@@ -193,6 +197,7 @@ def record_grades(assignment: Assignment, submissions, *, constants=()) -> tuple
             book.constant(name, value)
     reports = []
     with reference_recorded(package_of(assignment), module, book):
-        for path in submissions:
+        for number, path in enumerate(submissions):
+            book.noting = number == 0
             reports.append(grade(str(path), attributed(assignment, book), include_hidden=False))
     return book, reports

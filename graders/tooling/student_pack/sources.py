@@ -108,18 +108,21 @@ def _imported_files(existing, base, dotted, node) -> list[str]:
 
 def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, imported, existing):
     module = node.module or ""
-    if node.level:  # relative: within the package already
+    if node.level:  # relative: resolve it, then treat it as the absolute import it is
         base = inside[:len(inside) - (node.level - 1)]
-        return None, _imported_files(existing, base, module.split(".") if module else [], node)
+        module = ".".join([package, *base, *([module] if module else [])])
+    if module == reference:
+        imported.update(a.name for a in node.names)
+        return f"from {up}{STANDIN_PACKAGE}.{ref_name} import {_names(node)}", []
+    if module == ref_parent and any(a.name == ref_name for a in node.names):
+        if len(node.names) > 1:
+            raise PackError(f"`from {module} import {_names(node)}`: import the reference module on a line "
+                            "of its own")
+        return f"from {up}{STANDIN_PACKAGE} import {_names(node)}", []
     if module == package or module.startswith(package + "."):
         dotted = module[len(package):].lstrip(".").split(".") if module != package else []
         return (f"from {up}{'.'.join(dotted)} import {_names(node)}",
                 _imported_files(existing, [], dotted, node))
-    if module == reference:
-        imported.update(a.name for a in node.names)
-        return f"from {up}{STANDIN_PACKAGE}.{ref_name} import {_names(node)}", []
-    if module == ref_parent and all(a.name == ref_name for a in node.names):
-        return f"from {up}{STANDIN_PACKAGE} import {_names(node)}", []
     if module == "reference" or module.startswith("reference."):
         raise PackError(f"a module of the assignment imports `{module}`, which is not its reference "
                         f"module ({reference}): the pack could not answer its calls")
@@ -129,12 +132,14 @@ def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, im
 
 
 def _rewrite_import(node, up, package, reference, ref_parent, ref_name):
+    """`import <reference> as ref` becomes the stand-in; other imports of the reference or of
+    the package by their dotted name are refused (they would bind the top-level package)."""
     for alias in node.names:
         if alias.name == reference and alias.asname:
             if len(node.names) > 1:
                 raise PackError(f"`import {alias.name} as {alias.asname}` shares its line with other imports")
             return f"from {up}{STANDIN_PACKAGE} import {ref_name} as {alias.asname}", []
-        if alias.name == "reference" or alias.name.startswith("reference.") or alias.name.startswith(package):
+        if any(alias.name == root or alias.name.startswith(root + ".") for root in ("reference", reference, package)):
             raise PackError(f"`import {alias.name}` in the assignment's modules: write "
                             f"`from {alias.name.rpartition('.')[0]} import {alias.name.rpartition('.')[2]}`")
     return None, []
