@@ -47,7 +47,7 @@ def history_notebook(history: list[str], assignment: str):
 
 
 def check_notebook(assignment, path: str | None = None, *, show: bool = True,
-                   hidden_not_run: int | None = None):
+                   hidden_not_run: int | None = None, secret: bytes | None = None):
     """Run the visible checks of `assignment` on this notebook's code (or on `path`).
 
     assignment: an id of the bundled course, or an `Assignment` (a student pack passes its own).
@@ -55,6 +55,7 @@ def check_notebook(assignment, path: str | None = None, *, show: bool = True,
     nothing more is printed under it; show=False displays nothing and returns the report.
     hidden_not_run: how many hidden checks the report says were not run, where `assignment`
     does not hold them (a student pack carries only the count).
+    secret: the course secret for trained checks (a student pack's own); None: the usual one.
     """
     import nbformat
 
@@ -78,7 +79,8 @@ def check_notebook(assignment, path: str | None = None, *, show: bool = True,
             path = str(Path(tmp) / "notebook.ipynb")
             nbformat.write(history_notebook(history, assignment), path)
             submission = NOTEBOOK_SUBMISSION
-        report = grade(path, target, include_hidden=False, isolation=isolation_from_environment())
+        report = grade(path, target, include_hidden=False, isolation=isolation_from_environment(),
+                       secret=secret)
     if submission:
         report.submission = submission
     if hidden_not_run is not None:

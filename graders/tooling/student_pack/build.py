@@ -12,6 +12,9 @@
           _reference/<ref>.json   the recorded calls (graders.engine.recorded)
           _reference/<ref>.npz    their arrays
 
+Trained checks draw their seeds and held-out rows from a course secret: the pack has its own,
+random, made by the build and used by both the recording and the self-check, so their
+questions to the reference agree, while the course secret of the graded run stays unknown.
 A visible check whose calls cannot be recorded (an argument or a result that is not plain
 data) is left out of the pack, by name, and counted among the checks only the autograder
 runs. The recording comes from grading the reference, and each known slip of the assignment
@@ -24,6 +27,7 @@ whose verdict on the reference differs from the full grader's, fails the build.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import sys
 import tempfile
@@ -92,9 +96,11 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     checks = assignment.all_checks()
     visible = [c.name for c in checks if c.visibility is Visibility.VISIBLE]
     hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
+    secret = secrets.token_hex(32)  # the self-check's own, not the course secret
     with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
         submissions = [Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
-        book, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names))
+        book, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
+                                      secret=secret)
     name = pack_package(assignment.id)
     if out.exists():
         shutil.rmtree(out)
@@ -116,7 +122,8 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     not_replayable = {check: sorted(reasons) for check, reasons in book.problems.items()}
     left_out = [c for c in visible if c in not_replayable]
     summary = PackSummary(out, name, [c for c in visible if c not in left_out], len(hidden), not_replayable)
-    (out / name / "__init__.py").write_text(pack_init_source(assignment, len(hidden), left_out), encoding="utf-8")
+    (out / name / "__init__.py").write_text(pack_init_source(assignment, len(hidden), left_out, secret),
+                                            encoding="utf-8")
     (out / name / "pack.json").write_text(json.dumps(
         {"assignment": assignment.id, "visible_checks": summary.visible, "hidden_checks": len(hidden),
          "full_grader_only": not_replayable}, indent=1), encoding="utf-8")
@@ -156,7 +163,8 @@ def verify_reference(summary: PackSummary, assignment: Assignment, full) -> None
     from graders.tooling.student_pack.loading import load_pack
 
     pack = load_pack(summary.folder)
-    report = grade(str(assignment.reference), pack.load_assignment(), include_hidden=False)
+    report = grade(str(assignment.reference), pack.load_assignment(), include_hidden=False,
+                   secret=pack.SELF_CHECK_SECRET.encode())
     expected = {t.name: (t.status, t.score) for t in full.tests if t.name in summary.visible}
     got = {t.name: (t.status, t.score) for t in report.tests}
     differ = [name for name in expected if got.get(name) != expected[name]]

@@ -181,13 +181,16 @@ def _announcing(name: str, run, book: CallBook):
     return announced
 
 
-def record_grades(assignment: Assignment, submissions, *, constants=()) -> tuple[CallBook, list[Report]]:
+def record_grades(assignment: Assignment, submissions, *, constants=(), secret: bytes | None = None
+                  ) -> tuple[CallBook, list[Report]]:
     """Grade each submission path with the visible checks, recording their reference calls.
     The first submission is the reference: only its calls that cannot be recorded count as
     problems of their checks (a slip's such call just stays unrecorded).
 
     constants: names the pack imports from the reference module (plain data, recorded as
-    values; functions among them are recorded as calls)."""
+    values; functions among them are recorded as calls).
+    secret: the course secret the grades use (the pack's own: its trained checks' seeds and
+    held-out rows, and so the reference calls made with them, are the self-check's too)."""
     module = reference_module(assignment)
     book = CallBook(module.__name__)
     book.declare_functions(module)
@@ -199,5 +202,5 @@ def record_grades(assignment: Assignment, submissions, *, constants=()) -> tuple
     with reference_recorded(package_of(assignment), module, book):
         for number, path in enumerate(submissions):
             book.noting = number == 0
-            reports.append(grade(str(path), attributed(assignment, book), include_hidden=False))
+            reports.append(grade(str(path), attributed(assignment, book), include_hidden=False, secret=secret))
     return book, reports
