@@ -132,7 +132,8 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
     if notebook.is_file():
         (out / f"{assignment.id}.ipynb").write_text(pack_notebook(notebook, name), encoding="utf-8")
-    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden)
+    given = template_code(notebook) if notebook.is_file() else ""
+    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given)
     if leaks:
         shutil.rmtree(out)
         listed = "; ".join(f"{leak.file}: {leak.what}" for leak in leaks[:10])
@@ -155,6 +156,14 @@ def pack_notebook(template: Path, package: str) -> str:
                            "cell.)\n"
                            f"from {package} import check_notebook\n\ncheck_notebook()")
     return nbformat.writes(nb)
+
+
+def template_code(template: Path) -> str:
+    """The code cells of the template: code the student is given."""
+    import nbformat
+
+    nb = nbformat.read(template, as_version=4)
+    return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
 
 
 def verify_reference(summary: PackSummary, assignment: Assignment, full) -> None:

@@ -1,9 +1,10 @@
 """The scan of a built pack: no reference code, no hidden check.
 
-What counts as reference code: the body of every function of the reference module
-(docstring left out) and every code line between its `### BEGIN SOLUTION` and
-`### END SOLUTION` markers that is not a comment (the template shows the comments, the
-TODO hints). A hidden check is found by its name, or by the part of its name after the
+What counts as reference code: each block between the reference's `### BEGIN SOLUTION`
+and `### END SOLUTION` markers, whole, and any two consecutive code lines of it, comments
+left out (the template shows the comments, the TODO hints), less code the template gives
+the student anyway; for a reference without markers, every function body (docstring left
+out) the same way. A hidden check is found by its name, or by the part of its name after the
 function (`conv_ae_params_no_bias` and `ANSWERS['conv_ae_params_no_bias']: ...` alike).
 Every file of the pack is read as text (UTF-8, undecodable bytes ignored, so the zip of
 the recording is scanned too, for what it is worth) with its whitespace collapsed.
@@ -17,11 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-# A function body this long or longer is code worth finding; a single solution line must be
-# longer: short lines (`return out`, `inside = (z > -2.5) & (z < 2.5)`, the contract's own
-# formulas) also appear in the checks' descriptions of slips, which students see anyway.
-MIN_BODY = 16
-MIN_LINE = 32
+MIN_FRAGMENT = 16  # shorter code ("return out") is too common to mean a leak
 
 
 @dataclass(frozen=True)
@@ -36,31 +33,56 @@ def _collapse(text: str) -> str:
 
 def _code_of(line: str) -> str:
     """A line without its comment (a `#` after whitespace, or a whole comment line)."""
-    return "" if line.strip().startswith("#") else re.sub(r"\s+#.*$", "", line)
+    return "" if line.strip().startswith("#") else re.sub(r"\s+#.*$", "", line).strip()
 
 
-def reference_fragments(source: str) -> dict[str, str]:
-    """{collapsed code: what it is} for the reference module's source."""
-    fragments = {}
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
+def _solution_blocks(source: str) -> list[list[tuple[int, str]]]:
+    """The code lines (number, text without comments) of each solution block."""
+    blocks, current = [], None
+    for number, line in enumerate(source.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("### BEGIN SOLUTION"):
+            current = []
+        elif stripped.startswith("### END SOLUTION"):
+            if current:
+                blocks.append(current)
+            current = None
+        elif current is not None and _code_of(line):
+            current.append((number, _code_of(line)))
+    return blocks
+
+
+def _function_bodies(source: str) -> list[list[tuple[int, str]]]:
+    """The code lines of each function's body, docstring left out (a reference without markers)."""
+    bodies = []
+    lines = source.splitlines()
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             body = node.body
             if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
                 body = body[1:]
-            code = "\n".join(ast.get_source_segment(source, stmt) or "" for stmt in body)
-            code = "\n".join(_code_of(line) for line in code.splitlines())
-            if len(_collapse(code)) >= MIN_BODY:
-                fragments[_collapse(code)] = f"the body of the reference's `{node.name}`"
-    inside = False
-    for number, line in enumerate(source.splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith("### BEGIN SOLUTION"):
-            inside = True
-        elif stripped.startswith("### END SOLUTION"):
-            inside = False
-        elif inside and len(_collapse(_code_of(stripped))) >= MIN_LINE:
-            fragments.setdefault(_collapse(_code_of(stripped)), f"line {number} of the reference's solution")
+            if body:
+                numbers = range(body[0].lineno, body[-1].end_lineno + 1)
+                bodies.append([(n, _code_of(lines[n - 1])) for n in numbers if _code_of(lines[n - 1])])
+    return bodies
+
+
+def reference_fragments(source: str, given: str = "") -> dict[str, str]:
+    """{collapsed code: what it is}: each solution block whole and each two consecutive code
+    lines of it (of every function body, for a reference without solution markers), leaving
+    out code the student is given anyway (`given`: the template's text). A single line is not
+    a leak: the checks' descriptions of slips and the contract's formulas repeat single lines."""
+    given = _collapse(given)
+    fragments = {}
+    blocks = _solution_blocks(source) or _function_bodies(source)
+    for block in blocks:
+        whole = _collapse(" ".join(code for _, code in block))
+        pieces = [(whole, f"the reference's solution at line {block[0][0]}")] + [
+            (_collapse(f"{first} {second}"), f"lines {n}-{n + 1} of the reference's solution")
+            for (n, first), (_, second) in zip(block, block[1:])]
+        for fragment, what in pieces:
+            if len(fragment) >= MIN_FRAGMENT and fragment not in given:
+                fragments.setdefault(fragment, what)
     return fragments
 
 
@@ -88,9 +110,10 @@ def _text_of(path: Path) -> str:
     return raw
 
 
-def scan(folder: Path, reference_source: str, hidden_names) -> list[Leak]:
-    """Every place in the files under `folder` where reference code or a hidden check shows."""
-    fragments = reference_fragments(reference_source)
+def scan(folder: Path, reference_source: str, hidden_names, given: str = "") -> list[Leak]:
+    """Every place in the files under `folder` where reference code or a hidden check shows
+    (`given`: the code the student is given anyway, the template's)."""
+    fragments = reference_fragments(reference_source, given)
     markers = hidden_markers(hidden_names)
     leaks = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):

@@ -118,9 +118,17 @@ def test_the_scan_finds_a_reference_body_and_a_hidden_name_wherever_they_are(tmp
     (tmp_path / "notes.txt").write_text("x = 1\nreturn np.multiply(x, 2.0) + np.zeros_like(x) * np.sum(x)\n")
     (tmp_path / "more.json").write_text(json.dumps({"name": "double: secret_corner_case_of_double"}))
     leaks = scan(tmp_path, REFERENCE, ["double: secret_corner_case_of_double"])
-    assert {(leak.file, leak.what) for leak in leaks} >= {("notes.txt", "the body of the reference's `double`"),
+    assert {(leak.file, leak.what) for leak in leaks} == {("notes.txt", "the reference's solution at line 6"),
                                                           ("more.json", "the hidden check "
                                                                         "'double: secret_corner_case_of_double'")}
+
+
+def test_the_scan_passes_code_the_template_gives_and_single_lines_of_a_solution(tmp_path):
+    (tmp_path / "checks.py").write_text("expected = np.multiply(x, factor, out=x)\n")
+    assert scan(tmp_path, REFERENCE, []) == []
+    (tmp_path / "given.py").write_text("np.multiply(x, factor, out=x)\nreturn None\n")
+    assert [leak.file for leak in scan(tmp_path, REFERENCE, [])] == ["given.py"]
+    assert scan(tmp_path, REFERENCE, [], given="np.multiply(x, factor, out=x)\n    return None") == []
 
 
 def test_theory_is_refused_because_its_answer_checks_would_carry_the_answers(tmp_path):
