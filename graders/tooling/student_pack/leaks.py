@@ -67,9 +67,21 @@ def _function_bodies(source: str) -> list[list[tuple[int, str]]]:
     return bodies
 
 
+COMPUTING = re.compile(r"[-+*/@%]|\bnp\.|\w\(")
+
+
+def _computes(line: str) -> bool:
+    """Whether a line computes something (an operator or a call), rather than only unpacking
+    names (`W, b = params["W"], params["b"]`, `N = X.shape[0]`), which any code repeats."""
+    if re.search(r"[-+*/@%]=", line):  # an augmented assignment, `g += da`
+        return True
+    return bool(COMPUTING.search(line.split("=", 1)[-1] if "==" not in line else line))
+
+
 def reference_fragments(source: str, given: str = "") -> dict[str, str]:
     """{collapsed code: what it is}: each solution block whole and each two consecutive code
-    lines of it (of every function body, for a reference without solution markers), leaving
+    lines of it that compute something (of every function body, for a reference without
+    solution markers), leaving
     out code the student is given anyway (`given`: the template's text). A single line is not
     a leak: the checks' descriptions of slips and the contract's formulas repeat single lines."""
     given = _collapse(given)
@@ -79,7 +91,7 @@ def reference_fragments(source: str, given: str = "") -> dict[str, str]:
         whole = _collapse(" ".join(code for _, code in block))
         pieces = [(whole, f"the reference's solution at line {block[0][0]}")] + [
             (_collapse(f"{first} {second}"), f"lines {n}-{n + 1} of the reference's solution")
-            for (n, first), (_, second) in zip(block, block[1:])]
+            for (n, first), (_, second) in zip(block, block[1:]) if _computes(first) or _computes(second)]
         for fragment, what in pieces:
             if len(fragment) >= MIN_FRAGMENT and fragment not in given:
                 fragments.setdefault(fragment, what)
