@@ -14,6 +14,7 @@
     dlgrade dashboard --db PATH --out DIR           a static HTML page of the class
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
+    dlgrade engine-dist [--out DIR]                 the dlgrade-engine wheel: the engine without a course
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
@@ -29,7 +30,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from dlgrade import course_commands
+from dlgrade import course_commands, engine_dist_command
 from dlgrade import student_pack_command
 from graders.reports import FORMATS
 
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
                                                           '(its "due" may be "gradescope": the assignment\'s due date)')
     course_commands.add_parsers(sub)
+    engine_dist_command.add_parser(sub)
     student_pack_command.add_parser(sub)
 
     pl = sub.add_parser("prairielearn-grader",
@@ -193,7 +195,10 @@ def cmd_list(args) -> int:
     from graders import assignments
 
     if not args.assignment:  # from the manifests alone: no assignment's checks are imported
-        for aid, manifest in assignments.manifests().items():
+        found = assignments.manifests()
+        if not found:
+            print(NO_ASSIGNMENT, file=sys.stderr)
+        for aid, manifest in found.items():
             print(f"{aid:24s} {manifest.title}")
         return 0
     try:
@@ -212,7 +217,10 @@ def cmd_list(args) -> int:
 def cmd_contract(args) -> int:
     from dlgrade.contract import assignment_part, contract_text
 
-    text = contract_text()
+    try:
+        text = contract_text()
+    except FileNotFoundError:
+        return _usage_error("this installation has no course contract (dlgrade-engine holds no course)")
     if args.assignment:
         part = assignment_part(text, args.assignment)
         if part is None:
@@ -246,6 +254,8 @@ def cmd_batch(args) -> int:
 def cmd_gradescope_bundle(args) -> int:
     from graders import assignments
     from graders.gradescope.bundle import build_bundle
+    from graders.gradescope.contents import BundleError
+    from graders.gradescope.selftest import BundleSelfTestFailed, self_test_bundle
 
     if args.assignment not in assignments.assignment_ids():
         return _usage_error(f"unknown assignment {args.assignment!r}; "
@@ -259,7 +269,19 @@ def cmd_gradescope_bundle(args) -> int:
         late = course_commands.bundle_late_policy(args)
     except ValueError as exc:
         return _usage_error(str(exc))
-    path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks, **late)
+    try:
+        path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks, **late)
+    except BundleError as exc:
+        print(f"dlgrade: error: cannot build the bundle of {args.assignment}: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}; self-test: grading the reference and an empty submission with it ...", file=sys.stderr)
+    try:
+        result = self_test_bundle(path, assignments.get(args.assignment).reference)
+    except BundleSelfTestFailed as exc:
+        print(f"dlgrade: error: {path} failed its self-test, do not upload it: {exc}", file=sys.stderr)
+        return 1
+    print(f"self-test passed: the reference gets {result.reference_score:g} of {result.max_score:g} "
+          f"({result.checks} checks), an empty submission {result.empty_score:g}", file=sys.stderr)
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
@@ -276,6 +298,11 @@ def cmd_prairielearn_grader(args) -> int:
           f"externalGradingOptions (entrypoint .../{out.name}/{ENTRY_POINT}; see docs/courses.md)")
     return 0
 
+
+# what dlgrade-engine (graders/tooling/engine_dist.py) leaves out, in part or whole
+FULL_DISTRIBUTION_PACKAGES = ("graders", "reference", "student_templates")
+NO_ASSIGNMENT = ("No assignment is installed: this dlgrade has no course of its own (the engine alone). "
+                 "Give a course folder with --course DIR or DLGRADE_COURSE.")
 
 CLOSED_PIPE_STATUS = 128 + 13  # 128 + SIGPIPE, the shell's status of a command a pipe stopped
 
@@ -309,6 +336,8 @@ def _run(argv: list[str] | None) -> int:
             return cmd_batch(args)
         if args.command == "gradescope-bundle":
             return cmd_gradescope_bundle(args)
+        if args.command == "engine-dist":
+            return engine_dist_command.run(args)
         course = course_commands.run(args)
         if course is not None:
             return course
@@ -326,6 +355,9 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # an internal error of the grader, not of a submission
+        if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in FULL_DISTRIBUTION_PACKAGES:
+            return _usage_error(f"`dlgrade {args.command}` needs the full dlgrade distribution ({exc.name} is "
+                                "not installed; dlgrade-engine, the engine alone, leaves it out)")
         print(f"dlgrade: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return 2

@@ -10,7 +10,9 @@
                               held-out rows of the trained checks, the same as on the instructor's
                               machine; it lies in the grader's own files under /autograder, which
                               autograder mode hides from the sandbox (DLGRADE_HIDE)
-    dlgrade_src/              dlgrade's packages (dlgrade, graders, reference, student_templates)
+    dlgrade_src/              the engine and this one assignment: its graders, data, reference
+                              and the course modules they import, nothing of other assignments
+                              (contents.py); torch is installed only when its sandbox preloads it
 
 The zip is reproducible: sorted entries, fixed timestamps, the scripts executable.
 """
@@ -26,12 +28,9 @@ from pathlib import Path
 
 from graders.version import __version__
 from graders.engine.secret import load_course_secret
-from graders.gradescope.scripts import RUN_AUTOGRADER, SECRET_FILE, SETUP_SH
+from graders.gradescope.contents import bundle_files
+from graders.gradescope.scripts import NO_TORCH_SETUP, RUN_AUTOGRADER, SECRET_FILE, SETUP_SH, TORCH_SETUP
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("dlgrade", "graders", "reference", "student_templates")
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints"}
-SKIP_SUFFIXES = {".pyc", ".pyo", ".part"}
 NOT_PINNED = {"torch"}  # setup.sh installs the CPU build first, from PyTorch's index
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 CONFIG = "dlgrade_autograder.json"
@@ -81,17 +80,6 @@ def _torch_version() -> str:
         return "2.13.0"
 
 
-def _source_files() -> list[tuple[str, Path]]:
-    files = []
-    for package in PACKAGES:
-        for path in sorted((REPO_ROOT / package).rglob("*")):
-            rel = path.relative_to(REPO_ROOT)
-            if path.is_file() and not path.is_symlink() and not (set(rel.parts) & SKIP_DIRS) \
-                    and path.suffix not in SKIP_SUFFIXES:
-                files.append((f"dlgrade_src/{rel.as_posix()}", path))
-    return files
-
-
 def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, private: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -100,10 +88,12 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, 
     zf.writestr(info, data)
 
 
-def bundle_config(assignment: str, options: dict | None = None, hidden_checks: str = "as_declared") -> dict:
+def bundle_config(assignment: str, options: dict | None = None, hidden_checks: str = "as_declared",
+                  torch: bool = True) -> dict:
+    """The bundle's dlgrade_autograder.json; "torch" is the version setup.sh installs, or None."""
     return {"assignment": assignment, "options": dict(options or {}), "hidden_checks": hidden_checks,
             "dlgrade_version": __version__, "python": "%d.%d" % sys.version_info[:2],
-            "torch": _torch_version()}
+            "torch": _torch_version() if torch else None}
 
 
 def build_bundle(assignment: str, out, *, options: dict | None = None,
@@ -114,14 +104,19 @@ def build_bundle(assignment: str, out, *, options: dict | None = None,
     late_policy: a late policy (graders/gradebook/late.py) that run_autograder applies.
     secret: the course secret's bytes (default: the instructor's, `load_course_secret()`), so
     that Gradescope grades with the seeds and held-out rows the instructor's own runs use.
+    Raises KeyError for an unknown id and BundleError when the assignment's files cannot all be
+    resolved (graders/gradescope/contents.py), before anything is written.
     """
     from graders import assignments
     from graders.gradescope.run import HIDDEN_CHECKS
 
-    assignments.get(assignment)  # KeyError for an unknown id, before anything is written
+    found = assignments.get(assignment)
     if hidden_checks not in HIDDEN_CHECKS:
         raise ValueError(f"hidden_checks must be one of {', '.join(HIDDEN_CHECKS)}, not {hidden_checks!r}")
-    config = bundle_config(assignment, options, hidden_checks)
+    torch = "torch" in found.preload
+    pins = pinned_requirements()
+    files = bundle_files(found, {_norm(p.split("==")[0]) for p in pins})
+    config = bundle_config(assignment, options, hidden_checks, torch=torch)
     if late_policy is not None:
         config["late_policy"] = late_policy
     out = Path(out)
@@ -129,17 +124,18 @@ def build_bundle(assignment: str, out, *, options: dict | None = None,
     secret = load_course_secret() if secret is None else bytes(secret)
     fill = {"assignment": assignment, "python": config["python"], "torch": config["torch"],
             "secret_file": SECRET_FILE}
+    fill["torch_setup"] = (TORCH_SETUP if torch else NO_TORCH_SETUP).format(**fill)
     tmp = out.with_name(out.name + ".part")
     with zipfile.ZipFile(tmp, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.format(**fill).encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.format(**fill).encode(), executable=True)
-        _add(zf, "requirements.txt", ("\n".join(pinned_requirements()) + "\n").encode())
+        _add(zf, "requirements.txt", ("\n".join(pins) + "\n").encode())
         _add(zf, "requirements-ranges.txt",
              ("\n".join(r for r in declared_requirements() if _norm(_requirement_name(r)[0]) not in NOT_PINNED)
               + "\n").encode())
         _add(zf, CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
         _add(zf, SECRET_FILE, secret + b"\n", private=True)
-        for name, path in _source_files():
+        for name, path in files:
             _add(zf, name, path.read_bytes())
     tmp.replace(out)
     return out

@@ -1,3 +1,2 @@
-"""Tools around grading that are neither grading nor a front door: packing, calibration,
-verification. They import the engine, the course content and the sandbox; only front doors
-import them."""
+"""Tools that are neither grading nor a front door (calibration, verification, scaffolding,
+packing): they import the engine, course content and sandbox; only front doors import them."""
