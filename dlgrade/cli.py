@@ -15,6 +15,7 @@
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
     dlgrade engine-dist [--out DIR]                 the dlgrade-engine wheel: the engine without a course
+    dlgrade student-pack ID --out PATH [--zip]       what a student gets: the notebook and a self-check without solutions
 
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as

@@ -1,4 +1,5 @@
-"""`dlgrade student-pack ID [--course DIR] --out PATH [--zip] [--no-slips]`: what a student gets.
+"""`dlgrade student-pack ID [--course DIR] --out PATH [--zip] [--with-engine] [--no-slips]`:
+what a student gets.
 
 Writes the folder PATH (and PATH.zip with --zip): the student notebook and a self-check
 that carries no reference code and no hidden check (graders.tooling.student_pack).
@@ -19,6 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("--course", metavar="DIR", help="a course folder (default: $DLGRADE_COURSE, else the bundled course)")
     p.add_argument("--out", "-o", required=True, help="the folder to write (replaced if it exists)")
     p.add_argument("--zip", action="store_true", help="also write PATH.zip")
+    p.add_argument("--with-engine", action="store_true",
+                   help="put the dlgrade-engine wheel into PATH/wheels (students then need no package index "
+                        "for dlgrade itself)")
     p.add_argument("--no-slips", action="store_true",
                    help="record the reference's grade only, not the known slips' (a smaller recording whose "
                         "failures more often say 'needs the full grader')")
@@ -58,7 +62,7 @@ def run(args) -> int:
         return 2
     try:
         summary = build_student_pack(assignment, Path(args.out), slips=None if args.no_slips else slips,
-                                     make_zip=args.zip)
+                                     make_zip=args.zip, with_engine=args.with_engine)
     except PackError as exc:
         print(f"dlgrade: error: {exc}", file=sys.stderr)
         return 2
@@ -67,5 +71,5 @@ def run(args) -> int:
           + f": {len(summary.visible)} visible checks, {summary.hidden} hidden ones left out")
     for check, reasons in summary.not_replayable.items():
         print(f"  needs the full grader: {check}: {'; '.join(reasons)}")
-    print(f"students install it with: pip install {summary.folder}/   (distribution {distribution})")
+    print(f"students install it, in that folder, with: {summary.install}   (distribution {distribution})")
     return 0

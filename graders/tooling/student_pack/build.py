@@ -2,6 +2,7 @@
 
     OUT/
       README.md                   how to install it and run the self-check
+      wheels/                     with --with-engine: the dlgrade-engine wheel it needs
       pyproject.toml              the distribution dlgrade-selfcheck-<id> (needs dlgrade's engine)
       <id>.ipynb                  the student notebook; its last cell runs the pack's self-check
       dlgrade_selfcheck_<id>/
@@ -39,7 +40,8 @@ from graders.engine.checks import Kind, Visibility
 from graders.tooling.student_pack.leaks import scan
 from graders.tooling.student_pack.recorder import package_of, record_grades, reference_module
 from graders.tooling.student_pack.sources import STANDIN_PACKAGE, PackError, carried_sources
-from graders.tooling.student_pack.standin import pack_init_source, pyproject_source, readme_source, standin_source
+from graders.tooling.student_pack.standin import (install_command, pack_init_source, pyproject_source,
+                                                  readme_source, standin_source)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -52,6 +54,7 @@ class PackSummary:
     hidden: int
     not_replayable: dict[str, list[str]] = field(default_factory=dict)
     zip_path: Path | None = None
+    install: str = ""  # the command a student runs in the pack's folder
 
 
 def pack_package(assignment_id: str) -> str:
@@ -84,8 +87,12 @@ def refuse_unpackable(assignment: Assignment) -> None:
 
 
 def build_student_pack(assignment: Assignment, out: Path, *, slips=None, template: Path | None = None,
-                       make_zip: bool = False) -> PackSummary:
-    """Write the pack of `assignment` into the folder `out` (replaced if it exists)."""
+                       make_zip: bool = False, with_engine: bool = False) -> PackSummary:
+    """Write the pack of `assignment` into the folder `out` (replaced if it exists).
+
+    slips: the assignment's slips module, whose MUTANTS and UNUSUAL are recorded too.
+    with_engine: put the dlgrade-engine wheel into `out/wheels` (graders.tooling.engine_dist).
+    """
     refuse_unpackable(assignment)
     out = Path(out)
     package = package_of(assignment)
@@ -100,7 +107,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
         submissions = [Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
         book, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
-                                      secret=secret)
+                                      secret=secret.encode())
     name = pack_package(assignment.id)
     if out.exists():
         shutil.rmtree(out)
@@ -128,7 +135,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         {"assignment": assignment.id, "visible_checks": summary.visible, "hidden_checks": len(hidden),
          "full_grader_only": not_replayable}, indent=1), encoding="utf-8")
     (out / "pyproject.toml").write_text(pyproject_source(assignment, name), encoding="utf-8")
-    (out / "README.md").write_text(readme_source(assignment, name), encoding="utf-8")
+    (out / "README.md").write_text(readme_source(assignment, name, with_engine), encoding="utf-8")
     notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
     if notebook.is_file():
         (out / f"{assignment.id}.ipynb").write_text(pack_notebook(notebook, name), encoding="utf-8")
@@ -139,6 +146,11 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         listed = "; ".join(f"{leak.file}: {leak.what}" for leak in leaks[:10])
         raise PackError(f"{assignment.id}: the pack would leak ({len(leaks)} found): {listed}. Nothing was written.")
     verify_reference(summary, assignment, reports[0])
+    if with_engine:
+        from graders.tooling.engine_dist import build_engine_dist
+
+        build_engine_dist(out / "wheels")
+    summary.install = install_command(with_engine)
     if make_zip:
         summary.zip_path = Path(shutil.make_archive(str(out), "zip", root_dir=out))
     return summary
@@ -167,13 +179,19 @@ def template_code(template: Path) -> str:
 
 
 def verify_reference(summary: PackSummary, assignment: Assignment, full) -> None:
-    """Grade the reference with the pack just built: every visible check as the full grader."""
+    """The reference passed every visible check while recorded (`full`), and graded with the
+    pack just built, gets the same verdicts."""
     from graders.engine.runner import grade
     from graders.tooling.student_pack.loading import load_pack
 
     pack = load_pack(summary.folder)
     report = grade(str(assignment.reference), pack.load_assignment(), include_hidden=False,
                    secret=pack.SELF_CHECK_SECRET.encode())
+    failing = [t.name for t in full.tests if not t.passed]
+    if failing:
+        shutil.rmtree(summary.folder)
+        raise PackError(f"{assignment.id}: the reference fails {len(failing)} visible check(s) while it is recorded, "
+                        f"e.g. {failing[0]!r}; the grader's log says why. Nothing was written.")
     expected = {t.name: (t.status, t.score) for t in full.tests if t.name in summary.visible}
     got = {t.name: (t.status, t.score) for t in report.tests}
     differ = [name for name in expected if got.get(name) != expected[name]]

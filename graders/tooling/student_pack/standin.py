@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from graders.engine.assignment import Assignment
 
-ENGINE_REQUIREMENT = "dlgrade"  # the distribution that provides graders.engine and dlgrade.selfcheck
+# the distribution that provides graders.engine and dlgrade.selfcheck, without any course
+# (graders.tooling.engine_dist)
+ENGINE_REQUIREMENT = "dlgrade-engine"
 
 
 def standin_source(module: str) -> str:
@@ -99,13 +101,20 @@ include = ["{package}*"]
 '''
 
 
-def readme_source(assignment: Assignment, package: str) -> str:
-    distribution = package.replace("_", "-")
+def install_command(with_engine: bool) -> str:
+    """The one command a student runs in the pack's folder."""
+    return "pip install --find-links wheels ." if with_engine else "pip install ."
+
+
+def readme_source(assignment: Assignment, package: str, with_engine: bool = False) -> str:
+    engine = ("`wheels/` holds dlgrade's engine, `dlgrade-engine`" if with_engine else
+              f"it needs `{ENGINE_REQUIREMENT}`, dlgrade's engine, from your course's package index")
     return f'''# {assignment.title}: the notebook and its self-check
 
-Install the self-check once, into the Python your Jupyter uses:
+Install the self-check once, from this folder, into the Python your Jupyter uses
+({engine}):
 
-    pip install ./{distribution}/        (this folder; or: pip install --find-links wheels {distribution})
+    {install_command(with_engine)}
 
 Then open `{assignment.id}.ipynb`, write your code, and run its last cell
 (`from {package} import check_notebook; check_notebook()`). It runs the assignment's visible
