@@ -142,8 +142,16 @@ def package_of(assignment: Assignment) -> str:
 @contextlib.contextmanager
 def reference_recorded(package: str, module: ModuleType, book: CallBook):
     """The reference module, and functions imported from it, replaced by recording ones in
-    every module of `package`, for the duration of the block."""
-    swapped = []
+    every module of `package`, for the duration of the block; and in `sys.modules` and its
+    parent package too, for the imports a check makes inside a function."""
+    proxy = RecordingProxy(module, book)
+    parent_name, _, leaf = module.__name__.rpartition(".")
+    parent = sys.modules.get(parent_name)
+    swapped = [(sys.modules, module.__name__, module)]
+    sys.modules[module.__name__] = proxy
+    if parent is not None and vars(parent).get(leaf) is module:
+        swapped.append((vars(parent), leaf, module))
+        setattr(parent, leaf, proxy)
     for name, loaded in list(sys.modules.items()):
         if loaded is None or not (name == package or name.startswith(package + ".")):
             continue
@@ -151,7 +159,7 @@ def reference_recorded(package: str, module: ModuleType, book: CallBook):
         for key, value in list(namespace.items()):
             if value is module:
                 swapped.append((namespace, key, value))
-                namespace[key] = RecordingProxy(module, book)
+                namespace[key] = proxy
             elif inspect.isfunction(value) and value.__module__ == module.__name__:
                 swapped.append((namespace, key, value))
                 namespace[key] = recorded_function(book, value.__name__, value)
