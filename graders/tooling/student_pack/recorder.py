@@ -145,17 +145,10 @@ def reference_recorded(package: str, module: ModuleType, book: CallBook):
     every module of `package`, for the duration of the block; and in `sys.modules` and its
     parent package too, for the imports a check makes inside a function."""
     proxy = RecordingProxy(module, book)
-    parent_name, _, leaf = module.__name__.rpartition(".")
-    parent = sys.modules.get(parent_name)
-    swapped = [(sys.modules, module.__name__, module)]
-    sys.modules[module.__name__] = proxy
-    if parent is not None and vars(parent).get(leaf) is module:
-        swapped.append((vars(parent), leaf, module))
-        setattr(parent, leaf, proxy)
-    for name, loaded in list(sys.modules.items()):
-        if loaded is None or not (name == package or name.startswith(package + ".")):
-            continue
-        namespace = vars(loaded)
+    members = [loaded for name, loaded in list(sys.modules.items())
+               if loaded is not None and loaded is not module and (name == package or name.startswith(package + "."))]
+    swapped = []
+    for namespace in [vars(loaded) for loaded in members]:
         for key, value in list(namespace.items()):
             if value is module:
                 swapped.append((namespace, key, value))
@@ -163,10 +156,17 @@ def reference_recorded(package: str, module: ModuleType, book: CallBook):
             elif inspect.isfunction(value) and value.__module__ == module.__name__:
                 swapped.append((namespace, key, value))
                 namespace[key] = recorded_function(book, value.__name__, value)
+    parent_name, _, leaf = module.__name__.rpartition(".")
+    parent = sys.modules.get(parent_name)
+    if parent is not None and vars(parent).get(leaf) is module:
+        swapped.append((vars(parent), leaf, module))
+        vars(parent)[leaf] = proxy
+    swapped.append((sys.modules, module.__name__, module))
+    sys.modules[module.__name__] = proxy
     try:
         yield
     finally:
-        for namespace, key, value in swapped:
+        for namespace, key, value in reversed(swapped):
             namespace[key] = value
 
 
