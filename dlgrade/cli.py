@@ -15,6 +15,7 @@
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
     dlgrade engine-dist [--out DIR]                 the dlgrade-engine wheel: the engine without a course
+    dlgrade student-pack ID --out PATH [--zip]       what a student gets: the notebook and a self-check without solutions
 
 Every verb that takes an assignment also takes --course DIR (default: DLGRADE_COURSE), a course
 folder whose assignments and overrides join the bundled ones (graders.courses, docs/courses.md).
@@ -34,6 +35,7 @@ from importlib import resources
 from pathlib import Path
 
 from dlgrade import course_commands, engine_dist_command
+from dlgrade import student_pack_command
 from dlgrade.course_option import add_course_argument, catalog_from_args, known_assignment, resolve_course_argument
 from graders.reports import FORMATS
 
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_course_argument(gs)
     course_commands.add_parsers(sub)
     engine_dist_command.add_parser(sub)
+    student_pack_command.add_parser(sub)
 
     pl = sub.add_parser("prairielearn-grader",
                         help="write the PrairieLearn external grader of an assignment into a folder")
@@ -352,6 +355,8 @@ def _run(argv: list[str] | None) -> int:
         course = course_commands.run(args)
         if course is not None:
             return course
+        if args.command == "student-pack":
+            return student_pack_command.run(args)
         if args.command == "prairielearn-grader":
             return cmd_prairielearn_grader(args)
         if args.command == "demo":
