@@ -297,14 +297,19 @@ def cmd_gradescope_bundle(args) -> int:
 
 
 def cmd_prairielearn_grader(args) -> int:
+    from graders.gradescope.contents import BundleError
     from graders.prairielearn.grader import ENTRY_POINT, write_grader
 
     try:
         options = _options(args, _known_assignment(args.assignment, args))
     except (LookupError, ValueError) as exc:
         return _usage_error(str(exc))
-    out = write_grader(args.assignment, Path(args.out or f"dlgrade_{args.assignment}"), options=options,
-                       course=args.course)
+    try:
+        out = write_grader(args.assignment, Path(args.out or f"dlgrade_{args.assignment}"), options=options,
+                           course=args.course)
+    except BundleError as exc:
+        print(f"dlgrade: error: cannot write the grader of {args.assignment}: {exc}", file=sys.stderr)
+        return 1
     print(f"wrote {out}: copy it into the course's serverFilesCourse/ and set the question's "
           f"externalGradingOptions (entrypoint .../{out.name}/{ENTRY_POINT}; see docs/courses.md)")
     return 0

@@ -98,6 +98,11 @@ def _installed(pins: list[str]) -> set[str]:
     return {_norm(p.split("==")[0]) for p in pins}
 
 
+def installed_requirements() -> set[str]:
+    """The normalised names of the distributions a bundle installs (torch aside)."""
+    return _installed(pinned_requirements())
+
+
 def check_assignment_sources(assignment: str, course=None) -> None:
     """BundleError for what the assignment's own files import and its bundle cannot satisfy,
     read without importing them (a front door asks before it loads the assignment)."""
