@@ -11,7 +11,8 @@
     points = 2                               # any of points, visibility, timeout_s, bound
     visibility = "hidden"                    # visible | hidden | after_due_date
     timeout_s = 30
-    bound = 0.05                             # a trained check's bound (its Check.threshold)
+    bound = 0.05                             # a trained check's bound (its Check.threshold);
+                                             # or one per data set: bound = { digits = 0.05 }
 
 Reading checks the file's shape only (types, known keys); whether each assignment, option
 and check exists is checked against the assignment (`graders.course_overrides`). Every
@@ -26,7 +27,7 @@ from pathlib import Path
 
 CONFIG_FILE = "course.toml"
 VISIBILITIES = ("visible", "hidden", "after_due_date")
-CHECK_KEYS = {"points": (int, float), "visibility": (str,), "timeout_s": (int, float), "bound": (int, float)}
+CHECK_KEYS = {"points": (int, float), "visibility": (str,), "timeout_s": (int, float), "bound": (int, float, dict)}
 ASSIGNMENT_KEYS = ("options", "extra_checks", "checks")
 
 
@@ -41,7 +42,7 @@ class CheckOverride:
     points: float | None = None
     visibility: str | None = None
     timeout_s: float | None = None
-    bound: float | None = None
+    bound: float | dict[str, float] | None = None  # one bound, or {data set: bound}
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,18 @@ def _check(table: dict, where: str) -> CheckOverride:
     for key, value in table.items():
         if isinstance(value, bool) or not isinstance(value, CHECK_KEYS[key]):
             raise CourseError(f"{where}: {key} must be a {'text' if key == 'visibility' else 'number'}")
+    bound = table.get("bound")
+    if isinstance(bound, dict) and (not bound or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in bound.values())):
+        raise CourseError(f"{where}: bound must be a number or a table of numbers by data set "
+                          "(bound = {{ digits = 0.05 }})")
     if table.get("visibility", "visible") not in VISIBILITIES:
         raise CourseError(f"{where}: visibility must be one of {', '.join(VISIBILITIES)}")
     if table.get("points", 0) < 0 or table.get("timeout_s", 1) <= 0:
         raise CourseError(f"{where}: points must be >= 0 and timeout_s > 0")
-    return CheckOverride(**{k: (float(v) if k != "visibility" else v) for k, v in table.items()})
+    def value(key, v):
+        if key == "visibility":
+            return v
+        return {name: float(b) for name, b in v.items()} if isinstance(v, dict) else float(v)
+
+    return CheckOverride(**{k: value(k, v) for k, v in table.items()})

@@ -53,12 +53,33 @@ def overridden(check: Check, override: CheckOverride, source: str) -> Check:
     if override.timeout_s is not None:
         changes["timeout_s"] = override.timeout_s
     if override.bound is not None:
-        threshold = check.threshold
-        if not (dataclasses.is_dataclass(threshold) and any(f.name == "bound" for f in dataclasses.fields(threshold))):
-            raise CourseError(f"{source} checks.{check.name!r}: bound is only for a trained check "
-                              "(one graded against a calibrated threshold); this one has none")
-        changes["threshold"] = replace(threshold, bound=override.bound)
+        changes["threshold"] = overridden_threshold(check, override.bound, source)
     return replace(check, **changes)
+
+
+def overridden_threshold(check: Check, bound, source: str):
+    """The check's threshold declaration with `bound` (a number, or {data set: number}): a
+    declaration with calibrations per data set replaces them through its `with_bound(bound,
+    dataset)`; a single calibrated `Threshold` gets its `bound` field replaced."""
+    threshold, where = check.threshold, f"{source} checks.{check.name!r}"
+    try:
+        if callable(getattr(threshold, "with_bound", None)):
+            if not isinstance(bound, dict):
+                return threshold.with_bound(bound)
+            for dataset, value in bound.items():
+                threshold = threshold.with_bound(value, dataset)
+            return threshold
+        if dataclasses.is_dataclass(threshold) and any(f.name == "bound" for f in dataclasses.fields(threshold)):
+            if isinstance(bound, dict):
+                dataset = getattr(threshold, "dataset", "digits")
+                if set(bound) != {dataset}:
+                    raise ValueError(f"it is calibrated on {dataset!r} only: give bound = {{ {dataset} = ... }}")
+                bound = bound[dataset]
+            return replace(threshold, bound=bound)
+    except Exception as exc:  # a calibration's own errors (an unknown data set) included
+        raise CourseError(f"{where}: bound: {exc}") from None
+    raise CourseError(f"{where}: bound is only for a trained check (one graded against a calibrated "
+                      "threshold); this one has none")
 
 
 def apply_overrides(base: Assignment, extensions, *, owner_folder: Path, hide=()) -> Assignment:

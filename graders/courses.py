@@ -117,6 +117,9 @@ class Course:
         folder = Path(folder).expanduser().resolve()
         if not folder.is_dir():
             raise CourseError(f"{folder}: no such course folder ({origin})")
+        if (folder / MANIFEST).is_file():
+            raise CourseError(f"{folder}: an assignment's folder, not a course's ({origin}); give the folder "
+                              "that holds it")
         config = read_course_config(folder)
         if package is not None:
             return cls(folder, package, synthetic=False, config=config, origin=origin)
@@ -133,16 +136,18 @@ class Course:
 
     def manifests(self) -> dict[str, Manifest]:
         """The manifests of the assignments this course defines, by id, sorted by id."""
-        return {folder.name: read_manifest(folder) for folder in self._assignment_folders()
-                if (folder / MANIFEST).is_file() and (folder / "__init__.py").is_file()}
+        found = {}
+        for folder in self._assignment_folders():
+            if (folder / MANIFEST).is_file():
+                if not (folder / "__init__.py").is_file():
+                    raise CourseError(f"{folder}: has {MANIFEST} but no __init__.py defining ASSIGNMENT")
+                found[folder.name] = read_manifest(folder)
+        return found
 
-    def extension_ids(self) -> list[str]:
-        """Ids of the folders that extend another course's assignment: no manifest, but
-        listed in course.toml as having extra checks, or holding Python modules."""
-        found = [f.name for f in self._assignment_folders()
-                 if not (f / MANIFEST).is_file() and any(f.glob("*.py"))]
-        listed = [aid for aid, o in self.config.assignments.items() if o.extra_checks]
-        return sorted(set(found) | set(listed))
+    def module_folders(self) -> list[str]:
+        """Names of its folders without a manifest that hold Python modules: extensions of
+        another course's assignment (named after it), or the course's own shared code."""
+        return [f.name for f in self._assignment_folders() if not (f / MANIFEST).is_file() and any(f.glob("*.py"))]
 
     def package_module(self) -> ModuleType:
         """The course's package, imported (a synthetic one registered in sys.modules, with the
@@ -159,9 +164,19 @@ class Course:
         return module
 
     def import_module(self, dotted: str) -> ModuleType:
-        """`<package>.<dotted>` imported (e.g. "numpy_basics.slips")."""
+        """`<package>.<dotted>` imported (e.g. "numpy_basics.slips"). For a course of an
+        instructor's own, an error in its code is a CourseError naming the file and line."""
         self.package_module()
-        return importlib.import_module(f"{self.package}.{dotted}")
+        name = f"{self.package}.{dotted}"
+        if self.folder == BUNDLED_FOLDER:
+            return importlib.import_module(name)
+        try:
+            return importlib.import_module(name)
+        except CourseError:
+            raise
+        except Exception as exc:
+            raise CourseError(f"{self.folder / dotted.replace('.', '/')}: cannot be imported: "
+                              f"{_where(exc, self.folder)}{type(exc).__name__}: {exc}") from None
 
     def load(self, assignment_id: str) -> Assignment:
         """The assignment this course defines under `assignment_id` (no overrides applied);
@@ -175,7 +190,18 @@ class Course:
         found = getattr(module, "ASSIGNMENT", None)
         if not isinstance(found, Assignment):
             raise CourseError(f"{folder / '__init__.py'}: defines no ASSIGNMENT = Assignment(...)")
+        if found.id != assignment_id:
+            raise CourseError(f"{folder / '__init__.py'}: its ASSIGNMENT's id is {found.id!r}, its {MANIFEST}'s "
+                              f"{assignment_id!r}")
         return found
+
+
+def _where(exc: BaseException, folder: Path) -> str:
+    """"FILE:LINE: " of the innermost frame of `exc` in the course folder ("" if none)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(folder))]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 @dataclass(frozen=True)
@@ -283,11 +309,12 @@ def _checked(found: Catalog) -> Catalog:
                                   "assignment of another course in a folder without assignment.toml")
             defined[aid] = course
     for course in found.courses:
-        for aid in course.extension_ids():
-            if aid not in defined:
-                raise CourseError(f"{course.folder / aid}: extends no known assignment (no assignment {aid!r}); "
-                                  f"a new assignment needs {MANIFEST} and an __init__.py")
         for aid in course.config.assignments:
             if aid not in defined:
                 raise CourseError(f"{course.config.path}: [assignments.{aid}]: no such assignment")
+        for aid in course.module_folders():  # named after an assignment: its modules must be listed
+            table = course.config.assignments.get(aid)
+            if aid in defined and defined[aid] is not course and not (table and table.extra_checks):
+                raise CourseError(f"{course.folder / aid}: extends {aid}, but {course.folder / 'course.toml'} lists "
+                                  f"none of its modules: add [assignments.{aid}] extra_checks = [\"MODULE\", ...]")
     return found

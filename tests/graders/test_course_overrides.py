@@ -5,6 +5,8 @@ names that does not exist is a CourseError naming the table."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from graders.course_config import CourseError
@@ -117,6 +119,7 @@ extra_checks = ["more_checks"]
     (f'[assignments.{ASSIGNMENT_ID}]\noptions = {{ nosuch = 1 }}\n', r"declares no option\(s\) \['nosuch'\]"),
     (f'[assignments.{ASSIGNMENT_ID}.checks."{VALUE_CHECK}"]\nbound = 0.1\n', "bound is only for a trained check"),
     (f'[assignments.{ASSIGNMENT_ID}.checks."{VALUE_CHECK}"]\nvisibility = "secret"\n', "visibility must be one of"),
+    (f'[assignments.{ASSIGNMENT_ID}.checks."{VALUE_CHECK}"]\nbound = {{ digits = "x" }}\n', "table of numbers"),
     (f'[assignments.{ASSIGNMENT_ID}.checks."{VALUE_CHECK}"]\npoints = "2"\n', "points must be a number"),
     (f'[assignments.{ASSIGNMENT_ID}.checks."{VALUE_CHECK}"]\npoints = -1\n', "points must be >= 0"),
     (f'[assignments.{ASSIGNMENT_ID}.checks."{VALUE_CHECK}"]\nweight = 1\n', r"unknown key\(s\) \['weight'\]"),
@@ -132,3 +135,62 @@ def test_a_wrong_override_is_a_clear_error_naming_course_toml(tmp_path, toml, me
     with pytest.raises(CourseError, match=message) as caught:
         catalog(course).get(ASSIGNMENT_ID)
     assert str(course / "course.toml") in str(caught.value)
+
+
+TRAINED_MODULE = '''"""A check graded against its own threshold declaration, as a trained check is."""
+
+import numpy as np
+
+from graders.engine.checks import Check, CheckFailed, Kind
+from graders.engine.thresholds import Threshold
+
+BOUND = Threshold(metric="double(1)", bound=1.5, higher_is_better=True, reference_values=(2.0,) * 5,
+                  seeds=(0, 1, 2, 3, 4), margin=0.25, cpu_budget_s=1.0)
+
+
+def check_reaches_the_bound(ctx):
+    value = float(np.asarray(ctx.call("double", np.ones(1)))[0])
+    if not ctx.check.threshold.passes(value):
+        raise CheckFailed("below the bound", expected=ctx.check.threshold.describe(), got=str(value))
+
+
+def yield_checks(options):
+    yield Check("double: reaches the bound", check_reaches_the_bound, kind=Kind.THRESHOLD, threshold=BOUND)
+'''
+
+
+@pytest.mark.parametrize("bound, passes", [(None, True), ("2.5", False), ("{ digits = 1.0 }", True)])
+def test_an_overridden_bound_is_what_the_check_grades_against(tmp_path, bound, passes):
+    toml = f'[assignments.{ASSIGNMENT_ID}]\nextra_checks = ["trained"]\n'
+    if bound is not None:
+        toml += f'\n[assignments.{ASSIGNMENT_ID}.checks."double: reaches the bound"]\nbound = {bound}\n'
+    course = _course(tmp_path, toml)
+    (course / ASSIGNMENT_ID / "trained.py").write_text(TRAINED_MODULE, encoding="utf-8")
+    assignment = catalog(course).get(ASSIGNMENT_ID)
+    report = grade(str(assignment.reference), assignment, select="double: reaches the bound".__eq__)
+    assert [t.passed for t in report.tests] == [passes], report.tests[0].output
+
+
+@dataclasses.dataclass(frozen=True)
+class PerDataset:
+    """A declaration calibrated per data set, overridden through `with_bound` (as a TrainedCheck is)."""
+
+    bounds: dict
+
+    def with_bound(self, bound, dataset="digits"):
+        if dataset not in self.bounds:
+            raise ValueError(f"no calibrated threshold for {dataset!r}")
+        return PerDataset({**self.bounds, dataset: bound})
+
+
+def test_a_declaration_calibrated_per_data_set_is_overridden_per_data_set():
+    from graders.course_config import CheckOverride
+    from graders.course_overrides import overridden
+    from graders.engine.checks import Check
+
+    check = Check("train: accuracy", lambda ctx: None, threshold=PerDataset({"digits": 0.9, "mnist": 0.8}))
+    assert overridden(check, CheckOverride(bound=0.5), "t").threshold.bounds == {"digits": 0.5, "mnist": 0.8}
+    assert overridden(check, CheckOverride(bound={"mnist": 0.7}), "t").threshold.bounds == {"digits": 0.9,
+                                                                                            "mnist": 0.7}
+    with pytest.raises(CourseError, match="bound: no calibrated threshold for 'cifar'"):
+        overridden(check, CheckOverride(bound={"cifar": 0.7}), "t")

@@ -82,6 +82,11 @@ def test_a_missing_course_folder_is_a_clear_error(tmp_path):
         catalog(tmp_path / "nowhere")
 
 
+def test_an_assignment_folder_given_as_the_course_is_a_clear_error(course):
+    with pytest.raises(CourseError, match="an assignment's folder, not a course's"):
+        catalog(course / ASSIGNMENT_ID)
+
+
 def test_a_malformed_manifest_of_a_course_names_its_file(course):
     manifest = course / ASSIGNMENT_ID / "assignment.toml"
     manifest.write_text("id = [\n", encoding="utf-8")
@@ -92,9 +97,26 @@ def test_a_malformed_manifest_of_a_course_names_its_file(course):
         catalog(course)
 
 
+@pytest.mark.parametrize("code, message", [("def broken(:\n", "SyntaxError"),
+                                           ("X = 1\nraise RuntimeError('no data here')\n",
+                                            r"checks.py:2: RuntimeError: no data here")])
+def test_an_error_in_a_course_module_is_a_clear_error_naming_the_file(course, code, message):
+    (course / ASSIGNMENT_ID / "checks.py").write_text(code, encoding="utf-8")
+    with pytest.raises(CourseError, match=message) as caught:
+        catalog(course).get(ASSIGNMENT_ID)
+    assert f"{course.resolve() / ASSIGNMENT_ID}: cannot be imported" in str(caught.value)
+
+
 def test_a_package_without_assignment_is_a_clear_error(course):
     (course / ASSIGNMENT_ID / "__init__.py").write_text("X = 1\n", encoding="utf-8")
     with pytest.raises(CourseError, match="defines no ASSIGNMENT"):
+        catalog(course).get(ASSIGNMENT_ID)
+
+
+def test_an_assignment_whose_id_is_not_its_manifests_is_a_clear_error(course):
+    init = course / ASSIGNMENT_ID / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8").replace('id="scaling"', 'id="scale"'), encoding="utf-8")
+    with pytest.raises(CourseError, match="its ASSIGNMENT's id is 'scale', its assignment.toml's 'scaling'"):
         catalog(course).get(ASSIGNMENT_ID)
 
 
@@ -107,8 +129,20 @@ def test_a_course_defining_a_bundled_id_again_is_a_clear_error(tmp_path):
         catalog(root)
 
 
-def test_a_folder_extending_no_known_assignment_is_a_clear_error(course):
-    (course / "nosuch").mkdir()
-    (course / "nosuch" / "checks.py").write_text("", encoding="utf-8")
-    with pytest.raises(CourseError, match="extends no known assignment"):
+def test_a_folder_of_shared_code_is_not_an_assignment(course):
+    (course / "common").mkdir()
+    (course / "common" / "helpers.py").write_text("X = 1\n", encoding="utf-8")
+    assert "common" not in catalog(course).ids()
+
+
+def test_a_folder_extending_an_assignment_without_listing_its_modules_is_a_clear_error(course):
+    (course / "numpy_basics").mkdir()
+    (course / "numpy_basics" / "more.py").write_text("", encoding="utf-8")
+    with pytest.raises(CourseError, match=r"extends numpy_basics, but .*course.toml lists none of its modules"):
+        catalog(course)
+
+
+def test_a_manifest_without_a_package_is_a_clear_error(course):
+    (course / ASSIGNMENT_ID / "__init__.py").unlink()
+    with pytest.raises(CourseError, match="has assignment.toml but no __init__.py"):
         catalog(course)
