@@ -131,6 +131,14 @@ def test_the_scan_passes_code_the_template_gives_and_single_lines_of_a_solution(
     assert scan(tmp_path, REFERENCE, [], given="np.multiply(x, factor, out=x)\n    return None") == []
 
 
+def test_checks_that_carry_part_of_the_solution_to_name_slips_are_refused(tmp_path):
+    # lstm_gru_numpy's checks compute known wrong step backward passes from a copy of the
+    # right one: two consecutive lines of the reference's solution
+    with pytest.raises(PackError, match=r"would leak .*checks_lstm_step\.py: lines \d+-\d+ of the reference's"):
+        build_student_pack(assignments.get("lstm_gru_numpy"), tmp_path / "pack")
+    assert not (tmp_path / "pack").exists()
+
+
 def test_theory_is_refused_because_its_answer_checks_would_carry_the_answers(tmp_path):
     with pytest.raises(PackError, match="answer key"):
         build_student_pack(assignments.get("theory"), tmp_path / "pack")
