@@ -55,6 +55,7 @@ class PackSummary:
     not_replayable: dict[str, list[str]] = field(default_factory=dict)
     zip_path: Path | None = None
     install: str = ""  # the command a student runs in the pack's folder
+    notebook: Path | None = None  # None: no template notebook was found to put in the pack
 
 
 def pack_package(assignment_id: str) -> str:
@@ -90,6 +91,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
                        make_zip: bool = False, with_engine: bool = False) -> PackSummary:
     """Write the pack of `assignment` into the folder `out` (replaced if it exists).
 
+    template: the student notebook (default: student_templates/<id>.ipynb of this checkout).
     slips: the assignment's slips module, whose MUTANTS and UNUSUAL are recorded too.
     with_engine: put the dlgrade-engine wheel into `out/wheels` (graders.tooling.engine_dist).
     """
@@ -138,7 +140,8 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     (out / "README.md").write_text(readme_source(assignment, name, with_engine), encoding="utf-8")
     notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
     if notebook.is_file():
-        (out / f"{assignment.id}.ipynb").write_text(pack_notebook(notebook, name), encoding="utf-8")
+        summary.notebook = out / f"{assignment.id}.ipynb"
+        summary.notebook.write_text(pack_notebook(notebook, name), encoding="utf-8")
     given = template_code(notebook) if notebook.is_file() else ""
     leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given)
     if leaks:
