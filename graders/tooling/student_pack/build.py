@@ -18,9 +18,10 @@ random, made by the build and used by both the recording and the self-check, so 
 questions to the reference agree, while the course secret of the graded run stays unknown.
 A visible check whose calls cannot be recorded (an argument or a result that is not plain
 data) is left out of the pack, by name, and counted among the checks only the autograder
-runs. The recording comes from grading the reference, and each known slip of the assignment
-(`slips.py`: MUTANTS and UNUSUAL), with the visible checks, so the paths a check takes when
-a submission is wrong are recorded too. Built, the pack is scanned (graders.tooling.
+runs. The recording comes from grading the reference, each known slip of the assignment
+(`slips.py`: MUTANTS and UNUSUAL) and the reference with its float results scaled by 1.5,
+with the visible checks, so the paths a check takes when a submission is wrong are recorded
+too. Built, the pack is scanned (graders.tooling.
 student_pack.leaks) and loaded here to grade the reference: any leak, or any visible check
 whose verdict on the reference differs from the full grader's, fails the build.
 """
@@ -75,6 +76,46 @@ def slip_submissions(slips, reference: Path, folder: Path) -> list[Path]:
     return paths
 
 
+# Appended to the reference: every contract function's float results times 1.5. Graded and
+# recorded, it takes every check down its failure path (a gradient check's per-entry
+# localisation evaluates the forward function at the same fixed points for any wrong gradient).
+SCALED_OUTPUTS = '''
+
+def _scaled_outputs(function):
+    import functools
+
+    import numpy
+
+    def scale(value):
+        if isinstance(value, numpy.ndarray) and value.dtype.kind == "f" or type(value) is float:
+            return value * 1.5
+        if isinstance(value, tuple):
+            return tuple(scale(v) for v in value)
+        if isinstance(value, dict):
+            return {k: scale(v) for k, v in value.items()}
+        return value
+
+    @functools.wraps(function)
+    def scaled(*args, **kwargs):
+        return scale(function(*args, **kwargs))
+    return scaled
+
+
+for _name in CONTRACT_NAMES:
+    if callable(globals().get(_name)) and not isinstance(globals()[_name], type):
+        globals()[_name] = _scaled_outputs(globals()[_name])
+'''
+
+
+def scaled_submission(assignment: Assignment, folder: Path) -> Path:
+    """The reference with every contract function's float results scaled by 1.5."""
+    path = folder / "scaled_outputs.py"
+    path.write_text(Path(assignment.reference).read_text(encoding="utf-8")
+                    + SCALED_OUTPUTS.replace("CONTRACT_NAMES", repr(tuple(assignment.contract))),
+                    encoding="utf-8")
+    return path
+
+
 def refuse_unpackable(assignment: Assignment) -> None:
     """Answer checks compare a student's formula with the answer itself, at points that depend
     on the formula: no recording of the reference can stand in for the answer key."""
@@ -107,7 +148,8 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
     secret = secrets.token_hex(32)  # the self-check's own, not the course secret
     with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
-        submissions = [Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
+        submissions = ([Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
+                       + [scaled_submission(assignment, Path(tmp))])
         book, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
                                       secret=secret.encode())
     name = pack_package(assignment.id)
