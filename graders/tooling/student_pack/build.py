@@ -116,10 +116,24 @@ def scaled_submission(assignment: Assignment, folder: Path) -> Path:
     return path
 
 
+def checked_out(out: Path) -> Path:
+    """`out`, refused when it holds anything but a previous pack (the build replaces it)."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir())
+                                              and not any(out.glob("dlgrade_selfcheck_*/pack.json")))):
+        raise PackError(f"{out} exists and is not a student pack: give --out a new folder")
+    return out
+
+
 def refuse_unpackable(assignment: Assignment) -> None:
     """Answer checks compare a student's formula with the answer itself, at points that depend
-    on the formula: no recording of the reference can stand in for the answer key."""
-    visible = [c for c in assignment.all_checks() if c.visibility is Visibility.VISIBLE]
+    on the formula: no recording of the reference can stand in for the answer key. A hidden
+    trained check's threshold and data would travel with the assignment's data files."""
+    checks = assignment.all_checks()
+    hidden_trained = [c.name for c in checks if c.visibility is not Visibility.VISIBLE and c.kind is Kind.THRESHOLD]
+    if hidden_trained:
+        raise PackError(f"{assignment.id}: it has hidden trained checks, whose thresholds and data the pack would "
+                        "carry with the visible ones'; student-pack does not pack such an assignment")
+    visible = [c for c in checks if c.visibility is Visibility.VISIBLE]
     answers = [c.name for c in visible if c.kind is Kind.SYMBOLIC]
     if answers:
         raise PackError(f"{assignment.id}: its visible answer checks ({answers[0]!r} and {len(answers) - 1} more) "
@@ -137,7 +151,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     with_engine: put the dlgrade-engine wheel into `out/wheels` (graders.tooling.engine_dist).
     """
     refuse_unpackable(assignment)
-    out = Path(out)
+    out = checked_out(Path(out))
     package = package_of(assignment)
     folder = Path(sys.modules[package].__file__).resolve().parent
     module = reference_module(assignment)
@@ -154,13 +168,13 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
                                       secret=secret.encode())
     name = pack_package(assignment.id)
     if out.exists():
-        shutil.rmtree(out)
+        shutil.rmtree(out)  # a previous pack (checked_out made sure)
     target = out / name / "assignment"
     for relative, text in sources.files.items():
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         (target / relative).write_text(text, encoding="utf-8")
-    for data in folder.rglob("*"):
-        if data.is_file() and data.suffix in (".toml", ".json", ".npz") and data.name != "thresholds.json":
+    for data in folder.rglob("*"):  # data the checks read: manifests, thresholds, shipped arrays
+        if data.is_file() and data.suffix in (".toml", ".json", ".npz") and "__pycache__" not in data.parts:
             (target / data.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(data, target / data.relative_to(folder))
     ref_name = module.__name__.rpartition(".")[2]

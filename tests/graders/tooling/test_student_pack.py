@@ -155,6 +155,14 @@ def test_checks_that_carry_part_of_the_solution_to_name_slips_are_refused(tmp_pa
     assert not (tmp_path / "pack").exists()
 
 
+def test_an_out_folder_that_is_not_a_pack_is_never_replaced(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(PackError, match="not a student pack"):
+        build_student_pack(assignments.get("numpy_basics"), tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
 def test_theory_is_refused_because_its_answer_checks_would_carry_the_answers(tmp_path):
     with pytest.raises(PackError, match="answer key"):
         build_student_pack(assignments.get("theory"), tmp_path / "pack")
