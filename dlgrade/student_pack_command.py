@@ -19,6 +19,7 @@ def add_parser(sub) -> None:
     p.add_argument("assignment", metavar="ID")
     p.add_argument("--course", metavar="DIR", help="a course folder (default: $DLGRADE_COURSE, else the bundled course)")
     p.add_argument("--out", "-o", required=True, help="the folder to write (replaced if it exists)")
+    p.add_argument("--template", help="the student notebook (default: student_templates/ID.ipynb)")
     p.add_argument("--zip", action="store_true", help="also write PATH.zip")
     p.add_argument("--with-engine", action="store_true",
                    help="put the dlgrade-engine wheel into PATH/wheels (students then need no package index "
@@ -29,14 +30,19 @@ def add_parser(sub) -> None:
 
 
 def _assignment_and_slips(assignment_id: str, course: str | None):
-    """The assignment and its slips module (or None), from the course folder when one is given."""
+    """The assignment as its own package declares it, and its slips module (or None), from the
+    course folder when one is given. The pack carries the package's code, so course.toml's
+    overrides of it are not in the pack (a warning says so)."""
     if course:
         try:
             from graders.courses import catalog
         except ImportError:
             raise LookupError("course folders need graders.courses, which this installation lacks") from None
         found = catalog(course)
-        return found.get(assignment_id), found.slips(assignment_id)
+        if found.extensions(assignment_id):
+            print(f"dlgrade: warning: the course's overrides of {assignment_id} are not carried into the pack: its "
+                  "self-check grades as the assignment's own code declares", file=sys.stderr)
+        return found.owner(assignment_id).load(assignment_id), found.slips(assignment_id)
     from graders import assignments
 
     assignment = assignments.get(assignment_id)
@@ -62,13 +68,17 @@ def run(args) -> int:
         return 2
     try:
         summary = build_student_pack(assignment, Path(args.out), slips=None if args.no_slips else slips,
-                                     make_zip=args.zip, with_engine=args.with_engine)
+                                     make_zip=args.zip, with_engine=args.with_engine,
+                                     template=Path(args.template) if args.template else None)
     except PackError as exc:
         print(f"dlgrade: error: {exc}", file=sys.stderr)
         return 2
     distribution = summary.package.replace("_", "-")
     print(f"wrote {summary.folder}" + (f" and {summary.zip_path}" if summary.zip_path else "")
           + f": {len(summary.visible)} visible checks, {summary.hidden} hidden ones left out")
+    if summary.notebook is None:
+        print(f"  no student notebook found for {args.assignment}: add yours to the folder (its last cell: "
+              f"from {summary.package} import check_notebook; check_notebook())")
     for check, reasons in summary.not_replayable.items():
         print(f"  needs the full grader: {check}: {'; '.join(reasons)}")
     print(f"students install it, in that folder, with: {summary.install}   (distribution {distribution})")

@@ -18,9 +18,10 @@ random, made by the build and used by both the recording and the self-check, so 
 questions to the reference agree, while the course secret of the graded run stays unknown.
 A visible check whose calls cannot be recorded (an argument or a result that is not plain
 data) is left out of the pack, by name, and counted among the checks only the autograder
-runs. The recording comes from grading the reference, and each known slip of the assignment
-(`slips.py`: MUTANTS and UNUSUAL), with the visible checks, so the paths a check takes when
-a submission is wrong are recorded too. Built, the pack is scanned (graders.tooling.
+runs. The recording comes from grading the reference, each known slip of the assignment
+(`slips.py`: MUTANTS and UNUSUAL) and the reference with its float results scaled by 1.5,
+with the visible checks, so the paths a check takes when a submission is wrong are recorded
+too. Built, the pack is scanned (graders.tooling.
 student_pack.leaks) and loaded here to grade the reference: any leak, or any visible check
 whose verdict on the reference differs from the full grader's, fails the build.
 """
@@ -55,6 +56,7 @@ class PackSummary:
     not_replayable: dict[str, list[str]] = field(default_factory=dict)
     zip_path: Path | None = None
     install: str = ""  # the command a student runs in the pack's folder
+    notebook: Path | None = None  # None: no template notebook was found to put in the pack
 
 
 def pack_package(assignment_id: str) -> str:
@@ -74,10 +76,64 @@ def slip_submissions(slips, reference: Path, folder: Path) -> list[Path]:
     return paths
 
 
+# Appended to the reference: every contract function's float results times 1.5. Graded and
+# recorded, it takes every check down its failure path (a gradient check's per-entry
+# localisation evaluates the forward function at the same fixed points for any wrong gradient).
+SCALED_OUTPUTS = '''
+
+def _scaled_outputs(function):
+    import functools
+
+    import numpy
+
+    def scale(value):
+        if isinstance(value, numpy.ndarray) and value.dtype.kind == "f" or type(value) is float:
+            return value * 1.5
+        if isinstance(value, tuple):
+            return tuple(scale(v) for v in value)
+        if isinstance(value, dict):
+            return {k: scale(v) for k, v in value.items()}
+        return value
+
+    @functools.wraps(function)
+    def scaled(*args, **kwargs):
+        return scale(function(*args, **kwargs))
+    return scaled
+
+
+for _name in CONTRACT_NAMES:
+    if callable(globals().get(_name)) and not isinstance(globals()[_name], type):
+        globals()[_name] = _scaled_outputs(globals()[_name])
+'''
+
+
+def scaled_submission(assignment: Assignment, folder: Path) -> Path:
+    """The reference with every contract function's float results scaled by 1.5."""
+    path = folder / "scaled_outputs.py"
+    path.write_text(Path(assignment.reference).read_text(encoding="utf-8")
+                    + SCALED_OUTPUTS.replace("CONTRACT_NAMES", repr(tuple(assignment.contract))),
+                    encoding="utf-8")
+    return path
+
+
+def checked_out(out: Path) -> Path:
+    """`out`, refused when it holds anything but a previous pack (the build replaces it)."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir())
+                                              and not any(out.glob("dlgrade_selfcheck_*/pack.json")))):
+        raise PackError(f"{out} exists and is not a student pack: give --out a new folder")
+    return out
+
+
 def refuse_unpackable(assignment: Assignment) -> None:
     """Answer checks compare a student's formula with the answer itself, at points that depend
-    on the formula: no recording of the reference can stand in for the answer key."""
-    visible = [c for c in assignment.all_checks() if c.visibility is Visibility.VISIBLE]
+    on the formula: no recording of the reference can stand in for the answer key. A hidden
+    trained check's threshold and data would travel with the assignment's data files."""
+    checks = assignment.all_checks()
+    hidden_trained = [c.name for c in checks if c.visibility is not Visibility.VISIBLE and c.kind is Kind.THRESHOLD]
+    if hidden_trained:
+        raise PackError(f"{assignment.id}: it has hidden trained checks, whose thresholds and data the pack would "
+                        "carry with the visible ones'; student-pack does not pack such an assignment")
+    visible = [c for c in checks if c.visibility is Visibility.VISIBLE]
     answers = [c.name for c in visible if c.kind is Kind.SYMBOLIC]
     if answers:
         raise PackError(f"{assignment.id}: its visible answer checks ({answers[0]!r} and {len(answers) - 1} more) "
@@ -90,11 +146,12 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
                        make_zip: bool = False, with_engine: bool = False) -> PackSummary:
     """Write the pack of `assignment` into the folder `out` (replaced if it exists).
 
+    template: the student notebook (default: student_templates/<id>.ipynb of this checkout).
     slips: the assignment's slips module, whose MUTANTS and UNUSUAL are recorded too.
     with_engine: put the dlgrade-engine wheel into `out/wheels` (graders.tooling.engine_dist).
     """
     refuse_unpackable(assignment)
-    out = Path(out)
+    out = checked_out(Path(out))
     package = package_of(assignment)
     folder = Path(sys.modules[package].__file__).resolve().parent
     module = reference_module(assignment)
@@ -105,18 +162,19 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
     secret = secrets.token_hex(32)  # the self-check's own, not the course secret
     with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
-        submissions = [Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
+        submissions = ([Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
+                       + [scaled_submission(assignment, Path(tmp))])
         book, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
                                       secret=secret.encode())
     name = pack_package(assignment.id)
     if out.exists():
-        shutil.rmtree(out)
+        shutil.rmtree(out)  # a previous pack (checked_out made sure)
     target = out / name / "assignment"
     for relative, text in sources.files.items():
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         (target / relative).write_text(text, encoding="utf-8")
-    for data in folder.rglob("*"):
-        if data.is_file() and data.suffix in (".toml", ".json", ".npz") and data.name != "thresholds.json":
+    for data in folder.rglob("*"):  # data the checks read: manifests, thresholds, shipped arrays
+        if data.is_file() and data.suffix in (".toml", ".json", ".npz") and "__pycache__" not in data.parts:
             (target / data.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(data, target / data.relative_to(folder))
     ref_name = module.__name__.rpartition(".")[2]
@@ -138,7 +196,8 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     (out / "README.md").write_text(readme_source(assignment, name, with_engine), encoding="utf-8")
     notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
     if notebook.is_file():
-        (out / f"{assignment.id}.ipynb").write_text(pack_notebook(notebook, name), encoding="utf-8")
+        summary.notebook = out / f"{assignment.id}.ipynb"
+        summary.notebook.write_text(pack_notebook(notebook, name), encoding="utf-8")
     given = template_code(notebook) if notebook.is_file() else ""
     leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given)
     if leaks:

@@ -63,14 +63,29 @@ def test_the_packs_self_check_gives_the_reference_full_marks(numpy_basics_pack):
     assert report.hidden_not_run == 0
 
 
-def test_a_submission_off_the_recorded_path_fails_saying_it_needs_the_full_grader(numpy_basics_pack, tmp_path):
+def test_a_wrong_gradient_no_slip_names_is_localised_from_the_recording(numpy_basics_pack, tmp_path):
+    # the recording holds the grade of the reference with scaled outputs: every gradient check's
+    # per-entry localisation evaluates the forward function at the same points for any slip
     submission = tmp_path / "wrong.py"
     submission.write_text(assignments.get("numpy_basics").reference.read_text().replace(
         "t = np.tanh(z)  # t = tanh(z)", "t = np.tanh(z) * 0.5"))
     report = load_pack(numpy_basics_pack.folder).check_notebook(str(submission), show=False)
     failed = {t.name: t.output for t in report.tests if not t.passed}
-    assert "tanh_backward: gradient check" in failed
-    assert "needs the full grader" in failed["tanh_backward: gradient check"]
+    assert "Per-entry check" in failed["tanh_backward: gradient check"]
+    assert not any("needs the full grader" in output for output in failed.values())
+
+
+def test_a_question_about_the_submissions_own_output_needs_the_full_grader(tiny, tmp_path):
+    assignment = tiny()
+    build_student_pack(assignment, tmp_path / "pack")
+    submission = tmp_path / "wrong.py"
+    submission.write_text(REFERENCE.replace("return np.multiply(x, 2.0)", "return 1.0 + np.multiply(x, 2.0)"))
+    report = load_pack(tmp_path / "pack").check_notebook(str(submission), show=False)
+    outputs = {t.name: t.output for t in report.tests}
+    assert [t.status for t in report.tests if t.name.startswith("double")] == ["failed", "failed"]
+    assert outputs["double: twice"].startswith("This check needs the full grader: your code led it to ask "
+                                               "the reference's `double`")
+    assert "needs the full grader" not in outputs["double: values"]
 
 
 def test_a_course_assignment_with_its_reference_inside_is_packed_from_recorded_calls(tiny, tmp_path):
@@ -82,11 +97,12 @@ def test_a_course_assignment_with_its_reference_inside_is_packed_from_recorded_c
     assert scan(tmp_path / "pack", REFERENCE, []) == []
     # `total` is checked against the reference called on a set: not plain data, so that
     # check is left to the autograder, by name, and counted as not run
-    assert summary.visible == ["double: values", "scale_: in place"]
+    assert summary.visible == ["double: values", "double: twice", "scale_: in place"]
     assert "total: value" in summary.not_replayable
     pack = load_pack(tmp_path / "pack")
     report = grade(str(assignment.reference), pack.load_assignment(), include_hidden=False)
     assert [(t.name, t.status) for t in report.tests] == [("double: values", "passed"),
+                                                         ("double: twice", "passed"),
                                                          ("scale_: in place", "passed")]
     assert pack.HIDDEN_CHECKS == 1
     manifest = json.loads((tmp_path / "pack" / summary.package / "pack.json").read_text())
@@ -129,6 +145,22 @@ def test_the_scan_passes_code_the_template_gives_and_single_lines_of_a_solution(
     (tmp_path / "given.py").write_text("np.multiply(x, factor, out=x)\nreturn None\n")
     assert [leak.file for leak in scan(tmp_path, REFERENCE, [])] == ["given.py"]
     assert scan(tmp_path, REFERENCE, [], given="np.multiply(x, factor, out=x)\n    return None") == []
+
+
+def test_checks_that_carry_part_of_the_solution_to_name_slips_are_refused(tmp_path):
+    # lstm_gru_numpy's checks compute known wrong step backward passes from a copy of the
+    # right one: two consecutive lines of the reference's solution
+    with pytest.raises(PackError, match=r"would leak .*checks_lstm_step\.py: lines \d+-\d+ of the reference's"):
+        build_student_pack(assignments.get("lstm_gru_numpy"), tmp_path / "pack")
+    assert not (tmp_path / "pack").exists()
+
+
+def test_an_out_folder_that_is_not_a_pack_is_never_replaced(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(PackError, match="not a student pack"):
+        build_student_pack(assignments.get("numpy_basics"), tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
 def test_theory_is_refused_because_its_answer_checks_would_carry_the_answers(tmp_path):

@@ -21,8 +21,10 @@ from graders.engine.runner import grade
 from graders.tooling.student_pack.build import build_student_pack
 from graders.tooling.student_pack.loading import load_pack
 
-NUMPY_ASSIGNMENTS = ("numpy_basics", "lstm_gru_numpy", "autoencoder_numpy", "sparse_autoencoder",
-                     "char_rnn_numpy", "language_model_numpy", "activity_recognition")
+# The NumPy assignments a pack can be built for. lstm_gru_numpy, char_rnn_numpy and
+# activity_recognition are refused: their checks re-implement parts of the solution to name
+# slips (test_student_pack.py shows the scan finding it).
+PACKABLE = ("numpy_basics", "autoencoder_numpy", "sparse_autoencoder", "language_model_numpy")
 FAST_SLIPS = ("relu_np_max_instead_of_maximum", "sigmoid_backward_uses_z_instead_of_s",
               "cross_entropy_gradient_mean_missing")
 
@@ -67,7 +69,7 @@ def test_a_pack_recorded_from_the_reference_alone_gives_the_full_graders_verdict
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment_id", NUMPY_ASSIGNMENTS)
+@pytest.mark.parametrize("assignment_id", PACKABLE)
 def test_every_slip_gets_the_full_graders_visible_verdicts_from_the_pack(assignment_id, tmp_path):
     """The pack as `dlgrade student-pack` builds it (recorded from the reference and the slips):
     the same verdicts, and no slip leads a check off the recording."""
@@ -76,8 +78,11 @@ def test_every_slip_gets_the_full_graders_visible_verdicts_from_the_pack(assignm
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment_id", NUMPY_ASSIGNMENTS)
-def test_a_reference_only_pack_gives_the_full_graders_verdicts_on_every_slip(assignment_id, tmp_path):
-    summary = build_student_pack(assignments.get(assignment_id), tmp_path / "pack")
-    problems = compare_on_slips(assignment_id, summary.folder, tmp_path)
+def test_a_reference_only_pack_gives_the_full_graders_verdicts_on_every_slip_of_numpy_basics(tmp_path):
+    """Only numpy_basics: a trained check that measures the submission's own trained model with
+    the reference's cost (sparse_autoencoder's held-out cost) asks about parameters no recording
+    of the reference holds, so there a reference-only pack gives an UNUSUAL submission
+    "needs the full grader" where the full grader passes it."""
+    summary = build_student_pack(assignments.get("numpy_basics"), tmp_path / "pack")
+    problems = compare_on_slips("numpy_basics", summary.folder, tmp_path)
     assert [p for p in problems if "needs the full grader" not in p] == []

@@ -1,7 +1,7 @@
 """A tiny course assignment, written into a test's folder: a package with its reference
 inside it (as a course folder's assignment has), for the student-pack tests.
 
-`double` is compared with the reference; `total` is compared with the reference called on
+`double` is compared with the reference, once on the submission's own output; `total` is compared with the reference called on
 a set (not plain data: its check cannot be recorded); `scale_` changes its argument in
 place. `hidden=True` adds a hidden check.
 """
@@ -61,8 +61,16 @@ def check_scale(ctx):
     assert_close(after[0], mine, "scale_(x, 3.0), x afterwards")
 
 
+def check_double_twice(ctx):
+    # the reference asked about the submission's own output: unrecorded for a new slip
+    x = ctx.rng.normal(size=3)
+    once = np.asarray(ctx.call("double", x), dtype=np.float64)
+    assert_close(ref.double(once), ref.double(ref.double(x)), "double(double(x))")
+
+
 def yield_checks(options):
     yield Check("double: values", check_double)
+    yield Check("double: twice", check_double_twice)
     yield Check("total: value", check_total)
     yield Check("scale_: in place", check_scale)
 '''
