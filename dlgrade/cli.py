@@ -17,6 +17,8 @@
     dlgrade verify ID [--auto N] [--course DIR]     prove the graders against known and automatic mutants
     dlgrade new ID --course DIR [--kind numpy|torch]  scaffold an assignment that grades at once
     dlgrade build [ID ...] [--course DIR] [--out DIR] [--check]  write the student notebooks
+    dlgrade engine-dist [--out DIR]                 the dlgrade-engine wheel: the engine without a course
+    dlgrade student-pack ID --out PATH [--zip]       what a student gets: the notebook and a self-check without solutions
 
 Every verb that takes an assignment also takes --course DIR (default: DLGRADE_COURSE), a course
 folder whose assignments and overrides join the bundled ones (graders.courses, docs/courses.md).
@@ -36,6 +38,7 @@ from importlib import resources
 from pathlib import Path
 
 from dlgrade import build_command, calibrate_command, course_commands, new_command, verify_command
+from dlgrade import engine_dist_command, student_pack_command
 from dlgrade.course_option import add_course_argument, catalog_from_args, known_assignment, resolve_course_argument
 from graders.reports import FORMATS
 
@@ -119,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     build_command.add_parser(sub)
     calibrate_command.add_parser(sub)
     verify_command.add_parser(sub)
+    engine_dist_command.add_parser(sub)
+    student_pack_command.add_parser(sub)
 
     pl = sub.add_parser("prairielearn-grader",
                         help="write the PrairieLearn external grader of an assignment into a folder")
@@ -198,7 +203,10 @@ def cmd_grade(args, *, include_hidden: bool, fmt: str, out: str | None) -> int:
 def cmd_list(args) -> int:
     found = catalog_from_args(args)
     if not args.assignment:  # from the manifests alone: no assignment's checks are imported
-        for aid, manifest in found.manifests().items():
+        manifests = found.manifests()
+        if not manifests:
+            print(NO_ASSIGNMENT, file=sys.stderr)
+        for aid, manifest in manifests.items():
             print(f"{aid:24s} {manifest.title}")
         return 0
     try:
@@ -218,7 +226,10 @@ def cmd_contract(args) -> int:
     from dlgrade.contract import assignment_part, contract_text, course_contract_text
 
     found = catalog_from_args(args)
-    text = contract_text() + course_contract_text(found)
+    try:
+        text = contract_text() + course_contract_text(found)
+    except FileNotFoundError:
+        return _usage_error("this installation has no course contract (dlgrade-engine holds no course)")
     if args.assignment:
         part = assignment_part(text, args.assignment)
         if part is None and args.assignment in found.ids() and found.course_folders():
@@ -254,8 +265,17 @@ def cmd_batch(args) -> int:
 
 
 def cmd_gradescope_bundle(args) -> int:
-    from graders.gradescope.bundle import build_bundle
+    from graders.gradescope.bundle import build_bundle, check_assignment_sources
+    from graders.gradescope.contents import BundleError
+    from graders.gradescope.selftest import BundleSelfTestFailed, self_test_bundle
 
+    try:
+        check_assignment_sources(args.assignment, args.course)
+    except KeyError:
+        pass  # an unknown id: said below
+    except BundleError as exc:
+        print(f"dlgrade: error: cannot build the bundle of {args.assignment}: {exc}", file=sys.stderr)
+        return 1
     try:
         options = _options(args, _known_assignment(args.assignment, args))
     except (LookupError, ValueError) as exc:
@@ -265,25 +285,47 @@ def cmd_gradescope_bundle(args) -> int:
         late = course_commands.bundle_late_policy(args)
     except ValueError as exc:
         return _usage_error(str(exc))
-    path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks, course=args.course,
-                        **late)
+    try:
+        path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks,
+                            course=args.course, **late)
+    except BundleError as exc:
+        print(f"dlgrade: error: cannot build the bundle of {args.assignment}: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}; self-test: grading the reference and an empty submission with it ...", file=sys.stderr)
+    try:
+        result = self_test_bundle(path, _known_assignment(args.assignment, args).reference)
+    except BundleSelfTestFailed as exc:
+        print(f"dlgrade: error: {path} failed its self-test, do not upload it: {exc}", file=sys.stderr)
+        return 1
+    print(f"self-test passed: the reference gets {result.reference_score:g} of {result.max_score:g} "
+          f"({result.checks} checks), an empty submission {result.empty_score:g}", file=sys.stderr)
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
 
 def cmd_prairielearn_grader(args) -> int:
+    from graders.gradescope.contents import BundleError
     from graders.prairielearn.grader import ENTRY_POINT, write_grader
 
     try:
         options = _options(args, _known_assignment(args.assignment, args))
     except (LookupError, ValueError) as exc:
         return _usage_error(str(exc))
-    out = write_grader(args.assignment, Path(args.out or f"dlgrade_{args.assignment}"), options=options,
-                       course=args.course)
+    try:
+        out = write_grader(args.assignment, Path(args.out or f"dlgrade_{args.assignment}"), options=options,
+                           course=args.course)
+    except BundleError as exc:
+        print(f"dlgrade: error: cannot write the grader of {args.assignment}: {exc}", file=sys.stderr)
+        return 1
     print(f"wrote {out}: copy it into the course's serverFilesCourse/ and set the question's "
           f"externalGradingOptions (entrypoint .../{out.name}/{ENTRY_POINT}; see docs/courses.md)")
     return 0
 
+
+# what dlgrade-engine (graders/tooling/engine_dist.py) leaves out, in part or whole
+FULL_DISTRIBUTION_PACKAGES = ("graders", "reference", "student_templates")
+NO_ASSIGNMENT = ("No assignment is installed: this dlgrade has no course of its own (the engine alone). "
+                 "Give a course folder with --course DIR or DLGRADE_COURSE.")
 
 CLOSED_PIPE_STATUS = 128 + 13  # 128 + SIGPIPE, the shell's status of a command a pipe stopped
 
@@ -320,6 +362,8 @@ def _run(argv: list[str] | None) -> int:
             return cmd_batch(args)
         if args.command == "gradescope-bundle":
             return cmd_gradescope_bundle(args)
+        if args.command == "engine-dist":
+            return engine_dist_command.run(args)
         if args.command == "calibrate":
             return calibrate_command.run(args)
         if args.command == "verify":
@@ -329,6 +373,8 @@ def _run(argv: list[str] | None) -> int:
         course = course_commands.run(args)
         if course is not None:
             return course
+        if args.command == "student-pack":
+            return student_pack_command.run(args)
         if args.command == "prairielearn-grader":
             return cmd_prairielearn_grader(args)
         if args.command == "demo":
@@ -343,6 +389,9 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # an internal error of the grader, not of a submission
+        if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in FULL_DISTRIBUTION_PACKAGES:
+            return _usage_error(f"`dlgrade {args.command}` needs the full dlgrade distribution ({exc.name} is "
+                                "not installed; dlgrade-engine, the engine alone, leaves it out)")
         print(f"dlgrade: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return 2

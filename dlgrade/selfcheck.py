@@ -46,21 +46,31 @@ def history_notebook(history: list[str], assignment: str):
     return nb
 
 
-def check_notebook(assignment: str, path: str | None = None, *, show: bool = True, course: str | None = None):
+def check_notebook(assignment, path: str | None = None, *, show: bool = True, course: str | None = None,
+                   hidden_not_run: int | None = None, secret: bytes | None = None):
     """Run the visible checks of `assignment` on this notebook's code (or on `path`).
 
+    assignment: an assignment id, or an `Assignment` (a student pack passes its own).
     show: display the report (HTML in Jupyter, else printed text) and return None, so that
     nothing more is printed under it; show=False displays nothing and returns the report.
-    course: the course folder the assignment comes from (default: DLGRADE_COURSE), for an
+    course: the course folder an assignment id comes from (default: DLGRADE_COURSE), for an
     assignment of an instructor's own course (graders.courses).
+    hidden_not_run: how many hidden checks the report says were not run, where `assignment`
+    does not hold them (a student pack carries only the count).
+    secret: the course secret for trained checks (a student pack's own); None: the usual one.
     """
     import nbformat
 
-    from graders.courses import catalog, course_from_environment
     from graders.engine.runner import grade
     from graders.sandbox.environment import isolation_from_environment
 
-    target = catalog(course_from_environment(course)).get(assignment)
+    if isinstance(assignment, str):
+        from graders.courses import catalog, course_from_environment
+
+        target = catalog(course_from_environment(course)).get(assignment)
+    else:
+        target = assignment
+    assignment = target.id
     with tempfile.TemporaryDirectory(prefix="dlgrade-selfcheck-") as tmp:
         submission = None
         if path is None:
@@ -71,9 +81,12 @@ def check_notebook(assignment: str, path: str | None = None, *, show: bool = Tru
             path = str(Path(tmp) / "notebook.ipynb")
             nbformat.write(history_notebook(history, assignment), path)
             submission = NOTEBOOK_SUBMISSION
-        report = grade(path, target, include_hidden=False, isolation=isolation_from_environment())
+        report = grade(path, target, include_hidden=False, isolation=isolation_from_environment(),
+                       secret=secret)
     if submission:
         report.submission = submission
+    if hidden_not_run is not None:
+        report.hidden_not_run = hidden_not_run
     if not show:
         return report
     show_report(report)

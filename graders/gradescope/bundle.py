@@ -10,10 +10,15 @@
                               held-out rows of the trained checks, the same as on the instructor's
                               machine; it lies in the grader's own files under /autograder, which
                               autograder mode hides from the sandbox (DLGRADE_HIDE)
-    dlgrade_src/              dlgrade's packages (dlgrade, graders, reference, student_templates)
-    dlgrade_courses/          the course folders in use (`--course`, installed courses), when the
-                              assignment is graded with any (graders.course_files); the config's
+    dlgrade_src/              the engine and, of the bundled course, this one assignment: its
+                              graders, data, reference and the course modules they import,
+                              nothing of other assignments (contents.py)
+    dlgrade_courses/          of the course folders in use (`--course`, installed courses), those
+                              that define or extend this assignment, with only what it needs and
+                              their course.toml reduced to it (contents.py); the config's
                               "courses" names them and run.py loads them
+
+torch is installed only when the assignment's sandbox preloads it.
 
 The zip is reproducible: sorted entries, fixed timestamps, the scripts executable.
 """
@@ -29,12 +34,9 @@ from pathlib import Path
 
 from graders.version import __version__
 from graders.engine.secret import load_course_secret
-from graders.gradescope.scripts import RUN_AUTOGRADER, SECRET_FILE, SETUP_SH
+from graders.gradescope.contents import bundle_contents, check_sources
+from graders.gradescope.scripts import NO_TORCH_SETUP, RUN_AUTOGRADER, SECRET_FILE, SETUP_SH, TORCH_SETUP
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("dlgrade", "graders", "reference", "student_templates")
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints"}
-SKIP_SUFFIXES = {".pyc", ".pyo", ".part"}
 NOT_PINNED = {"torch"}  # setup.sh installs the CPU build first, from PyTorch's index
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 CONFIG = "dlgrade_autograder.json"
@@ -84,17 +86,6 @@ def _torch_version() -> str:
         return "2.13.0"
 
 
-def _source_files() -> list[tuple[str, Path]]:
-    files = []
-    for package in PACKAGES:
-        for path in sorted((REPO_ROOT / package).rglob("*")):
-            rel = path.relative_to(REPO_ROOT)
-            if path.is_file() and not path.is_symlink() and not (set(rel.parts) & SKIP_DIRS) \
-                    and path.suffix not in SKIP_SUFFIXES:
-                files.append((f"dlgrade_src/{rel.as_posix()}", path))
-    return files
-
-
 def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, private: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -103,11 +94,29 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, 
     zf.writestr(info, data)
 
 
+def _installed(pins: list[str]) -> set[str]:
+    return {_norm(p.split("==")[0]) for p in pins}
+
+
+def installed_requirements() -> set[str]:
+    """The normalised names of the distributions a bundle installs (torch aside)."""
+    return _installed(pinned_requirements())
+
+
+def check_assignment_sources(assignment: str, course=None) -> None:
+    """BundleError for what the assignment's own files import and its bundle cannot satisfy,
+    read without importing them (a front door asks before it loads the assignment)."""
+    from graders.courses import catalog
+
+    check_sources(catalog(course), assignment, _installed(pinned_requirements()))
+
+
 def bundle_config(assignment: str, options: dict | None = None, hidden_checks: str = "as_declared",
-                  courses: list[str] | None = None) -> dict:
+                  courses: list[str] | None = None, torch: bool = True) -> dict:
+    """The bundle's dlgrade_autograder.json; "torch" is the version setup.sh installs, or None."""
     config = {"assignment": assignment, "options": dict(options or {}), "hidden_checks": hidden_checks,
               "dlgrade_version": __version__, "python": "%d.%d" % sys.version_info[:2],
-              "torch": _torch_version()}
+              "torch": _torch_version() if torch else None}
     if courses:
         config["courses"] = list(courses)
     return config
@@ -121,18 +130,22 @@ def build_bundle(assignment: str, out, *, options: dict | None = None,
     late_policy: a late policy (graders/gradebook/late.py) that run_autograder applies.
     secret: the course secret's bytes (default: the instructor's, `load_course_secret()`), so
     that Gradescope grades with the seeds and held-out rows the instructor's own runs use.
-    course: a course folder (graders.courses); the bundle carries it, and every installed
-    course, so that the assignment grades on Gradescope as it does here.
+    course: a course folder (graders.courses); the bundle carries what the assignment needs of
+    it and of the installed courses, so that the assignment grades on Gradescope as it does here.
+    Raises KeyError for an unknown id and BundleError when the assignment's files cannot all be
+    resolved (graders/gradescope/contents.py), before anything is written.
     """
-    from graders.course_files import course_files, shipped_names
     from graders.courses import catalog
     from graders.gradescope.run import HIDDEN_CHECKS
 
     found = catalog(course)
-    found.get(assignment)  # KeyError for an unknown id, before anything is written
     if hidden_checks not in HIDDEN_CHECKS:
         raise ValueError(f"hidden_checks must be one of {', '.join(HIDDEN_CHECKS)}, not {hidden_checks!r}")
-    config = bundle_config(assignment, options, hidden_checks, shipped_names(found))
+    pins = pinned_requirements()
+    # KeyError for an unknown id, BundleError for what cannot be resolved: before anything is written
+    contents = bundle_contents(found, assignment, _installed(pins))
+    torch = "torch" in found.get(assignment).preload
+    config = bundle_config(assignment, options, hidden_checks, contents.courses, torch=torch)
     if late_policy is not None:
         config["late_policy"] = late_policy
     out = Path(out)
@@ -140,17 +153,18 @@ def build_bundle(assignment: str, out, *, options: dict | None = None,
     secret = load_course_secret() if secret is None else bytes(secret)
     fill = {"assignment": assignment, "python": config["python"], "torch": config["torch"],
             "secret_file": SECRET_FILE}
+    fill["torch_setup"] = (TORCH_SETUP if torch else NO_TORCH_SETUP).format(**fill)
     tmp = out.with_name(out.name + ".part")
     with zipfile.ZipFile(tmp, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.format(**fill).encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.format(**fill).encode(), executable=True)
-        _add(zf, "requirements.txt", ("\n".join(pinned_requirements()) + "\n").encode())
+        _add(zf, "requirements.txt", ("\n".join(pins) + "\n").encode())
         _add(zf, "requirements-ranges.txt",
              ("\n".join(r for r in declared_requirements() if _norm(_requirement_name(r)[0]) not in NOT_PINNED)
               + "\n").encode())
         _add(zf, CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
         _add(zf, SECRET_FILE, secret + b"\n", private=True)
-        for name, path in _source_files() + course_files(found):
-            _add(zf, name, path.read_bytes())
+        for name, data in contents.files:
+            _add(zf, name, data)
     tmp.replace(out)
     return out

@@ -5,8 +5,9 @@ with network) to build the image, and then, for each submission, copies `run_aut
 /autograder/run_autograder and runs it: the student's files are in /autograder/submission,
 and /autograder/results/results.json is the grade.
 
-setup.sh follows scripts/setup.sh: PyTorch first and always a CPU build (a local wheel
-folder, else PyTorch's CPU index on Linux, else the default index), then the pinned
+setup.sh follows scripts/setup.sh: PyTorch first, only for an assignment whose sandbox
+preloads it (TORCH_SETUP), and always a CPU build (a local wheel folder, else PyTorch's CPU
+index on Linux, else the default index), then the pinned
 requirements, into a virtual environment outside /autograder (the sandbox hides
 /autograder from submissions, so the interpreter must live elsewhere).
 """
@@ -20,8 +21,6 @@ SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
 VENV=${{DLGRADE_VENV:-/opt/dlgrade-venv}}
 PYTHON=${{DLGRADE_SETUP_PYTHON:-python3}}
 WANT_PY={python}
-TORCH_VERSION={torch}
-TORCH_INDEX=${{DLGRADE_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}}
 
 apt_install() {{
   command -v apt-get >/dev/null 2>&1 || return 1
@@ -38,16 +37,7 @@ fi
 "$PYTHON" -m venv "$VENV" || {{ apt_install python3-venv "python$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv"; "$PYTHON" -m venv "$VENV"; }}
 pip() {{ "$VENV/bin/python" -m pip --disable-pip-version-check "$@"; }}
 
-if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
-  if pip install --quiet --no-index --no-deps "torch==$TORCH_VERSION" >/dev/null 2>&1; then
-    echo "setup: torch $TORCH_VERSION (CPU) from the local wheel folder"
-  elif [ "$(uname -s)" = "Linux" ]; then
-    pip install --no-deps "torch==$TORCH_VERSION" --index-url "$TORCH_INDEX" \
-      || pip install --no-deps torch --index-url "$TORCH_INDEX"
-  else
-    pip install --no-deps "torch==$TORCH_VERSION" || pip install --no-deps torch
-  fi
-fi
+{torch_setup}
 if ! pip install -r "$SOURCE/requirements.txt"; then
   echo "setup: the pinned versions do not install on $("$VENV/bin/python" -V); using the declared ranges" >&2
   pip install -r "$SOURCE/requirements-ranges.txt"
@@ -57,6 +47,21 @@ chmod -R a+rX "$VENV"
 PYTHONPATH="$SOURCE/dlgrade_src" "$VENV/bin/python" -m graders.gradescope.run --self-test \
   --config "$SOURCE/dlgrade_autograder.json"
 """
+
+# Only for an assignment whose sandbox preloads torch: always a CPU build.
+TORCH_SETUP = r"""TORCH_VERSION={torch}
+TORCH_INDEX=${{DLGRADE_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}}
+if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
+  if pip install --quiet --no-index --no-deps "torch==$TORCH_VERSION" >/dev/null 2>&1; then
+    echo "setup: torch $TORCH_VERSION (CPU) from the local wheel folder"
+  elif [ "$(uname -s)" = "Linux" ]; then
+    pip install --no-deps "torch==$TORCH_VERSION" --index-url "$TORCH_INDEX" \
+      || pip install --no-deps torch --index-url "$TORCH_INDEX"
+  else
+    pip install --no-deps "torch==$TORCH_VERSION" || pip install --no-deps torch
+  fi
+fi"""
+NO_TORCH_SETUP = "# {assignment}'s sandbox preloads no torch: the image installs none."
 
 SECRET_FILE = "course-secret"  # in the bundle, beside run_autograder
 

@@ -4,8 +4,9 @@
     dlgrade_prairielearn.json    the assignment, its options, the versions it was built with
     course-secret                the course secret, so that trained checks draw the same
                                  seeds and held-out rows in every grading container
-    dlgrade_courses/             the course folders in use (`--course`, installed courses), when
-                                 there are any (graders.course_files); the config names them
+    dlgrade_courses/             of the course folders in use (`--course`, installed courses),
+                                 what the assignment needs, as in a Gradescope bundle
+                                 (graders/gradescope/contents.py); the config names them
 
 The folder goes into the course's `serverFilesCourse/`; PrairieLearn copies it into each
 grading container under /grade/serverFilesCourse/. The image provides Python with dlgrade
@@ -62,11 +63,11 @@ def grader_config(assignment: str, options: dict | None = None, courses: list[st
     return config
 
 
-def _write(path: Path, text: str, mode: int) -> None:
+def _write(path: Path, text: str | bytes, mode: int) -> None:
     tmp = path.with_name(path.name + ".part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(text.encode("utf-8") if isinstance(text, str) else text)
     os.chmod(tmp, mode)  # whatever the umask
     tmp.replace(path)
 
@@ -76,23 +77,28 @@ def write_grader(assignment: str, out, *, options: dict | None = None, secret: b
     """Write the external grader of `assignment` into the folder `out`; returns it.
 
     secret: the course secret (default: `load_course_secret()`, the instructor's own).
-    course: a course folder (graders.courses); the grader carries it, and every installed
-    course, so that the assignment grades in the container as it does here.
+    course: a course folder (graders.courses); the grader carries what the assignment needs
+    of it and of the installed courses (the selection of a Gradescope bundle,
+    graders/gradescope/contents.py), so that it grades in the container as it does here.
+    Raises KeyError for an unknown id and BundleError for what cannot be resolved, before
+    anything is written.
     """
-    from graders.course_files import course_files, shipped_names
     from graders.courses import catalog
     from graders.engine.secret import load_course_secret
+    from graders.gradescope.bundle import installed_requirements
+    from graders.gradescope.contents import COURSES_DIR, bundle_contents
 
     found = catalog(course)
-    found.get(assignment)  # KeyError for an unknown id, before anything is written
+    contents = bundle_contents(found, assignment, installed_requirements())
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     fill = {"assignment": assignment, "config": CONFIG, "secret": SECRET}
     _write(out / ENTRY_POINT, RUN_SH.format(**fill), 0o755)
-    for name, path in course_files(found):
-        (out / name).parent.mkdir(parents=True, exist_ok=True)
-        _write(out / name, path.read_text(encoding="utf-8"), 0o644)
-    config = grader_config(assignment, options, shipped_names(found))
+    for name, data in contents.files:
+        if name.startswith(COURSES_DIR + "/"):  # dlgrade itself is installed in the image
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            _write(out / name, data, 0o644)
+    config = grader_config(assignment, options, contents.courses)
     _write(out / CONFIG, json.dumps(config, indent=2, sort_keys=True) + "\n", 0o644)
     key = secret if secret is not None else load_course_secret()
     _write(out / SECRET, key.decode("utf-8") + "\n", 0o600)

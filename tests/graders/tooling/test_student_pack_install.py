@@ -1,0 +1,65 @@
+"""A student pack installed as a student installs it: into a fresh virtual environment, with
+the one documented command (`pip install --find-links wheels .` in the pack's folder, the
+dlgrade-engine wheel in `wheels/`), then its notebook's self-check cell run in a real Jupyter
+kernel there; and not one installed file holds reference code or a hidden check's name.
+
+Slow: it installs the engine's requirements (from PyPI or pip's cache; skipped without them).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from graders import assignments
+from graders.tooling.student_pack.build import build_student_pack
+from graders.tooling.student_pack.leaks import scan
+from tests.packaging.test_engine_distribution import _in_venv, hidden_check_names, solution_lines
+from tests.packaging.test_engine_distribution import scan as scan_for_lines
+
+KERNEL_RUNNER = '''
+import sys
+import nbclient, nbformat
+nb = nbformat.read(sys.argv[1], as_version=4)
+nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True).execute()
+for cell in nb.cells:
+    for output in cell.get("outputs", []):
+        print(output.get("text", "") or output.get("data", {}).get("text/plain", ""))
+        print(output.get("ename", ""), output.get("evalue", ""))
+'''
+
+
+@pytest.mark.slow
+def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution(tmp_path):
+    assignment = assignments.get("numpy_basics")
+    summary = build_student_pack(assignment, tmp_path / "pack", with_engine=True)
+    venv = tmp_path / "venv"
+    (tmp_path / "home").mkdir()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    install = _in_venv(venv, [python, "-m", "pip", "install", "--quiet", "--find-links", "wheels", "."],
+                       summary.folder, timeout=900)
+    kernel = _in_venv(venv, [python, "-m", "pip", "install", "--quiet", "ipykernel", "nbclient"], tmp_path,
+                      timeout=900)
+    if install.returncode or kernel.returncode:
+        pytest.skip(f"the pack's requirements could not be installed (no PyPI, no pip cache?):\n"
+                    f"{(install.stderr + kernel.stderr)[-2000:]}")
+    # the student's notebook: their (here: the reference's) code, then the pack's self-check cell
+    template = nbformat.read(summary.folder / "numpy_basics.ipynb", as_version=4)
+    nb = nbformat.v4.new_notebook(metadata=template.metadata)
+    nb.cells = [nbformat.v4.new_code_cell(assignment.reference.read_text(encoding="utf-8")),
+                [c for c in template.cells if c.cell_type == "code"][-1]]
+    nbformat.write(nb, tmp_path / "work.ipynb")
+    (tmp_path / "run_kernel.py").write_text(KERNEL_RUNNER, encoding="utf-8")
+    ran = _in_venv(venv, [python, "run_kernel.py", "work.ipynb"], tmp_path, timeout=900)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert "Score: 47 / 47" in ran.stdout, ran.stdout[-3000:]
+    assert "needs the full grader" not in ran.stdout
+    site = next((venv / "lib").glob("python*/site-packages"))
+    assert (site / "dlgrade_selfcheck_numpy_basics").is_dir()
+    assert not (site / "reference").exists() and not (site / "graders" / "assignments" / "numpy_basics").exists()
+    assert scan(venv, assignment.reference.read_text(encoding="utf-8"), sorted(hidden_check_names())) == []
+    assert scan_for_lines(venv, solution_lines() | hidden_check_names()) == {}

@@ -1,0 +1,88 @@
+"""Same verdicts: on an assignment's known slips (slips.py: MUTANTS and UNUSUAL), the student
+pack's self-check gives every visible check the status and score the full grader gives it.
+
+Two packs are compared with the full grader: one recorded from the reference alone (a
+student's own slip meets such a pack: the verdicts must still agree, though a failure may
+say "needs the full grader" where the recording lacks its path) and one recorded from the
+reference and the slips (what `dlgrade student-pack` builds: there, no slip may meet a
+question the recording cannot answer). The fast test takes a few slips of numpy_basics; the
+slow ones take every slip of every NumPy assignment the pack supports. Both graders use the
+pack's own course secret, as the self-check does.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from graders import assignments
+from graders.engine.runner import grade
+from graders.tooling.student_pack.build import build_student_pack
+from graders.tooling.student_pack.loading import load_pack
+
+# The NumPy assignments a pack can be built for. lstm_gru_numpy, char_rnn_numpy and
+# activity_recognition are refused: their checks re-implement parts of the solution to name
+# slips (test_student_pack.py shows the scan finding it).
+PACKABLE = ("numpy_basics", "autoencoder_numpy", "sparse_autoencoder", "language_model_numpy")
+FAST_SLIPS = ("relu_np_max_instead_of_maximum", "sigmoid_backward_uses_z_instead_of_s",
+              "cross_entropy_gradient_mean_missing")
+
+
+def slips_of(assignment_id: str):
+    return importlib.import_module(f"graders.assignments.{assignment_id}.slips")
+
+
+def verdicts(report) -> dict:
+    return {t.name: (t.status, t.score) for t in report.tests}
+
+
+def compare_on_slips(assignment_id: str, pack_folder, tmp_path, names=None) -> list[str]:
+    """For each slip (those named, else all), the visible checks whose pack verdict differs
+    from the full grader's, as 'slip | check: full vs pack' lines; and the pack's failures
+    that say they need the full grader, as 'slip | check: needs the full grader'."""
+    assignment = assignments.get(assignment_id)
+    loaded = load_pack(pack_folder)
+    pack, secret = loaded.load_assignment(), loaded.SELF_CHECK_SECRET.encode()
+    source = assignment.reference.read_text(encoding="utf-8")
+    module = slips_of(assignment_id)
+    problems = []
+    for mutant in [*module.MUTANTS, *module.UNUSUAL]:
+        if names is not None and mutant.name not in names:
+            continue
+        path = tmp_path / f"{mutant.name}.py"
+        path.write_text(mutant.apply(source), encoding="utf-8")
+        full = verdicts(grade(str(path), assignment, include_hidden=False, secret=secret))
+        report = grade(str(path), pack, include_hidden=False, secret=secret)
+        mine = verdicts(report)
+        problems += [f"{mutant.name} | {name}: {full[name]} vs {mine.get(name)}"
+                     for name in full if mine.get(name) != full[name]]
+        problems += [f"{mutant.name} | {t.name}: needs the full grader"
+                     for t in report.tests if "needs the full grader" in t.output]
+    return problems
+
+
+def test_a_pack_recorded_from_the_reference_alone_gives_the_full_graders_verdicts(tmp_path):
+    summary = build_student_pack(assignments.get("numpy_basics"), tmp_path / "pack")
+    problems = compare_on_slips("numpy_basics", summary.folder, tmp_path, FAST_SLIPS)
+    assert [p for p in problems if "needs the full grader" not in p] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment_id", PACKABLE)
+def test_every_slip_gets_the_full_graders_visible_verdicts_from_the_pack(assignment_id, tmp_path):
+    """The pack as `dlgrade student-pack` builds it (recorded from the reference and the slips):
+    the same verdicts, and no slip leads a check off the recording."""
+    summary = build_student_pack(assignments.get(assignment_id), tmp_path / "pack", slips=slips_of(assignment_id))
+    assert compare_on_slips(assignment_id, summary.folder, tmp_path) == []
+
+
+@pytest.mark.slow
+def test_a_reference_only_pack_gives_the_full_graders_verdicts_on_every_slip_of_numpy_basics(tmp_path):
+    """Only numpy_basics: a trained check that measures the submission's own trained model with
+    the reference's cost (sparse_autoencoder's held-out cost) asks about parameters no recording
+    of the reference holds, so there a reference-only pack gives an UNUSUAL submission
+    "needs the full grader" where the full grader passes it."""
+    summary = build_student_pack(assignments.get("numpy_basics"), tmp_path / "pack")
+    problems = compare_on_slips("numpy_basics", summary.folder, tmp_path)
+    assert [p for p in problems if "needs the full grader" not in p] == []

@@ -1,0 +1,101 @@
+"""A tiny course assignment, written into a test's folder: a package with its reference
+inside it (as a course folder's assignment has), for the student-pack tests.
+
+`double` is compared with the reference, once on the submission's own output; `total` is compared with the reference called on
+a set (not plain data: its check cannot be recorded); `scale_` changes its argument in
+place. `hidden=True` adds a hidden check.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+REFERENCE = '''import numpy as np
+
+
+def double(x):
+    ### BEGIN SOLUTION
+    return np.multiply(x, 2.0) + np.zeros_like(x) * np.sum(x)
+    ### END SOLUTION
+
+
+def total(values):
+    ### BEGIN SOLUTION
+    return float(sum(sorted(values, key=float)))
+    ### END SOLUTION
+
+
+def scale_(x, factor):
+    ### BEGIN SOLUTION
+    np.multiply(x, factor, out=x)
+    return None
+    ### END SOLUTION
+'''
+
+CHECKS = '''import numpy as np
+
+from graders.engine.checks import Check, Kind, Visibility
+from graders.engine.common import check_array_values
+from graders.engine.compare import assert_close, assert_scalar_close
+
+from . import reference as ref
+
+CONTRACT = ("double", "total", "scale_")
+
+
+def check_double(ctx):
+    x = ctx.rng.normal(size=(3, 2))
+    check_array_values(ctx, "double", (x,), ref.double(x))
+
+
+def check_total(ctx):
+    assert_scalar_close(ctx.call("total", [1.0, 2.5]), ref.total({1.0, 2.5}), "total(values)")
+
+
+def check_scale(ctx):
+    x = ctx.rng.normal(size=4)
+    mine = x.copy()
+    ref.scale_(mine, 3.0)
+    _, after, _ = ctx.call_echo("scale_", x.copy(), 3.0)
+    assert_close(after[0], mine, "scale_(x, 3.0), x afterwards")
+
+
+def check_double_twice(ctx):
+    # the reference asked about the submission's own output: unrecorded for a new slip
+    x = ctx.rng.normal(size=3)
+    once = np.asarray(ctx.call("double", x), dtype=np.float64)
+    assert_close(ref.double(once), ref.double(ref.double(x)), "double(double(x))")
+
+
+def yield_checks(options):
+    yield Check("double: values", check_double)
+    yield Check("double: twice", check_double_twice)
+    yield Check("total: value", check_total)
+    yield Check("scale_: in place", check_scale)
+'''
+
+HIDDEN = '''    yield Check("double: secret_corner_case_of_double", check_double, visibility=Visibility.HIDDEN)
+'''
+
+INIT = '''from pathlib import Path
+
+from graders.engine.assignment import Assignment
+
+from .checks import CONTRACT, yield_checks
+
+ASSIGNMENT = Assignment(id="hw_tiny", title="A tiny assignment", contract=CONTRACT, checks=yield_checks,
+                        reference=Path(__file__).with_name("reference.py"))
+'''
+
+
+def write_tiny_course(root: Path, package: str, *, hidden: bool = False):
+    """Write the package `package` under `root` and return its ASSIGNMENT, imported (the caller
+    has put `root` on sys.path, e.g. with monkeypatch.syspath_prepend)."""
+    folder = root / package / "hw_tiny"
+    folder.mkdir(parents=True)
+    (root / package / "__init__.py").write_text("", encoding="utf-8")
+    (folder / "__init__.py").write_text(INIT, encoding="utf-8")
+    (folder / "reference.py").write_text(REFERENCE, encoding="utf-8")
+    (folder / "checks.py").write_text(CHECKS + (HIDDEN if hidden else ""), encoding="utf-8")
+    return importlib.import_module(f"{package}.hw_tiny").ASSIGNMENT
