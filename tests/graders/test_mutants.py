@@ -1,4 +1,5 @@
-"""Every assignment's checks against its reference and its mutants (tests/mutants/).
+"""Every assignment's checks against its reference and its known slips
+(graders/assignments/<id>/slips.py), graded as submissions.
 
 - the reference gets full marks;
 - each buggy mutant fails the checks named in its `catches` (and its feedback says the
@@ -24,11 +25,12 @@ from graders import assignments
 from graders.engine.runner import grade
 from tests.mutants import REPO, write_mutant
 
-MUTANT_DIR = REPO / "tests" / "mutants"
+ASSIGNMENTS_DIR = REPO / "graders" / "assignments"
 
 
 def _assignments_with_mutants() -> list[str]:
-    return [a for a in assignments.assignment_ids() if (MUTANT_DIR / f"{a}.py").exists()]
+    """The assignments whose folder lists known slips (graders/assignments/<id>/slips.py)."""
+    return [a for a in assignments.assignment_ids() if (ASSIGNMENTS_DIR / a / "slips.py").exists()]
 
 
 def _mutants(kind: str) -> list:
