@@ -16,7 +16,7 @@ import json
 import sys
 
 from benchmarks import (bench_course, bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start,
-                        bench_throughput, bench_trained_eval, bench_trained_evaluation, bench_wire,
+                        bench_throughput, bench_trained_evaluation, bench_wire,
                         sandbox_start_forkserver)
 from benchmarks.common import default_repeats, log, machine, markdown
 
@@ -29,9 +29,8 @@ BENCHMARKS = {
     "memory": bench_memory,
     "course": bench_course,  # gradebook database, dashboard, similarity for a class of 300
     "wire": bench_wire,
-    # trained checks: training CPU and the separate evaluation in fresh sandboxes
-    "trained_eval": bench_trained_eval,  # autoencoders_torch, vae_torch
-    "trained_evaluation": bench_trained_evaluation,  # transfer_torch, sequences_torch, gan_torch
+    # trained checks of the PyTorch assignments: training CPU and the separate evaluation
+    "trained_evaluation": bench_trained_evaluation,
 }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from graders.submission_choice import SUFFIXES, TemplateCode, choose, is_ignored
@@ -36,12 +36,15 @@ class Student:
     name: as found (file stem or folder name); key: a safe, unique file name for reports.
     submission: the file to grade, or None when the student's folder holds none.
     relpath: the submission's path relative to the batch's root (shown in reports).
+    source: the submission as read while choosing it (`read_submission`), so that the grade
+        does not read it again; None when choosing did not read it.
     """
 
     name: str
     key: str
     submission: Path | None
     relpath: str
+    source: object = field(default=None, compare=False, repr=False)
 
 
 def find_submission(folder: Path, assignment: str | None = None,
@@ -49,6 +52,12 @@ def find_submission(folder: Path, assignment: str | None = None,
     """The file of `folder` to grade (see `graders.submission_choice.choose`), or None."""
     choice = choose(folder, assignment, template)
     return choice.path if choice else None
+
+
+def _chosen(folder: Path, assignment: str | None, template: TemplateCode | None):
+    """(the file of `folder` to grade or None, its source if choosing read it)."""
+    choice = choose(folder, assignment, template)
+    return (choice.path, choice.source) if choice else (None, None)
 
 
 def safe_key(name: str, taken: set[str]) -> str:
@@ -85,20 +94,21 @@ def discover(folder: Path, assignment: str | None = None, reference: Path | None
     if not folder.is_dir():
         raise BatchError(f"{folder}: not a folder or a .zip file")
     root = _root(folder)
-    found: list[tuple[str, Path | None]] = []
+    found: list[tuple[str, Path | None, object]] = []
     for entry in root.iterdir():
         if is_ignored(entry.name) or entry.is_symlink():
             continue
         if entry.is_file() and entry.suffix.lower() in SUFFIXES:
-            found.append((entry.stem, entry))
+            found.append((entry.stem, entry, None))
         elif entry.is_dir():
-            found.append((entry.name, find_submission(entry, assignment, template)))
+            found.append((entry.name, *_chosen(entry, assignment, template)))
     found.sort(key=lambda item: (item[0].lower(), item[0], str(item[1])))
     taken: set[str] = set()
     students = []
-    for name, path in found:
+    for name, path, source in found:
         rel = str(path.relative_to(root)) if path is not None else name + "/"
-        students.append(Student(name=name, key=safe_key(name, taken), submission=path, relpath=rel))
+        students.append(Student(name=name, key=safe_key(name, taken), submission=path, relpath=rel,
+                                source=source))
     return students
 
 

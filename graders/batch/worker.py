@@ -1,26 +1,28 @@
 """One student's grade as a job for any `concurrent.futures` executor.
 
-A job and its result are plain data (picklable, small): the job carries the submission's
-bytes rather than its path, so the worker may be another process, or another machine of a
-Dask cluster that does not share this one's disk. The worker writes the submission into a
-temporary folder, grades it (the grade runs the student's code in its own sandbox), and
-sends back the rendered reports. It never raises: whatever goes wrong comes back as an
+A job and its result are plain data (picklable, small): the job carries the submission
+rather than its path, so the worker may be another process, or another machine of a Dask
+cluster that does not share this one's disk. A notebook read while choosing it from the
+student's folder travels as read (its cells: `source`), so it is not read again; any other
+submission travels as its bytes, which the worker writes into a temporary folder and reads.
+The worker grades it (the grade runs the student's code in its own sandbox) and sends back
+the rendered reports. It never raises: whatever goes wrong comes back as an
 "error" result, so one broken submission or worker never stops the batch.
 
 A class's submissions are untrusted: each grade runs in autograder mode (the sandbox's own
 user as root, namespaces, Landlock: docs/security.md) unless the job says "trusted", and the
 class's folder and the zip's extraction folder are hidden from the sandbox besides its own
-(`hide`): a student sees only their own submission, which the grader reads and sends.
+(`hide`, passed to the grade as an argument): a student sees only their own submission,
+which the grader reads and sends.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import os
 import tempfile
 import traceback
-from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -30,35 +32,38 @@ def make_job(student, assignment: str, options: dict | None, checks: list[str] |
     may not read (the class's folder, the zip's extraction folder); course: the course folder
     the worker loads the assignment with (graders.courses), or None."""
     data = student.submission.read_bytes()
+    source = getattr(student, "source", None)
     return {"student": student.name, "key": student.key, "relpath": student.relpath,
-            "filename": student.submission.name, "data": data, "sha256": hashlib.sha256(data).hexdigest(),
+            "filename": student.submission.name, "sha256": hashlib.sha256(data).hexdigest(),
+            "source": source_data(source) if source is not None else None,
+            "data": data if source is None else None,
             "assignment": assignment, "options": dict(options or {}),
             "checks": list(checks) if checks is not None else None,
             "trusted": bool(trusted), "hide": [str(p) for p in hide],
             "course": str(Path(course).resolve()) if course else None}
 
 
+def source_data(source) -> dict:
+    """A submission as read (`graders.engine.source.Source`) as plain data, for a job."""
+    data = dataclasses.asdict(source)
+    data["cells"] = [list(cell) for cell in source.cells]
+    return data
+
+
+def source_of(data: dict):
+    """The `Source` a job carries (see `source_data`)."""
+    from graders.engine.source import Source
+
+    fields = {f.name for f in dataclasses.fields(Source)}
+    source = Source(**{k: v for k, v in data.items() if k in fields})
+    source.cells = [(str(label), str(text)) for label, text in source.cells]
+    return source
+
+
 def job_isolation(job: dict) -> str:
     """The sandbox's mode for this job, passed to the grade: autograder mode unless the job
     is trusted (whatever DLGRADE_AUTOGRADER says in this process)."""
     return "default" if job.get("trusted") else "autograder"
-
-
-@contextmanager
-def _hidden_paths(job: dict):
-    """The folders this job's sandboxes may not read, through the environment every Sandbox
-    of this process reads (DLGRADE_HIDE); restored afterwards."""
-    saved = {k: os.environ.get(k) for k in ("DLGRADE_HIDE",)}
-    hide = [p for p in (saved["DLGRADE_HIDE"] or "").split(os.pathsep) if p] + list(job.get("hide") or ())
-    os.environ["DLGRADE_HIDE"] = os.pathsep.join(hide)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def grade_job(job: dict) -> dict:
@@ -83,11 +88,15 @@ def _grade(job: dict) -> dict:
     if job.get("checks") is not None:
         wanted = set(job["checks"])
         select = wanted.__contains__
-    with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp, _hidden_paths(job):
-        path = Path(tmp) / Path(job["filename"]).name
-        path.write_bytes(job["data"])
-        report = grade(str(path), assignment, options=job.get("options") or {}, select=select,
-                       isolation=job_isolation(job))
+    settings = {"options": job.get("options") or {}, "select": select, "isolation": job_isolation(job),
+                "hide": list(job.get("hide") or ())}
+    if job.get("source") is not None:  # read once, while the file was chosen
+        report = grade(job["relpath"], assignment, source=source_of(job["source"]), **settings)
+    else:
+        with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp:
+            path = Path(tmp) / Path(job["filename"]).name
+            path.write_bytes(job["data"])
+            report = grade(str(path), assignment, **settings)
     report.submission = job["relpath"]
     data = json.loads(render_json(report))
     data["student"] = job["student"]

@@ -8,6 +8,7 @@ element, its index, and the tolerance that was allowed, followed by the likely s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -26,7 +27,7 @@ class Tolerance:
         return f"rtol={self.rtol:g}, atol={self.atol:g}"
 
 
-TOLERANCES: dict[str, Tolerance] = {
+TOLERANCES: MappingProxyType[str, Tolerance] = MappingProxyType({
     # the same formula evaluated by a different but equivalent float64 program
     "value": Tolerance(rtol=1e-6, atol=1e-9),
     # losses and values computed through exp/log, where stable and naive forms differ slightly
@@ -35,7 +36,7 @@ TOLERANCES: dict[str, Tolerance] = {
     "gradient": Tolerance(rtol=1e-5, atol=1e-8),
     # integer-valued results (shapes, counts, indices)
     "exact": Tolerance(rtol=0.0, atol=0.0),
-}
+})
 
 
 def fmt(x) -> str:

@@ -19,9 +19,11 @@ and `details` are always shown.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from graders.engine.checks import CheckFailed, Kind
 
-ANSWER_FIELDS: dict[Kind, tuple[str, ...]] = {Kind.SYMBOLIC: ("expected", "diff")}
+ANSWER_FIELDS: MappingProxyType[Kind, tuple[str, ...]] = MappingProxyType({Kind.SYMBOLIC: ("expected", "diff")})
 
 
 def reveals_answers(options: dict) -> bool:

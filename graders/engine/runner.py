@@ -23,6 +23,7 @@ from graders.engine.feedback import fields_of_message, shown_fields
 from graders.engine.secret import CourseSecret, load_course_secret
 from graders.engine.shared import SharedValues
 from graders.engine.source import Source, read_submission
+from graders.sandbox.environment import DEFAULT_ISOLATION
 from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
 from graders.sandbox.process import Sandbox
 
@@ -162,15 +163,17 @@ class FreshBox:
 
 class Session:
     """One grade's state: its sandbox, restarted after a crash; fresh ones on request; the
-    isolation mode of every sandbox; the course secret; the values its checks share."""
+    isolation mode and the extra hidden paths of every sandbox; the course secret; the values
+    its checks share."""
 
     def __init__(self, assignment: Assignment, source: Source, secret: CourseSecret | None = None,
-                 isolation: str | None = None, recorder: CallRecorder | None = None):
+                 isolation: str = DEFAULT_ISOLATION, hide=(), recorder: CallRecorder | None = None):
         self.assignment = assignment
         self.recorder = recorder  # digests of every call's reply, when the grade records them
         self.source = source
         self._secret = secret
         self.isolation = isolation  # every sandbox of the grade: "default" or "autograder"
+        self.hide = [str(p) for p in hide]  # and what each may not read besides the usual
         self.shared = SharedValues()  # what the checks share (Context.shared)
         self.current: Sandbox | None = None
         self.load_report: dict | None = None
@@ -189,9 +192,7 @@ class Session:
             if self.restarts > MAX_RESTARTS:
                 self.load_failure = "your code crashed the sandbox too many times; remaining checks not run"
                 raise SandboxCrashed(self.load_failure)
-        a = self.assignment
-        self.current = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits,
-                               isolation=self.isolation, hide=a.hide)
+        self.current = self._new_sandbox()
         try:
             report = self.current.start()
         except SandboxCrashed as exc:
@@ -208,15 +209,18 @@ class Session:
         if it crashes (then `sandbox()`'s own count applies to the next one)."""
         if self.load_failure:
             raise SandboxCrashed(self.load_failure)
-        a = self.assignment
-        box = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits,
-                      isolation=self.isolation, hide=a.hide)
+        box = self._new_sandbox()
         try:
             box.start()
         except SandboxCrashed as exc:
             self.close_fresh(box)
             raise SandboxCrashed(f"your code could not be loaded in a fresh process: {exc}") from None
         return box
+
+    def _new_sandbox(self) -> Sandbox:
+        a = self.assignment
+        return Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits,
+                       isolation=self.isolation, hide=[*map(str, a.hide), *self.hide])
 
     def close_fresh(self, box: Sandbox) -> None:
         box.close()
@@ -310,16 +314,17 @@ def run_check(check: Check, session: Session, options: dict) -> TestResult:
 
 def grade(path: str, assignment: Assignment, *, options: dict | None = None,
           include_hidden: bool = True, select=None, secret: bytes | None = None,
-          isolation: str | None = None, source: Source | None = None,
+          isolation: str = DEFAULT_ISOLATION, hide=(), source: Source | None = None,
           record_calls: CallRecorder | None = None, stop_at_first_failure: bool = False) -> Report:
     """Grade the submission at `path`; never raises for anything the submission does.
 
     include_hidden: False runs only the visible checks (a student's self-check).
     select: optional predicate on a check's name, to run only some checks.
     secret: the course secret's bytes (default: `load_course_secret()` when a check needs it).
-    isolation: the sandbox's mode, "default" or "autograder" (docs/security.md); the front
-        door decides it (a command-line flag, DLGRADE_AUTOGRADER read there); None leaves it
-        to `Sandbox`'s own default.
+    isolation: the sandboxes' mode, "default" or "autograder" (docs/security.md); the front
+        door decides it (a command-line flag, DLGRADE_AUTOGRADER read there); never read from
+        the environment here.
+    hide: more paths the sandboxes may not read (a batch's class folder, for instance).
     source: the submission already read from `path` (`read_submission`), e.g. by a front door
         that read it to find its assignment; None reads it here.
     record_calls: a `CallRecorder` that digests each call of the checks and its reply, in
@@ -342,8 +347,8 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
                         problems=[f"the submission could not be read ({type(exc).__name__}: {exc})"])
     messages = list(source.problems) + list(source.notes)
     session = Session(assignment, source,
-                      CourseSecret(secret, assignment.id) if secret is not None else None, isolation,
-                      record_calls)
+                      CourseSecret(secret, assignment.id) if secret is not None else None,
+                      isolation=isolation, hide=hide, recorder=record_calls)
     if source.problems:
         session.load_failure = "the submission could not be read: " + " ".join(source.problems)
     results = []

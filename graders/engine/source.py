@@ -22,8 +22,8 @@ from pathlib import Path
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NOTEBOOK_FILE_BYTES = 64 * 1024 * 1024  # outputs included (dropped when read)
-SKIP_TAGS = {"dlgrade-skip", "skip-grading"}
-PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+SKIP_TAGS = frozenset({"dlgrade-skip", "skip-grading"})
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[\w.,\s]+=\s*[%!])")
 _PY_ASSIGNMENT = re.compile(r"^#\s*dlgrade-assignment:\s*(\w+)", re.MULTILINE)
 _HELP_LINE = re.compile(r"^(\s*)[\w.]+\?{1,2}\s*$")

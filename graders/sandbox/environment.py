@@ -20,16 +20,19 @@ def skipped_layers() -> list[str]:
     return [x.strip() for x in os.environ.get("DLGRADE_ISOLATION_SKIP", "").split(",") if x.strip()]
 
 
-def autograder_requested() -> bool:
-    """Autograder mode asked for by the environment (DLGRADE_AUTOGRADER=1)."""
-    return os.environ.get("DLGRADE_AUTOGRADER", "").strip().lower() in ("1", "true", "yes", "on")
+ISOLATION_MODES = ("default", "autograder")
+# the mode of a Sandbox (or a grade) given none: every layer that needs no privilege; the
+# environment never changes it (docs/security.md, "Modes")
+DEFAULT_ISOLATION = "default"
 
 
 def isolation_from_environment(autograder: bool = False) -> str:
     """The isolation mode a front door passes to the grade: "autograder" when its own flag
     asks for it or the environment does (DLGRADE_AUTOGRADER=1, set by the Gradescope and
-    PrairieLearn scripts), else "default". Read once, where the grade starts."""
-    return "autograder" if autograder or autograder_requested() else "default"
+    PrairieLearn scripts), else "default". For the front doors only: read once, where the
+    grade starts; below them the mode is an argument."""
+    requested = os.environ.get("DLGRADE_AUTOGRADER", "").strip().lower() in ("1", "true", "yes", "on")
+    return "autograder" if autograder or requested else DEFAULT_ISOLATION
 
 
 VCS_DIRS = (".git", ".hg", ".svn")
@@ -69,10 +72,12 @@ def _git_dirs(link: Path) -> list[Path]:
     return [d for d in dirs if d.exists()]
 
 
-def hidden_paths(mode: str = "default") -> list[str]:
+def hidden_paths(mode: str = DEFAULT_ISOLATION) -> list[str]:
     """What a submission may not read: the grader, the references, the templates' examples,
     the repository's tests, the whole checkout with its version control (an editable install),
-    DLGRADE_HIDE (os.pathsep-separated) and, in autograder mode, /autograder (Gradescope's
+    DLGRADE_HIDE (os.pathsep-separated: a setting of the whole grader process, as the
+    Gradescope and PrairieLearn scripts export it; nothing sets it at run time: a caller
+    passes its own paths as `Sandbox(hide=...)`) and, in autograder mode, /autograder (Gradescope's
     source, submission and results folders). Landlock reads from an allow-list besides
     (isolation.readable_roots); this list is what it subtracts from it, and what the mount
     namespace or the file modes hide where Landlock is missing."""

@@ -12,7 +12,8 @@ killed (its process group, its process tree, its orphans, its uid and its cgroup
 Before the submission's first line runs, the child applies the operating-system
 isolation of `isolation.py` (Landlock, seccomp; in autograder mode as root also a new
 network and mount namespace and an unprivileged user of its own). Autograder mode is
-`Sandbox(..., isolation="autograder")` or the environment variable DLGRADE_AUTOGRADER=1.
+`Sandbox(..., isolation="autograder")`: the mode is an argument, never read from the
+environment here (the front doors read DLGRADE_AUTOGRADER once and pass it down).
 What holds in each mode and on each platform: docs/security.md.
 
 The child's process is either a fresh interpreter (`python -s -B child.py ...`) or, when
@@ -35,7 +36,7 @@ import time
 from pathlib import Path
 
 from graders.sandbox import forkserver, reaper, wire
-from graders.sandbox.environment import (autograder_requested, child_environment, hidden_paths,
+from graders.sandbox.environment import (DEFAULT_ISOLATION, ISOLATION_MODES, child_environment, hidden_paths,
                                          readable_paths, sandbox_uid, server_environment, skipped_layers)
 from graders.sandbox.errors import CallTimeout, ProtocolError, SandboxCrashed, StudentError
 from graders.sandbox.limits import Limits
@@ -52,9 +53,10 @@ class Sandbox:
     cells: [(label, source), ...], run in order as module `submission`.
     preload: modules imported before the submission ("numpy", "torch").
     tasks: paths of task files (trusted code loaded before the submission).
-    isolation: "default" or "autograder"; None reads DLGRADE_AUTOGRADER (see
+    isolation: "default" (the default, whatever the environment says) or "autograder" (see
         docs/security.md for what each mode holds on each platform).
-    hide: more paths the submission may not read (besides `hidden_paths()`).
+    hide: more paths the submission may not read (besides `hidden_paths()`): e.g. a batch's
+        class folder.
     forkserver: fork the process from a server that has imported the preload (True), or
         start a fresh interpreter (False); None: the fork server unless DLGRADE_FORKSERVER=0.
         Where the fork server cannot be used, a fresh interpreter starts; `launcher` says
@@ -62,7 +64,7 @@ class Sandbox:
     """
 
     def __init__(self, cells, *, preload=("numpy",), tasks=(), limits: Limits = Limits(),
-                 seed: int = 0, python: str | None = None, isolation: str | None = None,
+                 seed: int = 0, python: str | None = None, isolation: str = DEFAULT_ISOLATION,
                  hide=(), forkserver: bool | None = None):
         self.cells = [(str(label), str(source)) for label, source in cells]
         self.preload = list(preload)
@@ -70,8 +72,8 @@ class Sandbox:
         self.limits = limits
         self.seed = seed
         self.python = python or sys.executable
-        self.mode = isolation or ("autograder" if autograder_requested() else "default")
-        if self.mode not in ("default", "autograder"):
+        self.mode = isolation
+        if self.mode not in ISOLATION_MODES:
             raise ValueError(f"unknown isolation mode {self.mode!r}")
         self.hide = [str(p) for p in hide]
         self.proc: subprocess.Popen | None = None

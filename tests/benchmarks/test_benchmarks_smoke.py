@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from benchmarks import bench_course, bench_trained_eval, bench_trained_evaluation, bench_wire
+from benchmarks import bench_course, bench_trained_evaluation, bench_wire
 from benchmarks import (bench_grade, bench_gradcheck, bench_memory, bench_sandbox_start, bench_throughput, run_all,
                         sandbox_start_forkserver)
 from benchmarks.common import check_result, markdown, result
@@ -112,7 +112,7 @@ def test_course_quick_records_the_class_and_finds_the_planted_copies():
 def test_run_all_covers_every_benchmark_and_writes_json(tmp_path, capsys, monkeypatch):
     assert set(run_all.BENCHMARKS.values()) == {
         bench_gradcheck, bench_sandbox_start, sandbox_start_forkserver, bench_grade, bench_throughput, bench_memory,
-        bench_course, bench_wire, bench_trained_eval, bench_trained_evaluation}
+        bench_course, bench_wire, bench_trained_evaluation}
     monkeypatch.setattr(run_all, "BENCHMARKS", {name: FakeBenchmark for name in run_all.BENCHMARKS})
     out = tmp_path / "results.json"
     assert run_all.main(["--quick", "--only", "grade", "memory", "--json", str(out)]) == 0

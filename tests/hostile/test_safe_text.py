@@ -40,12 +40,11 @@ def test_escape_controls_keeps_newline_and_tab_and_escapes_the_rest():
 def test_the_text_report_shows_escape_sequences_escaped(mode, tmp_path, monkeypatch):
     if mode == "autograder" and not corpus.protections()["root"]:
         pytest.skip("autograder mode's user switch needs root")
-    monkeypatch.setenv("DLGRADE_AUTOGRADER", "1" if mode == "autograder" else "0")
     path = tmp_path / "forge.py"
     path.write_text(SUBMISSION, encoding="utf-8")
     from graders.engine.runner import grade
 
-    report = grade(str(path), corpus.fast_assignment({"relu", "relu_backward"}, properties=False))
+    report = grade(str(path), corpus.fast_assignment({"relu", "relu_backward"}, properties=False), isolation=mode)
     text = render_text(report)
     assert not RAW_CONTROL.search(text), repr(RAW_CONTROL.search(text).group())
     assert text.count("\\x1b[2J") >= 3  # printed, raised at the top level, raised in a call

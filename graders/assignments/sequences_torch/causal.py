@@ -156,8 +156,9 @@ def char_evaluation(box, state, split: CharSplit, settings: dict, sample_seed: i
     scale."""
     V = len(split.vocab)
     state = raw_outputs.state_dict(state, "the trained CharLSTM", max_values=MAX_STATE_VALUES)
-    stepper, window_stepper = (box.task("char_lstm_open", vocab_size=V, hidden_size=settings["hidden_size"],
-                                        num_layers=settings["num_layers"], state=state) for _ in range(2))
+    stepper = box.task("char_lstm_open", vocab_size=V, hidden_size=settings["hidden_size"],
+                       num_layers=settings["num_layers"], state=state)
+    window_stepper = box.task("char_lstm_reader", stepper=stepper)  # the same model, a state of its own
     windows = windows_of(split.heldout, settings["seq_len"])
     stepwise, windowed = stepwise_losses(box, [(stepper, split.heldout), (window_stepper, windows)], V)
     out = {"val_loss_stepwise": stepwise, "val_loss": windowed,

@@ -203,6 +203,12 @@ def task_char_lstm_open(sub, vocab_size, hidden_size, num_layers, state, seed=0)
     return CharStepper(model)
 
 
+def task_char_lstm_reader(sub, stepper):
+    """Another reader of `stepper`'s model, with a state of its own (a fresh one): a second
+    evaluation of the same trained model without sending its state again."""
+    return CharStepper(stepper.model)
+
+
 def task_char_lstm_step(sub, steppers, columns, reset=False):
     """One step of each stepper: logits, state = model(column[:, None], state), with each
     stepper's state carried from its previous step (a fresh one after reset=True). columns:

@@ -4,9 +4,9 @@ Each one is an exact text edit of the `ANSWERS` block of `reference/theory.py`. 
 holds words the feedback must contain (the named slip). `catches` names the checks that
 must fail, `ANSWERS[<question id>]` (the bracket ends the id, so `transfer_head_1280_1`
 does not also match `transfer_head_1280_10`): a wrong answer to one question is caught by
-that question's check and by no other (tests/graders/test_mutants.py grades them all).
-`tests/mutants/test_theory_mutants.py` shows, at the answer-key level, that every MUTANT
-fails some question with that feedback and every UNUSUAL one passes them all.
+that question's check and by no other. The shared graded-slips test
+(tests/graders/test_mutants.py) grades them all, as every assignment's: each MUTANT fails the
+checks it names with that feedback, and each UNUSUAL one gets full marks.
 The LSTM edits are computed from the answer key's `lstm_forward` (the wrong gate
 function, a state not carried over), then written as 4-decimal literals, as a student would.
 """

@@ -274,6 +274,23 @@ def test_training_never_gets_a_held_out_character_and_evaluation_gets_one_step_a
     np.testing.assert_array_equal(np.stack(seen["steps"], axis=1), split.heldout[:, :-1])
 
 
+def test_a_second_reader_of_the_trained_model_keeps_a_state_of_its_own():
+    split, _ = _small_run(ref)
+    r = tasks.task_char_lstm_train(ref, list(split.train_pieces), len(split.vocab), hidden_size=8, steps=2,
+                                   seq_len=10, batch_size=2)
+    box, V = causal.InProcessBox(tasks, ref), len(split.vocab)
+    windows = causal.windows_of(split.heldout, 10)
+
+    def opened():
+        return box.task("char_lstm_open", vocab_size=V, hidden_size=8, num_layers=1, state=r["state"])
+
+    first = opened()
+    shared = causal.stepwise_losses(box, [(first, split.heldout), (box.task("char_lstm_reader", stepper=first),
+                                                                   windows)], V)
+    apart = causal.stepwise_losses(box, [(opened(), split.heldout), (opened(), windows)], V)
+    assert shared == pytest.approx(apart, rel=1e-12)
+
+
 def test_the_walk_forward_sends_one_month_at_a_time_and_training_only_training_windows():
     data = causal.forecast_data(load_shampoo(), 12, 1)
     assert len(data["y_train"]) == 35 - 12 - 1

@@ -207,3 +207,38 @@ def test_cli_batch_usage_errors_exit_2(tmp_path, capsys):
     assert "unsafe path" in capsys.readouterr().err
     assert main(["batch", str(tmp_path), "-a", "nope", "--no-progress"]) == 2
     assert main(["batch", str(tmp_path), "-a", "numpy_basics", "--workers", "0"]) == 2
+
+
+class _InThisProcess(cf.Executor):
+    """Runs each job at once, in this process (so that a test can watch what it reads)."""
+
+    def submit(self, fn, *args, **kwargs):
+        future = cf.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_a_notebook_chosen_from_a_students_folder_is_read_once_for_choosing_and_grading(tmp_path, monkeypatch):
+    import graders.engine.runner as runner
+    import graders.engine.source as source_module
+
+    root = tmp_path / "class"
+    (root / "carol" / "work").mkdir(parents=True)
+    notebook = root / "carol" / "work" / "hw.ipynb"
+    notebook.write_text(_notebook(REFERENCE.read_text()), encoding="utf-8")
+    shutil.copy(REFERENCE, root / "alice.py")
+    reads = []
+    real = source_module.read_submission
+
+    def counted(path):
+        reads.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(source_module, "read_submission", counted)  # the chooser's
+    monkeypatch.setattr(runner, "read_submission", counted)  # the grade's
+    result = run_batch(root, "numpy_basics", tmp_path / "out", executor=_InThisProcess(), checks=CHECKS,
+                       progress=False)
+    assert sorted(result.graded) == ["alice", "carol"]
+    assert sorted(reads) == ["alice.py", "hw.ipynb"]
+    carol = json.loads((tmp_path / "out" / "reports" / "carol.json").read_text(encoding="utf-8"))
+    assert carol["score"] == carol["max_score"] > 0

@@ -380,12 +380,14 @@ def test_a_shared_runs_failure_fails_every_check_that_asks_and_runs_once(tmp_pat
 
 
 class RecordingSandbox:
-    """Stands in for Sandbox: records the isolation mode it is given, loads nothing."""
+    """Stands in for Sandbox: records the isolation mode and hidden paths it is given, loads nothing."""
 
     modes: list = []
+    hidden: list = []
 
-    def __init__(self, cells, *, isolation=None, **kwargs):
+    def __init__(self, cells, *, isolation="default", hide=(), **kwargs):
         self.modes.append(isolation)
+        self.hidden.append(list(hide))
         self.alive = True
 
     def start(self):
@@ -399,19 +401,31 @@ class RecordingSandbox:
 
 
 @pytest.mark.parametrize("isolation", ["autograder", "default"])
-def test_the_isolation_mode_reaches_every_sandbox_from_the_argument(tmp_path, monkeypatch, isolation):
-    monkeypatch.delenv("DLGRADE_AUTOGRADER", raising=False)
+def test_the_isolation_mode_and_hidden_paths_reach_every_sandbox_from_the_arguments(tmp_path, monkeypatch,
+                                                                                    isolation):
+    monkeypatch.setenv("DLGRADE_AUTOGRADER", "1" if isolation == "default" else "0")  # not read below the front doors
     monkeypatch.setattr(runner, "Sandbox", RecordingSandbox)
     monkeypatch.setattr(RecordingSandbox, "modes", [])
+    monkeypatch.setattr(RecordingSandbox, "hidden", [])
 
     def check_with_a_fresh_sandbox(ctx):
         with ctx.fresh_sandbox():
             pass
 
     a = tiny(tmp_path, [Check("double: fresh", check_with_a_fresh_sandbox)])
-    report = grade(str(a.reference), a, isolation=isolation)
+    report = grade(str(a.reference), a, isolation=isolation, hide=[tmp_path / "class"])
     assert report.tests[0].passed
     assert RecordingSandbox.modes == [isolation, isolation]  # the grade's sandbox, the fresh one
+    assert RecordingSandbox.hidden == [[str(tmp_path / "class")]] * 2
+
+
+def test_a_grade_given_no_mode_runs_in_default_mode_whatever_the_environment_says(tmp_path, monkeypatch):
+    monkeypatch.setenv("DLGRADE_AUTOGRADER", "1")
+    monkeypatch.setattr(runner, "Sandbox", RecordingSandbox)
+    monkeypatch.setattr(RecordingSandbox, "modes", [])
+    a = tiny(tmp_path, [DOUBLE])
+    grade(str(a.reference), a)
+    assert RecordingSandbox.modes == ["default"]
 
 
 def test_a_submission_already_read_is_not_read_again(tmp_path, monkeypatch):

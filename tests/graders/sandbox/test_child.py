@@ -90,6 +90,18 @@ def test_reseed_makes_calls_repeatable(child):
     assert np.array_equal(a, np.random.rand(3))
 
 
+def test_reseed_seeds_torch_as_torch_manual_seed_does(child):
+    import torch
+
+    c = make(child)
+    c.torch = torch
+    c.reseed(5)
+    a = (torch.rand(3), torch.randn(2), torch.randint(0, 10**6, (2,)))
+    torch.manual_seed((c.base_seed + 5) % 2**32)
+    b = (torch.rand(3), torch.randn(2), torch.randint(0, 10**6, (2,)))
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+
+
 def test_callables_built_from_specs_record_their_calls(child):
     c = make(child)
     schedule = c.resolve_callable("schedule", {"values": [0.1, 0.01]})

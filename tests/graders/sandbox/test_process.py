@@ -360,14 +360,15 @@ def test_default_mode_with_landlock_hides_the_reference_and_refuses_writes_outsi
     assert not (REFERENCE.parents[2] / "dlgrade-test-written").exists()
 
 
-def test_isolation_mode_comes_from_the_argument_or_the_environment(monkeypatch):
+def test_isolation_mode_comes_from_the_argument_never_the_environment(monkeypatch):
     monkeypatch.setenv("DLGRADE_AUTOGRADER", "1")
-    assert Sandbox([]).mode == "autograder"
-    monkeypatch.setenv("DLGRADE_AUTOGRADER", "0")
-    assert Sandbox([]).mode == "default"
+    assert Sandbox([]).mode == "default"  # the stated default, whatever the environment says
     assert Sandbox([], isolation="autograder").mode == "autograder"
-    with pytest.raises(ValueError):
-        Sandbox([], isolation="lenient")
+    monkeypatch.setenv("DLGRADE_AUTOGRADER", "0")
+    assert Sandbox([], isolation="autograder").mode == "autograder"
+    for unknown in ("lenient", None, ""):
+        with pytest.raises(ValueError):
+            Sandbox([], isolation=unknown)
 
 
 @pytest.mark.parametrize("flag, env, mode", [(True, None, "autograder"), (False, "1", "autograder"),

@@ -213,3 +213,32 @@ def test_the_caps_hold_what_the_references_send_with_a_wide_margin():
 def test_a_reply_over_the_cap_is_refused_by_the_senders_pack():
     with pytest.raises(wire.WireError, match="too large to send"):
         wire.pack({"v": "x" * (wire.REPLY_CAPS.max_bytes + 1)})
+
+
+def _verdict_with_strings_blanked(body: bytes, caps: wire.Caps) -> bool:
+    """The structure check done the long way: every string blanked first, then counted."""
+    bare = wire._JSON_STRING.sub(b'""', body)
+    depth = deepest = 0
+    for byte in bare:
+        depth += {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.get(byte, 0)
+        deepest = max(deepest, depth)
+    values = sum(bare.count(c) for c in (b",", b":", b"[", b"{")) + 1
+    return values <= caps.max_values and deepest <= caps.max_depth
+
+
+_JSON = st.recursive(st.none() | st.integers() | st.text(alphabet='[]{},:"\\ab'),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text("{:,a"), inner, max_size=3),
+                     max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON, st.integers(1, 30), st.integers(1, 6))
+def test_counting_on_the_raw_bytes_first_gives_the_verdict_of_blanking_the_strings(value, max_values, max_depth):
+    caps = wire.Caps(max_bytes=1 << 20, max_values=max_values, max_depth=max_depth, max_array_bytes=0)
+    body = json.dumps({"v": value}).encode()
+    try:
+        wire.check_structure(body, caps)
+        accepted = True
+    except wire.WireError:
+        accepted = False
+    assert accepted == _verdict_with_strings_blanked(body, caps)
