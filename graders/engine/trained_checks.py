@@ -38,7 +38,7 @@ STANDARD_RUNS = (f"runs 0-{N_DRAWS - 1}: {N_DRAWS} course-secret draws of the se
                  f"reference; run {N_DRAWS}: draw 0 with every input perturbed by {PERTURBATION:g} relative; run "
                  f"{N_DRAWS + 1}: draw 1 with the correct-but-unusual variant of the reference named in the "
                  "calibrate module's VARIANT_EDITS")
-_ENTRY_FIELDS = {"bound", "reference_values", "seeds", "grade_seed", "settings", "variation"}
+_ENTRY_FIELDS = frozenset({"bound", "reference_values", "seeds", "grade_seed", "settings", "variation"})
 
 
 class CalibrationError(LookupError):
