@@ -246,7 +246,7 @@ def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *,
     (or seed, or draw) and under harmless `variation`s ({what: {draw: value}}), with the declared
     metric, margin, budget and settings; warns when a run took more CPU than the budget."""
     threshold = calibrate(check.metric, values, higher_is_better=check.higher_is_better, margin=check.margin,
-                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings[dataset]), dataset=dataset,
+                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings_for(dataset)), dataset=dataset,
                           variation=variation)
     if check.slack:  # the bound with its absolute slack, and the margin that amounts to
         every = threshold.reference_values + tuple(v for d in threshold.variation.values() for v in d.values())
