@@ -221,7 +221,6 @@ def test_written_calibrations_read_back_as_the_same_bounds_and_keep_the_other_da
 # ----------------------------------------------------------------- --write on the real files
 
 ONE_TABLE = {
-    "sequences_torch": lambda c, th: c.render(th.THRESHOLDS),
     "transfer_torch": lambda c, th: c.render(th.THRESHOLDS),
 }
 
