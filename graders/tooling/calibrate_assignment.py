@@ -80,8 +80,8 @@ def parse_override(text: str) -> tuple[str, object]:
 
 def chosen(checks: dict[str, TrainedCheck], keys, overrides, dataset: str | None) -> list[TrainedCheck]:
     """The declarations of `keys` (all when None), each with `overrides` ["KEY=VALUE"] applied to
-    its settings (of every data set; a key that the settings of `dataset`, or of the data set
-    it declares first, do not have is an error)."""
+    the settings (of every data set) that have that key; a key that no chosen check's settings of
+    `dataset` (or of the data set it declares first) have is an error."""
     unknown = sorted(set(keys or ()) - set(checks))
     if unknown:
         raise ValueError(f"unknown trained checks {unknown}; the keys are {sorted(checks)}")
@@ -90,14 +90,12 @@ def chosen(checks: dict[str, TrainedCheck], keys, overrides, dataset: str | None
     if missing:
         raise ValueError(f"no settings of {missing} for the data set {dataset!r}")
     changes = dict(parse_override(o) for o in overrides)
-    out = []
-    for check in picked:
-        known = check.settings_for(dataset or next(iter(check.settings)))
-        for key in changes:
-            if key not in known:
-                raise ValueError(f"{check.key} has no setting {key!r} (it has {', '.join(known)})")
-        out.append(replace(check, settings={name: {**s, **changes} for name, s in check.settings.items()}))
-    return out
+    known = {key for c in picked for key in c.settings_for(dataset or next(iter(c.settings)))}
+    for key in changes:
+        if key not in known:
+            raise ValueError(f"no chosen check has a setting {key!r} (they have {', '.join(sorted(known))})")
+    return [replace(check, settings={name: {**s, **{k: v for k, v in changes.items() if k in s}}
+                                     for name, s in check.settings.items()}) for check in picked]
 
 
 def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -> int:

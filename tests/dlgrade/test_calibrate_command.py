@@ -31,7 +31,7 @@ def test_calibrate_writes_a_thresholds_file_that_reads_back_with_the_settings_it
     (["calibrate", "no_such_assignment"], "unknown assignment 'no_such_assignment'"),
     (["calibrate", "numpy_basics"], "numpy_basics declares no trained checks"),
     (["calibrate", "vae_torch", "--checks", "nope"], "unknown trained checks ['nope']"),
-    (["calibrate", "vae_torch", "--set", "no_such_setting=1"], "has no setting 'no_such_setting'"),
+    (["calibrate", "vae_torch", "--set", "no_such_setting=1"], "no chosen check has a setting 'no_such_setting'"),
     (["calibrate", "vae_torch", "--set", "epochs"], "--set takes KEY=VALUE"),
     (["calibrate", "vae_torch", "--runs", "3"], "at least 5 course-secret draws"),
     (["calibrate", "vae_torch", "--dataset", "cifar"], "no settings of ['vae_test_loss'] for the data set 'cifar'"),
