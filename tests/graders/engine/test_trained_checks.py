@@ -22,6 +22,13 @@ from graders.engine.trained_checks import (
 # Every calibrated bound as the Python tables held it (assignment, data set, check key): the
 # conversion to thresholds.json changed their form, not one of their numbers.
 BOUNDS_BEFORE = {
+    ("transfer_torch", "digits (5, 6, 7, 8, 9) (base pretrained on 0-4)", "replace_head: head-only accuracy (5 classes)"):
+        0.8440749999999999,
+    ("transfer_torch", "digits (5, 6, 7, 8, 9) (base pretrained on 0-4)",
+     "unfreeze_from: fine-tuned accuracy (5 classes)"): 0.9252999999999999,
+    ("transfer_torch", "digits (5, 9) (base pretrained on 0-4)", "replace_head: head-only accuracy (5 vs 9)"): 0.784415,
+    ("transfer_torch", "digits (5, 9) (base pretrained on 0-4)", "unfreeze_from: fine-tuned accuracy (5 vs 9)"):
+        0.88901,
     ("sequences_torch", "pydoc_data.topics (load_english_text)", "CharLSTM: validation loss"): 2.1945575650666305,
     ("sequences_torch", "pydoc_data.topics (load_english_text)", "CharLSTM: stepwise validation loss"):
         2.1462472878834564,
