@@ -11,7 +11,6 @@ variations are in `calibration_runs`; the command line is `dlgrade calibrate`.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import time
@@ -21,8 +20,8 @@ from pathlib import Path
 from statistics import mean
 
 from graders.engine.secret import CourseSecret, fixed_secret
-from graders.engine.thresholds import Threshold, calibrate, derived_bound, format_table
-from graders.engine.trained_checks import THRESHOLDS_FILE, Calibration, TrainedCheck
+from graders.engine.thresholds import Threshold, calibrate, derived_bound
+from graders.engine.trained_checks import Calibration, TrainedCheck
 
 DATASET_SEEDS = (0, 1, 2, 3, 4)  # the per-data-set scripts' default: the fewest `calibrate` takes
 
@@ -134,26 +133,7 @@ def cpu_summary(cpus, digits: int = 2) -> str:
     return f"{mean(cpus):.{digits}f} s CPU on average, {max(cpus):.{digits}f} s at most"
 
 
-# ----------------------------------------------------------------- one-table scripts
-
-
-def script_arguments(doc: str, *, margin: float | None = None,
-                     mutants: str = "named") -> argparse.ArgumentParser:
-    """The parser of a one-table script: --write, --margin (when given a default) and
-    --mutants, either "named" (`--mutants [NAME ...]`: all, or those named) or "all"
-    (a flag). A script adds its own options to the parser it gets."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite thresholds.py")
-    if margin is not None:
-        parser.add_argument("--margin", type=float, default=margin)
-    if mutants == "named":
-        parser.add_argument("--mutants", nargs="*", default=None,
-                            help="also report the mutants (all, or those named)")
-    elif mutants == "all":
-        parser.add_argument("--mutants", action="store_true", help="also report the mutants")
-    else:
-        raise ValueError(f"mutants is 'named' or 'all', not {mutants!r}")
-    return parser
+# ----------------------------------------------------------------- the known slips, CPU
 
 
 def one_blas_thread(fn, *args):
@@ -162,29 +142,6 @@ def one_blas_thread(fn, *args):
 
     with threadpool_limits(limits=1):
         return fn(*args)
-
-
-def print_tables(thresholds: dict[str, Threshold], *sections: str) -> None:
-    """A blank line and the markdown table, then each section after a blank line."""
-    for text in (format_table(thresholds), *sections):
-        print()
-        print(text)
-
-
-def write_thresholds(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
-
-
-def write_and_report(args, path: Path, render, report) -> int:
-    """The end of a one-table script: --write puts render() into `path`; --mutants prints a
-    blank line and report(names): the names given, or None for all (also for a flag)."""
-    if args.write:
-        write_thresholds(path, render())
-    if args.mutants is not None and args.mutants is not False:
-        print()
-        report(None if args.mutants is True else (args.mutants or None))
-    return 0
 
 
 def verdict(threshold: Threshold, value: float) -> str:
@@ -258,12 +215,6 @@ def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *,
     return threshold
 
 
-def thresholds_path(assignment_id: str) -> Path:
-    """The assignment's thresholds.json (beside its thresholds.py)."""
-    module = importlib.import_module(f"graders.assignments.{assignment_id}")
-    return Path(module.__file__).with_name(THRESHOLDS_FILE)
-
-
 def write_calibrations(path: Path, table: dict[str, Threshold]) -> None:
     """Put `table` ({check key: Threshold}) into the thresholds.json at `path`, each bound as the
     entry of its data set (`Threshold.dataset`), over the other entries; the other checks and
@@ -295,12 +246,6 @@ def worst_per_draw(values: dict, higher_is_better: bool) -> dict:
         by_draw.setdefault(draw, []).append(float(value))
     pick = min if higher_is_better else max
     return {draw: pick(v) for draw, v in by_draw.items()}
-
-
-def variation_note(variations, draws) -> str:
-    """The calibration's variation in words, for a threshold's settings."""
-    return (f"{len(draws)} course-secret draws (seed and held-out rows) x {len(variations)} variations: "
-            + "; ".join(variations) + "; the reference value of each draw is the worst of its variations")
 
 
 def unusual_variant(assignment_id: str, name: str):
