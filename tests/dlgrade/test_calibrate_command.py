@@ -39,3 +39,13 @@ def test_calibrate_writes_a_thresholds_file_that_reads_back_with_the_settings_it
 def test_bad_requests_get_a_clear_message_and_status_2(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_assignments_calibrate_module_takes_the_same_command_line(capsys):
+    from graders.assignments.vae_torch import calibrate
+
+    with pytest.raises(SystemExit) as info:
+        calibrate.calibrate_main("vae_torch", ["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(option in out for option in ("--dataset", "--runs", "--set", "--write", "--out"))
