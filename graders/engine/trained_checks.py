@@ -150,8 +150,11 @@ class TrainedCheck:
         """The budget in words (what the runner says when the check runs over its time)."""
         return f"{self.cpu_budget_s:g} s of CPU" + (f", for {self.model_size}" if self.model_size else "")
 
-    def with_bound(self, bound: float, dataset: str = "digits") -> TrainedCheck:
-        """This declaration with `dataset`'s bound replaced (a course's override)."""
+    def with_bound(self, bound: float, dataset: str | None = None) -> TrainedCheck:
+        """This declaration with `dataset`'s bound replaced (a course's override); dataset None: the
+        one data set it is calibrated on, or "digits" when there are several."""
+        if dataset is None:
+            dataset = next(iter(self.calibrated)) if len(self.calibrated) == 1 else "digits"
         if dataset not in self.calibrated:
             raise CalibrationError(f"no calibrated threshold of {self.assignment}'s {self.key!r} for {dataset!r} "
                                    f"to override")
@@ -178,8 +181,14 @@ class TrainedGroup:
     def describe_budget(self) -> str:
         return max(self.checks, key=lambda c: c.cpu_budget_s).describe_budget()
 
-    def with_bound(self, key: str, bound: float, dataset: str = "digits") -> TrainedGroup:
-        """This group with the bound of `key` on `dataset` replaced (a course's override)."""
+    def with_bound(self, bound: float, dataset: str | None = None, *, key: str | None = None) -> TrainedGroup:
+        """This group with the bound of `key` (on `dataset`, see `TrainedCheck.with_bound`) replaced
+        (a course's override); key None only for a group of one bound."""
+        if key is None:
+            if len(self.checks) != 1:
+                raise ValueError(f"this check compares with several bounds ({', '.join(self.keys())}): name the "
+                                 "one to override")
+            key = self.checks[0].key
         self[key]  # noqa: B018 - KeyError for a key the group does not hold
         return TrainedGroup(tuple(c.with_bound(bound, dataset) if c.key == key else c for c in self.checks))
 

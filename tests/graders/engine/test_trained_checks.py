@@ -111,13 +111,23 @@ def test_a_course_may_override_a_bound_of_one_data_set(tmp_path):
     check = with_calibration(tmp_path, [_check()])["loss"]
     looser = check.with_bound(3.0)
     assert looser.for_dataset("digits").bound == 3.0 and check.for_dataset("digits").bound == pytest.approx(2.2)
+    assert check.with_bound(3.0, "digits") == looser
     with pytest.raises(CalibrationError, match="'mnist'"):
         check.with_bound(3.0, "mnist")
     group = TrainedGroup((check, replace(check, key="other")))
-    assert group.with_bound("other", 4.0)["other"].for_dataset("digits").bound == 4.0
-    assert group.with_bound("other", 4.0)["loss"] == check
+    assert group.with_bound(4.0, key="other")["other"].for_dataset("digits").bound == 4.0
+    assert group.with_bound(4.0, key="other")["loss"] == check
     with pytest.raises(KeyError):
-        group.with_bound("nope", 1.0)
+        group.with_bound(1.0, key="nope")
+    with pytest.raises(ValueError, match="several bounds"):
+        group.with_bound(1.0)
+    assert TrainedGroup((check,)).with_bound(3.0)["loss"] == looser
+
+
+def test_a_bound_calibrated_on_one_other_data_set_is_overridden_without_naming_it(tmp_path):
+    _write(tmp_path, {"faust": {"loss": _entry()}})
+    check = with_calibration(tmp_path, [_check(settings={"faust": {"epochs": 3, "shape": (8, 8)}})])["loss"]
+    assert check.with_bound(9.0).for_dataset("faust").bound == 9.0
 
 
 def test_a_missing_entry_names_the_command_that_writes_it(tmp_path):
