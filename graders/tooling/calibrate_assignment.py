@@ -102,6 +102,8 @@ def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -
     """Calibrate, print the table, write it when asked; the exit status."""
     dataset = args.dataset.split(":", 1)[0] if args.dataset else None
     checks = chosen(declarations(assignment_id), args.checks, args.overrides, dataset)
+    if args.overrides and args.write and not args.out:
+        raise ValueError("bounds calibrated with --set do not fit the declared settings: write them with --out FILE")
     if args.runs is not None and args.runs < 5:
         raise ValueError("calibrate over at least 5 course-secret draws (--runs 5 or more)")
     from graders.engine.thresholds import format_table
@@ -113,7 +115,8 @@ def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -
     writing = bool(args.write or args.out)
     path = args.out or Path(importlib.import_module(f"graders.assignments.{assignment_id}").__file__).with_name(
         THRESHOLDS_FILE)
-    extra = {"write_to": path.parent if writing else None} if "write_to" in signature(module.calibrate).parameters else {}
+    takes_folder = "write_to" in signature(module.calibrate).parameters
+    extra = {"write_to": path.parent if writing else None} if takes_folder else {}
     table = module.calibrate(checks, args.dataset, args.runs, verbose, **extra)
     print()
     print(format_table(table))

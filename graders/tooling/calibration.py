@@ -23,9 +23,6 @@ from graders.engine.secret import CourseSecret, fixed_secret
 from graders.engine.thresholds import Threshold, calibrate, derived_bound
 from graders.engine.trained_checks import Calibration, TrainedCheck
 
-DATASET_SEEDS = (0, 1, 2, 3, 4)  # the per-data-set scripts' default: the fewest `calibrate` takes
-
-
 def reference_path(assignment_id: str) -> Path:
     """The reference solution of an assignment (`Assignment.reference`)."""
     from graders.assignments import get

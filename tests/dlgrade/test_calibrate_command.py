@@ -34,6 +34,7 @@ def test_calibrate_writes_a_thresholds_file_that_reads_back_with_the_settings_it
     (["calibrate", "vae_torch", "--set", "no_such_setting=1"], "no chosen check has a setting 'no_such_setting'"),
     (["calibrate", "vae_torch", "--set", "epochs"], "--set takes KEY=VALUE"),
     (["calibrate", "vae_torch", "--runs", "3"], "at least 5 course-secret draws"),
+    (["calibrate", "vae_torch", "--set", "epochs=1", "--write"], "write them with --out FILE"),
     (["calibrate", "vae_torch", "--dataset", "cifar"], "no settings of ['vae_test_loss'] for the data set 'cifar'"),
 ])
 def test_bad_requests_get_a_clear_message_and_status_2(argv, message, capsys):
