@@ -15,6 +15,9 @@
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
 
+Every verb that takes an assignment also takes --course DIR (default: DLGRADE_COURSE), a course
+folder whose assignments and overrides join the bundled ones (graders.courses, docs/courses.md).
+
 Exit status: 0 whenever grading completed, whatever the score; 2 for a usage error
 (unknown assignment, unreadable options); 1 for an internal error of the grader; 141 (as
 for other commands stopped by SIGPIPE), quietly, when the reader of the output went away
@@ -30,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 
 from dlgrade import calibrate_command, course_commands
+from dlgrade.course_option import add_course_argument, catalog_from_args, known_assignment, resolve_course_argument
 from graders.reports import FORMATS
 
 DEMO_SUBMISSION = "numpy_basics_example.py"
@@ -59,16 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "(same as DLGRADE_AUTOGRADER=1; see docs/security.md)")
     g.add_argument("--reveal-answers", action="store_true", help=REVEAL_HELP)
     g.add_argument("--option", metavar="NAME=VALUE", action="append", default=[], help=OPTION_HELP)
+    add_course_argument(g)
 
     c = sub.add_parser("check", help="run the visible checks on your own work (hidden ones are not run)")
     c.add_argument("submission")
     c.add_argument("--assignment", "-a")
+    add_course_argument(c)
 
     ls = sub.add_parser("list", help="list the assignments, or the checks of one")
     ls.add_argument("assignment", nargs="?")
+    add_course_argument(ls)
 
     ct = sub.add_parser("contract", help="print the course contract (CONTRACT.md), or one assignment's part")
     ct.add_argument("assignment", nargs="?")
+    add_course_argument(ct)
 
     sub.add_parser("demo", help="grade the bundled example submission and print the report")
 
@@ -87,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "in autograder mode, each submission unable to read the others; docs/security.md)")
     b.add_argument("--option", metavar="NAME=VALUE", action="append", default=[], help=OPTION_HELP)
     course_commands.add_batch_options(b)
+    add_course_argument(b)
 
     gs = sub.add_parser("gradescope-bundle", help="build the Gradescope autograder zip of an assignment")
     gs.add_argument("--assignment", "-a", required=True)
@@ -101,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "visible); see docs/courses.md")
     gs.add_argument("--late-policy", metavar="JSON", help="a late policy run_autograder applies "
                                                           '(its "due" may be "gradescope": the assignment\'s due date)')
+    add_course_argument(gs)
     course_commands.add_parsers(sub)
     calibrate_command.add_parser(sub)
 
@@ -112,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--data", help="data set option baked into the grader, e.g. digits")
     pl.add_argument("--option", metavar="NAME=VALUE", action="append", default=[],
                     help="an option the assignment declares, baked into the grader; repeatable")
+    add_course_argument(pl)
     return parser
 
 
@@ -120,29 +131,19 @@ def _usage_error(message: str) -> int:
     return 2
 
 
-def _resolve_assignment(submission: str, requested: str | None, source=None):
-    from graders import assignments
+def _resolve_assignment(submission: str, requested: str | None, source=None, found=None):
     from graders.engine.source import read_submission
 
+    found = found if found is not None else catalog_from_args(None)
     assignment_id = requested or (source or read_submission(submission)).assignment
     if not assignment_id:
         raise LookupError("cannot tell which assignment this is; pass --assignment ID "
-                          f"(one of: {', '.join(assignments.assignment_ids())})")
-    try:
-        return assignments.get(assignment_id)
-    except KeyError:
-        raise LookupError(f"unknown assignment {assignment_id!r}; "
-                          f"known: {', '.join(assignments.assignment_ids())}") from None
+                          f"(one of: {', '.join(found.ids())})")
+    return known_assignment(found, assignment_id)
 
 
-def _known_assignment(assignment_id: str):
-    from graders import assignments
-
-    try:
-        return assignments.get(assignment_id)
-    except KeyError:
-        raise LookupError(f"unknown assignment {assignment_id!r}; "
-                          f"known: {', '.join(assignments.assignment_ids())}") from None
+def _known_assignment(assignment_id: str, args=None):
+    return known_assignment(catalog_from_args(args), assignment_id)
 
 
 def _options(args, assignment=None) -> dict:
@@ -170,7 +171,7 @@ def cmd_grade(args, *, include_hidden: bool, fmt: str, out: str | None) -> int:
     except Exception:  # a reader bug: the grade reads it again and reports it
         source = None
     try:
-        assignment = _resolve_assignment(args.submission, args.assignment, source)
+        assignment = _resolve_assignment(args.submission, args.assignment, source, catalog_from_args(args))
     except LookupError as exc:
         return _usage_error(str(exc))
     try:
@@ -189,14 +190,13 @@ def cmd_grade(args, *, include_hidden: bool, fmt: str, out: str | None) -> int:
 
 
 def cmd_list(args) -> int:
-    from graders import assignments
-
+    found = catalog_from_args(args)
     if not args.assignment:  # from the manifests alone: no assignment's checks are imported
-        for aid, manifest in assignments.manifests().items():
+        for aid, manifest in found.manifests().items():
             print(f"{aid:24s} {manifest.title}")
         return 0
     try:
-        a = assignments.get(args.assignment)
+        a = found.get(args.assignment)
     except KeyError:
         return _usage_error(f"unknown assignment {args.assignment!r}")
     print(f"{a.id}: {a.title}")
@@ -209,11 +209,16 @@ def cmd_list(args) -> int:
 
 
 def cmd_contract(args) -> int:
-    from dlgrade.contract import assignment_part, contract_text
+    from dlgrade.contract import assignment_part, contract_text, course_contract_text
 
-    text = contract_text()
+    found = catalog_from_args(args)
+    text = contract_text() + course_contract_text(found)
     if args.assignment:
         part = assignment_part(text, args.assignment)
+        if part is None and args.assignment in found.ids() and found.course_folders():
+            a = found.get(args.assignment)
+            part = (f"{a.id}: {a.title}\nThe course's contract has no section on {a.id} (a CONTRACT.md in the "
+                    f"course folder would hold it). The names a submission defines: {', '.join(a.contract)}\n")
         if part is None:
             return _usage_error(f"the contract has no assignment {args.assignment!r}")
         text = part
@@ -228,14 +233,14 @@ def cmd_batch(args) -> int:
         return _usage_error("--workers must be at least 1")
     out = Path(args.out or f"grades_{args.assignment}")
     try:
-        options = _options(args, _known_assignment(args.assignment))
+        options = _options(args, _known_assignment(args.assignment, args))
         course = course_commands.batch_options(args)
     except (LookupError, ValueError) as exc:
         return _usage_error(str(exc))
     try:
         result = run_batch(args.source, args.assignment, out, workers=args.workers, force=args.force,
                            dask=args.dask, options=options, progress=not args.no_progress,
-                           trusted=args.trusted, **course)
+                           trusted=args.trusted, course=args.course, **course)
     except BatchError as exc:
         return _usage_error(str(exc))
     print(result.summary())
@@ -243,22 +248,19 @@ def cmd_batch(args) -> int:
 
 
 def cmd_gradescope_bundle(args) -> int:
-    from graders import assignments
     from graders.gradescope.bundle import build_bundle
 
-    if args.assignment not in assignments.assignment_ids():
-        return _usage_error(f"unknown assignment {args.assignment!r}; "
-                            f"known: {', '.join(assignments.assignment_ids())}")
     try:
-        options = _options(args, assignments.get(args.assignment))
-    except ValueError as exc:
+        options = _options(args, _known_assignment(args.assignment, args))
+    except (LookupError, ValueError) as exc:
         return _usage_error(str(exc))
     out = Path(args.out or f"{args.assignment}_autograder.zip")
     try:
         late = course_commands.bundle_late_policy(args)
     except ValueError as exc:
         return _usage_error(str(exc))
-    path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks, **late)
+    path = build_bundle(args.assignment, out, options=options, hidden_checks=args.hidden_checks, course=args.course,
+                        **late)
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
@@ -267,10 +269,11 @@ def cmd_prairielearn_grader(args) -> int:
     from graders.prairielearn.grader import ENTRY_POINT, write_grader
 
     try:
-        options = _options(args, _known_assignment(args.assignment))
+        options = _options(args, _known_assignment(args.assignment, args))
     except (LookupError, ValueError) as exc:
         return _usage_error(str(exc))
-    out = write_grader(args.assignment, Path(args.out or f"dlgrade_{args.assignment}"), options=options)
+    out = write_grader(args.assignment, Path(args.out or f"dlgrade_{args.assignment}"), options=options,
+                       course=args.course)
     print(f"wrote {out}: copy it into the course's serverFilesCourse/ and set the question's "
           f"externalGradingOptions (entrypoint .../{out.name}/{ENTRY_POINT}; see docs/courses.md)")
     return 0
@@ -294,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    from graders.course_config import CourseError
+
     args = build_parser().parse_args(argv)
+    resolve_course_argument(args)  # --course, else DLGRADE_COURSE: read here, once
     try:
         if args.command == "grade":
             return cmd_grade(args, include_hidden=not args.visible_only, fmt=args.format, out=args.out)
@@ -318,8 +324,10 @@ def _run(argv: list[str] | None) -> int:
         if args.command == "demo":
             example = resources.files("student_templates").joinpath("examples", DEMO_SUBMISSION)
             with resources.as_file(example) as path:
-                args = argparse.Namespace(submission=str(path), assignment=None)
+                args = argparse.Namespace(submission=str(path), assignment=None, course=None)
                 return cmd_grade(args, include_hidden=True, fmt="text", out=None)
+    except CourseError as exc:  # a course folder that cannot be used: what is wrong, where
+        return _usage_error(str(exc))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -32,3 +32,14 @@ def assignment_part(text: str, assignment: str) -> str | None:
                         if not lines[j].startswith((" ", "\t")) or not lines[j].strip()), len(lines))
             return "\n".join(lines[i:end]).rstrip() + "\n"
     return None
+
+
+def course_contract_text(found) -> str:
+    """The contracts of the course folders in use (`found`, a graders.courses.Catalog): each
+    folder's own CONTRACT.md, if it has one, to follow the bundled course's."""
+    parts = []
+    for folder in found.course_folders():
+        path = folder / "CONTRACT.md"
+        if path.is_file():
+            parts.append("\n" + path.read_text(encoding="utf-8"))
+    return "".join(parts)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from dlgrade.course_option import add_course_argument, catalog_from_args, known_assignment
+
 
 def add_batch_options(b) -> None:
     b.add_argument("--db", help="the gradebook database (default: OUT/gradebook.sqlite)")
@@ -63,6 +65,7 @@ def add_parsers(sub) -> None:
                                                                  "code (0-1, default 0.6)")
     s.add_argument("--template", help="the starter code to ignore (default: the assignment's template notebook)")
     s.add_argument("--no-progress", action="store_true")
+    add_course_argument(s)
 
 
 def _bar(total: int, enabled: bool, desc: str, unit: str):
@@ -175,7 +178,14 @@ def cmd_similarity(args) -> int:
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     if not 0 < threshold <= 1:
         raise ValueError("--threshold is a share of code, between 0 and 1")
-    template = (submission_code(Path(args.template)) if args.template else template_code(args.assignment))
+    found = catalog_from_args(args)
+    try:
+        target = known_assignment(found, args.assignment)
+    except LookupError as exc:
+        raise ValueError(str(exc)) from None
+    own = found.owner(args.assignment).package != "graders.assignments"  # a course's: no bundled template
+    template = (submission_code(Path(args.template)) if args.template
+                else template_code(args.assignment, target.reference if own else None))
     with tempfile.TemporaryDirectory(prefix="dlgrade-similarity-") as tmp:
         source = Path(args.source)
         if source.is_file() and source.suffix.lower() == ".zip":

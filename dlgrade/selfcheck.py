@@ -46,19 +46,21 @@ def history_notebook(history: list[str], assignment: str):
     return nb
 
 
-def check_notebook(assignment: str, path: str | None = None, *, show: bool = True):
+def check_notebook(assignment: str, path: str | None = None, *, show: bool = True, course: str | None = None):
     """Run the visible checks of `assignment` on this notebook's code (or on `path`).
 
     show: display the report (HTML in Jupyter, else printed text) and return None, so that
     nothing more is printed under it; show=False displays nothing and returns the report.
+    course: the course folder the assignment comes from (default: DLGRADE_COURSE), for an
+    assignment of an instructor's own course (graders.courses).
     """
     import nbformat
 
-    from graders import assignments
+    from graders.courses import catalog, course_from_environment
     from graders.engine.runner import grade
     from graders.sandbox.environment import isolation_from_environment
 
-    target = assignments.get(assignment)
+    target = catalog(course_from_environment(course)).get(assignment)
     with tempfile.TemporaryDirectory(prefix="dlgrade-selfcheck-") as tmp:
         submission = None
         if path is None:

@@ -9,6 +9,7 @@ score. The plugin is registered by dlgrade's `pytest11` entry point (or load it 
 
     --dlgrade-submission PATH   the .py file or .ipynb notebook to grade
     --dlgrade-assignment ID     the assignment (default: read from the notebook's metadata)
+    --dlgrade-course DIR        a course folder the assignment comes from (default: DLGRADE_COURSE)
     --dlgrade-visible-only      only the checks students can see
     --dlgrade-data DATA         data set for trained checks (digits, mnist:PATH)
     --dlgrade-check NAME        only this check (repeat for more; -k cannot match names with colons)
@@ -34,6 +35,8 @@ def pytest_addoption(parser):
     group = parser.getgroup("dlgrade", "dlgrade: grade a submission with an assignment's checks")
     group.addoption("--dlgrade-submission", metavar="PATH", help="the .py or .ipynb submission to grade")
     group.addoption("--dlgrade-assignment", metavar="ID", help="assignment id (default: from the notebook)")
+    group.addoption("--dlgrade-course", metavar="DIR",
+                    help="a course folder of assignments and overrides (default: DLGRADE_COURSE)")
     group.addoption("--dlgrade-visible-only", action="store_true", help="only the checks students can see")
     group.addoption("--dlgrade-data", metavar="DATA", help="data set for trained checks, e.g. digits")
     group.addoption("--dlgrade-option", metavar="NAME=VALUE", action="append", default=[],
@@ -49,7 +52,7 @@ def _settings(config) -> dict | None:
     path = config.getoption("dlgrade_submission")
     settings = None
     if path:
-        from graders import assignments
+        from graders.courses import CourseError, catalog, course_from_environment
         from graders.engine.source import read_submission
 
         path = Path(path).expanduser().resolve()
@@ -60,10 +63,12 @@ def _settings(config) -> dict | None:
         if not aid:
             raise pytest.UsageError("cannot tell which assignment this is; pass --dlgrade-assignment ID")
         try:
-            assignment = assignments.get(aid)
+            found = catalog(course_from_environment(config.getoption("dlgrade_course")))
+            assignment = found.get(aid)
+        except CourseError as exc:
+            raise pytest.UsageError(str(exc)) from None
         except KeyError:
-            raise pytest.UsageError(f"unknown assignment {aid!r}; known: "
-                                    f"{', '.join(assignments.assignment_ids())}") from None
+            raise pytest.UsageError(f"unknown assignment {aid!r}; known: {', '.join(found.ids())}") from None
         options = {"data": config.getoption("dlgrade_data")} if config.getoption("dlgrade_data") else {}
         try:
             options.update(assignment.parse_options(config.getoption("dlgrade_option") or []))

@@ -46,12 +46,13 @@ def _normalise(code: str) -> str:
     return "\n".join(line.rstrip() for line in code.strip().splitlines())
 
 
-def template_code(assignment: str) -> frozenset[str]:
-    """The code cells of the assignment's template notebook, normalised."""
+def template_code(assignment: str, reference: Path | None = None) -> frozenset[str]:
+    """The code cells of the assignment's template notebook (built from `reference`, by default
+    the bundled assignment's), normalised."""
     from graders import assignments
     from student_templates.build import build_notebook
 
-    nb = build_notebook(assignment, assignments.get(assignment).reference)
+    nb = build_notebook(assignment, reference or assignments.get(assignment).reference)
     return frozenset(_normalise(c.source) for c in nb.cells if c.cell_type == "code")
 
 
@@ -59,14 +60,15 @@ class TemplateCode:
     """The template's code cells of one assignment, built on first need and then kept: one per
     choice, or one for a whole batch of students."""
 
-    def __init__(self, assignment: str):
+    def __init__(self, assignment: str, reference: Path | None = None):
         self.assignment = assignment
+        self.reference = reference  # a course assignment's reference; None: the bundled one's
         self._code: frozenset[str] | None = None
 
     def __call__(self) -> frozenset[str]:
         if self._code is None:
             try:
-                self._code = template_code(self.assignment)
+                self._code = template_code(self.assignment, self.reference)
             except Exception:  # no template to compare with: only an empty notebook is blank
                 self._code = frozenset()
         return self._code

@@ -76,11 +76,12 @@ def _root(folder: Path) -> Path:
         folder = entries[0]
 
 
-def discover(folder: Path, assignment: str | None = None) -> list[Student]:
+def discover(folder: Path, assignment: str | None = None, reference: Path | None = None) -> list[Student]:
     """The students of a batch folder, sorted by name (case-insensitively, then exactly); in a
-    student's folder, the file graded for `assignment` (see `find_submission`)."""
+    student's folder, the file graded for `assignment` (see `find_submission`; `reference`:
+    the assignment's, when it is not a bundled one)."""
     folder = Path(folder)
-    template = TemplateCode(assignment) if assignment else None  # built once for the class
+    template = TemplateCode(assignment, reference) if assignment else None  # built once for the class
     if not folder.is_dir():
         raise BatchError(f"{folder}: not a folder or a .zip file")
     root = _root(folder)

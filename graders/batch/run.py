@@ -135,7 +135,7 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
               executor: cf.Executor | None = None, dask: str | None = None, options: dict | None = None,
               checks: list[str] | None = None, progress: bool = True,
               max_zip_bytes: int = MAX_ZIP_BYTES, db=None, late_policy=None,
-              submission_times: dict | None = None, trusted: bool = False) -> BatchResult:
+              submission_times: dict | None = None, trusted: bool = False, course=None) -> BatchResult:
     """Grade every student of `source` (a folder or a .zip) for `assignment`; see the module's doc.
 
     executor: any concurrent.futures executor (not shut down here); else `dask` (a scheduler
@@ -143,14 +143,16 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
     db: the gradebook database (default out_dir/gradebook.sqlite); late_policy: a
     graders.gradebook.late.LatePolicy; submission_times: {student: datetime} (default: file times).
     trusted: grade in default mode rather than autograder mode (an instructor's own code).
+    course: a course folder (graders.courses) the assignment may come from or be overridden
+    by; every worker loads it too (a Dask worker finds it at the same path).
     """
-    from graders import assignments
+    from graders.courses import catalog
 
+    found = catalog(course)
     try:
-        target = assignments.get(assignment)
+        target = found.get(assignment)
     except KeyError:
-        raise BatchError(f"unknown assignment {assignment!r}; known: "
-                         f"{', '.join(assignments.assignment_ids())}") from None
+        raise BatchError(f"unknown assignment {assignment!r}; known: {', '.join(found.ids())}") from None
     check_names = [c.name for c in target.all_checks(options or {})
                    if checks is None or c.name in set(checks)]
     source, out_dir = Path(source), Path(out_dir)
@@ -162,7 +164,7 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
             extract_zip(source, tmp, max_bytes=max_zip_bytes)
             source = tmp
             hide.append(tmp.resolve())
-        students = discover(source, assignment)
+        students = discover(source, assignment, target.reference)
         if not students:
             raise BatchError(f"{source}: no submissions found (one .py/.ipynb file or one folder per student)")
         reports.mkdir(parents=True, exist_ok=True)
@@ -188,7 +190,7 @@ def run_batch(source, assignment: str, out_dir, *, workers: int = 1, force: bool
                 result.errors[res["key"]] = str(res.get("error", "unknown error"))
             bar.update(1)
 
-        jobs = [make_job(s, assignment, options, checks, trusted=trusted, hide=hide) for s in todo]
+        jobs = [make_job(s, assignment, options, checks, trusted=trusted, hide=hide, course=course) for s in todo]
         try:
             if jobs and executor is None and dask:
                 executor = dask_executor(dask, stack)

@@ -25,15 +25,17 @@ from pathlib import Path
 
 
 def make_job(student, assignment: str, options: dict | None, checks: list[str] | None, *,
-             trusted: bool = False, hide=()) -> dict:
+             trusted: bool = False, hide=(), course=None) -> dict:
     """trusted: grade in default mode (an instructor's own code); hide: folders the sandbox
-    may not read (the class's folder, the zip's extraction folder)."""
+    may not read (the class's folder, the zip's extraction folder); course: the course folder
+    the worker loads the assignment with (graders.courses), or None."""
     data = student.submission.read_bytes()
     return {"student": student.name, "key": student.key, "relpath": student.relpath,
             "filename": student.submission.name, "data": data, "sha256": hashlib.sha256(data).hexdigest(),
             "assignment": assignment, "options": dict(options or {}),
             "checks": list(checks) if checks is not None else None,
-            "trusted": bool(trusted), "hide": [str(p) for p in hide]}
+            "trusted": bool(trusted), "hide": [str(p) for p in hide],
+            "course": str(Path(course).resolve()) if course else None}
 
 
 def job_isolation(job: dict) -> str:
@@ -71,12 +73,12 @@ def grade_job(job: dict) -> dict:
 
 
 def _grade(job: dict) -> dict:
-    from graders import assignments
+    from graders.courses import catalog
     from graders.engine.runner import grade
     from graders.reports.html import render_html
     from graders.reports.results_json import render_json
 
-    assignment = assignments.get(job["assignment"])
+    assignment = catalog(job.get("course")).get(job["assignment"])
     select = None
     if job.get("checks") is not None:
         wanted = set(job["checks"])

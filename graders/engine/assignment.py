@@ -29,6 +29,8 @@ class Assignment:
     tasks: paths of trusted task files run inside the sandbox (see tasks.py files).
     limits: the sandbox's resource limits for this assignment.
     options: defaults of the options a grade may set (e.g. {"data": "digits"}).
+    hide: more folders its sandboxes may never read (the course folders it comes from: set by
+        `graders.courses.Catalog.get`).
     """
 
     id: str
@@ -40,6 +42,7 @@ class Assignment:
     tasks: tuple[Path, ...] = ()
     limits: Limits = field(default_factory=Limits)
     options: dict = field(default_factory=dict)
+    hide: tuple[Path, ...] = ()
 
     def all_checks(self, options: dict | None = None) -> list[Check]:
         merged = {**self.options, **(options or {})}

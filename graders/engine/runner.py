@@ -170,7 +170,7 @@ class Session:
                 raise SandboxCrashed(self.load_failure)
         a = self.assignment
         self.current = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits,
-                               isolation=self.isolation)
+                               isolation=self.isolation, hide=a.hide)
         try:
             report = self.current.start()
         except SandboxCrashed as exc:
@@ -189,7 +189,7 @@ class Session:
             raise SandboxCrashed(self.load_failure)
         a = self.assignment
         box = Sandbox(self.source.cells, preload=a.preload, tasks=a.tasks, limits=a.limits,
-                      isolation=self.isolation)
+                      isolation=self.isolation, hide=a.hide)
         try:
             box.start()
         except SandboxCrashed as exc:

@@ -55,13 +55,18 @@ def submission_code(path: Path) -> str:
     return "\n\n".join(code for _, code in source.cells)
 
 
-def template_code(assignment: str) -> str:
-    """The code of the assignment's template notebook (empty when it has none)."""
+def template_code(assignment: str, reference: Path | None = None) -> str:
+    """The code of the assignment's template notebook: the bundled one, else the one built from
+    `reference` (a course's own assignment); empty when there is neither."""
     from importlib import resources
 
     template = resources.files("student_templates").joinpath(f"{assignment}.ipynb")
     if not template.is_file():
-        return ""
+        if reference is None:
+            return ""
+        from student_templates.build import build_notebook
+
+        return "\n\n".join(c.source for c in build_notebook(assignment, reference).cells if c.cell_type == "code")
     with resources.as_file(template) as path:
         return submission_code(path)
 

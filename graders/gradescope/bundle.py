@@ -11,6 +11,9 @@
                               machine; it lies in the grader's own files under /autograder, which
                               autograder mode hides from the sandbox (DLGRADE_HIDE)
     dlgrade_src/              dlgrade's packages (dlgrade, graders, reference, student_templates)
+    dlgrade_courses/          the course folders in use (`--course`, installed courses), when the
+                              assignment is graded with any (graders.course_files); the config's
+                              "courses" names them and run.py loads them
 
 The zip is reproducible: sorted entries, fixed timestamps, the scripts executable.
 """
@@ -100,28 +103,36 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, 
     zf.writestr(info, data)
 
 
-def bundle_config(assignment: str, options: dict | None = None, hidden_checks: str = "as_declared") -> dict:
-    return {"assignment": assignment, "options": dict(options or {}), "hidden_checks": hidden_checks,
-            "dlgrade_version": __version__, "python": "%d.%d" % sys.version_info[:2],
-            "torch": _torch_version()}
+def bundle_config(assignment: str, options: dict | None = None, hidden_checks: str = "as_declared",
+                  courses: list[str] | None = None) -> dict:
+    config = {"assignment": assignment, "options": dict(options or {}), "hidden_checks": hidden_checks,
+              "dlgrade_version": __version__, "python": "%d.%d" % sys.version_info[:2],
+              "torch": _torch_version()}
+    if courses:
+        config["courses"] = list(courses)
+    return config
 
 
 def build_bundle(assignment: str, out, *, options: dict | None = None,
                  hidden_checks: str = "as_declared", late_policy: dict | None = None,
-                 secret: bytes | None = None) -> Path:
+                 secret: bytes | None = None, course=None) -> Path:
     """Write the autograder zip of `assignment` to `out`; returns its path.
 
     late_policy: a late policy (graders/gradebook/late.py) that run_autograder applies.
     secret: the course secret's bytes (default: the instructor's, `load_course_secret()`), so
     that Gradescope grades with the seeds and held-out rows the instructor's own runs use.
+    course: a course folder (graders.courses); the bundle carries it, and every installed
+    course, so that the assignment grades on Gradescope as it does here.
     """
-    from graders import assignments
+    from graders.course_files import course_files, shipped_names
+    from graders.courses import catalog
     from graders.gradescope.run import HIDDEN_CHECKS
 
-    assignments.get(assignment)  # KeyError for an unknown id, before anything is written
+    found = catalog(course)
+    found.get(assignment)  # KeyError for an unknown id, before anything is written
     if hidden_checks not in HIDDEN_CHECKS:
         raise ValueError(f"hidden_checks must be one of {', '.join(HIDDEN_CHECKS)}, not {hidden_checks!r}")
-    config = bundle_config(assignment, options, hidden_checks)
+    config = bundle_config(assignment, options, hidden_checks, shipped_names(found))
     if late_policy is not None:
         config["late_policy"] = late_policy
     out = Path(out)
@@ -139,7 +150,7 @@ def build_bundle(assignment: str, out, *, options: dict | None = None,
               + "\n").encode())
         _add(zf, CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
         _add(zf, SECRET_FILE, secret + b"\n", private=True)
-        for name, path in _source_files():
+        for name, path in _source_files() + course_files(found):
             _add(zf, name, path.read_bytes())
     tmp.replace(out)
     return out

@@ -80,15 +80,24 @@ def failure_results(message: str) -> dict:
             "stdout_visibility": "visible", "tests": []}
 
 
+def bundle_catalog(config: dict, root: Path | None = None):
+    """The catalog the bundle grades with: the bundled course and the course folders it carries
+    (in ROOT/source, beside the config)."""
+    from graders.course_files import shipped_courses
+    from graders.courses import catalog
+
+    return catalog(shipped_courses(config, Path(root or "/autograder") / "source"))
+
+
 def grade_submission(root: Path, config: dict) -> dict:
-    from graders import assignments
     from graders.engine.runner import grade
     from graders.sandbox.environment import isolation_from_environment
+    from graders.submission_choice import TemplateCode
 
-    assignment = assignments.get(config["assignment"])
+    assignment = bundle_catalog(config, root).get(config["assignment"])
     hidden_checks = config.get("hidden_checks") or "as_declared"
     folder = root / "submission"
-    choice = choose(folder, assignment.id)
+    choice = choose(folder, assignment.id, TemplateCode(assignment.id, assignment.reference))
     note = None
     if choice is None:
         found = files_found(folder)
@@ -124,10 +133,8 @@ def apply_late_policy(data: dict, root: Path, config: dict) -> dict:
     return data
 
 
-def self_test(config: dict) -> int:
-    from graders import assignments
-
-    checks = assignments.get(config["assignment"]).all_checks(config.get("options") or {})
+def self_test(config: dict, root: Path | None = None) -> int:
+    checks = bundle_catalog(config, root).get(config["assignment"]).all_checks(config.get("options") or {})
     print(f"dlgrade autograder: {config['assignment']}, {len(checks)} checks, "
           f"{sum(c.points for c in checks):g} points")
     return 0
@@ -141,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = json.loads(Path(args.config).read_text(encoding="utf-8"))
     if args.self_test:
-        return self_test(config)
+        return self_test(config, Path(args.config).resolve().parent.parent)
     root = Path(args.root)
     results = root / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)

@@ -4,11 +4,13 @@
     dlgrade_prairielearn.json    the assignment, its options, the versions it was built with
     course-secret                the course secret, so that trained checks draw the same
                                  seeds and held-out rows in every grading container
+    dlgrade_courses/             the course folders in use (`--course`, installed courses), when
+                                 there are any (graders.course_files); the config names them
 
 The folder goes into the course's `serverFilesCourse/`; PrairieLearn copies it into each
 grading container under /grade/serverFilesCourse/. The image provides Python with dlgrade
-installed (docs/courses.md, "PrairieLearn"): the folder holds no code and nothing of any
-other assignment.
+installed (docs/courses.md, "PrairieLearn"): the folder holds no code of dlgrade's own, only
+the course folders in use, if any.
 """
 
 from __future__ import annotations
@@ -52,9 +54,12 @@ exit 0
 """
 
 
-def grader_config(assignment: str, options: dict | None = None) -> dict:
-    return {"assignment": assignment, "options": dict(options or {}), "dlgrade_version": __version__,
-            "python": "%d.%d" % sys.version_info[:2]}
+def grader_config(assignment: str, options: dict | None = None, courses: list[str] | None = None) -> dict:
+    config = {"assignment": assignment, "options": dict(options or {}), "dlgrade_version": __version__,
+              "python": "%d.%d" % sys.version_info[:2]}
+    if courses:
+        config["courses"] = list(courses)
+    return config
 
 
 def _write(path: Path, text: str, mode: int) -> None:
@@ -66,20 +71,29 @@ def _write(path: Path, text: str, mode: int) -> None:
     tmp.replace(path)
 
 
-def write_grader(assignment: str, out, *, options: dict | None = None, secret: bytes | None = None) -> Path:
+def write_grader(assignment: str, out, *, options: dict | None = None, secret: bytes | None = None,
+                 course=None) -> Path:
     """Write the external grader of `assignment` into the folder `out`; returns it.
 
     secret: the course secret (default: `load_course_secret()`, the instructor's own).
+    course: a course folder (graders.courses); the grader carries it, and every installed
+    course, so that the assignment grades in the container as it does here.
     """
-    from graders import assignments
+    from graders.course_files import course_files, shipped_names
+    from graders.courses import catalog
     from graders.engine.secret import load_course_secret
 
-    assignments.get(assignment)  # KeyError for an unknown id, before anything is written
+    found = catalog(course)
+    found.get(assignment)  # KeyError for an unknown id, before anything is written
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     fill = {"assignment": assignment, "config": CONFIG, "secret": SECRET}
     _write(out / ENTRY_POINT, RUN_SH.format(**fill), 0o755)
-    _write(out / CONFIG, json.dumps(grader_config(assignment, options), indent=2, sort_keys=True) + "\n", 0o644)
+    for name, path in course_files(found):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        _write(out / name, path.read_text(encoding="utf-8"), 0o644)
+    config = grader_config(assignment, options, shipped_names(found))
+    _write(out / CONFIG, json.dumps(config, indent=2, sort_keys=True) + "\n", 0o644)
     key = secret if secret is not None else load_course_secret()
     _write(out / SECRET, key.decode("utf-8") + "\n", 0o600)
     return out

@@ -119,18 +119,21 @@ def not_gradable(message: str, errors: list[str] | None = None) -> dict:
             "format_errors": [clean(e, 2000) for e in (errors or [message])], "output": "", "tests": []}
 
 
-def grade_submission(root: Path, config: dict) -> dict:
-    from graders import assignments
+def grade_submission(root: Path, config: dict, here: Path | None = None) -> dict:
+    """here: the grader's folder (the config's), where the course folders it carries lie."""
+    from graders.course_files import shipped_courses
+    from graders.courses import catalog
     from graders.engine.runner import grade
     from graders.engine.source import read_submission
     from graders.sandbox.environment import isolation_from_environment
+    from graders.submission_choice import TemplateCode
 
-    assignment = assignments.get(config["assignment"])
+    assignment = catalog(shipped_courses(config, here or Path("."))).get(config["assignment"])
     if config.get("dlgrade_version") not in (None, __version__):
         print(f"dlgrade: the grader was written with dlgrade {config['dlgrade_version']} and grades "
               f"with {__version__}: write it again with this version", file=sys.stderr)
     folder = root / "student"
-    choice = choose(folder, assignment.id)
+    choice = choose(folder, assignment.id, TemplateCode(assignment.id, assignment.reference))
     if choice is None:
         found = files_found(folder)
         return not_gradable(f"No .ipynb notebook or .py file was found in your submission (found: "
@@ -165,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     results.parent.mkdir(parents=True, exist_ok=True)
     try:
         config = json.loads(Path(args.config).read_text(encoding="utf-8"))
-        data = grade_submission(root, config)
+        data = grade_submission(root, config, Path(args.config).resolve().parent)
         code = 0
     except Exception as exc:  # the grader's own failure: still a results.json, and say so
         traceback.print_exc()

@@ -50,3 +50,13 @@ def test_an_assignments_calibrate_module_takes_the_same_command_line(capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert all(option in out for option in ("--dataset", "--runs", "--set", "--write", "--out"))
+
+
+def test_a_course_of_its_own_is_named_and_its_bundled_assignments_still_calibrate(tmp_path, capsys):
+    from tests.tiny_course import ASSIGNMENT_ID, write_tiny_course
+
+    course = write_tiny_course(tmp_path / "course")
+    assert main(["calibrate", ASSIGNMENT_ID, "--course", str(course)]) == 2
+    assert "calibrating a course's own assignment is not supported yet" in capsys.readouterr().err
+    assert main(["calibrate", "vae_torch", "--course", str(course), "--runs", "3"]) == 2  # a bundled one: on to
+    assert "at least 5 course-secret draws" in capsys.readouterr().err                    # the calibration

@@ -17,6 +17,7 @@ import pytest
 import graders.assignments
 from dlgrade import cli
 from dlgrade.cli import main
+from graders.courses import Catalog
 from graders.engine import expect
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Check, CheckFailed, Visibility
@@ -190,9 +191,9 @@ def tiny_registry(monkeypatch):
     tiny = Assignment(id="tiny", title="Tiny", contract=("relu",), checks=_tiny,
                       reference=NUMPY_BASICS.reference, limits=Limits(cpu_s=60, memory_mb=2048),
                       options={"bigger": False})
-    real_get, real_ids = graders.assignments.get, graders.assignments.assignment_ids
-    monkeypatch.setattr(graders.assignments, "get", lambda aid: tiny if aid == "tiny" else real_get(aid))
-    monkeypatch.setattr(graders.assignments, "assignment_ids", lambda: sorted(real_ids() + ["tiny"]))
+    real_get, real_ids = Catalog.get, Catalog.ids
+    monkeypatch.setattr(Catalog, "get", lambda self, aid: tiny if aid == "tiny" else real_get(self, aid))
+    monkeypatch.setattr(Catalog, "ids", lambda self: sorted(real_ids(self) + ["tiny"]))
     return tiny
 
 

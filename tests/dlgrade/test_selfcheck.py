@@ -11,6 +11,7 @@ import pytest
 
 import graders.assignments
 from dlgrade.selfcheck import NOTEBOOK_SUBMISSION, check_notebook, hidden_note
+from graders.courses import Catalog
 from graders.engine import expect
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Check, CheckFailed, Visibility
@@ -47,8 +48,8 @@ def _tiny_checks(options):
 def tiny(monkeypatch):
     a = Assignment(id="tiny", title="Tiny", contract=("relu",), checks=_tiny_checks,
                    reference=NUMPY_BASICS.reference, limits=Limits(cpu_s=60, memory_mb=2048))
-    real_get = graders.assignments.get
-    monkeypatch.setattr(graders.assignments, "get", lambda aid: a if aid == "tiny" else real_get(aid))
+    real_get = Catalog.get
+    monkeypatch.setattr(Catalog, "get", lambda self, aid: a if aid == "tiny" else real_get(self, aid))
     return a
 
 
@@ -68,7 +69,7 @@ def test_show_prints_the_report_once_and_says_how_many_hidden_checks_were_not_ru
 
 def test_without_hidden_checks_the_report_does_not_mention_them(tiny, monkeypatch, capsys):
     visible_only = dataclasses.replace(tiny, checks=lambda options: iter(list(_tiny_checks(options))[:1]))
-    monkeypatch.setattr(graders.assignments, "get", lambda aid: visible_only)
+    monkeypatch.setattr(Catalog, "get", lambda self, aid: visible_only)
     check_notebook("tiny", path=str(tiny.reference))
     out = capsys.readouterr().out
     assert "PASS  relu: visible" in out

@@ -135,3 +135,20 @@ def test_own_tests_run_beside_the_checks_and_can_use_the_report(pytester):
     result = _run(pytester, "test_mine.py", f"--dlgrade-submission={REFERENCE}",
                   "--dlgrade-assignment=numpy_basics", "-k", "whole_report or (relu and random)")
     result.assert_outcomes(passed=2, deselected=_n_checks() - 1)
+
+
+def test_a_course_assignment_is_graded_with_dlgrade_course(pytester, tmp_path, monkeypatch):
+    from tests.tiny_course import ASSIGNMENT_ID, WRONG, write_submission, write_tiny_course
+
+    monkeypatch.delenv("DLGRADE_COURSE", raising=False)
+    course = write_tiny_course(tmp_path / "course")
+    sub = write_submission(tmp_path / "wrong.py", WRONG)
+    result = _run(pytester, f"--dlgrade-submission={sub}", f"--dlgrade-assignment={ASSIGNMENT_ID}",
+                  f"--dlgrade-course={course}")
+    result.assert_outcomes(passed=1, failed=1)
+    monkeypatch.setenv("DLGRADE_COURSE", str(course))
+    _run(pytester, f"--dlgrade-submission={sub}", f"--dlgrade-assignment={ASSIGNMENT_ID}").assert_outcomes(
+        passed=1, failed=1)
+    monkeypatch.setenv("DLGRADE_COURSE", str(tmp_path / "nowhere"))
+    result = _run(pytester, f"--dlgrade-submission={sub}", f"--dlgrade-assignment={ASSIGNMENT_ID}")
+    assert "no such course folder" in result.stderr.str()

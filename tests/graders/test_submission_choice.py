@@ -96,7 +96,7 @@ def test_one_template_serves_many_choices_and_is_built_once(tmp_path, monkeypatc
 
     built = []
     real = submission_choice.template_code
-    monkeypatch.setattr(submission_choice, "template_code", lambda a: built.append(a) or real(a))
+    monkeypatch.setattr(submission_choice, "template_code", lambda a, r=None: built.append(a) or real(a, r))
     template = TemplateCode("numpy_basics")
     for student in ("alice", "bob"):
         (tmp_path / student).mkdir()
@@ -109,7 +109,7 @@ def test_one_template_serves_many_choices_and_is_built_once(tmp_path, monkeypatc
 def test_an_assignment_without_a_template_treats_only_empty_notebooks_as_blank(tmp_path, monkeypatch):
     import graders.submission_choice as submission_choice
 
-    def no_template(assignment):
+    def no_template(assignment, reference=None):
         raise KeyError(assignment)
 
     monkeypatch.setattr(submission_choice, "template_code", no_template)

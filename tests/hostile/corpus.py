@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from graders import assignments
+from graders.courses import Catalog
 from graders.engine.checks import Kind
 from graders.sandbox import landlock, libc, seccomp
 from graders.sandbox.limits import Limits
@@ -77,7 +78,7 @@ def grade_cli(path: Path, out: Path, monkeypatch, assignment) -> dict:
     """Grade through `dlgrade.cli.main` (the registry answers with `assignment`)."""
     from dlgrade.cli import main
 
-    monkeypatch.setattr(assignments, "get", lambda aid: assignment)
+    monkeypatch.setattr(Catalog, "get", lambda self, aid: assignment)
     status = main(["grade", str(path), "--assignment", "numpy_basics", "--format", "json",
                    "--out", str(out)])
     assert status == 0, f"dlgrade exited with status {status}"

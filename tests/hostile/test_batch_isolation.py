@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import assignments
+from graders.courses import Catalog
 from graders.batch import run_batch
 from tests.hostile import corpus
 
@@ -61,7 +61,7 @@ def _class(tmp_path: Path, bases) -> Path:
 
 def _grade(source: Path, out: Path, monkeypatch, trusted: bool):
     assignment = corpus.fast_assignment(FUNCTIONS, properties=False)
-    monkeypatch.setattr(assignments, "get", lambda aid: assignment)
+    monkeypatch.setattr(Catalog, "get", lambda self, aid: assignment)
     with cf.ThreadPoolExecutor(1) as pool:  # (in this process: the registry above answers)
         result = run_batch(source, "numpy_basics", out, executor=pool, progress=False, trusted=trusted)
     assert not result.errors, result.errors
