@@ -1,7 +1,7 @@
 """`dlgrade calibrate ID`: retrain the reference to set an assignment's trained-check bounds.
 
     dlgrade calibrate ID [--course DIR] [--dataset SPEC] [--runs N] [--checks KEY ...]
-                         [--set KEY=VALUE ...] [--write | --out FILE]
+                         [--set KEY=VALUE ...] [--write | --out FILE] [--mutants [NAME ...]]
 
 Prints the table of bounds (reference mean and spread, margin, budget) and, with --write,
 writes them into the assignment's thresholds.json (see graders/tooling/calibrate_assignment.py).
@@ -9,36 +9,39 @@ writes them into the assignment's thresholds.json (see graders/tooling/calibrate
 
 from __future__ import annotations
 
-import os
 import sys
 
 
 def add_parser(sub) -> None:
+    from dlgrade.course_option import add_course_argument
     from graders.tooling.calibrate_assignment import add_arguments
 
     p = sub.add_parser("calibrate", help="retrain the reference over course-secret draws and set the bounds of an "
                                          "assignment's trained checks (thresholds.json)")
     p.add_argument("assignment", metavar="ID")
-    p.add_argument("--course", metavar="DIR", default=os.environ.get("DLGRADE_COURSE"),
-                   help="the course folder the assignment is in (default: $DLGRADE_COURSE, else the bundled course)")
+    add_course_argument(p)
     add_arguments(p)
 
 
+def _error(message: str) -> int:
+    print(f"dlgrade: error: {message}", file=sys.stderr)
+    return 2
+
+
 def run(args) -> int:
-    from graders import assignments
+    from dlgrade.course_option import catalog_from_args
+    from graders.courses import BUNDLED_FOLDER
     from graders.engine.trained_checks import CalibrationError
     from graders.tooling.calibrate_assignment import run as calibrate
 
-    if args.course:
-        print("dlgrade: error: calibrating an assignment of a course folder is not supported yet; "
-              "the bundled assignments are calibrated without --course", file=sys.stderr)
-        return 2
-    if args.assignment not in assignments.assignment_ids():
-        print(f"dlgrade: error: unknown assignment {args.assignment!r}; known: "
-              f"{', '.join(assignments.assignment_ids())}", file=sys.stderr)
-        return 2
+    found = catalog_from_args(args)
+    if args.assignment not in found.ids():
+        return _error(f"unknown assignment {args.assignment!r}; known: {', '.join(found.ids())}")
+    if found.owner(args.assignment).folder != BUNDLED_FOLDER:
+        return _error(f"{args.assignment} is an assignment of the course {found.folder(args.assignment).parent}: "
+                      "calibrating a course's own assignment is not supported yet (its bounds go in its "
+                      "thresholds.json, computed with the tooling of graders/tooling/calibration.py)")
     try:
         return calibrate(args.assignment, args)
     except (ValueError, CalibrationError) as exc:
-        print(f"dlgrade: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(str(exc))

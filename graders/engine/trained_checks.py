@@ -94,7 +94,8 @@ class TrainedCheck:
     metric: what is measured, in words ("held-out MSE"); higher_is_better: its direction.
     margin: relative slack added to the worst reference value; cpu_budget_s: CPU seconds the
         training may take (two cores, this suite's machine).
-    settings: {data set: the training settings shared by calibration and grading}.
+    settings: {data set: the training settings shared by calibration and grading}; the key "*"
+        holds those of any data set not named (a course's own data set of the same kind).
     task, metric_key: the grader task that trains and the entry of the measurement compared
         with the bound (empty for a check measured by code of its own).
     data: {data set: the subset sizes of `graders.data.load_dataset`}.
@@ -121,9 +122,13 @@ class TrainedCheck:
     slack: float = 0.0
     calibrated: dict = field(default_factory=dict)
 
+    def settings_for(self, dataset: str) -> dict | None:
+        """The declared training settings of `dataset` (those of "*" when it is not named)."""
+        return self.settings.get(dataset, self.settings.get("*"))
+
     def for_dataset(self, dataset: str = "digits") -> Threshold:
         """The bound a grade on `dataset` compares with; CalibrationError when none is calibrated."""
-        if dataset not in self.settings:
+        if self.settings_for(dataset) is None:
             raise CalibrationError(f"{self.assignment} declares no settings of {self.key!r} for the data set "
                                    f"{dataset!r} (it knows {', '.join(self.settings)})")
         if dataset not in self.calibrated:
@@ -138,15 +143,18 @@ class TrainedCheck:
         return Threshold(metric=self.metric, bound=c.bound, higher_is_better=self.higher_is_better,
                          reference_values=c.reference_values, seeds=c.seeds, margin=margin,
                          cpu_budget_s=self.cpu_budget_s, grade_seed=c.grade_seed,
-                         settings=dict(self.settings[dataset]), dataset=dataset, model_size=self.model_size,
+                         settings=dict(self.settings_for(dataset)), dataset=dataset, model_size=self.model_size,
                          variation=dict(c.variation))
 
     def describe_budget(self) -> str:
         """The budget in words (what the runner says when the check runs over its time)."""
         return f"{self.cpu_budget_s:g} s of CPU" + (f", for {self.model_size}" if self.model_size else "")
 
-    def with_bound(self, bound: float, dataset: str = "digits") -> TrainedCheck:
-        """This declaration with `dataset`'s bound replaced (a course's override)."""
+    def with_bound(self, bound: float, dataset: str | None = None) -> TrainedCheck:
+        """This declaration with `dataset`'s bound replaced (a course's override); dataset None: the
+        one data set it is calibrated on, or "digits" when there are several."""
+        if dataset is None:
+            dataset = next(iter(self.calibrated)) if len(self.calibrated) == 1 else "digits"
         if dataset not in self.calibrated:
             raise CalibrationError(f"no calibrated threshold of {self.assignment}'s {self.key!r} for {dataset!r} "
                                    f"to override")
@@ -173,8 +181,14 @@ class TrainedGroup:
     def describe_budget(self) -> str:
         return max(self.checks, key=lambda c: c.cpu_budget_s).describe_budget()
 
-    def with_bound(self, key: str, bound: float, dataset: str = "digits") -> TrainedGroup:
-        """This group with the bound of `key` on `dataset` replaced (a course's override)."""
+    def with_bound(self, bound: float, dataset: str | None = None, *, key: str | None = None) -> TrainedGroup:
+        """This group with the bound of `key` (on `dataset`, see `TrainedCheck.with_bound`) replaced
+        (a course's override); key None only for a group of one bound."""
+        if key is None:
+            if len(self.checks) != 1:
+                raise ValueError(f"this check compares with several bounds ({', '.join(self.keys())}): name the "
+                                 "one to override")
+            key = self.checks[0].key
         self[key]  # noqa: B018 - KeyError for a key the group does not hold
         return TrainedGroup(tuple(c.with_bound(bound, dataset) if c.key == key else c for c in self.checks))
 
@@ -205,9 +219,9 @@ def parse_entry(entry, check: TrainedCheck, dataset: str) -> Calibration:
     variation = {what: dict(zip((int(s) for s in by_seed), _numbers(list(by_seed.values()), f"variation {what!r}")))
                  for what, by_seed in variation.items()}
     settings = entry.get("settings", {})
-    if settings != as_json(check.settings.get(dataset)):
+    if settings != as_json(check.settings_for(dataset)):
         raise ValueError(f"it was calibrated with the settings {settings}, not the declared "
-                         f"{as_json(check.settings.get(dataset))}")
+                         f"{as_json(check.settings_for(dataset))}")
     every = values + tuple(v for by_seed in variation.values() for v in by_seed.values())
     expected = derived_bound(every, check.higher_is_better, check.margin, check.slack)
     if not math.isclose(bound, expected, rel_tol=1e-9, abs_tol=1e-12):

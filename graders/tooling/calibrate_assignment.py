@@ -11,6 +11,9 @@ own number of course-secret draws; each Threshold names its data set), and optio
 
     report_mutants(table, names)    # --mutants: how its known slips fare against the bounds
 
+(a calibrate that takes `write_to` also writes data files of its own into that folder, when
+the bounds are written: the reference's runs drawn in the feedback, say).
+
 This module picks the declarations (all, or those of --checks; with --set KEY=VALUE changes of
 their settings, for a quick trial), runs that function, prints the table and, with --write,
 puts the bounds into the assignment's thresholds.json (or the file of --out).
@@ -22,6 +25,7 @@ import argparse
 import importlib
 import json
 from dataclasses import replace
+from inspect import signature
 from pathlib import Path
 
 from graders.engine.trained_checks import N_DRAWS, THRESHOLDS_FILE, TrainedCheck
@@ -76,31 +80,30 @@ def parse_override(text: str) -> tuple[str, object]:
 
 def chosen(checks: dict[str, TrainedCheck], keys, overrides, dataset: str | None) -> list[TrainedCheck]:
     """The declarations of `keys` (all when None), each with `overrides` ["KEY=VALUE"] applied to
-    its settings of `dataset` (None: the data set it declares first; a key the settings do not
-    have is an error)."""
+    the settings (of every data set) that have that key; a key that no chosen check's settings of
+    `dataset` (or of the data set it declares first) have is an error."""
     unknown = sorted(set(keys or ()) - set(checks))
     if unknown:
         raise ValueError(f"unknown trained checks {unknown}; the keys are {sorted(checks)}")
     picked = [checks[k] for k in (keys or checks)]
-    missing = [c.key for c in picked if dataset is not None and dataset not in c.settings]
+    missing = [c.key for c in picked if dataset is not None and c.settings_for(dataset) is None]
     if missing:
         raise ValueError(f"no settings of {missing} for the data set {dataset!r}")
     changes = dict(parse_override(o) for o in overrides)
-    out = []
-    for check in picked:
-        settings = dict(check.settings[dataset or next(iter(check.settings))])
-        for key, value in changes.items():
-            if key not in settings:
-                raise ValueError(f"{check.key} has no setting {key!r} (it has {', '.join(settings)})")
-            settings[key] = value
-        out.append(replace(check, settings={**check.settings, dataset or next(iter(check.settings)): settings}))
-    return out
+    known = {key for c in picked for key in c.settings_for(dataset or next(iter(c.settings)))}
+    for key in changes:
+        if key not in known:
+            raise ValueError(f"no chosen check has a setting {key!r} (they have {', '.join(sorted(known))})")
+    return [replace(check, settings={name: {**s, **{k: v for k, v in changes.items() if k in s}}
+                                     for name, s in check.settings.items()}) for check in picked]
 
 
 def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -> int:
     """Calibrate, print the table, write it when asked; the exit status."""
     dataset = args.dataset.split(":", 1)[0] if args.dataset else None
     checks = chosen(declarations(assignment_id), args.checks, args.overrides, dataset)
+    if args.overrides and args.write and not args.out:
+        raise ValueError("bounds calibrated with --set do not fit the declared settings: write them with --out FILE")
     if args.runs is not None and args.runs < 5:
         raise ValueError("calibrate over at least 5 course-secret draws (--runs 5 or more)")
     from graders.engine.thresholds import format_table
@@ -109,12 +112,15 @@ def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -
     module = calibrate_module(assignment_id)
     if args.mutants is not None and not hasattr(module, "report_mutants"):
         raise ValueError(f"the calibration of {assignment_id} reports no mutants")
-    table = module.calibrate(checks, args.dataset, args.runs, verbose)
+    writing = bool(args.write or args.out)
+    path = args.out or Path(importlib.import_module(f"graders.assignments.{assignment_id}").__file__).with_name(
+        THRESHOLDS_FILE)
+    takes_folder = "write_to" in signature(module.calibrate).parameters
+    extra = {"write_to": path.parent if writing else None} if takes_folder else {}
+    table = module.calibrate(checks, args.dataset, args.runs, verbose, **extra)
     print()
     print(format_table(table))
-    if args.write or args.out:
-        path = args.out or Path(importlib.import_module(f"graders.assignments.{assignment_id}").__file__).with_name(
-            THRESHOLDS_FILE)
+    if writing:
         write_calibrations(path, table)
         print(f"\nwrote the bounds of {', '.join(f'{k} ({t.dataset})' for k, t in table.items())} to {path}")
     if args.mutants is not None:

@@ -11,7 +11,6 @@ variations are in `calibration_runs`; the command line is `dlgrade calibrate`.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import time
@@ -21,11 +20,8 @@ from pathlib import Path
 from statistics import mean
 
 from graders.engine.secret import CourseSecret, fixed_secret
-from graders.engine.thresholds import Threshold, calibrate, derived_bound, format_table
-from graders.engine.trained_checks import THRESHOLDS_FILE, Calibration, TrainedCheck
-
-DATASET_SEEDS = (0, 1, 2, 3, 4)  # the per-data-set scripts' default: the fewest `calibrate` takes
-
+from graders.engine.thresholds import Threshold, calibrate, derived_bound
+from graders.engine.trained_checks import Calibration, TrainedCheck
 
 def reference_path(assignment_id: str) -> Path:
     """The reference solution of an assignment (`Assignment.reference`)."""
@@ -134,26 +130,7 @@ def cpu_summary(cpus, digits: int = 2) -> str:
     return f"{mean(cpus):.{digits}f} s CPU on average, {max(cpus):.{digits}f} s at most"
 
 
-# ----------------------------------------------------------------- one-table scripts
-
-
-def script_arguments(doc: str, *, margin: float | None = None,
-                     mutants: str = "named") -> argparse.ArgumentParser:
-    """The parser of a one-table script: --write, --margin (when given a default) and
-    --mutants, either "named" (`--mutants [NAME ...]`: all, or those named) or "all"
-    (a flag). A script adds its own options to the parser it gets."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite thresholds.py")
-    if margin is not None:
-        parser.add_argument("--margin", type=float, default=margin)
-    if mutants == "named":
-        parser.add_argument("--mutants", nargs="*", default=None,
-                            help="also report the mutants (all, or those named)")
-    elif mutants == "all":
-        parser.add_argument("--mutants", action="store_true", help="also report the mutants")
-    else:
-        raise ValueError(f"mutants is 'named' or 'all', not {mutants!r}")
-    return parser
+# ----------------------------------------------------------------- the known slips, CPU
 
 
 def one_blas_thread(fn, *args):
@@ -162,29 +139,6 @@ def one_blas_thread(fn, *args):
 
     with threadpool_limits(limits=1):
         return fn(*args)
-
-
-def print_tables(thresholds: dict[str, Threshold], *sections: str) -> None:
-    """A blank line and the markdown table, then each section after a blank line."""
-    for text in (format_table(thresholds), *sections):
-        print()
-        print(text)
-
-
-def write_thresholds(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
-
-
-def write_and_report(args, path: Path, render, report) -> int:
-    """The end of a one-table script: --write puts render() into `path`; --mutants prints a
-    blank line and report(names): the names given, or None for all (also for a flag)."""
-    if args.write:
-        write_thresholds(path, render())
-    if args.mutants is not None and args.mutants is not False:
-        print()
-        report(None if args.mutants is True else (args.mutants or None))
-    return 0
 
 
 def verdict(threshold: Threshold, value: float) -> str:
@@ -246,7 +200,7 @@ def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *,
     (or seed, or draw) and under harmless `variation`s ({what: {draw: value}}), with the declared
     metric, margin, budget and settings; warns when a run took more CPU than the budget."""
     threshold = calibrate(check.metric, values, higher_is_better=check.higher_is_better, margin=check.margin,
-                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings[dataset]), dataset=dataset,
+                          cpu_budget_s=check.cpu_budget_s, settings=dict(check.settings_for(dataset)), dataset=dataset,
                           variation=variation)
     if check.slack:  # the bound with its absolute slack, and the margin that amounts to
         every = threshold.reference_values + tuple(v for d in threshold.variation.values() for v in d.values())
@@ -256,12 +210,6 @@ def calibrate_declared(check: TrainedCheck, values: dict, cpus, dataset: str, *,
     if verbose and cpus and max(cpus) > check.cpu_budget_s:
         print(f"WARNING: {check.key} took {max(cpus):.1f} s CPU > budget {check.cpu_budget_s} s")
     return threshold
-
-
-def thresholds_path(assignment_id: str) -> Path:
-    """The assignment's thresholds.json (beside its thresholds.py)."""
-    module = importlib.import_module(f"graders.assignments.{assignment_id}")
-    return Path(module.__file__).with_name(THRESHOLDS_FILE)
 
 
 def write_calibrations(path: Path, table: dict[str, Threshold]) -> None:
@@ -295,12 +243,6 @@ def worst_per_draw(values: dict, higher_is_better: bool) -> dict:
         by_draw.setdefault(draw, []).append(float(value))
     pick = min if higher_is_better else max
     return {draw: pick(v) for draw, v in by_draw.items()}
-
-
-def variation_note(variations, draws) -> str:
-    """The calibration's variation in words, for a threshold's settings."""
-    return (f"{len(draws)} course-secret draws (seed and held-out rows) x {len(variations)} variations: "
-            + "; ".join(variations) + "; the reference value of each draw is the worst of its variations")
 
 
 def unusual_variant(assignment_id: str, name: str):

@@ -76,7 +76,7 @@ def calibrate_over_runs(checks: list[TrainedCheck], runs: list[CalibrationRun], 
     measured: dict[tuple, tuple[dict, float]] = {}
     thresholds = {}
     for check in checks:
-        settings = check.settings[dataset]
+        settings = check.settings_for(dataset)
         values, cpus = {}, []
         for number, run in enumerate(runs):
             key = (check.task, repr(sorted(settings.items())), number)

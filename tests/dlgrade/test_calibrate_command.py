@@ -31,11 +31,32 @@ def test_calibrate_writes_a_thresholds_file_that_reads_back_with_the_settings_it
     (["calibrate", "no_such_assignment"], "unknown assignment 'no_such_assignment'"),
     (["calibrate", "numpy_basics"], "numpy_basics declares no trained checks"),
     (["calibrate", "vae_torch", "--checks", "nope"], "unknown trained checks ['nope']"),
-    (["calibrate", "vae_torch", "--set", "no_such_setting=1"], "has no setting 'no_such_setting'"),
+    (["calibrate", "vae_torch", "--set", "no_such_setting=1"], "no chosen check has a setting 'no_such_setting'"),
     (["calibrate", "vae_torch", "--set", "epochs"], "--set takes KEY=VALUE"),
     (["calibrate", "vae_torch", "--runs", "3"], "at least 5 course-secret draws"),
+    (["calibrate", "vae_torch", "--set", "epochs=1", "--write"], "write them with --out FILE"),
     (["calibrate", "vae_torch", "--dataset", "cifar"], "no settings of ['vae_test_loss'] for the data set 'cifar'"),
 ])
 def test_bad_requests_get_a_clear_message_and_status_2(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_assignments_calibrate_module_takes_the_same_command_line(capsys):
+    from graders.assignments.vae_torch import calibrate
+
+    with pytest.raises(SystemExit) as info:
+        calibrate.calibrate_main("vae_torch", ["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(option in out for option in ("--dataset", "--runs", "--set", "--write", "--out"))
+
+
+def test_a_course_of_its_own_is_named_and_its_bundled_assignments_still_calibrate(tmp_path, capsys):
+    from tests.tiny_course import ASSIGNMENT_ID, write_tiny_course
+
+    course = write_tiny_course(tmp_path / "course")
+    assert main(["calibrate", ASSIGNMENT_ID, "--course", str(course)]) == 2
+    assert "calibrating a course's own assignment is not supported yet" in capsys.readouterr().err
+    assert main(["calibrate", "vae_torch", "--course", str(course), "--runs", "3"]) == 2  # a bundled one: on to
+    assert "at least 5 course-secret draws" in capsys.readouterr().err                    # the calibration

@@ -85,9 +85,9 @@ bound = 0.5
 ''')
     bundled = {c.name: c for c in catalog().get("autoencoder_numpy").all_checks()}[name]
     overridden = {c.name: c for c in catalog(course).get("autoencoder_numpy").all_checks()}[name]
-    assert overridden.threshold.bound == 0.5
+    assert overridden.threshold.for_dataset("digits").bound == 0.5
     assert overridden.threshold.metric == bundled.threshold.metric
-    assert bundled.threshold.bound < 0.5
+    assert bundled.threshold.for_dataset("digits").bound < 0.5
 
 
 def test_a_folder_named_after_a_bundled_assignment_extends_it_with_hidden_checks(tmp_path):

@@ -100,6 +100,14 @@ def test_only_the_front_doors_and_the_calibrate_modules_import_the_tooling():
     assert [hit for hit in hits if not hit.split(" imports ")[0].endswith("calibrate.py")] == []
 
 
+def test_no_grading_module_of_an_assignment_imports_its_calibration():
+    """A grade never loads the calibration tooling: only an assignment's calibrate.py may."""
+    hits = [f"{path.relative_to(ROOT)} imports {name}" for path in _modules_under("graders/assignments")
+            if path.name != "calibrate.py" for name in sorted(imported_modules(path))
+            if name.endswith(".calibrate") or ".calibrate." in name]
+    assert hits == []
+
+
 # ---------------------------------------------------------------- state and the environment
 
 FRONT_DOORS = ("dlgrade", "graders/batch", "graders/gradescope", "graders/prairielearn", "graders/gradebook",

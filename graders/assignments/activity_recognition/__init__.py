@@ -5,7 +5,7 @@ Checks: `checks.py` yields them (one `check_<function>_<property>` per check, in
 `checks_model.py`, `checks_gradients.py`, `checks_training.py`, `checks_confusion.py` and
 `checks_trained.py`; shared inputs and known slips in `problems.py`); the calibrated
 training runs happen in the sandbox through `tasks.py`; the trained-model bounds are the
-tables in `thresholds.py` (`python -m graders.assignments.activity_recognition.calibrate`
+tables in `thresholds.py` (`dlgrade calibrate activity_recognition`
 regenerates them, `--data ts:PREFIX` for another data set of the archive). The checks,
 points, data and calibration are described in docs/assignments/activity_recognition.md.
 """

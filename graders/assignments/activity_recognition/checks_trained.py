@@ -15,21 +15,18 @@ import numpy as np
 
 from graders.assignments.activity_recognition import problems as pb
 from graders.assignments.activity_recognition.thresholds import (
-    CHECKS,
-    CPU_BUDGET_S,
     DEFAULT_DATA,
-    SETTINGS,
+    TRAINED_CHECKS,
     evaluate,
     grade_data,
     reference_runs,
-    thresholds_for,
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed, Picture
 from graders.engine.task_calls import reply, run_task
+from graders.engine.trained_checks import CalibrationError
 
-CALIBRATE = "python -m graders.assignments.activity_recognition.calibrate"
-TRAIN_TIMEOUT_S = 4 * CPU_BUDGET_S
+TRAIN_TIMEOUT_S = 4 * max(c.cpu_budget_s for c in TRAINED_CHECKS)
 
 
 def _data(ctx) -> tuple[str, dict]:
@@ -42,13 +39,14 @@ def _data(ctx) -> tuple[str, dict]:
                                "PATH_PREFIX_TRAIN.ts and PATH_PREFIX_TEST.ts of the UEA & UCR archive.") from None
 
 
-def _threshold(spec: str, name: str, cell: str):
+def _threshold(ctx, spec: str, name: str):
     try:
-        return thresholds_for(name)[CHECKS[cell]]
-    except KeyError:
+        return ctx.check.threshold.for_dataset(name)
+    except CalibrationError:
         raise CheckFailed(
             f"not graded: there is no calibrated bound for the data set {name!r} yet (an instructor's step, not "
-            f"your code). The instructor must run `{CALIBRATE} --data {spec} --write` once, then grade again.",
+            f"your code). The instructor must run `dlgrade calibrate activity_recognition --dataset {spec} --write` "
+            "once, then grade again.",
             slip="nothing in your submission: the bounds of each data set are calibrated on the reference "
                  "solution.") from None
 
@@ -79,10 +77,10 @@ def _pictures(ctx, cell: str, data: dict, confusion: np.ndarray, history) -> Non
 
 def check_train_accuracy(ctx, cell: str):
     spec, data = _data(ctx)
-    t = _threshold(spec, data["name"], cell)
+    t = _threshold(ctx, spec, data["name"])
     seed = ctx.secret_seed("train")
     k = len(data["labels"])
-    s = SETTINGS
+    s = t.settings
     what = (f"train(X_train, y_train, {cell!r}, n_hidden={s['n_hidden']}, dense_dims={s['dense_dims']}, "
             f"n_classes={k}, lr={s['lr']}, momentum={s['momentum']}, epochs={s['epochs']}, "
             f"batch_size={s['batch_size']}, seed=<the course's>)")

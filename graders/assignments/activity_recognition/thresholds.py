@@ -1,8 +1,8 @@
-"""Calibrated bounds of the trained checks of `activity_recognition`, one table per data set.
+"""The trained checks of `activity_recognition`, one declaration per cell (`TRAINED`).
 
-Settings are written by hand below; the table between the CALIBRATED TABLE markers and
-reference_runs.json are written by `python -m graders.assignments.activity_recognition.calibrate
---write` (`--data ts:PREFIX` adds or refreshes that data set's entry); do not edit them by hand.
+Their calibrated numbers are data, in thresholds.json beside this file (one entry per data
+set), written with reference_runs.json by `dlgrade calibrate activity_recognition --write`
+(`--dataset ts:PREFIX` adds or refreshes that data set's entries); do not edit them by hand.
 
 How a check uses it: the grader reads the data set (`grade_data`: BasicMotions by default,
 or PREFIX_TRAIN.ts / PREFIX_TEST.ts of the archive), keeps every EVERY-th step of each
@@ -12,7 +12,7 @@ the submission's `train(X_train, y_train, cell, **SETTINGS)` in the sandbox with
 `ctx.secret_seed("train")` (derived from the course secret, so no student can know it), and
 measures the test accuracy of the returned parameters with the REFERENCE forward pass in
 its own process. Bound: worst accuracy over the calibration draws and the harmless variations
-(below) * (1 - MARGIN).
+(below) * (1 - the declared margin).
 
 The calibration draws are the seeds that the secrets "calibration 0", "calibration 1", ...
 give each check (the graded seed is drawn the same way from the course's secret), so the
@@ -38,13 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
-from graders.engine.thresholds import Threshold, with_model_size
+from graders.engine.trained_checks import TrainedCheck, with_calibration
 
 CELLS = ("rnn", "lstm", "gru")
 CHECKS = {cell: f"train: test accuracy of the {cell.upper()} classifier" for cell in CELLS}
-METRIC = "test accuracy"
-MARGIN = 0.20
-CPU_BUDGET_S = 20.0
 DEFAULT_DATA = "basic_motions"
 # The arguments of train, the same for every cell and data set.
 SETTINGS = {"n_hidden": 32, "dense_dims": [16], "lr": 0.005, "momentum": 0.9, "epochs": 120, "batch_size": 8}
@@ -109,11 +106,6 @@ def evaluate(params: dict, data: dict, cell: str) -> tuple[float, np.ndarray]:
     return float(np.mean(predicted == data["y_test"])), confusion
 
 
-def thresholds_for(name: str) -> dict[str, Threshold]:
-    """The calibrated table of a data set; KeyError when it has none yet."""
-    return THRESHOLDS_BY_DATASET[name]
-
-
 REFERENCE_RUNS_PATH = Path(__file__).with_name("reference_runs.json")
 
 
@@ -121,180 +113,21 @@ def reference_runs() -> dict:
     """{data set: {cell: {"confusion", "history", "cpu_s"}}} from reference_runs.json."""
     return json.loads(REFERENCE_RUNS_PATH.read_text(encoding="utf-8"))
 
-# BEGIN CALIBRATED TABLE (written by calibrate.py --write)
-THRESHOLDS_BY_DATASET: dict[str, dict[str, Threshold]] = {
-    'basic_motions': {
-        'train: test accuracy of the RNN classifier': Threshold(
-            metric='test accuracy',
-            bound=0.52,
-            higher_is_better=True,
-            reference_values=(0.75, 0.725, 0.75, 0.65, 0.85, 0.8, 0.775, 0.8, 0.85, 0.825),
-            seeds=(309246902, 846046534, 963814503, 998321192, 1093121804, 1430799337, 1480299625, 1635039469, 2093689134, 2094331868),
-            margin=0.2,
-            cpu_budget_s=20.0,
-            grade_seed=0,
-            settings={'n_hidden': 32,
-             'dense_dims': [16],
-             'lr': 0.005,
-             'momentum': 0.9,
-             'epochs': 120,
-             'batch_size': 8},
-            dataset='basic_motions',
-            variation={
-                "the bias gradients summed over the batch's rows in reverse order (a re-associated sum)": {
-                    309246902: 0.75,
-                    846046534: 0.725,
-                    963814503: 0.75,
-                    998321192: 0.65,
-                    1093121804: 0.85,
-                    1430799337: 0.8,
-                    1480299625: 0.775,
-                    1635039469: 0.8,
-                    2093689134: 0.85,
-                    2094331868: 0.825,
-                },
-                'the training series perturbed by 1e-12 relative': {
-                    309246902: 0.75,
-                    846046534: 0.725,
-                    963814503: 0.75,
-                    998321192: 0.65,
-                    1093121804: 0.85,
-                    1430799337: 0.8,
-                    1480299625: 0.775,
-                    1635039469: 0.8,
-                    2093689134: 0.85,
-                    2094331868: 0.825,
-                },
-                'the momentum step applied as params += momentum v, then params -= lr grad (another update order)': {
-                    309246902: 0.75,
-                    846046534: 0.725,
-                    963814503: 0.75,
-                    998321192: 0.65,
-                    1093121804: 0.85,
-                    1430799337: 0.8,
-                    1480299625: 0.775,
-                    1635039469: 0.8,
-                    2093689134: 0.85,
-                    2094331868: 0.825,
-                },
-            },
-        ),
-        'train: test accuracy of the LSTM classifier': Threshold(
-            metric='test accuracy',
-            bound=0.7200000000000001,
-            higher_is_better=True,
-            reference_values=(0.975, 0.975, 0.925, 0.925, 0.925, 0.95, 0.9, 1.0, 0.975, 0.925),
-            seeds=(39475056, 60240647, 457222177, 460221323, 592946844, 1002674824, 1133243282, 1442303441, 1767546625, 1894457876),
-            margin=0.2,
-            cpu_budget_s=20.0,
-            grade_seed=0,
-            settings={'n_hidden': 32,
-             'dense_dims': [16],
-             'lr': 0.005,
-             'momentum': 0.9,
-             'epochs': 120,
-             'batch_size': 8},
-            dataset='basic_motions',
-            variation={
-                "the bias gradients summed over the batch's rows in reverse order (a re-associated sum)": {
-                    39475056: 0.975,
-                    60240647: 0.975,
-                    457222177: 0.925,
-                    460221323: 0.925,
-                    592946844: 0.925,
-                    1002674824: 0.95,
-                    1133243282: 0.9,
-                    1442303441: 1.0,
-                    1767546625: 0.975,
-                    1894457876: 0.925,
-                },
-                'the training series perturbed by 1e-12 relative': {
-                    39475056: 0.975,
-                    60240647: 0.975,
-                    457222177: 0.925,
-                    460221323: 0.925,
-                    592946844: 0.925,
-                    1002674824: 0.95,
-                    1133243282: 0.9,
-                    1442303441: 1.0,
-                    1767546625: 0.975,
-                    1894457876: 0.925,
-                },
-                'the momentum step applied as params += momentum v, then params -= lr grad (another update order)': {
-                    39475056: 0.975,
-                    60240647: 0.975,
-                    457222177: 0.925,
-                    460221323: 0.925,
-                    592946844: 0.925,
-                    1002674824: 0.95,
-                    1133243282: 0.9,
-                    1442303441: 1.0,
-                    1767546625: 0.975,
-                    1894457876: 0.925,
-                },
-            },
-        ),
-        'train: test accuracy of the GRU classifier': Threshold(
-            metric='test accuracy',
-            bound=0.7200000000000001,
-            higher_is_better=True,
-            reference_values=(0.975, 0.9, 0.9, 0.925, 0.95, 0.9, 0.9, 0.95, 1.0, 0.925),
-            seeds=(377332337, 401172269, 731416577, 850374647, 926561158, 928597911, 1425075009, 1695410113, 2035806245, 2042675123),
-            margin=0.2,
-            cpu_budget_s=20.0,
-            grade_seed=0,
-            settings={'n_hidden': 32,
-             'dense_dims': [16],
-             'lr': 0.005,
-             'momentum': 0.9,
-             'epochs': 120,
-             'batch_size': 8},
-            dataset='basic_motions',
-            variation={
-                "the bias gradients summed over the batch's rows in reverse order (a re-associated sum)": {
-                    377332337: 0.975,
-                    401172269: 0.9,
-                    731416577: 0.9,
-                    850374647: 0.925,
-                    926561158: 0.95,
-                    928597911: 0.9,
-                    1425075009: 0.9,
-                    1695410113: 0.95,
-                    2035806245: 1.0,
-                    2042675123: 0.925,
-                },
-                'the training series perturbed by 1e-12 relative': {
-                    377332337: 0.975,
-                    401172269: 0.9,
-                    731416577: 0.9,
-                    850374647: 0.925,
-                    926561158: 0.95,
-                    928597911: 0.9,
-                    1425075009: 0.9,
-                    1695410113: 0.95,
-                    2035806245: 1.0,
-                    2042675123: 0.925,
-                },
-                'the momentum step applied as params += momentum v, then params -= lr grad (another update order)': {
-                    377332337: 0.975,
-                    401172269: 0.9,
-                    731416577: 0.9,
-                    850374647: 0.925,
-                    926561158: 0.95,
-                    928597911: 0.9,
-                    1425075009: 0.9,
-                    1695410113: 0.95,
-                    2035806245: 1.0,
-                    2042675123: 0.925,
-                },
-            },
-        ),
-    },
-}
-# END CALIBRATED TABLE
-
 # The model the CPU budget assumes (said when a trained check runs over its time).
 MODEL_SIZE = ("the grader's sizes, which train receives: 32 hidden units, one dense layer of 16 and 4 classes "
               "on 6 channels (about 1.8 k parameters for the RNN, 4.4 k for the GRU, 5.6 k for the LSTM), 120 "
               "epochs of mini-batches of 8 over 40 series of 25 steps, vectorised over each batch")
-THRESHOLDS_BY_DATASET = with_model_size(THRESHOLDS_BY_DATASET, MODEL_SIZE)
+
+# One check per cell; the same settings for every data set ("*": a course's ts:PREFIX too).
+TRAINED = {cell: TrainedCheck(
+    assignment="activity_recognition", key=CHECKS[cell], metric="test accuracy", higher_is_better=True, margin=0.20,
+    cpu_budget_s=20.0, settings={"*": SETTINGS}, model_size=MODEL_SIZE,
+    runs=("10 course-secret draws of the seed (the secrets \"calibration 0\" ... \"calibration 9\"), each also with "
+          "the harmless variations named in the calibrate module's VARIATIONS")) for cell in CELLS}
+
+TRAINED_CHECKS = tuple(TRAINED.values())
+
+
+def declared() -> dict[str, TrainedCheck]:
+    """{key: declaration} with the calibrated numbers of thresholds.json."""
+    return with_calibration(Path(__file__).parent, TRAINED_CHECKS)

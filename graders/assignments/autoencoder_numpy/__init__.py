@@ -2,9 +2,9 @@
 
 Checks: `checks.py` (one `check_<function>_<property>` per check, `yield_checks`); the
 training runs happen in the sandbox through `tasks.py` (a recording lr_schedule around the
-submission's `train`); the trained-model bound is the calibrated table in `thresholds.py`
-(`python -m graders.assignments.autoencoder_numpy.calibrate` regenerates it). The checks,
-points, data and calibration are described in docs/assignments/autoencoder_numpy.md.
+submission's `train`); the trained-model bound is declared in `thresholds.py` (calibrated
+numbers in `thresholds.json`) (`dlgrade calibrate autoencoder_numpy` regenerates it). The
+checks, points, data and calibration are described in docs/assignments/autoencoder_numpy.md.
 """
 
 from pathlib import Path

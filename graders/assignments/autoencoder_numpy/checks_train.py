@@ -2,9 +2,10 @@
 `tasks.task_train_recording`, which gives the submission's train a recording lr_schedule:
 the epochs asked, the history, reproducibility, and the calibrated trained-model bound
 (held-out MSE of the returned parameters under the REFERENCE forward pass, against the bound
-the check is declared with, `ctx.check.threshold`, see thresholds.py). The calibrated run trains on the course's secret draw of the digits
-(thresholds.graded_data: secret held-out rows, pixel order and seed), so weights prepared
-in advance for the public digits do not fit it.
+the check is declared with, `ctx.check.threshold`, see thresholds.py). The calibrated run
+trains on the course's secret draw of the digits (thresholds.graded_data: secret held-out
+rows, pixel order and seed), so weights prepared in advance for the public digits do not fit
+it.
 """
 
 from __future__ import annotations

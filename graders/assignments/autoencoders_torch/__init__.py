@@ -1,14 +1,14 @@
-"""Grader of `autoencoders_torch`: dense, convolutional, denoising and sparse autoencoders in PyTorch.
+"""Grader of `autoencoders_torch`: dense, convolutional, denoising and sparse autoencoders in
+PyTorch.
 
 Checks: `checks.py` (`yield_checks`), one `check_<object>_<property>` per check in the
 `checks_<object>.py` modules and `checks_trained.py`. Everything that needs the submission's
 modules runs in the sandbox through `tasks.py` (training) and the shared `task_torch_apply`
-(evaluation, in fresh sandboxes: `trained_runs.py`); the trained bounds are the calibrated tables
-of `thresholds.py`, one per data set (`python -m
-graders.assignments.autoencoders_torch.calibrate [--dataset mnist:PATH] --write` regenerates
-them). The data set of the trained checks is the `data` option: "digits" (default) or
-"mnist:PATH". The checks, points, data and calibration are described in
-docs/assignments/autoencoders_torch.md.
+(evaluation, in fresh sandboxes: `trained_runs.py`); the trained bounds are declared in
+`thresholds.py` (calibrated numbers in `thresholds.json`), one per data set (`dlgrade
+calibrate autoencoders_torch [--dataset mnist:PATH] --write` regenerates them). The data set
+of the trained checks is the `data` option: "digits" (default) or "mnist:PATH". The checks,
+points, data and calibration are described in docs/assignments/autoencoders_torch.md.
 """
 
 from pathlib import Path

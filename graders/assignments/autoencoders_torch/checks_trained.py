@@ -4,8 +4,8 @@ The tasks train the submission's models with Adam on a secret subset of the data
 `data` option ("digits", or "mnist:PATH") at a secret seed; the trained parameters are
 evaluated in fresh sandboxes (encode in one, decode of the relayed code in another) and the
 metric, computed here (`trained_runs.py`), is compared with the calibrated bound of the
-check's declaration (`ctx.check.threshold`, see thresholds.py) for that data set. Pictures for the report: inputs, noisy inputs,
-reconstructions, the loss curve.
+check's declaration (`ctx.check.threshold`, see thresholds.py) for that data set. Pictures
+for the report: inputs, noisy inputs, reconstructions, the loss curve.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Adagrad and gradient clipping, which must memorise the course's Faust excerpt.
 Checks: `checks.py` (`yield_checks`; init_params and clip_grads), `checks_loss.py`
 (loss_and_grads), `checks_sample.py` (sample), `checks_train.py` (train); shared problems
 and validation in `problems.py`. The training runs happen in the sandbox through `tasks.py`;
-the trained-model bound is the calibrated table in `thresholds.py`
-(`python -m graders.assignments.char_rnn_numpy.calibrate` regenerates it). The checks,
+the trained-model bound is declared in `thresholds.py` (calibrated numbers in `thresholds.json`)
+(`dlgrade calibrate char_rnn_numpy` regenerates it). The checks,
 points, data and calibration are described in docs/assignments/char_rnn_numpy.md.
 """
 

@@ -6,7 +6,7 @@ through `tasks.py` (and the shared `graders/engine/torch_tasks.py`, which genera
 trained Generator's samples in a fresh sandbox); the generated samples are labelled in the grader's process by the
 project's digit classifier (`digit_classifier.py`, weights in
 `digit_classifier_<dataset>.npz`); the trained bounds are the calibrated table in
-`thresholds.py` (`python -m graders.assignments.gan_torch.calibrate` regenerates it, per data
+`thresholds.py` (`dlgrade calibrate gan_torch` regenerates it, per data
 set). The checks, points, data and calibration are described in
 docs/assignments/gan_torch.md.
 """

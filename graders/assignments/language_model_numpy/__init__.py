@@ -5,7 +5,7 @@ Checks: `checks.py` yields them (one `check_<function>_<property>` per check, in
 `checks_model.py`, `checks_gradients.py`, `checks_dataset.py`, `checks_training.py` and
 `checks_trained.py`; shared inputs in `problems.py`); the calibrated training run happens
 in the sandbox through `tasks.py`; the trained-model bounds are the table in
-`thresholds.py` (`python -m graders.assignments.language_model_numpy.calibrate`
+`thresholds.py` (`dlgrade calibrate language_model_numpy`
 regenerates it). The checks, points, data and calibration are described in
 docs/assignments/language_model_numpy.md.
 """

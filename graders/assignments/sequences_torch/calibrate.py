@@ -1,8 +1,8 @@
 """Calibrate the trained-model bounds of `sequences_torch` on the reference solution.
 
-    python -m graders.assignments.sequences_torch.calibrate            # print the tables
-    python -m graders.assignments.sequences_torch.calibrate --write    # also rewrite thresholds.py
-    python -m graders.assignments.sequences_torch.calibrate --mutants  # and report the mutants
+    dlgrade calibrate sequences_torch              # print the tables
+    dlgrade calibrate sequences_torch --write      # also write thresholds.json
+    dlgrade calibrate sequences_torch --mutants    # and report the mutants
 
 Runs what a grade runs, in this process: the grader's training tasks (`tasks.py`) on the
 training data of a course-secret draw, then the grader's causal evaluation
@@ -15,33 +15,28 @@ the walk-forward RMSE (mean +/- std per cell type) against the persistence basel
 
 from __future__ import annotations
 
-import pprint
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from dlgrade.data import load_shampoo
-from graders.tooling.calibration import (cpu_summary, load_reference, or_raised, perturbed, print_tables,
-                                        report_mutants, script_arguments, secret_draws, unusual_variant,
-                                        variation_note, verdict, worst_per_draw, write_and_report)
-from graders.engine.thresholds import Threshold, calibrate, rewrite_from, set_constant, table_literal
+from graders.engine.thresholds import Threshold
+from graders.tooling.calibrate_assignment import main as calibrate_main
+from graders.tooling.calibration import (calibrate_declared, cpu_summary, load_reference, or_raised, perturbed,
+                                         report_mutants as report, secret_draws, unusual_variant, verdict,
+                                         worst_per_draw)
 
 from . import causal, tasks
-from .thresholds import (CELLS, CHAR_SETTINGS, CHAR_SETTINGS_TASK, CHECK_CHAR, CHECK_CHAR_STEPWISE,
-                         CHECK_FORECAST, CHECK_SAMPLE, PERSISTENCE_RMSE, SHAMPOO_SETTINGS, char_text,
-                         sample_word_fraction, training_words)
+from .thresholds import (CELLS, CHAR_SETTINGS, CHECK_CHAR, CHECK_CHAR_STEPWISE, CHECK_FORECAST, CHECK_SAMPLE,
+                         PERSISTENCE_RMSE, SHAMPOO_SETTINGS, TEXT_DATA, char_text, sample_word_fraction,
+                         training_words)
 
 DRAWS = 5
-CHAR_MARGIN = 0.20  # a correct one-hot CharLSTM learns more slowly at these settings
-SHAMPOO_MARGIN = 0.20
-SAMPLE_MARGIN = 0.50  # a correct one-hot CharLSTM samples fewer real words (it learns more slowly)
-CHAR_CPU_BUDGET_S = 20.0
-SHAMPOO_CPU_BUDGET_S = 5.0
-THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
-# (what, the unusual submission of tests/mutants or None for the reference, perturb the series)
+TASK_KEYS = ("hidden_size", "num_layers", "seq_len", "batch_size", "steps", "lr", "clip")  # task_char_lstm_train's
+# (what, the unusual submission of slips.py or None for the reference, perturb the series); the declarations'
+# `runs` say the same in words.
 CHAR_VARIATIONS = (("the reference", None),
                    ("a CharLSTM fed one-hot rows instead of an embedding", "char_lstm_one_hot_inputs"))
 FORECAST_VARIATIONS = (("the reference", None, False),
@@ -53,17 +48,18 @@ def _module(name):
     return load_reference("sequences_torch") if name is None else unusual_variant("sequences_torch", name)
 
 
-def char_run(module, secret) -> dict:
+def char_run(module, secret, settings: dict = CHAR_SETTINGS) -> dict:
     """A graded CharLSTM run under `secret`: the grader's metrics, the CPU seconds of the
     training task and of the evaluation."""
-    split = causal.char_split(char_text(), secret, CHECK_CHAR_STEPWISE, CHAR_SETTINGS["segment_chars"],
-                              CHAR_SETTINGS["heldout_segments"])
+    split = causal.char_split(char_text(settings), secret, CHECK_CHAR_STEPWISE, settings["segment_chars"],
+                              settings["heldout_segments"])
     start = time.process_time()
     r = tasks.task_char_lstm_train(module, list(split.train_pieces), len(split.vocab),
-                                   seed=secret.seed(CHECK_CHAR_STEPWISE, "train"), **CHAR_SETTINGS_TASK)
+                                   seed=secret.seed(CHECK_CHAR_STEPWISE, "train"),
+                                   **{k: settings[k] for k in TASK_KEYS})
     cpu = time.process_time() - start
     start = time.process_time()
-    out = causal.char_evaluation(causal.InProcessBox(tasks, module), r["state"], split, CHAR_SETTINGS,
+    out = causal.char_evaluation(causal.InProcessBox(tasks, module), r["state"], split, settings,
                                  secret.seed(CHECK_SAMPLE, "sample"))
     out["eval_cpu_seconds"] = time.process_time() - start
     out["task_cpu_seconds"] = cpu
@@ -71,19 +67,18 @@ def char_run(module, secret) -> dict:
     return out
 
 
-def shampoo_run(module, cell: str, secret, perturb: bool = False) -> dict:
+def shampoo_run(module, cell: str, secret, perturb: bool = False, settings: dict = SHAMPOO_SETTINGS) -> dict:
     """A graded walk-forward run of `cell` under `secret`: the grader's RMSE and CPU seconds."""
     series = load_shampoo()
-    data = causal.forecast_data(perturbed(series) if perturb else series, SHAMPOO_SETTINGS["n_test"],
-                                SHAMPOO_SETTINGS["window"])
+    data = causal.forecast_data(perturbed(series) if perturb else series, settings["n_test"], settings["window"])
     start = time.process_time()
     r = tasks.task_forecaster_train(module, data["X_train"], data["y_train"], cell=cell,
-                                    hidden_size=SHAMPOO_SETTINGS["hidden_size"], epochs=SHAMPOO_SETTINGS["epochs"],
-                                    lr=SHAMPOO_SETTINGS["lr"], seed=secret.seed(CHECK_FORECAST[cell], "train"))
+                                    hidden_size=settings["hidden_size"], epochs=settings["epochs"],
+                                    lr=settings["lr"], seed=secret.seed(CHECK_FORECAST[cell], "train"))
     cpu = time.process_time() - start
     start = time.process_time()
     out = causal.forecast_evaluation(causal.InProcessBox(tasks, module), r["state"], cell,
-                                     SHAMPOO_SETTINGS["hidden_size"], data)
+                                     settings["hidden_size"], data)
     out["eval_cpu_seconds"] = time.process_time() - start
     out["task_cpu_seconds"] = cpu
     return out
@@ -100,18 +95,53 @@ def shampoo_table(results: dict[str, list[float]]) -> str:
     return "\n".join(lines)
 
 
-def run(verbose: bool = True) -> tuple[dict[str, Threshold], dict[str, list[float]]]:
-    draws = secret_draws("sequences_torch", DRAWS)
-    thresholds = {}
-    char_note = variation_note([w for w, _ in CHAR_VARIATIONS], draws)
-    values = {key: {} for key in ("val_loss", "val_loss_stepwise", "sample_word_fraction")}
+def calibrate(checks, dataset_spec=None, n_draws: int | None = None, verbose: bool = True) -> dict[str, Threshold]:
+    """{check key: Threshold} of the declared `checks` over `n_draws` course-secret draws and the
+    harmless variations (the CharLSTM checks share one run a draw and variation); prints the
+    course-style table of the forecasts."""
+    torch.set_num_threads(1)
+    draws = secret_draws("sequences_torch", n_draws or DRAWS)
+    checks = list(checks)
+    char = [c for c in checks if TEXT_DATA in c.settings]
+    found = _calibrate_char(char, draws, verbose) if char else {}
+    forecast = {c.key: c for c in checks if c not in char}
+    table = {}
+    for cell in CELLS:
+        check = forecast.get(CHECK_FORECAST[cell])
+        if check is None:
+            continue
+        settings = check.settings["shampoo"]
+        modules = [(what, _module(name), perturb) for what, name, perturb in FORECAST_VARIATIONS]
+        rmse, cpus, eval_cpus = {}, [], []
+        for draw, secret in draws.items():
+            for v, (what, module, perturb) in enumerate(modules):
+                r = shampoo_run(module, cell, secret, perturb, settings)
+                rmse[draw, v] = r["rmse"]
+                cpus.append(r["task_cpu_seconds"])
+                eval_cpus.append(r["eval_cpu_seconds"])
+        table[cell] = [rmse[draw, 0] for draw in draws]
+        if verbose:
+            print(f"Forecaster {cell}: RMSE " + ", ".join(f"{k}: {x:.1f}" for k, x in rmse.items())
+                  + f" (training {cpu_summary(cpus)}; evaluation {cpu_summary(eval_cpus, 3)})", flush=True)
+        found[check.key] = calibrate_declared(check, worst_per_draw(rmse, False), cpus, "shampoo", verbose=verbose)
+    if verbose and table:
+        print()
+        print(shampoo_table(table))
+    return found
+
+
+def _calibrate_char(checks, draws: dict, verbose: bool) -> dict[str, Threshold]:
+    settings = checks[0].settings[TEXT_DATA]
+    if any(c.settings[TEXT_DATA] != settings for c in checks):
+        raise ValueError("the CharLSTM checks share one training run: give them the same settings")
+    values = {c.key: {} for c in checks}
     cpus, eval_cpus = [], []
     for v, (what, name) in enumerate(CHAR_VARIATIONS):
         module = _module(name)
         for draw, secret in draws.items():
-            r = char_run(module, secret)
-            for key in values:
-                values[key][draw, v] = r[key]
+            r = char_run(module, secret, settings)
+            for c in checks:
+                values[c.key][draw, v] = r[c.metric_key]
             cpus.append(r["task_cpu_seconds"])
             eval_cpus.append(r["eval_cpu_seconds"])
             if verbose:
@@ -121,58 +151,12 @@ def run(verbose: bool = True) -> tuple[dict[str, Threshold], dict[str, list[floa
                       f"sample: {r['sample'][:50]!r}", flush=True)
     if verbose:
         print(f"CharLSTM: training {cpu_summary(cpus, 1)}; evaluation {cpu_summary(eval_cpus)}")
-    common = dict(higher_is_better=False, margin=CHAR_MARGIN, cpu_budget_s=CHAR_CPU_BUDGET_S,
-                  settings={**CHAR_SETTINGS, "calibrated_over": char_note},
-                  dataset="pydoc_data.topics (load_english_text)", grade_seed=0)
-    thresholds[CHECK_CHAR] = calibrate("validation cross-entropy (nats/char, windows of 50 from a fresh state)",
-                                       worst_per_draw(values["val_loss"], False), **common)
-    thresholds[CHECK_CHAR_STEPWISE] = calibrate("validation cross-entropy (nats/char, state carried)",
-                                                worst_per_draw(values["val_loss_stepwise"], False), **common)
-    thresholds[CHECK_SAMPLE] = calibrate(
-        f"fraction of the sample's words found in the training text ({CHAR_SETTINGS['sample_len']} "
-        f"characters at temperature {CHAR_SETTINGS['temperature']})",
-        worst_per_draw(values["sample_word_fraction"], True),
-        **{**common, "higher_is_better": True, "margin": SAMPLE_MARGIN})
-    table = {}
-    forecast_note = variation_note([w for w, _, _ in FORECAST_VARIATIONS], draws)
-    modules = [(what, _module(name), perturb) for what, name, perturb in FORECAST_VARIATIONS]
-    for cell in CELLS:
-        rmse, cpus, eval_cpus = {}, [], []
-        for draw, secret in draws.items():
-            for v, (what, module, perturb) in enumerate(modules):
-                r = shampoo_run(module, cell, secret, perturb)
-                assert abs(r["persistence_rmse"] - PERSISTENCE_RMSE) < 1e-6
-                rmse[draw, v] = r["rmse"]
-                cpus.append(r["task_cpu_seconds"])
-                eval_cpus.append(r["eval_cpu_seconds"])
-        table[cell] = [rmse[draw, 0] for draw in draws]
-        if verbose:
-            print(f"Forecaster {cell}: RMSE " + ", ".join(f"{k}: {x:.1f}" for k, x in rmse.items())
-                  + f" (training {cpu_summary(cpus)}; evaluation {cpu_summary(eval_cpus, 3)})", flush=True)
-        thresholds[CHECK_FORECAST[cell]] = calibrate(
-            "walk-forward test RMSE (sales units, last 12 months)", worst_per_draw(rmse, False),
-            higher_is_better=False, margin=SHAMPOO_MARGIN, cpu_budget_s=SHAMPOO_CPU_BUDGET_S,
-            settings={**SHAMPOO_SETTINGS, "cell": cell, "calibrated_over": forecast_note}, dataset="shampoo",
-            grade_seed=0)
-    return thresholds, table
+    return {c.key: calibrate_declared(c, worst_per_draw(values[c.key], c.higher_is_better), cpus, TEXT_DATA,
+                                      verbose=verbose) for c in checks}
 
 
-def render(thresholds: dict[str, Threshold]) -> str:
-    """thresholds.py with the table written as literals."""
-    def settings(name: str, t: Threshold) -> dict:
-        if name in (CHECK_CHAR, CHECK_CHAR_STEPWISE, CHECK_SAMPLE):
-            return {"settings": "{**CHAR_SETTINGS, 'calibrated_over': CALIBRATED_OVER['CharLSTM']}"}
-        return {"settings": f"{{**SHAMPOO_SETTINGS, 'cell': {t.settings['cell']!r}, "
-                            "'calibrated_over': CALIBRATED_OVER['Forecaster']}"}
-
-    notes = {"CharLSTM": thresholds[CHECK_CHAR].settings["calibrated_over"],
-             "Forecaster": thresholds[CHECK_FORECAST[CELLS[0]]].settings["calibrated_over"]}
-    source = set_constant(THRESHOLDS_FILE.read_text(encoding="utf-8"), "CALIBRATED_OVER", notes)
-    return rewrite_from(source, "THRESHOLDS = {", table_literal(thresholds, sources=settings))
-
-
-def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
-    """The grade-seed metrics of the mutants (needs the tests/ tree)."""
+def report_mutants(thresholds: dict[str, Threshold], names=None) -> None:
+    """The metrics of the mutants at calibration draw 0."""
     secret = secret_draws("sequences_torch")[0]
 
     def char_cells(module) -> str:
@@ -186,26 +170,16 @@ def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
 
     def forecast_cell(module, cell: str) -> str:
         rmse = shampoo_run(module, cell, secret)["rmse"]
-        return f"{cell} {rmse:.1f} {verdict(thresholds[CHECK_FORECAST[cell]], rmse)}"
+        check = CHECK_FORECAST[cell]
+        return f"{cell} {rmse:.1f} {verdict(thresholds[check], rmse) if check in thresholds else '?'}"
 
     def describe(module) -> str:
         cells = [or_raised("char ", lambda: char_cells(module), 60)]
         cells += [or_raised(f"{cell} ", lambda: forecast_cell(module, cell), 60) for cell in CELLS]
         return "; ".join(cells)
 
-    report_mutants("sequences_torch", describe, names=names, width=42)
-
-
-def main(argv=None) -> int:
-    args = script_arguments(__doc__).parse_args(argv)
-    torch.set_num_threads(1)
-    thresholds, table = run()
-    print_tables(thresholds, shampoo_table(table),
-                 pprint.pformat({"CHAR_SETTINGS": CHAR_SETTINGS, "SHAMPOO_SETTINGS": SHAMPOO_SETTINGS},
-                                sort_dicts=False))
-    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds),
-                            lambda names: mutant_report(thresholds, names))  # the bounds just calibrated
+    report("sequences_torch", describe, names=names, width=42)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(calibrate_main("sequences_torch"))

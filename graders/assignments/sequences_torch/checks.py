@@ -40,7 +40,8 @@ from graders.assignments.sequences_torch.checks_series import (
     check_scale_not_refitted,
     check_scale_values,
 )
-from graders.assignments.sequences_torch.thresholds import CELLS, CHECK_CHAR, CHECK_FORECAST, CHECK_SAMPLE, THRESHOLDS
+from graders.assignments.sequences_torch.thresholds import (CELLS, CHECK_CHAR, CHECK_CHAR_STEPWISE, CHECK_FORECAST,
+                                                           CHECK_SAMPLE, declared, graded_against)
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("CharLSTM", "difference", "inverse_difference", "fit_scaler", "scale", "invert_scale",
@@ -54,14 +55,15 @@ FORECAST_TIMEOUT_S = 60.0   # one walk-forward run (CPU budget 5 s) with slack
 
 def yield_checks(options: dict):
     """Every check of sequences_torch, in the order of the contract."""
+    bounds = declared()
     yield Check("CharLSTM: output shapes", check_char_lstm_shapes)
     yield Check("CharLSTM: state carried between calls", check_char_lstm_state, kind=Kind.PROPERTY)
     yield Check("CharLSTM: causal (later tokens never change earlier outputs)", check_char_lstm_causal,
                 kind=Kind.PROPERTY)
     yield Check(CHECK_TRAINED, check_char_lstm_trained, points=3, kind=Kind.THRESHOLD,
-                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_CHAR])
+                timeout_s=TRAIN_TIMEOUT_S, threshold=graded_against(bounds, CHECK_CHAR_STEPWISE, CHECK_CHAR))
     yield Check(CHECK_SAMPLE, check_char_lstm_sample, kind=Kind.THRESHOLD,
-                timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_SAMPLE])
+                timeout_s=TRAIN_TIMEOUT_S, threshold=graded_against(bounds, CHECK_SAMPLE, CHECK_CHAR_STEPWISE))
     yield Check("difference: values (interval 1 and 3)", check_difference_values)
     yield Check("inverse_difference: one step (last value + difference)", check_inverse_difference_one_step,
                 points=0.5)
@@ -82,4 +84,4 @@ def yield_checks(options: dict):
                 kind=Kind.PROPERTY)
     for cell in CELLS:
         yield Check(CHECK_FORECAST[cell], partial(check_forecaster_rmse, cell=cell), kind=Kind.THRESHOLD,
-                    timeout_s=FORECAST_TIMEOUT_S, threshold=THRESHOLDS[CHECK_FORECAST[cell]])
+                    timeout_s=FORECAST_TIMEOUT_S, threshold=bounds[CHECK_FORECAST[cell]])

@@ -22,7 +22,7 @@ from graders.assignments.sequences_torch.thresholds import (
     CHECK_CHAR,
     CHECK_CHAR_STEPWISE,
     CHECK_SAMPLE,
-    THRESHOLDS,
+    TEXT_DATA,
     char_text,
     sample_word_fraction,
     sample_words,
@@ -204,7 +204,8 @@ def _settings_text() -> str:
 
 def check_char_lstm_trained(ctx):
     r = char_run(ctx)
-    t_step, t_win = THRESHOLDS[CHECK_CHAR_STEPWISE], THRESHOLDS[CHECK_CHAR]
+    bounds = ctx.check.threshold
+    t_step, t_win = (bounds[key].for_dataset(TEXT_DATA) for key in (CHECK_CHAR_STEPWISE, CHECK_CHAR))
     step, win, one_call = r["val_loss_stepwise"], r["val_loss"], r["window_loss_one_call"]
     uniform, unigram, train_loss, cpu = r["uniform_loss"], r["unigram_loss"], r["train_loss"], r["cpu_seconds"]
     summary = (f"validation cross-entropy {step:.4g} nats/char read one character per call with the state "
@@ -240,7 +241,7 @@ def check_char_lstm_trained(ctx):
 
 def check_char_lstm_sample(ctx):
     r = char_run(ctx)
-    t = THRESHOLDS[CHECK_SAMPLE]
+    t = ctx.check.threshold[CHECK_SAMPLE].for_dataset(TEXT_DATA)
     words = r["words"]
     sample, error, prefix = r["sample"], r["sample_error"], r["sample_prefix"]
     how = (f"{CHAR_SETTINGS['sample_len']} characters drawn after {prefix!r} from p = "
@@ -253,7 +254,7 @@ def check_char_lstm_sample(ctx):
             got=error,
             slip="a squeeze() that drops the batch or time axis when it has length 1, or a forward that "
                  "cannot take the state it returned.", details=how)
-    t_step = THRESHOLDS[CHECK_CHAR_STEPWISE]
+    t_step = ctx.check.threshold[CHECK_CHAR_STEPWISE].for_dataset(TEXT_DATA)
     if not t_step.passes(r["val_loss_stepwise"]):
         # words alone could come from a list the model learned by heart: a sample counts only from
         # a model that also predicts text it has never seen

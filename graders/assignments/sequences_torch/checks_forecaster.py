@@ -14,7 +14,7 @@ import numpy as np
 
 from graders.assignments.sequences_torch import causal
 from graders.assignments.sequences_torch.checks_series import N_TEST
-from graders.assignments.sequences_torch.thresholds import CELLS, CHECK_FORECAST, PERSISTENCE_RMSE, THRESHOLDS
+from graders.assignments.sequences_torch.thresholds import CELLS, PERSISTENCE_RMSE
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import fmt
@@ -99,10 +99,9 @@ def check_forecaster_last_step(ctx):
 # ------------------------------------------------------------------ Forecaster: trained
 
 
-def forecast_run(ctx, cell: str, seed: int, data: dict) -> dict:
+def forecast_run(ctx, cell: str, seed: int, data: dict, settings: dict) -> dict:
     """Train on the training windows in the grade's sandbox, walk forward in a fresh one; the
     grader's RMSE and forecasts."""
-    settings = THRESHOLDS[CHECK_FORECAST[cell]].settings
     r = reply(run_task(ctx, "forecaster_train", f"training Forecaster({cell!r})", X=data["X_train"],
                        y=data["y_train"], cell=cell, hidden_size=settings["hidden_size"], epochs=settings["epochs"],
                        lr=settings["lr"], seed=seed), "forecaster_train", ("state", "losses"))
@@ -113,13 +112,13 @@ def forecast_run(ctx, cell: str, seed: int, data: dict) -> dict:
 def check_forecaster_rmse(ctx, cell):
     from dlgrade.data import load_shampoo
 
-    t = THRESHOLDS[CHECK_FORECAST[cell]]
+    t = ctx.check.threshold.for_dataset("shampoo")
     settings = t.settings
     extra = int(ctx.options.get("shampoo_seeds", 1)) - 1
     seeds = [ctx.secret_seed("train")] + [ctx.secret_seed(f"train {i}") for i in range(1, extra + 1)]
     series = load_shampoo()
     data = causal.forecast_data(series, settings["n_test"], settings["window"])
-    runs = [forecast_run(ctx, cell, seed, data) for seed in seeds]
+    runs = [forecast_run(ctx, cell, seed, data, settings) for seed in seeds]
     graded = runs[0]
     rmse = graded["rmse"]
     rmses = [r["rmse"] for r in runs]

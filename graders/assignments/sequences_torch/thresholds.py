@@ -1,7 +1,8 @@
-"""Calibrated bounds of the trained checks of `sequences_torch`.
+"""The trained checks of `sequences_torch`, each bound declared once (`TRAINED_CHECKS`).
 
-Written by `python -m graders.assignments.sequences_torch.calibrate --write`; do not
-edit the table by hand.
+Their calibrated numbers are data, in thresholds.json beside this file, written by
+`dlgrade calibrate sequences_torch --write`; do not edit them by hand. The CharLSTM checks
+each compare one run with two bounds (`graded_against`).
 
 CharLSTM: the text is `char_text()` (the first CHAR_SETTINGS["text_chars"] characters of
 dlgrade.data.load_english_text(), lower-cased: 71 distinct characters), cut into segments of
@@ -39,15 +40,16 @@ The reference beats it on every calibration draw for every cell type (see calibr
 table), so the bound (worst reference RMSE + 20%) is also below it.
 
 Every bound is calibrated over 5 course-secret draws (seeds, held-out segments) and harmless
-variations (CALIBRATED_OVER, also in each threshold's settings): the reference value of a
-draw is the worst of its variations.
+variations (each declaration's `runs`): the reference value of a draw is the worst of its
+variations.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from graders.engine.thresholds import Threshold
+from graders.engine.trained_checks import TrainedCheck, TrainedGroup, with_calibration
 
 CHAR_SETTINGS = {
     "text_chars": 50000,
@@ -109,88 +111,46 @@ def sample_word_fraction(sample: str, words: frozenset) -> float:
     return sum(w in words for w in found) / len(found) if found else 0.0
 
 
-CALIBRATED_OVER = {'CharLSTM': '5 course-secret draws (seed and held-out rows) x 2 variations: the reference; a CharLSTM fed one-hot rows instead of an embedding; the reference value of each draw is the worst of its variations', 'Forecaster': '5 course-secret draws (seed and held-out rows) x 3 variations: the reference; the series perturbed 1e-12 relative; the forecast read from the final hidden state h_n; the reference value of each draw is the worst of its variations'}
-
-THRESHOLDS = {
-    'CharLSTM: validation loss': Threshold(
-        metric='validation cross-entropy (nats/char, windows of 50 from a fresh state)',
-        bound=2.1945575650666305,
-        higher_is_better=False,
-        reference_values=(1.7735603441984715, 1.7219192758193809, 1.6879612479973498, 1.6865421668074272, 1.8287979708888589,),
-        seeds=(0, 1, 2, 3, 4),
-        margin=0.2,
-        cpu_budget_s=20.0,
-        grade_seed=0,
-        settings={**CHAR_SETTINGS, 'calibrated_over': CALIBRATED_OVER['CharLSTM']},
-        dataset='pydoc_data.topics (load_english_text)',
-    ),
-    'CharLSTM: stepwise validation loss': Threshold(
-        metric='validation cross-entropy (nats/char, state carried)',
-        bound=2.1462472878834564,
-        higher_is_better=False,
-        reference_values=(1.786694922641466, 1.7020688379384747, 1.6614060521088527, 1.6740654901405367, 1.7885394065695472,),
-        seeds=(0, 1, 2, 3, 4),
-        margin=0.2,
-        cpu_budget_s=20.0,
-        grade_seed=0,
-        settings={**CHAR_SETTINGS, 'calibrated_over': CALIBRATED_OVER['CharLSTM']},
-        dataset='pydoc_data.topics (load_english_text)',
-    ),
-    'CharLSTM: sampling with a temperature': Threshold(
-        metric="fraction of the sample's words found in the training text (400 characters at temperature 0.8)",
-        bound=0.2111111111111111,
-        higher_is_better=True,
-        reference_values=(0.47058823529411764, 0.49122807017543857, 0.5172413793103449, 0.48333333333333334, 0.4222222222222222,),
-        seeds=(0, 1, 2, 3, 4),
-        margin=0.5,
-        cpu_budget_s=20.0,
-        grade_seed=0,
-        settings={**CHAR_SETTINGS, 'calibrated_over': CALIBRATED_OVER['CharLSTM']},
-        dataset='pydoc_data.topics (load_english_text)',
-    ),
-    'Forecaster: rnn walk-forward RMSE': Threshold(
-        metric='walk-forward test RMSE (sales units, last 12 months)',
-        bound=110.84176584020192,
-        higher_is_better=False,
-        reference_values=(89.28578513834637, 91.90504644193919, 90.51644927366908, 89.61313056709959, 92.36813820016826,),
-        seeds=(0, 1, 2, 3, 4),
-        margin=0.2,
-        cpu_budget_s=5.0,
-        grade_seed=0,
-        settings={**SHAMPOO_SETTINGS, 'cell': 'rnn', 'calibrated_over': CALIBRATED_OVER['Forecaster']},
-        dataset='shampoo',
-    ),
-    'Forecaster: lstm walk-forward RMSE': Threshold(
-        metric='walk-forward test RMSE (sales units, last 12 months)',
-        bound=119.25199081804578,
-        higher_is_better=False,
-        reference_values=(95.22151189201598, 97.11389266582384, 94.33069001016273, 94.51367363547087, 99.37665901503816,),
-        seeds=(0, 1, 2, 3, 4),
-        margin=0.2,
-        cpu_budget_s=5.0,
-        grade_seed=0,
-        settings={**SHAMPOO_SETTINGS, 'cell': 'lstm', 'calibrated_over': CALIBRATED_OVER['Forecaster']},
-        dataset='shampoo',
-    ),
-    'Forecaster: gru walk-forward RMSE': Threshold(
-        metric='walk-forward test RMSE (sales units, last 12 months)',
-        bound=117.71966651556026,
-        higher_is_better=False,
-        reference_values=(94.82853488450404, 93.70138585142664, 98.09972209630023, 97.09464171438783, 96.7118704538373,),
-        seeds=(0, 1, 2, 3, 4),
-        margin=0.2,
-        cpu_budget_s=5.0,
-        grade_seed=0,
-        settings={**SHAMPOO_SETTINGS, 'cell': 'gru', 'calibrated_over': CALIBRATED_OVER['Forecaster']},
-        dataset='shampoo',
-    ),
-}
-# END CALIBRATED TABLE
-
-from graders.engine.thresholds import with_model_size  # noqa: E402 (beside the table it declares on)
-
+TEXT_DATA = "pydoc_data.topics (load_english_text)"  # the data set of the CharLSTM bounds
 # The model the CPU budget assumes (said when a trained check runs over its time).
 MODEL_SIZE = ("the template's sizes: a CharLSTM of one layer of 64 units over 71 characters (about 40 k "
               "parameters with one-hot inputs), a Forecaster of 8 units and a linear head (under 400 "
               "parameters); more layers or units need proportionally more CPU")
-THRESHOLDS = with_model_size(THRESHOLDS, MODEL_SIZE)
+CHAR_RUNS = ("5 course-secret draws (seed and held-out rows) x 2 variations: the reference; a CharLSTM fed one-hot "
+             "rows instead of an embedding; the reference value of each draw is the worst of its variations")
+FORECAST_RUNS = ("5 course-secret draws (seed and held-out rows) x 3 variations: the reference; the series "
+                 "perturbed 1e-12 relative; the forecast read from the final hidden state h_n; the reference "
+                 "value of each draw is the worst of its variations")
+
+
+def _char(key: str, metric: str, metric_key: str, higher_is_better: bool, margin: float) -> TrainedCheck:
+    # a correct one-hot CharLSTM learns more slowly at these settings (and samples fewer real words)
+    return TrainedCheck(assignment="sequences_torch", key=key, metric=metric, metric_key=metric_key,
+                        higher_is_better=higher_is_better, margin=margin, cpu_budget_s=20.0,
+                        settings={TEXT_DATA: CHAR_SETTINGS}, model_size=MODEL_SIZE, runs=CHAR_RUNS)
+
+
+CHAR_WINDOWS = _char(CHECK_CHAR, "validation cross-entropy (nats/char, windows of 50 from a fresh state)", "val_loss",
+                     False, 0.20)
+CHAR_STEPWISE = _char(CHECK_CHAR_STEPWISE, "validation cross-entropy (nats/char, state carried)",
+                      "val_loss_stepwise", False, 0.20)
+SAMPLE = _char(CHECK_SAMPLE, f"fraction of the sample's words found in the training text "
+                             f"({CHAR_SETTINGS['sample_len']} characters at temperature {CHAR_SETTINGS['temperature']})",
+               "sample_word_fraction", True, 0.50)
+FORECAST = {cell: TrainedCheck(
+    assignment="sequences_torch", key=CHECK_FORECAST[cell], metric="walk-forward test RMSE (sales units, last 12 months)",
+    metric_key="rmse", higher_is_better=False, margin=0.20, cpu_budget_s=5.0,
+    settings={"shampoo": {**SHAMPOO_SETTINGS, "cell": cell}}, model_size=MODEL_SIZE, runs=FORECAST_RUNS)
+    for cell in CELLS}
+
+TRAINED_CHECKS = (CHAR_WINDOWS, CHAR_STEPWISE, SAMPLE, *FORECAST.values())
+
+
+def declared() -> dict[str, TrainedCheck]:
+    """{key: declaration} with the calibrated numbers of thresholds.json."""
+    return with_calibration(Path(__file__).parent, TRAINED_CHECKS)
+
+
+def graded_against(declarations: dict[str, TrainedCheck], *keys: str) -> TrainedGroup:
+    """The bounds one check compares its run with (the CharLSTM checks compare with two)."""
+    return TrainedGroup(tuple(declarations[key] for key in keys))

@@ -1,8 +1,8 @@
 """Grader of `sparse_autoencoder`: sparse autoencoder with tied weights on natural image patches.
 
 `checks.py` holds the checks; `thresholds.py` holds the calibrated bound of the trained
-check (held-out cost after the student's `train`), `calibrate.py` regenerates it from the
-reference solution.
+check (held-out cost after the student's `train`), `dlgrade calibrate sparse_autoencoder`
+writes its numbers (thresholds.json) from the reference solution.
 """
 
 from pathlib import Path

@@ -31,7 +31,7 @@ from graders.tooling.calibration import (Variation, calibrate_declared, calibrat
                                          one_blas_thread, over_seeds, perturbed, report_mutants as report,
                                          timed, verdict)
 
-from .thresholds import CHECK, SETTINGS, graded_data
+from .thresholds import CHECK, SETTINGS, graded_data, reference_cost
 
 ASSIGNMENT = "sparse_autoencoder"
 DRAWS = tuple(range(10))
@@ -51,16 +51,6 @@ def patch_data(draw: int = 0, settings: dict = SETTINGS) -> tuple[np.ndarray, np
     patches, float64 in [0.1, 0.9], the pixels in the draw's order."""
     data = graded_data(calibration_secret(ASSIGNMENT, draw), settings)
     return data["X_train"], data["X_test"]
-
-
-def reference_cost(params: dict, X: np.ndarray, settings: dict = SETTINGS) -> float:
-    """The reference `cost` (the value only) with the settings' rho, beta and lam."""
-    from reference.numpy import sparse_autoencoder as ref
-
-    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
-    with np.errstate(all="ignore"):
-        J, _ = ref.cost(params, X, settings["rho"], settings["beta"], settings["lam"])
-    return float(J)
 
 
 def plateau_cost(draw: int = 0, settings: dict = SETTINGS) -> float:

@@ -87,6 +87,16 @@ def graded_data(secret: CourseSecret, settings: dict = SETTINGS) -> dict:
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in data.items()}
 
 
+def reference_cost(params: dict, X: np.ndarray, settings: dict = SETTINGS) -> float:
+    """The reference `cost` (the value only) with the settings' rho, beta and lam."""
+    from reference.numpy import sparse_autoencoder as ref
+
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+    with np.errstate(all="ignore"):
+        J, _ = ref.cost(params, X, settings["rho"], settings["beta"], settings["lam"])
+    return float(J)
+
+
 UNTRAINED_COST = 41.4854
 PLATEAU_COST = 0.453221
 

@@ -4,9 +4,9 @@ Checks: `checks.py` (`yield_checks`), one `check_<function>_<property>` per chec
 `checks_<function>.py` modules and `checks_trained.py`. Everything that needs the
 submission's modules runs in the sandbox through `tasks.py` (which also defines the base's
 architecture) and `tasks_probes.py`; the pretrained weights (`base_weights.npz`, regenerated
-by `pretrain.py`) are read by the grader and sent to the sandbox as plain arrays. The trained
-bounds are the calibrated table in `thresholds.py` (`python -m
-graders.assignments.transfer_torch.calibrate` regenerates it). The checks, points, data and
+by `pretrain.py`) are read by the grader and sent to the sandbox as plain arrays. The
+trained bounds are declared in `thresholds.py` (calibrated numbers in `thresholds.json`)
+(`dlgrade calibrate transfer_torch` regenerates it). The checks, points, data and
 calibration are described in docs/assignments/transfer_torch.md.
 """
 

@@ -1,8 +1,8 @@
 """Calibrate the trained-model bounds of `transfer_torch` on the reference solution.
 
-    python -m graders.assignments.transfer_torch.calibrate            # print the table
-    python -m graders.assignments.transfer_torch.calibrate --write    # also rewrite thresholds.py
-    python -m graders.assignments.transfer_torch.calibrate --mutants  # and report the mutants
+    dlgrade calibrate transfer_torch              # print the table
+    dlgrade calibrate transfer_torch --write      # also write thresholds.json
+    dlgrade calibrate transfer_torch --mutants    # and report the mutants
 
 Runs the grader's sandbox tasks on the reference module with the settings of
 `thresholds.py`, as a grade does: training (`tasks.task_transfer_train`) on the training rows
@@ -10,33 +10,31 @@ of a course-secret draw, logits of the held-out rows from the trained states
 (`tasks.task_transfer_logits`), accuracy computed here. Over DRAWS secret draws (seed and
 held-out rows) and the harmless VARIATIONS (the reference, its training images perturbed
 1e-12 relative, global average pooling summed another way); each bound is the worst
-accuracy times (1 - MARGIN).
+accuracy times (1 - the declared margin).
 """
 
 from __future__ import annotations
 
-import pprint
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-from graders.tooling.calibration import (cpu_summary, load_reference, or_raised, perturbed, print_tables,
-                                        reference_variant, report_mutants, script_arguments, secret_draws,
-                                        variation_note, verdict, worst_per_draw, write_and_report)
-from graders.engine.thresholds import Threshold, calibrate, rewrite_from, set_constant, table_literal
+from graders.engine.thresholds import Threshold
+from graders.tooling.calibrate_assignment import main as calibrate_main
+from graders.tooling.calibration import (calibrate_declared, cpu_summary, load_reference, or_raised, perturbed,
+                                         reference_variant, report_mutants as report, secret_draws, verdict,
+                                         worst_per_draw)
 
 from . import tasks
 from .checks_trained import accuracy
 from .data import secret_draw, weights
-from .thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, SPLIT, TRANSFER_SETTINGS
+from .thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, FINE, HEAD, TRANSFER_SETTINGS, data_set
 
 DRAWS = 10
-MARGIN = 0.05
-CPU_BUDGET_S = 10.0
-THRESHOLDS_FILE = Path(__file__).with_name("thresholds.py")
-# (what, reference edit (old, new) or None, perturb the training images)
+TRAIN_KEYS = tuple(TRANSFER_SETTINGS)  # the settings task_transfer_train takes
+# (what, reference edit (old, new) or None, perturb the training images); the declarations' `runs`
+# say the same in words.
 VARIATIONS = (
     ("the reference", None, False),
     ("training images perturbed 1e-12 relative", None, True),
@@ -52,14 +50,14 @@ VARIATIONS = (
 )
 
 
-def transfer_run(module, key: str, secret, perturb: bool = False) -> dict:
+def transfer_run(module, key: str, secret, perturb: bool = False, settings: dict = TRANSFER_SETTINGS) -> dict:
     """One graded run of CLASSES[key] under `secret`: the grader's accuracies, and the CPU
     seconds of training and of the evaluation of both states."""
     draw = secret_draw(secret, key)
     x_train = perturbed(draw["X_train"]) if perturb else draw["X_train"]
     start = time.process_time()
     r = tasks.task_transfer_train(module, weights(), x_train, draw["y_train"], seed=draw["seed"],
-                                  **TRANSFER_SETTINGS)
+                                  **{k: settings[k] for k in TRAIN_KEYS})
     train_cpu = time.process_time() - start
     out = {"task_cpu_seconds": train_cpu}
     start = time.process_time()
@@ -71,17 +69,26 @@ def transfer_run(module, key: str, secret, perturb: bool = False) -> dict:
     return out
 
 
-def run(verbose: bool = True) -> dict[str, Threshold]:
-    draws = secret_draws("transfer_torch", DRAWS)
+def calibrate(checks, dataset_spec=None, n_draws: int | None = None, verbose: bool = True) -> dict[str, Threshold]:
+    """{check key: Threshold} of the declared `checks` over `n_draws` course-secret draws and the
+    harmless variations (the head-only and fine-tuned bounds of a class set share each run)."""
+    torch.set_num_threads(1)
+    draws = secret_draws("transfer_torch", n_draws or DRAWS)
     modules = [(what, reference_variant("transfer_torch", (edit,)) if edit else load_reference("transfer_torch"),
                 perturb) for what, edit, perturb in VARIATIONS]
-    note = variation_note([what for what, _, _ in VARIATIONS], draws)
+    chosen = {c.key: c for c in checks}
     thresholds = {}
-    for key, classes in CLASSES.items():
+    for key in CLASSES:
+        mine = [c for c in (HEAD[key], FINE[key]) if c.key in chosen]
+        if not mine:
+            continue
+        settings = chosen[mine[0].key].settings[data_set(key)]
+        if any(chosen[c.key].settings[data_set(key)] != settings for c in mine):
+            raise ValueError(f"the bounds of {key} share one training run: give them the same settings")
         head, fine, cpus, eval_cpus = {}, {}, [], []
         for draw, secret in draws.items():
             for v, (what, module, perturb) in enumerate(modules):
-                r = transfer_run(module, key, secret, perturb)
+                r = transfer_run(module, key, secret, perturb, settings)
                 head[draw, v], fine[draw, v] = r["head_accuracy"], r["fine_accuracy"]
                 cpus.append(r["task_cpu_seconds"])
                 eval_cpus.append(r["eval_cpu_seconds"])
@@ -91,50 +98,28 @@ def run(verbose: bool = True) -> dict[str, Threshold]:
                           f"{r['eval_cpu_seconds']:.3f} s evaluating)", flush=True)
         if verbose:
             print(f"{key}: training {cpu_summary(cpus)}; evaluation {cpu_summary(eval_cpus, 3)}")
-        common = dict(higher_is_better=True, margin=MARGIN, cpu_budget_s=CPU_BUDGET_S, grade_seed=0,
-                      settings={**TRANSFER_SETTINGS, "classes": classes, **SPLIT, "calibrated_over": note},
-                      dataset=f"digits {classes} (base pretrained on 0-4)")
-        thresholds[CHECK_HEAD[key]] = calibrate("held-out accuracy, head only",
-                                                worst_per_draw(head, True), **common)
-        thresholds[CHECK_FINE[key]] = calibrate("held-out accuracy after fine-tuning",
-                                                worst_per_draw(fine, True), **common)
+        for check, values in ((HEAD[key], head), (FINE[key], fine)):
+            if check.key in chosen:
+                thresholds[check.key] = calibrate_declared(chosen[check.key], worst_per_draw(values, True), cpus,
+                                                           data_set(key), verbose=verbose)
     return thresholds
 
 
-def render(thresholds: dict[str, Threshold]) -> str:
-    """thresholds.py with the table written as literals (and CALIBRATED_OVER, the variation)."""
-    note = next(iter(thresholds.values())).settings["calibrated_over"]
-    table = table_literal(thresholds, sources=lambda _, t: {
-        "settings": f"{{**TRANSFER_SETTINGS, 'classes': {t.settings['classes']!r}, **SPLIT, "
-                    f"'calibrated_over': CALIBRATED_OVER}}"})
-    source = set_constant(THRESHOLDS_FILE.read_text(encoding="utf-8"), "CALIBRATED_OVER", note)
-    return rewrite_from(source, "THRESHOLDS = {", table)
+def report_mutants(thresholds: dict[str, Threshold], names=None) -> None:
+    """Accuracies of the mutants at calibration draw 0."""
+    def verdict_of(check: str, value: float) -> str:
+        return verdict(thresholds[check], value) if check in thresholds else "?"
 
-
-def mutant_report(thresholds: dict[str, Threshold], names=None) -> None:
-    """Grade-seed accuracies of the mutants (needs the tests/ tree)."""
     def cell(module, key: str) -> str:
         r = transfer_run(module, key, secret_draws("transfer_torch")[0])
         head, fine = r["head_accuracy"], r["fine_accuracy"]
-        return (f"{key}: head {head:.3f} {verdict(thresholds[CHECK_HEAD[key]], head)} "
-                f"fine {fine:.3f} {verdict(thresholds[CHECK_FINE[key]], fine)}")
+        return (f"{key}: head {head:.3f} {verdict_of(CHECK_HEAD[key], head)} "
+                f"fine {fine:.3f} {verdict_of(CHECK_FINE[key], fine)}")
 
-    report_mutants("transfer_torch", lambda module: "; ".join(
+    report("transfer_torch", lambda module: "; ".join(
         or_raised(f"{key}: ", lambda: cell(module, key), 70) for key in CLASSES),
         names=names, width=40)
 
 
-def main(argv=None) -> int:
-    args = script_arguments(__doc__).parse_args(argv)
-    torch.set_num_threads(1)
-    thresholds = run()
-    print_tables(thresholds, pprint.pformat({"TRANSFER_SETTINGS": TRANSFER_SETTINGS, "SPLIT": SPLIT,
-                                             "CLASSES": CLASSES}, sort_dicts=False))
-    from .thresholds import THRESHOLDS  # the mutants meet the written bounds when there are any
-
-    return write_and_report(args, THRESHOLDS_FILE, lambda: render(thresholds),
-                            lambda names: mutant_report(THRESHOLDS or thresholds, names))
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(calibrate_main("transfer_torch"))

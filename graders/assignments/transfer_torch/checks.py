@@ -32,7 +32,7 @@ from graders.assignments.transfer_torch.checks_unfreeze_from import (
     check_unfreeze_from_frozen_batchnorm,
     check_unfreeze_from_later_layers,
 )
-from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
+from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, declared
 from graders.engine.checks import Check, Kind
 
 CONTRACT = ("freeze", "unfreeze_from", "count_params", "replace_head")
@@ -66,9 +66,10 @@ def yield_checks(options: dict):
                 partial(check_count_params, cases=(("shared", 0),)), points=0.5)
     yield Check("count_params: buffers not counted",
                 partial(check_count_params, cases=(("base", 0), ("classifier", 0))), points=0.5)
+    bounds = declared()
     for key in CLASSES:
         yield Check(CHECK_HEAD[key], partial(check_trained, key=key, fine=False), points=2, kind=Kind.THRESHOLD,
-                    needs=("freeze", "replace_head"), timeout_s=TRAIN_TIMEOUT_S, threshold=THRESHOLDS[CHECK_HEAD[key]])
+                    needs=("freeze", "replace_head"), timeout_s=TRAIN_TIMEOUT_S, threshold=bounds[CHECK_HEAD[key]])
         yield Check(CHECK_FINE[key], partial(check_trained, key=key, fine=True), points=2, kind=Kind.THRESHOLD,
                     needs=("freeze", "unfreeze_from", "replace_head"), timeout_s=TRAIN_TIMEOUT_S,
-                    threshold=THRESHOLDS[CHECK_FINE[key]])
+                    threshold=bounds[CHECK_FINE[key]])

@@ -17,12 +17,10 @@ from graders.assignments.transfer_torch.checks_unfreeze_from import FINE_TUNE_FR
 from graders.assignments.transfer_torch.data import secret_draw, weights
 from graders.assignments.transfer_torch.feedback import layer_table, task_dict
 from graders.assignments.transfer_torch.thresholds import (
-    CHECK_FINE,
-    CHECK_HEAD,
     CLASSES,
     SPLIT,
-    THRESHOLDS,
     TRANSFER_SETTINGS,
+    data_set,
 )
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
@@ -131,8 +129,8 @@ def _setup(key, fine):
 
 
 def check_trained(ctx, key: str, fine: bool):
-    name = (CHECK_FINE if fine else CHECK_HEAD)[key]
-    t = THRESHOLDS[name]
+    name = ctx.check.threshold.key
+    t = ctx.check.threshold.for_dataset(data_set(key))
     r = transfer_run(ctx, key)
     value = r["fine_accuracy" if fine else "head_accuracy"]
     n_out = 1 if len(CLASSES[key]) == 2 else len(CLASSES[key])

@@ -3,9 +3,9 @@
 Checks: `checks.py` (`yield_checks`), one `check_<function>_<property>` per check in the
 `checks_*.py` modules. Everything that needs the submission's objects runs in the sandbox
 through `tasks.py` (training) and the shared `task_torch_apply` (evaluation in fresh
-sandboxes, `trained_runs.py`); the trained bound is the calibrated table in `thresholds.py` (`python -m
-graders.assignments.vae_torch.calibrate` regenerates it, per data set). The checks, points,
-data and calibration are described in docs/assignments/vae_torch.md.
+sandboxes, `trained_runs.py`); the trained bound is declared in `thresholds.py` (calibrated
+numbers in `thresholds.json`) (`dlgrade calibrate vae_torch` regenerates it, per data set).
+The checks, points, data and calibration are described in docs/assignments/vae_torch.md.
 """
 
 from pathlib import Path

@@ -4,8 +4,8 @@
 settings) and returns the state_dict; encode and decode run in fresh sandboxes and the
 grader computes the held-out negative ELBO with the contract's formula (`trained_runs.py`),
 compared with the calibrated bound of the check's declaration (`ctx.check.threshold`, see
-thresholds.py) for the data set of the grade (`--data digits` or `mnist:PATH`), with pictures of the latent space and of a decoded scan
-of the latent plane.
+thresholds.py) for the data set of the grade (`--data digits` or `mnist:PATH`), with
+pictures of the latent space and of a decoded scan of the latent plane.
 """
 
 from __future__ import annotations

@@ -5,10 +5,12 @@ data subset of each data set); its calibrated numbers are data, in thresholds.js
 this file, written by `dlgrade calibrate vae_torch --write` (`--dataset mnist:PATH` adds or
 refreshes the "mnist" entry); do not edit them by hand.
 
-How the check uses it: `data = dlgrade.data.mnist.load_dataset(spec, **check.data[dataset])`,
-then `trained_runs.measure("train_vae", check.settings[dataset], data, course secret, ...)`: the training and test images pooled (pixels in a secret order), a secret subset of the test split's size held
-out, `tasks.task_train_vae` trains on the rest at a secret seed and returns the state_dict,
-encode and decode run in separate fresh sandboxes, the grader computes the loss;
+How the check uses it: `data = dlgrade.data.mnist.load_dataset(spec,
+**check.data[dataset])`, then `trained_runs.measure("train_vae", check.settings[dataset],
+data, course secret, ...)`: the training and test images pooled (pixels in a secret order),
+a secret subset of the test split's size held out, `tasks.task_train_vae` trains on the rest
+at a secret seed and returns the state_dict, encode and decode run in separate fresh
+sandboxes, the grader computes the loss;
 `ctx.check.threshold.for_dataset(dataset).passes(result["test_excess"])`.
 
 - vae_test_loss: held-out negative ELBO per image (BCE summed over pixels + KL, in nats),

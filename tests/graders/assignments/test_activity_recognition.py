@@ -43,21 +43,21 @@ def test_every_check_names_a_contract_function_and_every_kind_is_used():
 def test_trained_checks_are_the_calibrated_ones_with_time_for_their_cpu_budget():
     trained = [c for c in ASSIGNMENT.all_checks() if c.kind is Kind.THRESHOLD]
     assert [c.name for c in trained] == [thresholds.CHECKS[cell] for cell in ref.CELLS]
-    table = thresholds.thresholds_for(thresholds.DEFAULT_DATA)
     for c in trained:
-        t = table[c.name]
+        assert c.threshold.key == c.name  # graded against its declaration
+        t = c.threshold.for_dataset(thresholds.DEFAULT_DATA)
         assert c.timeout_s >= 4 * t.cpu_budget_s
         assert len(t.seeds) >= 5 and t.settings == thresholds.SETTINGS
         assert 1 / 4 < t.bound < min(t.reference_values)   # above chance, below every reference draw
-    assert ASSIGNMENT.limits.cpu_s >= 3 * 4 * thresholds.CPU_BUDGET_S
+    assert ASSIGNMENT.limits.cpu_s >= 3 * 4 * max(c.cpu_budget_s for c in thresholds.TRAINED_CHECKS)
 
 
 def test_trained_bounds_are_calibrated_over_the_harmless_variations_too():
     """Each bound holds, with its margin, for every variation run (a correct program whose
     arithmetic differs from the reference's only in rounding), as it does for every draw."""
-    table = thresholds.thresholds_for(thresholds.DEFAULT_DATA)
+    declared = thresholds.declared()
     for cell in ref.CELLS:
-        t = table[thresholds.CHECKS[cell]]
+        t = declared[thresholds.CHECKS[cell]].for_dataset(thresholds.DEFAULT_DATA)
         assert list(t.variation) == [v.name for v in VARIATIONS]
         for by_seed in t.variation.values():
             assert tuple(by_seed) == tuple(sorted(calibration_seeds(cell, VARIATION_DRAWS)))
@@ -232,7 +232,8 @@ def test_a_ts_data_set_without_calibration_is_not_graded_and_says_what_to_run(tm
     report = grade(str(ASSIGNMENT.reference), ASSIGNMENT, options={"data": _small_ts(tmp_path)},
                    select=lambda n: n == thresholds.CHECKS["rnn"], secret=b"test")
     (result,) = report.tests
-    assert not result.passed and "calibrate --data ts:" in result.output and "'ts:Small'" in result.output
+    assert not result.passed and "dlgrade calibrate activity_recognition --dataset ts:" in result.output
+    assert "'ts:Small'" in result.output
 
 
 def test_a_malformed_ts_data_set_fails_the_trained_checks_with_the_reason(tmp_path):
@@ -283,31 +284,28 @@ def test_predict_that_agrees_with_a_wrong_forward_is_not_failed_twice(tmp_path):
     assert result.passed and "rnn: your predict agrees with your forward" in result.output
 
 
-def test_calibrating_a_ts_data_set_adds_its_table_and_reference_runs(tmp_path, monkeypatch, capsys):
-    """The instructor's step for --data ts:PREFIX, into copies of thresholds.py and the runs."""
-    import importlib.util
+def test_calibrating_a_ts_data_set_adds_its_entries_and_reference_runs(tmp_path, capsys):
+    """The instructor's step for --dataset ts:PREFIX, into copies of thresholds.json and the runs."""
     import json
+    import shutil
 
-    from graders.assignments.activity_recognition import calibrate
+    from dlgrade.cli import main
 
-    table_copy = tmp_path / "thresholds.py"
-    table_copy.write_text(Path(thresholds.__file__).read_text(encoding="utf-8"), encoding="utf-8")
-    runs_copy = tmp_path / "reference_runs.json"
-    runs_copy.write_text(thresholds.REFERENCE_RUNS_PATH.read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setattr(calibrate, "THRESHOLDS_PATH", table_copy)
-    monkeypatch.setattr(thresholds, "REFERENCE_RUNS_PATH", runs_copy)
-    monkeypatch.setitem(thresholds.SETTINGS, "epochs", 3)
+    folder = Path(thresholds.__file__).parent
+    shutil.copy(folder / "thresholds.json", tmp_path / "thresholds.json")
+    shutil.copy(thresholds.REFERENCE_RUNS_PATH, tmp_path / "reference_runs.json")
     spec = _small_ts(tmp_path)
-    assert calibrate.main(["--data", spec, "--draws", "5", "--write"]) == 0
-    assert "wrote the 'ts:Small' table" in capsys.readouterr().out
-    module_spec = importlib.util.spec_from_file_location("written_thresholds", table_copy)
-    written = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(written)
-    assert set(written.THRESHOLDS_BY_DATASET) == {"basic_motions", "ts:Small"}
-    assert written.THRESHOLDS_BY_DATASET["basic_motions"] == thresholds.THRESHOLDS_BY_DATASET["basic_motions"]
-    small = written.THRESHOLDS_BY_DATASET["ts:Small"]
-    assert set(small) == set(thresholds.CHECKS.values()) and all(len(t.seeds) == 5 for t in small.values())
-    assert all(list(t.variation) == [v.name for v in VARIATIONS] for t in small.values())
-    runs = json.loads(runs_copy.read_text(encoding="utf-8"))
+    assert main(["calibrate", "activity_recognition", "--dataset", spec, "--runs", "5", "--set", "epochs=3",
+                 "--out", str(tmp_path / "thresholds.json")]) == 0
+    assert "(ts:Small)" in capsys.readouterr().out
+    written = json.loads((tmp_path / "thresholds.json").read_text(encoding="utf-8"))
+    assert set(written) == {"basic_motions", "ts:Small"}
+    assert written["basic_motions"] == json.loads((folder / "thresholds.json").read_text(encoding="utf-8"))[
+        "basic_motions"]
+    small = written["ts:Small"]
+    assert set(small) == set(thresholds.CHECKS.values()) and all(len(t["seeds"]) == 5 for t in small.values())
+    assert all(list(t["variation"]) == [v.name for v in VARIATIONS] for t in small.values())
+    assert all(t["settings"] == {**thresholds.SETTINGS, "epochs": 3} for t in small.values())
+    runs = json.loads((tmp_path / "reference_runs.json").read_text(encoding="utf-8"))
     assert set(runs) == {"basic_motions", "ts:Small"}
     assert np.asarray(runs["ts:Small"]["gru"]["confusion"]).shape == (2, 2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import ast
+import re
 import types
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from graders.assignments.sequences_torch.thresholds import (
     CHECK_SAMPLE,
     PERSISTENCE_RMSE,
     SHAMPOO_SETTINGS,
-    THRESHOLDS,
+    TEXT_DATA,
+    declared,
     sample_word_fraction,
     sample_words,
     training_words,
@@ -59,28 +61,26 @@ def test_every_check_names_a_contract_function_and_the_trained_checks_are_calibr
     assert {Kind.VALUE, Kind.PROPERTY, Kind.THRESHOLD} <= {c.kind for c in all_checks}
     trained = {c.name: c for c in all_checks if c.kind is Kind.THRESHOLD}
     assert set(trained) == {checks_char_lstm.CHECK_TRAINED, CHECK_SAMPLE} | set(CHECK_FORECAST.values())
-    for name in set(CHECK_FORECAST.values()) | {CHECK_SAMPLE}:
-        assert name in THRESHOLDS
+    assert trained[checks_char_lstm.CHECK_TRAINED].threshold.keys() == [CHECK_CHAR_STEPWISE, CHECK_CHAR]
+    assert trained[CHECK_SAMPLE].threshold.keys() == [CHECK_SAMPLE, CHECK_CHAR_STEPWISE]
+    for cell in CELLS:
+        assert trained[CHECK_FORECAST[cell]].threshold == declared()[CHECK_FORECAST[cell]]
     for c in trained.values():
-        budget = THRESHOLDS.get(c.name, THRESHOLDS[CHECK_CHAR_STEPWISE]).cpu_budget_s
+        budget = max(int(s) for s in re.findall(r"^(\d+) s of CPU", c.threshold.describe_budget()))
         assert c.timeout_s >= 2 * budget, c.name
-    assert ASSIGNMENT.limits.cpu_s >= 4 * THRESHOLDS[CHECK_CHAR_STEPWISE].cpu_budget_s
+    assert ASSIGNMENT.limits.cpu_s >= 4 * declared()[CHECK_CHAR_STEPWISE].cpu_budget_s
     assert ASSIGNMENT.limits.memory_mb >= 4096 and ASSIGNMENT.preload == ("numpy", "torch")
 
 
-def _without_note(settings: dict) -> dict:
-    return {k: v for k, v in settings.items() if k != "calibrated_over"}
-
-
 def test_thresholds_use_the_settings_the_checks_use_and_state_their_variation():
+    bounds = declared()
     for name in (CHECK_CHAR, CHECK_CHAR_STEPWISE, CHECK_SAMPLE):
-        assert _without_note(THRESHOLDS[name].settings) == CHAR_SETTINGS
-        assert "5 course-secret draws" in THRESHOLDS[name].settings["calibrated_over"]
-        assert "one-hot" in THRESHOLDS[name].settings["calibrated_over"]
+        assert bounds[name].for_dataset(TEXT_DATA).settings == CHAR_SETTINGS
+        assert "5 course-secret draws" in bounds[name].runs and "one-hot" in bounds[name].runs
     for cell in CELLS:
-        t = THRESHOLDS[CHECK_FORECAST[cell]]
-        assert _without_note(t.settings) == {**SHAMPOO_SETTINGS, "cell": cell}
-        assert "perturbed 1e-12 relative" in t.settings["calibrated_over"]
+        t = bounds[CHECK_FORECAST[cell]].for_dataset("shampoo")
+        assert t.settings == {**SHAMPOO_SETTINGS, "cell": cell}
+        assert "perturbed 1e-12 relative" in bounds[CHECK_FORECAST[cell]].runs
         assert t.bound < PERSISTENCE_RMSE  # passing means beating the persistence baseline
 
 
@@ -320,8 +320,9 @@ def _run(check, monkeypatch, **changes):
             "sample": "the object is the attribute of the instance " * 9, "sample_error": "",
             "sample_prefix": "the ", "words": frozenset({"the", "object", "is", "attribute", "of", "instance"})}
     monkeypatch.setattr(checks_char_lstm, "char_run", lambda ctx: {**base, **changes})
+    (declared_with,) = [c.threshold for c in ASSIGNMENT.all_checks() if c.run is check]
     try:
-        return True, check(None)
+        return True, check(types.SimpleNamespace(check=types.SimpleNamespace(threshold=declared_with)))
     except CheckFailed as exc:
         return False, exc.render()
 
@@ -415,10 +416,11 @@ def test_the_first_calibration_draw_reproduces_the_calibration():
     r = calibrate.char_run(ref, secret)
     for name, key in ((CHECK_CHAR_STEPWISE, "val_loss_stepwise"), (CHECK_CHAR, "val_loss"),
                       (CHECK_SAMPLE, "sample_word_fraction")):
-        assert THRESHOLDS[name].passes(r[key])
+        assert declared()[name].for_dataset(TEXT_DATA).passes(r[key])
     for cell in CELLS:
         value = calibrate.shampoo_run(ref, cell, secret)["rmse"]
-        assert value == pytest.approx(THRESHOLDS[CHECK_FORECAST[cell]].reference_values[0], abs=1e-6)
+        first = declared()[CHECK_FORECAST[cell]].for_dataset("shampoo").reference_values[0]
+        assert value == pytest.approx(first, abs=1e-6)
 
 
 @pytest.mark.slow
@@ -428,7 +430,7 @@ def test_course_table_every_cell_beats_persistence_on_average():
     table = tasks.task_shampoo_table(ref, load_shampoo(), cells=CELLS, seeds=(0, 1, 2, 3, 4), **settings)
     for cell in CELLS:
         assert table[cell]["mean"] + 2 * table[cell]["std"] < PERSISTENCE_RMSE
-        assert max(table[cell]["rmse"]) <= THRESHOLDS[CHECK_FORECAST[cell]].bound
+        assert max(table[cell]["rmse"]) <= declared()[CHECK_FORECAST[cell]].for_dataset("shampoo").bound
 
 
 # ------------------------------------------------------------------ the slow mutants are real slips too

@@ -25,7 +25,7 @@ from graders.assignments.transfer_torch import (
     tasks,
     tasks_probes,
 )
-from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
+from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, data_set, declared
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
 from graders.engine.secret import fixed_secret
@@ -94,8 +94,13 @@ def failure(fn, ctx) -> str:
 
 
 def check_fn(name):
+    """The check's function, run with the check in ctx.check (as the runner gives it)."""
     (found,) = [c for c in ASSIGNMENT.all_checks() if c.name == name]
-    return found.run
+
+    def run(ctx):
+        ctx.check = found
+        return found.run(ctx)
+    return run
 
 
 # ------------------------------------------------------------------ the check list
@@ -105,10 +110,10 @@ def test_every_check_names_a_contract_function_and_the_trained_checks_are_the_ca
     all_checks = ASSIGNMENT.all_checks()
     assert {c.function for c in all_checks} == set(checks.CONTRACT) == set(ASSIGNMENT.contract)
     trained = [c for c in all_checks if c.kind is Kind.THRESHOLD]
-    assert sorted(c.name for c in trained) == sorted(THRESHOLDS) == sorted([*CHECK_HEAD.values(), *CHECK_FINE.values()])
+    assert sorted(c.name for c in trained) == sorted(declared()) == sorted([*CHECK_HEAD.values(), *CHECK_FINE.values()])
     for c in trained:
-        assert c.timeout_s >= 2 * THRESHOLDS[c.name].cpu_budget_s
-    assert ASSIGNMENT.limits.cpu_s >= 4 * sum(THRESHOLDS[CHECK_HEAD[k]].cpu_budget_s for k in CLASSES)
+        assert c.threshold == declared()[c.name] and c.timeout_s >= 2 * c.threshold.cpu_budget_s
+    assert ASSIGNMENT.limits.cpu_s >= 4 * sum(declared()[CHECK_HEAD[k]].cpu_budget_s for k in CLASSES)
 
 
 def test_torch_is_preloaded_with_room_for_it_and_the_tasks_files_are_registered():
@@ -247,7 +252,7 @@ def test_a_trained_check_reports_the_value_the_bound_and_the_counts_per_layer(mo
     from graders.assignments.transfer_torch import checks_trained
 
     name = CHECK_FINE["5 classes"]
-    t = THRESHOLDS[name]
+    t = declared()[name].for_dataset(data_set("5 classes"))
     monkeypatch.setattr(checks_trained, "transfer_run",
                         lambda ctx, key: _canned_run(fine=t.bound - 0.01, trainable_fine=325))
     ctx = FakeContext(REF)

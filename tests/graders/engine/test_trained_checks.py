@@ -22,6 +22,24 @@ from graders.engine.trained_checks import (
 # Every calibrated bound as the Python tables held it (assignment, data set, check key): the
 # conversion to thresholds.json changed their form, not one of their numbers.
 BOUNDS_BEFORE = {
+    ("transfer_torch", "digits (5, 6, 7, 8, 9) (base pretrained on 0-4)", "replace_head: head-only accuracy (5 classes)"):
+        0.8440749999999999,
+    ("transfer_torch", "digits (5, 6, 7, 8, 9) (base pretrained on 0-4)",
+     "unfreeze_from: fine-tuned accuracy (5 classes)"): 0.9252999999999999,
+    ("transfer_torch", "digits (5, 9) (base pretrained on 0-4)", "replace_head: head-only accuracy (5 vs 9)"): 0.784415,
+    ("transfer_torch", "digits (5, 9) (base pretrained on 0-4)", "unfreeze_from: fine-tuned accuracy (5 vs 9)"):
+        0.88901,
+    ("sequences_torch", "pydoc_data.topics (load_english_text)", "CharLSTM: validation loss"): 2.1945575650666305,
+    ("sequences_torch", "pydoc_data.topics (load_english_text)", "CharLSTM: stepwise validation loss"):
+        2.1462472878834564,
+    ("sequences_torch", "pydoc_data.topics (load_english_text)", "CharLSTM: sampling with a temperature"):
+        0.2111111111111111,
+    ("sequences_torch", "shampoo", "Forecaster: rnn walk-forward RMSE"): 110.84176584020192,
+    ("sequences_torch", "shampoo", "Forecaster: lstm walk-forward RMSE"): 119.25199081804578,
+    ("sequences_torch", "shampoo", "Forecaster: gru walk-forward RMSE"): 117.71966651556026,
+    ("activity_recognition", "basic_motions", "train: test accuracy of the RNN classifier"): 0.52,
+    ("activity_recognition", "basic_motions", "train: test accuracy of the LSTM classifier"): 0.7200000000000001,
+    ("activity_recognition", "basic_motions", "train: test accuracy of the GRU classifier"): 0.7200000000000001,
     ("language_model_numpy", "pydoc_data.topics 4-grams", "train: held-out accuracy"): 0.2542141230068337,
     ("language_model_numpy", "pydoc_data.topics 4-grams", "train: held-out cross-entropy"): 3.80725211763238,
     ("char_rnn_numpy", "faust", "train: regenerate Faust"): 10.0,
@@ -93,13 +111,23 @@ def test_a_course_may_override_a_bound_of_one_data_set(tmp_path):
     check = with_calibration(tmp_path, [_check()])["loss"]
     looser = check.with_bound(3.0)
     assert looser.for_dataset("digits").bound == 3.0 and check.for_dataset("digits").bound == pytest.approx(2.2)
+    assert check.with_bound(3.0, "digits") == looser
     with pytest.raises(CalibrationError, match="'mnist'"):
         check.with_bound(3.0, "mnist")
     group = TrainedGroup((check, replace(check, key="other")))
-    assert group.with_bound("other", 4.0)["other"].for_dataset("digits").bound == 4.0
-    assert group.with_bound("other", 4.0)["loss"] == check
+    assert group.with_bound(4.0, key="other")["other"].for_dataset("digits").bound == 4.0
+    assert group.with_bound(4.0, key="other")["loss"] == check
     with pytest.raises(KeyError):
-        group.with_bound("nope", 1.0)
+        group.with_bound(1.0, key="nope")
+    with pytest.raises(ValueError, match="several bounds"):
+        group.with_bound(1.0)
+    assert TrainedGroup((check,)).with_bound(3.0)["loss"] == looser
+
+
+def test_a_bound_calibrated_on_one_other_data_set_is_overridden_without_naming_it(tmp_path):
+    _write(tmp_path, {"faust": {"loss": _entry()}})
+    check = with_calibration(tmp_path, [_check(settings={"faust": {"epochs": 3, "shape": (8, 8)}})])["loss"]
+    assert check.with_bound(9.0).for_dataset("faust").bound == 9.0
 
 
 def test_a_missing_entry_names_the_command_that_writes_it(tmp_path):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import shutil
-import types
+import importlib.util
 
 import pytest
 
 from graders.engine.trained_checks import TrainedCheck, with_calibration
 from graders.tooling.calibration import (
-    DATASET_SEEDS,
     calibrate_declared,
     cpu_summary,
     load_calibration_data,
@@ -19,19 +17,14 @@ from graders.tooling.calibration import (
     one_blas_thread,
     or_raised,
     over_seeds,
-    print_tables,
     report_mutants,
-    script_arguments,
     timed,
     verdict,
-    write_and_report,
     write_calibrations,
-    write_thresholds,
 )
-from graders.engine.thresholds import Threshold, format_table
+from graders.engine.thresholds import Threshold
 
-DOC = "Calibrate something.\n\nMore prose.\n"
-
+DATASET_SEEDS = (0, 1, 2, 3, 4)  # the fewest seeds `calibrate` takes
 
 def test_load_reference_loads_numpy_and_torch_references_by_path():
     numpy_ref = load_reference("autoencoder_numpy")
@@ -60,26 +53,6 @@ def test_cpu_summary():
     assert cpu_summary([1.0, 2.0], 1) == "1.5 s CPU on average, 2.0 s at most"
 
 
-def test_script_arguments_write_margin_and_named_mutants():
-    parser = script_arguments(DOC, margin=0.3)
-    assert parser.description == "Calibrate something."
-    args = parser.parse_args([])
-    assert (args.write, args.margin, args.mutants) == (False, 0.3, None)
-    args = parser.parse_args(["--write", "--margin", "0.1", "--mutants"])
-    assert (args.write, args.margin, args.mutants) == (True, 0.1, [])
-    assert parser.parse_args(["--mutants", "a", "b"]).mutants == ["a", "b"]
-    assert "also report the mutants (all, or those named)" in parser.format_help()
-
-
-def test_script_arguments_without_margin_and_with_a_mutants_flag():
-    parser = script_arguments(DOC, mutants="all")
-    parser.add_argument("--seeds", type=int, default=20)  # a script's own option
-    args = parser.parse_args(["--mutants", "--seeds", "3"])
-    assert (args.mutants, args.seeds) == (True, 3) and not hasattr(args, "margin")
-    with pytest.raises(ValueError, match="mutants"):
-        script_arguments(DOC, mutants="some")
-
-
 def test_one_blas_thread_runs_the_function_with_one_thread():
     from threadpoolctl import threadpool_info
 
@@ -87,38 +60,6 @@ def test_one_blas_thread_runs_the_function_with_one_thread():
         return {info["num_threads"] for info in threadpool_info()}
 
     assert one_blas_thread(threads) <= {1}
-
-
-def test_print_tables_separates_the_table_and_sections_by_blank_lines(capsys):
-    table = {"c": _threshold()}
-    print_tables(table, "one", "two")
-    assert capsys.readouterr().out == f"\n{format_table(table)}\n\none\n\ntwo\n"
-
-
-def test_write_thresholds_writes_and_says_where(tmp_path, capsys):
-    write_thresholds(tmp_path / "thresholds.py", "X = 1\n")
-    assert (tmp_path / "thresholds.py").read_text(encoding="utf-8") == "X = 1\n"
-    assert capsys.readouterr().out == f"wrote {tmp_path / 'thresholds.py'}\n"
-
-
-@pytest.mark.parametrize("argv, names", [([], "no report"), (["--mutants"], None),
-                                         (["--mutants", "a", "b"], ["a", "b"])])
-def test_write_and_report_with_named_mutants(tmp_path, capsys, argv, names):
-    args = script_arguments(DOC).parse_args(["--write", *argv])
-    reported = []
-    path = tmp_path / "thresholds.py"
-    assert write_and_report(args, path, lambda: "X = 2\n", reported.append) == 0
-    assert path.read_text(encoding="utf-8") == "X = 2\n"
-    assert reported == ([] if names == "no report" else [names])
-    assert capsys.readouterr().out == f"wrote {path}\n" + ("" if names == "no report" else "\n")
-
-
-@pytest.mark.parametrize("argv, reports", [([], []), (["--mutants"], [None])])
-def test_write_and_report_with_a_mutants_flag_and_no_write(tmp_path, argv, reports):
-    reported = []
-    args = script_arguments(DOC, mutants="all").parse_args(argv)
-    write_and_report(args, tmp_path / "thresholds.py", lambda: 1 / 0, reported.append)
-    assert reported == reports and not (tmp_path / "thresholds.py").exists()
 
 
 def test_verdict():
@@ -220,18 +161,30 @@ def test_written_calibrations_read_back_as_the_same_bounds_and_keep_the_other_da
 
 # ----------------------------------------------------------------- --write on the real files
 
-ONE_TABLE = {
-    "sequences_torch": lambda c, th: c.render(th.THRESHOLDS),
-    "transfer_torch": lambda c, th: c.render(th.THRESHOLDS),
-}
+TRAINED = ["activity_recognition", "autoencoder_numpy", "autoencoders_torch", "char_rnn_numpy", "gan_torch",
+           "language_model_numpy", "sequences_torch", "sparse_autoencoder", "transfer_torch", "vae_torch"]
 
 
-@pytest.mark.parametrize("assignment", sorted(ONE_TABLE))
-def test_rewriting_a_thresholds_file_with_its_own_numbers_changes_no_byte(assignment):
-    calibrate = importlib.import_module(f"graders.assignments.{assignment}.calibrate")
+@pytest.mark.parametrize("assignment", TRAINED)
+def test_rewriting_a_thresholds_file_with_its_own_numbers_changes_no_byte(assignment, tmp_path):
+    from pathlib import Path
+
     thresholds = importlib.import_module(f"graders.assignments.{assignment}.thresholds")
-    with open(thresholds.__file__, encoding="utf-8") as f:
-        assert ONE_TABLE[assignment](calibrate, thresholds) == f.read()
+    shipped = Path(thresholds.__file__).with_name("thresholds.json")
+    copy = tmp_path / "thresholds.json"
+    copy.write_bytes(shipped.read_bytes())
+    for declared in with_calibration(shipped.parent, thresholds.TRAINED_CHECKS).values():
+        for dataset in declared.calibrated:
+            write_calibrations(copy, {declared.key: declared.for_dataset(dataset)})
+    assert copy.read_bytes() == shipped.read_bytes()
+
+
+def test_every_assignment_with_trained_checks_is_rewritten_above():
+    from graders.assignments import assignment_ids
+
+    found = [a for a in assignment_ids()
+             if importlib.util.find_spec(f"graders.assignments.{a}.thresholds") is not None]
+    assert found == TRAINED
 
 
 # ----------------------------------------------------------------- secret draws, variations

@@ -78,7 +78,7 @@ def test_autoencoder_weights_trained_in_advance_on_the_public_digits_earn_nothin
 
 def test_sparse_autoencoder_filters_trained_in_advance_on_the_public_patches_earn_nothing(tmp_path):
     from dlgrade.data import load_sample_photos
-    from graders.assignments.sparse_autoencoder.calibrate import reference_cost
+    from graders.assignments.sparse_autoencoder.thresholds import reference_cost
     from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, declared
     from reference.numpy import sparse_autoencoder as ref
 

@@ -246,11 +246,12 @@ def test_pretrain_regenerates_the_shipped_weights():
 @pytest.mark.slow
 def test_a_calibration_draw_passes_the_written_thresholds():
     from graders.assignments.transfer_torch import calibrate
-    from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, THRESHOLDS
+    from graders.assignments.transfer_torch.thresholds import CHECK_FINE, CHECK_HEAD, CLASSES, data_set, declared
     from graders.tooling.calibration import secret_draws
 
+    bounds = declared()
     for key in CLASSES:
         r = calibrate.transfer_run(ref, key, secret_draws("transfer_torch")[0])
-        assert THRESHOLDS[CHECK_HEAD[key]].passes(r["head_accuracy"])
-        assert THRESHOLDS[CHECK_FINE[key]].passes(r["fine_accuracy"])
-        assert r["task_cpu_seconds"] < THRESHOLDS[CHECK_HEAD[key]].cpu_budget_s
+        assert bounds[CHECK_HEAD[key]].for_dataset(data_set(key)).passes(r["head_accuracy"])
+        assert bounds[CHECK_FINE[key]].for_dataset(data_set(key)).passes(r["fine_accuracy"])
+        assert r["task_cpu_seconds"] < bounds[CHECK_HEAD[key]].for_dataset(data_set(key)).cpu_budget_s
