@@ -64,6 +64,7 @@ def run(quick: bool = False, repeats: int = 1, assignments=NUMPY_ASSIGNMENTS, au
             seconds, report = verify_once(assignment, auto, workers)
             times.append(seconds)
         rows.append(row_for(assignment, sorted(times)[len(times) // 2], report))
+        log(f"  {rows[-1]}")
         for mutant in report["auto"]["mutants"]:
             if not mutant["killed"] and not mutant["likely_equivalent"]:
                 notes.append(f"{assignment} survivor ({mutant['operator']}): {mutant['diff']}; replies first "

@@ -82,7 +82,11 @@ def render_text(result) -> str:
         lines.append("Checks no listed buggy variant fails (a check that cannot fail is a defect):")
         lines += [f"  {name}" for name in result.uncovered]
     else:
-        lines.append("Every check is failed by some listed buggy variant.")
+        lines.append("Every check is failed by some listed buggy variant"
+                     + (" (some by slow ones only: see below)." if result.slow_only else "."))
+    if result.slow_only:
+        lines.append("Checks only slow slips fail, not graded here (--slow grades them):")
+        lines += [f"  {name}" for name in result.slow_only]
     if result.auto_requested:
         lines += [""] + _auto_lines(result)
     problems = result.problems

@@ -9,7 +9,8 @@ likely equivalent).
 
 Floats are compared to about 12 significant digits (their mantissas rounded to 2**-40), so
 that a harmless reordering of a sum does not make two programs look different; NaN and
-infinities are kept apart. The record is bounded: the first `max_calls` digests are kept,
+infinities are kept apart; a task's measurements of time (`TIMING_KEYS`) are left out. The
+record is bounded: the first `max_calls` digests are kept,
 and a running hash per check covers them all (so the order the checks ran in does not
 matter, only the order of each check's own calls).
 """
@@ -22,6 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 MANTISSA_STEPS = 2.0 ** 40  # floats equal to about 12 significant digits digest the same
+# Entries of a task's reply that measure time (a trained task's CPU seconds): they differ on
+# every run, whatever the program, so they are left out of the digest.
+TIMING_KEYS = frozenset({"cpu", "cpu_s", "cpu_seconds", "seconds", "task_cpu_seconds", "time_s", "wall_s"})
 
 
 @dataclass(frozen=True)
@@ -131,8 +135,9 @@ def _feed(h, value, depth: int = 0) -> None:
         for item in value:
             _feed(h, item, depth + 1)
     elif isinstance(value, dict):
-        h.update(f"dict[{len(value)}]".encode())
-        for key in sorted(value, key=repr):
+        keys = sorted((k for k in value if k not in TIMING_KEYS), key=repr)
+        h.update(f"dict[{len(keys)}]".encode())
+        for key in keys:
             _feed(h, key, depth + 1)
             _feed(h, value[key], depth + 1)
     elif hasattr(value, "type") and hasattr(value, "id") and type(value).__name__ == "Handle":

@@ -3,7 +3,8 @@
 1. The reference and every correct but unusual variant (UNUSUAL) get full marks.
 2. Every listed buggy variant (MUTANTS) is caught by the checks its `catches` names, graded
    on those checks only (`graders.tooling.known_slips` states what "caught" means).
-3. Every check is failed by some listed buggy variant.
+3. Every check is failed by some listed buggy variant (without `slow`, a check only slow
+   slips name counts as theirs, and is listed as such).
 4. With `auto=N`, N automatic mutants of the reference (`graders.tooling.automutants`) are
    graded, each stopping at its first failed check (the checks of the function it edits
    first, then the others). A survivor whose grade made the same
@@ -71,6 +72,7 @@ class Verification:
     seed: int = 0
     min_kill_rate: float | None = None
     seconds: float = 0.0
+    slow_only: list[str] = field(default_factory=list)  # named only by slow slips, not graded (no --slow)
 
     @property
     def killed(self) -> int:
@@ -104,7 +106,7 @@ class Verification:
     def to_dict(self) -> dict:
         return {"assignment": self.assignment, "ok": self.ok, "problems": self.problems,
                 "checks": len(self.checks), "listed": [asdict(o) for o in self.listed],
-                "uncovered_checks": self.uncovered,
+                "uncovered_checks": self.uncovered, "checks_for_slow_slips": self.slow_only,
                 "auto": {"requested": self.auto_requested, "seed": self.seed, "graded": len(self.auto),
                          "killed": self.killed, "likely_equivalent": self.equivalent,
                          "survived": len(self.auto) - self.killed, "kill_rate": self.kill_rate,
@@ -157,8 +159,13 @@ def verify(assignment: Assignment, slips: ModuleType | None, grader: Callable, *
     outcomes += broken
     reference_calls = results[0]["calls"]
     auto_outcomes = [auto_outcome(m, r, reference_calls) for m, r in zip(mutants, results[len(kinds):])]
-    return Verification(assignment.id, checks, outcomes, uncovered_checks(checks, caught), auto_outcomes,
-                        auto, seed, min_kill_rate, time.monotonic() - start)
+    uncovered = uncovered_checks(checks, caught)
+    # a check only slow slips name is covered by them: without --slow they are not graded
+    slow = set(known_slips(slips, slow=True).mutants) - set(listed.mutants)
+    for_slow = named_by([p for m in slow for p in m.catches])
+    return Verification(assignment.id, checks, outcomes, [c for c in uncovered if not for_slow(c)], auto_outcomes,
+                        auto, seed, min_kill_rate, time.monotonic() - start,
+                        slow_only=[c for c in uncovered if for_slow(c)])
 
 
 def _checks_function(check: str, function: str) -> bool:

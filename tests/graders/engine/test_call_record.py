@@ -93,3 +93,13 @@ def test_stop_at_first_failure_runs_no_check_after_the_first_that_fails(tmp_path
     report = grade(str(path), a, stop_at_first_failure=True)
     assert [t.passed for t in report.tests][-1] is False and all(t.passed for t in report.tests[:-1])
     assert report.tests[-1].name.startswith("relu_backward:") and len(report.tests) < len(a.all_checks())
+
+
+def test_a_tasks_measurements_of_time_are_left_out():
+    a, b = CallRecorder(), CallRecorder()
+    a.add("train: accuracy", "task train_timed", {}, {"result": 0.75, "cpu_s": 3.2})
+    b.add("train: accuracy", "task train_timed", {}, {"result": 0.75, "cpu_s": 4.1})
+    assert a.fingerprint() == b.fingerprint()
+    b.add("train: accuracy", "task train_timed", {}, {"result": 0.5, "cpu_s": 3.2})
+    a.add("train: accuracy", "task train_timed", {}, {"result": 0.75, "cpu_s": 3.2})
+    assert a.fingerprint() != b.fingerprint()

@@ -119,3 +119,12 @@ def test_an_automatic_mutant_meets_the_checks_of_its_function_first_and_stops_at
     first = [c for c in checks if c.startswith("tanh_backward:")]
     result = grade_variant(a, make_job("m", broken, checks, stop_at_first_failure=True, first=first))
     assert result["graded"] == [first[0]] and list(result["failed"]) == [first[0]]
+
+
+def test_a_check_only_slow_slips_fail_is_theirs_and_graded_with_slow():
+    a = assignments.get("numpy_basics")
+    slips = SimpleNamespace(MUTANTS=[], UNUSUAL=[], SLOW_MUTANTS=[TANH_OVERFLOWS])
+    fast = verify(a, slips, local_grader(a), select=lambda n: n == TANH)
+    assert fast.ok and fast.slow_only == [TANH] and fast.uncovered == []
+    slow = verify(a, slips, local_grader(a), select=lambda n: n == TANH, slow=True)
+    assert slow.ok and slow.slow_only == [] and [o.kind for o in slow.listed] == ["reference", "mutant"]
