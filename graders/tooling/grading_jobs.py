@@ -9,7 +9,7 @@ its own fork server, as `dlgrade batch`'s workers do; `local_grader` grades in t
 with an `Assignment` object given (a course built in memory, a weakened one in a test).
 
 Every variant here is the instructor's own code (a reference and edits of it), so it is
-graded in the sandbox's default mode.
+graded in the sandbox's own default mode, as `dlgrade grade` grades without --autograder.
 """
 
 from __future__ import annotations
