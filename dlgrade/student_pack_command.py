@@ -7,7 +7,6 @@ that carries no reference code and no hidden check (graders.tooling.student_pack
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -33,24 +32,13 @@ def _assignment_and_slips(assignment_id: str, course: str | None):
     """The assignment as its own package declares it, and its slips module (or None), from the
     course folder when one is given. The pack carries the package's code, so course.toml's
     overrides of it are not in the pack (a warning says so)."""
-    if course:
-        try:
-            from graders.courses import catalog
-        except ImportError:
-            raise LookupError("course folders need graders.courses, which this installation lacks") from None
-        found = catalog(course)
-        if found.extensions(assignment_id):
-            print(f"dlgrade: warning: the course's overrides of {assignment_id} are not carried into the pack: its "
-                  "self-check grades as the assignment's own code declares", file=sys.stderr)
-        return found.owner(assignment_id).load(assignment_id), found.slips(assignment_id)
-    from graders import assignments
+    from graders.courses import catalog
 
-    assignment = assignments.get(assignment_id)
-    try:
-        slips = importlib.import_module(f"graders.assignments.{assignment_id}.slips")
-    except ModuleNotFoundError:
-        slips = None
-    return assignment, slips
+    found = catalog(course or None)
+    if course and found.extensions(assignment_id):
+        print(f"dlgrade: warning: the course's overrides of {assignment_id} are not carried into the pack: its "
+              "self-check grades as the assignment's own code declares", file=sys.stderr)
+    return found.owner(assignment_id).load(assignment_id), found.slips(assignment_id)
 
 
 def run(args) -> int:
