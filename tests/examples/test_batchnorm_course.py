@@ -5,7 +5,8 @@
   named slip where `says` is given;
 - each unusual-but-correct variant gets full marks;
 - every check is named by some mutant (a check that cannot fail is a defect);
-- its committed notebook is what `dlgrade build` writes from the reference.
+- its committed notebook is what `dlgrade build` writes from the reference;
+- automatic mutants of its reference are killed above 90%.
 """
 
 from __future__ import annotations
@@ -104,3 +105,11 @@ def test_a_gradescope_bundle_of_the_course_grades_the_reference_with_full_marks(
     assert_gradescope_schema(data)
     assert len(data["tests"]) == len(assignment().all_checks())
     assert all(t["score"] == t["max_score"] > 0 for t in data["tests"]), data["tests"]
+
+
+def test_automatic_mutants_of_the_example_are_killed_above_ninety_percent(capsys):
+    """The first 30 of the automatic mutants `verify --auto 100` grades (the same seed keeps
+    them first): at least 90% of the non-equivalent ones are killed (all 100: the slow test of
+    tests/test_authoring_guide.py)."""
+    code = main(["verify", ASSIGNMENT_ID, "--course", str(COURSE), "--auto", "30", "--min-kill-rate", "0.9"])
+    assert code == 0, capsys.readouterr().out
