@@ -98,3 +98,27 @@ def test_a_measured_declaration_records_what_the_check_compares_and_passes_it():
     group = TrainedGroup((declaration, replace(declaration, key="j")))
     assert declared_keys(group) == ["k", "j"] and declared_keys(declaration) == ["k"] and declared_keys(None) == []
     assert isinstance(measured(declaration, print), MeasuredCheck)
+
+
+OWN_CALIBRATE = '''"""A calibrate module of the course's own: it measures the reference its own way."""
+
+from graders.authoring import calibrate_threshold
+
+
+def calibrate(checks, dataset_spec=None, n_draws=None, verbose=True):
+    return {c.key: calibrate_threshold(c.metric, {i: 0.01 + 0.001 * i for i in range(5)},
+                                       higher_is_better=c.higher_is_better, margin=c.margin,
+                                       cpu_budget_s=c.cpu_budget_s, settings=c.settings_for("synthetic"),
+                                       dataset="synthetic")
+            for c in checks}
+'''
+
+
+def test_a_course_assignments_own_calibrate_module_is_used_when_it_has_one(tmp_path):
+    course = tmp_path / "course"
+    scaffold(ID, course, kind="trained")
+    (course / ID / "calibrate.py").write_text(OWN_CALIBRATE, encoding="utf-8")
+    assert main(["calibrate", ID, "--course", str(course), "--write"]) == 0
+    entry = json.loads((course / ID / "thresholds.json").read_text(encoding="utf-8"))["synthetic"]["held_out_mse"]
+    assert entry["reference_values"] == pytest.approx([0.01, 0.011, 0.012, 0.013, 0.014])
+    assert entry["bound"] == pytest.approx(0.014 * 1.5) and "variation" not in entry
