@@ -11,7 +11,8 @@ these grades each check's declaration (`Check.threshold`: a `TrainedCheck`, or a
 `TrainedGroup` of them) is replaced by a `MeasuredCheck`, whose `for_dataset(name)` gives a
 threshold that records the value the check compares with it and passes it. The bound of each
 declaration is then the worst value over the runs with the declared margin
-(`calibration.calibrate_declared`).
+(`calibration.calibrate_declared`). The time each run took is the check's time in the grade
+(wall-clock, the sandbox's training included), which the declared CPU budget is compared with.
 
 A check that never compares a value with its declaration, or that the reference fails, is an
 error: nothing is written.
@@ -27,7 +28,7 @@ from typing import Callable
 
 from graders.engine.assignment import Assignment
 from graders.engine.thresholds import Threshold
-from graders.engine.trained_checks import GRADED_RUNS, N_DRAWS, CalibrationError, TrainedCheck, TrainedGroup  # noqa: F401
+from graders.engine.trained_checks import N_DRAWS, CalibrationError, TrainedCheck, TrainedGroup
 from graders.tooling.calibration import calibrate_declared
 
 
