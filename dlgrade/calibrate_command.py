@@ -4,7 +4,8 @@
                          [--set KEY=VALUE ...] [--write | --out FILE] [--mutants [NAME ...]]
 
 Prints the table of bounds (reference mean and spread, margin, budget) and, with --write,
-writes them into the assignment's thresholds.json (see graders/tooling/calibrate_assignment.py).
+writes them into the thresholds.json of the assignment's folder, a course's assignment
+included (see graders/tooling/calibrate_assignment.py).
 """
 
 from __future__ import annotations
@@ -30,18 +31,14 @@ def _error(message: str) -> int:
 
 def run(args) -> int:
     from dlgrade.course_option import catalog_from_args
-    from graders.courses import BUNDLED_FOLDER
+    from graders.courses import CourseError
     from graders.engine.trained_checks import CalibrationError
     from graders.tooling.calibrate_assignment import run as calibrate
 
     found = catalog_from_args(args)
     if args.assignment not in found.ids():
         return _error(f"unknown assignment {args.assignment!r}; known: {', '.join(found.ids())}")
-    if found.owner(args.assignment).folder != BUNDLED_FOLDER:
-        return _error(f"{args.assignment} is an assignment of the course {found.folder(args.assignment).parent}: "
-                      "calibrating a course's own assignment is not supported yet (its bounds go in its "
-                      "thresholds.json, computed with the tooling of graders/tooling/calibration.py)")
     try:
-        return calibrate(args.assignment, args)
-    except (ValueError, CalibrationError) as exc:
+        return calibrate(args.assignment, args, found=found)
+    except (ValueError, CalibrationError, CourseError) as exc:
         return _error(str(exc))

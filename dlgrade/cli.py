@@ -15,7 +15,7 @@
     dlgrade similarity DIR_OR_ZIP --assignment ID   pairs of submissions with much code in common
     dlgrade prairielearn-grader ID [--out DIR]      PrairieLearn's external grader of an assignment
     dlgrade verify ID [--auto N] [--course DIR]     prove the graders against known and automatic mutants
-    dlgrade new ID --course DIR [--kind numpy|torch]  scaffold an assignment that grades at once
+    dlgrade new ID --course DIR [--kind numpy|torch|trained]  scaffold an assignment that grades at once
     dlgrade build [ID ...] [--course DIR] [--out DIR] [--check]  write the student notebooks
     dlgrade engine-dist [--out DIR]                 the dlgrade-engine wheel: the engine without a course
     dlgrade student-pack ID --out PATH [--zip]       what a student gets: the notebook and a self-check without solutions

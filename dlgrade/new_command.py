@@ -1,4 +1,4 @@
-"""`dlgrade new ID --course DIR [--kind numpy|torch] [--title TEXT]`: scaffold an assignment.
+"""`dlgrade new ID --course DIR [--kind numpy|torch|trained] [--title TEXT]`: scaffold an assignment.
 
 Writes `DIR/ID/` (graders.tooling.scaffold): a manifest, the declaration, a reference with
 solution markers, checks written with `graders.authoring`, and known slips its checks catch.
@@ -18,8 +18,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser("new", help="scaffold a new assignment in a course folder, ready to grade")
     p.add_argument("assignment", metavar="ID", help="the new assignment's id (a Python identifier)")
     add_course_argument(p)
-    p.add_argument("--kind", choices=("numpy", "torch"), default="numpy",
-                   help="what the reference computes with (default: numpy)")
+    p.add_argument("--kind", choices=("numpy", "torch", "trained"), default="numpy",
+                   help="what the reference computes with (default: numpy); trained: a NumPy assignment with a "
+                        "trained check, to calibrate with `dlgrade calibrate ID --course DIR --write`")
     p.add_argument("--title", help="the assignment's title (default: from its id)")
     p.set_defaults(run=run)
 
@@ -38,8 +39,11 @@ def run(args) -> int:
         print(f"dlgrade: error: {exc}", file=sys.stderr)
         return 2
     course = args.course
-    print(f"wrote {folder}: reference.py, checks.py, slips.py, __init__.py, assignment.toml\n"
-          f"next: dlgrade grade {folder / 'reference.py'} --assignment {args.assignment} --course {course}\n"
+    files = ", ".join(sorted(p.name for p in folder.iterdir()))
+    calibrate = (f"next: dlgrade calibrate {args.assignment} --course {course} --write   (its trained check's "
+                 "bound, in thresholds.json)\n      " if (folder / "thresholds.py").is_file() else "next: ")
+    print(f"wrote {folder}: {files}\n"
+          f"{calibrate}dlgrade grade {folder / 'reference.py'} --assignment {args.assignment} --course {course}\n"
           f"      dlgrade build {args.assignment} --course {course}\n"
           f"      dlgrade verify {args.assignment} --course {course}")
     return 0

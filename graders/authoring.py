@@ -41,7 +41,7 @@ Symbolic answers (SymPy behind a restricted parser)
     AnswerSpec, AnswerSlip, AnswerVerdict, check_answer, assert_answer, equivalent, parse_answer
 Trained thresholds (declared once, calibrated numbers in thresholds.json: `dlgrade calibrate`)
     TrainedCheck, TrainedGroup, with_calibration, Calibration, CalibrationError, STANDARD_RUNS,
-    Threshold, calibrate_threshold, derived_bound, format_thresholds
+    GRADED_RUNS, Threshold, calibrate_threshold, derived_bound, format_thresholds
 Named slips
     Mutant
 """
@@ -82,6 +82,7 @@ from graders.engine.thresholds import Threshold, derived_bound
 from graders.engine.thresholds import calibrate as calibrate_threshold
 from graders.engine.thresholds import format_table as format_thresholds
 from graders.engine.trained_checks import (
+    GRADED_RUNS,
     STANDARD_RUNS,
     Calibration,
     CalibrationError,
@@ -138,7 +139,8 @@ __all__ = [
     "AnswerSpec", "AnswerSlip", "AnswerVerdict", "check_answer", "assert_answer", "equivalent",
     "parse_answer",
     # trained thresholds
-    "TrainedCheck", "TrainedGroup", "with_calibration", "Calibration", "CalibrationError", "STANDARD_RUNS", "Threshold",
+    "TrainedCheck", "TrainedGroup", "with_calibration", "Calibration", "CalibrationError", "STANDARD_RUNS",
+    "GRADED_RUNS", "Threshold",
     "calibrate_threshold", "derived_bound", "format_thresholds",
     # named slips
     "Mutant",

@@ -14,6 +14,10 @@
     bound = 0.05                             # a trained check's bound (its Check.threshold);
                                              # or one per data set: bound = { digits = 0.05 }
 
+    [assignments.gan_torch.checks."gan: ...".bounds]
+    gan_distinct_classes = 8                 # one bound of a check graded against several (a
+                                             # TrainedGroup), by its key; or { digits = 8 }
+
 Reading checks the file's shape only (types, known keys); whether each assignment, option
 and check exists is checked against the assignment (`graders.course_overrides`). Every
 problem is a `CourseError` naming the file and the table.
@@ -27,7 +31,8 @@ from pathlib import Path
 
 CONFIG_FILE = "course.toml"
 VISIBILITIES = ("visible", "hidden", "after_due_date")
-CHECK_KEYS = {"points": (int, float), "visibility": (str,), "timeout_s": (int, float), "bound": (int, float, dict)}
+CHECK_KEYS = {"points": (int, float), "visibility": (str,), "timeout_s": (int, float), "bound": (int, float, dict),
+              "bounds": (dict,)}
 ASSIGNMENT_KEYS = ("options", "extra_checks", "checks")
 
 
@@ -43,6 +48,7 @@ class CheckOverride:
     visibility: str | None = None
     timeout_s: float | None = None
     bound: float | dict[str, float] | None = None  # one bound, or {data set: bound}
+    bounds: dict[str, float | dict[str, float]] | None = None  # {key in a group of bounds: bound as above}
 
 
 @dataclass(frozen=True)
@@ -119,19 +125,36 @@ def _check(table: dict, where: str) -> CheckOverride:
         raise CourseError(f"{where}: unknown key(s) {unknown}; expected some of {sorted(CHECK_KEYS)}")
     for key, value in table.items():
         if isinstance(value, bool) or not isinstance(value, CHECK_KEYS[key]):
-            raise CourseError(f"{where}: {key} must be a {'text' if key == 'visibility' else 'number'}")
-    bound = table.get("bound")
-    if isinstance(bound, dict) and (not bound or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in bound.values())):
+            kind = {"visibility": "text", "bounds": "table of bounds by key"}.get(key, "number")
+            raise CourseError(f"{where}: {key} must be a {kind}")
+    if isinstance(table.get("bound"), dict) and not _bound_table(table["bound"]):
         raise CourseError(f"{where}: bound must be a number or a table of numbers by data set "
                           "(bound = {{ digits = 0.05 }})")
+    if "bounds" in table and "bound" in table:
+        raise CourseError(f"{where}: give bound (a check graded against one bound) or bounds (one of several, "
+                          "by key), not both")
+    for key, bound in table.get("bounds", {}).items():
+        if isinstance(bound, bool) or not (isinstance(bound, (int, float)) or _bound_table(bound)):
+            raise CourseError(f"{where}: bounds.{key} must be a number or a table of numbers by data set "
+                              f"({key} = {{ digits = 0.05 }})")
+    if "bounds" in table and not table["bounds"]:
+        raise CourseError(f"{where}: bounds is empty; name the key of each bound to override")
     if table.get("visibility", "visible") not in VISIBILITIES:
         raise CourseError(f"{where}: visibility must be one of {', '.join(VISIBILITIES)}")
     if table.get("points", 0) < 0 or table.get("timeout_s", 1) <= 0:
         raise CourseError(f"{where}: points must be >= 0 and timeout_s > 0")
+    def number(v):
+        return {name: float(b) for name, b in v.items()} if isinstance(v, dict) else float(v)
+
     def value(key, v):
         if key == "visibility":
             return v
-        return {name: float(b) for name, b in v.items()} if isinstance(v, dict) else float(v)
+        return {name: number(b) for name, b in v.items()} if key == "bounds" else number(v)
 
     return CheckOverride(**{k: value(k, v) for k, v in table.items()})
+
+
+def _bound_table(value) -> bool:
+    """Whether `value` is a non-empty {data set: number} table."""
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values())

@@ -1,5 +1,6 @@
 """A course's overrides of an assignment applied: option defaults, extra checks, and per check
-its points, visibility, timeout and trained bound (`graders.course_config` reads them).
+its points, visibility, timeout and trained bound, or one bound of a group by its key
+(`graders.course_config` reads them).
 
 The assignment keeps its id, contract and reference, so the notebooks written for it keep
 working. Its checks become the original generator's, then each extension's (a module of
@@ -54,7 +55,31 @@ def overridden(check: Check, override: CheckOverride, source: str) -> Check:
         changes["timeout_s"] = override.timeout_s
     if override.bound is not None:
         changes["threshold"] = overridden_threshold(check, override.bound, source)
+    if override.bounds is not None:
+        changes["threshold"] = overridden_group(check, override.bounds, source)
     return replace(check, **changes)
+
+
+def overridden_group(check: Check, bounds: dict, source: str):
+    """The check's group of bound declarations (a `TrainedGroup`: `keys()` and `with_bound(bound,
+    dataset, key=...)`) with the bound of each key of `bounds` replaced ({key: a number, or {data
+    set: number}}); a CourseError for a key the group does not hold or a check with no group."""
+    group, where = check.threshold, f"{source} checks.{check.name!r}"
+    if not (callable(getattr(group, "keys", None)) and callable(getattr(group, "with_bound", None))):
+        what = "one bound: use bound = ..." if group is not None else "no trained bound"
+        raise CourseError(f"{where}: bounds is only for a check graded against several trained bounds; this one "
+                          f"has {what}")
+    unknown = sorted(set(bounds) - set(group.keys()))
+    if unknown:
+        raise CourseError(f"{where}: bounds: unknown key(s) {unknown}; this check's bounds are "
+                          f"{', '.join(group.keys())}")
+    try:
+        for key, bound in bounds.items():
+            for dataset, value in (bound.items() if isinstance(bound, dict) else [(None, bound)]):
+                group = group.with_bound(value, dataset, key=key)
+    except Exception as exc:  # a calibration's own errors (an unknown data set) included
+        raise CourseError(f"{where}: bounds.{key}: {exc}") from None
+    return group
 
 
 def overridden_threshold(check: Check, bound, source: str):
@@ -63,6 +88,9 @@ def overridden_threshold(check: Check, bound, source: str):
     dataset)`; a single calibrated `Threshold` gets its `bound` field replaced."""
     threshold, where = check.threshold, f"{source} checks.{check.name!r}"
     try:
+        if callable(getattr(threshold, "keys", None)) and len(threshold.keys()) > 1:
+            raise ValueError(f"this check compares with several bounds ({', '.join(threshold.keys())}): override "
+                             "one by its key, in a table bounds = { KEY = ... }")
         if callable(getattr(threshold, "with_bound", None)):
             if not isinstance(bound, dict):
                 return threshold.with_bound(bound)

@@ -38,6 +38,10 @@ STANDARD_RUNS = (f"runs 0-{N_DRAWS - 1}: {N_DRAWS} course-secret draws of the se
                  f"reference; run {N_DRAWS}: draw 0 with every input perturbed by {PERTURBATION:g} relative; run "
                  f"{N_DRAWS + 1}: draw 1 with the correct-but-unusual variant of the reference named in the "
                  "calibrate module's VARIANT_EDITS")
+# The runs of a calibration by grading (`graders.tooling.graded_calibration`: an assignment with
+# no calibrate module), in words, for a declaration's `runs`.
+GRADED_RUNS = (f"runs 0-{N_DRAWS - 1}: the reference graded with {N_DRAWS} course-secret draws; then draw 0 graded "
+               "with each correct-but-unusual variant of the assignment's slips.py (UNUSUAL)")
 _ENTRY_FIELDS = frozenset({"bound", "reference_values", "seeds", "grade_seed", "settings", "variation"})
 
 

@@ -1,7 +1,10 @@
 """Calibrating one assignment's trained checks: what `dlgrade calibrate ID` runs.
 
-An assignment with trained checks declares them in its thresholds.py (`TRAINED_CHECKS`, each a
-`graders.engine.trained_checks.TrainedCheck`) and says how to measure the reference in its
+The assignment is found through the course catalog (`graders.courses.catalog`: the bundled
+course, installed courses, `--course DIR`). An assignment with trained checks declares them in
+its thresholds.py (`TRAINED_CHECKS`, each a `graders.engine.trained_checks.TrainedCheck`), and
+either has no calibrate.py, and is calibrated by grading its reference with its own trained
+checks (`graders.tooling.graded_calibration`), or says how to measure the reference in its
 calibrate.py:
 
     calibrate(checks, dataset_spec=None, n_draws=None, verbose=True) -> {check key: Threshold}
@@ -16,18 +19,18 @@ the bounds are written: the reference's runs drawn in the feedback, say).
 
 This module picks the declarations (all, or those of --checks; with --set KEY=VALUE changes of
 their settings, for a quick trial), runs that function, prints the table and, with --write,
-puts the bounds into the assignment's thresholds.json (or the file of --out).
+puts the bounds into the thresholds.json of the assignment's folder (or the file of --out).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from dataclasses import replace
 from inspect import signature
 from pathlib import Path
 
+from graders.courses import catalog
 from graders.engine.trained_checks import N_DRAWS, THRESHOLDS_FILE, TrainedCheck
 
 
@@ -50,17 +53,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def calibrate_module(assignment_id: str):
-    """The assignment's calibrate.py (the measurement of its reference)."""
-    return importlib.import_module(f"graders.assignments.{assignment_id}.calibrate")
+def calibrate_module(assignment_id: str, found=None):
+    """The assignment's calibrate.py (the measurement of its reference), or None when it has none;
+    `found`: the catalog (default: the bundled course's)."""
+    found = found or catalog()
+    if not (found.folder(assignment_id) / "calibrate.py").is_file():
+        return None
+    return found.owner(assignment_id).import_module(f"{assignment_id}.calibrate")
 
 
-def declarations(assignment_id: str) -> dict[str, TrainedCheck]:
+def declarations(assignment_id: str, found=None) -> dict[str, TrainedCheck]:
     """{key: TrainedCheck} of the assignment's thresholds.py; ValueError when it has none."""
-    try:
-        module = importlib.import_module(f"graders.assignments.{assignment_id}.thresholds")
-    except ModuleNotFoundError:
-        module = None
+    found = found or catalog()
+    module = None
+    if (found.folder(assignment_id) / "thresholds.py").is_file():
+        module = found.owner(assignment_id).import_module(f"{assignment_id}.thresholds")
     checks = getattr(module, "TRAINED_CHECKS", ())
     if not checks:
         raise ValueError(f"{assignment_id} declares no trained checks (TRAINED_CHECKS in its thresholds.py)")
@@ -98,10 +105,12 @@ def chosen(checks: dict[str, TrainedCheck], keys, overrides, dataset: str | None
                                      for name, s in check.settings.items()}) for check in picked]
 
 
-def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -> int:
-    """Calibrate, print the table, write it when asked; the exit status."""
+def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True, found=None) -> int:
+    """Calibrate, print the table, write it when asked; the exit status. `found`: the catalog
+    the assignment is in (default: the bundled course's)."""
+    found = found or catalog()
     dataset = args.dataset.split(":", 1)[0] if args.dataset else None
-    checks = chosen(declarations(assignment_id), args.checks, args.overrides, dataset)
+    checks = chosen(declarations(assignment_id, found), args.checks, args.overrides, dataset)
     if args.overrides and args.write and not args.out:
         raise ValueError("bounds calibrated with --set do not fit the declared settings: write them with --out FILE")
     if args.runs is not None and args.runs < 5:
@@ -109,15 +118,21 @@ def run(assignment_id: str, args: argparse.Namespace, *, verbose: bool = True) -
     from graders.engine.thresholds import format_table
     from graders.tooling.calibration import write_calibrations
 
-    module = calibrate_module(assignment_id)
+    module = calibrate_module(assignment_id, found)
     if args.mutants is not None and not hasattr(module, "report_mutants"):
-        raise ValueError(f"the calibration of {assignment_id} reports no mutants")
+        raise ValueError(f"the calibration of {assignment_id} reports no mutants"
+                         + ("" if module else " (it has no calibrate.py; `dlgrade verify` grades its slips)"))
     writing = bool(args.write or args.out)
-    path = args.out or Path(importlib.import_module(f"graders.assignments.{assignment_id}").__file__).with_name(
-        THRESHOLDS_FILE)
-    takes_folder = "write_to" in signature(module.calibrate).parameters
-    extra = {"write_to": path.parent if writing else None} if takes_folder else {}
-    table = module.calibrate(checks, args.dataset, args.runs, verbose, **extra)
+    path = args.out or found.folder(assignment_id) / THRESHOLDS_FILE
+    if module is None:
+        from graders.tooling import graded_calibration
+
+        table = graded_calibration.calibrate(found.get(assignment_id), found.slips(assignment_id), checks,
+                                             args.dataset, args.runs, verbose)
+    else:
+        takes_folder = "write_to" in signature(module.calibrate).parameters
+        extra = {"write_to": path.parent if writing else None} if takes_folder else {}
+        table = module.calibrate(checks, args.dataset, args.runs, verbose, **extra)
     print()
     print(format_table(table))
     if writing:

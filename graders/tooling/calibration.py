@@ -11,7 +11,6 @@ variations are in `calibration_runs`; the command line is `dlgrade calibrate`.
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 import types
@@ -23,11 +22,12 @@ from graders.engine.secret import CourseSecret, fixed_secret
 from graders.engine.thresholds import Threshold, calibrate, derived_bound
 from graders.engine.trained_checks import Calibration, TrainedCheck
 
-def reference_path(assignment_id: str) -> Path:
-    """The reference solution of an assignment (`Assignment.reference`)."""
-    from graders.assignments import get
+def reference_path(assignment_id: str, course=None) -> Path:
+    """The reference solution of an assignment (`Assignment.reference`), found in the catalog of
+    the bundled course and `course` (a course folder, for a course's own calibrate.py)."""
+    from graders.courses import catalog
 
-    return Path(get(assignment_id).reference)
+    return Path(catalog(course).get(assignment_id).reference)
 
 
 def module_from_source(source: str, name: str, file: str | None = None):
@@ -39,18 +39,18 @@ def module_from_source(source: str, name: str, file: str | None = None):
     return module
 
 
-def load_reference(assignment_id: str):
+def load_reference(assignment_id: str, course=None):
     """The reference module, loaded by path (not imported as a package module) as the sandbox
     loads a submission."""
-    path = reference_path(assignment_id)
+    path = reference_path(assignment_id, course)
     return module_from_source(path.read_text(encoding="utf-8"), f"{assignment_id}_reference", str(path))
 
 
-def reference_variant(assignment_id: str, edits, name: str | None = None, *, once: bool = True):
+def reference_variant(assignment_id: str, edits, name: str | None = None, *, once: bool = True, course=None):
     """The reference module with each (old, new) text replacement applied: a harmless variation,
     loaded like `load_reference`. `old` must occur exactly once, or (once=False) at least once,
     every occurrence replaced."""
-    path = reference_path(assignment_id)
+    path = reference_path(assignment_id, course)
     source = path.read_text(encoding="utf-8")
     for old, new in edits:
         if source.count(old) != 1 and (once or not source.count(old)):
@@ -145,18 +145,24 @@ def verdict(threshold: Threshold, value: float) -> str:
     return "pass" if threshold.passes(value) else "FAIL"
 
 
-def slips_module(assignment_id: str):
-    """The known slips of an assignment: `graders/assignments/<id>/slips.py`."""
-    return importlib.import_module(f"graders.assignments.{assignment_id}.slips")
+def slips_module(assignment_id: str, course=None):
+    """The known slips of an assignment: the slips.py of its folder, found in the catalog of the
+    bundled course and `course`."""
+    from graders.courses import catalog
+
+    found = catalog(course).slips(assignment_id)
+    if found is None:
+        raise ValueError(f"{assignment_id} has no slips.py")
+    return found
 
 
 def mutant_modules(assignment_id: str, names=None, skip: tuple[str, ...] = (), *,
-                   slow: bool = False):
+                   slow: bool = False, course=None):
     """(kind, name, module) of each slip of `graders/assignments/<assignment_id>/slips.py`:
     kind "MUTANT" or "UNUSUAL"; only those in `names` when given, none whose name starts with
     one of `skip`. slow: the SLOW_MUTANTS too (as "MUTANT", after the others)."""
-    lists = slips_module(assignment_id)
-    source = reference_path(assignment_id).read_text(encoding="utf-8")
+    lists = slips_module(assignment_id, course)
+    source = reference_path(assignment_id, course).read_text(encoding="utf-8")
     buggy = lists.MUTANTS + (getattr(lists, "SLOW_MUTANTS", []) if slow else [])
     for kind, mutants in (("MUTANT", buggy), ("UNUSUAL", lists.UNUSUAL)):
         for m in mutants:
@@ -174,10 +180,10 @@ def or_raised(prefix: str, fn, limit: int | None = None) -> str:
 
 
 def report_mutants(assignment_id: str, describe, *, names=None, skip: tuple[str, ...] = (),
-                   width: int = 45, slow: bool = False) -> None:
+                   width: int = 45, slow: bool = False, course=None) -> None:
     """Print 'KIND name describe(module)' for each mutant (see `mutant_modules`), or what
     it raised."""
-    for kind, name, module in mutant_modules(assignment_id, names, skip, slow=slow):
+    for kind, name, module in mutant_modules(assignment_id, names, skip, slow=slow, course=course):
         text = or_raised("", lambda: describe(module))
         print(f"{kind:8s} {name:{width}s} {text}", flush=True)
 
@@ -245,12 +251,12 @@ def worst_per_draw(values: dict, higher_is_better: bool) -> dict:
     return {draw: pick(v) for draw, v in by_draw.items()}
 
 
-def unusual_variant(assignment_id: str, name: str):
+def unusual_variant(assignment_id: str, name: str, course=None):
     """The correct-but-unusual submission `name` of graders/assignments/<assignment_id>/slips.py
     (UNUSUAL or SLOW_UNUSUAL), loaded as a module: a variation a bound must hold over."""
-    lists = slips_module(assignment_id)
+    lists = slips_module(assignment_id, course)
     found = [m for m in lists.UNUSUAL + getattr(lists, "SLOW_UNUSUAL", []) if m.name == name]
     if len(found) != 1:
         raise ValueError(f"no unusual submission {name!r} of {assignment_id}")
-    source = reference_path(assignment_id).read_text(encoding="utf-8")
+    source = reference_path(assignment_id, course).read_text(encoding="utf-8")
     return module_from_source(found[0].apply(source), name)

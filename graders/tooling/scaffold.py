@@ -3,7 +3,9 @@
 The folder holds a manifest, the `ASSIGNMENT` declaration, a reference with solution markers
 (its notebook builds with `dlgrade build`), two checks written with `graders.authoring`, and
 a slips.py whose mutants those checks catch, so `dlgrade verify` passes before the
-instructor changes a line. The files are `graders.tooling.scaffold_files`.
+instructor changes a line. Kind "trained" writes a NumPy assignment with a trained check
+(thresholds.py, tasks.py): `dlgrade calibrate ID --course DIR --write` sets its bound, then it
+grades and verifies likewise. The files are `graders.tooling.scaffold_files`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def scaffold(assignment_id: str, course: Path, *, kind: str = "numpy", title: st
         raise ScaffoldError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
     course = Path(course)
     check_new_id(assignment_id, course)
-    title = title or f"{assignment_id}: an affine layer, forward and backward"
+    title = title or f"{assignment_id}: " + ("a linear regression trained by gradient descent" if kind == "trained"
+                                              else "an affine layer, forward and backward")
     preload = PRELOAD[kind]
     values = {"id": assignment_id, "title": title.replace('"', "'"),
               "preload": "[" + ", ".join(f'"{p}"' for p in preload) + "]",

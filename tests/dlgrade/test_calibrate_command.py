@@ -52,11 +52,25 @@ def test_an_assignments_calibrate_module_takes_the_same_command_line(capsys):
     assert all(option in out for option in ("--dataset", "--runs", "--set", "--write", "--out"))
 
 
-def test_a_course_of_its_own_is_named_and_its_bundled_assignments_still_calibrate(tmp_path, capsys):
+def test_a_course_assignment_is_found_through_the_catalog_and_its_bundled_assignments_still_calibrate(
+        tmp_path, capsys):
     from tests.tiny_course import ASSIGNMENT_ID, write_tiny_course
 
     course = write_tiny_course(tmp_path / "course")
     assert main(["calibrate", ASSIGNMENT_ID, "--course", str(course)]) == 2
-    assert "calibrating a course's own assignment is not supported yet" in capsys.readouterr().err
+    assert f"{ASSIGNMENT_ID} declares no trained checks" in capsys.readouterr().err
     assert main(["calibrate", "vae_torch", "--course", str(course), "--runs", "3"]) == 2  # a bundled one: on to
     assert "at least 5 course-secret draws" in capsys.readouterr().err                    # the calibration
+
+
+def test_a_course_assignment_without_a_calibrate_module_is_calibrated_by_grading(tmp_path, capsys):
+    from graders.tooling.scaffold import scaffold
+
+    course = tmp_path / "course"
+    scaffold("linreg", course, kind="trained")
+    assert main(["calibrate", "linreg", "--course", str(course), "--out", str(tmp_path / "t.json")]) == 0
+    printed = capsys.readouterr().out
+    assert "held_out_mse run 5 (unusual variant train_gradient_as_a_mean_of_rows)" in printed
+    assert (tmp_path / "t.json").is_file() and not (course / "linreg" / "thresholds.json").exists()
+    assert main(["calibrate", "linreg", "--course", str(course), "--mutants"]) == 2
+    assert "it has no calibrate.py" in capsys.readouterr().err

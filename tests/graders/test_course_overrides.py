@@ -194,3 +194,53 @@ def test_a_declaration_calibrated_per_data_set_is_overridden_per_data_set():
                                                                                             "mnist": 0.7}
     with pytest.raises(CourseError, match="bound: no calibrated threshold for 'cifar'"):
         overridden(check, CheckOverride(bound={"cifar": 0.7}), "t")
+
+
+def _gan_check(found):
+    from graders.assignments.gan_torch.checks import TRAINED_CHECK
+
+    return {c.name: c for c in found.get("gan_torch").all_checks()}[TRAINED_CHECK]
+
+
+def test_one_bound_of_a_group_is_overridden_by_its_key_the_others_kept(tmp_path):
+    from graders.assignments.gan_torch.checks import TRAINED_CHECK
+
+    course = _course(tmp_path, f'''
+[assignments.gan_torch.checks."{TRAINED_CHECK}".bounds]
+gan_confident_fraction = 0.7
+gan_distinct_classes = {{ digits = 9 }}
+''')
+    bundled, overridden = _gan_check(catalog()).threshold, _gan_check(catalog(course)).threshold
+    assert overridden.keys() == bundled.keys()
+    assert overridden["gan_confident_fraction"].for_dataset("digits").bound == 0.7
+    assert overridden["gan_distinct_classes"].for_dataset("digits").bound == 9.0
+    assert (overridden["gan_not_memorised"].for_dataset("digits").bound
+            == bundled["gan_not_memorised"].for_dataset("digits").bound)
+    assert bundled["gan_confident_fraction"].for_dataset("digits").bound != 0.7
+
+
+@pytest.mark.parametrize("table, message", [
+    ("bounds = { nosuch = 0.5 }", r"bounds: unknown key\(s\) \['nosuch'\]; this check's bounds are gan_distinct"),
+    ("bound = 0.5", r"several bounds \(gan_distinct_classes, gan_confident_fraction, gan_not_memorised\).*bounds ="),
+    ("bounds = { gan_confident_fraction = { cifar = 0.5 } }", "bounds.gan_confident_fraction: no calibrated"),
+    ("bounds = { gan_confident_fraction = \"x\" }", "bounds.gan_confident_fraction must be a number"),
+    ("bounds = 0.5", "bounds must be a table of bounds by key"),
+    ("bounds = {}", "bounds is empty"),
+    ("bound = 0.5\nbounds = { gan_confident_fraction = 0.5 }", "not both"),
+])
+def test_a_wrong_override_of_a_groups_bound_is_a_clear_error(tmp_path, table, message):
+    from graders.assignments.gan_torch.checks import TRAINED_CHECK
+
+    course = _course(tmp_path, f'[assignments.gan_torch.checks."{TRAINED_CHECK}"]\n{table}\n')
+    with pytest.raises(CourseError, match=message) as caught:
+        catalog(course).get("gan_torch")
+    assert str(course / "course.toml") in str(caught.value)
+
+
+def test_bounds_on_a_check_graded_against_one_bound_is_a_clear_error(tmp_path):
+    course = _course(tmp_path, '''
+[assignments.autoencoder_numpy.checks."train: held-out reconstruction".bounds]
+x = 0.5
+''')
+    with pytest.raises(CourseError, match="has one bound: use bound = ..."):
+        catalog(course).get("autoencoder_numpy")

@@ -58,7 +58,7 @@ def test_torch_scaffold_grades_at_once(tmp_path):
     assert_grades_at_once(course, "affine_layer_torch", tmp_path)
 
 
-@pytest.mark.parametrize("kind", ["numpy", "torch"])
+@pytest.mark.parametrize("kind", ["numpy", "torch", "trained"])
 def test_scaffold_files_are_valid_python_importing_only_the_public_api(kind, tmp_path):
     folder = scaffold("layer", tmp_path / "my_course", kind=kind)
     for path in folder.glob("*.py"):
