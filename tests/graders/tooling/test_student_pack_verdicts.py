@@ -21,10 +21,10 @@ from graders.engine.runner import grade
 from graders.tooling.student_pack.build import build_student_pack
 from graders.tooling.student_pack.loading import load_pack
 
-# The NumPy assignments a pack can be built for. lstm_gru_numpy, char_rnn_numpy and
-# activity_recognition are refused: their checks re-implement parts of the solution to name
-# slips (test_student_pack.py shows the scan finding it).
-PACKABLE = ("numpy_basics", "autoencoder_numpy", "sparse_autoencoder", "language_model_numpy")
+# The NumPy assignments a pack is built for (every one: the checks' copies of parts of the
+# solution, which name slips, live in recorded `reference_*` modules).
+PACKABLE = ("numpy_basics", "autoencoder_numpy", "sparse_autoencoder", "language_model_numpy", "lstm_gru_numpy",
+            "char_rnn_numpy", "activity_recognition")
 # Slips whose training is not reproducible by design (an unseeded initialisation or shuffle):
 # their trained model differs on every run, and the checks that measure it with the
 # reference's forward pass cannot be answered from any recording, so the pack says "needs the
@@ -77,7 +77,7 @@ def test_a_pack_recorded_from_the_reference_alone_gives_the_full_graders_verdict
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment_id", [
-    "numpy_basics", "autoencoder_numpy",
+    "numpy_basics", "autoencoder_numpy", "lstm_gru_numpy", "char_rnn_numpy", "activity_recognition",
     *(pytest.param(a, marks=NOT_YET_COMPARED) for a in ("sparse_autoencoder", "language_model_numpy"))])
 def test_every_slip_gets_the_full_graders_visible_verdicts_from_the_pack(assignment_id, tmp_path):
     """The pack as `dlgrade student-pack` builds it (recorded from the reference and the slips):
