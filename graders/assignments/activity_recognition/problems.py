@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graders.assignments.activity_recognition.reference_slips import grads_last_steps
 from graders.engine import expect
 from graders.engine.arguments import copy_params
 from graders.engine.checks import CheckFailed
@@ -178,35 +179,6 @@ def forward_slips(params: dict, X: np.ndarray, cell: str) -> dict[str, np.ndarra
         "the FIRST hidden state goes to the dense layers (h_1, e.g. Hs[:, 0]); the classifier reads the LAST "
         "one, h_T, after the whole series": ref.forward(params, X[:, :1], cell)[0],
     }
-
-
-def grads_last_steps(params: dict, X: np.ndarray, y: np.ndarray, cell: str, steps: int = 1) -> dict:
-    """The reference gradients with backpropagation through the last `steps` steps only
-    (what a BPTT loop that stops early, or never carries dh back, gives)."""
-    late = ref.loss_and_grads(copy_params(params), X, y, cell)[1]  # the dense layers' keys are right
-    probs, (_, caches, activations, _) = ref.forward(params, X, cell)
-    n = len(y)
-    da = probs.copy()
-    da[np.arange(n), y] -= 1.0
-    da /= n
-    L = ref.n_dense_layers(params)
-    for l in range(L, 0, -1):
-        da = da @ params[f"W{l}"].T
-        if l > 1:
-            da = da * (activations[l - 1] > 0)
-    for k in ref.CELL_KEYS[cell]:
-        late[k] = np.zeros_like(params[k])
-    dh, dc = da, np.zeros_like(da)
-    for t in reversed(range(len(caches) - steps, len(caches))):
-        if cell == "rnn":
-            _, dh, g = ref.rnn_step_backward(dh, caches[t], params)
-        elif cell == "lstm":
-            _, dh, dc, g = ref.lstm_step_backward(dh, dc, caches[t], params)
-        else:
-            _, dh, g = ref.gru_step_backward(dh, caches[t], params)
-        for k in g:
-            late[k] += g[k]
-    return late
 
 
 def gradient_slips(params: dict, X: np.ndarray, y: np.ndarray, cell: str, key: str, *,

@@ -8,7 +8,7 @@ The grader trains the submission's `train` on a secret draw of the digits (scale
 [0, 1]; `thresholds.graded_data`: secret held-out rows, the pixels in a secret order, a
 secret seed) with `SETTINGS` and the learning-rate schedule `lr_schedule(SETTINGS)`, then
 measures the held-out mean squared reconstruction error of the trained parameters with the
-REFERENCE forward pass (so a wrong `forward` in the submission cannot flatter its own
+contract's forward pass, in the grader's process (so a wrong `forward` in the submission cannot flatter its own
 result). This script does the same with the reference `train` over the calibration draws
 `DRAWS` and, on the first `VARIATION_DRAWS` of them, with each harmless variation of the
 reference in `VARIATIONS`; the bound is the worst of all those values times (1 + the declared
@@ -67,16 +67,16 @@ def held_out_mse(train_fn, draw: int, settings: dict = SETTINGS, *,
     """Train with `train_fn` (a contract `train`) on calibration draw `draw` and return
     (held-out MSE, CPU seconds); perturb: the training inputs times 1 + perturb * N(0, 1).
 
-    The MSE is measured with the reference forward pass on the trained parameters.
+    The MSE is measured with the contract's forward pass on the trained parameters, as the
+    check measures it (problems.reconstruction_mse).
     """
-    from reference.numpy import autoencoder_numpy as ref
+    from graders.assignments.autoencoder_numpy.problems import reconstruction_mse
 
     data = draw_data(draw)
     X_train, X_test = perturbed(data["X_train"], perturb), data["X_test"]
     (params, _history), cpu = timed(train_fn, X_train, settings["n_hidden"], settings["epochs"],
                                     settings["batch_size"], lr_schedule(settings), data["seed"])
-    X_hat, _ = ref.forward({k: np.asarray(v, dtype=np.float64) for k, v in params.items()}, X_test)
-    return float(np.mean((X_hat - X_test) ** 2)), cpu
+    return reconstruction_mse(params, X_test), cpu
 
 
 def calibrate(checks, dataset_spec=None, n_draws: int | None = None, verbose: bool = True,

@@ -15,7 +15,7 @@
 - `train` (checks_train.py): through the sandbox task `tasks.task_train_recording`, which
   gives the submission's train a recording lr_schedule: the epochs asked, history,
   reproducibility, and the calibrated trained-model bound (held-out MSE of the returned
-  parameters under the REFERENCE forward pass, against the bound it is declared with in thresholds.py).
+  parameters under the contract's forward pass, against the bound it is declared with in thresholds.py).
 
 Shared shapes, problems and validation are in problems.py.
 """

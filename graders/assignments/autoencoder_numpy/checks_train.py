@@ -1,7 +1,7 @@
 """The checks of `train` in `autoencoder_numpy`, through the sandbox task
 `tasks.task_train_recording`, which gives the submission's train a recording lr_schedule:
 the epochs asked, the history, reproducibility, and the calibrated trained-model bound
-(held-out MSE of the returned parameters under the REFERENCE forward pass, against the bound
+(held-out MSE of the returned parameters under the contract's forward pass (problems.reconstruction_mse), against the bound
 the check is declared with, `ctx.check.threshold`, see thresholds.py). The calibrated run
 trains on the course's secret draw of the digits (thresholds.graded_data: secret held-out
 rows, pixel order and seed), so weights prepared in advance for the public digits do not fit
@@ -14,14 +14,13 @@ import functools
 
 import numpy as np
 
-from graders.assignments.autoencoder_numpy.problems import KEYS, params_dict
+from graders.assignments.autoencoder_numpy.problems import KEYS, params_dict, reconstruction_mse
 from graders.assignments.autoencoder_numpy.thresholds import BASELINE_MSE, TRAINED, graded_data
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.common import assert_unchanged
 from graders.engine.compare import fmt
 from graders.sandbox.errors import CallTimeout, StudentError
-from reference.numpy import autoencoder_numpy as ref
 
 TINY_INIT_STD = 0.015      # weights this small (0.01 * randn: sample std about 0.01) train too slowly
 
@@ -161,7 +160,7 @@ def check_train_history_with_zero_rate(ctx):
     run = small_run(ctx, train_seed=2, lr=0.0, lr_decay=1.0)
     params, history = run.params(), run.history()
     X = run.X
-    expected = ref.loss(ref.forward(params, X)[0], X)
+    expected = reconstruction_mse(params, X)
     n_batches = X.shape[0] // s["batch_size"]
     context = (f"{X.shape[0]} training rows (the first digits) in {n_batches} mini-batches of "
                f"{s['batch_size']}, lr_schedule returning 0 for every epoch; history = {fmt(history)}. "
@@ -244,7 +243,7 @@ def check_train_history_decreases(ctx):
             f"{run.what}: the training loss did not go down: history[-1] >= history[0].",
             expected="a decreasing history", got=fmt(history[[0, 1, 2, -2, -1]]) + " (first three, last two)",
             slip="the update goes the wrong way, or the parameters are never updated.")
-    final = ref.loss(ref.forward(params, run.X)[0], run.X)
+    final = reconstruction_mse(params, run.X)
     if not abs(history[-1] - final) <= 0.2 * final:
         raise CheckFailed(
             f"{run.what}: history[-1] is not close to the mean training loss of the last epoch.",
@@ -259,10 +258,9 @@ def check_train_trained(ctx):
     run = trained(ctx)
     params = run.params()
     X_test = graded(ctx)["X_test"]
-    X_hat, _ = ref.forward(params, X_test)
-    value = float(np.mean((X_hat - X_test) ** 2))
+    value = reconstruction_mse(params, X_test)
     summary = (f"held-out MSE {value:.6g} of {run.what} on this course's draw of the digits (secret held-out "
-               f"rows X_test {X_test.shape}, pixel order and seed), measured with the reference forward pass; "
+               f"rows X_test {X_test.shape}, pixel order and seed), measured with the contract's forward pass; "
                f"{run.cpu_s:.1f} s CPU")
     if t.passes(value):
         return f"{summary}. Passed: {t.describe()}; baseline {BASELINE_MSE:.4g}."

@@ -8,7 +8,7 @@ lr_schedule, seed)` with `SETTINGS` on a draw of the digits (`dlgrade.data.load_
 made from the course secret (`graded_data` below): N_HELDOUT secret rows are held out, the
 64 pixels of every image are put in a secret order (the same for every row), and the seed
 is secret too. It measures the held-out mean squared reconstruction error of the returned
-parameters with the REFERENCE forward pass. A dense autoencoder does exactly as well on
+parameters with the contract's forward pass (problems.reconstruction_mse). A dense autoencoder does exactly as well on
 permuted pixels (the permutation only relabels the rows of W1 and the columns of W2, and
 the initial weights are i.i.d.), so the draw is fair; weights trained in advance on the
 public digits, or a `train` that recognises the public settings and returns them,

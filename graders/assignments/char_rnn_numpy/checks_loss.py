@@ -12,8 +12,9 @@
   weights from N(0, 0.7^2), so the recurrent path (dh_next = da_{t+1} Whh^T) carries a large
   part of every gradient but that of Why and by: a missing backpropagation through time fails.
 
-`backward_variant` is the reference's forward and backward with one slip switched on; it
-computes the common wrong answers on the check's own input, so the feedback can name them.
+`backward_variant` (reference_slips.py) is the reference's forward and backward with one slip
+switched on; it computes the common wrong answers on the check's own input, so the feedback
+can name them.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ import numpy as np
 
 from graders.assignments.char_rnn_numpy.problems import (
     H,
-    KEYS,
     T,
     describe_chunk,
     params_dict,
     random_chunk,
     random_params,
 )
+from graders.assignments.char_rnn_numpy.reference_slips import backward_variant, known_gradients
+from graders.assignments.char_rnn_numpy.slip_words import ZERO_START
 from graders.engine import expect
 from graders.engine.arguments import copy_params
 from graders.engine.checks import CheckFailed
@@ -38,80 +40,6 @@ from reference.numpy import char_rnn_numpy as ref
 
 DERIVATIVE_PROBES = 3
 DERIVATIVE_RTOL, DERIVATIVE_ATOL = 1e-5, 1e-7   # loss ~ 20: round-off / 2h ~ 1e-9
-
-NO_BPTT = ("no backpropagation through time: dL/dh_t must add the gradient coming back from step "
-           "t + 1 (dh = dy_t Why^T + dh_next, with dh_next = da_{t+1} Whh^T); only the output path "
-           "at step t is there")
-NO_TRANSPOSE = ("dh_next = da Whh: the gradient flowing back to h_{t-1} through h_{t-1} Whh is "
-                "da Whh^T (a transpose is missing)")
-DTANH_H_PREV = "tanh' uses h_{t-1}: da_t = (1 - h_t**2) * dh_t, with the state of the SAME step"
-DTANH_NOT_SQUARED = "tanh' written as 1 - h: it is 1 - h**2"
-WHH_WITH_H_T = "dWhh += outer(h_t, da_t): the input of Whh at step t is h_{t-1}, so dWhh += outer(h_{t-1}, da_t)"
-NO_MINUS_ONE = "the softmax gradient without the -1 at the target: dy_t = p_t - onehot(targets[t])"
-MEAN_GRADIENT = ("the gradient of the MEAN over time steps (divided by T = {T}): the contract's loss "
-                 "is the SUM over t")
-CLIPPED = "the gradients are clipped inside loss_and_grads; the contract clips only in clip_grads"
-ZERO_START = ("the first step ignores h_prev (starts from zeros): h_0 = tanh(x_0 Wxh + h_prev Whh + bh) "
-              "uses the state carried over from the previous chunk")
-
-
-def backward_variant(params, inputs, targets, h_prev, *, bptt=True, transpose=True, dtanh="square",
-                     whh_input="h_prev", minus_one=True, mean=False, clip=None, use_h_prev=True):
-    """(loss, grads, h_last, dL/dh_prev) of the reference with one slip switched on (or none)."""
-    Wxh, Whh, Why, bh, by = (params[k] for k in KEYS)
-    hs = {-1: np.array(h_prev, dtype=np.float64) if use_h_prev else np.zeros(Whh.shape[0])}
-    ps, loss = {}, 0.0
-    for t in range(len(inputs)):
-        hs[t] = np.tanh(Wxh[inputs[t]] + hs[t - 1] @ Whh + bh)
-        y = hs[t] @ Why + by
-        e = np.exp(y - y.max())
-        ps[t] = e / e.sum()
-        loss += -np.log(ps[t][targets[t]])
-    grads = {k: np.zeros_like(v) for k, v in params.items()}
-    dh_next = np.zeros(Whh.shape[0])
-    for t in reversed(range(len(inputs))):
-        dy = ps[t].copy()
-        if minus_one:
-            dy[targets[t]] -= 1.0
-        grads["Why"] += np.outer(hs[t], dy)
-        grads["by"] += dy
-        dh = dy @ Why.T + (dh_next if bptt else 0.0)
-        h_for_slope = hs[t - 1] if dtanh == "h_prev" else hs[t]
-        slope = 1.0 - h_for_slope if dtanh == "not_squared" else 1.0 - h_for_slope ** 2
-        da = slope * dh
-        grads["bh"] += da
-        grads["Wxh"][inputs[t]] += da
-        grads["Whh"] += np.outer(hs[t] if whh_input == "h_t" else hs[t - 1], da)
-        dh_next = da @ (Whh.T if transpose else Whh)
-    if mean:
-        loss, grads, dh_next = loss / len(inputs), {k: g / len(inputs) for k, g in grads.items()}, dh_next / len(inputs)
-    if clip is not None:
-        grads = {k: np.clip(g, -clip, clip) for k, g in grads.items()}
-    return float(loss), grads, hs[len(inputs) - 1].copy(), dh_next
-
-
-def known_gradients(params, inputs, targets, h_prev) -> dict[str, dict[str, np.ndarray]]:
-    """{key: {slip in words: that slip's gradient of key}} on this input."""
-    slips = {
-        NO_BPTT: dict(bptt=False),
-        NO_TRANSPOSE: dict(transpose=False),
-        DTANH_H_PREV: dict(dtanh="h_prev"),
-        DTANH_NOT_SQUARED: dict(dtanh="not_squared"),
-        WHH_WITH_H_T: dict(whh_input="h_t"),
-        NO_MINUS_ONE: dict(minus_one=False),
-        MEAN_GRADIENT.format(T=len(inputs)): dict(mean=True),
-        CLIPPED: dict(clip=5.0),
-        ZERO_START: dict(use_h_prev=False),
-    }
-    right = backward_variant(params, inputs, targets, h_prev)[1]
-    out: dict[str, dict[str, np.ndarray]] = {k: {} for k in KEYS}
-    for words, kw in slips.items():
-        grads = backward_variant(params, inputs, targets, h_prev, **kw)[1]
-        for k in KEYS:  # a slip that leaves this tensor's gradient right is not a name for it
-            if not np.allclose(grads[k], right[k], rtol=1e-6, atol=1e-10):
-                out[k][words] = grads[k]
-    return out
-
 
 def call_loss_and_grads(ctx, params, inputs, targets, h_prev, what="loss_and_grads(params, inputs, targets, h_prev)"):
     """(loss, grads, h_last), each validated."""

@@ -28,6 +28,7 @@ from graders.assignments.char_rnn_numpy.thresholds import (
     regenerate,
     regeneration_errors,
 )
+from graders.assignments.char_rnn_numpy.reference_slips import replay
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import assert_close, fmt
@@ -98,31 +99,6 @@ def short_run(ctx, global_seed=None) -> TrainRun:
 
 
 # ------------------------------------------------------------------ the contract's loop, replayed
-
-
-def replay(text, hidden_size, seq_length, lr, n_iter, init, *, sorted_vocab=True, shift=True, carry=True,
-           clip=True, sqrt=True, smoothed=False):
-    """(params, history) of the contract's train from the parameters `init`, with a slip switched on."""
-    chars = sorted(set(text)) if sorted_vocab else list(dict.fromkeys(text))
-    data = [chars.index(c) for c in text]
-    params = {k: np.array(v, dtype=np.float64, copy=True) for k, v in init.items()}
-    mem = {k: np.zeros_like(v) for k, v in params.items()}
-    history, p, h = [], 0, np.zeros(hidden_size)
-    for n in range(n_iter):
-        if n == 0 or p + seq_length + 1 >= len(data):
-            p, h = 0, np.zeros(hidden_size)
-        inputs = data[p: p + seq_length]
-        targets = data[p + 1: p + seq_length + 1] if shift else inputs
-        loss, grads, h_last = ref.loss_and_grads(params, inputs, targets, h)
-        h = h_last if carry else np.zeros(hidden_size)
-        if clip:
-            ref.clip_grads(grads, 5.0)
-        for k in params:
-            mem[k] += grads[k] ** 2
-            params[k] -= lr * grads[k] / (np.sqrt(mem[k] + 1e-8) if sqrt else mem[k] + 1e-8)
-        history.append(0.999 * history[-1] + 0.001 * loss if smoothed and history else loss)
-        p += seq_length
-    return params, np.array(history)
 
 
 REPLAY_SLIPS = {

@@ -31,7 +31,7 @@ from graders.tooling.calibration import (Variation, calibrate_declared, calibrat
                                          one_blas_thread, over_seeds, perturbed, report_mutants as report,
                                          timed, verdict)
 
-from .thresholds import CHECK, SETTINGS, graded_data, reference_cost
+from .thresholds import CHECK, SETTINGS, graded_data, heldout_cost
 
 ASSIGNMENT = "sparse_autoencoder"
 DRAWS = tuple(range(10))
@@ -61,7 +61,7 @@ def plateau_cost(draw: int = 0, settings: dict = SETTINGS) -> float:
     params = {"W": np.zeros((X_train.shape[1], settings["n_hidden"])),
               "b_h": np.full(settings["n_hidden"], np.log(rho / (1 - rho))),
               "b_v": np.log(mean / (1 - mean))}
-    return reference_cost(params, X_test, settings)
+    return heldout_cost(params, X_test, settings)
 
 
 def held_out_cost(train_fn, draw: int, settings: dict = SETTINGS, *,
@@ -76,8 +76,8 @@ def held_out_cost(train_fn, draw: int, settings: dict = SETTINGS, *,
     (params, _history), cpu = timed(train_fn, X_train, settings["n_hidden"], settings["rho"],
                                     settings["beta"], settings["lam"], settings["lr"],
                                     settings["epochs"], seed)
-    untrained = reference_cost(ref.init_params(X_train.shape[1], settings["n_hidden"], seed), X_test, settings)
-    return reference_cost(params, X_test, settings), cpu, untrained
+    untrained = heldout_cost(ref.init_params(X_train.shape[1], settings["n_hidden"], seed), X_test, settings)
+    return heldout_cost(params, X_test, settings), cpu, untrained
 
 
 def calibrate(checks, dataset_spec=None, n_draws: int | None = None, verbose: bool = True,

@@ -16,7 +16,7 @@ import numpy as np
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 
-from .thresholds import PLATEAU_COST, UNTRAINED_COST, graded_data, reference_cost
+from .thresholds import PLATEAU_COST, UNTRAINED_COST, graded_data, heldout_cost
 
 TRAIN_TIMEOUT_S = 240.0  # wall time: a correct cost that loops over the samples trains in ~35-40 s CPU,
 # which took over 120 s of wall time on a loaded 2-core machine
@@ -88,7 +88,7 @@ def check_train_held_out(ctx):
     d = X_train.shape[1]
     params = expect.array_dict(params, f"{what} params",
                                {"W": (d, s["n_hidden"]), "b_h": (s["n_hidden"],), "b_v": (d,)})
-    value = reference_cost(params, X_test)
+    value = heldout_cost(params, X_test)
     try:
         ctx.attach("learned filters", filters_png(unpermuted(params["W"], data["pixels"])))
     except Exception:  # a picture must never cost a grade

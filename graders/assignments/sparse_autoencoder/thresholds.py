@@ -14,7 +14,7 @@ in one secret order. The seed of `train` is secret too.
 
 The check runs the submission's `train(X_train, n_hidden, rho, beta, lam, lr, epochs,
 seed)` (full-batch Adam steps, as the contract's docstring says) and measures the
-REFERENCE `cost(params, X_test, rho, beta, lam)` of the returned parameters. The
+contract's `cost(params, X_test, rho, beta, lam)` of the returned parameters (`heldout_cost`). The
 untrained network (init_params only) has held-out cost UNTRAINED_COST (mean over the
 calibration draws); the plateau where every hidden unit is off and X_hat is the mean
 patch costs about PLATEAU_COST, so the bound sits well below both.
@@ -87,14 +87,26 @@ def graded_data(secret: CourseSecret, settings: dict = SETTINGS) -> dict:
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in data.items()}
 
 
-def reference_cost(params: dict, X: np.ndarray, settings: dict = SETTINGS) -> float:
-    """The reference `cost` (the value only) with the settings' rho, beta and lam."""
-    from reference.numpy import sparse_autoencoder as ref
+def heldout_cost(params: dict, X: np.ndarray, settings: dict = SETTINGS) -> float:
+    """The contract's cost J (the value only) with the settings' rho, beta and lam, written
+    out here in the grader's process rather than taken from the reference module (a student
+    pack replays it for any trained model):
 
-    params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+        J = 1/(2N) sum (sigmoid(sigmoid(X W + b_h) W.T + b_v) - X)^2 + lam/2 sum W^2
+            + beta sum_j KL(rho || mean over rows of hidden unit j)
+
+    with sigmoid(z) = (1 + tanh(z / 2)) / 2, exact and free of overflow."""
+    rho, beta, lam = settings["rho"], settings["beta"], settings["lam"]
+    weights, hidden_bias, visible_bias = (np.asarray(params[k], dtype=np.float64) for k in ("W", "b_h", "b_v"))
     with np.errstate(all="ignore"):
-        J, _ = ref.cost(params, X, settings["rho"], settings["beta"], settings["lam"])
-    return float(J)
+        code = 0.5 * (1.0 + np.tanh(0.5 * (X @ weights + hidden_bias)))
+        rebuilt = 0.5 * (1.0 + np.tanh(0.5 * (code @ weights.T + visible_bias)))
+        mean_activation = code.mean(axis=0)
+        squared_error = np.sum((rebuilt - X) ** 2) * (0.5 / X.shape[0])
+        decay = 0.5 * lam * np.sum(weights ** 2)
+        divergence = beta * np.sum(rho * np.log(rho / mean_activation)
+                                   + (1 - rho) * np.log((1 - rho) / (1 - mean_activation)))
+        return float(squared_error + decay + divergence)
 
 
 UNTRAINED_COST = 41.4854

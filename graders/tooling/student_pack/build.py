@@ -164,7 +164,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
         submissions = ([Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
                        + [scaled_submission(assignment, Path(tmp))])
-        book, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
+        books, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
                                       secret=secret.encode())
     name = pack_package(assignment.id)
     if out.exists():
@@ -177,14 +177,20 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         if data.is_file() and data.suffix in (".toml", ".json", ".npz") and "__pycache__" not in data.parts:
             (target / data.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(data, target / data.relative_to(folder))
-    ref_name = module.__name__.rpartition(".")[2]
     standin = target / STANDIN_PACKAGE
     standin.mkdir(parents=True, exist_ok=True)
-    (standin / "__init__.py").write_text('"""The stand-in of the reference module (recorded answers)."""\n',
-                                         encoding="utf-8")
-    (standin / f"{ref_name}.py").write_text(standin_source(module.__name__), encoding="utf-8")
-    book.recording().save(standin / ref_name)
-    not_replayable = {check: sorted(reasons) for check, reasons in book.problems.items()}
+    (standin / "__init__.py").write_text('"""The stand-ins of the reference module and of the recorded modules '
+                                         '(recorded answers)."""\n', encoding="utf-8")
+    reasons_of = {}
+    for book in books:  # the reference's, then each recorded module's the carried code imports
+        leaf = book.module.rpartition(".")[2]
+        if book is not books[0] and leaf not in sources.recorded_modules:
+            continue
+        (standin / f"{leaf}.py").write_text(standin_source(book.module), encoding="utf-8")
+        book.recording().save(standin / leaf)
+        for check, reasons in book.problems.items():
+            reasons_of.setdefault(check, set()).update(reasons)
+    not_replayable = {check: sorted(reasons) for check, reasons in reasons_of.items()}
     left_out = [c for c in visible if c in not_replayable]
     summary = PackSummary(out, name, [c for c in visible if c not in left_out], len(hidden), not_replayable)
     (out / name / "__init__.py").write_text(pack_init_source(assignment, len(hidden), left_out, secret),

@@ -6,6 +6,8 @@ proxy that passes every call through to the real function and writes down
 (function, digest of the inputs) -> output, plus the value of any argument the call changed
 in place. The result is a `graders.engine.recorded.Recording`, and for each check the
 reasons it cannot be replayed (a call with inputs or outputs that are not plain data).
+The assignment's recorded modules (`reference_*`, see graders.tooling.student_pack.sources)
+are recorded the same way, each into a book of its own.
 """
 
 from __future__ import annotations
@@ -139,14 +141,24 @@ def package_of(assignment: Assignment) -> str:
     return module.__package__ or module.__name__
 
 
+def recorded_helpers(package: str) -> list[ModuleType]:
+    """The imported modules of `package` that a pack records rather than carries."""
+    from graders.tooling.student_pack.sources import is_recorded_module
+
+    return [loaded for name, loaded in sorted(sys.modules.items())
+            if loaded is not None and name.startswith(package + ".")
+            and is_recorded_module(name.rpartition(".")[2])]
+
+
 @contextlib.contextmanager
-def reference_recorded(package: str, module: ModuleType, book: CallBook):
+def reference_recorded(package: str, module: ModuleType, book: CallBook, skip=()):
     """The reference module, and functions imported from it, replaced by recording ones in
-    every module of `package`, for the duration of the block; and in `sys.modules` and its
-    parent package too, for the imports a check makes inside a function."""
+    every module of `package` but those in `skip`, for the duration of the block; and in
+    `sys.modules` and its parent package too, for the imports a check makes inside a function."""
     proxy = RecordingProxy(module, book)
     members = [loaded for name, loaded in list(sys.modules.items())
-               if loaded is not None and loaded is not module and (name == package or name.startswith(package + "."))]
+               if loaded is not None and loaded is not module and all(loaded is not other for other in skip)
+               and (name == package or name.startswith(package + "."))]
     swapped = []
     for namespace in [vars(loaded) for loaded in members]:
         for key, value in list(namespace.items()):
@@ -170,45 +182,54 @@ def reference_recorded(package: str, module: ModuleType, book: CallBook):
             namespace[key] = value
 
 
-def attributed(assignment: Assignment, book: CallBook) -> Assignment:
-    """The assignment with its visible checks only, each telling `book` while it runs."""
+def attributed(assignment: Assignment, books) -> Assignment:
+    """The assignment with its visible checks only, each telling `books` while it runs."""
     def checks(options):
         for check in assignment.checks(options):
             if check.visibility is Visibility.VISIBLE:
-                yield replace(check, run=_announcing(check.name, check.run, book))
+                yield replace(check, run=_announcing(check.name, check.run, books))
     return replace(assignment, checks=checks)
 
 
-def _announcing(name: str, run, book: CallBook):
+def _announcing(name: str, run, books):
     def announced(ctx):
-        book.current_check = name
+        for book in books:
+            book.current_check = name
         try:
             return run(ctx)
         finally:
-            book.current_check = None
+            for book in books:
+                book.current_check = None
     return announced
 
 
 def record_grades(assignment: Assignment, submissions, *, constants=(), secret: bytes | None = None
-                  ) -> tuple[CallBook, list[Report]]:
+                  ) -> tuple[list[CallBook], list[Report]]:
     """Grade each submission path with the visible checks, recording their reference calls.
     The first submission is the reference: only its calls that cannot be recorded count as
     problems of their checks (a slip's such call just stays unrecorded).
 
+    Returns the books of the reference module, then of each recorded module of the package.
     constants: names the pack imports from the reference module (plain data, recorded as
     values; functions among them are recorded as calls).
     secret: the course secret the grades use (the pack's own: its trained checks' seeds and
     held-out rows, and so the reference calls made with them, are the self-check's too)."""
-    module = reference_module(assignment)
-    book = CallBook(module.__name__)
-    book.declare_functions(module)
+    package = package_of(assignment)
+    modules = [reference_module(assignment), *recorded_helpers(package)]
+    books = [CallBook(module.__name__) for module in modules]
+    for module, book in zip(modules, books):
+        book.declare_functions(module)
     for name in constants:
-        value = getattr(module, name)
+        value = getattr(modules[0], name)
         if not inspect.isfunction(value):
-            book.constant(name, value)
+            books[0].constant(name, value)
     reports = []
-    with reference_recorded(package_of(assignment), module, book):
+    with contextlib.ExitStack() as stack:
+        for module, book in zip(modules, books):
+            # a recorded module's own calls into the reference are not the checks' questions
+            stack.enter_context(reference_recorded(package, module, book, skip=modules[1:]))
         for number, path in enumerate(submissions):
-            book.noting = number == 0
-            reports.append(grade(str(path), attributed(assignment, book), include_hidden=False, secret=secret))
-    return book, reports
+            for book in books:
+                book.noting = number == 0
+            reports.append(grade(str(path), attributed(assignment, books), include_hidden=False, secret=secret))
+    return books, reports

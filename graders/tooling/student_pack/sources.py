@@ -8,7 +8,14 @@ is the stand-in `<pack package>.assignment._reference.<reference name>`. So, in 
     from reference.numpy.numpy_basics import CELLS    ->  from ._reference.numpy_basics import CELLS
     import reference.numpy.numpy_basics as ref        ->  from ._reference import numpy_basics as ref
 
-(with one more dot per level of a sub-package). Only the modules the package's `__init__.py`
+(with one more dot per level of a sub-package). The assignment's own modules named
+`reference_*.py` (code the checks need that holds parts of the solution, such as the known
+wrong backward passes they compute to name a slip) are recorded like the reference, not
+carried: an import of one becomes an import of its stand-in,
+
+    from graders.assignments.<id>.reference_slips import f  ->  from ._reference.reference_slips import f
+
+Only the modules the package's `__init__.py`
 imports, directly or through each other, are carried, so known slips, calibration scripts
 and anything else no check imports stay behind. Imports of the engine (`graders.*` outside
 the package) stay as they are; an import of another reference module or of another
@@ -22,6 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STANDIN_PACKAGE = "_reference"
+RECORDED_PREFIX = "reference_"  # an assignment module named so is recorded, not carried
+
+
+def is_recorded_module(leaf: str) -> bool:
+    """Whether the assignment's module with this last name part is recorded, not carried."""
+    return leaf.startswith(RECORDED_PREFIX)
 
 
 class PackError(Exception):
@@ -35,6 +48,7 @@ class PackSources:
 
     files: dict[str, str] = field(default_factory=dict)
     imported_names: set[str] = field(default_factory=set)
+    recorded_modules: set[str] = field(default_factory=set)  # last names of the recorded modules imported
 
 
 def carried_sources(folder: Path, package: str, reference: str, extra=()) -> PackSources:
@@ -53,7 +67,7 @@ def carried_sources(folder: Path, package: str, reference: str, extra=()) -> Pac
             continue
         path = folder / relative
         text = path.read_text(encoding="utf-8")
-        rewritten, needed = _rewrite(text, relative, package, reference, sources.imported_names, existing)
+        rewritten, needed = _rewrite(text, relative, package, reference, sources, existing)
         sources.files[relative] = rewritten
         pending += [n for n in needed if n not in sources.files]
     return sources
@@ -66,7 +80,7 @@ def _module_files(existing: set, base: list[str], dotted: list[str]) -> list[str
     return [c for c in candidates if c in existing]
 
 
-def _rewrite(text: str, relative: str, package: str, reference: str, imported: set,
+def _rewrite(text: str, relative: str, package: str, reference: str, sources: PackSources,
              existing: set) -> tuple[str, list[str]]:
     tree = ast.parse(text, filename=relative)
     parts = relative.split("/")
@@ -78,7 +92,7 @@ def _rewrite(text: str, relative: str, package: str, reference: str, imported: s
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             new, targets = _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name,
-                                         imported, existing)
+                                         sources, existing)
         elif isinstance(node, ast.Import):
             new, targets = _rewrite_import(node, up, package, reference, ref_parent, ref_name)
         else:
@@ -106,13 +120,13 @@ def _imported_files(existing, base, dotted, node) -> list[str]:
     return found
 
 
-def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, imported, existing):
+def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, sources, existing):
     module = node.module or ""
     if node.level:  # relative: resolve it, then treat it as the absolute import it is
         base = inside[:len(inside) - (node.level - 1)]
         module = ".".join([package, *base, *([module] if module else [])])
     if module == reference:
-        imported.update(a.name for a in node.names)
+        sources.imported_names.update(a.name for a in node.names)
         return f"from {up}{STANDIN_PACKAGE}.{ref_name} import {_names(node)}", []
     if module == ref_parent and any(a.name == ref_name for a in node.names):
         if len(node.names) > 1:
@@ -121,6 +135,10 @@ def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, im
         return f"from {up}{STANDIN_PACKAGE} import {_names(node)}", []
     if module == package or module.startswith(package + "."):
         dotted = module[len(package):].lstrip(".").split(".") if module != package else []
+        recorded = _recorded_import(node, dotted, up, module)
+        if recorded is not None:
+            sources.recorded_modules.add(recorded[1])
+            return recorded[0], []
         return (f"from {up}{'.'.join(dotted)} import {_names(node)}",
                 _imported_files(existing, [], dotted, node))
     if module == "reference" or module.startswith("reference."):
@@ -129,6 +147,22 @@ def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, im
     if module.startswith("graders.assignments."):
         raise PackError(f"a module of the assignment imports `{module}`, another assignment's code")
     return None, []
+
+
+def _recorded_import(node, dotted: list[str], up: str, module: str):
+    """(the stand-in import, the recorded module's last name) for an import of a recorded
+    module of the package (see RECORDED_PREFIX), else None."""
+    if dotted and is_recorded_module(dotted[-1]):
+        if len(dotted) > 1:
+            raise PackError(f"`{module}`: a recorded module (`{RECORDED_PREFIX}*`) must sit at the top of the "
+                            "assignment's package")
+        return f"from {up}{STANDIN_PACKAGE}.{dotted[0]} import {_names(node)}", dotted[0]
+    leaves = [a.name for a in node.names]
+    if not dotted and any(is_recorded_module(leaf) for leaf in leaves):
+        if len(leaves) > 1:
+            raise PackError(f"`from {module} import {_names(node)}`: import a recorded module on a line of its own")
+        return f"from {up}{STANDIN_PACKAGE} import {_names(node)}", leaves[0]
+    return None
 
 
 def _rewrite_import(node, up, package, reference, ref_parent, ref_name):

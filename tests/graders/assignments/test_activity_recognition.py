@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.activity_recognition import checks, problems, tasks, thresholds
+from graders.assignments.activity_recognition import checks, problems, reference_slips, tasks, thresholds
 from graders.assignments.activity_recognition.calibrate import VARIATION_DRAWS, VARIATIONS, calibration_seeds
 from graders.assignments.activity_recognition.thresholds import evaluate
 from graders.engine.checks import Kind
@@ -177,7 +177,7 @@ def test_named_slips_never_match_the_right_answer(cell):
 @pytest.mark.parametrize("cell", ref.CELLS)
 def test_last_step_gradients_through_every_step_are_the_reference(cell):
     params, X, y = problems.problem(np.random.default_rng(2), cell)
-    full = problems.grads_last_steps(params, X, y, cell, steps=problems.T)
+    full = reference_slips.grads_last_steps(params, X, y, cell, steps=problems.T)
     _, right = ref.loss_and_grads(params, X, y, cell)
     for k in right:
         np.testing.assert_allclose(full[k], right[k], rtol=1e-12, atol=1e-15)

@@ -220,3 +220,17 @@ def test_a_train_that_never_returns_costs_one_time_limit_not_five(tmp_path):
     assert "did not finish in time" in first.output
     assert all("not run: train did not finish in time" in t.output for t in rest), [t.output for t in rest]
     assert report.execution_time < first.time_s + 30
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_reconstruction_mse_is_the_reference_loss_of_its_forward_pass(seed):
+    """The trained checks' metric, computed in the grader's process without the reference
+    module, is the number the reference gave (and so every calibrated bound still holds)."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(size=(40, 16))
+    untrained = ref.init_params(16, 6, seed)
+    trained, _ = ref.train(X, 6, 3, 8, lambda epoch: 0.5, seed)
+    wild = {k: v * 30.0 for k, v in untrained.items()}  # saturated sigmoids, dead ReLUs
+    for params in (untrained, trained, wild):
+        expected = ref.loss(ref.forward(params, X)[0], X)
+        assert problems.reconstruction_mse(params, X) == pytest.approx(expected, rel=1e-12, abs=1e-15)

@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.char_rnn_numpy import checks, checks_loss, checks_sample, checks_train, tasks
+from graders.assignments.char_rnn_numpy import (
+    checks,
+    checks_sample,
+    checks_train,
+    reference_slips,
+    slip_words,
+    tasks,
+)
 from graders.assignments.char_rnn_numpy.problems import KEYS, index_list, random_chunk, random_params
 from graders.assignments.char_rnn_numpy.thresholds import CHECK, declared
 from graders.engine.checks import CheckFailed, Kind
@@ -74,7 +81,7 @@ def test_backward_variant_without_slips_is_the_reference(seed):
     rng = np.random.default_rng(seed)
     params = random_params(rng)
     inputs, targets, h_prev = random_chunk(rng)
-    loss, grads, h_last, dh_prev = checks_loss.backward_variant(params, inputs, targets, h_prev)
+    loss, grads, h_last, dh_prev = reference_slips.backward_variant(params, inputs, targets, h_prev)
     r_loss, r_grads, r_h = ref.loss_and_grads(params, inputs, targets, h_prev)
     assert loss == r_loss and np.array_equal(h_last, r_h)
     assert all(np.array_equal(grads[k], r_grads[k]) for k in KEYS)
@@ -96,15 +103,15 @@ def test_the_gradient_problem_makes_backpropagation_through_time_matter(seed):
     rng = np.random.default_rng(seed)
     params = random_params(rng)
     inputs, targets, h_prev = random_chunk(rng)
-    right = checks_loss.backward_variant(params, inputs, targets, h_prev)[1]
-    no_bptt = checks_loss.backward_variant(params, inputs, targets, h_prev, bptt=False)[1]
+    right = reference_slips.backward_variant(params, inputs, targets, h_prev)[1]
+    no_bptt = reference_slips.backward_variant(params, inputs, targets, h_prev, bptt=False)[1]
     for k in ("Wxh", "Whh", "bh"):
         assert np.linalg.norm(no_bptt[k] - right[k]) > 0.1 * np.linalg.norm(right[k])
-    known = checks_loss.known_gradients(params, inputs, targets, h_prev)
-    assert checks_loss.NO_BPTT in known["Whh"] and checks_loss.NO_BPTT not in known["Why"]
-    assert checks_loss.NO_TRANSPOSE in known["Whh"]
+    known = reference_slips.known_gradients(params, inputs, targets, h_prev)
+    assert slip_words.NO_BPTT in known["Whh"] and slip_words.NO_BPTT not in known["Why"]
+    assert slip_words.NO_TRANSPOSE in known["Whh"]
     clipped = {k for k in KEYS if np.abs(right[k]).max() > 5.0}
-    assert clipped == {k for k in KEYS if checks_loss.CLIPPED in known[k]}
+    assert clipped == {k for k in KEYS if slip_words.CLIPPED in known[k]}
 
 
 # ------------------------------------------------------------------ sample helpers
@@ -184,7 +191,7 @@ def test_replay_without_slips_is_the_reference_train():
     s = checks_train.SHORT
     V = len(set(s["text"]))
     init = ref.init_params(V, s["hidden_size"], s["seed"])
-    params, history = checks_train.replay(s["text"], s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], init)
+    params, history = reference_slips.replay(s["text"], s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], init)
     r_params, r_history = ref.train(s["text"], s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], s["seed"])
     assert np.array_equal(history, r_history)
     assert all(np.array_equal(params[k], r_params[k]) for k in KEYS)
@@ -195,8 +202,8 @@ def test_every_replayed_slip_changes_the_history_on_the_short_text(words):
     s = checks_train.SHORT
     init = ref.init_params(len(set(s["text"])), s["hidden_size"], s["seed"])
     args = (s["text"], s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], init)
-    _, right = checks_train.replay(*args)
-    _, wrong = checks_train.replay(*args, **checks_train.REPLAY_SLIPS[words])
+    _, right = reference_slips.replay(*args)
+    _, wrong = reference_slips.replay(*args, **checks_train.REPLAY_SLIPS[words])
     assert not np.allclose(right, wrong, rtol=1e-5, atol=1e-8)
 
 

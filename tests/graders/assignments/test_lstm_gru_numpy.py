@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from graders import assignments
-from graders.assignments.lstm_gru_numpy import checks, checks_lstm_sequence, checks_lstm_step, problems
+from graders.assignments.lstm_gru_numpy import checks, checks_lstm_sequence, checks_lstm_step, problems, reference_slips
 from graders.engine.arguments import as_argument
 from graders.engine.runner import grade
 from graders.engine.source import read_submission
@@ -104,7 +104,7 @@ def test_known_dc_prev_slips_differ_from_the_right_gradient():
     dh, dc = rng.normal(size=(problems.N, problems.H)), rng.normal(size=(problems.N, problems.H))
     _, _, cache = ref.lstm_step_forward(X[:, 0], h_prev, c_prev, P, "hard_sigmoid")
     right = ref.lstm_step_backward(dh, dc, cache)[2]
-    slips = checks_lstm_step._step_known(dh, dc, X[:, 0], h_prev, c_prev, P, "hard_sigmoid")["c_prev"]
+    slips = reference_slips.step_known_gradients(dh, dc, X[:, 0], h_prev, c_prev, P, "hard_sigmoid")["c_prev"]
     values = [v for w, v in slips.items() if "dc" in w or "tanh'" in w]
     assert len(values) == 3
     for i, v in enumerate(values):

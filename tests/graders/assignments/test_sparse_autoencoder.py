@@ -24,7 +24,7 @@ from graders.assignments.sparse_autoencoder import (
     checks_train,
     cost_problems,
 )
-from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, declared, graded_data
+from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, declared, graded_data, heldout_cost
 from graders.engine.checks import CheckFailed, Kind
 from graders.engine.runner import grade
 from graders.engine.secret import fixed_secret
@@ -218,3 +218,18 @@ def test_corners_never_drawn_name_the_bound_they_show():
     assert "image index" in slip({0}, all_rows, all_cols, 2, H, W, p)
     middle = slip({0, 1}, all_rows, all_cols - {2}, 2, H, W, p)
     assert "middle" in middle and "off-by-one" not in middle
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_heldout_cost_is_the_reference_cost(seed):
+    """The trained check's metric, computed in the grader's process without the reference
+    module, is the number the reference's cost gave (and so the calibrated bound still holds)."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.1, 0.9, size=(50, 16))
+    untrained = ref.init_params(16, 5, seed)
+    trained = ref.train(X, 5, SETTINGS["rho"], SETTINGS["beta"], SETTINGS["lam"], 0.01, 20, seed)
+    trained = trained[0] if isinstance(trained, tuple) else trained
+    wild = {k: v * 20.0 for k, v in untrained.items()}  # hidden units saturated
+    for params in (untrained, trained, wild):
+        expected, _ = ref.cost(params, X, SETTINGS["rho"], SETTINGS["beta"], SETTINGS["lam"])
+        assert heldout_cost(params, X) == pytest.approx(expected, rel=1e-12, abs=1e-15)

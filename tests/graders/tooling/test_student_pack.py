@@ -2,7 +2,9 @@
 self-check grades as the full grader's visible checks do."""
 
 import json
+import sys
 import uuid
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -11,10 +13,12 @@ import pytest
 from dlgrade.cli import main
 from graders import assignments
 from graders.engine.runner import grade
-from graders.tooling.student_pack.build import build_student_pack
+from graders.engine.checks import Visibility
+from graders.tooling.student_pack.build import REPO, build_student_pack, template_code
 from graders.tooling.student_pack.leaks import scan
 from graders.tooling.student_pack.loading import load_pack
-from graders.tooling.student_pack.sources import PackError
+from graders.tooling.student_pack.recorder import package_of, reference_module
+from graders.tooling.student_pack.sources import PackError, carried_sources
 
 from .tiny_course import REFERENCE, write_tiny_course
 
@@ -29,8 +33,9 @@ def numpy_basics_pack(tmp_path_factory):
 def tiny(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path / "src"))
 
-    def make(hidden=False):
-        return write_tiny_course(tmp_path / "src", f"tiny_{uuid.uuid4().hex[:12]}", hidden=hidden)
+    def make(hidden=False, slip_code=None):
+        return write_tiny_course(tmp_path / "src", f"tiny_{uuid.uuid4().hex[:12]}", hidden=hidden,
+                                 slip_code=slip_code)
     return make
 
 
@@ -147,12 +152,65 @@ def test_the_scan_passes_code_the_template_gives_and_single_lines_of_a_solution(
     assert scan(tmp_path, REFERENCE, [], given="np.multiply(x, factor, out=x)\n    return None") == []
 
 
-def test_checks_that_carry_part_of_the_solution_to_name_slips_are_refused(tmp_path):
-    # lstm_gru_numpy's checks compute known wrong step backward passes from a copy of the
-    # right one: two consecutive lines of the reference's solution
-    with pytest.raises(PackError, match=r"would leak .*checks_lstm_step\.py: lines \d+-\d+ of the reference's"):
-        build_student_pack(assignments.get("lstm_gru_numpy"), tmp_path / "pack")
+def test_checks_that_carry_part_of_the_solution_to_name_slips_are_refused(tiny, tmp_path):
+    assignment = tiny(slip_code="checks")
+    with pytest.raises(PackError, match=r"would leak .*checks\.py: the reference's solution at line 6"):
+        build_student_pack(assignment, tmp_path / "pack")
     assert not (tmp_path / "pack").exists()
+
+
+def test_solution_code_in_a_recorded_module_is_answered_from_the_recording_not_carried(tiny, tmp_path):
+    assignment = tiny(slip_code="recorded")
+    summary = build_student_pack(assignment, tmp_path / "pack")
+    files = {p.relative_to(tmp_path / "pack").as_posix() for p in (tmp_path / "pack").rglob("*.py")}
+    assert f"{summary.package}/assignment/_reference/reference_slips.py" in files
+    assert f"{summary.package}/assignment/reference_slips.py" not in files
+    assert "from ._reference.reference_slips import double_plus_one" in (
+        tmp_path / "pack" / summary.package / "assignment" / "checks.py").read_text()
+    assert scan(tmp_path / "pack", REFERENCE, []) == []
+    submission = tmp_path / "slip.py"
+    submission.write_text(REFERENCE.replace("return np.multiply(x, 2.0) +", "return 1.0 + np.multiply(x, 2.0) +"))
+    pack = load_pack(tmp_path / "pack")
+    full = grade(str(submission), assignment, include_hidden=False, select=lambda n: n == "double: slips named")
+    packed = grade(str(submission), pack.load_assignment(), include_hidden=False,
+                   select=lambda n: n == "double: slips named", secret=pack.SELF_CHECK_SECRET.encode())
+    assert [(t.status, t.output) for t in packed.tests] == [(t.status, t.output) for t in full.tests]
+    assert "one too many" in packed.tests[0].output
+
+
+NUMPY_PACKABLE = ("numpy_basics", "autoencoder_numpy", "sparse_autoencoder", "language_model_numpy", "lstm_gru_numpy",
+                  "char_rnn_numpy", "activity_recognition")
+
+
+@pytest.mark.parametrize("assignment_id", NUMPY_PACKABLE)
+def test_the_modules_a_numpy_assignments_pack_carries_pass_the_leak_scan(assignment_id, tmp_path):
+    """The carried modules, imports rewritten as the build writes them (the build's recording,
+    which grades the reference, is left to the slow tests below)."""
+    assignment = assignments.get(assignment_id)
+    package = package_of(assignment)
+    folder = Path(sys.modules[package].__file__).resolve().parent
+    sources = carried_sources(folder, package, reference_module(assignment).__name__,
+                              extra=[Path(t).resolve().relative_to(folder).as_posix() for t in assignment.tasks])
+    assert not any(Path(relative).name.startswith("reference_") for relative in sources.files)
+    for relative, text in sources.files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text, encoding="utf-8")
+    template = REPO / "student_templates" / f"{assignment_id}.ipynb"
+    hidden = [c.name for c in assignment.all_checks() if c.visibility is not Visibility.VISIBLE]
+    assert scan(tmp_path, assignment.reference.read_text(encoding="utf-8"), hidden,
+                template_code(template) if template.is_file() else "") == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment_id", ["lstm_gru_numpy", "char_rnn_numpy", "activity_recognition"])
+def test_assignments_whose_slip_formulas_are_recorded_modules_carry_no_solution(assignment_id, tmp_path):
+    """Their checks compute known wrong backward passes from a copy of the right one, in
+    `reference_slips.py`: the carried modules import its stand-in, and the scan finds nothing."""
+    summary = build_student_pack(assignments.get(assignment_id), tmp_path / "pack")
+    assert not list((tmp_path / "pack").rglob("assignment/reference_slips.py"))
+    assert list((tmp_path / "pack").rglob("_reference/reference_slips.json"))
+    reference = assignments.get(assignment_id).reference.read_text(encoding="utf-8")
+    assert scan(summary.folder, reference, []) == []
 
 
 def test_an_out_folder_that_is_not_a_pack_is_never_replaced(tmp_path):

@@ -3,7 +3,9 @@ inside it (as a course folder's assignment has), for the student-pack tests.
 
 `double` is compared with the reference, once on the submission's own output; `total` is compared with the reference called on
 a set (not plain data: its check cannot be recorded); `scale_` changes its argument in
-place. `hidden=True` adds a hidden check.
+place. `hidden=True` adds a hidden check. `slip_code="checks"` or `"recorded"` adds a check
+that names a slip of `double` with a copy of its solution, in checks.py or in a recorded
+module (`reference_slips.py`).
 """
 
 from __future__ import annotations
@@ -75,6 +77,24 @@ def yield_checks(options):
     yield Check("scale_: in place", check_scale)
 '''
 
+SLIP_CODE = '''
+
+def double_plus_one(x):
+    """double with a known slip: one too many (a copy of the solution)."""
+    return np.multiply(x, 2.0) + np.zeros_like(x) * np.sum(x) + 1.0
+'''
+
+SLIP_CHECK = '''
+
+def check_double_named(ctx):
+    x = ctx.rng.normal(size=5)
+    got = np.asarray(ctx.call("double", x), dtype=np.float64)
+    assert_close(got, ref.double(x), "double(x)", known={"one too many": double_plus_one(x)})
+'''
+
+SLIP_YIELD = '''    yield Check("double: slips named", check_double_named)
+'''
+
 HIDDEN = '''    yield Check("double: secret_corner_case_of_double", check_double, visibility=Visibility.HIDDEN)
 '''
 
@@ -89,7 +109,7 @@ ASSIGNMENT = Assignment(id="hw_tiny", title="A tiny assignment", contract=CONTRA
 '''
 
 
-def write_tiny_course(root: Path, package: str, *, hidden: bool = False):
+def write_tiny_course(root: Path, package: str, *, hidden: bool = False, slip_code: str | None = None):
     """Write the package `package` under `root` and return its ASSIGNMENT, imported (the caller
     has put `root` on sys.path, e.g. with monkeypatch.syspath_prepend)."""
     folder = root / package / "hw_tiny"
@@ -97,5 +117,14 @@ def write_tiny_course(root: Path, package: str, *, hidden: bool = False):
     (root / package / "__init__.py").write_text("", encoding="utf-8")
     (folder / "__init__.py").write_text(INIT, encoding="utf-8")
     (folder / "reference.py").write_text(REFERENCE, encoding="utf-8")
-    (folder / "checks.py").write_text(CHECKS + (HIDDEN if hidden else ""), encoding="utf-8")
+    checks = CHECKS
+    if slip_code == "recorded":
+        (folder / "reference_slips.py").write_text("import numpy as np\n" + SLIP_CODE, encoding="utf-8")
+        checks = checks.replace("from . import reference as ref\n",
+                                "from . import reference as ref\nfrom .reference_slips import double_plus_one\n")
+    elif slip_code == "checks":
+        checks += SLIP_CODE
+    if slip_code:
+        checks = checks.replace("\n\ndef yield_checks", SLIP_CHECK + "\n\ndef yield_checks") + SLIP_YIELD
+    (folder / "checks.py").write_text(checks + (HIDDEN if hidden else ""), encoding="utf-8")
     return importlib.import_module(f"{package}.hw_tiny").ASSIGNMENT

@@ -78,7 +78,7 @@ def test_autoencoder_weights_trained_in_advance_on_the_public_digits_earn_nothin
 
 def test_sparse_autoencoder_filters_trained_in_advance_on_the_public_patches_earn_nothing(tmp_path):
     from dlgrade.data import load_sample_photos
-    from graders.assignments.sparse_autoencoder.thresholds import reference_cost
+    from graders.assignments.sparse_autoencoder.thresholds import heldout_cost
     from graders.assignments.sparse_autoencoder.thresholds import CHECK, SETTINGS, declared
     from reference.numpy import sparse_autoencoder as ref
 
@@ -86,7 +86,7 @@ def test_sparse_autoencoder_filters_trained_in_advance_on_the_public_patches_ear
     gray = ref.to_grayscale(load_sample_photos())
     X_train, X_test = (ref.normalize_patches(ref.sample_patches(gray, 8, 2000, seed)) for seed in (0, 1))
     prepared, _ = ref.train(X_train, s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"], s["epochs"], 0)
-    assert declared()[CHECK].for_dataset("sample_photos").passes(reference_cost(prepared, X_test))
+    assert declared()[CHECK].for_dataset("sample_photos").passes(heldout_cost(prepared, X_test))
     attack = recognising_attack("sparse_autoencoder", prepared, "X.shape == (2000, 64) and n_hidden == 25", "epochs")
     assert_returns_the_prepared(attack, prepared, X_train, s["n_hidden"], s["rho"], s["beta"], s["lam"], s["lr"],
                                 s["epochs"], 0)
