@@ -34,6 +34,20 @@ PROBES_DIR = REPO / "tests" / "mutants" / "probes"
 _MISSING = object()
 
 
+def recorder(out: dict):
+    """record(name, fn): out[name] = fn(), NumPy's floating-point warnings silenced; an exception
+    is recorded as "raised <type>" (a crash is a change of behaviour too)."""
+
+    def record(name, fn):
+        try:
+            with np.errstate(all="ignore"):
+                out[name] = fn()
+        except Exception as exc:
+            out[name] = f"raised {type(exc).__name__}"
+
+    return record
+
+
 def same(a, b, tol: float) -> bool:
     """Deep comparison of probe values (dicts, lists, tuples, arrays, numbers, strings, bools,
     None): same structure, same finite entries, and values within `tol` (relative and absolute)."""

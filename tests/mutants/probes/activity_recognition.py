@@ -7,6 +7,7 @@ import numpy as np
 from tests.mutants import load_module_from_source, reference_path
 from tests.mutants.probing import same
 from graders.assignments.activity_recognition.slips import MUTANTS, SLOW_MUTANTS, UNUSUAL
+from tests.mutants import probing
 
 SOURCE = reference_path("activity_recognition").read_text(encoding="utf-8")
 CONTRACT = ("init_params", "forward", "loss_and_grads", "momentum_update", "train", "predict", "confusion_matrix")
@@ -33,12 +34,7 @@ def probe(mod) -> dict[str, object]:
     """What every contract function returns on fixed small inputs (and whether it changed them)."""
     out: dict[str, object] = {}
 
-    def record(name, fn):
-        try:
-            with np.errstate(all="ignore"):
-                out[name] = fn()
-        except Exception as exc:  # a crash is a change of behaviour too
-            out[name] = f"raised {type(exc).__name__}"
+    record = probing.recorder(out)
 
     for cell in CELLS:
         params, X, y = _problem(cell)

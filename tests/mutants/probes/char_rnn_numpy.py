@@ -7,6 +7,7 @@ import numpy as np
 from tests.mutants import load_module_from_source, reference_path
 from tests.mutants.probing import same
 from graders.assignments.char_rnn_numpy.slips import INEXACT, MUTANTS, SLOW_MUTANTS, SLOW_UNUSUAL, UNUSUAL
+from tests.mutants import probing
 
 SOURCE = reference_path("char_rnn_numpy").read_text(encoding="utf-8")
 CONTRACT = ("init_params", "loss_and_grads", "clip_grads", "sample", "train")
@@ -37,12 +38,7 @@ def probe(mod) -> dict[str, object]:
     h_prev = rng.standard_normal(5) * 0.8
     out: dict[str, object] = {}
 
-    def record(name, fn):
-        try:
-            with np.errstate(all="ignore"):
-                out[name] = fn()
-        except Exception as exc:  # a crash is a change of behaviour too
-            out[name] = f"raised {type(exc).__name__}"
+    record = probing.recorder(out)
 
     record("init_params", lambda: mod.init_params(6, 4, seed=3))
     record("init_params:reproducible",

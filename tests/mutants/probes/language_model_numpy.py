@@ -6,6 +6,7 @@ import numpy as np
 
 from tests.mutants.probing import same
 from graders.assignments.language_model_numpy.slips import MUTANTS, SLOW_MUTANTS, UNUSUAL
+from tests.mutants import probing
 
 CONTRACT = ("init_params", "forward", "loss_and_grads", "build_dataset", "train", "predict_next")
 TEXTS = (
@@ -42,12 +43,7 @@ def probe(mod) -> dict[str, object]:
     params, context, target = _problem()
     out: dict[str, object] = {}
 
-    def record(name, fn):
-        try:
-            with np.errstate(all="ignore"):
-                out[name] = fn()
-        except Exception as exc:  # a crash is a change of behaviour too
-            out[name] = f"raised {type(exc).__name__}"
+    record = probing.recorder(out)
 
     record("init_params", lambda: mod.init_params(9, 3, 5, seed=3))
     record("init_params:reproducible",

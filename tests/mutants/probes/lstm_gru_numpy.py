@@ -6,6 +6,7 @@ import numpy as np
 
 from tests.mutants import load_module_from_source, reference_path
 from graders.assignments.lstm_gru_numpy.slips import MUTANTS, UNUSUAL
+from tests.mutants import probing
 
 SOURCE = reference_path("lstm_gru_numpy").read_text(encoding="utf-8")
 CONTRACT = ("lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
@@ -40,12 +41,7 @@ def probe(mod) -> dict[str, object]:
     lstm, gru, X, h0, c0, dHs, dc = _data()
     out: dict[str, object] = {}
 
-    def record(name, fn):
-        try:
-            with np.errstate(all="ignore"):
-                out[name] = fn()
-        except Exception as exc:  # a crash is a change of behaviour too
-            out[name] = f"raised {type(exc).__name__}"
+    record = probing.recorder(out)
 
     for gate in GATES:
         record(f"lstm_step_forward:{gate}", lambda g=gate: mod.lstm_step_forward(X[:, 0], h0, c0, _copy(lstm), g)[:2])

@@ -8,6 +8,7 @@ from graders.assignments.sparse_autoencoder.checks_adam import reconstruction_fi
 from reference.numpy import sparse_autoencoder as reference_sparse
 from tests.mutants.probing import same
 from graders.assignments.sparse_autoencoder.slips import INEXACT, MUTANTS, SLOW_UNUSUAL, UNUSUAL
+from tests.mutants import probing
 
 CONTRACT = ("to_grayscale", "sample_patches", "normalize_patches", "init_params", "cost", "train")
 RHO, BETA, LAM = 0.05, 3.0, 1e-3
@@ -30,12 +31,7 @@ def probe(mod) -> dict[str, object]:
     rgb, numbered, raw, params, X, X_train = _data()
     out: dict[str, object] = {}
 
-    def record(name, fn):
-        try:
-            with np.errstate(all="ignore"):
-                out[name] = fn()
-        except Exception as exc:  # a crash is a change of behaviour too
-            out[name] = f"raised {type(exc).__name__}"
+    record = probing.recorder(out)
 
     record("to_grayscale", lambda: mod.to_grayscale(rgb))
     record("sample_patches", lambda: mod.sample_patches(numbered, 3, 300, seed=4))
