@@ -71,18 +71,24 @@ class CourseConfig:
     assignments: dict[str, AssignmentOverrides] = field(default_factory=dict)
 
 
+def read_toml(path: Path) -> dict:
+    """The TOML file at `path` (a course.toml or an assignment.toml); a CourseError naming the
+    file when it cannot be read or parsed."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise CourseError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def read_course_config(folder: Path) -> CourseConfig:
     """The course.toml in `folder`, validated; an empty config when there is none."""
     path = Path(folder) / CONFIG_FILE
     if not path.is_file():
         return CourseConfig()
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise CourseError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise CourseError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = read_toml(path)
     unknown = sorted(set(data) - {"course", "assignments"})
     if unknown:
         raise CourseError(f"{path}: unknown table(s) {unknown}; expected [course] and [assignments.<id>]")

@@ -32,13 +32,12 @@ import importlib.util
 import os
 import re
 import sys
-import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from graders.course_config import AssignmentOverrides, CourseConfig, CourseError, read_course_config
+from graders.course_config import AssignmentOverrides, CourseConfig, CourseError, read_course_config, read_toml
 
 if TYPE_CHECKING:
     from graders.engine.assignment import Assignment
@@ -65,13 +64,7 @@ def read_manifest(folder: Path) -> Manifest:
     """The manifest of the assignment package in `folder`; a CourseError (a ValueError) naming
     the file if it is malformed."""
     path = folder / MANIFEST
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise CourseError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise CourseError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = read_toml(path)
     if data.get("id") != folder.name or not isinstance(data.get("title"), str):
         raise CourseError(f"{path}: needs id = {folder.name!r} and a title")
     preload = data.get("preload", ["numpy"])

@@ -12,7 +12,6 @@ import io
 import json
 import math
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from dlgrade.cli import main
 from graders.engine.checks import Report
 from graders.engine.checks import TestResult as Result  # not collected by pytest
 from graders.gradescope.bundle import build_bundle, pinned_requirements
+from graders.gradescope.selftest import unpack
 from graders.gradescope.run import choose_submission, results_dict
 from tests import numpy_basics_totals
 
@@ -67,15 +67,7 @@ def bundle(tmp_path_factory) -> Path:
 
 def _autograder(tmp_path: Path, bundle: Path) -> Path:
     """A simulated /autograder: the bundle unzipped in source/ (modes kept), empty submission/ and results/."""
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(bundle) as zf:
-        zf.extractall(root / "source")
-        for info in zf.infolist():
-            os.chmod(root / "source" / info.filename, (info.external_attr >> 16) & 0o777)
-    (root / "submission").mkdir()
-    (root / "results").mkdir()
-    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope does
-    return root
+    return unpack(bundle, tmp_path / "autograder")
 
 
 def _run(root: Path, python: str = sys.executable) -> dict:
