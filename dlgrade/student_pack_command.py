@@ -29,16 +29,14 @@ def add_parser(sub) -> None:
 
 
 def _assignment_and_slips(assignment_id: str, course: str | None):
-    """The assignment as its own package declares it, and its slips module (or None), from the
-    course folder when one is given. The pack carries the package's code, so course.toml's
-    overrides of it are not in the pack (a warning says so)."""
+    """The assignment as its own package declares it, its slips module (or None), and the
+    courses that override or extend it (carried into the pack), from the course folder when
+    one is given."""
     from graders.courses import catalog
 
     found = catalog(course or None)
-    if course and found.extensions(assignment_id):
-        print(f"dlgrade: warning: the course's overrides of {assignment_id} are not carried into the pack: its "
-              "self-check grades as the assignment's own code declares", file=sys.stderr)
-    return found.owner(assignment_id).load(assignment_id), found.slips(assignment_id)
+    return (found.owner(assignment_id).load(assignment_id), found.slips(assignment_id),
+            found.extensions(assignment_id))
 
 
 def run(args) -> int:
@@ -47,7 +45,7 @@ def run(args) -> int:
 
     course = args.course or os.environ.get("DLGRADE_COURSE") or None
     try:
-        assignment, slips = _assignment_and_slips(args.assignment, course)
+        assignment, slips, extensions = _assignment_and_slips(args.assignment, course)
     except KeyError:
         print(f"dlgrade: error: no assignment {args.assignment!r}", file=sys.stderr)
         return 2
@@ -57,7 +55,8 @@ def run(args) -> int:
     try:
         summary = build_student_pack(assignment, Path(args.out), slips=None if args.no_slips else slips,
                                      make_zip=args.zip, with_engine=args.with_engine,
-                                     template=Path(args.template) if args.template else None)
+                                     template=Path(args.template) if args.template else None,
+                                     course=extensions)
     except PackError as exc:
         print(f"dlgrade: error: {exc}", file=sys.stderr)
         return 2

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Kind, Visibility
+from graders.tooling.student_pack.course_part import course_part
 from graders.tooling.student_pack.leaks import scan
 from graders.tooling.student_pack.recorder import package_of, record_grades, reference_module
 from graders.tooling.student_pack.sources import STANDIN_PACKAGE, PackError, carried_sources
@@ -143,12 +144,14 @@ def refuse_unpackable(assignment: Assignment) -> None:
 
 
 def build_student_pack(assignment: Assignment, out: Path, *, slips=None, template: Path | None = None,
-                       make_zip: bool = False, with_engine: bool = False) -> PackSummary:
+                       make_zip: bool = False, with_engine: bool = False, course=()) -> PackSummary:
     """Write the pack of `assignment` into the folder `out` (replaced if it exists).
 
     template: the student notebook (default: student_templates/<id>.ipynb of this checkout).
     slips: the assignment's slips module, whose MUTANTS and UNUSUAL are recorded too.
     with_engine: put the dlgrade-engine wheel into `out/wheels` (graders.tooling.engine_dist).
+    course: the courses that override or extend the assignment, [(Course, AssignmentOverrides)]
+        (`Catalog.extensions`): the pack grades as they do (graders.tooling.student_pack.course_part).
     """
     refuse_unpackable(assignment)
     out = checked_out(Path(out))
@@ -157,15 +160,18 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     module = reference_module(assignment)
     sources = carried_sources(folder, package, module.__name__,
                               extra=[Path(t).resolve().relative_to(folder).as_posix() for t in assignment.tasks])
-    checks = assignment.all_checks()
+    part = course_part(assignment, course, package, module.__name__, sources.files) if course else None
+    graded = part.graded if part else assignment
+    refuse_unpackable(graded)
+    checks = graded.all_checks()
     visible = [c.name for c in checks if c.visibility is Visibility.VISIBLE]
     hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
     secret = secrets.token_hex(32)  # the self-check's own, not the course secret
     with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
         submissions = ([Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
                        + [scaled_submission(assignment, Path(tmp))])
-        books, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
-                                      secret=secret.encode())
+        books, reports = record_grades(graded, submissions, constants=sorted(sources.imported_names),
+                                      secret=secret.encode(), also=part.packages if part else ())
     name = pack_package(assignment.id)
     if out.exists():
         shutil.rmtree(out)  # a previous pack (checked_out made sure)
@@ -177,6 +183,8 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         if data.is_file() and data.suffix in (".toml", ".json", ".npz") and "__pycache__" not in data.parts:
             (target / data.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(data, target / data.relative_to(folder))
+    if part:
+        write_course_part(part, target)
     standin = target / STANDIN_PACKAGE
     standin.mkdir(parents=True, exist_ok=True)
     (standin / "__init__.py").write_text('"""The stand-ins of the reference module and of the recorded modules '
@@ -193,8 +201,9 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     not_replayable = {check: sorted(reasons) for check, reasons in reasons_of.items()}
     left_out = [c for c in visible if c in not_replayable]
     summary = PackSummary(out, name, [c for c in visible if c not in left_out], len(hidden), not_replayable)
-    (out / name / "__init__.py").write_text(pack_init_source(assignment, len(hidden), left_out, secret),
-                                            encoding="utf-8")
+    (out / name / "__init__.py").write_text(pack_init_source(
+        assignment, len(hidden), left_out, secret, packed=summary.visible,
+        source="assignment._course" if part else "assignment"), encoding="utf-8")
     (out / name / "pack.json").write_text(json.dumps(
         {"assignment": assignment.id, "visible_checks": summary.visible, "hidden_checks": len(hidden),
          "full_grader_only": not_replayable}, indent=1), encoding="utf-8")
@@ -205,12 +214,13 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         summary.notebook = out / f"{assignment.id}.ipynb"
         summary.notebook.write_text(pack_notebook(notebook, name), encoding="utf-8")
     given = template_code(notebook) if notebook.is_file() else ""
-    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given)
+    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given,
+                 public=assignment.contract)
     if leaks:
         shutil.rmtree(out)
         listed = "; ".join(f"{leak.file}: {leak.what}" for leak in leaks[:10])
         raise PackError(f"{assignment.id}: the pack would leak ({len(leaks)} found): {listed}. Nothing was written.")
-    verify_reference(summary, assignment, reports[0])
+    verify_reference(summary, graded, reports[0])
     if with_engine:
         from graders.tooling.engine_dist import build_engine_dist
 
@@ -219,6 +229,16 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     if make_zip:
         summary.zip_path = Path(shutil.make_archive(str(out), "zip", root_dir=out))
     return summary
+
+
+def write_course_part(part, target: Path) -> None:
+    """The course's overrides and extra checks, into the pack's assignment package `target`."""
+    for relative, text in part.files.items():
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        (target / relative).write_text(text, encoding="utf-8")
+    for relative, data in part.copies.items():
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data, target / relative)
 
 
 def pack_notebook(template: Path, package: str) -> str:

@@ -98,14 +98,15 @@ def reference_fragments(source: str, given: str = "") -> dict[str, str]:
     return fragments
 
 
-def hidden_markers(names) -> dict[str, str]:
-    """{text: what it is} for hidden check names: the name and its part after the function."""
+def hidden_markers(names, public=()) -> dict[str, str]:
+    """{text: what it is} for hidden check names: the name and its part after the function,
+    less the words in `public` (the contract's names, which every student sees)."""
     markers = {}
     for name in names:
         markers[name] = f"the hidden check {name!r}"
         function = name.split(":", 1)[0]
         for part in re.findall(r"[A-Za-z_][A-Za-z0-9_]{5,}", function + " " + name.split(":", 1)[-1]):
-            if "_" in part and part not in ("ANSWERS",):
+            if "_" in part and part not in ("ANSWERS",) and part not in public:
                 markers.setdefault(part, f"the hidden check {name!r}")
     return markers
 
@@ -122,11 +123,12 @@ def _text_of(path: Path) -> str:
     return raw
 
 
-def scan(folder: Path, reference_source: str, hidden_names, given: str = "") -> list[Leak]:
+def scan(folder: Path, reference_source: str, hidden_names, given: str = "", public=()) -> list[Leak]:
     """Every place in the files under `folder` where reference code or a hidden check shows
-    (`given`: the code the student is given anyway, the template's)."""
+    (`given`: the code the student is given anyway, the template's; `public`: names that are
+    no marker of a hidden check, the contract's)."""
     fragments = reference_fragments(reference_source, given)
-    markers = hidden_markers(hidden_names)
+    markers = hidden_markers(hidden_names, public)
     leaks = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         raw = _text_of(path)

@@ -137,7 +137,8 @@ def reference_module(assignment: Assignment) -> ModuleType:
 
 def package_of(assignment: Assignment) -> str:
     """The name of the package the assignment's checks live in."""
-    module = sys.modules[assignment.checks.__module__]
+    checks = getattr(assignment.checks, "original", assignment.checks)  # a course's overridden checks
+    module = sys.modules[checks.__module__]
     return module.__package__ or module.__name__
 
 
@@ -151,14 +152,15 @@ def recorded_helpers(package: str) -> list[ModuleType]:
 
 
 @contextlib.contextmanager
-def reference_recorded(package: str, module: ModuleType, book: CallBook, skip=()):
+def reference_recorded(package: str, module: ModuleType, book: CallBook, skip=(), also=()):
     """The reference module, and functions imported from it, replaced by recording ones in
-    every module of `package` but those in `skip`, for the duration of the block; and in
-    `sys.modules` and its parent package too, for the imports a check makes inside a function."""
+    every module of `package` (and of the packages `also`) but those in `skip`, for the
+    duration of the block; and in `sys.modules` and its parent package too, for the imports a
+    check makes inside a function."""
     proxy = RecordingProxy(module, book)
     members = [loaded for name, loaded in list(sys.modules.items())
                if loaded is not None and loaded is not module and all(loaded is not other for other in skip)
-               and (name == package or name.startswith(package + "."))]
+               and any(name == p or name.startswith(p + ".") for p in (package, *also))]
     swapped = []
     for namespace in [vars(loaded) for loaded in members]:
         for key, value in list(namespace.items()):
@@ -203,8 +205,8 @@ def _announcing(name: str, run, books):
     return announced
 
 
-def record_grades(assignment: Assignment, submissions, *, constants=(), secret: bytes | None = None
-                  ) -> tuple[list[CallBook], list[Report]]:
+def record_grades(assignment: Assignment, submissions, *, constants=(), secret: bytes | None = None,
+                  also=()) -> tuple[list[CallBook], list[Report]]:
     """Grade each submission path with the visible checks, recording their reference calls.
     The first submission is the reference: only its calls that cannot be recorded count as
     problems of their checks (a slip's such call just stays unrecorded).
@@ -213,7 +215,8 @@ def record_grades(assignment: Assignment, submissions, *, constants=(), secret: 
     constants: names the pack imports from the reference module (plain data, recorded as
     values; functions among them are recorded as calls).
     secret: the course secret the grades use (the pack's own: its trained checks' seeds and
-    held-out rows, and so the reference calls made with them, are the self-check's too)."""
+    held-out rows, and so the reference calls made with them, are the self-check's too).
+    also: more packages whose modules' reference calls are recorded (a course's extra checks)."""
     package = package_of(assignment)
     modules = [reference_module(assignment), *recorded_helpers(package)]
     books = [CallBook(module.__name__) for module in modules]
@@ -227,7 +230,7 @@ def record_grades(assignment: Assignment, submissions, *, constants=(), secret: 
     with contextlib.ExitStack() as stack:
         for module, book in zip(modules, books):
             # a recorded module's own calls into the reference are not the checks' questions
-            stack.enter_context(reference_recorded(package, module, book, skip=modules[1:]))
+            stack.enter_context(reference_recorded(package, module, book, skip=modules[1:], also=also))
         for number, path in enumerate(submissions):
             for book in books:
                 book.noting = number == 0

@@ -49,25 +49,33 @@ class PackSources:
     files: dict[str, str] = field(default_factory=dict)
     imported_names: set[str] = field(default_factory=set)
     recorded_modules: set[str] = field(default_factory=set)  # last names of the recorded modules imported
+    extended_modules: set[str] = field(default_factory=set)  # dotted modules of the extended assignment imported
 
 
-def carried_sources(folder: Path, package: str, reference: str, extra=()) -> PackSources:
+def carried_sources(folder: Path, package: str, reference: str, extra=(), *, roots=("__init__.py",),
+                    extends: str | None = None, root: str = ".") -> PackSources:
     """The modules of the package in `folder` that its `__init__.py` needs, rewritten.
 
     package: the package's import name (graders.assignments.numpy_basics).
     reference: the reference module's import name (reference.numpy.numpy_basics).
     extra: further files to carry (relative paths), e.g. the trusted tasks the sandbox loads.
+    roots: the files whose imports are followed (relative paths).
+    extends: for a course's extension of an assignment (COURSE/<id>/), the package of the
+        assignment it extends; its imports of that package, of the reference and of the
+        recorded modules point at the pack's assignment, `root` (the relative import of it
+        from the folder's top level, e.g. "..."). Which of its modules they need is in
+        `extended_modules`.
     """
     sources = PackSources()
     existing = {p.relative_to(folder).as_posix() for p in folder.rglob("*.py")}
-    pending = ["__init__.py", *extra]
+    pending = [*roots, *extra]
     while pending:
         relative = pending.pop()
         if relative in sources.files:
             continue
         path = folder / relative
         text = path.read_text(encoding="utf-8")
-        rewritten, needed = _rewrite(text, relative, package, reference, sources, existing)
+        rewritten, needed = _rewrite(text, relative, package, reference, sources, existing, extends, root)
         sources.files[relative] = rewritten
         pending += [n for n in needed if n not in sources.files]
     return sources
@@ -81,20 +89,21 @@ def _module_files(existing: set, base: list[str], dotted: list[str]) -> list[str
 
 
 def _rewrite(text: str, relative: str, package: str, reference: str, sources: PackSources,
-             existing: set) -> tuple[str, list[str]]:
+             existing: set, extends: str | None = None, root: str = ".") -> tuple[str, list[str]]:
     tree = ast.parse(text, filename=relative)
     parts = relative.split("/")
     inside = parts[:-1]
     depth = len(inside)  # the file's package, in sub-packages below the assignment's
     up = "." * (depth + 1)
+    to_root = "." * depth + root if extends else up  # the pack's assignment package
     ref_parent, _, ref_name = reference.rpartition(".")
     edits, needed = [], []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             new, targets = _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name,
-                                         sources, existing)
+                                         sources, existing, extends, to_root)
         elif isinstance(node, ast.Import):
-            new, targets = _rewrite_import(node, up, package, reference, ref_parent, ref_name)
+            new, targets = _rewrite_import(node, to_root, package, reference, ref_parent, ref_name)
         else:
             continue
         needed += targets
@@ -120,19 +129,29 @@ def _imported_files(existing, base, dotted, node) -> list[str]:
     return found
 
 
-def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, sources, existing):
+def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, sources, existing,
+                  extends=None, to_root=None):
+    to_root = to_root or up
     module = node.module or ""
     if node.level:  # relative: resolve it, then treat it as the absolute import it is
         base = inside[:len(inside) - (node.level - 1)]
         module = ".".join([package, *base, *([module] if module else [])])
     if module == reference:
         sources.imported_names.update(a.name for a in node.names)
-        return f"from {up}{STANDIN_PACKAGE}.{ref_name} import {_names(node)}", []
+        return f"from {to_root}{STANDIN_PACKAGE}.{ref_name} import {_names(node)}", []
     if module == ref_parent and any(a.name == ref_name for a in node.names):
         if len(node.names) > 1:
             raise PackError(f"`from {module} import {_names(node)}`: import the reference module on a line "
                             "of its own")
-        return f"from {up}{STANDIN_PACKAGE} import {_names(node)}", []
+        return f"from {to_root}{STANDIN_PACKAGE} import {_names(node)}", []
+    if extends and (module == extends or module.startswith(extends + ".")):
+        dotted = module[len(extends):].lstrip(".").split(".") if module != extends else []
+        recorded = _recorded_import(node, dotted, to_root, module)
+        if recorded is not None:
+            sources.recorded_modules.add(recorded[1])
+            return recorded[0], []
+        sources.extended_modules.add(".".join(dotted))
+        return f"from {to_root}{'.'.join(dotted)} import {_names(node)}", []
     if module == package or module.startswith(package + "."):
         dotted = module[len(package):].lstrip(".").split(".") if module != package else []
         recorded = _recorded_import(node, dotted, up, module)

@@ -128,3 +128,24 @@ def write_tiny_course(root: Path, package: str, *, hidden: bool = False, slip_co
         checks = checks.replace("\n\ndef yield_checks", SLIP_CHECK + "\n\ndef yield_checks") + SLIP_YIELD
     (folder / "checks.py").write_text(checks + (HIDDEN if hidden else ""), encoding="utf-8")
     return importlib.import_module(f"{package}.hw_tiny").ASSIGNMENT
+
+
+MANIFEST = 'id = "hw_tiny"\ntitle = "A tiny assignment"\npreload = ["numpy"]\n'
+
+
+def write_tiny_course_folder(course: Path, course_toml: str = "", modules: dict | None = None) -> Path:
+    """The tiny assignment as a course folder's own (`course/hw_tiny/`, with its manifest), with
+    `course_toml` as its course.toml and `modules` ({relative path: source}) written under
+    `course`; the folder, for `graders.courses.catalog(course)`."""
+    folder = course / "hw_tiny"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text(INIT, encoding="utf-8")
+    (folder / "assignment.toml").write_text(MANIFEST, encoding="utf-8")
+    (folder / "reference.py").write_text(REFERENCE, encoding="utf-8")
+    (folder / "checks.py").write_text(CHECKS, encoding="utf-8")
+    if course_toml:
+        (course / "course.toml").write_text(course_toml, encoding="utf-8")
+    for relative, text in (modules or {}).items():
+        (course / relative).parent.mkdir(parents=True, exist_ok=True)
+        (course / relative).write_text(text, encoding="utf-8")
+    return course
