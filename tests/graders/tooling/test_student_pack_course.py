@@ -15,7 +15,7 @@ from graders.tooling.student_pack.build import build_student_pack
 from graders.tooling.student_pack.course_part import without_checks
 from graders.tooling.student_pack.loading import load_pack
 
-from .tiny_course import REFERENCE, write_tiny_course_folder
+from .tiny_course import INIT, REFERENCE, write_tiny_course_folder
 
 TINY_TOML = '''
 [assignments.hw_tiny]
@@ -122,6 +122,51 @@ def test_the_command_packs_a_course_folders_overrides_without_a_warning(tiny_cou
     assert main(["student-pack", "hw_tiny", "--course", str(tiny_course), "--out", str(tmp_path / "p")]) == 0
     captured = capsys.readouterr()
     assert "warning" not in captured.err and "3 visible checks, 2 hidden" in captured.out
+
+
+BOUND_TOML = '''
+[assignments.hw_tiny]
+extra_checks = ["trained_checks"]
+options = { factor = 2.0 }
+
+[assignments.hw_tiny.checks."double: mean within the bound"]
+bound = 4.5
+'''
+
+TRAINED_CHECKS = '''import numpy as np
+
+from graders.engine.checks import Check, CheckFailed, Kind
+from graders.engine.thresholds import Threshold
+
+BOUND = Threshold(metric="mean of double(factor)", bound=10.0, higher_is_better=False, reference_values=(2.0,),
+                  seeds=(0,), margin=0.1, cpu_budget_s=1.0)
+
+
+def check_double_mean(ctx):
+    value = float(np.mean(ctx.call("double", np.full(3, float(ctx.options["factor"])))))
+    if not ctx.check.threshold.passes(value):
+        raise CheckFailed("the mean is over the bound", expected=f"<= {ctx.check.threshold.bound}", got=value)
+
+
+def yield_checks(options):
+    yield Check("double: mean within the bound", check_double_mean, kind=Kind.THRESHOLD, threshold=BOUND)
+'''
+
+
+def test_a_packs_self_check_grades_with_the_courses_option_defaults_and_bounds(tmp_path):
+    course = write_tiny_course_folder(tmp_path / "course", BOUND_TOML, {"hw_tiny/trained_checks.py": TRAINED_CHECKS})
+    (course / "hw_tiny" / "__init__.py").write_text(INIT.replace("reference=", "options={\"factor\": 1.0}, reference="))
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(REFERENCE.replace("return np.multiply(x, 2.0)", "return 1.0 + np.multiply(x, 2.0)"))
+    _, pack, pairs = packed_and_full(course, "hw_tiny", [course / "hw_tiny" / "reference.py", wrong], tmp_path)
+    for full, packed in pairs:
+        assert packed == {name: full[name] for name in packed}
+    # with the assignment's own defaults (factor 1, bound 10) the wrong double's mean, 3, passes;
+    # with the course's (factor 2, bound 4.5) it is 5, and fails
+    assert [packed["double: mean within the bound"][0] for _, packed in pairs] == ["passed", "failed"]
+    assert pack.load_assignment().options == {"factor": 2.0}
+    trained = {c.name: c for c in pack.load_assignment().all_checks()}["double: mean within the bound"]
+    assert trained.threshold.bound == 4.5
 
 
 NUMPY_BASICS_TOML = '''
