@@ -8,6 +8,8 @@ Slow: it installs the engine's requirements (from PyPI or pip's cache; skipped w
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 
@@ -15,7 +17,7 @@ import nbformat
 import pytest
 
 from graders import assignments
-from graders.tooling.student_pack.build import build_student_pack
+from graders.tooling.student_pack.build import REPO, build_student_pack
 from graders.tooling.student_pack.leaks import scan
 from tests.packaging.test_engine_distribution import _in_venv, hidden_check_names, solution_lines
 from tests.packaging.test_engine_distribution import scan as scan_for_lines
@@ -40,8 +42,14 @@ def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution
     (tmp_path / "home").mkdir()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
-    install = _in_venv(venv, [python, "-m", "pip", "install", "--quiet", "--find-links", "wheels", "."],
-                       summary.folder, timeout=900)
+    # the command the pack's README, docs/courses.md and README.md give, run as written, in the
+    # pack's folder, with the fresh environment activated
+    documented = "pip install --find-links wheels ."
+    assert summary.install == documented
+    for doc in (summary.folder / "README.md", REPO / "docs" / "courses.md", REPO / "README.md"):
+        assert documented in doc.read_text(encoding="utf-8"), doc
+    install = _in_venv(venv, shlex.split(documented), summary.folder, timeout=900,
+                       PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}", VIRTUAL_ENV=str(venv))
     kernel = _in_venv(venv, [python, "-m", "pip", "install", "--quiet", "ipykernel", "nbclient"], tmp_path,
                       timeout=900)
     if install.returncode or kernel.returncode:
