@@ -13,6 +13,7 @@ from types import MappingProxyType
 import numpy as np
 
 from graders.engine.checks import CheckFailed
+from graders.engine.safe_text import describe_int
 from graders.engine.slips import diagnose, match_known
 
 
@@ -41,6 +42,8 @@ TOLERANCES: MappingProxyType[str, Tolerance] = MappingProxyType({
 
 def fmt(x) -> str:
     """A compact rendering of a number or a small array for feedback."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return describe_int(x)
     a = np.asarray(x)
     if a.ndim == 0:
         return f"{float(a):.6g}" if a.dtype.kind == "f" else str(a.item())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.engine.checks import CheckFailed
+from graders.engine.safe_text import describe_int
 from graders.sandbox.wire import Handle
 
 
@@ -22,8 +23,11 @@ def describe_value(value) -> str:
         return f"a {value.type} object"
     if value is None:
         return "None"
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, bool) or isinstance(value, float):
         return f"{type(value).__name__} {value!r}"
+    if isinstance(value, int):  # a huge one by its digit count (graders.engine.safe_text)
+        text = describe_int(value)
+        return f"int {text}" if text.lstrip("-").isdigit() else text
     if isinstance(value, str):
         return f"the string {value[:60]!r}"
     if isinstance(value, (list, tuple, dict)):
@@ -101,7 +105,11 @@ def scalar(value, what: str, *, finite: bool = True) -> float:
         if value.dtype.kind not in "fiu":
             raise CheckFailed(f"{what} returned a {value.dtype} value; expected a float.")
         value = value.reshape(())[()]
-    out = float(value)
+    try:
+        out = float(value)
+    except OverflowError:  # an int beyond any float
+        raise CheckFailed(f"{what} returned {describe_value(value)}; expected a float.", expected="a float",
+                          got=describe_value(value)) from None
     if finite and not np.isfinite(out):
         raise CheckFailed(f"{what} is {out}; expected a finite number.",
                           slip="an overflow or a log of 0 (see the numerically stable forms).")

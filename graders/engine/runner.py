@@ -22,6 +22,7 @@ from graders.engine.checks import Check, CheckFailed, Picture, Report, TestResul
 from graders.engine.feedback import fields_of_message, shown_fields
 from graders.engine.secret import CourseSecret, load_course_secret
 from graders.engine.shared import SharedValues
+from graders.engine.safe_text import MAX_FIELD_CHARS, MAX_NAME_CHARS, safe_text
 from graders.engine.source import Source, read_submission
 from graders.sandbox.environment import DEFAULT_ISOLATION
 from graders.sandbox.errors import CallTimeout, SandboxCrashed, StudentError
@@ -31,9 +32,10 @@ MAX_RESTARTS = 8
 _LOG = logging.getLogger("dlgrade")  # the instructor's log (stderr unless configured)
 
 
-def printable(text: str) -> str:
-    """Text any report format can encode: lone surrogates (from a hostile message) escaped."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+def printable(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    """Text any report format can encode and any reader can be shown (graders.engine.safe_text:
+    lone surrogates and control characters escaped, at most `limit` characters)."""
+    return safe_text(text, limit)
 
 
 class Context:
@@ -369,7 +371,7 @@ def grade(path: str, assignment: Assignment, *, options: dict | None = None,
                                 + (f"\n{err['traceback']}" if err.get("traceback") else ""))
     if session.load_failure and not source.problems:
         messages.append(session.load_failure)
-    return Report(assignment=assignment.id, submission=str(path), tests=results,
+    return Report(assignment=assignment.id, submission=printable(str(path), MAX_NAME_CHARS), tests=results,
                   execution_time=round(time.monotonic() - start, 3),
                   output=printable("\n".join(session.outputs)),
                   load_messages=[printable(m) for m in messages], hidden_not_run=0 if include_hidden else len(hidden))

@@ -13,16 +13,22 @@ that came from a submission (names, feedback, code) is escaped.
 from __future__ import annotations
 
 import base64
+import html
 from collections import Counter, defaultdict
-from html import escape
 from pathlib import Path
 
+from graders.engine.safe_text import escape_controls
 from graders.gradebook import charts
 from graders.gradebook.db import assignments as known_assignments
 from graders.gradebook.record import current_grades, history
 from graders.gradebook.similarity import stored_pairs
 
 TOP_SLIPS = 15
+
+
+def escape(text) -> str:
+    """Text for the page: control characters escaped (graders.engine.safe_text), then HTML's."""
+    return html.escape(escape_controls(str(text)))
 SIDE_BY_SIDE = 40  # flagged pairs shown with their code (the most similar first); the rest listed
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; color: #1a1a1a; }

@@ -1,6 +1,7 @@
 """Spreadsheet-safe CSV exports of the gradebook: dlgrade's own, Canvas's and Moodle's.
 
-Every cell goes through `safe_cell`, as OWASP recommends against CSV (formula) injection:
+Every cell goes through `safe_cell`: control characters escaped and its length bounded
+(graders.engine.safe_text), then, as OWASP recommends against CSV (formula) injection,
 a cell that begins with `=`, `+`, `-`, `@`, a tab, a carriage return or a NUL is prefixed
 with a single quote, which spreadsheets take as "this is text" and do not show; quoting
 is csv's own (RFC 4180, rows ended by CRLF). Numbers dlgrade writes itself (scores) are never negative and go
@@ -20,6 +21,7 @@ import csv
 import io
 from pathlib import Path
 
+from graders.engine.safe_text import safe_text
 from graders.gradebook.record import StudentGrade
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -33,7 +35,9 @@ class ExportError(ValueError):
 
 
 def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
+    """A cell's text: controls escaped and length bounded (graders.engine.safe_text), a formula's
+    first character neutralised."""
+    text = "" if value is None else safe_text(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

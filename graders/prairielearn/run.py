@@ -17,8 +17,8 @@ ROOT/results/results.json in PrairieLearn's external-grading format:
 PrairieLearn shows every test to the student, so a check that is not `visible` (hidden,
 after the due date) appears as "Hidden check N" with its points only. Its feedback is not
 written anywhere a student could see it. `<pl-external-grader-results>` escapes the text
-fields (messages and outputs through ansi2html); control characters are removed here so that
-no terminal escape from a submission styles the page. PrairieLearn limits results.json to
+fields (messages and outputs through ansi2html); control characters are escaped here
+(graders.engine.safe_text) so that no terminal escape from a submission styles the page. PrairieLearn limits results.json to
 1 MB: texts are cut and pictures left out to stay below.
 
 Whatever happens, a results.json is written: a failure of the grader itself gives
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import traceback
 from pathlib import Path
@@ -43,18 +42,14 @@ MAX_RESULTS_BYTES = 1_000_000  # PrairieLearn's documented limit on results.json
 MAX_PICTURE_CHARS = 600_000  # of data: URIs in one results.json
 MAX_TEXT_CHARS = 20_000  # of one test's output, or the top-level output
 WITHHELD = "A hidden check: only its points are shown."
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def clean(text: str, limit: int = MAX_TEXT_CHARS) -> str:
-    """Text safe to hand to PrairieLearn's page: no control characters (tabs and newlines
-    kept), valid UTF-8, at most `limit` characters."""
-    from graders.engine.runner import printable
+    """Text safe to hand to PrairieLearn's page: control characters escaped (tabs and newlines
+    kept), valid UTF-8, at most `limit` characters (graders.engine.safe_text)."""
+    from graders.engine.safe_text import safe_text
 
-    text = _CONTROL.sub("", printable(str(text)))
-    if len(text) > limit:
-        text = text[:limit] + f"\n... ({len(text) - limit:,} more characters left out)"
-    return text
+    return safe_text(text, limit)
 
 
 def _points(x: float) -> float:

@@ -15,6 +15,7 @@ import base64
 import html
 
 from graders.engine.checks import FIELD_LABELS, Report, TestResult
+from graders.engine.safe_text import safe_text
 from graders.reports.drawing import MAX_PICTURE_BYTES, PNG_SIGNATURE, drawn_pictures, has_pictures
 from graders.version import __version__
 
@@ -64,7 +65,7 @@ CSS = """
 
 
 def _e(text) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(safe_text(text), quote=True)
 
 
 def _points(x: float) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from graders.engine.checks import Report
+from graders.engine.safe_text import safe_text
 
 
 def _clean(text: str) -> str:
-    # XML 1.0 forbids most control characters; a submission's output may contain them.
-    return "".join(ch for ch in text if ch in "\t\n\r" or 0x20 <= ord(ch) <= 0xD7FF
+    # controls escaped (graders.engine.safe_text; XML 1.0 forbids most of them, and a CI page
+    # would show the rest), then whatever XML still cannot hold (U+FFFE, U+FFFF) dropped
+    return "".join(ch for ch in safe_text(text) if ch in "\t\n" or 0x20 <= ord(ch) <= 0xD7FF
                    or 0xE000 <= ord(ch) <= 0xFFFD or ord(ch) >= 0x10000)
 
 

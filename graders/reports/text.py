@@ -9,25 +9,12 @@ return or bidirectional override can redraw the screen, e.g. forge a "Score:" li
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 from graders.engine.checks import Report, TestResult, render_failure
+from graders.engine.safe_text import escape_controls
 
-
-# C0 and C1 controls but newline and tab, DEL, and the bidirectional overrides and isolates
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escaped(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def escape_controls(text: str) -> str:
-    """`text` with every control character but newline and tab written as an escape
-    (`\\x1b`, `\\r`-as-`\\x0d`, `\\u202e`): safe to print on a terminal."""
-    return _CONTROLS.sub(_escaped, text)
+__all__ = ["escape_controls", "feedback_text", "render_text"]
 
 
 def _fmt_points(x: float) -> str:

@@ -79,7 +79,8 @@ def test_junit_control_characters_in_output_do_not_break_the_xml():
     report.tests[1].output = "first line " + nasty + "\nsecond"
     root = _parse(report)
     failure = root.findall("testsuite/testcase")[1].find("failure")
-    assert failure.text == "first line bad [31mred[0m \x7f tab\there\nsecond"
+    # escaped, as every format shows them (graders.engine.safe_text), newline and tab kept
+    assert failure.text == "first line bad \\x00\\x01\\x08\\x0b\\x0c\\x1b[31mred\\x1b[0m \\x7f tab\there\nsecond"
     message = failure.get("message")  # the first line (\x0b and \x0c end a line for str.splitlines)
     assert message.startswith("first line bad") and not any(ord(c) < 0x20 for c in message)
     assert "\x00" not in root.find("testsuite/system-out").text
