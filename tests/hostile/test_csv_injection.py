@@ -17,7 +17,7 @@ import pytest
 
 from dlgrade.cli import main
 from graders.batch import run_batch
-from graders.gradebook.exports import FORMULA_STARTS
+from graders.gradebook.exports import FORMULA_STARTS, safe_cell
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "reference" / "numpy" / "numpy_basics.py"
@@ -61,7 +61,9 @@ def test_gradebook_csv_read_back_has_no_cell_that_starts_a_formula(hostile_class
     text = result.gradebook.read_bytes().decode()  # no newline translation: a \r stays a \r
     _assert_safe(text)
     students = [row["student"] for row in csv.DictReader(io.StringIO(text, newline=""))]
-    assert sorted(students) == sorted(["'" + n for n in HOSTILE_NAMES] + ["mallory", "'-empty"])  # quoted, kept
+    # kept, a formula quoted, a control character escaped (a CR as \x0d: then no formula starts)
+    assert sorted(students) == sorted([safe_cell(n) for n in HOSTILE_NAMES] + ["mallory", "'-empty"])
+    assert safe_cell("\r=1+1") == "\\x0d=1+1" and safe_cell("\t=1+1") == "'\t=1+1"
     mallory = next(r for r in csv.DictReader(io.StringIO(text, newline="")) if r["student"] == "mallory")
     assert mallory["notes"] == "top level: mallory.py raised ValueError: =1+1" and mallory["score"] == "1"
 
