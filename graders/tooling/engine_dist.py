@@ -43,6 +43,7 @@ ENGINE_FILES = (
     "graders/course_config.py",
     "graders/course_overrides.py",
     "graders/course_files.py",
+    "graders/authoring.py",  # what a course's own checks import (`dlgrade new` writes them so)
     "graders/assignments/__init__.py",  # the registry alone: it finds no assignment here
     "graders/engine/*.py",
     "graders/sandbox/*.py",

@@ -4,6 +4,7 @@ hides is in none of the pack's files."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 
 import pytest
@@ -12,6 +13,7 @@ from dlgrade.cli import main
 from graders.courses import catalog
 from graders.engine.runner import grade
 from graders.tooling.student_pack.build import build_student_pack
+from graders.tooling.engine_dist import engine_files
 from graders.tooling.student_pack.course_part import without_checks
 from graders.tooling.student_pack.loading import load_pack
 
@@ -282,3 +284,27 @@ def yield_checks(options):
     assert "secret one" not in cut and "only_hidden" not in cut
     assert "def helper" in cut and "def shared" in cut and "        pass\n" in cut
     compile(cut, "checks.py", "exec")
+
+
+def engine_modules_imported(folder) -> set[str]:
+    """The modules of dlgrade's own packages (`graders`, `dlgrade`) the pack's code imports."""
+    names = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+    return {n for n in names if n.split(".")[0] in ("graders", "dlgrade")}
+
+
+def test_every_engine_module_a_course_pack_imports_is_in_the_engine_distribution(tiny_course, tmp_path):
+    authoring = MORE_CHECKS.replace("from graders.engine.checks import Check\nfrom graders.engine.compare import "
+                                    "assert_close", "from graders.authoring import Check, assert_close")
+    (tiny_course / "hw_tiny" / "more_checks.py").write_text(authoring)
+    summary, _, _ = packed_and_full(tiny_course, "hw_tiny", [], tmp_path)
+    shipped = set(engine_files())
+    imported = engine_modules_imported(summary.folder)
+    assert "graders.authoring" in imported and "graders.course_overrides" in imported
+    missing = [m for m in imported if not {f"{m.replace('.', '/')}.py", f"{m.replace('.', '/')}/__init__.py"} & shipped]
+    assert missing == []
