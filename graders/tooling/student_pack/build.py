@@ -38,6 +38,7 @@ from pathlib import Path
 
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Kind, Visibility
+from graders.tooling.student_pack import answers as answer_keys
 from graders.tooling.student_pack.leaks import scan
 from graders.tooling.student_pack.recorder import package_of, record_grades, reference_module
 from graders.tooling.student_pack.sources import STANDIN_PACKAGE, PackError, carried_sources
@@ -135,11 +136,11 @@ def refuse_unpackable(assignment: Assignment) -> None:
                         "carry with the visible ones'; student-pack does not pack such an assignment")
     visible = [c for c in checks if c.visibility is Visibility.VISIBLE]
     answers = [c.name for c in visible if c.kind is Kind.SYMBOLIC]
-    if answers:
+    if answers and not answer_keys.is_answer_assignment(package_of(assignment)):
         raise PackError(f"{assignment.id}: its visible answer checks ({answers[0]!r} and {len(answers) - 1} more) "
-                        "judge an answer against the answer key itself, so a self-check would carry the answers; "
-                        "student-pack does not pack such an assignment (its students use the autograder's "
-                        "feedback instead)")
+                        "judge an answer against an answer key that is not an `answer_key.py` module the pack can seal "
+                        "(graders.tooling.student_pack.answers), so a self-check would carry the answers; "
+                        "student-pack does not pack such an assignment")
 
 
 def build_student_pack(assignment: Assignment, out: Path, *, slips=None, template: Path | None = None,
@@ -160,6 +161,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     checks = assignment.all_checks()
     visible = [c.name for c in checks if c.visibility is Visibility.VISIBLE]
     hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
+    answers = answer_keys.seal_answer_key(assignment.id, package, sources, hidden)  # {} without answer checks
     secret = secrets.token_hex(32)  # the self-check's own, not the course secret
     with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
         submissions = ([Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
@@ -205,7 +207,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         summary.notebook = out / f"{assignment.id}.ipynb"
         summary.notebook.write_text(pack_notebook(notebook, name), encoding="utf-8")
     given = template_code(notebook) if notebook.is_file() else ""
-    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given)
+    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given, answers)
     if leaks:
         shutil.rmtree(out)
         listed = "; ".join(f"{leak.file}: {leak.what}" for leak in leaks[:10])
