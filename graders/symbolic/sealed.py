@@ -17,8 +17,9 @@ The sealed entry holds the hashes of the right canonical texts:
              v is in cell round(v / step), and every cell whose centre lies within the
              tolerance of the expected value is hashed. So an answer within step / 2 of the
              tolerance's edge may get the other verdict than the full grader's (the band
-             [tol - step/2, tol + step/2] around |answer - expected| = tol); no known slip lies
-             in it (tests/graders/symbolic/test_sealed.py).
+             [tol - step/2, tol + step/2] around |answer - expected| = tol, step/2 = tol/256);
+             no known slip lies in it (tests/graders/symbolic/test_sealed.py). Slips are
+             matched on a coarser grid (SLIP_CELLS_PER_TOLERANCE), which only changes feedback.
     expr     the formula's value at each of the full grader's points (those where the expected
              formula is defined and real), rounded to DIGITS significant digits (absolute 1e-12
              below 1); a point whose value is near a rounding edge is hashed both ways. The
@@ -50,8 +51,13 @@ from .compare import describe_point, evaluate, format_value, sample_points
 
 __all__ = ["seal", "check_sealed", "new_salt", "SealedKey", "ITERATIONS", "CELLS_PER_TOLERANCE", "DIGITS"]
 
-ITERATIONS = 3000  # PBKDF2 rounds: about 3 ms a hash on a laptop core
-CELLS_PER_TOLERANCE = 8
+# PBKDF2 rounds by kind (about 1 ms per 1,000 on a laptop core), so that one question's check
+# takes some milliseconds to some tens of them: a whole number or a word is one hash a check
+# (so the most rounds); a formula one per point (12); a number two per element, and its key
+# holds 2 * CELLS_PER_TOLERANCE + 1 hashes per element, which the build computes.
+ITERATIONS = {"int": 5_000, "string": 5_000, "expr": 2_000, "number": 1_000}
+CELLS_PER_TOLERANCE = 128  # the verdict's grid: its band at the tolerance's edge is tol / 256 wide each way
+SLIP_CELLS_PER_TOLERANCE = 4  # the slips' grid (feedback only), within twice the tolerance
 DIGITS = 12  # significant digits of a formula's value at a point (the full grader's rtol is 1e-9)
 _DPS = 50
 
@@ -153,8 +159,10 @@ def _element_texts(value, kind: str, i: int, ctx: dict) -> list[str]:
 # -- sealing ---------------------------------------------------------------------------------
 
 
-def seal(spec: Spec, qid: str, salt: str, *, iterations: int = ITERATIONS) -> dict:
-    """The sealed entry of one key entry (plain JSON data; see the module docstring)."""
+def seal(spec: Spec, qid: str, salt: str, *, iterations: int | None = None) -> dict:
+    """The sealed entry of one key entry (plain JSON data; see the module docstring).
+    iterations: PBKDF2 rounds (default ITERATIONS[spec.kind])."""
+    iterations = iterations or ITERATIONS[spec.kind]
     if any(s.rule is not None for s in spec.slips):
         raise ValueError(f"{qid}: a slip given by a rule (a function) cannot be sealed")
     many = isinstance(spec.expected, tuple)
@@ -183,7 +191,8 @@ def seal(spec: Spec, qid: str, salt: str, *, iterations: int = ITERATIONS) -> di
             tol, step = _step((spec.atol, spec.rtol), e)
             steps.append(step)
             ids = [h(f"{i}|c:{c}")[0] for c in _window(_fraction(e), tol, step)]
-            out["elements"].append({"step": str(step), "accept": sorted(ids)})
+            slip_step = tol / SLIP_CELLS_PER_TOLERANCE
+            out["elements"].append({"step": str(step), "slip_step": str(slip_step), "accept": sorted(ids)})
         out["tolerance"] = _tolerance_text(spec)
     else:
         for i, e in enumerate(expected):
@@ -211,9 +220,9 @@ def _seal_slip(slip, spec: Spec, expected, many: bool, sealed: dict, h) -> dict:
         if spec.kind == "expr":
             where, texts = _expr_slip_texts(v, i, sealed, spec)
         elif spec.kind == "number":
-            tol, _ = _step((spec.atol, spec.rtol), v)
-            step = Fraction(sealed["elements"][i]["step"])
-            texts = [f"{i}|c:{c}" for c in _window(_fraction(v), 2 * tol, step)]
+            tol, _ = _step((spec.atol, spec.rtol), expected[i])
+            step = Fraction(sealed["elements"][i]["slip_step"])
+            texts = [f"{i}|d:{c}" for c in _window(_fraction(v), 2 * tol, step)]
         elif spec.kind == "string":
             texts = [f"{i}|s:{str(v).lower()}"]
         else:
@@ -259,7 +268,7 @@ class _Answer:
 
     def __init__(self, text: str, texts: list[str] | None, where: str | None = None, note: str | None = None):
         self.text, self.texts, self.where, self.note = text, texts, where, note
-        self.value, self.values = None, []
+        self.value, self.values, self.slip_step = None, [], None
 
 
 def check_sealed(sealed: dict, answer, qid: str = "") -> Verdict:
@@ -318,7 +327,7 @@ def _element(got, i: int, sealed: dict, spec: Spec, h) -> tuple[bool, _Answer]:
     shown = format_value(got) if isinstance(got, sympy.Rational) else format_value(v, 10)
     texts = [f"{i}|c:{c}" for c in _cells(v, Fraction(sealed["elements"][i]["step"]))]
     answer = _Answer(shown, texts)
-    answer.value = v
+    answer.value, answer.slip_step = v, Fraction(sealed["elements"][i]["slip_step"])
     return _known(texts, sealed["elements"][i]["accept"], h), answer
 
 
@@ -375,6 +384,8 @@ def _slip(results, sealed: dict, h):
 def _answer_texts(answer: _Answer, i: int, where) -> list[str]:
     """An answer element's canonical texts as a slip's table is keyed (a formula: its values
     at the points where the slip is defined)."""
+    if where is None and answer.slip_step is not None:
+        return [f"{i}|d:{c}" for c in _cells(answer.value, answer.slip_step)]
     if where is None:
         return answer.texts or []
     values = [answer.values[j] for j in where]
