@@ -127,7 +127,8 @@ def checked_out(out: Path) -> Path:
 
 def refuse_unpackable(assignment: Assignment) -> None:
     """Answer checks compare a student's formula with the answer itself, at points that depend
-    on the formula: no recording of the reference can stand in for the answer key. A hidden
+    on the formula: no recording of the reference can stand in for the answer key, so they pack
+    only with a sealed key (graders.tooling.student_pack.answers: an `answer_key.py`). A hidden
     trained check's threshold and data would travel with the assignment's data files."""
     checks = assignment.all_checks()
     hidden_trained = [c.name for c in checks if c.visibility is not Visibility.VISIBLE and c.kind is Kind.THRESHOLD]
