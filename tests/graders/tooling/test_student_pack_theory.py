@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,11 @@ from graders import assignments
 from graders.assignments.theory import answer_key
 from graders.tooling.student_pack.answers import SEALED_FILE, answer_markers
 from graders.tooling.student_pack.build import build_student_pack
+from graders.engine.runner import grade
 from graders.tooling.student_pack.leaks import scan
+from graders.tooling.student_pack.loading import load_pack
 from tests.graders.tooling.test_student_pack_verdicts import compare_on_slips
+from tests.graders.tooling.tiny_answers import write_tiny_answers
 
 FAST_SLIPS = ("conv_count_without_biases", "same_shape_computed_as_valid", "sigmoid_derivative_wrong_sign",
               "sigmoid_derivative_cosh_form_simplify_cannot_prove", "lstm_truncated_to_4_decimals")
@@ -69,3 +73,23 @@ def test_the_pack_gives_the_full_graders_verdicts_on_a_few_slips(theory_pack, tm
 @pytest.mark.slow
 def test_the_pack_gives_the_full_graders_verdicts_on_every_slip(theory_pack, tmp_path):
     assert compare_on_slips("theory", theory_pack.folder, tmp_path) == []
+
+
+def test_a_courses_own_answer_assignment_packs_with_a_sealed_key(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    assignment = write_tiny_answers(tmp_path / "src", f"tiny_{uuid.uuid4().hex[:12]}")
+    summary = build_student_pack(assignment, tmp_path / "pack")
+    assert summary.visible == ["answers: count", "answers: formula"] and summary.hidden == 1
+    texts = "\n".join(pack_files(summary).values())
+    assert "secret_question" not in texts and "4321" not in texts and "product rule" not in texts
+    pack = load_pack(summary.folder).load_assignment()
+    for answers, expected in (({"count": 4320, "formula": "2*x*sin(x)"}, [0.0, 0.0]),
+                              ({"count": "4,321", "formula": "x*(2*sin(x) + x*cos(x))"}, [1.0, 1.0])):
+        path = tmp_path / "submission.py"
+        path.write_text(f"def answers():\n    return {answers!r}\n", encoding="utf-8")
+        full = grade(str(path), assignment, include_hidden=False)
+        mine = grade(str(path), pack, include_hidden=False)
+        assert [(t.name, t.status, t.score) for t in mine.tests] == [(t.name, t.status, t.score) for t in full.tests]
+        assert [t.score for t in mine.tests] == expected
+        if expected == [0.0, 0.0]:  # each named slip's feedback, read from the sealed key
+            assert ["one was left out" in mine.tests[0].output, "product rule" in mine.tests[1].output] == [True, True]
