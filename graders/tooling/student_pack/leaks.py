@@ -5,7 +5,9 @@ and `### END SOLUTION` markers, whole, and any two consecutive code lines of it,
 left out (the template shows the comments, the TODO hints), less code the template gives
 the student anyway; for a reference without markers, every function body (docstring left
 out) the same way. A hidden check is found by its name, or by the part of its name after the
-function (`conv_ae_params_no_bias` and `ANSWERS['conv_ae_params_no_bias']: ...` alike).
+function (`conv_ae_params_no_bias` and `ANSWERS['conv_ae_params_no_bias']: ...` alike),
+except in the notebook where the template the student gets anyway has it (it asks every
+question, hidden ones included).
 An answer (`answers`: an answer key's expected values as text, graders.tooling.student_pack.
 answers) is found as a whole token (`1216`, not the digits inside a hash), any spacing.
 Every file of the pack is read as text (UTF-8, undecodable bytes ignored, so the zip of
@@ -138,7 +140,6 @@ def scan(folder: Path, reference_source: str, hidden_names, given: str = "", ans
     {an expected value as text: what it is})."""
     fragments = reference_fragments(reference_source, given)
     markers = hidden_markers(hidden_names)
-    given_raw = given
     patterns = [(answer_pattern(text), what) for text, what in (answers or {}).items()]
     leaks = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -148,6 +149,6 @@ def scan(folder: Path, reference_source: str, hidden_names, given: str = "", ans
         leaks += [Leak(relative, what) for fragment, what in fragments.items() if fragment in text]
         # the notebook asks every question, hidden ones included: it is the template the student gets anyway
         leaks += [Leak(relative, what) for marker, what in markers.items() if marker in raw
-                  and not (path.suffix == ".ipynb" and marker in given_raw)]
+                  and not (path.suffix == ".ipynb" and marker in given)]
         leaks += [Leak(relative, what) for pattern, what in patterns if pattern.search(text)]
     return leaks
