@@ -17,8 +17,9 @@ import sympy
 
 from dlgrade.data import load_lstm_worked_example
 from graders.symbolic import Slip, Spec, Verdict, check
+from reference import theory as ref
 
-__all__ = ["KEY", "QUESTION_IDS", "SYMBOLS", "check_answer", "check_all", "lstm_forward", "GATES"]
+__all__ = ["KEY", "QUESTION_IDS", "QUESTIONS", "HIDDEN", "SYMBOLS", "check_answer", "check_all", "lstm_forward", "GATES"]
 
 _pos = {n: sympy.Symbol(n, positive=True) for n in ("k", "C_in", "C_out", "H", "W", "P", "S", "h")}
 SYMBOLS = {**_pos, "z": sympy.Symbol("z", real=True), "theta": sympy.Symbol("theta", real=True)}
@@ -259,6 +260,11 @@ def _lstm_key() -> dict[str, Spec]:
 
 KEY: dict[str, Spec] = {**CONV, **FORMULAS, **AUTOENCODERS, **TRANSFER, **SIGMOID, **_lstm_key()}
 QUESTION_IDS = tuple(KEY)
+# id -> the question as the template shows it (text, section, what the answer is)
+QUESTIONS = {q["id"]: q for q in ref.QUESTIONS}
+# Hidden until the grades are released (an example of hidden checks): the second
+# transfer-learning head and the autoencoder without biases.
+HIDDEN = ("conv_ae_params_no_bias", "transfer_head_2048_1")
 
 
 def check_answer(question_id: str, answer, *, reveal: bool = True) -> Verdict:

@@ -18,22 +18,23 @@ from functools import partial
 from graders.assignments.theory import answer_key
 from graders.engine.checks import Check, CheckFailed, Kind, Visibility
 from graders.sandbox.wire import Handle
-from reference import theory as ref
 
 CONTRACT = ("ANSWERS",)
-QUESTIONS = {q["id"]: q for q in ref.QUESTIONS}
+# The questions (id -> text, section, what the answer is) and the hidden ones' ids live in
+# the answer key, so that a student pack, which replaces the key by a sealed one of the
+# visible questions, carries this module as it is.
+QUESTIONS = answer_key.QUESTIONS
 # Two points for an answer that is a formula (the general formulas, the sigmoid's
 # derivative, the vanishing-gradient bound), one for a number, a shape or a word.
 FORMULA_POINTS = 2.0
-# Hidden until the grades are released (an example of hidden checks): the second
-# transfer-learning head and the autoencoder without biases.
+# Hidden until the grades are released: answer_key.HIDDEN.
 # Feedback, of visible and hidden checks alike, never prints the expected value, its
 # tolerance, "off by N" or the expected value at a point unless the grade's options say
 # {"reveal_answers": True} (`--reveal-answers`: an instructor's run): a visible check that
 # printed the answer would hand it to every student who runs the self-check. The named
 # slip and, for formulas, a point where the answer is wrong are always given. The checks
 # raise every field; the runner withholds the answer's (graders.engine.feedback).
-HIDDEN = ("conv_ae_params_no_bias", "transfer_head_2048_1")
+HIDDEN = answer_key.HIDDEN
 
 
 def submitted_answer(ctx, qid: str) -> dict:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Kind, Visibility
+from graders.tooling.student_pack import answers as answer_keys
 from graders.tooling.student_pack.course_part import course_part
 from graders.tooling.student_pack.leaks import scan
 from graders.tooling.student_pack.recorder import package_of, record_grades, reference_module
@@ -127,7 +128,8 @@ def checked_out(out: Path) -> Path:
 
 def refuse_unpackable(assignment: Assignment) -> None:
     """Answer checks compare a student's formula with the answer itself, at points that depend
-    on the formula: no recording of the reference can stand in for the answer key. A hidden
+    on the formula: no recording of the reference can stand in for the answer key, so they pack
+    only with a sealed key (graders.tooling.student_pack.answers: an `answer_key.py`). A hidden
     trained check's threshold and data would travel with the assignment's data files."""
     checks = assignment.all_checks()
     hidden_trained = [c.name for c in checks if c.visibility is not Visibility.VISIBLE and c.kind is Kind.THRESHOLD]
@@ -136,11 +138,11 @@ def refuse_unpackable(assignment: Assignment) -> None:
                         "carry with the visible ones'; student-pack does not pack such an assignment")
     visible = [c for c in checks if c.visibility is Visibility.VISIBLE]
     answers = [c.name for c in visible if c.kind is Kind.SYMBOLIC]
-    if answers:
+    if answers and not answer_keys.is_answer_assignment(package_of(assignment)):
         raise PackError(f"{assignment.id}: its visible answer checks ({answers[0]!r} and {len(answers) - 1} more) "
-                        "judge an answer against the answer key itself, so a self-check would carry the answers; "
-                        "student-pack does not pack such an assignment (its students use the autograder's "
-                        "feedback instead)")
+                        "judge an answer against an answer key that is not an `answer_key.py` module the pack can seal "
+                        "(graders.tooling.student_pack.answers), so a self-check would carry the answers; "
+                        "student-pack does not pack such an assignment")
 
 
 def build_student_pack(assignment: Assignment, out: Path, *, slips=None, template: Path | None = None,
@@ -153,7 +155,6 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     course: the courses that override or extend the assignment, [(Course, AssignmentOverrides)]
         (`Catalog.extensions`): the pack grades as they do (graders.tooling.student_pack.course_part).
     """
-    refuse_unpackable(assignment)
     out = checked_out(Path(out))
     package = package_of(assignment)
     folder = Path(sys.modules[package].__file__).resolve().parent
@@ -166,6 +167,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     checks = graded.all_checks()
     visible = [c.name for c in checks if c.visibility is Visibility.VISIBLE]
     hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
+    answers = answer_keys.seal_answer_key(assignment.id, package, sources, hidden)  # {} without answer checks
     secret = secrets.token_hex(32)  # the self-check's own, not the course secret
     with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
         submissions = ([Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
@@ -214,7 +216,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         summary.notebook = out / f"{assignment.id}.ipynb"
         summary.notebook.write_text(pack_notebook(notebook, name), encoding="utf-8")
     given = template_code(notebook) if notebook.is_file() else ""
-    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given,
+    leaks = scan(out, Path(assignment.reference).read_text(encoding="utf-8"), hidden, given, answers,
                  public=assignment.contract)
     if leaks:
         shutil.rmtree(out)

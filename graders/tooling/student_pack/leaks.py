@@ -5,7 +5,11 @@ and `### END SOLUTION` markers, whole, and any two consecutive code lines of it,
 left out (the template shows the comments, the TODO hints), less code the template gives
 the student anyway; for a reference without markers, every function body (docstring left
 out) the same way. A hidden check is found by its name, or by the part of its name after the
-function (`conv_ae_params_no_bias` and `ANSWERS['conv_ae_params_no_bias']: ...` alike).
+function (`conv_ae_params_no_bias` and `ANSWERS['conv_ae_params_no_bias']: ...` alike),
+except in the notebook where the template the student gets anyway has it (it asks every
+question, hidden ones included).
+An answer (`answers`: an answer key's expected values as text, graders.tooling.student_pack.
+answers) is found as a whole token (`1216`, not the digits inside a hash), any spacing.
 Every file of the pack is read as text (UTF-8, undecodable bytes ignored, so the zip of
 the recording is scanned too, for what it is worth) with its whitespace collapsed.
 """
@@ -123,17 +127,30 @@ def _text_of(path: Path) -> str:
     return raw
 
 
-def scan(folder: Path, reference_source: str, hidden_names, given: str = "", public=()) -> list[Leak]:
-    """Every place in the files under `folder` where reference code or a hidden check shows
-    (`given`: the code the student is given anyway, the template's; `public`: names that are
-    no marker of a hidden check, the contract's)."""
+def answer_pattern(text: str) -> re.Pattern:
+    """`text` as a whole token, with any spacing around its punctuation."""
+    parts = [re.escape(piece) for piece in re.split(r"\s+", text.strip())]
+    body = r"\s*".join(parts)
+    body = re.sub(r"(\\[(),\[\]])", r"\\s*\1\\s*", body)
+    return re.compile(r"(?<![\w.])" + body + r"(?![\w.])")
+
+
+def scan(folder: Path, reference_source: str, hidden_names, given: str = "", answers=None, public=()) -> list[Leak]:
+    """Every place in the files under `folder` where reference code, a hidden check or an
+    answer shows (`given`: the code the student is given anyway, the template's; `answers`:
+    {an expected value as text: what it is}; `public`: names that are no marker of a hidden
+    check, the contract's)."""
     fragments = reference_fragments(reference_source, given)
     markers = hidden_markers(hidden_names, public)
+    patterns = [(answer_pattern(text), what) for text, what in (answers or {}).items()]
     leaks = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         raw = _text_of(path)
         text = _collapse(raw)
         relative = path.relative_to(folder).as_posix()
         leaks += [Leak(relative, what) for fragment, what in fragments.items() if fragment in text]
-        leaks += [Leak(relative, what) for marker, what in markers.items() if marker in raw]
+        # the notebook asks every question, hidden ones included: it is the template the student gets anyway
+        leaks += [Leak(relative, what) for marker, what in markers.items() if marker in raw
+                  and not (path.suffix == ".ipynb" and marker in given)]
+        leaks += [Leak(relative, what) for pattern, what in patterns if pattern.search(text)]
     return leaks

@@ -194,18 +194,10 @@ def test_an_out_folder_that_is_not_a_pack_is_never_replaced(tmp_path):
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
-def test_theory_is_refused_because_its_answer_checks_would_carry_the_answers(tmp_path):
-    with pytest.raises(PackError, match="answer key"):
-        build_student_pack(assignments.get("theory"), tmp_path / "pack")
-    assert not (tmp_path / "pack").exists()
-
-
 def test_the_command_writes_the_pack_and_says_how_students_install_it(tmp_path, capsys):
     assert main(["student-pack", "numpy_basics", "--out", str(tmp_path / "p"), "--no-slips", "--zip"]) == 0
     printed = capsys.readouterr().out
     assert "pip install" in printed and (tmp_path / "p.zip").is_file()
-    assert main(["student-pack", "theory", "--out", str(tmp_path / "t")]) == 2
-    assert "answer key" in capsys.readouterr().err
     assert main(["student-pack", "no_such_assignment", "--out", str(tmp_path / "n")]) == 2
 
 
