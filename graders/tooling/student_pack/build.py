@@ -39,10 +39,12 @@ from pathlib import Path
 from graders.engine.assignment import Assignment
 from graders.engine.checks import Kind, Visibility
 from graders.tooling.student_pack.leaks import scan
-from graders.tooling.student_pack.recorder import package_of, record_grades, reference_module
+from graders.tooling.student_pack.recorder import package_of, record_grades
 from graders.tooling.student_pack.sources import STANDIN_PACKAGE, PackError, carried_sources
 from graders.tooling.student_pack.standin import (install_command, pack_init_source, pyproject_source,
                                                   readme_source, standin_source)
+from graders.tooling.student_pack.unrecorded import (grade_reference, imported_reference, records_nothing,
+                                                     reference_import_name, task_files, torch_requirement)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -154,18 +156,23 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     out = checked_out(Path(out))
     package = package_of(assignment)
     folder = Path(sys.modules[package].__file__).resolve().parent
-    module = reference_module(assignment)
-    sources = carried_sources(folder, package, module.__name__,
-                              extra=[Path(t).resolve().relative_to(folder).as_posix() for t in assignment.tasks])
+    reference = reference_import_name(assignment)
+    sources = carried_sources(folder, package, reference, extra=task_files(assignment, folder))
     checks = assignment.all_checks()
     visible = [c.name for c in checks if c.visibility is Visibility.VISIBLE]
     hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
     secret = secrets.token_hex(32)  # the self-check's own, not the course secret
-    with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
-        submissions = ([Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
-                       + [scaled_submission(assignment, Path(tmp))])
-        books, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
-                                      secret=secret.encode())
+    if records_nothing(sources):  # no stand-in: the reference's grade is all the build needs
+        books, reports = [], [grade_reference(assignment, secret.encode())]
+    else:
+        if sources.imports_reference:
+            imported_reference(assignment, reference)
+        with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
+            submissions = ([Path(assignment.reference)]
+                           + slip_submissions(slips, Path(assignment.reference), Path(tmp))
+                           + [scaled_submission(assignment, Path(tmp))])
+            books, reports = record_grades(assignment, submissions, constants=sorted(sources.imported_names),
+                                          secret=secret.encode())
     name = pack_package(assignment.id)
     if out.exists():
         shutil.rmtree(out)  # a previous pack (checked_out made sure)
@@ -178,13 +185,15 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
             (target / data.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(data, target / data.relative_to(folder))
     standin = target / STANDIN_PACKAGE
-    standin.mkdir(parents=True, exist_ok=True)
-    (standin / "__init__.py").write_text('"""The stand-ins of the reference module and of the recorded modules '
-                                         '(recorded answers)."""\n', encoding="utf-8")
+    if books:
+        standin.mkdir(parents=True, exist_ok=True)
+        (standin / "__init__.py").write_text('"""The stand-ins of the reference module and of the recorded modules '
+                                             '(recorded answers)."""\n', encoding="utf-8")
     reasons_of = {}
     for book in books:  # the reference's, then each recorded module's the carried code imports
         leaf = book.module.rpartition(".")[2]
-        if book is not books[0] and leaf not in sources.recorded_modules:
+        wanted = sources.imports_reference if book is books[0] else leaf in sources.recorded_modules
+        if not wanted:
             continue
         (standin / f"{leaf}.py").write_text(standin_source(book.module), encoding="utf-8")
         book.recording().save(standin / leaf)
@@ -198,8 +207,9 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     (out / name / "pack.json").write_text(json.dumps(
         {"assignment": assignment.id, "visible_checks": summary.visible, "hidden_checks": len(hidden),
          "full_grader_only": not_replayable}, indent=1), encoding="utf-8")
-    (out / "pyproject.toml").write_text(pyproject_source(assignment, name), encoding="utf-8")
-    (out / "README.md").write_text(readme_source(assignment, name, with_engine), encoding="utf-8")
+    torch = torch_requirement(assignment)
+    (out / "pyproject.toml").write_text(pyproject_source(assignment, name, torch), encoding="utf-8")
+    (out / "README.md").write_text(readme_source(assignment, name, with_engine, torch), encoding="utf-8")
     notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
     if notebook.is_file():
         summary.notebook = out / f"{assignment.id}.ipynb"
@@ -215,7 +225,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         from graders.tooling.engine_dist import build_engine_dist
 
         build_engine_dist(out / "wheels")
-    summary.install = install_command(with_engine)
+    summary.install = install_command(with_engine, torch)
     if make_zip:
         summary.zip_path = Path(shutil.make_archive(str(out), "zip", root_dir=out))
     return summary
