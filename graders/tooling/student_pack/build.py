@@ -21,7 +21,9 @@ data) is left out of the pack, by name, and counted among the checks only the au
 runs. The recording comes from grading the reference, each known slip of the assignment
 (`slips.py`: MUTANTS and UNUSUAL) and the reference with its float results scaled by 1.5,
 with the visible checks, so the paths a check takes when a submission is wrong are recorded
-too. Built, the pack is scanned (graders.tooling.
+too. An assignment whose carried modules ask nothing of the reference or of a recorded module
+(the PyTorch assignments, beam_search) is recorded not at all: no stand-in, no slip graded
+(graders.tooling.student_pack.unrecorded). Built, the pack is scanned (graders.tooling.
 student_pack.leaks) and loaded here to grade the reference: any leak, or any visible check
 whose verdict on the reference differs from the full grader's, fails the build.
 """
@@ -165,8 +167,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     if records_nothing(sources):  # no stand-in: the reference's grade is all the build needs
         books, reports = [], [grade_reference(assignment, secret.encode())]
     else:
-        if sources.imports_reference:
-            imported_reference(assignment, reference)
+        imported_reference(assignment, reference)  # the recording swaps it, imported or not by now
         with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
             submissions = ([Path(assignment.reference)]
                            + slip_submissions(slips, Path(assignment.reference), Path(tmp))

@@ -57,12 +57,12 @@ def records_nothing(sources: PackSources) -> bool:
 
 
 def imported_reference(assignment: Assignment, name: str) -> ModuleType:
-    """The reference module, imported if the checks import it only inside a function."""
+    """The reference module, imported (the checks may import it only inside a function)."""
     try:
         module = importlib.import_module(name)
     except Exception as exc:  # anything its import raises: the pack cannot record it
-        raise PackError(f"{assignment.id}: its checks import the reference module `{name}`, which cannot be "
-                        f"imported here to record their calls ({type(exc).__name__}: {exc})") from None
+        raise PackError(f"{assignment.id}: the reference module `{name}` cannot be imported here to record the "
+                        f"checks' calls into it ({type(exc).__name__}: {exc})") from None
     file = getattr(module, "__file__", None)
     if not file or Path(file).resolve() != Path(assignment.reference).resolve():
         raise PackError(f"{assignment.id}: `{name}` is not its reference file {assignment.reference}; the pack "

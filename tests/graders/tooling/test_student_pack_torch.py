@@ -126,3 +126,11 @@ def test_a_task_file_a_student_could_not_install_is_a_pack_error(tiny, tmp_path)
     with pytest.raises(PackError, match="neither in the assignment's package nor dlgrade's engine"):
         build_student_pack(assignment, tmp_path / "pack")
     assert not (tmp_path / "pack").exists()
+
+
+def test_a_reference_that_cannot_be_imported_for_the_recording_is_a_pack_error(tiny, tmp_path):
+    assignment = tiny(import_inside=True)
+    Path(assignment.reference).write_text('raise RuntimeError("needs a GPU")\n')
+    with pytest.raises(PackError, match=r"cannot be imported here to record .*RuntimeError: needs a GPU"):
+        build_student_pack(assignment, tmp_path / "pack")
+    assert not (tmp_path / "pack").exists()
