@@ -45,8 +45,9 @@ from graders.tooling.student_pack.recorder import package_of, record_grades
 from graders.tooling.student_pack.sources import STANDIN_PACKAGE, PackError, carried_sources
 from graders.tooling.student_pack.standin import (install_command, pack_init_source, pyproject_source,
                                                   readme_source, standin_source)
-from graders.tooling.student_pack.unrecorded import (grade_reference, imported_reference, records_nothing,
-                                                     reference_import_name, task_files, torch_requirement)
+from graders.tooling.student_pack.unrecorded import (engine_requirement, grade_reference, imported_reference,
+                                                     records_nothing, reference_import_name, task_files,
+                                                     torch_requirement)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -209,7 +210,8 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         {"assignment": assignment.id, "visible_checks": summary.visible, "hidden_checks": len(hidden),
          "full_grader_only": not_replayable}, indent=1), encoding="utf-8")
     torch = torch_requirement(assignment)
-    (out / "pyproject.toml").write_text(pyproject_source(assignment, name, torch), encoding="utf-8")
+    (out / "pyproject.toml").write_text(pyproject_source(assignment, name, torch, engine_requirement(sources)),
+                                        encoding="utf-8")
     (out / "README.md").write_text(readme_source(assignment, name, with_engine, torch), encoding="utf-8")
     notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
     if notebook.is_file():

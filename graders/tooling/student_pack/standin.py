@@ -81,10 +81,13 @@ def pack_name(assignment: Assignment) -> str:
     return f"dlgrade_selfcheck_{assignment.id}"
 
 
-def pyproject_source(assignment: Assignment, package: str, torch: str | None = None) -> str:
-    """torch: the torch requirement of an assignment whose sandbox preloads it (student_pack.unrecorded)."""
+def pyproject_source(assignment: Assignment, package: str, torch: str | None = None,
+                     engine: str = ENGINE_REQUIREMENT) -> str:
+    """torch: the torch requirement of an assignment whose sandbox preloads it; engine: the
+    engine's, with the `datasets` extra where the checks read scikit-learn's data
+    (student_pack.unrecorded)."""
     distribution = package.replace("_", "-")
-    requirements = ", ".join(f'"{r}"' for r in (ENGINE_REQUIREMENT, torch) if r)
+    requirements = ", ".join(f'"{r}"' for r in (engine, torch) if r)
     return f'''[build-system]
 requires = ["setuptools>=77.0.3"]
 build-backend = "setuptools.build_meta"

@@ -18,11 +18,14 @@ A pack of an assignment whose sandbox preloads torch depends on torch, within dl
 declared range, exactly as the Gradescope bundle installs torch only for such an assignment
 (graders.gradescope.bundle); its README says to install PyTorch's CPU build first, as
 scripts/setup.sh does, since a plain `torch` requirement can fetch a CUDA build of several GB.
+A pack whose checks read the digits or the sample photos (scikit-learn's data files) depends
+on dlgrade-engine's `datasets` extra.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -34,6 +37,9 @@ from graders.tooling.student_pack.sources import PackError, PackSources
 ENGINE = Path(__file__).resolve().parents[2] / "engine"  # graders/engine: dlgrade-engine carries it
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # scripts/setup.sh's default
 TORCH_FALLBACK_REQUIREMENT = "torch>=2.2"  # dlgrade's own, when its metadata cannot be read
+# What reads scikit-learn's bundled data (dlgrade-engine's `datasets` extra): the digits and
+# the sample photos of dlgrade.data, and the engine's `data` option, whose default is the digits.
+SKLEARN_DATA = re.compile(r"\b(load_digits|load_sample_photos|load_sample_images|data_option)\b")
 
 
 def reference_import_name(assignment: Assignment) -> str:
@@ -89,6 +95,15 @@ def grade_reference(assignment: Assignment, secret: bytes) -> Report:
     from graders.engine.runner import grade
 
     return grade(str(assignment.reference), assignment, include_hidden=False, secret=secret)
+
+
+def engine_requirement(sources: PackSources) -> str:
+    """dlgrade-engine, with its `datasets` extra when a carried module reads scikit-learn's data."""
+    from graders.tooling.student_pack.standin import ENGINE_REQUIREMENT
+
+    if any(SKLEARN_DATA.search(text) for text in sources.files.values()):
+        return f"{ENGINE_REQUIREMENT}[datasets]"
+    return ENGINE_REQUIREMENT
 
 
 def torch_requirement(assignment: Assignment) -> str | None:

@@ -17,9 +17,10 @@ from graders.tooling.engine_dist import engine_files
 from graders.tooling.student_pack.build import build_student_pack
 from graders.tooling.student_pack.loading import load_pack
 from graders.tooling.student_pack.recorder import package_of
-from graders.tooling.student_pack.sources import PackError
+from graders.tooling.student_pack.sources import PackError, carried_sources
 from graders.tooling.student_pack.standin import pyproject_source
-from graders.tooling.student_pack.unrecorded import TORCH_CPU_INDEX, task_files, torch_requirement
+from graders.tooling.student_pack.unrecorded import (TORCH_CPU_INDEX, engine_requirement, reference_import_name,
+                                                     task_files, torch_requirement)
 
 from .tiny_course import write_tiny_course
 
@@ -56,7 +57,7 @@ def test_a_torch_pack_grades_the_reference_with_full_marks_and_the_task_files_of
 
 def test_a_torch_pack_depends_on_torch_within_dlgrades_range_and_says_to_install_the_cpu_build(transfer_pack):
     project = tomllib.loads((transfer_pack.folder / "pyproject.toml").read_text())["project"]
-    assert project["dependencies"] == ["dlgrade-engine", torch_requirement(assignments.get("transfer_torch"))]
+    assert project["dependencies"] == ["dlgrade-engine[datasets]", torch_requirement(assignments.get("transfer_torch"))]
     assert project["dependencies"][1].startswith("torch>=")
     readme = (transfer_pack.folder / "README.md").read_text()
     assert f"--index-url {TORCH_CPU_INDEX}" in readme and "CUDA" in readme
@@ -134,3 +135,16 @@ def test_a_reference_that_cannot_be_imported_for_the_recording_is_a_pack_error(t
     with pytest.raises(PackError, match=r"cannot be imported here to record .*RuntimeError: needs a GPU"):
         build_student_pack(assignment, tmp_path / "pack")
     assert not (tmp_path / "pack").exists()
+
+
+@pytest.mark.parametrize("assignment_id, extra", [("numpy_basics", False), ("sequences_torch", False),
+                                                   ("beam_search", False), ("transfer_torch", True),
+                                                   ("autoencoders_torch", True), ("vae_torch", True),
+                                                   ("gan_torch", True), ("autoencoder_numpy", True),
+                                                   ("sparse_autoencoder", True)])
+def test_a_pack_whose_checks_read_scikit_learns_data_needs_the_engines_datasets_extra(assignment_id, extra):
+    assignment = assignments.get(assignment_id)
+    package = package_of(assignment)
+    folder = Path(sys.modules[package].__file__).resolve().parent
+    sources = carried_sources(folder, package, reference_import_name(assignment), extra=task_files(assignment, folder))
+    assert engine_requirement(sources) == ("dlgrade-engine[datasets]" if extra else "dlgrade-engine")
