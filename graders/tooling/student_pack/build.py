@@ -159,7 +159,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     out = checked_out(Path(out))
     package = package_of(assignment)
     folder = Path(sys.modules[package].__file__).resolve().parent
-    reference = reference_import_name(assignment)
+    reference = reference_import_name(assignment, package, folder)
     sources = carried_sources(folder, package, reference, extra=task_files(assignment, folder))
     checks = assignment.all_checks()
     visible = [c.name for c in checks if c.visibility is Visibility.VISIBLE]

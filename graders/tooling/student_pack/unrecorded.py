@@ -42,19 +42,22 @@ TORCH_FALLBACK_REQUIREMENT = "torch>=2.2"  # dlgrade's own, when its metadata ca
 SKLEARN_DATA = re.compile(r"\b(load_digits|load_sample_photos|load_sample_images|data_option)\b")
 
 
-def reference_import_name(assignment: Assignment) -> str:
-    """The module name of the reference: the imported module's, else the dotted path its file
-    has below the outermost folder of packages that holds it (`reference.torch.beam_search`)."""
+def reference_import_name(assignment: Assignment, package: str, folder: Path) -> str:
+    """The module name of the reference, imported or not: below the assignment's package
+    (`package`, in `folder`) if its file is there, else the dotted path its file has below the
+    outermost folder of packages that holds it (`reference.torch.beam_search`); failing both,
+    the name it was imported under (a loader's own)."""
     target = Path(assignment.reference).resolve()
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if file and Path(file).resolve() == target:
-            return name
-    parts, folder = [target.stem], target.parent
-    while (folder / "__init__.py").is_file():
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts)
+    if target.is_relative_to(folder):
+        return ".".join([package, *target.relative_to(folder).with_suffix("").parts])
+    parts, parent = [target.stem], target.parent
+    while (parent / "__init__.py").is_file():
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    derived = ".".join(parts)
+    imported = [name for name, module in list(sys.modules.items())
+                if getattr(module, "__file__", None) and Path(module.__file__).resolve() == target]
+    return derived if derived in imported or not imported else imported[0]
 
 
 def records_nothing(sources: PackSources) -> bool:

@@ -146,5 +146,6 @@ def test_a_pack_whose_checks_read_scikit_learns_data_needs_the_engines_datasets_
     assignment = assignments.get(assignment_id)
     package = package_of(assignment)
     folder = Path(sys.modules[package].__file__).resolve().parent
-    sources = carried_sources(folder, package, reference_import_name(assignment), extra=task_files(assignment, folder))
+    sources = carried_sources(folder, package, reference_import_name(assignment, package, folder),
+                              extra=task_files(assignment, folder))
     assert engine_requirement(sources) == ("dlgrade-engine[datasets]" if extra else "dlgrade-engine")
