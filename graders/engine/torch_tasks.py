@@ -17,6 +17,9 @@ task files before the submission runs and before the isolation hides `graders/`,
     def _shared_torch_tasks():
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir,
                             "engine", "torch_tasks.py")
+        if not os.path.isfile(path):  # a student pack: the installed engine's (found, not imported)
+            path = os.path.join(importlib.util.find_spec("graders").submodule_search_locations[0],
+                                "engine", "torch_tasks.py")
         spec = importlib.util.spec_from_file_location("_dlgrade_torch_tasks", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

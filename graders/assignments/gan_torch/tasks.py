@@ -26,9 +26,14 @@ import torch.nn.functional as F
 
 
 def _shared_torch_tasks():
-    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here)."""
+    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here): in
+    dlgrade's own tree, two folders up; elsewhere (a student pack) in the installed engine,
+    whose package is found, not imported."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "engine",
                         "torch_tasks.py")
+    if not os.path.isfile(path):
+        path = os.path.join(importlib.util.find_spec("graders").submodule_search_locations[0], "engine",
+                            "torch_tasks.py")
     spec = importlib.util.spec_from_file_location("_dlgrade_torch_tasks", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -240,18 +245,29 @@ class _SeededForwards:
         torch.manual_seed(self._seed * 100_003 + 1_009 * self._step + 97)
 
 
-def _contract_step(G, D, opt_G, opt_D, real, z, d_loss_fn, g_loss_fn):
-    """train_step as the contract states it (with the given loss functions)."""
+def _descend(net, loss, lr):
+    """One plain SGD update of `net`'s trainable parameters along minus the gradient of `loss`
+    (what SGD(lr) does after zero_grad and backward), the gradient taken with autograd.grad so
+    nothing else's .grad is touched."""
+    params = [p for p in net.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(loss, params, allow_unused=True)
+    with torch.no_grad():
+        for p, g in zip(params, grads):
+            if g is not None:
+                p.add_(g, alpha=-lr)
+
+
+def _contract_step(G, D, lr, real, z, d_loss_fn, g_loss_fn):
+    """The contract's step with the given loss functions, as plain SGD(lr) updates: D descends
+    the discriminator loss of D(real) and D of G(z) detached; then G descends the generator
+    loss of the updated D on the same G(z). Forwards in the contract's order: G(z), D(real),
+    D(fake.detach()), D(fake). Returns the two losses (before their updates) as floats."""
     fake = G(z)
-    opt_D.zero_grad()
-    d_loss = d_loss_fn(D(real), D(fake.detach()))
-    d_loss.backward()
-    opt_D.step()
-    opt_G.zero_grad()
-    g_loss = g_loss_fn(D(fake))
-    g_loss.backward()
-    opt_G.step()
-    return d_loss.item(), g_loss.item()
+    discriminator_value = d_loss_fn(D(real), D(fake.detach()))
+    _descend(D, discriminator_value, lr)
+    generator_value = g_loss_fn(D(fake))
+    _descend(G, generator_value, lr)
+    return discriminator_value.item(), generator_value.item()
 
 
 def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.05, seed=0):
@@ -295,13 +311,10 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
     G_e, D_e = copy.deepcopy(G0), copy.deepcopy(D0)
     seeded_e = _SeededForwards((G_e, D_e), seed)
     g_start, d_start = _flat(G_e), _flat(D_e)
-    opt_G_e = torch.optim.SGD(G_e.parameters(), lr=float(lr))
-    opt_D_e = torch.optim.SGD(D_e.parameters(), lr=float(lr))
     expected = []
     for i, (real, z) in enumerate(zip(reals, zs)):
         seeded_e.start(i)
-        losses = _contract_step(G_e, D_e, opt_G_e, opt_D_e, real, z,
-                                sub.discriminator_loss, sub.generator_loss)
+        losses = _contract_step(G_e, D_e, float(lr), real, z, sub.discriminator_loss, sub.generator_loss)
         expected.append((losses, _flat(G_e) - g_start, _flat(D_e) - d_start))
 
     G, D = copy.deepcopy(G0), copy.deepcopy(D0)

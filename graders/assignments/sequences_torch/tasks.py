@@ -12,12 +12,11 @@ training data only and returns the trained state_dict; a fresh evaluation proces
 the model with that state (`task_char_lstm_open`, `task_forecaster_open`) and is sent the
 held-out inputs one step at a time (`task_char_lstm_step`, `task_forecaster_predict`), each
 prediction returned before the grader sends the next true value.
-`task_shampoo_forecast` and `task_shampoo_table` run the course text's whole recipe in one
-process (the reference's tests and the course table use them; no check does).
+The course text's whole recipe in one process (no check runs it) is `recipe.py`, beside this
+file: it holds standard series functions, so it stays out of what a student pack carries.
 """
 
 import importlib.util
-import math
 import os
 import time
 
@@ -27,9 +26,14 @@ import torch.nn.functional as F
 
 
 def _shared_torch_tasks():
-    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here)."""
+    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here): in
+    dlgrade's own tree, two folders up; elsewhere (a student pack) in the installed engine,
+    whose package is found, not imported."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "engine",
                         "torch_tasks.py")
+    if not os.path.isfile(path):
+        path = os.path.join(importlib.util.find_spec("graders").submodule_search_locations[0], "engine",
+                            "torch_tasks.py")
     spec = importlib.util.spec_from_file_location("_dlgrade_torch_tasks", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -263,101 +267,6 @@ def task_char_lstm_window(sub, stepper, idx):
 # ----------------------------------------------------------------------------- shampoo
 
 
-def _pipeline_functions(sub, pipeline):
-    """The series functions to use: the student's ("student") or standard ones ("task")."""
-    if pipeline == "student":
-        return (sub.difference, sub.fit_scaler, sub.scale, sub.invert_scale, sub.make_windows,
-                sub.inverse_difference)
-
-    def difference(s, interval=1):
-        s = np.asarray(s, dtype=np.float64)
-        return s[interval:] - s[:-interval]
-
-    def fit_scaler(train):
-        return float(np.min(train)), float(np.max(train))
-
-    def scale(x, lo, hi):
-        return 2.0 * (np.asarray(x, dtype=np.float64) - lo) / (hi - lo) - 1.0
-
-    def invert_scale(y, lo, hi):
-        return lo + (np.asarray(y, dtype=np.float64) + 1.0) * (hi - lo) / 2.0
-
-    def make_windows(s, w):
-        s = np.asarray(s, dtype=np.float64)
-        return np.stack([s[i:i + w] for i in range(len(s) - w)])[:, :, None], s[w:].copy()
-
-    def inverse_difference(last, d):
-        return last + d
-
-    return difference, fit_scaler, scale, invert_scale, make_windows, inverse_difference
-
-
-def task_shampoo_forecast(sub, series, cell="lstm", hidden_size=8, window=1, epochs=150, lr=0.02,
-                          n_test=12, seed=0, pipeline="student"):
-    """Walk-forward forecast of the last `n_test` months with the student's Forecaster.
-
-    Recipe (course text): d = difference(series); (lo, hi) = fit_scaler(d[:n_train]) with
-    n_train = len(d) - n_test (the differences that involve training months only);
-    z = scale(d, lo, hi); X, y = make_windows(z, window); the windows whose target is a
-    training difference train Forecaster(cell, hidden_size) full-batch with Adam(lr) and
-    the MSE for `epochs` epochs. Walk forward: for each test month t, the window of the
-    observed differences before it gives a scaled forecast; invert_scale, then
-    inverse_difference(series[t - 1], forecast) is the sales forecast for month t.
-    `pipeline="task"` uses standard implementations of the series functions instead of
-    the student's (to judge the Forecaster alone).
-
-    Returns a dict: rmse, persistence_rmse (predict last month's value), predictions
-    (n_test,), actual (n_test,), final_train_mse (scaled units), seconds.
-    """
-    _seed(seed)
-    difference, fit_scaler, scale, invert_scale, make_windows, inverse_difference = \
-        _pipeline_functions(sub, pipeline)
-    s = np.asarray(series, dtype=np.float64)
-    d = np.asarray(difference(s), dtype=np.float64)
-    n_train = len(d) - n_test
-    lo, hi = fit_scaler(d[:n_train].copy())
-    z = np.asarray(scale(d, lo, hi), dtype=np.float64)
-    X, y = make_windows(z, window)
-    X = torch.as_tensor(np.asarray(X, dtype=np.float64), dtype=torch.float32)
-    y = torch.as_tensor(np.asarray(y, dtype=np.float64), dtype=torch.float32)
-    # row i predicts d[i + window]; it is a training row when i + window < n_train
-    n_rows_train = n_train - window
-    Xtr, ytr = X[:n_rows_train], y[:n_rows_train]
-
-    model = sub.Forecaster(cell, hidden_size)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    t0 = time.perf_counter()
-    model.train()
-    for _ in range(int(epochs)):
-        loss = F.mse_loss(model(Xtr).reshape(-1), ytr)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    seconds = time.perf_counter() - t0
-
-    model.eval()
-    preds = []
-    first_month = len(s) - n_test
-    with torch.no_grad():
-        for j in range(n_test):
-            t = first_month + j  # predict s[t]; its difference is d[t - 1] = row t - 1 - window
-            x = X[t - 1 - window:t - window]
-            zhat = float(model(x).reshape(-1)[0])
-            dhat = float(np.asarray(invert_scale(np.array([zhat]), lo, hi)).reshape(-1)[0])
-            preds.append(float(np.asarray(inverse_difference(s[t - 1], dhat), dtype=np.float64).reshape(-1)[-1]))
-        final_mse = float(F.mse_loss(model(Xtr).reshape(-1), ytr))
-    preds = np.array(preds)
-    actual = s[first_month:]
-    return {
-        "rmse": float(np.sqrt(np.mean((preds - actual) ** 2))),
-        "persistence_rmse": float(np.sqrt(np.mean((s[first_month - 1:-1] - actual) ** 2))),
-        "predictions": preds,
-        "actual": actual.copy(),
-        "final_train_mse": final_mse,
-        "seconds": seconds,
-    }
-
-
 def task_forecaster_train(sub, X, y, cell="lstm", hidden_size=8, epochs=150, lr=0.02, seed=0):
     """Forecaster(cell, hidden_size) trained full-batch with Adam(lr) and the MSE for `epochs`
     epochs on the training windows X (N, window, 1) and targets y (N,) only (scaled monthly
@@ -400,25 +309,6 @@ def task_forecaster_predict(sub, model, X):
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"Forecaster.forward returned {type(out).__name__}; expected a tensor")
     return _np(out)
-
-
-def task_shampoo_table(sub, series, cells=("rnn", "lstm", "gru"), seeds=(0, 1, 2), **settings):
-    """`task_shampoo_forecast` for each cell type and seed: the course's table.
-
-    Returns a dict cell -> {"rmse": [per seed], "mean": float, "std": float}, plus
-    "persistence_rmse".
-    """
-    table = {}
-    persistence = None
-    for cell in cells:
-        rmses = []
-        for seed in seeds:
-            r = task_shampoo_forecast(sub, series, cell=cell, seed=seed, **settings)
-            rmses.append(r["rmse"])
-            persistence = r["persistence_rmse"]
-        table[cell] = {"rmse": rmses, "mean": float(np.mean(rmses)), "std": float(np.std(rmses))}
-    table["persistence_rmse"] = persistence
-    return table
 
 
 def task_forecaster_probe(sub, hidden_size=5, n=4, window=4, seed=0, cells=("rnn", "lstm", "gru")):

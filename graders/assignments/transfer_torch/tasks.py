@@ -30,9 +30,14 @@ FINE_TUNE_FROM = 7  # the last convolution block: children 7 (conv), 8 (BatchNor
 
 
 def _shared_torch_tasks():
-    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here)."""
+    """graders/engine/torch_tasks.py, loaded by path (`graders` cannot be imported here): in
+    dlgrade's own tree, two folders up; elsewhere (a student pack) in the installed engine,
+    whose package is found, not imported."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "engine",
                         "torch_tasks.py")
+    if not os.path.isfile(path):
+        path = os.path.join(importlib.util.find_spec("graders").submodule_search_locations[0], "engine",
+                            "torch_tasks.py")
     spec = importlib.util.spec_from_file_location("_dlgrade_torch_tasks", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

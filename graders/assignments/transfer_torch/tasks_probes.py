@@ -65,9 +65,7 @@ def _trusted_head(base, n_out, seed):
 
 def _trusted_freeze(module):
     """Freeze without the student's code (for checks of replace_head): no gradients, eval mode."""
-    for p in module.parameters():
-        p.requires_grad_(False)
-    return module.eval()
+    return module.requires_grad_(False).eval()
 
 
 def task_freeze_probe(sub, weights, X, n_classes=5, lr=0.1, seed=0, trusted_head=False):

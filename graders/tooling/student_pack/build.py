@@ -21,7 +21,9 @@ data) is left out of the pack, by name, and counted among the checks only the au
 runs. The recording comes from grading the reference, each known slip of the assignment
 (`slips.py`: MUTANTS and UNUSUAL) and the reference with its float results scaled by 1.5,
 with the visible checks, so the paths a check takes when a submission is wrong are recorded
-too. Built, the pack is scanned (graders.tooling.
+too. An assignment whose carried modules ask nothing of the reference or of a recorded module
+(the PyTorch assignments, beam_search) is recorded not at all: no stand-in, no slip graded
+(graders.tooling.student_pack.unrecorded). Built, the pack is scanned (graders.tooling.
 student_pack.leaks) and loaded here to grade the reference: any leak, or any visible check
 whose verdict on the reference differs from the full grader's, fails the build.
 """
@@ -41,10 +43,13 @@ from graders.engine.checks import Kind, Visibility
 from graders.tooling.student_pack import answers as answer_keys
 from graders.tooling.student_pack.course_part import course_part
 from graders.tooling.student_pack.leaks import scan
-from graders.tooling.student_pack.recorder import package_of, record_grades, reference_module
+from graders.tooling.student_pack.recorder import package_of, record_grades
 from graders.tooling.student_pack.sources import STANDIN_PACKAGE, PackError, carried_sources
 from graders.tooling.student_pack.standin import (install_command, pack_init_source, pyproject_source,
                                                   readme_source, standin_source)
+from graders.tooling.student_pack.unrecorded import (engine_requirement, grade_reference, imported_reference,
+                                                     records_nothing, reference_import_name, task_files,
+                                                     torch_requirement)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -158,10 +163,9 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     out = checked_out(Path(out))
     package = package_of(assignment)
     folder = Path(sys.modules[package].__file__).resolve().parent
-    module = reference_module(assignment)
-    sources = carried_sources(folder, package, module.__name__,
-                              extra=[Path(t).resolve().relative_to(folder).as_posix() for t in assignment.tasks])
-    part = course_part(assignment, course, package, module.__name__, sources.files) if course else None
+    reference = reference_import_name(assignment, package, folder)
+    sources = carried_sources(folder, package, reference, extra=task_files(assignment, folder))
+    part = course_part(assignment, course, package, reference, sources.files) if course else None
     graded = part.graded if part else assignment
     refuse_unpackable(graded)
     checks = graded.all_checks()
@@ -169,11 +173,16 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     hidden = [c.name for c in checks if c.visibility is not Visibility.VISIBLE]
     answers = answer_keys.seal_answer_key(assignment.id, package, sources, hidden)  # {} without answer checks
     secret = secrets.token_hex(32)  # the self-check's own, not the course secret
-    with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
-        submissions = ([Path(assignment.reference)] + slip_submissions(slips, Path(assignment.reference), Path(tmp))
-                       + [scaled_submission(assignment, Path(tmp))])
-        books, reports = record_grades(graded, submissions, constants=sorted(sources.imported_names),
-                                      secret=secret.encode(), also=part.packages if part else ())
+    if records_nothing(sources) and not part:  # no stand-in: the reference's grade is all the build needs
+        books, reports = [], [grade_reference(graded, secret.encode())]
+    else:
+        imported_reference(assignment, reference)  # the recording swaps it, imported or not by now
+        with tempfile.TemporaryDirectory(prefix="dlgrade-pack-") as tmp:
+            submissions = ([Path(assignment.reference)]
+                           + slip_submissions(slips, Path(assignment.reference), Path(tmp))
+                           + [scaled_submission(assignment, Path(tmp))])
+            books, reports = record_grades(graded, submissions, constants=sorted(sources.imported_names),
+                                          secret=secret.encode(), also=part.packages if part else ())
     name = pack_package(assignment.id)
     if out.exists():
         shutil.rmtree(out)  # a previous pack (checked_out made sure)
@@ -188,13 +197,15 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     if part:
         write_course_part(part, target)
     standin = target / STANDIN_PACKAGE
-    standin.mkdir(parents=True, exist_ok=True)
-    (standin / "__init__.py").write_text('"""The stand-ins of the reference module and of the recorded modules '
-                                         '(recorded answers)."""\n', encoding="utf-8")
+    if books:
+        standin.mkdir(parents=True, exist_ok=True)
+        (standin / "__init__.py").write_text('"""The stand-ins of the reference module and of the recorded modules '
+                                             '(recorded answers)."""\n', encoding="utf-8")
     reasons_of = {}
     for book in books:  # the reference's, then each recorded module's the carried code imports
         leaf = book.module.rpartition(".")[2]
-        if book is not books[0] and leaf not in sources.recorded_modules:
+        wanted = sources.imports_reference if book is books[0] else leaf in sources.recorded_modules
+        if not wanted:
             continue
         (standin / f"{leaf}.py").write_text(standin_source(book.module), encoding="utf-8")
         book.recording().save(standin / leaf)
@@ -209,8 +220,10 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
     (out / name / "pack.json").write_text(json.dumps(
         {"assignment": assignment.id, "visible_checks": summary.visible, "hidden_checks": len(hidden),
          "full_grader_only": not_replayable}, indent=1), encoding="utf-8")
-    (out / "pyproject.toml").write_text(pyproject_source(assignment, name), encoding="utf-8")
-    (out / "README.md").write_text(readme_source(assignment, name, with_engine), encoding="utf-8")
+    torch = torch_requirement(assignment)
+    (out / "pyproject.toml").write_text(pyproject_source(assignment, name, torch, engine_requirement(sources)),
+                                        encoding="utf-8")
+    (out / "README.md").write_text(readme_source(assignment, name, with_engine, torch), encoding="utf-8")
     notebook = template or REPO / "student_templates" / f"{assignment.id}.ipynb"
     if notebook.is_file():
         summary.notebook = out / f"{assignment.id}.ipynb"
@@ -227,7 +240,7 @@ def build_student_pack(assignment: Assignment, out: Path, *, slips=None, templat
         from graders.tooling.engine_dist import build_engine_dist
 
         build_engine_dist(out / "wheels")
-    summary.install = install_command(with_engine)
+    summary.install = install_command(with_engine, torch)
     if make_zip:
         summary.zip_path = Path(shutil.make_archive(str(out), "zip", root_dir=out))
     return summary

@@ -50,6 +50,7 @@ class PackSources:
     imported_names: set[str] = field(default_factory=set)
     recorded_modules: set[str] = field(default_factory=set)  # last names of the recorded modules imported
     extended_modules: set[str] = field(default_factory=set)  # dotted modules of the extended assignment imported
+    imports_reference: bool = False  # whether any carried module imports the reference module
 
 
 def carried_sources(folder: Path, package: str, reference: str, extra=(), *, roots=("__init__.py",),
@@ -103,7 +104,7 @@ def _rewrite(text: str, relative: str, package: str, reference: str, sources: Pa
             new, targets = _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name,
                                          sources, existing, extends, to_root)
         elif isinstance(node, ast.Import):
-            new, targets = _rewrite_import(node, to_root, package, reference, ref_parent, ref_name)
+            new, targets = _rewrite_import(node, to_root, package, reference, ref_parent, ref_name, sources)
         else:
             continue
         needed += targets
@@ -138,11 +139,13 @@ def _rewrite_from(node, inside, up, package, reference, ref_parent, ref_name, so
         module = ".".join([package, *base, *([module] if module else [])])
     if module == reference:
         sources.imported_names.update(a.name for a in node.names)
+        sources.imports_reference = True
         return f"from {to_root}{STANDIN_PACKAGE}.{ref_name} import {_names(node)}", []
     if module == ref_parent and any(a.name == ref_name for a in node.names):
         if len(node.names) > 1:
             raise PackError(f"`from {module} import {_names(node)}`: import the reference module on a line "
                             "of its own")
+        sources.imports_reference = True
         return f"from {to_root}{STANDIN_PACKAGE} import {_names(node)}", []
     if extends and (module == extends or module.startswith(extends + ".")):
         dotted = module[len(extends):].lstrip(".").split(".") if module != extends else []
@@ -184,13 +187,14 @@ def _recorded_import(node, dotted: list[str], up: str, module: str):
     return None
 
 
-def _rewrite_import(node, up, package, reference, ref_parent, ref_name):
+def _rewrite_import(node, up, package, reference, ref_parent, ref_name, sources):
     """`import <reference> as ref` becomes the stand-in; other imports of the reference or of
     the package by their dotted name are refused (they would bind the top-level package)."""
     for alias in node.names:
         if alias.name == reference and alias.asname:
             if len(node.names) > 1:
                 raise PackError(f"`import {alias.name} as {alias.asname}` shares its line with other imports")
+            sources.imports_reference = True
             return f"from {up}{STANDIN_PACKAGE} import {ref_name} as {alias.asname}", []
         if any(alias.name == root or alias.name.startswith(root + ".") for root in ("reference", reference, package)):
             raise PackError(f"`import {alias.name}` in the assignment's modules: write "

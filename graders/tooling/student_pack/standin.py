@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from graders.engine.assignment import Assignment
+from graders.tooling.student_pack.unrecorded import torch_install_command, torch_readme
 
 # the distribution that provides graders.engine and dlgrade.selfcheck, without any course
 # (graders.tooling.engine_dist)
@@ -87,8 +88,13 @@ def pack_name(assignment: Assignment) -> str:
     return f"dlgrade_selfcheck_{assignment.id}"
 
 
-def pyproject_source(assignment: Assignment, package: str) -> str:
+def pyproject_source(assignment: Assignment, package: str, torch: str | None = None,
+                     engine: str = ENGINE_REQUIREMENT) -> str:
+    """torch: the torch requirement of an assignment whose sandbox preloads it; engine: the
+    engine's, with the `datasets` extra where the checks read scikit-learn's data
+    (student_pack.unrecorded)."""
     distribution = package.replace("_", "-")
+    requirements = ", ".join(f'"{r}"' for r in (engine, torch) if r)
     return f'''[build-system]
 requires = ["setuptools>=77.0.3"]
 build-backend = "setuptools.build_meta"
@@ -98,7 +104,7 @@ name = "{distribution}"
 version = "1.0"
 description = "The self-check of {assignment.id}: {assignment.title}"
 requires-python = ">=3.10"
-dependencies = ["{ENGINE_REQUIREMENT}"]
+dependencies = [{requirements}]
 
 [tool.setuptools.packages.find]
 include = ["{package}*"]
@@ -108,17 +114,20 @@ include = ["{package}*"]
 '''
 
 
-def install_command(with_engine: bool) -> str:
-    """The one command a student runs in the pack's folder."""
-    return "pip install --find-links wheels ." if with_engine else "pip install ."
+def install_command(with_engine: bool, torch: str | None = None) -> str:
+    """The one command a student runs in the pack's folder (on Linux, for a torch pack: the
+    README says what differs elsewhere)."""
+    pack = "pip install --find-links wheels ." if with_engine else "pip install ."
+    return f"{torch_install_command(torch)} && {pack}" if torch else pack
 
 
-def readme_source(assignment: Assignment, package: str, with_engine: bool = False) -> str:
+def readme_source(assignment: Assignment, package: str, with_engine: bool = False, torch: str | None = None) -> str:
+    first = torch_readme(torch) + "\nThen install" if torch else "Install"
     engine = ("`wheels/` holds dlgrade's engine, `dlgrade-engine`" if with_engine else
               f"it needs `{ENGINE_REQUIREMENT}`, dlgrade's engine, from your course's package index")
     return f'''# {assignment.title}: the notebook and its self-check
 
-Install the self-check once, from this folder, into the Python your Jupyter uses
+{first} the self-check once, from this folder, into the Python your Jupyter uses
 ({engine}):
 
     {install_command(with_engine)}

@@ -18,7 +18,7 @@ import torch
 
 from dlgrade.data import load_shampoo
 from graders import assignments
-from graders.assignments.sequences_torch import causal, checks, checks_char_lstm, checks_forecaster, tasks
+from graders.assignments.sequences_torch import causal, checks, checks_char_lstm, checks_forecaster, recipe, tasks
 from graders.assignments.sequences_torch.thresholds import (
     CELLS,
     CHAR_SETTINGS,
@@ -176,8 +176,7 @@ def test_the_student_pipeline_fits_the_scaler_on_the_training_differences_only()
         return ref.fit_scaler(train)
 
     series = load_shampoo()
-    tasks.task_shampoo_forecast(_spy_module(fit_scaler=fit_scaler), series, cell="rnn", epochs=1,
-                                pipeline="student")
+    recipe.shampoo_forecast(_spy_module(fit_scaler=fit_scaler), series, cell="rnn", epochs=1, pipeline="student")
     (train,) = seen
     d = np.diff(series)
     np.testing.assert_array_equal(train, d[:len(d) - 12])  # 23 differences: training months only
@@ -189,7 +188,7 @@ def test_the_task_pipeline_never_calls_the_students_series_functions():
 
     sub = _spy_module(**{n: boom for n in ("difference", "inverse_difference", "fit_scaler", "scale",
                                            "invert_scale", "make_windows")})
-    r = tasks.task_shampoo_forecast(sub, load_shampoo(), cell="gru", epochs=2, pipeline="task")
+    r = recipe.shampoo_forecast(sub, load_shampoo(), cell="gru", epochs=2, pipeline="task")
     assert np.isfinite(r["rmse"]) and abs(r["persistence_rmse"] - PERSISTENCE_RMSE) < 1e-9
 
 
@@ -427,7 +426,7 @@ def test_the_first_calibration_draw_reproduces_the_calibration():
 def test_course_table_every_cell_beats_persistence_on_average():
     torch.set_num_threads(1)
     settings = {k: v for k, v in SHAMPOO_SETTINGS.items()}
-    table = tasks.task_shampoo_table(ref, load_shampoo(), cells=CELLS, seeds=(0, 1, 2, 3, 4), **settings)
+    table = recipe.shampoo_table(ref, load_shampoo(), cells=CELLS, seeds=(0, 1, 2, 3, 4), **settings)
     for cell in CELLS:
         assert table[cell]["mean"] + 2 * table[cell]["std"] < PERSISTENCE_RMSE
         assert max(table[cell]["rmse"]) <= declared()[CHECK_FORECAST[cell]].for_dataset("shampoo").bound

@@ -6,7 +6,8 @@ student's own slip meets such a pack: the verdicts must still agree, though a fa
 say "needs the full grader" where the recording lacks its path) and one recorded from the
 reference and the slips (what `dlgrade student-pack` builds: there, no slip may meet a
 question the recording cannot answer). The fast test takes a few slips of numpy_basics; the
-slow ones take every slip of every NumPy assignment the pack supports. Both graders use the
+slow ones take every slip of every assignment the pack supports (the PyTorch ones and
+beam_search too, whose fast test takes a few slips of beam_search). Both graders use the
 pack's own course secret, as the self-check does.
 """
 
@@ -34,6 +35,13 @@ NOT_YET_COMPARED = pytest.mark.xfail(strict=False, reason="a run of every slip d
                                                           "the slips involved are not yet analysed")
 FAST_SLIPS = ("relu_np_max_instead_of_maximum", "sigmoid_backward_uses_z_instead_of_s",
               "cross_entropy_gradient_mean_missing")
+# The assignments whose packs record nothing (their checks never ask the reference: the
+# PyTorch ones but sequences_torch, and beam_search) or only plain functions of a series
+# (sequences_torch's series checks), compared on every slip by the slow test below.
+TORCH_AND_SEARCH = ("beam_search", "transfer_torch", "vae_torch", "sequences_torch", "autoencoders_torch",
+                    "gan_torch")
+FAST_BEAM_SEARCH_SLIPS = ("beam_search_keeps_the_worst_candidates", "beam_search_max_len_one_short",
+                          "beam_search_heapq_nlargest")
 
 
 def slips_of(assignment_id: str):
@@ -99,3 +107,21 @@ def test_a_reference_only_pack_gives_the_full_graders_verdicts_on_every_slip_of_
     summary = build_student_pack(assignments.get("numpy_basics"), tmp_path / "pack")
     problems = compare_on_slips("numpy_basics", summary.folder, tmp_path)
     assert [p for p in problems if "needs the full grader" not in p] == []
+
+
+def test_beam_search_pack_gives_the_reference_full_marks_and_slips_the_full_graders_verdicts(tmp_path):
+    summary = build_student_pack(assignments.get("beam_search"), tmp_path / "pack",
+                                 slips=slips_of("beam_search"))
+    report = load_pack(summary.folder).check_notebook(str(assignments.get("beam_search").reference), show=False)
+    assert report.score == report.max_score > 0
+    assert compare_on_slips("beam_search", summary.folder, tmp_path, FAST_BEAM_SEARCH_SLIPS) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment_id", TORCH_AND_SEARCH)
+def test_every_slip_of_a_torch_or_search_assignment_gets_the_full_graders_visible_verdicts(assignment_id, tmp_path):
+    """Packs that carry the checks' own code (and, for sequences_torch, a recording of its series
+    functions made from every slip): every slip gets the full grader's status and score on every
+    visible check, and none meets a question the pack cannot answer."""
+    summary = build_student_pack(assignments.get(assignment_id), tmp_path / "pack", slips=slips_of(assignment_id))
+    assert compare_on_slips(assignment_id, summary.folder, tmp_path) == []

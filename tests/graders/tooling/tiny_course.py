@@ -5,12 +5,14 @@ inside it (as a course folder's assignment has), for the student-pack tests.
 a set (not plain data: its check cannot be recorded); `scale_` changes its argument in
 place. `hidden=True` adds a hidden check. `slip_code="checks"` or `"recorded"` adds a check
 that names a slip of `double` with a copy of its solution, in checks.py or in a recorded
-module (`reference_slips.py`).
+module (`reference_slips.py`). `import_inside=True` imports the reference inside each check
+function instead of at the top of checks.py (so importing the assignment does not import it).
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 REFERENCE = '''import numpy as np
@@ -109,7 +111,8 @@ ASSIGNMENT = Assignment(id="hw_tiny", title="A tiny assignment", contract=CONTRA
 '''
 
 
-def write_tiny_course(root: Path, package: str, *, hidden: bool = False, slip_code: str | None = None):
+def write_tiny_course(root: Path, package: str, *, hidden: bool = False, slip_code: str | None = None,
+                      import_inside: bool = False):
     """Write the package `package` under `root` and return its ASSIGNMENT, imported (the caller
     has put `root` on sys.path, e.g. with monkeypatch.syspath_prepend)."""
     folder = root / package / "hw_tiny"
@@ -126,6 +129,9 @@ def write_tiny_course(root: Path, package: str, *, hidden: bool = False, slip_co
         checks += SLIP_CODE
     if slip_code:
         checks = checks.replace("\n\ndef yield_checks", SLIP_CHECK + "\n\ndef yield_checks") + SLIP_YIELD
+    if import_inside:
+        checks = re.sub(r"(def check_\w+\(ctx\):\n)", r"\1    from . import reference as ref\n",
+                        checks.replace("from . import reference as ref\n", ""))
     (folder / "checks.py").write_text(checks + (HIDDEN if hidden else ""), encoding="utf-8")
     return importlib.import_module(f"{package}.hw_tiny").ASSIGNMENT
 

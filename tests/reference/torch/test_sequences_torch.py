@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dlgrade.data import load_shampoo
-from graders.assignments.sequences_torch import tasks
+from graders.assignments.sequences_torch import recipe, tasks
 
 REF = Path(__file__).resolve().parents[3] / "reference" / "torch" / "sequences_torch.py"
 
@@ -199,7 +199,7 @@ def test_forecaster_depends_on_the_last_step():
 
 
 def test_shampoo_persistence_rmse_is_the_course_value():
-    r = tasks.task_shampoo_forecast(ref, load_shampoo(), cell="rnn", epochs=1)
+    r = recipe.shampoo_forecast(ref, load_shampoo(), cell="rnn", epochs=1)
     assert r["persistence_rmse"] == pytest.approx(136.761, abs=1e-3)
     assert r["predictions"].shape == (12,)
 
@@ -208,14 +208,14 @@ def test_shampoo_persistence_rmse_is_the_course_value():
 def test_shampoo_reference_beats_persistence_at_the_grade_seed(cell):
     from graders.assignments.sequences_torch.thresholds import SHAMPOO_SETTINGS
 
-    r = tasks.task_shampoo_forecast(ref, load_shampoo(), cell=cell, seed=0, **SHAMPOO_SETTINGS)
+    r = recipe.shampoo_forecast(ref, load_shampoo(), cell=cell, seed=0, **SHAMPOO_SETTINGS)
     assert r["rmse"] < r["persistence_rmse"]
 
 
 def test_shampoo_student_pipeline_equals_the_task_pipeline_for_the_reference():
     s = load_shampoo()
-    a = tasks.task_shampoo_forecast(ref, s, cell="lstm", epochs=30, pipeline="student")
-    b = tasks.task_shampoo_forecast(ref, s, cell="lstm", epochs=30, pipeline="task")
+    a = recipe.shampoo_forecast(ref, s, cell="lstm", epochs=30, pipeline="student")
+    b = recipe.shampoo_forecast(ref, s, cell="lstm", epochs=30, pipeline="task")
     np.testing.assert_allclose(a["predictions"], b["predictions"], rtol=0, atol=1e-9)
 
 
@@ -238,7 +238,7 @@ def test_calibration_draw_passes_the_written_thresholds():
 
 
 def test_shampoo_table_task_gives_mean_and_std_per_cell():
-    table = tasks.task_shampoo_table(ref, load_shampoo(), cells=("rnn", "gru"), seeds=(0, 1), epochs=5)
+    table = recipe.shampoo_table(ref, load_shampoo(), cells=("rnn", "gru"), seeds=(0, 1), epochs=5)
     assert set(table) == {"rnn", "gru", "persistence_rmse"}
     for cell in ("rnn", "gru"):
         assert len(table[cell]["rmse"]) == 2
