@@ -32,6 +32,7 @@ from graders.assignments.activity_recognition import problems as pb
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import assert_close, fmt
+from graders.engine.reproducible import require_reproducible
 from graders.engine.task_calls import reply, run_task
 
 CELL = "rnn"
@@ -151,6 +152,24 @@ class TrainRun:
         return np.array([expect.scalar(h, f"history[{i}] of {self.what}") for i, h in enumerate(history)])
 
 
+# The probe of reproducibility (graders.engine.reproducible): a fixed tiny problem with two
+# epochs of shuffled mini-batches, so both an unseeded init_params and an unseeded shuffle show.
+PROBE = {"n": 5, "lr": 0.5, "momentum": 0.9, "epochs": 2, "batch_size": 2, "seed": 6}
+
+
+def require_reproducible_train(ctx, cell: str = CELL) -> None:
+    """Fail as "not judged" when train (so init_params or the shuffle) ignores its seed: the
+    checks that ask the reference about train's parameters, and the trained checks, judge only a
+    reproducible train."""
+    s = PROBE
+    X, y = tiny_data(np.random.default_rng(0), s["n"])
+    args = (X, y, cell, TINY["H"], [], TINY["K"], s["lr"], s["momentum"], s["epochs"], s["batch_size"], s["seed"])
+    require_reproducible(ctx, f"train(X {X.shape}, y, {cell!r}, n_hidden={TINY['H']}, dense_dims=[], "
+                              f"n_classes={TINY['K']}, lr={s['lr']:g}, momentum={s['momentum']:g}, "
+                              f"epochs={s['epochs']}, batch_size={s['batch_size']}, seed={s['seed']})",
+                         lambda: ctx.call("train", *args), see="init_params: reproducible from the seed")
+
+
 def submission_init(ctx, seed: int) -> dict:
     what = f"init_params({CELL!r}, {TINY['D']}, {TINY['H']}, [], {TINY['K']}, {seed})"
     return pb.params_dict(ctx.call("init_params", CELL, TINY["D"], TINY["H"], [], TINY["K"], seed), what, CELL,
@@ -195,6 +214,7 @@ def _path(p0, grad_fn, batches, lr, mu, memo, rule="classical"):
 
 def check_train_two_updates(ctx):
     n, seed = 5, 5
+    require_reproducible_train(ctx)
     X, y = tiny_data(ctx.rng, n)
     p0 = submission_init(ctx, seed)
     run = TrainRun(ctx, X, y, UPDATE["lr"], UPDATE["momentum"], 2, n, seed)
@@ -230,6 +250,7 @@ def _cuts(n: int, sizes) -> list[tuple[tuple[int, ...], ...]]:
 
 def check_train_uses_every_example(ctx):
     n, batch, seed, lr, mu = 5, 2, 4, 0.5, 0.9
+    require_reproducible_train(ctx)
     X, y = tiny_data(ctx.rng, n)
     p0 = submission_init(ctx, seed)
     run = TrainRun(ctx, X, y, lr, mu, 1, batch, seed)
@@ -265,6 +286,7 @@ def _decode(start: dict, end: dict, fn, lr: float, n: int) -> tuple[int, ...] | 
 
 def check_train_reshuffles(ctx):
     n, seed, lr, epochs = 4, 7, 0.5, 3
+    require_reproducible_train(ctx)
     X, y = tiny_data(ctx.rng, n)
     p0 = submission_init(ctx, seed)
     ends = [p0] + [TrainRun(ctx, X, y, lr, 0.0, e, 1, seed).params() for e in range(1, epochs + 1)]
@@ -297,6 +319,7 @@ def check_train_reshuffles(ctx):
 
 def check_train_history_zero_rate(ctx):
     n, batch, epochs, seed = 6, 3, 3, 2
+    require_reproducible_train(ctx)
     X, y = tiny_data(ctx.rng, n)
     run = TrainRun(ctx, X, y, 0.0, 0.9, epochs, batch, seed)
     params, history = run.params(), run.history()

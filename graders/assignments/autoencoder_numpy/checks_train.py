@@ -20,6 +20,7 @@ from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.common import assert_unchanged
 from graders.engine.compare import fmt
+from graders.engine.reproducible import require_reproducible
 from graders.sandbox.errors import CallTimeout, StudentError
 
 TINY_INIT_STD = 0.015      # weights this small (0.01 * randn: sample std about 0.01) train too slowly
@@ -152,11 +153,28 @@ def check_train_asks_schedule(ctx):
                 "(calling it once per batch with the epoch number is fine too).")
 
 
+def require_reproducible_train(ctx) -> None:
+    """Fail as "not judged" when train (so init_params or the shuffle) ignores its seed: the
+    checks that measure train's parameters with the contract's loss, and the calibrated run's
+    bound, judge only a reproducible train (graders.engine.reproducible). The probe: two epochs
+    of two mini-batches of the first 32 digits, its replies compared without the CPU time."""
+    X, s = small_data()[:32], SMALL
+
+    def probe():
+        out = ctx.task("train_recording", X=X, n_hidden=s["n_hidden"], epochs=2, batch_size=16, lr=s["lr"],
+                       lr_decay=s["lr_decay"], train_seed=6, global_seed=None, return_x=False)
+        return out.get("result") if isinstance(out, dict) else out
+
+    require_reproducible(ctx, f"train(X {X.shape}, {s['n_hidden']}, 2, 16, lr_schedule, 6)", probe,
+                         see="train: reproducible from the seed")
+
+
 def check_train_history_with_zero_rate(ctx):
     """With lr_schedule returning 0 the parameters never change, so every history[e] is the
     loss of the returned params on the whole of X (N is a multiple of batch_size here, so a
     plain mean of the batch losses is right as well as the size-weighted one)."""
     s = SMALL
+    require_reproducible_train(ctx)
     run = small_run(ctx, train_seed=2, lr=0.0, lr_decay=1.0)
     params, history = run.params(), run.history()
     X = run.X
@@ -235,6 +253,7 @@ def trained(ctx) -> TrainRun:
 
 
 def check_train_history_decreases(ctx):
+    require_reproducible_train(ctx)
     run = trained(ctx)
     history = run.history()
     params = run.params()
@@ -255,6 +274,7 @@ def check_train_history_decreases(ctx):
 
 def check_train_trained(ctx):
     t = ctx.check.threshold.for_dataset("digits")
+    require_reproducible_train(ctx)  # a model that changes from grade to grade passes or fails by chance
     run = trained(ctx)
     params = run.params()
     X_test = graded(ctx)["X_test"]

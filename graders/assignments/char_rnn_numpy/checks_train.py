@@ -32,6 +32,7 @@ from graders.assignments.char_rnn_numpy.reference_slips import replay
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import assert_close, fmt
+from graders.engine.reproducible import require_reproducible
 from graders.engine.task_calls import run_task
 from graders.sandbox.errors import StudentError
 from reference.numpy import char_rnn_numpy as ref
@@ -92,6 +93,17 @@ def run_train(ctx, text, hidden_size, seq_length, lr, n_iter, seed, global_seed=
     return ctx.shared((text, hidden_size, seq_length, lr, n_iter, seed, global_seed), run)
 
 
+def require_reproducible_train(ctx) -> None:
+    """Fail as "not judged" when train (or the init_params it starts from) ignores its seed: the
+    replay starts from the submission's init_params and the calibrated run's model would change
+    from grade to grade, so both judge only a reproducible train (graders.engine.reproducible)."""
+    s = SHORT
+    require_reproducible(ctx, f"train({s['text']!r}, hidden_size={s['hidden_size']}, seq_length={s['seq_length']}, "
+                              f"lr={s['lr']}, n_iter=3, seed={s['seed']})",
+                         lambda: ctx.call("train", s["text"], s["hidden_size"], s["seq_length"], s["lr"], 3, s["seed"]),
+                         see="train: reproducible from the seed")
+
+
 def short_run(ctx, global_seed=None) -> TrainRun:
     s = SHORT
     return run_train(ctx, s["text"], s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], s["seed"],
@@ -130,6 +142,7 @@ def check_train_returns(ctx):
 
 def check_train_replays_the_loop(ctx):
     s = SHORT
+    require_reproducible_train(ctx)
     run = short_run(ctx)
     params, history = run.params(), run.history()
     V = len(set(s["text"]))
@@ -241,6 +254,7 @@ def _trained_slip(run: TrainRun) -> str:
 def check_train_trained(ctx):
     t = ctx.check.threshold.for_dataset("faust")
     s, graded = t.settings, graded_text(ctx.session.secret)
+    require_reproducible_train(ctx)
     text = graded["text"]
     run = run_train(ctx, text, s["hidden_size"], s["seq_length"], s["lr"], s["n_iter"], graded["seed"],
                     seed_shown="<secret seed>")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graders.assignments.language_model_numpy.checks_training import require_reproducible_train
 from graders.assignments.language_model_numpy.problems import params_dict
 from graders.assignments.language_model_numpy.thresholds import (
     BASELINE_ACCURACY,
@@ -77,6 +78,9 @@ def run_config(ctx, d: int, p: int) -> TrainedRun:
 
 
 def graded_run(ctx) -> TrainedRun:
+    """The graded run, judged only when train is reproducible (a model that changes from grade to
+    grade would pass or fail by chance)."""
+    require_reproducible_train(ctx)
     return run_config(ctx, SETTINGS["embed_dim"], SETTINGS["hidden_dim"])
 
 

@@ -40,6 +40,7 @@ from graders.assignments.language_model_numpy.problems import (
 from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import assert_close, fmt
+from graders.engine.reproducible import require_reproducible
 from graders.sandbox.errors import StudentError
 
 # The update checks' problem: N = 6 examples of V = 10 words (8 and 9 never used), D = 3, P = 4.
@@ -69,6 +70,25 @@ class TrainResult:
                               slip="one entry per mini-batch: append the epoch's mean loss once, after its "
                                    "batches." if len(history) > self.epochs else None)
         return np.array([expect.scalar(h, f"history[{i}] of {self.what}") for i, h in enumerate(history)])
+
+
+# The probe of reproducibility (graders.engine.reproducible): a fixed tiny problem with two
+# epochs of shuffled mini-batches, so both an unseeded init_params and an unseeded shuffle show.
+PROBE = {"V": 8, "D": 2, "P": 3, "N": 5, "lr": 0.5, "momentum": 0.9, "epochs": 2, "batch_size": 2, "seed": 6}
+
+
+def require_reproducible_train(ctx) -> None:
+    """Fail as "not judged" when train (so init_params or the shuffle) ignores its seed: the
+    checks that ask the reference about train's parameters judge only a reproducible train."""
+    s = PROBE
+    contexts = (np.arange(s["N"] * 3).reshape(s["N"], 3) % s["V"]).astype(np.int64)
+    targets = ((3 * np.arange(s["N"]) + 1) % s["V"]).astype(np.int64)
+    args = (contexts, targets, s["V"], s["D"], s["P"], s["lr"], s["momentum"], s["epochs"], s["batch_size"],
+            s["seed"])
+    require_reproducible(ctx, f"train(contexts {contexts.shape}, targets, V={s['V']}, D={s['D']}, P={s['P']}, "
+                              f"lr={s['lr']:g}, momentum={s['momentum']:g}, epochs={s['epochs']}, "
+                              f"batch_size={s['batch_size']}, seed={s['seed']})",
+                         lambda: ctx.call("train", *args), see="init_params: reproducible from the seed")
 
 
 def call_train(ctx, contexts, targets, v, d, p, lr, momentum, epochs, batch_size, seed) -> TrainResult:
@@ -124,6 +144,7 @@ def _matches(got: dict, expected: dict) -> bool:
 
 def _judge_updates(ctx, steps: int):
     u = UPDATE
+    require_reproducible_train(ctx)
     contexts, targets = update_problem(ctx.rng)
     p0 = submission_init(ctx, u["V"], u["D"], u["P"], u["seed"])
     run = call_train(ctx, contexts, targets, u["V"], u["D"], u["P"], u["lr"], u["momentum"], steps, u["N"],
@@ -191,6 +212,7 @@ def check_train_history_zero_rate(ctx):
     size-weighted mean of the batch losses that the docstring asks for equals their plain
     mean)."""
     h = HISTORY
+    require_reproducible_train(ctx)
     contexts, targets = update_problem(ctx.rng)
     run = call_train(ctx, contexts, targets, h["V"], h["D"], h["P"], 0.0, 0.9, h["epochs"], h["batch_size"],
                      h["seed"])
@@ -299,6 +321,7 @@ def decode_epoch(start: dict, end: dict, contexts, targets, lr: float, grad_fn) 
 
 def check_train_reshuffles(ctx):
     s = SHUFFLE
+    require_reproducible_train(ctx)
     contexts, targets = shuffle_problem(ctx.rng)
     states = [submission_init(ctx, s["V"], s["D"], s["P"], s["seed"])]
     runs = []

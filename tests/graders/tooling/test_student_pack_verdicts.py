@@ -26,13 +26,6 @@ from graders.tooling.student_pack.loading import load_pack
 # solution, which name slips, live in recorded `reference_*` modules).
 PACKABLE = ("numpy_basics", "autoencoder_numpy", "sparse_autoencoder", "language_model_numpy", "lstm_gru_numpy",
             "char_rnn_numpy", "activity_recognition")
-# Slips whose training is not reproducible by design (an unseeded initialisation or shuffle):
-# their trained model differs on every run, so the full grader and the pack measure different
-# models, and a check that asks the reference about the model (rather than computing its
-# metric in the grader) cannot be answered from any recording.
-UNREPRODUCIBLE = {"autoencoder_numpy": ("init_params_ignores_seed", "train_unseeded_shuffle")}
-NOT_YET_COMPARED = pytest.mark.xfail(strict=False, reason="a run of every slip differed on some trained checks; "
-                                                          "the slips involved are not yet analysed")
 FAST_SLIPS = ("relu_np_max_instead_of_maximum", "sigmoid_backward_uses_z_instead_of_s",
               "cross_entropy_gradient_mean_missing")
 # The assignments whose packs record nothing (their checks never ask the reference: the
@@ -84,18 +77,14 @@ def test_a_pack_recorded_from_the_reference_alone_gives_the_full_graders_verdict
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment_id", [
-    "numpy_basics", "autoencoder_numpy", "sparse_autoencoder", "lstm_gru_numpy", "char_rnn_numpy",
-    "activity_recognition", pytest.param("language_model_numpy", marks=NOT_YET_COMPARED)])
+@pytest.mark.parametrize("assignment_id", PACKABLE)
 def test_every_slip_gets_the_full_graders_visible_verdicts_from_the_pack(assignment_id, tmp_path):
     """The pack as `dlgrade student-pack` builds it (recorded from the reference and the slips):
-    the same verdicts, and no slip leads a check off the recording, except the slips whose
-    training cannot be reproduced (UNREPRODUCIBLE), whose trained checks need the full grader."""
+    the same verdicts, and no slip leads a check off the recording. A slip whose training
+    ignores its seed meets no exception: the checks that judge a trained result judge only a
+    reproducible train (graders.engine.reproducible), in both graders alike."""
     summary = build_student_pack(assignments.get(assignment_id), tmp_path / "pack", slips=slips_of(assignment_id))
-    problems = compare_on_slips(assignment_id, summary.folder, tmp_path)
-    unreproducible = UNREPRODUCIBLE.get(assignment_id, ())
-    assert [p for p in problems if p.split(" | ")[0] not in unreproducible] == []
-    assert all(p.split(" | ")[1].startswith("train: ") for p in problems)
+    assert compare_on_slips(assignment_id, summary.folder, tmp_path) == []
 
 
 @pytest.mark.slow
