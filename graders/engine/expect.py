@@ -108,7 +108,8 @@ def scalar(value, what: str, *, finite: bool = True) -> float:
     try:
         out = float(value)
     except OverflowError:  # an int beyond any float
-        raise CheckFailed(f"{what} returned {describe_value(value)}; expected a float.", expected="a float",
+        raise CheckFailed(f"{what} returned {describe_value(value)}, which the grader cannot convert to a number; "
+                          "expected a float.", expected="a float",
                           got=describe_value(value)) from None
     if finite and not np.isfinite(out):
         raise CheckFailed(f"{what} is {out}; expected a finite number.",

@@ -13,8 +13,8 @@ again where a front door writes it:
   line (a forged "Score:"), no bidi override reorders what a reader sees, and XML 1.0 stays
   well-formed;
 - encoding: lone surrogates are escaped (`\\udcff`), so every format can encode the text;
-- length: one field holds at most MAX_FIELD_CHARS characters and a name MAX_NAME_CHARS, with
-  the count of what was left out;
+- length: one field holds at most MAX_FIELD_CHARS characters and a name MAX_NAME_CHARS (its
+  start and its end), with the count of what was left out;
 - numbers: an int with more than MAX_INT_DIGITS digits is described by its digit count
   (`describe_int`), never printed in full (Python refuses to print one of over 4300 digits).
 
@@ -46,10 +46,13 @@ def escape_controls(text: str) -> str:
 
 
 def bounded(text: str, limit: int = MAX_FIELD_CHARS) -> str:
-    """`text`, or its first `limit` characters and how many more were left out."""
+    """`text`, or `limit` of its characters and how many more were left out: the start, and
+    the last tenth of `limit` from the end (where a truncated output says what it dropped)."""
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n... ({len(text) - limit:,} more characters left out)"
+    tail = limit // 10
+    return (text[:limit - tail] + f"\n... ({len(text) - limit:,} more characters left out) ...\n"
+            + (text[-tail:] if tail else ""))
 
 
 def safe_text(text, limit: int = MAX_FIELD_CHARS) -> str:
