@@ -107,8 +107,12 @@ def test_the_server_never_holds_what_a_submission_did():
 def test_grades_in_parallel_threads_each_get_their_own_forked_process():
     code = "import os\ndef who(x):\n    return [os.getpid(), os.getcwd(), x * 2]\n"
 
+    # four starts at once on a loaded machine: a wall-clock start-up limit with room to spare
+    # (what is tested is one process each, not the limits)
+    roomy = Limits(cpu_s=30, memory_mb=1024, startup_s=120, output_kb=16, processes=16, disk_mb=8)
+
     def one(i):
-        with start(code, "forkserver") as sb:
+        with start(code, "forkserver", limits=roomy) as sb:
             _, cwd, value = sb.call("who", i)  # (the pid inside a PID namespace is 1)
             return sb.proc.pid, cwd, value, sb.workdir
 
