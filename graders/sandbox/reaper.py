@@ -163,11 +163,15 @@ def sandbox_processes(main_pid: int | None, uid: int | None = None, cgroup=None)
     if main_pid is not None and main_pid in table:
         roots.add(main_pid)
     own = _own_hard_limits()
+    # The mark is read under the lock: a fork server's spare is this process's child before it
+    # is a sandbox's, and takes its mark while another thread hands it a request, which that
+    # thread registers under the same lock. Read outside it, the mark could be seen after the
+    # copy of `_MAINS` and before the registration, and a sandbox just starting be killed.
     with LOCK:
         mains = set(_MAINS)
-    for pid in children.get(me, []):
-        if pid not in mains and _has_mark(pid, own):
-            roots.add(pid)
+        for pid in children.get(me, []):
+            if pid not in mains and _has_mark(pid, own):
+                roots.add(pid)
     if uid is not None:
         roots |= {pid for pid in table if uid in _uids(pid)}
     if cgroup is not None:

@@ -74,6 +74,50 @@ def test_a_registered_main_process_is_never_taken_for_an_orphan():
         proc.wait()
 
 
+
+def test_a_process_marked_and_registered_under_the_lock_is_never_taken_for_an_orphan(monkeypatch):
+    """A fork server's spare is this process's child before it is a sandbox's: another thread
+    hands it a request (the spare then lowers a hard limit, its mark) and registers it, both
+    under `reaper.LOCK`. A concurrent search for orphans must see it either unmarked or
+    registered, never marked and unregistered (which killed sandboxes as they started)."""
+    import threading
+
+    proc = subprocess.Popen([sys.executable, "-c",
+                             "import resource, sys, time\n"
+                             "sys.stdin.readline()\n"
+                             "resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))\n"
+                             "print('marked', flush=True)\n"
+                             "time.sleep(60)\n"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    looked_at = []
+    original = reaper._has_mark
+
+    def hand_over():  # what `Sandbox._launch` does with the fork server's spare
+        with reaper.LOCK:
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            assert proc.stdout.readline() == "marked\n"
+            reaper.register(proc.pid)
+
+    def has_mark_while_a_spare_is_handed_over(pid, own):
+        if pid == proc.pid and not looked_at:
+            other = threading.Thread(target=hand_over)
+            other.start()
+            other.join(timeout=2.0)  # it waits for the lock, or has marked and registered
+            looked_at.append(other)
+        return original(pid, own)
+
+    monkeypatch.setattr(reaper, "_has_mark", has_mark_while_a_spare_is_handed_over)
+    try:
+        found = reaper.sandbox_processes(None)
+        looked_at[0].join(timeout=30)
+        assert proc.pid not in found
+        assert proc.poll() is None
+    finally:
+        reaper.unregister(proc.pid)
+        proc.kill()
+        proc.wait()
+
 @pytest.mark.skipif(not (hasattr(os, "geteuid") and os.geteuid() == 0), reason="cgroups need root")
 def test_cgroup_collects_and_kills_its_processes():
     group = reaper.Cgroup.create(f"dlgrade-test-{os.getpid()}", 8, 1 << 30)
