@@ -14,7 +14,8 @@ grader's process: `ctx.call` sends plain data (numbers, float64 arrays, strings,
 dicts) to a sandbox and gets plain data back.
 
 Declaring
-    Assignment, Limits, Check, Kind, Visibility, CheckFailed, Picture, option_value
+    Assignment, Limits, Check, Kind, Visibility, CheckFailed, Picture, option_value,
+    TORCH_TASKS (the engine's shared PyTorch task file, for `Assignment.tasks`)
 Calling the submission (the `Context` a check receives; `Handle`)
     ctx.call(name, *args, method=None, **kwargs)   call a contract function (or a method of a
                                                    returned object, a `Handle`) in the sandbox
@@ -61,6 +62,7 @@ from graders.engine.common import (
     render_inputs,
 )
 from graders.engine.compare import TOLERANCES, Tolerance, assert_close, assert_scalar_close, fmt
+from graders.engine.evaluation import TORCH_TASKS
 from graders.engine.expect import array as expect_array
 from graders.engine.expect import array_dict as expect_array_dict
 from graders.engine.expect import describe_value
@@ -123,7 +125,7 @@ def assert_answer(answer, spec: AnswerSpec, what: str) -> str:
 __all__ = [
     # declaring an assignment and its checks
     "Assignment", "Limits", "option_value", "Check", "Kind", "Visibility", "CheckFailed", "Picture",
-    "Context", "Handle",
+    "Context", "Handle", "TORCH_TASKS",
     # validating what came back
     "expect_array", "expect_scalar", "expect_sequence", "expect_array_dict", "describe_value",
     # comparing values

@@ -116,3 +116,36 @@ def test_the_tutorials_check_and_slip_examples_grade_and_verify(tmp_path, capsys
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     assert main(["verify", "scaling_guide", "--course", str(folder.parent)]) == 0, capsys.readouterr().out
+
+
+def test_the_guides_torch_task_file_trains_in_a_sandbox_and_the_shared_apply_evaluates_its_state(tmp_path):
+    """The guide's PyTorch task file, written outside dlgrade's tree (as in a course folder),
+    finds the engine's shared helpers, trains the submission's Net, and the shared
+    `task_torch_apply` evaluates the returned state: the numbers the grader computes itself."""
+    import numpy as np
+    import torch
+
+    from graders.authoring import TORCH_TASKS, Limits
+    from graders.sandbox.process import Sandbox
+
+    section = GUIDE.read_text(encoding="utf-8").split("### A PyTorch task file", 1)[1].split("\n## ", 1)[0]
+    (task_file,) = python_blocks(section)
+    (tmp_path / "tasks.py").write_text(task_file, encoding="utf-8")
+    net = "import torch\nclass Net(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n" \
+          "        self.fc = torch.nn.Linear(2, 1)\n    def forward(self, x):\n        return self.fc(x)\n"
+    x = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [2.0, -1.0]])
+    y = x @ np.array([[1.0], [-2.0]]) + 0.5
+    limits = Limits(cpu_s=120, memory_mb=8192, startup_s=120)
+    with Sandbox([("net", net)], preload=("numpy", "torch"), tasks=[TORCH_TASKS, tmp_path / "tasks.py"],
+                 limits=limits) as sandbox:
+        sandbox.start()
+        state = sandbox.task("train_briefly", x=x, y=y, steps=5, seed=3)
+        (out,) = sandbox.task("torch_apply", class_name="Net", state=state, method="forward", inputs=[x])
+        initial = sandbox.task("train_briefly", x=x, y=y, steps=0, seed=3)
+        (untrained,) = sandbox.task("torch_apply", class_name="Net", state=initial, method="forward", inputs=[x])
+    assert sorted(state) == ["fc.bias", "fc.weight"]
+    weight, bias = np.asarray(state["fc.weight"], dtype=np.float64), np.asarray(state["fc.bias"], dtype=np.float64)
+    expected = (torch.tensor(x, dtype=torch.float32) @ torch.tensor(weight, dtype=torch.float32).T
+                + torch.tensor(bias, dtype=torch.float32)).double().numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    assert float(np.mean((out - y) ** 2)) < float(np.mean((untrained - y) ** 2))  # it did train

@@ -112,23 +112,24 @@ def drop_privileges(uid: int, gid: int) -> None:
 # ---------------------------------------------------------------- Landlock
 
 
-
-
 def _python_paths(hidden=()):
     """What the interpreter needs: its prefixes, standard library and site-packages, and the
-    import paths, less any import path that holds a hidden one (the checkout itself, which an
-    editable install may put on sys.path: its packages were loaded before the lock)."""
+    import paths. An import path that holds a hidden one is left out (the checkout itself,
+    which an editable install may put on sys.path: its packages were loaded before the lock).
+    The interpreter's own folders are not: a grader installed into site-packages (dlgrade's
+    wheel, or the engine a student pack installs) puts hidden folders there, and the
+    submission must still import what else is installed (SymPy for a theory answer); the
+    hidden folders in them are subtracted like any other (Landlock, the mount namespace)."""
     import sysconfig
 
-    candidates = list(sys.path) + [sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                   os.path.dirname(os.path.realpath(sys.executable))]
-    candidates += [sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")]
+    own = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    own += [sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")]
     hidden = [os.path.realpath(h) for h in hidden]
-    paths = set()
-    for p in candidates:
+    paths = {os.path.realpath(p) for p in own if p and os.path.isdir(p)} - set(hidden)
+    for p in sys.path:
         if p and os.path.isdir(p):
             real = os.path.realpath(p)
-            if not any(landlock.under(h, real) for h in hidden):
+            if real in paths or not any(landlock.under(h, real) for h in hidden):
                 paths.add(real)
     return sorted(paths)
 

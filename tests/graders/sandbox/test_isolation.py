@@ -257,6 +257,37 @@ def test_the_python_paths_never_include_a_folder_that_holds_a_hidden_one(tmp_pat
     assert os.path.realpath(sys.base_prefix) in paths
 
 
+def test_the_python_paths_keep_a_site_packages_that_holds_an_installed_graders_package(tmp_path, monkeypatch):
+    """An installed grader (dlgrade's wheel, a student pack's engine) lives in site-packages,
+    beside what a submission imports after the lock (SymPy): the folder stays readable, and
+    the hidden package in it is subtracted by the layers."""
+    import sys
+    import sysconfig
+
+    site = tmp_path / "venv" / "lib" / "site-packages"
+    for package in ("graders", "sympy"):
+        (site / package).mkdir(parents=True)
+        (site / package / "__init__.py").write_text("")
+    real = sysconfig.get_paths()
+    monkeypatch.setattr(sysconfig, "get_paths", lambda: {**real, "purelib": str(site), "platlib": str(site)})
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
+    monkeypatch.setattr(sys, "path", sys.path + [str(site)])
+    installed = str(site / "graders")
+    paths = isolation._python_paths([installed])
+    assert str(site) in paths and str(tmp_path / "venv") in paths
+    assert installed in isolation.refine_hidden([installed], paths)  # covered in the mount namespace
+    grants, _ = landlock.read_allowlist([installed], roots=paths)  # and left out of Landlock's grants
+    assert (str(site / "sympy"), True) in grants
+    assert not any(landlock.under(path, installed) for path, _ in grants)
+
+
+def test_the_python_paths_never_include_a_hidden_folder_that_is_the_interpreters_own(monkeypatch):
+    import sys
+
+    paths = isolation._python_paths([sys.prefix])
+    assert os.path.realpath(sys.prefix) not in paths
+
+
 # ---------------------------------------------------------------- namespaces, in a real sandbox
 
 

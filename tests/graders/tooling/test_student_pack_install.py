@@ -1,4 +1,5 @@
-"""A student pack installed as a student installs it: into a fresh virtual environment, with
+"""A student pack (numpy_basics: recorded values; theory: a sealed answer key) installed as a
+student installs it: into a fresh virtual environment, with
 the one documented command (`pip install --find-links wheels .` in the pack's folder, the
 dlgrade-engine wheel in `wheels/`), then its notebook's self-check cell run in a real Jupyter
 kernel there; and not one installed file holds reference code or a hidden check's name.
@@ -9,6 +10,7 @@ Slow: it installs the engine's requirements (from PyPI or pip's cache; skipped w
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -35,8 +37,9 @@ for cell in nb.cells:
 
 
 @pytest.mark.slow
-def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution(tmp_path):
-    assignment = assignments.get("numpy_basics")
+@pytest.mark.parametrize("assignment_id", ["numpy_basics", "theory"])  # recorded values; a sealed answer key
+def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution(assignment_id, tmp_path):
+    assignment = assignments.get(assignment_id)
     summary = build_student_pack(assignment, tmp_path / "pack", with_engine=True)
     venv = tmp_path / "venv"
     (tmp_path / "home").mkdir()
@@ -56,7 +59,7 @@ def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution
         pytest.skip(f"the pack's requirements could not be installed (no PyPI, no pip cache?):\n"
                     f"{(install.stderr + kernel.stderr)[-2000:]}")
     # the student's notebook: their (here: the reference's) code, then the pack's self-check cell
-    template = nbformat.read(summary.folder / "numpy_basics.ipynb", as_version=4)
+    template = nbformat.read(summary.folder / f"{assignment_id}.ipynb", as_version=4)
     nb = nbformat.v4.new_notebook(metadata=template.metadata)
     nb.cells = [nbformat.v4.new_code_cell(assignment.reference.read_text(encoding="utf-8")),
                 [c for c in template.cells if c.cell_type == "code"][-1]]
@@ -64,10 +67,11 @@ def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution
     (tmp_path / "run_kernel.py").write_text(KERNEL_RUNNER, encoding="utf-8")
     ran = _in_venv(venv, [python, "run_kernel.py", "work.ipynb"], tmp_path, timeout=900)
     assert ran.returncode == 0, ran.stderr[-3000:]
-    assert "Score: 47 / 47" in ran.stdout, ran.stdout[-3000:]
+    score = re.search(r"Score: (\d+) / (\d+)", ran.stdout)
+    assert score and score[1] == score[2] and int(score[2]) > 0, ran.stdout[-3000:]
     assert "needs the full grader" not in ran.stdout
     site = next((venv / "lib").glob("python*/site-packages"))
-    assert (site / "dlgrade_selfcheck_numpy_basics").is_dir()
-    assert not (site / "reference").exists() and not (site / "graders" / "assignments" / "numpy_basics").exists()
+    assert (site / f"dlgrade_selfcheck_{assignment_id}").is_dir()
+    assert not (site / "reference").exists() and not (site / "graders" / "assignments" / assignment_id).exists()
     assert scan(venv, assignment.reference.read_text(encoding="utf-8"), sorted(hidden_check_names())) == []
     assert scan_for_lines(venv, solution_lines() | hidden_check_names()) == {}
