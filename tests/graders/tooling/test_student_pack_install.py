@@ -1,8 +1,10 @@
-"""A student pack (numpy_basics: recorded values; theory: a sealed answer key) installed as a
-student installs it: into a fresh virtual environment, with
-the one documented command (`pip install --find-links wheels .` in the pack's folder, the
-dlgrade-engine wheel in `wheels/`), then its notebook's self-check cell run in a real Jupyter
-kernel there; and not one installed file holds reference code or a hidden check's name.
+"""A student pack installed as a student installs it, into a fresh virtual environment:
+numpy_basics (recorded values), theory (a sealed answer key) and sequences_torch (PyTorch,
+series checks recorded, the others needing no recording). PyTorch first where the pack
+needs it (the README's step), then the one documented command (`pip install --find-links
+wheels .` in the pack's folder, the dlgrade-engine wheel in `wheels/`); then its notebook's
+self-check cell runs in a real Jupyter kernel there, and not one installed file (PyTorch's
+own set aside) holds reference code or a hidden check's name.
 
 Slow: it installs the engine's requirements (from PyPI or pip's cache; skipped without them).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -21,6 +24,7 @@ import pytest
 from graders import assignments
 from graders.tooling.student_pack.build import REPO, build_student_pack
 from graders.tooling.student_pack.leaks import scan
+from graders.tooling.student_pack.unrecorded import TORCH_CPU_INDEX
 from tests.packaging.test_engine_distribution import _in_venv, hidden_check_names, solution_lines
 from tests.packaging.test_engine_distribution import scan as scan_for_lines
 
@@ -37,7 +41,8 @@ for cell in nb.cells:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment_id", ["numpy_basics", "theory"])  # recorded values; a sealed answer key
+# recorded values; a sealed answer key; PyTorch, recorded series checks and unrecorded ones
+@pytest.mark.parametrize("assignment_id", ["numpy_basics", "theory", "sequences_torch"])
 def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution(assignment_id, tmp_path):
     assignment = assignments.get(assignment_id)
     summary = build_student_pack(assignment, tmp_path / "pack", with_engine=True)
@@ -45,10 +50,20 @@ def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution
     (tmp_path / "home").mkdir()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
+    if "torch" in assignment.preload:
+        # the README's first step; the grader's own torch release, from the index or pip's cache
+        # rather than the CPU index the README names (which a test machine may not reach)
+        torch = _in_venv(venv, [python, "-m", "pip", "install", "--quiet", f"torch=={_torch_release()}"],
+                         tmp_path, timeout=1800)
+        if torch.returncode:
+            pytest.skip(f"torch could not be installed:\n{torch.stderr[-2000:]}")
+        torch_step = summary.install.split(" && ")[0]
+        assert torch_step.endswith(f"--index-url {TORCH_CPU_INDEX}")
+        assert torch_step in (summary.folder / "README.md").read_text(encoding="utf-8")
     # the command the pack's README, docs/courses.md and README.md give, run as written, in the
     # pack's folder, with the fresh environment activated
     documented = "pip install --find-links wheels ."
-    assert summary.install == documented
+    assert summary.install.split(" && ")[-1] == documented
     for doc in (summary.folder / "README.md", REPO / "docs" / "courses.md", REPO / "README.md"):
         assert documented in doc.read_text(encoding="utf-8"), doc
     install = _in_venv(venv, shlex.split(documented), summary.folder, timeout=900,
@@ -71,7 +86,18 @@ def test_an_installed_pack_runs_its_self_check_in_a_kernel_and_holds_no_solution
     assert score and score[1] == score[2] and int(score[2]) > 0, ran.stdout[-3000:]
     assert "needs the full grader" not in ran.stdout
     site = next((venv / "lib").glob("python*/site-packages"))
+    # torch's own files (PyTorch's, not the pack's or the engine's: some 1 GB) are set aside
+    # before the scans
+    (tmp_path / "set_aside").mkdir()
+    for path in sorted({p for name in ("torch", "functorch") for p in site.glob(f"{name}*")}):  # torchgen too
+        shutil.move(path, tmp_path / "set_aside" / path.name)
     assert (site / f"dlgrade_selfcheck_{assignment_id}").is_dir()
     assert not (site / "reference").exists() and not (site / "graders" / "assignments" / assignment_id).exists()
     assert scan(venv, assignment.reference.read_text(encoding="utf-8"), sorted(hidden_check_names())) == []
     assert scan_for_lines(venv, solution_lines() | hidden_check_names()) == {}
+
+
+def _torch_release() -> str:
+    import torch
+
+    return torch.__version__.split("+")[0]
