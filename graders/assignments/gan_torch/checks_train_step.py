@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.assignments.gan_torch.checks_losses import LOSS_RTOL
+from graders.engine import expect
 from graders.engine.checks import CheckFailed
 from graders.engine.compare import fmt
 from graders.engine.task_calls import reply, run_task
@@ -39,9 +40,28 @@ def _step_task(ctx, steps: int) -> dict:
     reals, zs = _step_inputs()
     out = run_task(ctx, "train_step_checks", "train_step", n_latent=STEP["n_latent"], n_out=STEP["n_out"],
                    real_batches=reals[:steps], z_batches=zs[:steps], lr=STEP["lr"], seed=0)
-    return reply(out, "train_step_checks", ("d_loss", "g_loss", "expected_d_loss", "expected_g_loss", "d_param_err",
-                                            "g_param_err", "g_unchanged_by_d_step", "d_unchanged_by_g_step",
-                                            "g_changed", "d_changed", "calls", "returned", "stale"))
+    r = reply(out, "train_step_checks", ("d_loss", "g_loss", "expected_d_loss", "expected_g_loss", "d_change",
+                                         "g_change", "expected_d_change", "expected_g_change",
+                                         "g_unchanged_by_d_step", "d_unchanged_by_g_step", "g_changed", "d_changed",
+                                         "calls", "returned", "stale"))
+    return {**r, **param_errors(r)}
+
+
+def param_errors(r: dict) -> dict:
+    """The relative error of each network's total parameter change against the contract's,
+    per call, measured here from the raw changes the task returned:
+    ||change - expected|| / max(||expected||, 1e-12) (a NaN change gives NaN, never a pass)."""
+    errors = {}
+    for net in ("d", "g"):
+        got, expected = r[f"{net}_change"], r[f"expected_{net}_change"]
+        if not isinstance(got, (list, tuple)) or not isinstance(expected, (list, tuple)) or len(got) != len(expected):
+            raise RuntimeError("train_step_checks: unexpected reply from the grader's task")
+        errors[f"{net}_param_err"] = []
+        for i, (a, b) in enumerate(zip(got, expected)):
+            b = expect.array(b, f"the contract's change of {net.upper()} in call {i + 1}", (None,), finite=False)
+            a = expect.array(a, f"the change of {net.upper()} in call {i + 1}", b.shape, finite=False)
+            errors[f"{net}_param_err"].append(float(np.linalg.norm(a - b)) / max(float(np.linalg.norm(b)), 1e-12))
+    return errors
 
 
 def explain_step_error(exc: StudentError, first_calls: list | None) -> CheckFailed:

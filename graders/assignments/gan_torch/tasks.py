@@ -68,11 +68,6 @@ def _loss_pair(result):
             f"a {type(result).__name__} of {type(result[0]).__name__} and {type(result[1]).__name__}")
 
 
-def _rel_err(got, expected):
-    scale = float(expected.norm())
-    return float((got - expected).norm()) / max(scale, 1e-12)
-
-
 # ----------------------------------------------------------------------------------------
 # Structure and function probes (cheap, no training)
 
@@ -279,8 +274,9 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
     Returns, per step (lists of length S):
     - "d_loss", "g_loss": what the student's train_step returned (as floats);
       "expected_d_loss", "expected_g_loss": the contract's values
-    - "d_param_err", "g_param_err": relative error of D's / G's total parameter change
-      since the start, against the contract's
+    - "d_change", "g_change": D's / G's total parameter change since the start (float64
+      vectors, the parameters in order); "expected_d_change", "expected_g_change": the
+      contract's (the grader measures the error: checks_train_step.param_errors)
     - "g_unchanged_by_d_step": G's parameters right after opt_D.step() equal G's
       parameters before the call (None when opt_D.step() was never called)
     - "d_unchanged_by_g_step": D's parameters at the end of the call equal D's right
@@ -324,7 +320,7 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
     opt_G = _LoggedSGD(G.parameters(), float(lr), "opt_G", log, (G, D), arrivals)
     opt_D = _LoggedSGD(D.parameters(), float(lr), "opt_D", log, (G, D), arrivals)
     out = {k: [] for k in ("d_loss", "g_loss", "expected_d_loss", "expected_g_loss",
-                           "d_param_err", "g_param_err", "g_unchanged_by_d_step",
+                           "d_change", "g_change", "expected_d_change", "expected_g_change", "g_unchanged_by_d_step",
                            "d_unchanged_by_g_step", "g_changed", "d_changed", "calls", "returned",
                            "stale")}
     for i, ((losses, dg_e, dd_e), real, z) in enumerate(zip(expected, reals, zs)):
@@ -340,8 +336,10 @@ def task_train_step_checks(sub, n_latent, n_out, real_batches, z_batches, lr=0.0
         out["returned"].append(problem)
         out["expected_d_loss"].append(losses[0])
         out["expected_g_loss"].append(losses[1])
-        out["d_param_err"].append(_rel_err(d_after - d_start, dd_e))
-        out["g_param_err"].append(_rel_err(g_after - g_start, dg_e))
+        out["d_change"].append((d_after - d_start).numpy())
+        out["g_change"].append((g_after - g_start).numpy())
+        out["expected_d_change"].append(dd_e.numpy())
+        out["expected_g_change"].append(dg_e.numpy())
         out["g_unchanged_by_d_step"].append(
             bool(torch.equal(d_steps[0][0], g_before)) if d_steps else None)
         out["d_unchanged_by_g_step"].append(

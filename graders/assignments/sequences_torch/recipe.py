@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from graders.assignments.sequences_torch.tasks import fit_full_batch
 from graders.engine.torch_tasks import setup
 
 
@@ -79,14 +80,8 @@ def shampoo_forecast(sub, series, cell="lstm", hidden_size=8, window=1, epochs=1
     Xtr, ytr = X[:n_rows_train], y[:n_rows_train]
 
     model = sub.Forecaster(cell, hidden_size)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     t0 = time.perf_counter()
-    model.train()
-    for _ in range(int(epochs)):
-        loss = F.mse_loss(model(Xtr).reshape(-1), ytr)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    fit_full_batch(model, Xtr, ytr, epochs, lr)  # the graded training's own loop
     seconds = time.perf_counter() - t0
 
     model.eval()

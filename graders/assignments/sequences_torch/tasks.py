@@ -279,18 +279,25 @@ def task_forecaster_train(sub, X, y, cell="lstm", hidden_size=8, epochs=150, lr=
     Xtr = torch.as_tensor(np.asarray(X, dtype=np.float64), dtype=torch.float32)
     ytr = torch.as_tensor(np.asarray(y, dtype=np.float64), dtype=torch.float32)
     model = sub.Forecaster(cell, int(hidden_size))
+    t0 = time.perf_counter()
+    losses = fit_full_batch(model, Xtr, ytr, epochs, lr)
+    return {"state": _state_arrays(model), "losses": np.array(losses, dtype=np.float64),
+            "seconds": time.perf_counter() - t0}
+
+
+def fit_full_batch(model, X, y, epochs, lr):
+    """The course recipe's training: full-batch Adam(lr) on the MSE between model(X) (flattened)
+    and y for `epochs` epochs, in train mode; each epoch's loss (before its step)."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
-    t0 = time.perf_counter()
     model.train()
     for _ in range(int(epochs)):
-        loss = F.mse_loss(model(Xtr).reshape(-1), ytr)
+        loss = F.mse_loss(model(X).reshape(-1), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    return {"state": _state_arrays(model), "losses": np.array(losses, dtype=np.float64),
-            "seconds": time.perf_counter() - t0}
+    return losses
 
 
 def task_forecaster_open(sub, cell, hidden_size, state, seed=0):

@@ -121,8 +121,9 @@ DROPOUT_MUTANT = next(m for m in MUTANTS if m.name == "train_step_dropout_discri
 
 def _step_report(mutant):
     reals, zs = checks_train_step._step_inputs()
-    return tasks.task_train_step_checks(load_module_from_source(mutant.apply(SOURCE), mutant.name), n_latent=16,
-                                        n_out=64, real_batches=reals, z_batches=zs)
+    r = tasks.task_train_step_checks(load_module_from_source(mutant.apply(SOURCE), mutant.name), n_latent=16,
+                                     n_out=64, real_batches=reals, z_batches=zs)
+    return {**r, **checks_train_step.param_errors(r)}
 
 
 def test_a_dropout_discriminator_draws_the_same_masks_in_both_runs_and_matches_the_contract():

@@ -64,3 +64,48 @@ def test_a_call_that_fails_is_left_to_the_checks_of_its_function():
     def broken():
         raise StudentError("ValueError", "boom", "")
     require_reproducible(FakeCtx(), "train(seed=1)", broken, see="train: reproducible")
+
+
+# Every check of the bundled assignments that judges a result of train's randomness, and so
+# runs the guard first: the assignment's slip that ignores its seed fails each "not judged".
+GUARDED = {
+    "autoencoder_numpy": ("train: history[e] is the mean loss of epoch e (learning rate 0)",
+                          "train: history has one mean loss per epoch, decreasing",
+                          "train: held-out reconstruction"),
+    "char_rnn_numpy": ("train: follows min-char-rnn's loop on a short text (pointer, state, clipping, Adagrad)",
+                       "train: regenerate Faust"),
+    "language_model_numpy": ("train: one full-batch update is p - lr * g",
+                             "train: two full-batch updates carry the momentum",
+                             "train: history[e] is the mean loss of epoch e (learning rate 0)",
+                             "train: a fresh order of the examples every epoch",
+                             "train: held-out accuracy", "train: held-out cross-entropy"),
+    "activity_recognition": ("train: two full-batch updates from init_params carry the momentum",
+                             "train: history[e] is the mean loss of epoch e (learning rate 0)",
+                             "train: every example is used in every epoch (a last, smaller batch)",
+                             "train: a fresh order of the examples every epoch",
+                             "train: test accuracy of the RNN classifier",
+                             "train: test accuracy of the LSTM classifier",
+                             "train: test accuracy of the GRU classifier"),
+}
+
+
+@pytest.mark.parametrize("assignment_id", sorted(GUARDED))
+def test_each_guarded_check_fails_the_slip_that_ignores_its_seed_as_not_judged(assignment_id, tmp_path):
+    import importlib
+
+    from graders import assignments
+    from graders.engine.runner import grade
+    from tests.mutants import write_mutant
+
+    assignment = assignments.get(assignment_id)
+    assert set(GUARDED[assignment_id]) <= {c.name for c in assignment.all_checks()}
+    slips = importlib.import_module(f"graders.assignments.{assignment_id}.slips")
+    (unseeded,) = [m for m in slips.MUTANTS if m.name == "init_params_ignores_seed"]
+    report = grade(str(write_mutant(assignment_id, unseeded, tmp_path)), assignment,
+                   select=GUARDED[assignment_id].__contains__)
+    results = {t.name: t for t in report.tests if t.name in GUARDED[assignment_id]}
+    assert set(results) == set(GUARDED[assignment_id])
+    for name, result in results.items():
+        assert not result.passed and "not judged" in result.output and "not reproducible" in result.output, \
+            f"{name}: {result.status}\n{result.output[:600]}"
+        assert "default_rng(seed)" in result.output  # the slip, named

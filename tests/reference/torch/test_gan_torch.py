@@ -8,7 +8,7 @@ import torch
 
 from graders.tooling.calibration import load_reference
 from graders.assignments.gan_torch import digit_classifier as dc
-from graders.assignments.gan_torch import tasks
+from graders.assignments.gan_torch import checks_train_step, tasks
 
 torch.set_num_threads(1)
 ref = load_reference("gan_torch")
@@ -80,9 +80,17 @@ REALS = RNG.uniform(size=(2, 8, 64))
 ZS = RNG.normal(size=(2, 8, 16))
 
 
+def _step_checks(sub, **kwargs) -> dict:
+    """The task's raw reply, with the parameter errors the grader measures from it."""
+    r = tasks.task_train_step_checks(sub, **kwargs)
+    return {**r, **checks_train_step.param_errors(r)}
+
+
 def test_train_step_task_finds_the_reference_exact():
-    r = tasks.task_train_step_checks(ref, n_latent=16, n_out=64, real_batches=REALS, z_batches=ZS)
-    assert _plain(r)
+    raw = tasks.task_train_step_checks(ref, n_latent=16, n_out=64, real_batches=REALS, z_batches=ZS)
+    assert _plain(raw)
+    assert not any("err" in key for key in raw)  # raw changes only: the grader measures the errors
+    r = {**raw, **checks_train_step.param_errors(raw)}
     assert r["d_param_err"] == [0.0, 0.0] and r["g_param_err"] == [0.0, 0.0]
     assert r["d_loss"] == r["expected_d_loss"] and r["g_loss"] == r["expected_g_loss"]
     assert r["g_unchanged_by_d_step"] == [True, True] and r["d_unchanged_by_g_step"] == [True, True]
@@ -99,27 +107,27 @@ def _mutated(name):
 
 
 def test_train_step_task_sees_gradients_that_are_not_zeroed_on_the_second_step():
-    r = tasks.task_train_step_checks(_mutated("train_step_never_zeroes_d_grads"), n_latent=16, n_out=64,
-                                     real_batches=REALS, z_batches=ZS)
+    r = _step_checks(_mutated("train_step_never_zeroes_d_grads"), n_latent=16, n_out=64,
+                     real_batches=REALS, z_batches=ZS)
     assert r["d_param_err"][0] < 1e-6 < r["d_param_err"][1]
 
 
 def test_train_step_task_sees_the_wrong_optimizer_and_a_stray_d_update():
     wrong = _mutated("train_step_d_step_steps_opt_G")
-    r = tasks.task_train_step_checks(wrong, n_latent=16, n_out=64, real_batches=REALS[:1], z_batches=ZS[:1])
+    r = _step_checks(wrong, n_latent=16, n_out=64, real_batches=REALS[:1], z_batches=ZS[:1])
     assert r["g_unchanged_by_d_step"] == [None] and r["d_changed"] == [False]
     # On the second call opt_G.step() changes G in place before G's backward: torch raises.
     with pytest.raises(RuntimeError, match="inplace"):
         tasks.task_train_step_checks(wrong, n_latent=16, n_out=64, real_batches=REALS, z_batches=ZS)
-    r = tasks.task_train_step_checks(_mutated("train_step_g_step_also_steps_opt_D"), n_latent=16,
-                                     n_out=64, real_batches=REALS, z_batches=ZS)
+    r = _step_checks(_mutated("train_step_g_step_also_steps_opt_D"), n_latent=16,
+                     n_out=64, real_batches=REALS, z_batches=ZS)
     assert r["d_unchanged_by_g_step"] == [False, False] and r["d_param_err"][0] > 1e-3
     assert r["g_unchanged_by_d_step"] == [True, True] and r["calls"][0][-1] == "opt_D.step"
 
 
 def test_train_step_task_sees_a_generator_step_that_does_not_reach_g():
-    r = tasks.task_train_step_checks(_mutated("train_step_g_step_on_detached_fake"), n_latent=16,
-                                     n_out=64, real_batches=REALS, z_batches=ZS)
+    r = _step_checks(_mutated("train_step_g_step_on_detached_fake"), n_latent=16,
+                     n_out=64, real_batches=REALS, z_batches=ZS)
     assert r["g_changed"] == [False, False]
 
 
